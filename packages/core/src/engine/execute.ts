@@ -1,0 +1,228 @@
+import { ContractViolationError, toErrorRecord } from "../errors.js";
+import { jobsOfType } from "../history.js";
+import type { JobRecord } from "../job-record.js";
+import type { ResourceObject } from "../resource.js";
+import type { PendingLaunch, ProvisioningStatus } from "../status.js";
+import type { ProviderSet } from "./providers.js";
+import { summarize } from "./summary.js";
+import {
+  recordAdopted,
+  recordCancelRequested,
+  recordDeprovisionAnswer,
+  recordJobStatus,
+  recordLaunchError,
+  recordLaunched,
+  recordLookupError,
+  recordLookupMiss,
+  recordStatusError,
+  type Transition,
+} from "./transitions.js";
+import type { DecideInput, Decision } from "./types.js";
+import { checkDeprovisionResult, checkProvisionResult, checkProvisionStatus } from "./validate.js";
+
+/** What {@link execute} needs beyond the decision: the resource, the providers, a clock. */
+export interface ExecuteEnv<R extends ResourceObject = ResourceObject> {
+  /** The resource, passed to the provider as it is. */
+  resource: R;
+  /** The providers (see {@link providerSet}). */
+  providers: ProviderSet<R>;
+  /** Current time in epoch ms; read after each provider call. */
+  clock: () => number;
+  /** Aborts in-flight provider calls. */
+  signal: AbortSignal;
+}
+
+/** The result of carrying out one decision. */
+export interface StepOutcome {
+  /** The status after the provider's answer. Persist it, then decide again. */
+  status: ProvisioningStatus;
+  /** Events to record. */
+  events: Transition["events"];
+}
+
+/**
+ * Carry out a decision's action against the providers and fold the answer into the
+ * status. Never throws for a provider failure: failures are recorded in the status
+ * (on the job, or as a launch failure) and scheduled for retry. Throws only when
+ * `env.signal` is aborted, so a shutdown does not record an abort as a failure.
+ *
+ * After it, persist `outcome.status` and call {@link decide} again: the decision is the
+ * one place that computes waits and next steps.
+ *
+ * @param decision - from {@link decide}; when `decision.persistFirst` is true its status
+ *   must be durably persisted before this is called.
+ * @param input - the input the decision was made from (for options and conditions).
+ */
+export async function execute<R extends ResourceObject>(
+  decision: Decision,
+  input: DecideInput,
+  env: ExecuteEnv<R>,
+): Promise<StepOutcome> {
+  const transition = await run(decision, input, env);
+  const status = summarize(transition.status, {
+    deleting: input.deleting,
+    now: env.clock(),
+    ...(input.generation === undefined ? {} : { generation: input.generation }),
+  });
+  return { status, events: transition.events };
+}
+
+async function run<R extends ResourceObject>(
+  decision: Decision,
+  input: DecideInput,
+  env: ExecuteEnv<R>,
+): Promise<Transition> {
+  const { action, status } = decision;
+  const { options } = input;
+  const call = { signal: env.signal };
+  switch (action.kind) {
+    case "none":
+      return { status, events: [] };
+    case "launch":
+      return launch(status, action.pending, input, env);
+    case "poll": {
+      const provider = env.providers.get(action.job.provider);
+      if (!provider) return { status, events: [] };
+      const job = action.job;
+      try {
+        const raw =
+          job.type === "provision"
+            ? await provider.getProvisionStatus(env.resource, job.jobId, call)
+            : await provider.getDeprovisionStatus(env.resource, job.jobId, call);
+        return recordJobStatus(status, job, checkProvisionStatus(raw), env.clock(), options);
+      } catch (error) {
+        rethrowIfAborted(env.signal, error);
+        return recordStatusError(status, job, error, env.clock(), options);
+      }
+    }
+    case "cancel": {
+      const job = action.job;
+      const provider = env.providers.get(job.provider);
+      if (!provider?.cancelJob) return { status, events: [] };
+      try {
+        await provider.cancelJob(env.resource, job.jobId, job.type, call);
+        const current =
+          status.jobs.find((j) => j.jobId === job.jobId && j.type === job.type) ?? job;
+        return {
+          status: recordCancelRequested(status, current, env.clock()),
+          events: [
+            {
+              type: "Normal",
+              reason: "CancelRequested",
+              message: `asked provider ${job.provider} to cancel ${job.type} job ${job.jobId} (${cancelWhy(action.reason)})`,
+            },
+          ],
+        };
+      } catch (error) {
+        rethrowIfAborted(env.signal, error);
+        if (action.reason === "timeout") {
+          // The job is already marked Failed(Timeout); a failed cancel is only reported.
+          return {
+            status,
+            events: [
+              {
+                type: "Warning",
+                reason: "CancelFailed",
+                message: `canceling timed-out ${job.type} job ${job.jobId} failed: ${toErrorRecord(error).message}`,
+              },
+            ],
+          };
+        }
+        return recordStatusError(status, job, error, env.clock(), options);
+      }
+    }
+    case "adopt": {
+      const pending = action.pending;
+      const provider = env.providers.get(pending.provider);
+      if (!provider?.findJob) return { status, events: [] };
+      try {
+        const found = await provider.findJob(
+          env.resource,
+          { correlationId: pending.correlationId, type: pending.type },
+          call,
+        );
+        if (found === undefined) return recordLookupMiss(status, pending, env.clock(), options);
+        return recordAdopted(
+          status,
+          pending,
+          checkProvisionStatus(found, "FoundJob"),
+          env.clock(),
+          options,
+        );
+      } catch (error) {
+        rethrowIfAborted(env.signal, error);
+        return recordLookupError(status, pending, error, env.clock(), options);
+      }
+    }
+  }
+}
+
+function cancelWhy(reason: "spec-change" | "timeout" | "deletion"): string {
+  if (reason === "spec-change") return "the spec changed while it ran";
+  if (reason === "timeout") return "it exceeded the job timeout";
+  return "the resource is being deleted";
+}
+
+async function launch<R extends ResourceObject>(
+  status: ProvisioningStatus,
+  pending: PendingLaunch,
+  input: DecideInput,
+  env: ExecuteEnv<R>,
+): Promise<Transition> {
+  const { options } = input;
+  const provider = env.providers.current;
+  const call = { signal: env.signal, correlationId: pending.correlationId };
+  try {
+    if (pending.type === "provision") {
+      const result = checkProvisionResult(
+        await provider.triggerProvision(env.resource, {
+          ...call,
+          configVersion: pending.configVersion ?? "",
+        }),
+      );
+      assertNewJobId(status.jobs, result.jobId, "provision");
+      const next = recordLaunched(
+        status,
+        pending,
+        { jobId: result.jobId, state: result.initialState, message: result.message },
+        env.clock(),
+        options,
+      );
+      return {
+        status: next,
+        events: [
+          {
+            type: "Normal",
+            reason: "ProvisionTriggered",
+            message: `provision job ${result.jobId} launched for config version ${pending.configVersion ?? ""} (attempt ${pending.attempt})`,
+          },
+        ],
+      };
+    }
+    const provisionJobs = jobsOfType(status.jobs, "provision");
+    const result = checkDeprovisionResult(
+      await provider.triggerDeprovision(env.resource, provisionJobs, call),
+    );
+    if (result.action === "triggered") assertNewJobId(status.jobs, result.jobId, "deprovision");
+    return recordDeprovisionAnswer(status, pending, result, env.clock(), options);
+  } catch (error) {
+    rethrowIfAborted(env.signal, error);
+    return recordLaunchError(status, pending, error, env.clock(), options);
+  }
+}
+
+function assertNewJobId(jobs: readonly JobRecord[], jobId: string, type: JobRecord["type"]): void {
+  if (jobs.some((j) => j.jobId === jobId && j.type === type)) {
+    throw new ContractViolationError(
+      "P2",
+      `the provider returned job id ${jobId}, which is already in this resource's history`,
+      {
+        outcomeUnknown: false,
+      },
+    );
+  }
+}
+
+function rethrowIfAborted(signal: AbortSignal, error: unknown): void {
+  if (signal.aborted) throw error;
+}

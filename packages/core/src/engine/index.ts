@@ -1,0 +1,43 @@
+export {
+  DEFAULT_ENGINE_OPTIONS,
+  resolveEngineOptions,
+  type EngineOptions,
+  type EngineOptionsInput,
+  type SpecChangePolicy,
+  type UnknownLaunchPolicy,
+} from "./options.js";
+export type {
+  DecideInput,
+  Decision,
+  EngineAction,
+  EngineEvent,
+  FinalizerAction,
+  LaunchResolution,
+  ProviderDirectory,
+} from "./types.js";
+export { decide } from "./decide.js";
+export { execute, type ExecuteEnv, type StepOutcome } from "./execute.js";
+export { providerSet, type ProviderSet } from "./providers.js";
+export {
+  reconcile,
+  type PersistReason,
+  type ReconcileArgs,
+  type ReconcileResult,
+} from "./reconcile.js";
+export { summarize, type SummaryContext } from "./summary.js";
+export {
+  clearPending,
+  markTimedOut,
+  recordAdopted,
+  recordCancelRequested,
+  recordDeprovisionAnswer,
+  recordJobStatus,
+  recordLaunchError,
+  recordLaunched,
+  recordLookupError,
+  recordLookupMiss,
+  recordStatusError,
+  type LaunchedJob,
+  type Transition,
+} from "./transitions.js";
+export { checkDeprovisionResult, checkProvisionResult, checkProvisionStatus } from "./validate.js";

@@ -1,0 +1,49 @@
+import { ConfigurationError } from "../errors.js";
+import { capabilitiesOf, type Provider } from "../provider.js";
+import type { ResourceObject } from "../resource.js";
+import type { ProviderDirectory } from "./types.js";
+
+/**
+ * The providers a reconcile can use: the current one launches new jobs; any job is
+ * polled and canceled through the provider named on its record (E6), so a resource
+ * provisioned by one provider can be deprovisioned by another.
+ */
+export interface ProviderSet<R extends ResourceObject = ResourceObject> {
+  /** The provider new jobs are launched with. */
+  readonly current: Provider<R>;
+  /** The provider with this name, if configured. */
+  get(name: string): Provider<R> | undefined;
+  /** The capability view the pure engine uses. */
+  readonly directory: ProviderDirectory;
+}
+
+/**
+ * Build a {@link ProviderSet} from the current provider and, optionally, providers that
+ * launched jobs earlier (for example the one a resource was migrated away from).
+ *
+ * @throws ConfigurationError when a name is empty (P1) or used twice.
+ */
+export function providerSet<R extends ResourceObject>(
+  current: Provider<R>,
+  ...others: readonly Provider<R>[]
+): ProviderSet<R> {
+  const byName = new Map<string, Provider<R>>();
+  for (const provider of [current, ...others]) {
+    if (typeof provider.name !== "string" || provider.name.trim() === "") {
+      throw new ConfigurationError("P1: a provider's name must be a non-empty string");
+    }
+    if (byName.has(provider.name)) {
+      throw new ConfigurationError(`two providers are named ${JSON.stringify(provider.name)}`);
+    }
+    byName.set(provider.name, provider);
+  }
+  const caps = new Map([...byName].map(([name, p]) => [name, capabilitiesOf(p)]));
+  return {
+    current,
+    get: (name) => byName.get(name),
+    directory: {
+      current: capabilitiesOf(current),
+      get: (name) => caps.get(name),
+    },
+  };
+}

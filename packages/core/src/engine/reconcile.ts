@@ -1,0 +1,138 @@
+import { randomUUID } from "node:crypto";
+import { canonicalJson, configVersion } from "../config-version.js";
+import { AbortedError } from "../errors.js";
+import type { Provider } from "../provider.js";
+import type { ResourceObject } from "../resource.js";
+import { emptyStatus, type ProvisioningStatus } from "../status.js";
+import { decide } from "./decide.js";
+import { execute } from "./execute.js";
+import { resolveEngineOptions, type EngineOptions, type EngineOptionsInput } from "./options.js";
+import { providerSet, type ProviderSet } from "./providers.js";
+import type { DecideInput, EngineEvent, FinalizerAction, LaunchResolution } from "./types.js";
+
+/** Why {@link ReconcileArgs.persist} is called. */
+export type PersistReason =
+  /** Before a launch: the status holds the pending marker (E5). Must be durable and conditional. */
+  | "before-launch"
+  /** After a provider answer, or when only conditions changed. */
+  | "update";
+
+/** Arguments of {@link reconcile}. */
+export interface ReconcileArgs<R extends ResourceObject = ResourceObject> {
+  /** The resource as last read. */
+  resource: R;
+  /** Its provisioning status as last persisted; `undefined` for a new resource. */
+  status: ProvisioningStatus | undefined;
+  /** The provider, or a set when jobs of other providers may be on record. */
+  providers: Provider<R> | ProviderSet<R>;
+  /**
+   * Persist a status durably, with optimistic concurrency (the resource version read).
+   * Throw on a conflict: the reconcile stops, and the caller re-reads and reconciles
+   * again. Called before every launch, and after every step that changed the status.
+   */
+  persist(status: ProvisioningStatus, reason: PersistReason): Promise<void>;
+  /** Desired config version; default `configVersion(resource.spec ?? {})`. */
+  desiredConfigVersion?: string;
+  /** Whether the resource is being deleted; default: it has a `deletionTimestamp`. */
+  deleting?: boolean;
+  /** Engine options (partial; defaults filled). */
+  options?: EngineOptionsInput;
+  /** Clock in epoch ms; default `Date.now`. */
+  clock?: () => number;
+  /** Aborts in-flight provider calls. */
+  signal?: AbortSignal;
+  /** Correlation id source; default `crypto.randomUUID`. */
+  newCorrelationId?: () => string;
+  /** A human's resolution of an unknown launch outcome. */
+  resolution?: LaunchResolution;
+  /** Upper bound of decide/execute steps in one call. Default 8. */
+  maxSteps?: number;
+}
+
+/** The result of {@link reconcile}: what the caller does next. */
+export interface ReconcileResult {
+  /** The status as last persisted. */
+  status: ProvisioningStatus;
+  /** Ensure, keep or release the finalizer. */
+  finalizer: FinalizerAction;
+  /** Reconcile again after this many ms; undefined when only a change should wake it. */
+  requeueAfterMs?: number;
+  /** Events to record, in order. */
+  events: EngineEvent[];
+  /** How many decisions were carried out. */
+  steps: number;
+}
+
+/**
+ * Reconcile one resource: decide, persist when the decision says so, execute, persist,
+ * and decide again, until the engine has nothing more to do now (or `maxSteps` is
+ * reached, in which case it asks to be requeued at once).
+ *
+ * This is the driver the Kubernetes runtime uses; it works with any persistence that can
+ * do a conditional write.
+ */
+export async function reconcile<R extends ResourceObject>(
+  args: ReconcileArgs<R>,
+): Promise<ReconcileResult> {
+  const providers = "directory" in args.providers ? args.providers : providerSet(args.providers);
+  const options: EngineOptions = resolveEngineOptions(args.options);
+  const clock = args.clock ?? Date.now;
+  const signal = args.signal ?? new AbortController().signal;
+  const maxSteps = args.maxSteps ?? 8;
+  const desiredConfigVersion = args.desiredConfigVersion ?? configVersion(args.resource.spec ?? {});
+  const deleting = args.deleting ?? Boolean(args.resource.metadata.deletionTimestamp);
+  let status = args.status ?? emptyStatus();
+  let persisted = canonicalJson(status);
+  const events: EngineEvent[] = [];
+  const save = async (next: ProvisioningStatus, reason: PersistReason): Promise<void> => {
+    const text = canonicalJson(next);
+    if (reason === "update" && text === persisted) return;
+    await args.persist(next, reason);
+    persisted = text;
+  };
+  for (let step = 0; step < maxSteps; step++) {
+    if (signal.aborted) throw new AbortedError("reconcile aborted");
+    const input: DecideInput = {
+      status,
+      desiredConfigVersion,
+      deleting,
+      now: clock(),
+      providers: providers.directory,
+      options,
+      newCorrelationId: args.newCorrelationId ?? randomUUID,
+    };
+    const generation = args.resource.metadata.generation;
+    if (generation !== undefined) input.generation = generation;
+    if (args.resolution) input.resolution = args.resolution;
+    const decision = decide(input);
+    events.push(...decision.events);
+    if (decision.action.kind === "none") {
+      await save(decision.status, "update");
+      const result: ReconcileResult = {
+        status: decision.status,
+        finalizer: decision.finalizer,
+        events,
+        steps: step,
+      };
+      if (decision.requeueAfterMs !== undefined) result.requeueAfterMs = decision.requeueAfterMs;
+      return result;
+    }
+    if (decision.persistFirst) await save(decision.status, "before-launch");
+    const outcome = await execute(decision, input, {
+      resource: args.resource,
+      providers,
+      clock,
+      signal,
+    });
+    events.push(...outcome.events);
+    status = outcome.status;
+    await save(status, "update");
+  }
+  return {
+    status,
+    finalizer: deleting ? "keep" : "ensure",
+    requeueAfterMs: 0,
+    events,
+    steps: maxSteps,
+  };
+}

@@ -1,0 +1,492 @@
+import { backoffDelay } from "../backoff.js";
+import {
+  ContractViolationError,
+  ErrorCode,
+  RateLimitError,
+  isOutcomeUnknown,
+  toErrorRecord,
+} from "../errors.js";
+import { appendJob, latestJob, updateJob } from "../history.js";
+import type { FailureRecord, JobRecord } from "../job-record.js";
+import { JobState, isSuccessful, isTerminal, type JobType } from "../job-state.js";
+import type { DeprovisionResult, FoundJob, ProvisionStatus } from "../results.js";
+import type { PendingLaunch, ProvisioningStatus } from "../status.js";
+import type { EngineOptions } from "./options.js";
+import { iso, ms } from "./time.js";
+import type { EngineEvent } from "./types.js";
+
+/** A status and the events a transition produced. */
+export interface Transition {
+  /** The next status. */
+  status: ProvisioningStatus;
+  /** Events to record. */
+  events: EngineEvent[];
+}
+
+/** Facts about a newly launched (or adopted) job. */
+export interface LaunchedJob {
+  /** Backend job id. */
+  jobId: string;
+  /** State right after the launch. */
+  state: JobState;
+  /** Message. */
+  message: string;
+  /** For deprovision jobs. */
+  blockDeletionOnFailure?: boolean;
+}
+
+/**
+ * Record a job created by the launch behind `pending`: append it to the history, clear
+ * the marker and any launch failure. The first poll is due one poll interval later.
+ */
+export function recordLaunched(
+  status: ProvisioningStatus,
+  pending: PendingLaunch,
+  job: LaunchedJob,
+  now: number,
+  options: EngineOptions,
+): ProvisioningStatus {
+  const record: JobRecord = {
+    jobId: job.jobId,
+    type: pending.type,
+    state: job.state,
+    message: job.message,
+    provider: pending.provider,
+    correlationId: pending.correlationId,
+    launchedAt: pending.createdAt,
+    updatedAt: iso(now),
+    nextCheckAt: iso(now + options.pollIntervalMs),
+    attempt: pending.attempt,
+  };
+  if (pending.configVersion !== undefined) record.configVersion = pending.configVersion;
+  if (pending.type === "deprovision")
+    record.blockDeletionOnFailure = job.blockDeletionOnFailure ?? true;
+  if (isTerminal(job.state)) record.finishedAt = iso(now);
+  const { pendingLaunch: _p, launchFailure: _f, ...rest } = status;
+  let jobs = status.jobs;
+  const existing = jobs.find((j) => j.jobId === record.jobId && j.type === record.type);
+  jobs = existing ? jobs : appendJob(jobs, record, options.historyLimit);
+  let next: ProvisioningStatus = { ...rest, jobs };
+  if (
+    record.type === "provision" &&
+    isSuccessful(record.state) &&
+    record.configVersion !== undefined
+  ) {
+    next = { ...next, reconciledConfigVersion: record.configVersion };
+  }
+  return next;
+}
+
+/** Remove the pending-launch marker. */
+export function clearPending(status: ProvisioningStatus): ProvisioningStatus {
+  const { pendingLaunch: _p, ...rest } = status;
+  return rest;
+}
+
+/**
+ * Record a launch that threw. A rate limit or any other failure with a known outcome
+ * clears the marker and schedules a retry (rate limits after their `retryAfterMs`,
+ * others with the error backoff). A failure whose outcome is unknown (a timeout after
+ * the backend may have accepted the launch) keeps the marker: the next decision adopts
+ * the job by correlation id or applies the unknown-launch policy, never relaunches blindly.
+ */
+export function recordLaunchError(
+  status: ProvisioningStatus,
+  pending: PendingLaunch,
+  error: unknown,
+  now: number,
+  options: EngineOptions,
+): Transition {
+  const record = toErrorRecord(error);
+  const unknown = !(error instanceof RateLimitError) && isOutcomeUnknown(error);
+  const previous = status.launchFailure;
+  const count =
+    previous && previous.type === pending.type && previous.configVersion === pending.configVersion
+      ? previous.count + 1
+      : 1;
+  const delay =
+    error instanceof RateLimitError
+      ? error.retryAfterMs
+      : backoffDelay(options.errorBackoff, count);
+  const failure = failureRecord(record.code, record.message, count, now, delay);
+  const base = unknown ? status : clearPending(status);
+  const next: ProvisioningStatus = {
+    ...base,
+    launchFailure: {
+      ...failure,
+      type: pending.type,
+      ...(pending.configVersion !== undefined ? { configVersion: pending.configVersion } : {}),
+    },
+  };
+  const what = `${pending.type} launch (correlation id ${pending.correlationId})`;
+  const events: EngineEvent[] = [
+    {
+      type: "Warning",
+      reason: error instanceof RateLimitError ? "RateLimited" : "LaunchFailed",
+      message: unknown
+        ? `${what} failed with an unknown outcome: ${record.message}; looking the job up before any new launch`
+        : `${what} failed: ${record.message}; retrying at ${failure.retryAt}`,
+    },
+  ];
+  return { status: next, events };
+}
+
+function failureRecord(
+  code: string,
+  message: string,
+  count: number,
+  now: number,
+  delay: number,
+): FailureRecord {
+  return { code, message, count, at: iso(now), retryAt: iso(now + delay) };
+}
+
+/**
+ * Apply a status read from the provider to the job it is about.
+ *
+ * - A succeeded provision job sets `reconciledConfigVersion` to the version recorded on
+ *   the job (E3). When the provider reports a different `reconciledVersion`, the job is
+ *   marked `Failed` with reason `ReconciledVersionMismatch` and the version is not used
+ *   (P4): the engine never trusts a version it did not launch.
+ * - A status whose `jobId` differs from the job asked about is a contract violation,
+ *   recorded as a failed status read; the job keeps its state.
+ */
+export function recordJobStatus(
+  status: ProvisioningStatus,
+  job: JobRecord,
+  observed: ProvisionStatus,
+  now: number,
+  options: EngineOptions,
+): Transition {
+  if (observed.jobId !== job.jobId) {
+    const violation = new ContractViolationError(
+      "P3",
+      `provider ${job.provider} returned the status of job ${observed.jobId} when asked for job ${job.jobId}`,
+    );
+    return recordStatusError(status, job, violation, now, options);
+  }
+  const events: EngineEvent[] = [];
+  let state = observed.state;
+  let message = observed.message;
+  let reason: string | undefined;
+  if (
+    job.type === "provision" &&
+    isSuccessful(state) &&
+    observed.reconciledVersion !== undefined &&
+    observed.reconciledVersion !== job.configVersion
+  ) {
+    state = JobState.Failed;
+    reason = "ReconciledVersionMismatch";
+    message = `P4 violated: provider ${job.provider} reported reconciled version ${observed.reconciledVersion} for job ${job.jobId}, which was launched with ${job.configVersion ?? "no version"}; the version is not used`;
+    events.push({ type: "Warning", reason, message });
+  }
+  const wasTerminal = isTerminal(job.state);
+  const updated: JobRecord = {
+    ...job,
+    state,
+    message,
+    updatedAt: iso(now),
+    nextCheckAt: iso(now + options.pollIntervalMs),
+  };
+  delete updated.statusError;
+  if (reason !== undefined) updated.reason = reason;
+  if (observed.progress !== undefined) updated.progress = observed.progress;
+  if (observed.errorDetails !== undefined) updated.errorDetails = observed.errorDetails;
+  if (isTerminal(state) && !wasTerminal) {
+    updated.finishedAt = iso(now);
+    events.push(terminalEvent(updated));
+  }
+  let next: ProvisioningStatus = {
+    ...status,
+    jobs: updateJob(status.jobs, job.jobId, () => updated, job.type),
+  };
+  if (
+    updated.type === "provision" &&
+    isSuccessful(updated.state) &&
+    updated.configVersion !== undefined &&
+    latestJob(next.jobs, "provision") === updated
+  ) {
+    next = { ...next, reconciledConfigVersion: updated.configVersion };
+  }
+  return { status: next, events };
+}
+
+function terminalEvent(job: JobRecord): EngineEvent {
+  const what = job.type === "provision" ? "Provision" : "Deprovision";
+  const outcome =
+    job.state === JobState.Succeeded
+      ? "Succeeded"
+      : job.state === JobState.Canceled
+        ? "Canceled"
+        : "Failed";
+  return {
+    type: outcome === "Succeeded" ? "Normal" : "Warning",
+    reason: `${what}${outcome}`,
+    message: `${job.type} job ${job.jobId} ${outcome.toLowerCase()}${job.message ? `: ${job.message}` : ""}`,
+  };
+}
+
+/**
+ * Record a failed status read on the job, keeping the job and its state. A purged job
+ * (`JOB_NOT_FOUND`) can never be read again: it becomes `Failed` with reason
+ * `JobNotFound` (its real outcome is unknowable, so a provision is retried and a
+ * blocking deprovision stays blocked). Rate limits retry after `retryAfterMs`; other
+ * errors with the error backoff.
+ */
+export function recordStatusError(
+  status: ProvisioningStatus,
+  job: JobRecord,
+  error: unknown,
+  now: number,
+  options: EngineOptions,
+): Transition {
+  const record = toErrorRecord(error);
+  if (record.code === ErrorCode.JobNotFound) {
+    const updated: JobRecord = {
+      ...job,
+      state: JobState.Failed,
+      reason: "JobNotFound",
+      message: `job ${job.jobId} is gone from the backend (purged or deleted) before it was seen to finish`,
+      updatedAt: iso(now),
+      finishedAt: iso(now),
+    };
+    delete updated.statusError;
+    delete updated.nextCheckAt;
+    return {
+      status: { ...status, jobs: updateJob(status.jobs, job.jobId, () => updated, job.type) },
+      events: [{ type: "Warning", reason: "JobNotFound", message: updated.message }],
+    };
+  }
+  const count = (job.statusError?.count ?? 0) + 1;
+  const delay =
+    error instanceof RateLimitError
+      ? error.retryAfterMs
+      : backoffDelay(options.errorBackoff, count);
+  const failure = failureRecord(record.code, record.message, count, now, delay);
+  const updated: JobRecord = { ...job, statusError: failure, nextCheckAt: failure.retryAt };
+  return {
+    status: { ...status, jobs: updateJob(status.jobs, job.jobId, () => updated, job.type) },
+    events: [
+      {
+        type: "Warning",
+        reason: error instanceof RateLimitError ? "RateLimited" : "StatusReadFailed",
+        message: `reading ${job.type} job ${job.jobId} failed (${count} in a row): ${record.message}; retrying at ${failure.retryAt}`,
+      },
+    ],
+  };
+}
+
+/** Mark a job that exceeded the job timeout as `Failed` with reason `Timeout` (P3). */
+export function markTimedOut(
+  status: ProvisioningStatus,
+  job: JobRecord,
+  now: number,
+  timeoutMs: number,
+): Transition {
+  const updated: JobRecord = {
+    ...job,
+    state: JobState.Failed,
+    reason: "Timeout",
+    message: `${job.type} job ${job.jobId} was not terminal ${timeoutMs} ms after its launch (last state ${job.state}); marked Failed`,
+    updatedAt: iso(now),
+    finishedAt: iso(now),
+  };
+  delete updated.nextCheckAt;
+  return {
+    status: { ...status, jobs: updateJob(status.jobs, job.jobId, () => updated, job.type) },
+    events: [{ type: "Warning", reason: "JobTimedOut", message: updated.message }],
+  };
+}
+
+/** Note that the backend was asked to cancel a job; the next poll is due now. */
+export function recordCancelRequested(
+  status: ProvisioningStatus,
+  job: JobRecord,
+  now: number,
+): ProvisioningStatus {
+  const updated: JobRecord = { ...job, cancelRequestedAt: iso(now), updatedAt: iso(now) };
+  if (!isTerminal(updated.state)) updated.nextCheckAt = iso(now);
+  return { ...status, jobs: updateJob(status.jobs, job.jobId, () => updated, job.type) };
+}
+
+/**
+ * Record a job found by correlation id (`findJob` or a human's resolution) for the
+ * pending launch, as if the launch had returned it.
+ */
+export function recordAdopted(
+  status: ProvisioningStatus,
+  pending: PendingLaunch,
+  found: FoundJob,
+  now: number,
+  options: EngineOptions,
+): Transition {
+  // Record the job as Unknown first, then apply what was found through the usual path,
+  // so the P4 check, terminal handling and reconciled version work as for a poll.
+  const launched: LaunchedJob = { jobId: found.jobId, state: JobState.Unknown, message: "adopted" };
+  if (found.blockDeletionOnFailure !== undefined)
+    launched.blockDeletionOnFailure = found.blockDeletionOnFailure;
+  const adopted = recordLaunched(status, pending, launched, now, options);
+  const record = adopted.jobs.find((j) => j.jobId === found.jobId && j.type === pending.type);
+  const applied = record
+    ? recordJobStatus(adopted, record, found, now, options)
+    : { status: adopted, events: [] };
+  const next = applied.status;
+  const events = applied.events;
+  return {
+    status: next,
+    events: [
+      {
+        type: "Normal",
+        reason: "JobAdopted",
+        message: `found ${pending.type} job ${found.jobId} launched with correlation id ${pending.correlationId} before a restart; adopted it instead of launching again`,
+      },
+      ...events,
+    ],
+  };
+}
+
+/** When a job's next check is due (epoch ms); immediately when unset. */
+export function nextCheckAt(job: JobRecord, now: number): number {
+  return ms(job.nextCheckAt, now);
+}
+
+/** Convert a failure's `retryAt` to epoch ms. */
+export function retryAt(failure: FailureRecord, now: number): number {
+  return ms(failure.retryAt, now);
+}
+
+/**
+ * Record the provider's answer to `triggerDeprovision` for the launch behind `pending`.
+ * The provision job's status, when reported, is applied first. `triggered` records the
+ * deprovision job with its `blockDeletionOnFailure`; `waiting` schedules the next ask;
+ * `skipped` records that nothing needs tearing down (the finalizer can go).
+ */
+export function recordDeprovisionAnswer(
+  status: ProvisioningStatus,
+  pending: PendingLaunch,
+  result: DeprovisionResult,
+  now: number,
+  options: EngineOptions,
+): Transition {
+  let next = status;
+  const events: EngineEvent[] = [];
+  if (result.action !== "skipped" && result.provisionJobStatus) {
+    const reported = result.provisionJobStatus;
+    const job = next.jobs.find((j) => j.type === "provision" && j.jobId === reported.jobId);
+    if (job) {
+      const applied = recordJobStatus(next, job, reported, now, options);
+      next = applied.status;
+      events.push(...applied.events);
+    }
+  }
+  const { deprovisionWaitUntil: _w, ...rest } = next;
+  next = rest;
+  switch (result.action) {
+    case "triggered": {
+      next = recordLaunched(
+        next,
+        pending,
+        {
+          jobId: result.jobId,
+          state: JobState.Pending,
+          message: "deprovision triggered",
+          blockDeletionOnFailure: result.blockDeletionOnFailure,
+        },
+        now,
+        options,
+      );
+      events.push({
+        type: "Normal",
+        reason: "DeprovisionTriggered",
+        message: `deprovision job ${result.jobId} launched (attempt ${pending.attempt}, blockDeletionOnFailure=${String(result.blockDeletionOnFailure)})`,
+      });
+      return { status: next, events };
+    }
+    case "waiting": {
+      const delay = result.retryAfterMs ?? options.pollIntervalMs;
+      next = clearLaunchFailure(clearPending(next), "deprovision");
+      next = { ...next, deprovisionWaitUntil: iso(now + Math.max(0, delay)) };
+      const provision = latestJob(next.jobs, "provision");
+      if (provision && !isTerminal(provision.state) && !provision.cancelRequestedAt) {
+        next = recordCancelRequested(next, provision, now);
+      }
+      if (status.deprovisionWaitUntil === undefined) {
+        events.push({
+          type: "Normal",
+          reason: "DeprovisionWaiting",
+          message: `deprovisioning waits${provision && !isTerminal(provision.state) ? ` for provision job ${provision.jobId} (${provision.state}) to end` : ""}; asking again in ${delay} ms`,
+        });
+      }
+      return { status: next, events };
+    }
+    case "skipped": {
+      next = {
+        ...clearLaunchFailure(clearPending(next), "deprovision"),
+        deprovisionSkipped: { reason: result.reason, at: iso(now) },
+      };
+      events.push({
+        type: "Normal",
+        reason: "DeprovisionSkipped",
+        message: `nothing to deprovision: ${result.reason}`,
+      });
+      return { status: next, events };
+    }
+  }
+}
+
+function clearLaunchFailure(status: ProvisioningStatus, type: JobType): ProvisioningStatus {
+  if (status.launchFailure?.type !== type) return status;
+  const { launchFailure: _f, ...rest } = status;
+  return rest;
+}
+
+/**
+ * `findJob` found nothing for the pending launch. Within the grace period the launch may
+ * still land (another replica, a request still in flight): look again later. After it,
+ * the launch never reached the backend: clear the marker so the next decision launches.
+ */
+export function recordLookupMiss(
+  status: ProvisioningStatus,
+  pending: PendingLaunch,
+  now: number,
+  options: EngineOptions,
+): Transition {
+  const graceEnd = ms(pending.createdAt, now) + options.pendingLaunchGraceMs;
+  if (now < graceEnd) {
+    const lookupAfter = iso(Math.min(now + options.pollIntervalMs, graceEnd));
+    return { status: { ...status, pendingLaunch: { ...pending, lookupAfter } }, events: [] };
+  }
+  return {
+    status: clearPending(status),
+    events: [
+      {
+        type: "Normal",
+        reason: "LaunchNotFound",
+        message: `no ${pending.type} job with correlation id ${pending.correlationId} exists: the launch never reached the backend; launching again`,
+      },
+    ],
+  };
+}
+
+/** `findJob` failed: keep the marker and look again after the error backoff. */
+export function recordLookupError(
+  status: ProvisioningStatus,
+  pending: PendingLaunch,
+  error: unknown,
+  now: number,
+  options: EngineOptions,
+): Transition {
+  const record = toErrorRecord(error);
+  const delay =
+    error instanceof RateLimitError ? error.retryAfterMs : options.errorBackoff.initialMs;
+  return {
+    status: { ...status, pendingLaunch: { ...pending, lookupAfter: iso(now + delay) } },
+    events: [
+      {
+        type: "Warning",
+        reason: "JobLookupFailed",
+        message: `looking up the ${pending.type} job with correlation id ${pending.correlationId} failed: ${record.message}`,
+      },
+    ],
+  };
+}

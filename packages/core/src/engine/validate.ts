@@ -1,0 +1,127 @@
+import { ContractViolationError } from "../errors.js";
+import { isJobState } from "../job-state.js";
+import type { DeprovisionResult, FoundJob, ProvisionResult, ProvisionStatus } from "../results.js";
+
+/**
+ * Checks of provider answers. Custom providers are written in JavaScript too, so the
+ * engine checks the shape of what it stores rather than trusting the types. Every check
+ * throws a {@link ContractViolationError} naming the rule and the field.
+ */
+
+function object(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== "object" || value === null) {
+    throw new ContractViolationError(
+      "P3",
+      `${what} must be an object, got ${value === null ? "null" : typeof value}`,
+    );
+  }
+  return value as Record<string, unknown>;
+}
+
+function jobId(value: unknown, what: string): string {
+  if (typeof value !== "string" || value === "") {
+    throw new ContractViolationError("P2", `${what}.jobId must be a non-empty string`);
+  }
+  return value;
+}
+
+function message(value: unknown, what: string): string {
+  if (value === undefined) return "";
+  if (typeof value !== "string")
+    throw new ContractViolationError("P3", `${what}.message must be a string`);
+  return value;
+}
+
+function optionalString(value: unknown, field: string): void {
+  if (value !== undefined && typeof value !== "string") {
+    throw new ContractViolationError("P3", `${field} must be a string when present`);
+  }
+}
+
+/** Check a `triggerProvision` answer. */
+export function checkProvisionResult(value: unknown): ProvisionResult {
+  const o = object(value, "ProvisionResult");
+  const state = o["initialState"];
+  if (!isJobState(state)) {
+    throw new ContractViolationError(
+      "P3",
+      `ProvisionResult.initialState must be a JobState, got ${JSON.stringify(state)}`,
+    );
+  }
+  return {
+    jobId: jobId(o["jobId"], "ProvisionResult"),
+    initialState: state,
+    message: message(o["message"], "ProvisionResult"),
+  };
+}
+
+/** Check a status answer (`getProvisionStatus`, `getDeprovisionStatus`, `findJob`). */
+export function checkProvisionStatus<T extends ProvisionStatus | FoundJob>(
+  value: unknown,
+  what = "ProvisionStatus",
+): T {
+  const o = object(value, what);
+  jobId(o["jobId"], what);
+  if (!isJobState(o["state"])) {
+    throw new ContractViolationError(
+      "P3",
+      `${what}.state must be a JobState, got ${JSON.stringify(o["state"])}`,
+    );
+  }
+  message(o["message"], what);
+  optionalString(o["reconciledVersion"], `${what}.reconciledVersion`);
+  optionalString(o["startTime"], `${what}.startTime`);
+  optionalString(o["endTime"], `${what}.endTime`);
+  optionalString(o["errorDetails"], `${what}.errorDetails`);
+  if (o["progress"] !== undefined && typeof o["progress"] !== "number") {
+    throw new ContractViolationError("P3", `${what}.progress must be a number when present`);
+  }
+  return { ...(o as unknown as T), message: message(o["message"], what) };
+}
+
+/** Check a `triggerDeprovision` answer (P7: `triggered` and `waiting` declare `blockDeletionOnFailure`). */
+export function checkDeprovisionResult(value: unknown): DeprovisionResult {
+  const o = object(value, "DeprovisionResult");
+  const action = o["action"];
+  if (action === "skipped") {
+    if (typeof o["reason"] !== "string")
+      throw new ContractViolationError("P6", "a skipped DeprovisionResult must give a reason");
+    return { action, reason: o["reason"] };
+  }
+  if (action !== "triggered" && action !== "waiting") {
+    throw new ContractViolationError(
+      "P3",
+      `DeprovisionResult.action must be triggered, waiting or skipped, got ${JSON.stringify(action)}`,
+    );
+  }
+  if (typeof o["blockDeletionOnFailure"] !== "boolean") {
+    throw new ContractViolationError(
+      "P7",
+      `a ${action} DeprovisionResult must declare blockDeletionOnFailure as a boolean`,
+    );
+  }
+  const provisionJobStatus =
+    o["provisionJobStatus"] === undefined
+      ? undefined
+      : checkProvisionStatus<ProvisionStatus>(
+          o["provisionJobStatus"],
+          "DeprovisionResult.provisionJobStatus",
+        );
+  const retryAfterMs = o["retryAfterMs"];
+  if (
+    retryAfterMs !== undefined &&
+    !(typeof retryAfterMs === "number" && Number.isFinite(retryAfterMs) && retryAfterMs >= 0)
+  ) {
+    throw new ContractViolationError(
+      "P3",
+      "DeprovisionResult.retryAfterMs must be a finite number >= 0 when present",
+    );
+  }
+  const common = {
+    blockDeletionOnFailure: o["blockDeletionOnFailure"],
+    ...(provisionJobStatus ? { provisionJobStatus } : {}),
+  };
+  if (action === "triggered")
+    return { action, jobId: jobId(o["jobId"], "DeprovisionResult"), ...common };
+  return { action, ...common, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+}

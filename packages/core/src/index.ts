@@ -1,0 +1,70 @@
+/**
+ * provisionkit core: the Provider contract, job and result types, typed errors,
+ * config-version hashing, job history helpers and the pure lifecycle engine.
+ *
+ * @packageDocumentation
+ */
+export {
+  JobState,
+  isJobState,
+  isSuccessful,
+  isTerminal,
+  isUnsuccessful,
+  type JobType,
+} from "./job-state.js";
+export { resourceKey, type ResourceMetadata, type ResourceObject } from "./resource.js";
+export type { FailureRecord, JobRecord } from "./job-record.js";
+export type {
+  DeprovisionResult,
+  DeprovisionSkipped,
+  DeprovisionTriggered,
+  DeprovisionWaiting,
+  FoundJob,
+  ProvisionResult,
+  ProvisionStatus,
+} from "./results.js";
+export {
+  capabilitiesOf,
+  type CallOptions,
+  type FindJobQuery,
+  type Provider,
+  type ProviderCapabilities,
+  type TriggerDeprovisionOptions,
+  type TriggerProvisionOptions,
+} from "./provider.js";
+export {
+  AbortedError,
+  AuthenticationError,
+  ConfigurationError,
+  ContractViolationError,
+  ErrorCode,
+  InvalidResponseError,
+  JobNotFoundError,
+  ProviderError,
+  RateLimitError,
+  TimeoutError,
+  TransientError,
+  hasErrorCode,
+  isOutcomeUnknown,
+  isProviderError,
+  toErrorRecord,
+  type ErrorRecordData,
+  type ProviderErrorOptions,
+} from "./errors.js";
+export { CONFIG_VERSION_PREFIX, canonicalJson, configVersion } from "./config-version.js";
+export { DEFAULT_HISTORY_LIMIT, appendJob, jobsOfType, latestJob, updateJob } from "./history.js";
+export {
+  ConditionType,
+  findCondition,
+  removeCondition,
+  setCondition,
+  type Condition,
+} from "./conditions.js";
+export { backoffDelay, type BackoffPolicy } from "./backoff.js";
+export {
+  emptyStatus,
+  type LaunchFailure,
+  type PendingLaunch,
+  type ProvisioningStatus,
+} from "./status.js";
+export * from "./engine/index.js";

@@ -1,0 +1,61 @@
+import type { JobState, JobType } from "./job-state.js";
+
+/** A failure recorded on a job or a launch: what went wrong and when to try again. */
+export interface FailureRecord {
+  /** Stable error code (see `ErrorCode`). */
+  code: string;
+  /** Secret-free message. */
+  message: string;
+  /** How many times in a row this operation failed. */
+  count: number;
+  /** When the last failure happened (ISO-8601). */
+  at: string;
+  /** Not before this instant will the engine try again (ISO-8601). */
+  retryAt: string;
+}
+
+/**
+ * One job as kept in the resource's status. The history is bounded (default 10) and
+ * never drops the newest job of either type.
+ */
+export interface JobRecord {
+  /** Backend job id. */
+  jobId: string;
+  /** Provision or deprovision. */
+  type: JobType;
+  /** Last known state. */
+  state: JobState;
+  /** Last human-readable message. */
+  message: string;
+  /** Name of the provider that launched the job; it is the one asked about it (E6). */
+  provider: string;
+  /** The correlation id the job was launched with (for adoption after a crash). */
+  correlationId: string;
+  /** When the job was launched (ISO-8601). */
+  launchedAt: string;
+  /** When this record last changed (ISO-8601); DESIGN's `timestamp`. */
+  updatedAt: string;
+  /** When the engine saw the job reach a terminal state (ISO-8601). */
+  finishedAt?: string;
+  /** For provision jobs: the config version the job was launched with. */
+  configVersion?: string;
+  /** For deprovision jobs: whether a failure blocks deletion (E4). */
+  blockDeletionOnFailure?: boolean;
+  /**
+   * 1 for the first launch of this type (and, for provision, of this config version);
+   * one more for each retry after a failure. Drives the retry backoff.
+   */
+  attempt: number;
+  /** Machine-readable reason for the last state, such as `Timeout` or `JobNotFound`. */
+  reason?: string;
+  /** Progress from 0 to 100, when the provider reports it. */
+  progress?: number;
+  /** Secret-free diagnostic detail from the provider, for failed jobs. */
+  errorDetails?: string;
+  /** When the engine asked the backend to cancel this job (ISO-8601). */
+  cancelRequestedAt?: string;
+  /** When the engine next looks at this job (poll, or while deleting, asks to deprovision again) (ISO-8601). */
+  nextCheckAt?: string;
+  /** The last failed status read, cleared by the next successful one. */
+  statusError?: FailureRecord;
+}

@@ -1,0 +1,111 @@
+import type { JobRecord } from "./job-record.js";
+import type { JobType } from "./job-state.js";
+import type { ResourceObject } from "./resource.js";
+import type { DeprovisionResult, FoundJob, ProvisionResult, ProvisionStatus } from "./results.js";
+
+/** Options of every provider call. */
+export interface CallOptions {
+  /** Aborted when the caller gives up (shutdown, reconcile timeout). Honour it. */
+  signal: AbortSignal;
+}
+
+/** Options of {@link Provider.triggerProvision}. */
+export interface TriggerProvisionOptions extends CallOptions {
+  /** The config version this job applies; a succeeded job reports it back or omits it (P4). */
+  configVersion: string;
+  /**
+   * A fresh id for this launch. Pass it to the backend (an extra var, a label) so that
+   * {@link Provider.findJob} can find the job again after a crash.
+   */
+  correlationId: string;
+}
+
+/** Options of {@link Provider.triggerDeprovision}. */
+export interface TriggerDeprovisionOptions extends CallOptions {
+  /** A fresh id for this launch, as for {@link TriggerProvisionOptions.correlationId}. */
+  correlationId: string;
+}
+
+/** What {@link Provider.findJob} looks for. */
+export interface FindJobQuery {
+  /** The correlation id the launch was made with. */
+  correlationId: string;
+  /** The kind of job that was launched. */
+  type: JobType;
+}
+
+/**
+ * The contract between the engine and an automation backend.
+ *
+ * Rules (each a conformance test): P1 `name` is stable and non-empty, nothing returned
+ * carries secrets; P2 job ids are unique within a resource's history; P3 every job
+ * reaches a terminal state through the status calls; P4 a succeeded provision reports the
+ * version it was triggered with or none; P5 while the latest provision job is not
+ * terminal, `triggerDeprovision` asks the backend to cancel it and answers `waiting`;
+ * P6 `skipped` only when nothing was ever provisioned; P7 `triggered` and `waiting`
+ * declare `blockDeletionOnFailure`; P8 rate limits throw `RateLimitError`, and transient
+ * failures are told apart from permanent ones.
+ *
+ * Providers never touch Kubernetes: they get the resource as it is and return results.
+ *
+ * @typeParam R - the resource type the provider works with.
+ */
+export interface Provider<R extends ResourceObject = ResourceObject> {
+  /** Stable, non-empty identifier recorded on every job this provider launches (P1). */
+  readonly name: string;
+
+  /** Launch a provision job applying `options.configVersion`. Never retried blindly by the engine. */
+  triggerProvision(resource: R, options: TriggerProvisionOptions): Promise<ProvisionResult>;
+
+  /** Read a provision job's status. Throw `JobNotFoundError` when it is gone. */
+  getProvisionStatus(resource: R, jobId: string, options: CallOptions): Promise<ProvisionStatus>;
+
+  /**
+   * Start tearing down, or say why not yet (see {@link DeprovisionResult}).
+   *
+   * @param provisionJobs - the resource's provision job records, oldest first, each naming
+   *   the provider that launched it.
+   */
+  triggerDeprovision(
+    resource: R,
+    provisionJobs: readonly JobRecord[],
+    options: TriggerDeprovisionOptions,
+  ): Promise<DeprovisionResult>;
+
+  /** Read a deprovision job's status. Throw `JobNotFoundError` when it is gone. */
+  getDeprovisionStatus(resource: R, jobId: string, options: CallOptions): Promise<ProvisionStatus>;
+
+  /**
+   * Optional capability: find a job launched with `query.correlationId`, or `undefined`
+   * when the backend has none. Lets the engine adopt a job launched just before a crash
+   * instead of launching a duplicate (E5).
+   */
+  findJob?(resource: R, query: FindJobQuery, options: CallOptions): Promise<FoundJob | undefined>;
+
+  /**
+   * Optional capability: ask the backend to cancel a job. Idempotent; resolves once the
+   * request was accepted (the job may take a while to reach `Canceled`). Used when the
+   * spec changes while a provision job runs (with `onSpecChangeWhileRunning: "cancel"`)
+   * and when a job exceeds its timeout.
+   */
+  cancelJob?(resource: R, jobId: string, type: JobType, options: CallOptions): Promise<void>;
+}
+
+/** What the pure engine needs to know about a provider: its name and capabilities. */
+export interface ProviderCapabilities {
+  /** The provider's name. */
+  name: string;
+  /** Whether it implements `findJob`. */
+  canFindJob: boolean;
+  /** Whether it implements `cancelJob`. */
+  canCancel: boolean;
+}
+
+/** The capabilities of a provider object. */
+export function capabilitiesOf(provider: Provider<never>): ProviderCapabilities {
+  return {
+    name: provider.name,
+    canFindJob: typeof provider.findJob === "function",
+    canCancel: typeof provider.cancelJob === "function",
+  };
+}

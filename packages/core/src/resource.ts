@@ -1,0 +1,44 @@
+/** The metadata of a Kubernetes-style object, as far as the SDK reads it. */
+export interface ResourceMetadata {
+  /** Object name. */
+  name: string;
+  /** Namespace; absent for cluster-scoped resources. */
+  namespace?: string;
+  /** Unique id of this incarnation of the object. */
+  uid?: string;
+  /** Incremented by the API server on every spec change. */
+  generation?: number;
+  /** Opaque version for optimistic concurrency. */
+  resourceVersion?: string;
+  /** Set when deletion was requested; the object lives on while finalizers remain. */
+  deletionTimestamp?: string;
+  /** Finalizers that hold the object back from deletion. */
+  finalizers?: string[];
+  /** Labels. */
+  labels?: Record<string, string>;
+  /** Annotations. */
+  annotations?: Record<string, string>;
+}
+
+/**
+ * A Kubernetes-style object handed to providers. Providers see the resource as it is and
+ * never write it; the engine and the runtime own its status.
+ */
+export interface ResourceObject {
+  /** `group/version` of the resource. */
+  apiVersion?: string;
+  /** Kind of the resource. */
+  kind?: string;
+  /** Object metadata. */
+  metadata: ResourceMetadata;
+  /** The desired state written by users. */
+  spec?: unknown;
+  /** The observed state written by controllers. */
+  status?: unknown;
+}
+
+/** `namespace/name` (or `name` when cluster-scoped): a stable key for logs and queues. */
+export function resourceKey(resource: Pick<ResourceObject, "metadata">): string {
+  const { namespace, name } = resource.metadata;
+  return namespace ? `${namespace}/${name}` : name;
+}
