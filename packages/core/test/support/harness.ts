@@ -1,0 +1,117 @@
+/**
+ * A tiny controller loop for tests: one resource, its persisted status, and
+ * `reconcile` driven on a virtual clock, the way the Kubernetes runtime drives it.
+ */
+import {
+  configVersion,
+  reconcile,
+  type EngineEvent,
+  type EngineOptionsInput,
+  type LaunchResolution,
+  type Provider,
+  type ProviderSet,
+  type ProvisioningStatus,
+  type ReconcileResult,
+  type ResourceObject,
+} from "@provisionkit/core";
+import type { VirtualClock } from "./memory-backend.js";
+
+export class Harness {
+  resource: ResourceObject;
+  status: ProvisioningStatus | undefined;
+  finalizerReleased = false;
+  events: EngineEvent[] = [];
+  persists: { reason: string; status: ProvisioningStatus }[] = [];
+  last: ReconcileResult | undefined;
+  private ids = 0;
+  /** When set, the next persist with this reason throws (a crash or a conflict). */
+  failPersist: "before-launch" | "update" | undefined;
+  resolution: LaunchResolution | undefined;
+
+  constructor(
+    readonly clock: VirtualClock,
+    public providers: Provider | ProviderSet,
+    public options: EngineOptionsInput = {},
+    spec: unknown = { size: 1 },
+    name = "r1",
+  ) {
+    this.resource = {
+      apiVersion: "example.com/v1",
+      kind: "Thing",
+      metadata: { name, namespace: "ns", generation: 1 },
+      spec,
+    };
+  }
+
+  setSpec(spec: unknown): void {
+    this.resource = {
+      ...this.resource,
+      spec,
+      metadata: {
+        ...this.resource.metadata,
+        generation: (this.resource.metadata.generation ?? 0) + 1,
+      },
+    };
+  }
+
+  delete(): void {
+    this.resource = {
+      ...this.resource,
+      metadata: {
+        ...this.resource.metadata,
+        deletionTimestamp: new Date(this.clock.now).toISOString(),
+      },
+    };
+  }
+
+  get desired(): string {
+    return configVersion(this.resource.spec ?? {});
+  }
+
+  async reconcile(): Promise<ReconcileResult> {
+    const result = await reconcile({
+      resource: this.resource,
+      status: this.status,
+      providers: this.providers,
+      options: this.options,
+      clock: this.clock.read,
+      newCorrelationId: () => `corr-${++this.ids}`,
+      ...(this.resolution ? { resolution: this.resolution } : {}),
+      persist: (status, reason) => {
+        if (this.failPersist === reason) {
+          this.failPersist = undefined;
+          return Promise.reject(new Error(`persist failed (${reason})`));
+        }
+        this.status = status;
+        this.persists.push({ reason, status });
+        return Promise.resolve();
+      },
+    });
+    this.events.push(...result.events);
+    if (result.finalizer === "release") this.finalizerReleased = true;
+    this.last = result;
+    return result;
+  }
+
+  /**
+   * Reconcile, then advance the clock to the requested requeue (or `idleStepMs` when
+   * none), until `until()` holds or `maxRounds` pass.
+   */
+  async runUntil(until: () => boolean, maxRounds = 200, idleStepMs = 10_000): Promise<number> {
+    for (let round = 0; round < maxRounds; round++) {
+      if (until()) return round;
+      const result = await this.reconcile();
+      if (until()) return round;
+      this.clock.advance(
+        result.requeueAfterMs === undefined ? idleStepMs : Math.max(1, result.requeueAfterMs),
+      );
+    }
+    throw new Error(
+      `condition not reached after ${maxRounds} rounds; status: ${JSON.stringify(this.status)}`,
+    );
+  }
+
+  reasons(): string[] {
+    return this.events.map((e) => e.reason);
+  }
+}
