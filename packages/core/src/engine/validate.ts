@@ -38,8 +38,30 @@ function optionalString(value: unknown, field: string): void {
   }
 }
 
-/** Check a `triggerProvision` answer. */
+/**
+ * Run a check of a launch answer. A malformed launch answer does not prove that no job
+ * was created, so its violation is marked `outcomeUnknown`: the engine then looks the
+ * job up by correlation id instead of launching again.
+ */
+function launchAnswer<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof ContractViolationError) {
+      throw new ContractViolationError(error.rule, error.message.slice(error.rule.length + 2), {
+        outcomeUnknown: true,
+      });
+    }
+    throw error;
+  }
+}
+
+/** Check a `triggerProvision` answer. Violations are `outcomeUnknown`. */
 export function checkProvisionResult(value: unknown): ProvisionResult {
+  return launchAnswer(() => provisionResult(value));
+}
+
+function provisionResult(value: unknown): ProvisionResult {
   const o = object(value, "ProvisionResult");
   const state = o["initialState"];
   if (!isJobState(state)) {
@@ -79,8 +101,15 @@ export function checkProvisionStatus<T extends ProvisionStatus | FoundJob>(
   return { ...(o as unknown as T), message: message(o["message"], what) };
 }
 
-/** Check a `triggerDeprovision` answer (P7: `triggered` and `waiting` declare `blockDeletionOnFailure`). */
+/**
+ * Check a `triggerDeprovision` answer (P7: `triggered` and `waiting` declare
+ * `blockDeletionOnFailure`). Violations are `outcomeUnknown`.
+ */
 export function checkDeprovisionResult(value: unknown): DeprovisionResult {
+  return launchAnswer(() => deprovisionResult(value));
+}
+
+function deprovisionResult(value: unknown): DeprovisionResult {
   const o = object(value, "DeprovisionResult");
   const action = o["action"];
   if (action === "skipped") {

@@ -1,0 +1,61 @@
+/** Builders for pure engine tests. */
+import {
+  JobState,
+  emptyStatus,
+  resolveEngineOptions,
+  type DecideInput,
+  type EngineOptionsInput,
+  type JobRecord,
+  type ProviderCapabilities,
+  type ProvisioningStatus,
+} from "@provisionkit/core";
+
+export const T0 = Date.UTC(2026, 0, 1);
+export const iso = (ms: number): string => new Date(ms).toISOString();
+export const V1 = "sha256:11111111111111111111111111111111";
+export const V2 = "sha256:22222222222222222222222222222222";
+
+export function caps(name = "memory", canFindJob = true, canCancel = true): ProviderCapabilities {
+  return { name, canFindJob, canCancel };
+}
+
+export function directory(current: ProviderCapabilities, ...others: ProviderCapabilities[]): DecideInput["providers"] {
+  const all = new Map([current, ...others].map((c) => [c.name, c]));
+  return { current, get: (name) => all.get(name) };
+}
+
+export function job(overrides: Partial<JobRecord> = {}): JobRecord {
+  return {
+    jobId: "j1",
+    type: "provision",
+    state: JobState.Running,
+    message: "running",
+    provider: "memory",
+    correlationId: "c-j1",
+    launchedAt: iso(T0),
+    updatedAt: iso(T0),
+    attempt: 1,
+    configVersion: V1,
+    ...overrides,
+  };
+}
+
+export function status(overrides: Partial<ProvisioningStatus> = {}): ProvisioningStatus {
+  return { ...emptyStatus(), ...overrides };
+}
+
+export function input(overrides: Partial<Omit<DecideInput, "options">> & { options?: EngineOptionsInput } = {}): DecideInput {
+  let n = 0;
+  const { options, ...rest } = overrides;
+  return {
+    status: status(),
+    desiredConfigVersion: V1,
+    deleting: false,
+    now: T0,
+    generation: 3,
+    providers: directory(caps()),
+    newCorrelationId: () => `corr-${++n}`,
+    ...rest,
+    options: resolveEngineOptions(options),
+  };
+}
