@@ -39,7 +39,8 @@ function write(value: unknown, path: string, seen: Set<object>): string {
       seen.add(value);
       try {
         if (Array.isArray(value)) {
-          const items = value.map((item: unknown, i) => {
+          // Array.from, not map: map skips the holes of a sparse array, which would give `[1,,3]`.
+          const items = Array.from(value, (item: unknown, i) => {
             if (item === undefined) throw notJson(`${path}[${i}]`, "undefined");
             return write(item, `${path}[${i}]`, seen);
           });

@@ -24,16 +24,28 @@ const pending = (over = {}) => ({
 describe("decide: provisioning", () => {
   it("launches attempt 1 with a fresh pending marker, persisted first, for a new resource", () => {
     const d = decide(input());
-    expect(d.action).toEqual({ kind: "launch", type: "provision", pending: pending({ correlationId: "corr-1" }) });
+    expect(d.action).toEqual({
+      kind: "launch",
+      type: "provision",
+      pending: pending({ correlationId: "corr-1" }),
+    });
     expect(d.persistFirst).toBe(true);
     expect(d.finalizer).toBe("ensure");
     expect(d.status.pendingLaunch?.correlationId).toBe("corr-1");
     expect(d.status.desiredConfigVersion).toBe(V1);
-    expect(cond(d, ConditionType.Provisioned)).toMatchObject({ status: "False", reason: "Launching", observedGeneration: 3 });
+    expect(cond(d, ConditionType.Provisioned)).toMatchObject({
+      status: "False",
+      reason: "Launching",
+      observedGeneration: 3,
+    });
   });
 
   it("does nothing when desired == reconciled, and is Ready", () => {
-    const d = decide(input({ status: status({ reconciledConfigVersion: V1, jobs: [job({ state: JobState.Succeeded })] }) }));
+    const d = decide(
+      input({
+        status: status({ reconciledConfigVersion: V1, jobs: [job({ state: JobState.Succeeded })] }),
+      }),
+    );
     expect(d.action).toEqual({ kind: "none" });
     expect(d.requeueAfterMs).toBeUndefined();
     expect(d.persistFirst).toBe(false);
@@ -56,19 +68,34 @@ describe("decide: provisioning", () => {
 
   it("retries a failed version only after the backoff, with the attempt counted (E2)", () => {
     const failedAt = T0 + 60_000;
-    const s = status({ jobs: [job({ state: JobState.Failed, finishedAt: iso(failedAt), attempt: 2 })] });
+    const s = status({
+      jobs: [job({ state: JobState.Failed, finishedAt: iso(failedAt), attempt: 2 })],
+    });
     const backoff = { initialMs: 1_000, factor: 3, maxMs: 100_000 };
-    const early = decide(input({ status: s, now: failedAt + 2_999, options: { provisionBackoff: backoff } }));
+    const early = decide(
+      input({ status: s, now: failedAt + 2_999, options: { provisionBackoff: backoff } }),
+    );
     expect(early.action.kind).toBe("none");
     expect(early.requeueAfterMs).toBe(1);
     expect(cond(early, ConditionType.Provisioned)).toMatchObject({ reason: "ProvisionFailed" });
-    const due = decide(input({ status: s, now: failedAt + 3_000, options: { provisionBackoff: backoff } }));
-    expect(due.action).toMatchObject({ kind: "launch", pending: { attempt: 3, configVersion: V1 } });
+    const due = decide(
+      input({ status: s, now: failedAt + 3_000, options: { provisionBackoff: backoff } }),
+    );
+    expect(due.action).toMatchObject({
+      kind: "launch",
+      pending: { attempt: 3, configVersion: V1 },
+    });
   });
 
   it("caps the provision backoff", () => {
     const s = status({ jobs: [job({ state: JobState.Failed, finishedAt: iso(T0), attempt: 40 })] });
-    const d = decide(input({ status: s, now: T0, options: { provisionBackoff: { initialMs: 1_000, factor: 2, maxMs: 7_000 } } }));
+    const d = decide(
+      input({
+        status: s,
+        now: T0,
+        options: { provisionBackoff: { initialMs: 1_000, factor: 2, maxMs: 7_000 } },
+      }),
+    );
     expect(d.requeueAfterMs).toBe(7_000);
   });
 
@@ -81,18 +108,33 @@ describe("decide: provisioning", () => {
   it("treats a canceled job of the desired version as a failure to retry with backoff", () => {
     const s = status({ jobs: [job({ state: JobState.Canceled, finishedAt: iso(T0) })] });
     expect(decide(input({ status: s })).action.kind).toBe("none");
-    expect(decide(input({ status: s, now: T0 + DEFAULT_ENGINE_OPTIONS.provisionBackoff.initialMs })).action.kind).toBe("launch");
+    expect(
+      decide(input({ status: s, now: T0 + DEFAULT_ENGINE_OPTIONS.provisionBackoff.initialMs }))
+        .action.kind,
+    ).toBe("launch");
   });
 
   it("waits for a launch failure's retryAt before launching again", () => {
-    const launchFailure = { type: "provision" as const, configVersion: V1, code: "TRANSIENT", message: "502", count: 2, at: iso(T0), retryAt: iso(T0 + 10_000) };
+    const launchFailure = {
+      type: "provision" as const,
+      configVersion: V1,
+      code: "TRANSIENT",
+      message: "502",
+      count: 2,
+      at: iso(T0),
+      retryAt: iso(T0 + 10_000),
+    };
     const waiting = decide(input({ status: status({ launchFailure }), now: T0 + 4_000 }));
     expect(waiting.action.kind).toBe("none");
     expect(waiting.requeueAfterMs).toBe(6_000);
     expect(cond(waiting, ConditionType.Provisioned)).toMatchObject({ reason: "LaunchFailed" });
-    expect(decide(input({ status: status({ launchFailure }), now: T0 + 10_000 })).action.kind).toBe("launch");
+    expect(decide(input({ status: status({ launchFailure }), now: T0 + 10_000 })).action.kind).toBe(
+      "launch",
+    );
     // a failure for another version does not hold back the new one
-    expect(decide(input({ status: status({ launchFailure }), desiredConfigVersion: V2 })).action.kind).toBe("launch");
+    expect(
+      decide(input({ status: status({ launchFailure }), desiredConfigVersion: V2 })).action.kind,
+    ).toBe("launch");
   });
 });
 
@@ -114,34 +156,53 @@ describe("decide: a running job blocks launches (E1)", () => {
 
   it("on a spec change cancels the running job once with the cancel policy", () => {
     const options = { onSpecChangeWhileRunning: "cancel" as const };
-    const d = decide(input({ status: status({ jobs: [job()] }), desiredConfigVersion: V2, options }));
+    const d = decide(
+      input({ status: status({ jobs: [job()] }), desiredConfigVersion: V2, options }),
+    );
     expect(d.action).toMatchObject({ kind: "cancel", reason: "spec-change", job: { jobId: "j1" } });
-    const after = decide(input({ status: status({ jobs: [job({ cancelRequestedAt: iso(T0) })] }), desiredConfigVersion: V2, options }));
+    const after = decide(
+      input({
+        status: status({ jobs: [job({ cancelRequestedAt: iso(T0) })] }),
+        desiredConfigVersion: V2,
+        options,
+      }),
+    );
     expect(after.action.kind).toBe("poll");
   });
 
   it("polls instead of canceling when the provider cannot cancel", () => {
-    const d = decide(input({
-      status: status({ jobs: [job()] }),
-      desiredConfigVersion: V2,
-      providers: directory(caps("memory", true, false)),
-      options: { onSpecChangeWhileRunning: "cancel" },
-    }));
+    const d = decide(
+      input({
+        status: status({ jobs: [job()] }),
+        desiredConfigVersion: V2,
+        providers: directory(caps("memory", true, false)),
+        options: { onSpecChangeWhileRunning: "cancel" },
+      }),
+    );
     expect(d.action.kind).toBe("poll");
   });
 
   it("polls a job through the provider that launched it, and reports one that is missing (E6)", () => {
     const other = job({ provider: "old" });
-    const d = decide(input({ status: status({ jobs: [other] }), providers: directory(caps("new"), caps("old")) }));
+    const d = decide(
+      input({ status: status({ jobs: [other] }), providers: directory(caps("new"), caps("old")) }),
+    );
     expect(d.action).toEqual({ kind: "poll", job: other });
-    const missing = decide(input({ status: status({ jobs: [other] }), providers: directory(caps("new")) }));
+    const missing = decide(
+      input({ status: status({ jobs: [other] }), providers: directory(caps("new")) }),
+    );
     expect(missing.action.kind).toBe("none");
     expect(missing.events[0]).toMatchObject({ type: "Warning", reason: "ProviderUnavailable" });
     expect(missing.requeueAfterMs).toBe(DEFAULT_ENGINE_OPTIONS.pollIntervalMs);
   });
 
   it("never launches a provision while a deprovision job runs", () => {
-    const d = decide(input({ status: status({ jobs: [job({ jobId: "d1", type: "deprovision" })] }), desiredConfigVersion: V2 }));
+    const d = decide(
+      input({
+        status: status({ jobs: [job({ jobId: "d1", type: "deprovision" })] }),
+        desiredConfigVersion: V2,
+      }),
+    );
     expect(d.action.kind).toBe("poll");
   });
 });
@@ -151,19 +212,36 @@ describe("decide: job timeout (P3)", () => {
   it("marks an overdue job Failed with reason Timeout and cancels it when possible", () => {
     const d = decide(input({ status: status({ jobs: [job()] }), now: T0 + 60_000, options }));
     expect(d.action).toMatchObject({ kind: "cancel", reason: "timeout" });
-    expect(latestJob(d.status.jobs, "provision")).toMatchObject({ state: JobState.Failed, reason: "Timeout", finishedAt: iso(T0 + 60_000) });
+    expect(latestJob(d.status.jobs, "provision")).toMatchObject({
+      state: JobState.Failed,
+      reason: "Timeout",
+      finishedAt: iso(T0 + 60_000),
+    });
     expect(d.events[0]).toMatchObject({ reason: "JobTimedOut" });
   });
 
   it("without cancel, marks it and asks to decide again at once", () => {
-    const d = decide(input({ status: status({ jobs: [job()] }), now: T0 + 60_000, options, providers: directory(caps("memory", true, false)) }));
+    const d = decide(
+      input({
+        status: status({ jobs: [job()] }),
+        now: T0 + 60_000,
+        options,
+        providers: directory(caps("memory", true, false)),
+      }),
+    );
     expect(d.action.kind).toBe("none");
     expect(d.requeueAfterMs).toBe(0);
     expect(latestJob(d.status.jobs, "provision")?.reason).toBe("Timeout");
   });
 
   it("never sleeps past the timeout", () => {
-    const d = decide(input({ status: status({ jobs: [job({ nextCheckAt: iso(T0 + 100_000) })] }), now: T0 + 50_000, options }));
+    const d = decide(
+      input({
+        status: status({ jobs: [job({ nextCheckAt: iso(T0 + 100_000) })] }),
+        now: T0 + 50_000,
+        options,
+      }),
+    );
     expect(d.requeueAfterMs).toBe(10_000);
   });
 });
@@ -171,7 +249,10 @@ describe("decide: job timeout (P3)", () => {
 describe("decide: a pending launch (E5)", () => {
   it("adopts through findJob at once, and waits for lookupAfter", () => {
     const p = pending();
-    expect(decide(input({ status: status({ pendingLaunch: p }) })).action).toEqual({ kind: "adopt", pending: p });
+    expect(decide(input({ status: status({ pendingLaunch: p }) })).action).toEqual({
+      kind: "adopt",
+      pending: p,
+    });
     const later = pending({ lookupAfter: iso(T0 + 3_000) });
     const d = decide(input({ status: status({ pendingLaunch: later }) }));
     expect(d.action.kind).toBe("none");
@@ -179,14 +260,24 @@ describe("decide: a pending launch (E5)", () => {
   });
 
   it("drops a stale marker whose job is already recorded", () => {
-    const s = status({ pendingLaunch: pending({ correlationId: "c-j1" }), jobs: [job({ state: JobState.Succeeded })], reconciledConfigVersion: V1 });
+    const s = status({
+      pendingLaunch: pending({ correlationId: "c-j1" }),
+      jobs: [job({ state: JobState.Succeeded })],
+      reconciledConfigVersion: V1,
+    });
     const d = decide(input({ status: s }));
     expect(d.status.pendingLaunch).toBeUndefined();
     expect(d.action.kind).toBe("none");
   });
 
   it("without findJob, leaves the marker alone during the grace period", () => {
-    const d = decide(input({ status: status({ pendingLaunch: pending() }), now: T0 + 10_000, providers: directory(caps("memory", false)) }));
+    const d = decide(
+      input({
+        status: status({ pendingLaunch: pending() }),
+        now: T0 + 10_000,
+        providers: directory(caps("memory", false)),
+      }),
+    );
     expect(d.action.kind).toBe("none");
     expect(d.requeueAfterMs).toBe(DEFAULT_ENGINE_OPTIONS.pendingLaunchGraceMs - 10_000);
     expect(d.status.pendingLaunch).toBeDefined();
@@ -204,18 +295,29 @@ describe("decide: a pending launch (E5)", () => {
     expect(d.events.map((e) => e.reason)).toEqual(["LaunchOutcomeUnknown"]);
     const again = decide(input({ status: d.status, now: now + 1_000, providers }));
     expect(again.events).toEqual([]);
-    expect(cond(again, ConditionType.LaunchOutcomeUnknown)?.lastTransitionTime).toBe(c?.lastTransitionTime);
+    expect(cond(again, ConditionType.LaunchOutcomeUnknown)?.lastTransitionTime).toBe(
+      c?.lastTransitionTime,
+    );
   });
 
   it("treats a provider that is not configured like one without findJob", () => {
     const now = T0 + DEFAULT_ENGINE_OPTIONS.pendingLaunchGraceMs;
-    const d = decide(input({ status: status({ pendingLaunch: pending({ provider: "gone" }) }), now }));
+    const d = decide(
+      input({ status: status({ pendingLaunch: pending({ provider: "gone" }) }), now }),
+    );
     expect(cond(d, ConditionType.LaunchOutcomeUnknown)?.message).toMatch(/gone is not available/);
   });
 
   it("with policy relaunch, launches again with a Warning", () => {
     const now = T0 + DEFAULT_ENGINE_OPTIONS.pendingLaunchGraceMs;
-    const d = decide(input({ status: status({ pendingLaunch: pending() }), now, providers: directory(caps("memory", false)), options: { unknownLaunchPolicy: "relaunch" } }));
+    const d = decide(
+      input({
+        status: status({ pendingLaunch: pending() }),
+        now,
+        providers: directory(caps("memory", false)),
+        options: { unknownLaunchPolicy: "relaunch" },
+      }),
+    );
     expect(d.action).toMatchObject({ kind: "launch", pending: { correlationId: "corr-1" } });
     expect(d.events[0]).toMatchObject({ type: "Warning", reason: "LaunchOutcomeUnknown" });
   });
@@ -223,12 +325,20 @@ describe("decide: a pending launch (E5)", () => {
   it("follows a human resolution: adopt the given job, or launch again", () => {
     const providers = directory(caps("memory", false));
     const s = status({ pendingLaunch: pending() });
-    const adopt = decide(input({ status: s, providers, resolution: { correlationId: "c-pending", jobId: "j9" } }));
+    const adopt = decide(
+      input({ status: s, providers, resolution: { correlationId: "c-pending", jobId: "j9" } }),
+    );
     expect(adopt.status.pendingLaunch).toBeUndefined();
-    expect(latestJob(adopt.status.jobs, "provision")).toMatchObject({ jobId: "j9", correlationId: "c-pending", configVersion: V1 });
+    expect(latestJob(adopt.status.jobs, "provision")).toMatchObject({
+      jobId: "j9",
+      correlationId: "c-pending",
+      configVersion: V1,
+    });
     expect(adopt.action).toMatchObject({ kind: "poll", job: { jobId: "j9" } });
     expect(cond(adopt, ConditionType.LaunchOutcomeUnknown)).toBeUndefined();
-    const relaunch = decide(input({ status: s, providers, resolution: { correlationId: "c-pending" } }));
+    const relaunch = decide(
+      input({ status: s, providers, resolution: { correlationId: "c-pending" } }),
+    );
     expect(relaunch.action).toMatchObject({ kind: "launch", pending: { correlationId: "corr-1" } });
     expect(relaunch.events[0]).toMatchObject({ reason: "LaunchResolved" });
     const stale = decide(input({ status: s, providers, resolution: { correlationId: "other" } }));
@@ -244,11 +354,22 @@ describe("decide: a pending launch (E5)", () => {
 
 describe("decide: deletion (E4)", () => {
   const provisioned = job({ state: JobState.Succeeded, finishedAt: iso(T0) });
-  const dep = (over = {}) => job({ jobId: "d1", type: "deprovision", configVersion: undefined, blockDeletionOnFailure: true, ...over });
+  const dep = (over = {}) =>
+    job({
+      jobId: "d1",
+      type: "deprovision",
+      configVersion: undefined,
+      blockDeletionOnFailure: true,
+      ...over,
+    });
 
   it("launches a deprovision with a pending marker, keeping the finalizer", () => {
     const d = decide(input({ status: status({ jobs: [provisioned] }), deleting: true }));
-    expect(d.action).toMatchObject({ kind: "launch", type: "deprovision", pending: { type: "deprovision", attempt: 1 } });
+    expect(d.action).toMatchObject({
+      kind: "launch",
+      type: "deprovision",
+      pending: { type: "deprovision", attempt: 1 },
+    });
     expect(d.action.kind === "launch" && "configVersion" in d.action.pending).toBe(false);
     expect(d.persistFirst).toBe(true);
     expect(d.finalizer).toBe("keep");
@@ -261,7 +382,13 @@ describe("decide: deletion (E4)", () => {
     const first = decide(input({ status: status({ jobs: [running] }), deleting: true }));
     expect(first.action).toMatchObject({ kind: "launch", type: "deprovision" });
     expect(cond(first, ConditionType.Deleting)?.reason).toBe("WaitingForProvisionJob");
-    const waiting = decide(input({ status: status({ jobs: [running], deprovisionWaitUntil: iso(T0 + 8_000) }), deleting: true, now: T0 + 1_000 }));
+    const waiting = decide(
+      input({
+        status: status({ jobs: [running], deprovisionWaitUntil: iso(T0 + 8_000) }),
+        deleting: true,
+        now: T0 + 1_000,
+      }),
+    );
     expect(waiting.action.kind).toBe("none");
     expect(waiting.requeueAfterMs).toBe(7_000);
   });
@@ -270,28 +397,62 @@ describe("decide: deletion (E4)", () => {
     const theirs = job({ provider: "old" });
     const providers = directory(caps("new"), caps("old"));
     const d = decide(input({ status: status({ jobs: [theirs] }), deleting: true, providers }));
-    expect(d.action).toMatchObject({ kind: "cancel", reason: "deletion", job: { provider: "old" } });
+    expect(d.action).toMatchObject({
+      kind: "cancel",
+      reason: "deletion",
+      job: { provider: "old" },
+    });
     const canceled = job({ provider: "old", cancelRequestedAt: iso(T0) });
-    expect(decide(input({ status: status({ jobs: [canceled] }), deleting: true, providers })).action).toMatchObject({ kind: "poll" });
-    const done = decide(input({ status: status({ jobs: [job({ provider: "old", state: JobState.Canceled })] }), deleting: true, providers }));
+    expect(
+      decide(input({ status: status({ jobs: [canceled] }), deleting: true, providers })).action,
+    ).toMatchObject({ kind: "poll" });
+    const done = decide(
+      input({
+        status: status({ jobs: [job({ provider: "old", state: JobState.Canceled })] }),
+        deleting: true,
+        providers,
+      }),
+    );
     expect(done.action).toMatchObject({ kind: "launch", pending: { provider: "new" } });
   });
 
   it("polls a running deprovision job and releases after success", () => {
-    expect(decide(input({ status: status({ jobs: [provisioned, dep()] }), deleting: true })).action.kind).toBe("poll");
-    const done = decide(input({ status: status({ jobs: [provisioned, dep({ state: JobState.Succeeded })] }), deleting: true }));
+    expect(
+      decide(input({ status: status({ jobs: [provisioned, dep()] }), deleting: true })).action.kind,
+    ).toBe("poll");
+    const done = decide(
+      input({
+        status: status({ jobs: [provisioned, dep({ state: JobState.Succeeded })] }),
+        deleting: true,
+      }),
+    );
     expect(done.finalizer).toBe("release");
     expect(done.action.kind).toBe("none");
     expect(cond(done, ConditionType.Deleting)?.reason).toBe("DeprovisionSucceeded");
   });
 
   it("releases after a skipped deprovision (P6)", () => {
-    const d = decide(input({ status: status({ deprovisionSkipped: { reason: "never provisioned", at: iso(T0) } }), deleting: true }));
+    const d = decide(
+      input({
+        status: status({ deprovisionSkipped: { reason: "never provisioned", at: iso(T0) } }),
+        deleting: true,
+      }),
+    );
     expect(d.finalizer).toBe("release");
   });
 
   it("releases after a failure that does not block deletion", () => {
-    const d = decide(input({ status: status({ jobs: [provisioned, dep({ state: JobState.Failed, blockDeletionOnFailure: false, finishedAt: iso(T0) })] }), deleting: true }));
+    const d = decide(
+      input({
+        status: status({
+          jobs: [
+            provisioned,
+            dep({ state: JobState.Failed, blockDeletionOnFailure: false, finishedAt: iso(T0) }),
+          ],
+        }),
+        deleting: true,
+      }),
+    );
     expect(d.finalizer).toBe("release");
     expect(d.events[0]).toMatchObject({ type: "Warning", reason: "DeletionAllowedAfterFailure" });
     expect(cond(d, ConditionType.DeletionBlocked)?.status).toBe("False");
@@ -299,15 +460,30 @@ describe("decide: deletion (E4)", () => {
 
   it("keeps the finalizer after a blocking failure, says why, and retries with capped backoff", () => {
     const options = { deprovisionBackoff: { initialMs: 1_000, factor: 2, maxMs: 5_000 } };
-    const failed = (attempt: number) => status({ jobs: [provisioned, dep({ state: JobState.Failed, finishedAt: iso(T0), attempt, message: "boom" })] });
+    const failed = (attempt: number) =>
+      status({
+        jobs: [
+          provisioned,
+          dep({ state: JobState.Failed, finishedAt: iso(T0), attempt, message: "boom" }),
+        ],
+      });
     const d = decide(input({ status: failed(2), deleting: true, now: T0 + 500, options }));
     expect(d.finalizer).toBe("keep");
     expect(d.action.kind).toBe("none");
     expect(d.requeueAfterMs).toBe(1_500);
-    expect(cond(d, ConditionType.DeletionBlocked)).toMatchObject({ status: "True", reason: "DeprovisionFailed" });
+    expect(cond(d, ConditionType.DeletionBlocked)).toMatchObject({
+      status: "True",
+      reason: "DeprovisionFailed",
+    });
     expect(cond(d, ConditionType.DeletionBlocked)?.message).toMatch(/boom/);
-    expect(decide(input({ status: failed(10), deleting: true, now: T0, options })).requeueAfterMs).toBe(5_000);
+    expect(
+      decide(input({ status: failed(10), deleting: true, now: T0, options })).requeueAfterMs,
+    ).toBe(5_000);
     const retry = decide(input({ status: failed(2), deleting: true, now: T0 + 2_000, options }));
-    expect(retry.action).toMatchObject({ kind: "launch", type: "deprovision", pending: { attempt: 3 } });
+    expect(retry.action).toMatchObject({
+      kind: "launch",
+      type: "deprovision",
+      pending: { attempt: 3 },
+    });
   });
 });

@@ -26,10 +26,18 @@ function fake(over: Partial<Provider> = {}): Provider {
   };
 }
 
-async function step(provider: Provider, decideInput = input(), signal = new AbortController().signal) {
+async function step(
+  provider: Provider,
+  decideInput = input(),
+  signal = new AbortController().signal,
+) {
   const providers = providerSet(provider);
   const d = decide({ ...decideInput, providers: providers.directory });
-  return execute(d, { ...decideInput, providers: providers.directory }, { resource, providers, clock: () => T0, signal });
+  return execute(
+    d,
+    { ...decideInput, providers: providers.directory },
+    { resource, providers, clock: () => T0, signal },
+  );
 }
 
 describe("execute", () => {
@@ -37,18 +45,28 @@ describe("execute", () => {
     const seen: unknown[] = [];
     const provider = fake({
       triggerProvision: (_r, o) => {
-        seen.push({ configVersion: o.configVersion, correlationId: o.correlationId, signal: o.signal instanceof AbortSignal });
+        seen.push({
+          configVersion: o.configVersion,
+          correlationId: o.correlationId,
+          signal: o.signal instanceof AbortSignal,
+        });
         return Promise.resolve({ jobId: "42", initialState: JobState.Pending, message: "ok" });
       },
     });
     const out = await step(provider);
     expect(seen).toEqual([{ configVersion: V1, correlationId: "corr-1", signal: true }]);
-    expect(latestJob(out.status.jobs, "provision")).toMatchObject({ jobId: "42", correlationId: "corr-1", provider: "memory" });
+    expect(latestJob(out.status.jobs, "provision")).toMatchObject({
+      jobId: "42",
+      correlationId: "corr-1",
+      provider: "memory",
+    });
     expect(out.events[0]?.reason).toBe("ProvisionTriggered");
   });
 
   it("turns a malformed launch answer into a contract violation, keeping the marker (the job may exist)", async () => {
-    const provider = fake({ triggerProvision: () => Promise.resolve({ jobId: "", initialState: "Done" } as never) });
+    const provider = fake({
+      triggerProvision: () => Promise.resolve({ jobId: "", initialState: "Done" } as never),
+    });
     const out = await step(provider);
     expect(out.status.launchFailure).toMatchObject({ code: ErrorCode.ContractViolation });
     expect(out.status.launchFailure?.message).toMatch(/^P3: ProvisionResult.initialState/);
@@ -57,8 +75,13 @@ describe("execute", () => {
   });
 
   it("refuses a job id already in the history (P2) without recording a second job", async () => {
-    const provider = fake({ triggerProvision: () => Promise.resolve({ jobId: "j1", initialState: JobState.Pending, message: "" }) });
-    const s = status({ jobs: [job({ state: JobState.Failed, finishedAt: new Date(T0 - 3_600_000).toISOString() })] });
+    const provider = fake({
+      triggerProvision: () =>
+        Promise.resolve({ jobId: "j1", initialState: JobState.Pending, message: "" }),
+    });
+    const s = status({
+      jobs: [job({ state: JobState.Failed, finishedAt: new Date(T0 - 3_600_000).toISOString() })],
+    });
     const out = await step(provider, input({ status: s }));
     expect(out.status.jobs).toHaveLength(1);
     expect(out.status.launchFailure?.message).toMatch(/^P2/);
@@ -66,8 +89,13 @@ describe("execute", () => {
   });
 
   it("rejects a deprovision answer without blockDeletionOnFailure (P7)", async () => {
-    const provider = fake({ triggerDeprovision: () => Promise.resolve({ action: "triggered", jobId: "d1" } as never) });
-    const out = await step(provider, input({ deleting: true, status: status({ jobs: [job({ state: JobState.Succeeded })] }) }));
+    const provider = fake({
+      triggerDeprovision: () => Promise.resolve({ action: "triggered", jobId: "d1" } as never),
+    });
+    const out = await step(
+      provider,
+      input({ deleting: true, status: status({ jobs: [job({ state: JobState.Succeeded })] }) }),
+    );
     expect(out.status.launchFailure?.message).toMatch(/^P7/);
     expect(out.status.pendingLaunch).toBeDefined();
     expect(latestJob(out.status.jobs, "deprovision")).toBeUndefined();
@@ -87,7 +115,8 @@ describe("execute", () => {
   it("reconcile stops at maxSteps and asks to be requeued at once", async () => {
     let n = 0;
     const provider = fake({
-      triggerProvision: () => Promise.resolve({ jobId: `j${++n}`, initialState: JobState.Failed, message: "" }),
+      triggerProvision: () =>
+        Promise.resolve({ jobId: `j${++n}`, initialState: JobState.Failed, message: "" }),
     });
     const result = await reconcile({
       resource,
@@ -114,7 +143,11 @@ describe("execute", () => {
       },
       clock: () => T0,
     };
-    const first = await reconcile({ ...args, status: status({ reconciledConfigVersion: "x", jobs: [] }), desiredConfigVersion: "x" });
+    const first = await reconcile({
+      ...args,
+      status: status({ reconciledConfigVersion: "x", jobs: [] }),
+      desiredConfigVersion: "x",
+    });
     expect(reasons).toEqual(["update"]);
     await reconcile({ ...args, status: first.status, desiredConfigVersion: "x" });
     expect(reasons).toEqual(["update"]);

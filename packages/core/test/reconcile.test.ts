@@ -61,11 +61,20 @@ describe("reconcile: create, update, delete", () => {
 
 describe("reconcile: failures and crashes", () => {
   it("retries a failed provision with backoff and then succeeds", async () => {
-    const { backend, h } = setup({ provisionBackoff: { initialMs: 60_000, factor: 2, maxMs: 600_000 } });
-    backend.scripts.provision.push({ outcome: "fail", durationMs: 5_000 }, { outcome: "fail", durationMs: 5_000 });
+    const { backend, h } = setup({
+      provisionBackoff: { initialMs: 60_000, factor: 2, maxMs: 600_000 },
+    });
+    backend.scripts.provision.push(
+      { outcome: "fail", durationMs: 5_000 },
+      { outcome: "fail", durationMs: 5_000 },
+    );
     await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired, 500, 1_000);
     const jobs = backend.ledger;
-    expect(jobs.map((j) => j.state)).toEqual([JobState.Failed, JobState.Failed, JobState.Succeeded]);
+    expect(jobs.map((j) => j.state)).toEqual([
+      JobState.Failed,
+      JobState.Failed,
+      JobState.Succeeded,
+    ]);
     expect(jobs[1]!.createdAt - jobs[0]!.finishedAt!).toBeGreaterThanOrEqual(60_000);
     expect(jobs[2]!.createdAt - jobs[1]!.finishedAt!).toBeGreaterThanOrEqual(120_000);
     expect(latestJob(h.status!.jobs, "provision")?.attempt).toBe(3);
@@ -105,11 +114,17 @@ describe("reconcile: failures and crashes", () => {
     const h = new Harness(clock, provider);
     h.failPersist = "update";
     await expect(h.reconcile()).rejects.toThrow();
-    await h.runUntil(() => findCondition(h.status!.conditions, ConditionType.LaunchOutcomeUnknown)?.status === "True");
+    await h.runUntil(
+      () =>
+        findCondition(h.status!.conditions, ConditionType.LaunchOutcomeUnknown)?.status === "True",
+    );
     const result = await h.reconcile();
     expect(result.requeueAfterMs).toBeUndefined();
     expect(backend.ledger).toHaveLength(1);
-    h.resolution = { correlationId: h.status!.pendingLaunch!.correlationId, jobId: backend.ledger[0]!.id };
+    h.resolution = {
+      correlationId: h.status!.pendingLaunch!.correlationId,
+      jobId: backend.ledger[0]!.id,
+    };
     await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired);
     expect(backend.ledger).toHaveLength(1);
     expect(findCondition(h.status!.conditions, ConditionType.LaunchOutcomeUnknown)).toBeUndefined();
@@ -121,7 +136,10 @@ describe("reconcile: failures and crashes", () => {
     provider.faults.failNextStatusRead = 3;
     clock.advance(10_000);
     await h.reconcile();
-    expect(latestJob(h.status!.jobs, "provision")?.statusError).toMatchObject({ count: 1, message: "connection reset" });
+    expect(latestJob(h.status!.jobs, "provision")?.statusError).toMatchObject({
+      count: 1,
+      message: "connection reset",
+    });
     await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired);
     expect(backend.ledger).toHaveLength(1);
     expect(latestJob(h.status!.jobs, "provision")?.statusError).toBeUndefined();
@@ -137,7 +155,9 @@ describe("reconcile: failures and crashes", () => {
   });
 
   it("marks a purged job failed and provisions again", async () => {
-    const { backend, h, clock } = setup({ provisionBackoff: { initialMs: 1_000, factor: 2, maxMs: 1_000 } });
+    const { backend, h, clock } = setup({
+      provisionBackoff: { initialMs: 1_000, factor: 2, maxMs: 1_000 },
+    });
     await h.reconcile();
     backend.ledger.splice(0, 1);
     clock.advance(10_000);
@@ -147,7 +167,10 @@ describe("reconcile: failures and crashes", () => {
   });
 
   it("times a job out when the provider never reports it terminal (P3)", async () => {
-    const { backend, h } = setup({ jobTimeoutMs: 120_000, provisionBackoff: { initialMs: 1_000, factor: 1, maxMs: 1_000 } });
+    const { backend, h } = setup({
+      jobTimeoutMs: 120_000,
+      provisionBackoff: { initialMs: 1_000, factor: 1, maxMs: 1_000 },
+    });
     backend.scripts.provision.push({ durationMs: 10 * 60_000 });
     await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired, 500);
     expect(backend.ledger.map((j) => j.state)).toEqual([JobState.Canceled, JobState.Succeeded]);
@@ -181,15 +204,23 @@ describe("reconcile: spec changes while a job runs (E1)", () => {
 
 describe("reconcile: deletion outcomes (E4)", () => {
   it("keeps deletion blocked after a failed deprovision, then releases when a retry succeeds", async () => {
-    const { backend, h } = setup({ deprovisionBackoff: { initialMs: 30_000, factor: 2, maxMs: 60_000 } });
+    const { backend, h } = setup({
+      deprovisionBackoff: { initialMs: 30_000, factor: 2, maxMs: 60_000 },
+    });
     await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired);
     backend.scripts.deprovision.push({ outcome: "fail" }, { outcome: "fail" });
     h.delete();
-    await h.runUntil(() => findCondition(h.status!.conditions, ConditionType.DeletionBlocked)?.status === "True");
+    await h.runUntil(
+      () => findCondition(h.status!.conditions, ConditionType.DeletionBlocked)?.status === "True",
+    );
     expect(h.finalizerReleased).toBe(false);
     await h.runUntil(() => h.finalizerReleased, 500);
     const deps = backend.ledger.filter((j) => j.type === "deprovision");
-    expect(deps.map((j) => j.state)).toEqual([JobState.Failed, JobState.Failed, JobState.Succeeded]);
+    expect(deps.map((j) => j.state)).toEqual([
+      JobState.Failed,
+      JobState.Failed,
+      JobState.Succeeded,
+    ]);
     expect(deps[1]!.createdAt - deps[0]!.finishedAt!).toBeGreaterThanOrEqual(30_000);
     expect(deps[2]!.createdAt - deps[1]!.finishedAt!).toBeGreaterThanOrEqual(60_000);
   });

@@ -18,127 +18,326 @@ import {
 } from "@provisionkit/core";
 import { T0, V1, V2, iso, job, status } from "./support/fixtures.js";
 
-const options = resolveEngineOptions({ pollIntervalMs: 1_000, errorBackoff: { initialMs: 100, factor: 2, maxMs: 1_000 } });
-const pending: PendingLaunch = { type: "provision", correlationId: "c1", provider: "memory", configVersion: V1, attempt: 2, createdAt: iso(T0) };
+const options = resolveEngineOptions({
+  pollIntervalMs: 1_000,
+  errorBackoff: { initialMs: 100, factor: 2, maxMs: 1_000 },
+});
+const pending: PendingLaunch = {
+  type: "provision",
+  correlationId: "c1",
+  provider: "memory",
+  configVersion: V1,
+  attempt: 2,
+  createdAt: iso(T0),
+};
 
 describe("recordLaunched", () => {
   it("appends the job from the marker, clears marker and launch failure, schedules the first poll", () => {
-    const s = status({ pendingLaunch: pending, launchFailure: { type: "provision", configVersion: V1, code: "X", message: "m", count: 1, at: iso(T0), retryAt: iso(T0) } });
-    const next = recordLaunched(s, pending, { jobId: "j7", state: JobState.Pending, message: "ok" }, T0 + 50, options);
+    const s = status({
+      pendingLaunch: pending,
+      launchFailure: {
+        type: "provision",
+        configVersion: V1,
+        code: "X",
+        message: "m",
+        count: 1,
+        at: iso(T0),
+        retryAt: iso(T0),
+      },
+    });
+    const next = recordLaunched(
+      s,
+      pending,
+      { jobId: "j7", state: JobState.Pending, message: "ok" },
+      T0 + 50,
+      options,
+    );
     expect(next.pendingLaunch).toBeUndefined();
     expect(next.launchFailure).toBeUndefined();
     expect(next.jobs).toEqual([
-      { jobId: "j7", type: "provision", state: JobState.Pending, message: "ok", provider: "memory", correlationId: "c1", launchedAt: iso(T0), updatedAt: iso(T0 + 50), nextCheckAt: iso(T0 + 1_050), attempt: 2, configVersion: V1 },
+      {
+        jobId: "j7",
+        type: "provision",
+        state: JobState.Pending,
+        message: "ok",
+        provider: "memory",
+        correlationId: "c1",
+        launchedAt: iso(T0),
+        updatedAt: iso(T0 + 50),
+        nextCheckAt: iso(T0 + 1_050),
+        attempt: 2,
+        configVersion: V1,
+      },
     ]);
   });
 
   it("defaults blockDeletionOnFailure to true for an adopted deprovision job that does not say", () => {
-    const p: PendingLaunch = { type: "deprovision", correlationId: "c2", provider: "memory", attempt: 1, createdAt: iso(T0) };
-    const next = recordLaunched(status(), p, { jobId: "d1", state: JobState.Running, message: "" }, T0, options);
+    const p: PendingLaunch = {
+      type: "deprovision",
+      correlationId: "c2",
+      provider: "memory",
+      attempt: 1,
+      createdAt: iso(T0),
+    };
+    const next = recordLaunched(
+      status(),
+      p,
+      { jobId: "d1", state: JobState.Running, message: "" },
+      T0,
+      options,
+    );
     expect(latestJob(next.jobs, "deprovision")?.blockDeletionOnFailure).toBe(true);
   });
 });
 
 describe("recordLaunchError", () => {
   it("keeps the marker when the outcome is unknown (timeout after accept)", () => {
-    const t = recordLaunchError(status({ pendingLaunch: pending }), pending, new TimeoutError("no answer", 30_000), T0, options);
+    const t = recordLaunchError(
+      status({ pendingLaunch: pending }),
+      pending,
+      new TimeoutError("no answer", 30_000),
+      T0,
+      options,
+    );
     expect(t.status.pendingLaunch).toEqual(pending);
     expect(t.status.launchFailure).toMatchObject({ code: ErrorCode.Timeout, count: 1 });
     expect(t.events[0]?.message).toMatch(/unknown outcome/);
   });
 
   it("keeps the marker for untyped errors, which may have landed", () => {
-    const t = recordLaunchError(status({ pendingLaunch: pending }), pending, new Error("socket hang up"), T0, options);
+    const t = recordLaunchError(
+      status({ pendingLaunch: pending }),
+      pending,
+      new Error("socket hang up"),
+      T0,
+      options,
+    );
     expect(t.status.pendingLaunch).toBeDefined();
   });
 
   it("clears the marker for a definite failure and backs off by consecutive count", () => {
-    const first = recordLaunchError(status({ pendingLaunch: pending }), pending, new TransientError("502"), T0, options);
+    const first = recordLaunchError(
+      status({ pendingLaunch: pending }),
+      pending,
+      new TransientError("502"),
+      T0,
+      options,
+    );
     expect(first.status.pendingLaunch).toBeUndefined();
-    expect(first.status.launchFailure).toMatchObject({ count: 1, retryAt: iso(T0 + 100), configVersion: V1 });
-    const second = recordLaunchError({ ...first.status, pendingLaunch: pending }, pending, new TransientError("502"), T0, options);
+    expect(first.status.launchFailure).toMatchObject({
+      count: 1,
+      retryAt: iso(T0 + 100),
+      configVersion: V1,
+    });
+    const second = recordLaunchError(
+      { ...first.status, pendingLaunch: pending },
+      pending,
+      new TransientError("502"),
+      T0,
+      options,
+    );
     expect(second.status.launchFailure).toMatchObject({ count: 2, retryAt: iso(T0 + 200) });
     const otherVersion = { ...pending, configVersion: V2 };
-    const reset = recordLaunchError(second.status, otherVersion, new TransientError("502"), T0, options);
+    const reset = recordLaunchError(
+      second.status,
+      otherVersion,
+      new TransientError("502"),
+      T0,
+      options,
+    );
     expect(reset.status.launchFailure?.count).toBe(1);
   });
 
   it("retries a rate-limited launch after retryAfterMs", () => {
-    const t = recordLaunchError(status({ pendingLaunch: pending }), pending, new RateLimitError("429", 7_000), T0, options);
+    const t = recordLaunchError(
+      status({ pendingLaunch: pending }),
+      pending,
+      new RateLimitError("429", 7_000),
+      T0,
+      options,
+    );
     expect(t.status.pendingLaunch).toBeUndefined();
-    expect(t.status.launchFailure).toMatchObject({ code: ErrorCode.RateLimited, retryAt: iso(T0 + 7_000) });
+    expect(t.status.launchFailure).toMatchObject({
+      code: ErrorCode.RateLimited,
+      retryAt: iso(T0 + 7_000),
+    });
     expect(t.events[0]?.reason).toBe("RateLimited");
   });
 });
 
 describe("recordJobStatus", () => {
   it("sets reconciled from the job's recorded version when the provider omits it", () => {
-    const t = recordJobStatus(status({ jobs: [job()] }), job(), { jobId: "j1", state: JobState.Succeeded, message: "done" }, T0, options);
+    const t = recordJobStatus(
+      status({ jobs: [job()] }),
+      job(),
+      { jobId: "j1", state: JobState.Succeeded, message: "done" },
+      T0,
+      options,
+    );
     expect(t.status.reconciledConfigVersion).toBe(V1);
     expect(t.status.jobs[0]).toMatchObject({ state: JobState.Succeeded, finishedAt: iso(T0) });
     expect(t.events[0]).toMatchObject({ type: "Normal", reason: "ProvisionSucceeded" });
   });
 
   it("rejects a reported version that disagrees (P4) and never uses it", () => {
-    const t = recordJobStatus(status({ jobs: [job()] }), job(), { jobId: "j1", state: JobState.Succeeded, message: "done", reconciledVersion: V2 }, T0, options);
+    const t = recordJobStatus(
+      status({ jobs: [job()] }),
+      job(),
+      { jobId: "j1", state: JobState.Succeeded, message: "done", reconciledVersion: V2 },
+      T0,
+      options,
+    );
     expect(t.status.reconciledConfigVersion).toBeUndefined();
-    expect(t.status.jobs[0]).toMatchObject({ state: JobState.Failed, reason: "ReconciledVersionMismatch" });
+    expect(t.status.jobs[0]).toMatchObject({
+      state: JobState.Failed,
+      reason: "ReconciledVersionMismatch",
+    });
     expect(t.events[0]).toMatchObject({ type: "Warning", reason: "ReconciledVersionMismatch" });
     expect(t.events[0]?.message).toMatch(/P4/);
   });
 
   it("records progress, clears a status error and keeps polling a non-terminal job", () => {
-    const failing = job({ statusError: { code: "X", message: "m", count: 3, at: iso(T0), retryAt: iso(T0) } });
-    const t = recordJobStatus(status({ jobs: [failing] }), failing, { jobId: "j1", state: JobState.Unknown, message: "?", progress: 40 }, T0, options);
-    expect(t.status.jobs[0]).toMatchObject({ state: JobState.Unknown, progress: 40, nextCheckAt: iso(T0 + 1_000) });
+    const failing = job({
+      statusError: { code: "X", message: "m", count: 3, at: iso(T0), retryAt: iso(T0) },
+    });
+    const t = recordJobStatus(
+      status({ jobs: [failing] }),
+      failing,
+      { jobId: "j1", state: JobState.Unknown, message: "?", progress: 40 },
+      T0,
+      options,
+    );
+    expect(t.status.jobs[0]).toMatchObject({
+      state: JobState.Unknown,
+      progress: 40,
+      nextCheckAt: iso(T0 + 1_000),
+    });
     expect(t.status.jobs[0]?.statusError).toBeUndefined();
     expect(t.status.jobs[0]?.finishedAt).toBeUndefined();
   });
 
   it("treats a status for another job id as a failed read", () => {
-    const t = recordJobStatus(status({ jobs: [job()] }), job(), { jobId: "j2", state: JobState.Succeeded, message: "" }, T0, options);
-    expect(t.status.jobs[0]).toMatchObject({ state: JobState.Running, statusError: { code: ErrorCode.ContractViolation } });
+    const t = recordJobStatus(
+      status({ jobs: [job()] }),
+      job(),
+      { jobId: "j2", state: JobState.Succeeded, message: "" },
+      T0,
+      options,
+    );
+    expect(t.status.jobs[0]).toMatchObject({
+      state: JobState.Running,
+      statusError: { code: ErrorCode.ContractViolation },
+    });
     expect(t.status.reconciledConfigVersion).toBeUndefined();
   });
 });
 
 describe("recordStatusError", () => {
   it("keeps the job and its state, counts failures and backs off", () => {
-    const first = recordStatusError(status({ jobs: [job()] }), job(), new Error("reset"), T0, options);
-    expect(first.status.jobs[0]).toMatchObject({ state: JobState.Running, statusError: { count: 1 }, nextCheckAt: iso(T0 + 100) });
-    const again = recordStatusError(first.status, first.status.jobs[0]!, new Error("reset"), T0, options);
-    expect(again.status.jobs[0]).toMatchObject({ statusError: { count: 2 }, nextCheckAt: iso(T0 + 200) });
+    const first = recordStatusError(
+      status({ jobs: [job()] }),
+      job(),
+      new Error("reset"),
+      T0,
+      options,
+    );
+    expect(first.status.jobs[0]).toMatchObject({
+      state: JobState.Running,
+      statusError: { count: 1 },
+      nextCheckAt: iso(T0 + 100),
+    });
+    const again = recordStatusError(
+      first.status,
+      first.status.jobs[0]!,
+      new Error("reset"),
+      T0,
+      options,
+    );
+    expect(again.status.jobs[0]).toMatchObject({
+      statusError: { count: 2 },
+      nextCheckAt: iso(T0 + 200),
+    });
   });
 
   it("uses retryAfterMs for rate limits", () => {
-    const t = recordStatusError(status({ jobs: [job()] }), job(), new RateLimitError("429", 9_000), T0, options);
+    const t = recordStatusError(
+      status({ jobs: [job()] }),
+      job(),
+      new RateLimitError("429", 9_000),
+      T0,
+      options,
+    );
     expect(t.status.jobs[0]?.nextCheckAt).toBe(iso(T0 + 9_000));
     expect(t.events[0]?.reason).toBe("RateLimited");
   });
 
   it("marks a purged job Failed with reason JobNotFound", () => {
-    const t = recordStatusError(status({ jobs: [job()] }), job(), new JobNotFoundError("j1"), T0, options);
-    expect(t.status.jobs[0]).toMatchObject({ state: JobState.Failed, reason: "JobNotFound", finishedAt: iso(T0) });
+    const t = recordStatusError(
+      status({ jobs: [job()] }),
+      job(),
+      new JobNotFoundError("j1"),
+      T0,
+      options,
+    );
+    expect(t.status.jobs[0]).toMatchObject({
+      state: JobState.Failed,
+      reason: "JobNotFound",
+      finishedAt: iso(T0),
+    });
   });
 });
 
 describe("recordDeprovisionAnswer", () => {
-  const dp: PendingLaunch = { type: "deprovision", correlationId: "c9", provider: "memory", attempt: 1, createdAt: iso(T0) };
+  const dp: PendingLaunch = {
+    type: "deprovision",
+    correlationId: "c9",
+    provider: "memory",
+    attempt: 1,
+    createdAt: iso(T0),
+  };
   const base = status({ jobs: [job()], pendingLaunch: dp });
 
   it("waiting: records the provision job's status, notes the cancel request, and schedules the next ask", () => {
-    const t = recordDeprovisionAnswer(base, dp, { action: "waiting", blockDeletionOnFailure: true, provisionJobStatus: { jobId: "j1", state: JobState.Running, message: "canceling" }, retryAfterMs: 2_000 }, T0, options);
+    const t = recordDeprovisionAnswer(
+      base,
+      dp,
+      {
+        action: "waiting",
+        blockDeletionOnFailure: true,
+        provisionJobStatus: { jobId: "j1", state: JobState.Running, message: "canceling" },
+        retryAfterMs: 2_000,
+      },
+      T0,
+      options,
+    );
     expect(t.status.pendingLaunch).toBeUndefined();
     expect(t.status.deprovisionWaitUntil).toBe(iso(T0 + 2_000));
     expect(t.status.jobs[0]).toMatchObject({ message: "canceling", cancelRequestedAt: iso(T0) });
     expect(t.events.map((e) => e.reason)).toEqual(["DeprovisionWaiting"]);
-    const again = recordDeprovisionAnswer({ ...t.status, pendingLaunch: dp }, dp, { action: "waiting", blockDeletionOnFailure: true }, T0 + 2_000, options);
+    const again = recordDeprovisionAnswer(
+      { ...t.status, pendingLaunch: dp },
+      dp,
+      { action: "waiting", blockDeletionOnFailure: true },
+      T0 + 2_000,
+      options,
+    );
     expect(again.events).toEqual([]);
     expect(again.status.deprovisionWaitUntil).toBe(iso(T0 + 3_000));
   });
 
   it("triggered: records the deprovision job with its blockDeletionOnFailure", () => {
-    const t = recordDeprovisionAnswer(base, dp, { action: "triggered", jobId: "d1", blockDeletionOnFailure: false, provisionJobStatus: { jobId: "j1", state: JobState.Canceled, message: "" } }, T0, options);
+    const t = recordDeprovisionAnswer(
+      base,
+      dp,
+      {
+        action: "triggered",
+        jobId: "d1",
+        blockDeletionOnFailure: false,
+        provisionJobStatus: { jobId: "j1", state: JobState.Canceled, message: "" },
+      },
+      T0,
+      options,
+    );
     expect(t.status.jobs.map((j) => [j.type, j.jobId, j.state])).toEqual([
       ["provision", "j1", JobState.Canceled],
       ["deprovision", "d1", JobState.Pending],
@@ -148,7 +347,13 @@ describe("recordDeprovisionAnswer", () => {
   });
 
   it("skipped: records it for the finalizer release", () => {
-    const t = recordDeprovisionAnswer(base, dp, { action: "skipped", reason: "nothing there" }, T0, options);
+    const t = recordDeprovisionAnswer(
+      base,
+      dp,
+      { action: "skipped", reason: "nothing there" },
+      T0,
+      options,
+    );
     expect(t.status.deprovisionSkipped).toEqual({ reason: "nothing there", at: iso(T0) });
     expect(t.status.pendingLaunch).toBeUndefined();
   });

@@ -19,7 +19,10 @@ export function caps(name = "memory", canFindJob = true, canCancel = true): Prov
   return { name, canFindJob, canCancel };
 }
 
-export function directory(current: ProviderCapabilities, ...others: ProviderCapabilities[]): DecideInput["providers"] {
+export function directory(
+  current: ProviderCapabilities,
+  ...others: ProviderCapabilities[]
+): DecideInput["providers"] {
   const all = new Map([current, ...others].map((c) => [c.name, c]));
   return { current, get: (name) => all.get(name) };
 }
@@ -44,7 +47,9 @@ export function status(overrides: Partial<ProvisioningStatus> = {}): Provisionin
   return { ...emptyStatus(), ...overrides };
 }
 
-export function input(overrides: Partial<Omit<DecideInput, "options">> & { options?: EngineOptionsInput } = {}): DecideInput {
+export function input(
+  overrides: Partial<Omit<DecideInput, "options">> & { options?: EngineOptionsInput } = {},
+): DecideInput {
   let n = 0;
   const { options, ...rest } = overrides;
   return {
