@@ -13,7 +13,8 @@ export interface BackoffPolicy {
  * failure). Deterministic: no jitter, so schedules can be asserted in tests.
  */
 export function backoffDelay(policy: BackoffPolicy, failures: number): number {
-  if (failures < 1) return 0;
+  // initialMs 0 means no delay at all: without this, 0 * Infinity (a huge factor^exponent) is NaN -> maxMs.
+  if (failures < 1 || policy.initialMs === 0) return 0;
   const exponent = Math.min(failures - 1, 1000);
   const delay = policy.initialMs * Math.pow(policy.factor, exponent);
   return Math.min(policy.maxMs, Number.isFinite(delay) ? delay : policy.maxMs);

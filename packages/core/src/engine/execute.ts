@@ -18,7 +18,12 @@ import {
   type Transition,
 } from "./transitions.js";
 import type { DecideInput, Decision } from "./types.js";
-import { checkDeprovisionResult, checkProvisionResult, checkProvisionStatus } from "./validate.js";
+import {
+  checkDeprovisionResult,
+  checkFoundJob,
+  checkProvisionResult,
+  checkProvisionStatus,
+} from "./validate.js";
 
 /** What {@link execute} needs beyond the decision: the resource, the providers, a clock. */
 export interface ExecuteEnv<R extends ResourceObject = ResourceObject> {
@@ -142,13 +147,7 @@ async function run<R extends ResourceObject>(
           call,
         );
         if (found === undefined) return recordLookupMiss(status, pending, env.clock(), options);
-        return recordAdopted(
-          status,
-          pending,
-          checkProvisionStatus(found, "FoundJob"),
-          env.clock(),
-          options,
-        );
+        return recordAdopted(status, pending, checkFoundJob(found), env.clock(), options);
       } catch (error) {
         rethrowIfAborted(env.signal, error);
         return recordLookupError(status, pending, error, env.clock(), options);

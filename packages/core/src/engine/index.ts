@@ -40,4 +40,9 @@ export {
   type LaunchedJob,
   type Transition,
 } from "./transitions.js";
-export { checkDeprovisionResult, checkProvisionResult, checkProvisionStatus } from "./validate.js";
+export {
+  checkDeprovisionResult,
+  checkFoundJob,
+  checkProvisionResult,
+  checkProvisionStatus,
+} from "./validate.js";

@@ -81,9 +81,9 @@ export function resolveEngineOptions(input: EngineOptionsInput = {}): EngineOpti
   const options: EngineOptions = {
     historyLimit: input.historyLimit ?? d.historyLimit,
     pollIntervalMs: input.pollIntervalMs ?? d.pollIntervalMs,
-    provisionBackoff: { ...d.provisionBackoff, ...input.provisionBackoff },
-    deprovisionBackoff: { ...d.deprovisionBackoff, ...input.deprovisionBackoff },
-    errorBackoff: { ...d.errorBackoff, ...input.errorBackoff },
+    provisionBackoff: { ...d.provisionBackoff, ...defined(input.provisionBackoff) },
+    deprovisionBackoff: { ...d.deprovisionBackoff, ...defined(input.deprovisionBackoff) },
+    errorBackoff: { ...d.errorBackoff, ...defined(input.errorBackoff) },
     jobTimeoutMs: "jobTimeoutMs" in input ? input.jobTimeoutMs : d.jobTimeoutMs,
     onSpecChangeWhileRunning: input.onSpecChangeWhileRunning ?? d.onSpecChangeWhileRunning,
     unknownLaunchPolicy: input.unknownLaunchPolicy ?? d.unknownLaunchPolicy,
@@ -121,6 +121,14 @@ export function resolveEngineOptions(input: EngineOptionsInput = {}): EngineOpti
   return options;
 }
 
+/** The members of `partial` that are not `undefined` (which means "use the default"). */
+function defined<T extends object>(partial: T | undefined): Partial<T> {
+  if (!partial) return {};
+  return Object.fromEntries(
+    Object.entries(partial).filter(([, v]) => v !== undefined),
+  ) as Partial<T>;
+}
+
 function positive(name: string, value: number): void {
   if (!(Number.isFinite(value) && value > 0)) throw invalid(name, "a finite number > 0", value);
 }
@@ -131,7 +139,7 @@ function nonNegative(name: string, value: number): void {
 
 function invalid(name: string, expected: string, got: unknown): ConfigurationError {
   return new ConfigurationError(
-    `engine option ${name} must be ${expected}, got ${JSON.stringify(got) ?? String(got)}`,
+    `engine option ${name} must be ${expected}, got ${typeof got === "string" ? JSON.stringify(got) : String(got)}`,
     {
       details: { option: name },
     },

@@ -77,28 +77,57 @@ function provisionResult(value: unknown): ProvisionResult {
   };
 }
 
-/** Check a status answer (`getProvisionStatus`, `getDeprovisionStatus`, `findJob`). */
-export function checkProvisionStatus<T extends ProvisionStatus | FoundJob>(
-  value: unknown,
-  what = "ProvisionStatus",
-): T {
+/**
+ * Check a status answer (`getProvisionStatus`, `getDeprovisionStatus`) and return a copy
+ * holding only the fields of {@link ProvisionStatus}: anything else a provider adds is
+ * dropped, so it can never reach the stored status.
+ */
+export function checkProvisionStatus(value: unknown, what = "ProvisionStatus"): ProvisionStatus {
   const o = object(value, what);
-  jobId(o["jobId"], what);
-  if (!isJobState(o["state"])) {
+  const id = jobId(o["jobId"], what);
+  const state = o["state"];
+  if (!isJobState(state)) {
     throw new ContractViolationError(
       "P3",
-      `${what}.state must be a JobState, got ${JSON.stringify(o["state"])}`,
+      `${what}.state must be a JobState, got ${JSON.stringify(state)}`,
     );
   }
-  message(o["message"], what);
-  optionalString(o["reconciledVersion"], `${what}.reconciledVersion`);
-  optionalString(o["startTime"], `${what}.startTime`);
-  optionalString(o["endTime"], `${what}.endTime`);
-  optionalString(o["errorDetails"], `${what}.errorDetails`);
-  if (o["progress"] !== undefined && typeof o["progress"] !== "number") {
-    throw new ContractViolationError("P3", `${what}.progress must be a number when present`);
+  const status: ProvisionStatus = { jobId: id, state, message: message(o["message"], what) };
+  for (const field of ["reconciledVersion", "startTime", "endTime", "errorDetails"] as const) {
+    const v = o[field];
+    if (v === undefined) continue;
+    if (typeof v !== "string") {
+      throw new ContractViolationError("P3", `${what}.${field} must be a string when present`);
+    }
+    status[field] = v;
   }
-  return { ...(o as unknown as T), message: message(o["message"], what) };
+  const progress = o["progress"];
+  if (progress !== undefined) {
+    if (!(typeof progress === "number" && progress >= 0 && progress <= 100)) {
+      throw new ContractViolationError(
+        "P3",
+        `${what}.progress must be a number from 0 to 100 when present, got ${String(progress)}`,
+      );
+    }
+    status.progress = progress;
+  }
+  return status;
+}
+
+/** Check a `findJob` answer: a status, plus an optional boolean `blockDeletionOnFailure`. */
+export function checkFoundJob(value: unknown): FoundJob {
+  const found: FoundJob = checkProvisionStatus(value, "FoundJob");
+  const block = (value as Record<string, unknown>)["blockDeletionOnFailure"];
+  if (block !== undefined) {
+    if (typeof block !== "boolean") {
+      throw new ContractViolationError(
+        "P7",
+        "FoundJob.blockDeletionOnFailure must be a boolean when present",
+      );
+    }
+    found.blockDeletionOnFailure = block;
+  }
+  return found;
 }
 
 /**
@@ -113,7 +142,7 @@ function deprovisionResult(value: unknown): DeprovisionResult {
   const o = object(value, "DeprovisionResult");
   const action = o["action"];
   if (action === "skipped") {
-    if (typeof o["reason"] !== "string")
+    if (typeof o["reason"] !== "string" || o["reason"].trim() === "")
       throw new ContractViolationError("P6", "a skipped DeprovisionResult must give a reason");
     return { action, reason: o["reason"] };
   }
@@ -132,10 +161,7 @@ function deprovisionResult(value: unknown): DeprovisionResult {
   const provisionJobStatus =
     o["provisionJobStatus"] === undefined
       ? undefined
-      : checkProvisionStatus<ProvisionStatus>(
-          o["provisionJobStatus"],
-          "DeprovisionResult.provisionJobStatus",
-        );
+      : checkProvisionStatus(o["provisionJobStatus"], "DeprovisionResult.provisionJobStatus");
   const retryAfterMs = o["retryAfterMs"];
   if (
     retryAfterMs !== undefined &&

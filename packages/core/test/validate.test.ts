@@ -1,0 +1,216 @@
+import { describe, expect, it } from "vitest";
+import {
+  ContractViolationError,
+  checkDeprovisionResult,
+  checkFoundJob,
+  checkProvisionResult,
+  checkProvisionStatus,
+  type ProvisionStatus,
+} from "@provisionkit/core";
+
+/** The ContractViolationError thrown by `check(value)` (fails the test when nothing is thrown). */
+function violation(check: (value: unknown) => unknown, value: unknown): ContractViolationError {
+  try {
+    check(value);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ContractViolationError);
+    return error as ContractViolationError;
+  }
+  throw new Error("the check did not throw");
+}
+
+const status = { jobId: "7", state: "Running", message: "running" };
+
+describe("checkProvisionResult", () => {
+  it("accepts a valid result, defaulting a missing message to empty", () => {
+    const full = { jobId: "7", initialState: "Pending", message: "launched" };
+    expect(checkProvisionResult(full)).toEqual(full);
+    expect(checkProvisionResult({ jobId: "7", initialState: "Pending" })).toEqual({
+      jobId: "7",
+      initialState: "Pending",
+      message: "",
+    });
+  });
+
+  it.each<[string, unknown, string, string]>([
+    ["empty jobId", { jobId: "", initialState: "Pending" }, "P2", "ProvisionResult.jobId"],
+    ["numeric jobId", { jobId: 7, initialState: "Pending" }, "P2", "ProvisionResult.jobId"],
+    ["bad state", { jobId: "7", initialState: "Done" }, "P3", "ProvisionResult.initialState"],
+    ["missing state", { jobId: "7" }, "P3", "ProvisionResult.initialState"],
+    [
+      "bad message",
+      { jobId: "7", initialState: "Pending", message: 1 },
+      "P3",
+      "ProvisionResult.message",
+    ],
+    ["null", null, "P3", "ProvisionResult"],
+    ["a string", "7", "P3", "ProvisionResult"],
+  ])("rejects %s", (_label, value, rule, field) => {
+    const err = violation(checkProvisionResult, value);
+    expect(err.rule).toBe(rule);
+    expect(err.message).toMatch(new RegExp(`^${rule}: ${field}[ .]`));
+    // A malformed launch answer does not prove that no job was created.
+    expect(err.outcomeUnknown).toBe(true);
+  });
+});
+
+describe("checkProvisionStatus", () => {
+  it("accepts a minimal and a full status", () => {
+    expect(checkProvisionStatus({ jobId: "7", state: "Unknown" })).toEqual({
+      jobId: "7",
+      state: "Unknown",
+      message: "",
+    });
+    const full: ProvisionStatus = {
+      ...status,
+      state: "Succeeded",
+      progress: 100,
+      startTime: "2024-01-01T00:00:00Z",
+      endTime: "2024-01-01T00:01:00Z",
+      reconciledVersion: "sha256:abc",
+      errorDetails: "none",
+    };
+    expect(checkProvisionStatus(full)).toEqual(full);
+  });
+
+  it.each<[string, unknown, string, string]>([
+    ["empty jobId", { ...status, jobId: "" }, "P2", "ProvisionStatus.jobId"],
+    ["bad state", { ...status, state: "running" }, "P3", "ProvisionStatus.state"],
+    ["non-string message", { ...status, message: {} }, "P3", "ProvisionStatus.message"],
+    [
+      "non-string reconciledVersion",
+      { ...status, reconciledVersion: 1 },
+      "P3",
+      "ProvisionStatus.reconciledVersion",
+    ],
+    ["non-string startTime", { ...status, startTime: 0 }, "P3", "ProvisionStatus.startTime"],
+    ["non-string endTime", { ...status, endTime: 0 }, "P3", "ProvisionStatus.endTime"],
+    [
+      "non-string errorDetails",
+      { ...status, errorDetails: [] },
+      "P3",
+      "ProvisionStatus.errorDetails",
+    ],
+    ["non-number progress", { ...status, progress: "50%" }, "P3", "ProvisionStatus.progress"],
+    ["undefined", undefined, "P3", "ProvisionStatus"],
+  ])("rejects %s", (_label, value, rule, field) => {
+    const err = violation(checkProvisionStatus, value);
+    expect(err.rule).toBe(rule);
+    expect(err.message).toMatch(new RegExp(`^${rule}: ${field}[ .]`));
+    expect(err.outcomeUnknown).toBe(false);
+  });
+
+  it("names the field with the caller's label", () => {
+    const err = violation((v) => checkProvisionStatus(v, "FoundJob"), { ...status, state: 1 });
+    expect(err.message).toContain("FoundJob.state");
+  });
+});
+
+describe("checkDeprovisionResult", () => {
+  it("accepts each action", () => {
+    expect(checkDeprovisionResult({ action: "skipped", reason: "nothing provisioned" })).toEqual({
+      action: "skipped",
+      reason: "nothing provisioned",
+    });
+    expect(
+      checkDeprovisionResult({ action: "triggered", jobId: "9", blockDeletionOnFailure: true }),
+    ).toEqual({ action: "triggered", jobId: "9", blockDeletionOnFailure: true });
+    expect(
+      checkDeprovisionResult({
+        action: "waiting",
+        blockDeletionOnFailure: false,
+        provisionJobStatus: status,
+        retryAfterMs: 0,
+      }),
+    ).toEqual({
+      action: "waiting",
+      blockDeletionOnFailure: false,
+      provisionJobStatus: status,
+      retryAfterMs: 0,
+    });
+  });
+
+  it.each<[string, unknown, string, string]>([
+    ["skipped without reason", { action: "skipped" }, "P6", "reason"],
+    [
+      "triggered without blockDeletionOnFailure",
+      { action: "triggered", jobId: "9" },
+      "P7",
+      "blockDeletionOnFailure",
+    ],
+    [
+      "waiting with a non-boolean blockDeletionOnFailure",
+      { action: "waiting", blockDeletionOnFailure: "yes" },
+      "P7",
+      "blockDeletionOnFailure",
+    ],
+    [
+      "triggered with an empty jobId",
+      { action: "triggered", jobId: "", blockDeletionOnFailure: true },
+      "P2",
+      "DeprovisionResult.jobId",
+    ],
+    [
+      "an unknown action",
+      { action: "started", blockDeletionOnFailure: true },
+      "P3",
+      "DeprovisionResult.action",
+    ],
+    [
+      "a negative retryAfterMs",
+      { action: "waiting", blockDeletionOnFailure: true, retryAfterMs: -1 },
+      "P3",
+      "DeprovisionResult.retryAfterMs",
+    ],
+    [
+      "a bad provisionJobStatus",
+      {
+        action: "waiting",
+        blockDeletionOnFailure: true,
+        provisionJobStatus: { ...status, state: "x" },
+      },
+      "P3",
+      "DeprovisionResult.provisionJobStatus.state",
+    ],
+    ["a non-object", 42, "P3", "DeprovisionResult"],
+  ])("rejects %s", (_label, value, rule, field) => {
+    const err = violation(checkDeprovisionResult, value);
+    expect(err.rule).toBe(rule);
+    expect(err.message.startsWith(`${rule}: `)).toBe(true);
+    expect(err.message.slice(rule.length + 2)).not.toMatch(/^P\d: /);
+    expect(err.message).toContain(field);
+    expect(err.outcomeUnknown).toBe(true);
+  });
+});
+
+describe("answers are copied field by field", () => {
+  it("drops fields outside the contract, so nothing extra reaches the status", () => {
+    const out = checkProvisionStatus({ ...status, token: "s3cr3t", progress: 50 });
+    expect(out).toEqual({ ...status, progress: 50 });
+    expect(JSON.stringify(out)).not.toContain("s3cr3t");
+  });
+
+  it.each([Number.NaN, Number.POSITIVE_INFINITY, -5, 500])(
+    "rejects progress %s (P3)",
+    (progress) => {
+      expect(violation(checkProvisionStatus, { ...status, progress }).message).toMatch(
+        /^P3: .*progress/,
+      );
+    },
+  );
+
+  it("checks FoundJob.blockDeletionOnFailure, which decides whether a failure blocks deletion (P7)", () => {
+    expect(checkFoundJob({ ...status, blockDeletionOnFailure: false })).toEqual({
+      ...status,
+      blockDeletionOnFailure: false,
+    });
+    expect(checkFoundJob(status)).toEqual(status);
+    expect(violation(checkFoundJob, { ...status, blockDeletionOnFailure: "false" }).rule).toBe(
+      "P7",
+    );
+  });
+
+  it("rejects a skipped deprovision with an empty reason (P6)", () => {
+    expect(violation(checkDeprovisionResult, { action: "skipped", reason: "  " }).rule).toBe("P6");
+  });
+});
