@@ -56,6 +56,12 @@ export interface JobRecord {
   cancelRequestedAt?: string;
   /** When the engine next looks at this job (poll, or while deleting, asks to deprovision again) (ISO-8601). */
   nextCheckAt?: string;
+  /**
+   * Set when the job timeout marked the job `Failed` while the backend may still be
+   * running it: the job is still polled and still blocks every launch (E1) until the
+   * backend reports an end, whose real outcome then replaces `Failed`.
+   */
+  awaitingEnd?: boolean;
   /** The last failed status read, cleared by the next successful one. */
   statusError?: FailureRecord;
 }

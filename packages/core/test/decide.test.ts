@@ -209,21 +209,61 @@ describe("decide: a running job blocks launches (E1)", () => {
 
 describe("decide: job timeout (P3)", () => {
   const options = { jobTimeoutMs: 60_000 };
-  it("marks an overdue job Failed with reason Timeout and cancels it when possible", () => {
-    const d = decide(input({ status: status({ jobs: [job()] }), now: T0 + 60_000, options }));
+  const readAfterDeadline = () => job({ updatedAt: iso(T0 + 60_000) });
+
+  it("reads an overdue job once more before giving up on it: it may have ended", () => {
+    const d = decide(input({ status: status({ jobs: [job()] }), now: T0 + 90_000, options }));
+    expect(d.action).toMatchObject({ kind: "poll", job: { jobId: "j1" } });
+    expect(d.status.jobs[0]?.state).toBe(JobState.Running);
+  });
+
+  it("a failed read after the deadline counts as a read", () => {
+    const failing = job({
+      statusError: {
+        code: "X",
+        message: "m",
+        count: 1,
+        at: iso(T0 + 61_000),
+        retryAt: iso(T0 + 70_000),
+      },
+    });
+    const d = decide(input({ status: status({ jobs: [failing] }), now: T0 + 61_000, options }));
+    expect(d.action).toMatchObject({ kind: "cancel", reason: "timeout" });
+  });
+
+  it("marks a job read running after its deadline Failed(Timeout), cancels it, and keeps it active", () => {
+    const d = decide(
+      input({ status: status({ jobs: [readAfterDeadline()] }), now: T0 + 60_000, options }),
+    );
     expect(d.action).toMatchObject({ kind: "cancel", reason: "timeout" });
     expect(latestJob(d.status.jobs, "provision")).toMatchObject({
       state: JobState.Failed,
       reason: "Timeout",
+      awaitingEnd: true,
       finishedAt: iso(T0 + 60_000),
     });
     expect(d.events[0]).toMatchObject({ reason: "JobTimedOut" });
+    // Still active (E1): no launch, even for a new config, until the backend reports an end.
+    const next = decide(
+      input({ status: d.status, now: T0 + 61_000, options, desiredConfigVersion: V2 }),
+    );
+    expect(next.action).toMatchObject({ kind: "poll", job: { jobId: "j1" } });
+    const deleting = decide(
+      input({
+        status: { ...d.status, jobs: [{ ...d.status.jobs[0]!, nextCheckAt: iso(T0 + 70_000) }] },
+        now: T0 + 61_000,
+        options,
+        deleting: true,
+        providers: directory(caps("memory", true, false)),
+      }),
+    );
+    expect(deleting.finalizer).toBe("keep");
   });
 
   it("without cancel, marks it and asks to decide again at once", () => {
     const d = decide(
       input({
-        status: status({ jobs: [job()] }),
+        status: status({ jobs: [readAfterDeadline()] }),
         now: T0 + 60_000,
         options,
         providers: directory(caps("memory", true, false)),
@@ -231,10 +271,13 @@ describe("decide: job timeout (P3)", () => {
     );
     expect(d.action.kind).toBe("none");
     expect(d.requeueAfterMs).toBe(0);
-    expect(latestJob(d.status.jobs, "provision")?.reason).toBe("Timeout");
+    expect(latestJob(d.status.jobs, "provision")).toMatchObject({
+      reason: "Timeout",
+      awaitingEnd: true,
+    });
   });
 
-  it("never sleeps past the timeout", () => {
+  it("never sleeps past the timeout, and never spins after it", () => {
     const d = decide(
       input({
         status: status({ jobs: [job({ nextCheckAt: iso(T0 + 100_000) })] }),
@@ -243,6 +286,16 @@ describe("decide: job timeout (P3)", () => {
       }),
     );
     expect(d.requeueAfterMs).toBe(10_000);
+    const timedOut = job({
+      state: JobState.Failed,
+      awaitingEnd: true,
+      reason: "Timeout",
+      nextCheckAt: iso(T0 + 100_000),
+    });
+    const after = decide(
+      input({ status: status({ jobs: [timedOut] }), now: T0 + 90_000, options }),
+    );
+    expect(after.requeueAfterMs).toBe(10_000);
   });
 });
 

@@ -174,7 +174,10 @@ describe("reconcile: failures and crashes", () => {
     backend.scripts.provision.push({ durationMs: 10 * 60_000 });
     await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired, 500);
     expect(backend.ledger.map((j) => j.state)).toEqual([JobState.Canceled, JobState.Succeeded]);
-    expect(h.status!.jobs[0]).toMatchObject({ state: JobState.Failed, reason: "Timeout" });
+    // Timed out, canceled, and only then retried: the record ends with the backend's outcome.
+    expect(h.status!.jobs[0]).toMatchObject({ state: JobState.Canceled, reason: "Timeout" });
+    expect(h.status!.jobs[0]!.awaitingEnd).toBeUndefined();
+    expect(h.reasons()).toEqual(expect.arrayContaining(["JobTimedOut", "CancelRequested"]));
     expect(overlappingJobs(backend.ledger)).toEqual([]);
   });
 });

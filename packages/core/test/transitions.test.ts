@@ -232,6 +232,46 @@ describe("recordJobStatus", () => {
   });
 });
 
+describe("recordJobStatus on a timed-out job (awaitingEnd)", () => {
+  const timedOut = job({
+    state: JobState.Failed,
+    reason: "Timeout",
+    message: "timed out",
+    awaitingEnd: true,
+    finishedAt: iso(T0),
+  });
+  it("keeps it Failed(Timeout) and active while the backend still runs it", () => {
+    const t = recordJobStatus(
+      status({ jobs: [timedOut] }),
+      timedOut,
+      { jobId: "j1", state: JobState.Running, message: "still" },
+      T0 + 5,
+      options,
+    );
+    expect(t.status.jobs[0]).toMatchObject({
+      state: JobState.Failed,
+      reason: "Timeout",
+      awaitingEnd: true,
+      message: "timed out",
+    });
+    expect(t.events).toEqual([]);
+  });
+  it("takes the backend's real outcome when it ends, success included (E3)", () => {
+    const t = recordJobStatus(
+      status({ jobs: [timedOut] }),
+      timedOut,
+      { jobId: "j1", state: JobState.Succeeded, message: "done" },
+      T0 + 5,
+      options,
+    );
+    expect(t.status.jobs[0]).toMatchObject({ state: JobState.Succeeded, finishedAt: iso(T0 + 5) });
+    expect(t.status.jobs[0]?.awaitingEnd).toBeUndefined();
+    expect(t.status.jobs[0]?.reason).toBeUndefined();
+    expect(t.status.reconciledConfigVersion).toBe(V1);
+    expect(t.events[0]?.reason).toBe("ProvisionSucceeded");
+  });
+});
+
 describe("recordStatusError", () => {
   it("keeps the job and its state, counts failures and backs off", () => {
     const first = recordStatusError(

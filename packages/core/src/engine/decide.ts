@@ -6,7 +6,14 @@ import { JobState, isSuccessful, isTerminal, isUnsuccessful, type JobType } from
 import type { PendingLaunch, ProvisioningStatus } from "../status.js";
 import { summarize } from "./summary.js";
 import { iso, ms } from "./time.js";
-import { clearPending, markTimedOut, nextCheckAt, recordAdopted, retryAt } from "./transitions.js";
+import {
+  clearPending,
+  isActive,
+  markTimedOut,
+  nextCheckAt,
+  recordAdopted,
+  retryAt,
+} from "./transitions.js";
 import type { Decision, DecideInput, EngineAction, EngineEvent, FinalizerAction } from "./types.js";
 
 /**
@@ -187,7 +194,14 @@ function decideTimeouts(input: DecideInput, status: ProvisioningStatus): Step | 
   const timeout = input.options.jobTimeoutMs;
   if (timeout === undefined) return undefined;
   for (const job of nonTerminalJobs(status)) {
-    if (input.now - ms(job.launchedAt, input.now) < timeout) continue;
+    if (isTerminal(job.state)) continue; // already timed out, awaiting its end
+    const deadline = ms(job.launchedAt, input.now) + timeout;
+    if (input.now < deadline) continue;
+    // Read the job once after its deadline before giving up on it: it may have ended.
+    const lastRead = Math.max(ms(job.updatedAt, 0), ms(job.statusError?.at, 0));
+    if (lastRead < deadline && input.providers.get(job.provider)) {
+      return { action: { kind: "poll", job }, status };
+    }
     const marked = markTimedOut(status, job, input.now, timeout);
     const provider = input.providers.get(job.provider);
     if (provider?.canCancel) {
@@ -213,7 +227,7 @@ function nonTerminalJobs(status: ProvisioningStatus): JobRecord[] {
   const jobs: JobRecord[] = [];
   for (const type of ["provision", "deprovision"] as const) {
     const job = latestJob(status.jobs, type);
-    if (job && !isTerminal(job.state)) jobs.push(job);
+    if (job && isActive(job)) jobs.push(job);
   }
   return jobs;
 }
@@ -259,8 +273,9 @@ function pollWhenDue(input: DecideInput, status: ProvisioningStatus, job: JobRec
 /** Never sleep past a job's timeout. */
 function withTimeout(input: DecideInput, job: JobRecord, delay: number): number {
   const timeout = input.options.jobTimeoutMs;
-  if (timeout === undefined) return delay;
-  return Math.min(delay, ms(job.launchedAt, input.now) + timeout - input.now);
+  if (timeout === undefined || isTerminal(job.state)) return delay;
+  const untilDeadline = ms(job.launchedAt, input.now) + timeout - input.now;
+  return untilDeadline > 0 ? Math.min(delay, untilDeadline) : delay;
 }
 
 // ---------------------------------------------------------------- deletion (E4)
@@ -268,7 +283,7 @@ function withTimeout(input: DecideInput, job: JobRecord, delay: number): number 
 function decideDeletion(input: DecideInput, status: ProvisioningStatus): Step {
   const { now, options } = input;
   const job = latestJob(status.jobs, "deprovision");
-  if (job && !isTerminal(job.state)) return pollWhenDue(input, status, job);
+  if (job && isActive(job)) return pollWhenDue(input, status, job);
   if ((job && isSuccessful(job.state)) || status.deprovisionSkipped) {
     return { action: { kind: "none" }, status, finalizer: "release" };
   }
@@ -293,7 +308,7 @@ function decideDeletion(input: DecideInput, status: ProvisioningStatus): Step {
     if (now < due) return { action: { kind: "none" }, status, requeueAfterMs: due - now };
   }
   const provision = latestJob(status.jobs, "provision");
-  if (provision && !isTerminal(provision.state)) {
+  if (provision && isActive(provision)) {
     if (provision.provider !== input.providers.current.name) {
       // Launched by another provider: the current one cannot cancel it, so the engine
       // drives it to a terminal state through its own provider first (E1, E6).

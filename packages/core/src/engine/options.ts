@@ -29,9 +29,10 @@ export interface EngineOptions {
   /** Retry schedule after failed calls: launches that created no job, status reads. */
   errorBackoff: BackoffPolicy;
   /**
-   * A job not terminal this long after its launch (ms) is marked `Failed` with reason
-   * `Timeout` (and canceled when the provider can). Default: no timeout. Note that a
-   * job timed out this way may still run in a backend that cannot cancel.
+   * A job still running this long after its launch (ms), as read after that deadline, is
+   * marked `Failed` with reason `Timeout` and canceled when the provider can. It stays
+   * active (polled, blocking launches, E1) until the backend reports its end, whose real
+   * outcome then replaces `Failed`. Default: no timeout.
    */
   jobTimeoutMs: number | undefined;
   /** Spec change while a provision job runs: wait for it (default) or cancel it. */

@@ -15,6 +15,14 @@ import type { EngineOptions } from "./options.js";
 import { iso, ms } from "./time.js";
 import type { EngineEvent } from "./types.js";
 
+/**
+ * Whether a job may still be running in the backend: not terminal, or timed out by the
+ * engine but not yet seen to end (see `JobRecord.awaitingEnd`). Active jobs block launches.
+ */
+export function isActive(job: JobRecord): boolean {
+  return !isTerminal(job.state) || job.awaitingEnd === true;
+}
+
 /** A status and the events a transition produced. */
 export interface Transition {
   /** The next status. */
@@ -180,7 +188,7 @@ export function recordJobStatus(
     message = `P4 violated: provider ${job.provider} reported reconciled version ${observed.reconciledVersion} for job ${job.jobId}, which was launched with ${job.configVersion ?? "no version"}; the version is not used`;
     events.push({ type: "Warning", reason, message });
   }
-  const wasTerminal = isTerminal(job.state);
+  const wasActive = isActive(job);
   const updated: JobRecord = {
     ...job,
     state,
@@ -192,7 +200,18 @@ export function recordJobStatus(
   if (reason !== undefined) updated.reason = reason;
   if (observed.progress !== undefined) updated.progress = observed.progress;
   if (observed.errorDetails !== undefined) updated.errorDetails = observed.errorDetails;
-  if (isTerminal(state) && !wasTerminal) {
+  if (job.awaitingEnd) {
+    if (isTerminal(state)) {
+      // The backend's real outcome replaces the timeout's Failed.
+      delete updated.awaitingEnd;
+      if (isSuccessful(state)) delete updated.reason;
+    } else {
+      // Still running after the timeout: it stays Failed(Timeout), and stays active.
+      updated.state = job.state;
+      updated.message = job.message;
+    }
+  }
+  if (isTerminal(updated.state) && wasActive && !isActive(updated)) {
     updated.finishedAt = iso(now);
     events.push(terminalEvent(updated));
   }
@@ -276,7 +295,11 @@ export function recordStatusError(
   };
 }
 
-/** Mark a job that exceeded the job timeout as `Failed` with reason `Timeout` (P3). */
+/**
+ * Mark a job that exceeded the job timeout as `Failed` with reason `Timeout` (P3). The
+ * backend may still run it, so it stays active (`awaitingEnd`): polled, and blocking
+ * launches, until the backend reports an end (E1).
+ */
 export function markTimedOut(
   status: ProvisioningStatus,
   job: JobRecord,
@@ -287,11 +310,12 @@ export function markTimedOut(
     ...job,
     state: JobState.Failed,
     reason: "Timeout",
-    message: `${job.type} job ${job.jobId} was not terminal ${timeoutMs} ms after its launch (last state ${job.state}); marked Failed`,
+    message: `${job.type} job ${job.jobId} was not terminal ${timeoutMs} ms after its launch (last state ${job.state}); marked Failed, and nothing is launched until the backend reports its end`,
     updatedAt: iso(now),
     finishedAt: iso(now),
+    awaitingEnd: true,
+    nextCheckAt: iso(now),
   };
-  delete updated.nextCheckAt;
   return {
     status: { ...status, jobs: updateJob(status.jobs, job.jobId, () => updated, job.type) },
     events: [{ type: "Warning", reason: "JobTimedOut", message: updated.message }],

@@ -32,12 +32,6 @@ function message(value: unknown, what: string): string {
   return value;
 }
 
-function optionalString(value: unknown, field: string): void {
-  if (value !== undefined && typeof value !== "string") {
-    throw new ContractViolationError("P3", `${field} must be a string when present`);
-  }
-}
-
 /**
  * Run a check of a launch answer. A malformed launch answer does not prove that no job
  * was created, so its violation is marked `outcomeUnknown`: the engine then looks the
@@ -106,7 +100,7 @@ export function checkProvisionStatus(value: unknown, what = "ProvisionStatus"): 
     if (!(typeof progress === "number" && progress >= 0 && progress <= 100)) {
       throw new ContractViolationError(
         "P3",
-        `${what}.progress must be a number from 0 to 100 when present, got ${String(progress)}`,
+        `${what}.progress must be a number from 0 to 100 when present, got ${typeof progress === "number" ? String(progress) : typeof progress}`,
       );
     }
     status.progress = progress;

@@ -8,6 +8,7 @@ import {
   type EngineEvent,
   type EngineOptionsInput,
   type LaunchResolution,
+  type PersistReason,
   type Provider,
   type ProviderSet,
   type ProvisioningStatus,
@@ -21,11 +22,23 @@ export class Harness {
   status: ProvisioningStatus | undefined;
   finalizerReleased = false;
   events: EngineEvent[] = [];
-  persists: { reason: string; status: ProvisioningStatus }[] = [];
+  /** Every persisted status, with the virtual time and whether the resource was being deleted. */
+  persists: { reason: string; status: ProvisioningStatus; at: number; deleting: boolean }[] = [];
   last: ReconcileResult | undefined;
   private ids = 0;
   /** When set, the next persist with this reason throws (a crash or a conflict). */
-  failPersist: "before-launch" | "update" | undefined;
+  failPersist: PersistReason | undefined;
+  /**
+   * When set, the next persist with this reason is written, then throws: the process
+   * dies right after the write (for "before-launch": before the launch call is made).
+   */
+  crashAfterPersist: PersistReason | undefined;
+  /**
+   * When true, the next "before-launch" persist is written, the launch happens, and the
+   * persist that would record its outcome throws: the process dies between launch and
+   * record (E5).
+   */
+  crashAfterNextLaunch = false;
   resolution: LaunchResolution | undefined;
 
   constructor(
@@ -83,7 +96,20 @@ export class Harness {
           return Promise.reject(new Error(`persist failed (${reason})`));
         }
         this.status = status;
-        this.persists.push({ reason, status });
+        this.persists.push({
+          reason,
+          status,
+          at: this.clock.now,
+          deleting: Boolean(this.resource.metadata.deletionTimestamp),
+        });
+        if (reason === "before-launch" && this.crashAfterNextLaunch) {
+          this.crashAfterNextLaunch = false;
+          this.failPersist = "update";
+        }
+        if (this.crashAfterPersist === reason) {
+          this.crashAfterPersist = undefined;
+          return Promise.reject(new Error(`persist failed: crash after writing (${reason})`));
+        }
         return Promise.resolve();
       },
     });

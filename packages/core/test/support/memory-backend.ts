@@ -40,6 +40,8 @@ export interface LedgerJob {
   outcome: Outcome;
   finishedAt?: number;
   cancelRequestedAt?: number;
+  /** For deprovision jobs: what the provider declared (E4). */
+  blockDeletionOnFailure?: boolean;
 }
 
 /** A virtual clock. */
@@ -153,6 +155,11 @@ export interface Faults {
   dropNextLaunchResponse?: boolean;
   /** Next status read throws a transient error. */
   failNextStatusRead?: number;
+  /**
+   * Next triggerDeprovision does its work (cancels, launches or decides to skip), then
+   * throws an error whose outcome is unknown (the answer was lost on the way back).
+   */
+  dropNextDeprovisionResponse?: boolean;
 }
 
 /** A provider that keeps every rule of the contract, on a {@link MemoryBackend}. */
@@ -220,7 +227,7 @@ export class MemoryProvider implements Provider {
     }
     const job = this.backend.get(jobId);
     if (!job) return Promise.reject(new JobNotFoundError(jobId));
-    return Promise.resolve(toStatus(job));
+    return Promise.resolve(this.report(job));
   }
 
   triggerDeprovision(
@@ -230,6 +237,22 @@ export class MemoryProvider implements Provider {
   ): Promise<DeprovisionResult> {
     this.calls.push("triggerDeprovision");
     this.checkRateLimit();
+    const answer = this.answerDeprovision(resource, provisionJobs, options);
+    if (this.faults.dropNextDeprovisionResponse) {
+      this.faults.dropNextDeprovisionResponse = false;
+      return answer.then(() =>
+        Promise.reject(new Error("socket hang up after the deprovision request was accepted")),
+      );
+    }
+    return answer;
+  }
+
+  /** What triggerDeprovision does and answers, without faults (P5, P6, P7). */
+  protected answerDeprovision(
+    resource: ResourceObject,
+    provisionJobs: readonly JobRecord[],
+    options: TriggerDeprovisionOptions,
+  ): Promise<DeprovisionResult> {
     const key = resourceKey(resource);
     const inBackend = this.backend.jobsFor(key).filter((j) => j.type === "provision");
     const latest = inBackend.at(-1);
@@ -238,19 +261,20 @@ export class MemoryProvider implements Provider {
       return Promise.resolve({
         action: "waiting",
         blockDeletionOnFailure: this.blockDeletionOnFailure,
-        provisionJobStatus: toStatus(latest),
+        provisionJobStatus: this.report(latest),
       });
     }
     if (inBackend.length === 0 && provisionJobs.length === 0) {
       return Promise.resolve({ action: "skipped", reason: "nothing was ever provisioned" });
     }
     const job = this.backend.launch(key, "deprovision", options.correlationId);
+    job.blockDeletionOnFailure = this.blockDeletionOnFailure;
     const result: DeprovisionResult = {
       action: "triggered",
       jobId: job.id,
       blockDeletionOnFailure: this.blockDeletionOnFailure,
     };
-    if (latest) result.provisionJobStatus = toStatus(latest);
+    if (latest) result.provisionJobStatus = this.report(latest);
     return Promise.resolve(result);
   }
 
@@ -261,9 +285,14 @@ export class MemoryProvider implements Provider {
       .find((j) => j.correlationId === query.correlationId && j.type === query.type);
     if (!job) return Promise.resolve(undefined);
     return Promise.resolve({
-      ...toStatus(job),
+      ...this.report(job),
       blockDeletionOnFailure: this.blockDeletionOnFailure,
     });
+  }
+
+  /** How the provider reports a ledger job (status reads, deprovision answers, findJob). */
+  protected report(job: LedgerJob): ProvisionStatus {
+    return toStatus(job);
   }
 
   private cancel(_r: ResourceObject, jobId: string): Promise<void> {
@@ -273,7 +302,8 @@ export class MemoryProvider implements Provider {
   }
 }
 
-function toStatus(job: LedgerJob): ProvisionStatus {
+/** The status a contract-keeping provider reports for a ledger job. */
+export function toStatus(job: LedgerJob): ProvisionStatus {
   const status: ProvisionStatus = {
     jobId: job.id,
     state: job.state,
