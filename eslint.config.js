@@ -30,5 +30,6 @@ export default defineConfig(
     // Plain JS config files are not part of any tsconfig: lint them without type information.
     files: ["**/*.js", "**/*.cjs", "**/*.mjs"],
     extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: { console: "readonly", process: "readonly" } },
   },
 );

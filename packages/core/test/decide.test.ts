@@ -398,6 +398,34 @@ describe("decide: a pending launch (E5)", () => {
     expect(stale.status.pendingLaunch?.correlationId).toBe("c-pending");
   });
 
+  it("adopts a deprovision job from a resolution with the blockDeletionOnFailure it gives", () => {
+    const p = pending({ type: "deprovision", configVersion: undefined });
+    delete (p as { configVersion?: string }).configVersion;
+    const providers = directory(caps("memory", false));
+    const s = status({ pendingLaunch: p });
+    const given = decide(
+      input({
+        status: s,
+        providers,
+        deleting: true,
+        resolution: { correlationId: "c-pending", jobId: "d9", blockDeletionOnFailure: false },
+      }),
+    );
+    expect(latestJob(given.status.jobs, "deprovision")).toMatchObject({
+      jobId: "d9",
+      blockDeletionOnFailure: false,
+    });
+    const unsaid = decide(
+      input({
+        status: s,
+        providers,
+        deleting: true,
+        resolution: { correlationId: "c-pending", jobId: "d9" },
+      }),
+    );
+    expect(latestJob(unsaid.status.jobs, "deprovision")?.blockDeletionOnFailure).toBe(true);
+  });
+
   it("resolves a pending launch before anything else, even while deleting", () => {
     const d = decide(input({ status: status({ pendingLaunch: pending() }), deleting: true }));
     expect(d.action.kind).toBe("adopt");

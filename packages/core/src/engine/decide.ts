@@ -114,6 +114,9 @@ function decidePending(
           jobId: resolution.jobId,
           state: JobState.Unknown,
           message: "adopted by a human's resolution",
+          ...(resolution.blockDeletionOnFailure === undefined
+            ? {}
+            : { blockDeletionOnFailure: resolution.blockDeletionOnFailure }),
         },
         now,
         options,

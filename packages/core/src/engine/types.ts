@@ -27,6 +27,11 @@ export interface LaunchResolution {
    * Omit it to say that nothing was launched: the engine launches again.
    */
   jobId?: string;
+  /**
+   * For an adopted deprovision job: whether its failure blocks deletion, as the provider
+   * declares it. Default `true`, the safe side.
+   */
+  blockDeletionOnFailure?: boolean;
 }
 
 /** Everything the pure decision depends on. */
