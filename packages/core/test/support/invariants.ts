@@ -282,30 +282,20 @@ export function e4BlockedViolations(status: ProvisioningStatus | undefined): str
  * deprovision backoff of that attempt; after a failed one that does not block deletion
  * there is no next one. The engine records each deprovision job's
  * `blockDeletionOnFailure` as the provider declared it.
- *
- * @param humanAdopted - ids of jobs adopted through a human's `LaunchResolution`, which
- *   carries no `blockDeletionOnFailure`: for those the engine's record (default `true`)
- *   is what it can know, and is used instead of the provider's lost declaration.
+ * A human's `LaunchResolution` passes the declared flag on, so this holds for adopted
+ * jobs too.
  */
 export function e4RetryViolations(
   ledger: readonly LedgerJob[],
   view: EngineView,
   timing: BackoffTiming,
-  humanAdopted: ReadonlySet<string> = new Set(),
 ): string[] {
   const problems: string[] = [];
   const deprovisions = jobsOf(ledger, "deprovision");
-  const blocks = (job: LedgerJob): boolean | undefined =>
-    humanAdopted.has(job.id)
-      ? view.get(job.id)?.blockDeletionOnFailure
-      : job.blockDeletionOnFailure;
+  const blocks = (job: LedgerJob): boolean | undefined => job.blockDeletionOnFailure;
   for (const job of deprovisions) {
     const record = view.get(job.id);
-    if (
-      record &&
-      !humanAdopted.has(job.id) &&
-      record.blockDeletionOnFailure !== job.blockDeletionOnFailure
-    ) {
+    if (record && record.blockDeletionOnFailure !== job.blockDeletionOnFailure) {
       problems.push(
         `E4 violated: the engine recorded blockDeletionOnFailure=${String(record.blockDeletionOnFailure)} for ${label(job)}, the provider declared ${String(job.blockDeletionOnFailure)}`,
       );

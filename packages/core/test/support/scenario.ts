@@ -11,6 +11,7 @@ import {
   findCondition,
   isTerminal,
   type EngineOptionsInput,
+  type LaunchResolution,
 } from "@provisionkit/core";
 import { Harness } from "./harness.js";
 import {
@@ -227,7 +228,6 @@ export class Scenario {
   private releaseChecked = false;
   resolutions = 0;
   /** Jobs adopted through a human's resolution (see {@link e4RetryViolations}). */
-  readonly humanAdopted = new Set<string>();
 
   readonly strict: boolean;
 
@@ -363,7 +363,7 @@ export class Scenario {
     if (!this.gone) assertNoViolations(e5LostViolations(ledger, this.view, this.h.status));
     if (!this.strict) return;
     assertNoViolations(e2Violations(ledger, this.view, this.timing));
-    assertNoViolations(e4RetryViolations(ledger, this.view, this.timing, this.humanAdopted));
+    assertNoViolations(e4RetryViolations(ledger, this.view, this.timing));
     if (this.deleting && !this.gone) assertNoViolations(e4BlockedViolations(this.h.status));
     if (this.gone && !this.releaseChecked) {
       this.releaseChecked = true;
@@ -452,10 +452,12 @@ export class Scenario {
     const job = this.ledger.find(
       (j) => j.correlationId === pending.correlationId && j.type === pending.type,
     );
-    if (job) this.humanAdopted.add(job.id);
-    this.h.resolution = job
-      ? { correlationId: pending.correlationId, jobId: job.id }
-      : { correlationId: pending.correlationId };
+    const resolution: LaunchResolution = { correlationId: pending.correlationId };
+    if (job) resolution.jobId = job.id;
+    if (job?.blockDeletionOnFailure !== undefined) {
+      resolution.blockDeletionOnFailure = job.blockDeletionOnFailure;
+    }
+    this.h.resolution = resolution;
   }
 
   private finalChecks(): void {
