@@ -388,6 +388,7 @@ describe("decide: a pending launch (E5)", () => {
       configVersion: V1,
     });
     expect(adopt.action).toMatchObject({ kind: "poll", job: { jobId: "j9" } });
+    expect(adopt.events.map((e) => e.reason)).toContain("JobAdopted");
     expect(cond(adopt, ConditionType.LaunchOutcomeUnknown)).toBeUndefined();
     const relaunch = decide(
       input({ status: s, providers, resolution: { correlationId: "c-pending" } }),

@@ -121,13 +121,11 @@ function decidePending(
         now,
         options,
       );
-      return {
-        ...route(input, {
-          ...adopted.status,
-          jobs: markDueNow(adopted.status.jobs, resolution.jobId, now),
-        }),
-        events: adopted.events,
+      const next = {
+        ...adopted.status,
+        jobs: markDueNow(adopted.status.jobs, resolution.jobId, now),
       };
+      return withEvents(route(input, next), adopted.events);
     }
     const event: EngineEvent = {
       type: "Normal",

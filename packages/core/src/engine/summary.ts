@@ -3,6 +3,7 @@ import { latestJob } from "../history.js";
 import { isSuccessful, isTerminal, isUnsuccessful } from "../job-state.js";
 import type { ProvisioningStatus } from "../status.js";
 import { iso } from "./time.js";
+import { isActive } from "./transitions.js";
 
 /** Context for {@link summarize}. */
 export interface SummaryContext {
@@ -123,7 +124,7 @@ function deletionConditions(status: ProvisioningStatus): [Cond, Cond] {
     message,
   });
   if (!job) {
-    if (provision && !isTerminal(provision.state)) {
+    if (provision && isActive(provision)) {
       return [
         deleting(
           "WaitingForProvisionJob",
