@@ -261,14 +261,7 @@ export function hasErrorCode(value: unknown, code: string): value is ProviderErr
  * their code and flags; anything else becomes code `PROVIDER_ERROR`, retryable.
  */
 export function toErrorRecord(value: unknown): ErrorRecordData {
-  if (isProviderError(value)) {
-    return {
-      name: value.name,
-      code: value.code,
-      message: value.message,
-      retryable: value.retryable,
-    };
-  }
+  if (isProviderError(value)) return value.toJSON();
   if (value instanceof Error) {
     return { name: value.name, code: ErrorCode.Provider, message: value.message, retryable: true };
   }

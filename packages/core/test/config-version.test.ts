@@ -6,6 +6,7 @@ import {
   canonicalJson,
   configVersion,
 } from "@provisionkit/core";
+import { thrown } from "./support/fixtures.js";
 
 /** sha256 of the UTF-8 text, first 32 hex digits, computed independently of the source. */
 const expectedVersion = (canonical: string) =>
@@ -14,13 +15,7 @@ const expectedVersion = (canonical: string) =>
 
 /** The ConfigurationError thrown for `value` (fails the test when nothing is thrown). */
 function rejection(value: unknown): ConfigurationError {
-  try {
-    canonicalJson(value);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return error as ConfigurationError;
-  }
-  throw new Error("canonicalJson did not throw");
+  return thrown(() => canonicalJson(value), ConfigurationError);
 }
 
 // Fixed vectors: input, canonical JSON written by hand, and the version observed when these

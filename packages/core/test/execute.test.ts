@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  ConfigurationError,
   ErrorCode,
   JobState,
   decide,
@@ -10,7 +11,7 @@ import {
   type Provider,
   type ResourceObject,
 } from "@provisionkit/core";
-import { T0, V1, input, job, status } from "./support/fixtures.js";
+import { T0, V1, input, job, status, thrown } from "./support/fixtures.js";
 
 const resource: ResourceObject = { metadata: { name: "r", namespace: "ns" }, spec: {} };
 
@@ -110,6 +111,18 @@ describe("execute", () => {
       },
     });
     await expect(step(provider, input(), controller.signal)).rejects.toThrow("aborted");
+  });
+
+  it("providerSet refuses an empty provider name (P1) and a name used twice", () => {
+    expect(thrown(() => providerSet(fake({ name: " " })), ConfigurationError).message).toMatch(
+      /^P1/,
+    );
+    expect(thrown(() => providerSet(fake(), fake()), ConfigurationError).message).toMatch(
+      /named "memory"/,
+    );
+    const set = providerSet(fake(), fake({ name: "old", cancelJob: () => Promise.resolve() }));
+    expect(set.directory.get("old")).toEqual({ name: "old", canFindJob: false, canCancel: true });
+    expect(set.directory.get("nope")).toBeUndefined();
   });
 
   it("reconcile stops at maxSteps and asks to be requeued at once", async () => {

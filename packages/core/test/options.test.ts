@@ -5,16 +5,11 @@ import {
   resolveEngineOptions,
   type EngineOptionsInput,
 } from "@provisionkit/core";
+import { thrown } from "./support/fixtures.js";
 
 /** The ConfigurationError thrown for `input` (fails the test when nothing is thrown). */
 function rejection(input: EngineOptionsInput): ConfigurationError {
-  try {
-    resolveEngineOptions(input);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return error as ConfigurationError;
-  }
-  throw new Error("resolveEngineOptions did not throw");
+  return thrown(() => resolveEngineOptions(input), ConfigurationError);
 }
 
 describe("resolveEngineOptions", () => {

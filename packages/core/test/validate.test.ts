@@ -7,16 +7,11 @@ import {
   checkProvisionStatus,
   type ProvisionStatus,
 } from "@provisionkit/core";
+import { thrown } from "./support/fixtures.js";
 
 /** The ContractViolationError thrown by `check(value)` (fails the test when nothing is thrown). */
 function violation(check: (value: unknown) => unknown, value: unknown): ContractViolationError {
-  try {
-    check(value);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ContractViolationError);
-    return error as ContractViolationError;
-  }
-  throw new Error("the check did not throw");
+  return thrown(() => check(value), ContractViolationError);
 }
 
 const status = { jobId: "7", state: "Running", message: "running" };

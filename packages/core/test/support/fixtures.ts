@@ -64,3 +64,17 @@ export function input(
     options: resolveEngineOptions(options),
   };
 }
+
+/** The error of class `type` that `fn` throws (fails the test when nothing, or something else, is thrown). */
+export function thrown<E extends Error>(
+  fn: () => unknown,
+  type: abstract new (...args: never[]) => E,
+): E {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof type) return error;
+    throw new Error(`expected a ${type.name}, got ${String(error)}`, { cause: error });
+  }
+  throw new Error(`expected a ${type.name}, nothing was thrown`);
+}
