@@ -68,3 +68,4 @@ export {
   type ProvisioningStatus,
 } from "./status.js";
 export * from "./engine/index.js";
+export { silentLogger, type Logger } from "./logger.js";
