@@ -1,0 +1,163 @@
+/**
+ * The request pipeline shared by every operation: send, log, map the status, decode the
+ * body, retry what may be retried.
+ *
+ * @module
+ */
+import type { ProviderError } from "@provisionkit/core";
+import {
+  fromHttpStatus,
+  fromTransport,
+  invalidBody,
+  type CallContext,
+  type ErrorDetails,
+} from "./errors.js";
+import type { ResolvedOptions } from "./options.js";
+import { runWithRetries, type AttemptOutcome } from "./retry.js";
+import { DecodeError, type Decoder } from "./schema.js";
+import type { Redactor } from "./secrets.js";
+import { TransportError, type HttpMethod, type Transport } from "./transport.js";
+
+/** One API call, as the operations describe it. */
+export interface ApiCall<T> {
+  /** The client operation, e.g. `getJob`, for messages, details and logs. */
+  operation: string;
+  /** The method. */
+  method: HttpMethod;
+  /** Absolute path with query string. */
+  target: string;
+  /** JSON body for POST. */
+  body?: unknown;
+  /** A launch: never retried, fresh connection, ambiguous failures flagged `outcomeUnknown`. */
+  launch?: boolean;
+  /** Builds the error for a 404. */
+  notFound?: (message: string, details: ErrorDetails) => ProviderError;
+  /** Answers statuses with a value of their own (e.g. 202 / 405 for a cancel) before the generic mapping. */
+  byStatus?: (status: number) => T | undefined;
+  /** Decodes the JSON body of a 2xx response. */
+  decode: Decoder<T>;
+}
+
+/** The path of a target, without its query string. */
+export function pathOf(target: string): string {
+  const index = target.indexOf("?");
+  return index === -1 ? target : target.slice(0, index);
+}
+
+/** Runs {@link ApiCall}s with retries, logging and error mapping. */
+export class Requester {
+  readonly #options: ResolvedOptions;
+  readonly #transport: Transport;
+  readonly #redactor: Redactor;
+
+  /**
+   * @param options - validated client options.
+   * @param transport - sends the requests.
+   * @param redactor - scrubs secrets.
+   */
+  constructor(options: ResolvedOptions, transport: Transport, redactor: Redactor) {
+    this.#options = options;
+    this.#transport = transport;
+    this.#redactor = redactor;
+  }
+
+  /** Runs `call`, retrying it unless it is a launch; throws typed errors only. */
+  async run<T>(call: ApiCall<T>, signal: AbortSignal | undefined): Promise<T> {
+    const context: CallContext = {
+      operation: call.operation,
+      method: call.method,
+      // Paths may come from `next` links the server sent: scrub them like any server text.
+      path: this.#redactor.scrub(pathOf(call.target)),
+      launch: call.launch === true,
+      ...(call.notFound ? { notFound: call.notFound } : {}),
+    };
+    const fields = { operation: call.operation, method: call.method, path: context.path };
+    try {
+      return await runWithRetries((n) => this.#attempt(call, context, signal, n + 1), {
+        retryable: !context.launch,
+        policy: this.#options.retry,
+        sleep: this.#options.sleep,
+        signal,
+        logger: this.#options.logger,
+        fields,
+      });
+    } catch (error) {
+      if (context.launch && (error as ProviderError).outcomeUnknown === true) {
+        this.#options.logger.warn(
+          { ...fields, code: (error as ProviderError).code },
+          "AAP launch failed after the request may have reached the server: the job may exist (outcome unknown); not retried",
+        );
+      }
+      throw error;
+    }
+  }
+
+  async #attempt<T>(
+    call: ApiCall<T>,
+    context: CallContext,
+    signal: AbortSignal | undefined,
+    attempt: number,
+  ): Promise<AttemptOutcome<T>> {
+    const started = performance.now();
+    const log = (extra: Record<string, unknown>): void => {
+      const fields = {
+        operation: context.operation,
+        method: context.method,
+        path: context.path,
+        attempt,
+        ms: Math.round(performance.now() - started),
+        ...extra,
+      };
+      this.#options.logger.debug(this.#redactor.scrubFields(fields), "AAP request");
+    };
+    let response;
+    try {
+      response = await this.#transport.send({
+        method: call.method,
+        target: call.target,
+        body: call.body,
+        signal,
+        freshConnection: context.launch,
+      });
+    } catch (error) {
+      if (!(error instanceof TransportError)) throw error;
+      log({ status: null, error: error.code });
+      return fromTransport(context, error, this.#redactor, this.#options.timeoutMs);
+    }
+    log({ status: response.status });
+    const special = call.byStatus?.(response.status);
+    if (special !== undefined) return { ok: true, value: special };
+    if (response.status < 200 || response.status >= 300) {
+      return fromHttpStatus(context, response, {
+        redactor: this.#redactor,
+        defaultRetryAfterMs: this.#options.retry.initialDelayMs,
+        now: Date.now,
+      });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(response.text);
+    } catch {
+      const type = response.header("content-type");
+      const problem = {
+        message: `response body is not valid JSON${type === undefined ? "" : ` (content-type ${type})`}`,
+        field: "(body)",
+      };
+      return {
+        ok: false,
+        error: invalidBody(context, response.status, problem, this.#redactor),
+        retry: false,
+      };
+    }
+    try {
+      return { ok: true, value: call.decode(body, []) };
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      return {
+        ok: false,
+        error: invalidBody(context, response.status, error, this.#redactor),
+        retry: false,
+      };
+    }
+  }
+}

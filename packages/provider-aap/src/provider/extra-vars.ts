@@ -1,0 +1,101 @@
+import { resourceKey, type JobType, type ResourceObject } from "@provisionkit/core";
+
+/** Top-level extra var holding provisionkit's own launch data. */
+export const PROVISIONKIT_VAR = "provisionkit";
+
+/** What the provider records in a job's extra vars under `provisionkit`. */
+export interface ProvisionkitVars {
+  /** Correlation id of the launch (crash adoption looks it up). */
+  correlationId: string;
+  /** Provision or deprovision. */
+  operation: JobType;
+  /** For provision jobs: the config version applied. */
+  configVersion?: string;
+  /** For deprovision jobs: whether a failure blocks deletion. */
+  blockDeletionOnFailure?: boolean;
+}
+
+/** Inputs of {@link buildExtraVars}. */
+export interface ExtraVarsInput {
+  resource: ResourceObject;
+  payload: unknown;
+  vars: ProvisionkitVars;
+  endpoint: string;
+  receivedAt: string;
+  extra: Record<string, unknown>;
+}
+
+/**
+ * The launch's extra vars. The resource goes to `ansible_eda.event.payload`, the shape an
+ * EDA rulebook's `run_job_template` gives playbooks, so one playbook serves both the
+ * direct and the event-driven path; `ansible_eda.event.meta` mimics what ansible-rulebook
+ * adds. provisionkit's own data sits under `provisionkit` (snake_case, as playbooks read
+ * it).
+ */
+export function buildExtraVars(input: ExtraVarsInput): Record<string, unknown> {
+  const { resource, vars } = input;
+  const { metadata } = resource;
+  const own: Record<string, unknown> = {
+    correlation_id: vars.correlationId,
+    operation: vars.operation,
+    resource: {
+      api_version: resource.apiVersion ?? null,
+      kind: resource.kind ?? null,
+      namespace: metadata.namespace ?? null,
+      name: metadata.name,
+      uid: metadata.uid ?? null,
+      key: resourceKey(resource),
+    },
+  };
+  if (vars.configVersion !== undefined) own.config_version = vars.configVersion;
+  if (vars.blockDeletionOnFailure !== undefined) {
+    own.block_deletion_on_failure = vars.blockDeletionOnFailure;
+  }
+  return {
+    ...input.extra,
+    ansible_eda: {
+      event: {
+        payload: input.payload,
+        meta: {
+          endpoint: input.endpoint,
+          received_at: input.receivedAt,
+          uuid: vars.correlationId,
+          source: { name: "provisionkit", type: "provisionkit.provider-aap" },
+        },
+      },
+    },
+    [PROVISIONKIT_VAR]: own,
+  };
+}
+
+/**
+ * Read back what the provider recorded under `provisionkit`, from a job's parsed extra vars.
+ * `undefined` when the job was not launched by provisionkit (or its vars were ignored).
+ */
+export function readProvisionkitVars(
+  extraVars: Record<string, unknown> | undefined,
+): ProvisionkitVars | undefined {
+  const own = extraVars?.[PROVISIONKIT_VAR];
+  if (typeof own !== "object" || own === null) return undefined;
+  const record = own as Record<string, unknown>;
+  const correlationId = record.correlation_id;
+  const operation = record.operation;
+  if (typeof correlationId !== "string") return undefined;
+  if (operation !== "provision" && operation !== "deprovision") return undefined;
+  const vars: ProvisionkitVars = { correlationId, operation };
+  if (typeof record.config_version === "string") vars.configVersion = record.config_version;
+  if (typeof record.block_deletion_on_failure === "boolean") {
+    vars.blockDeletionOnFailure = record.block_deletion_on_failure;
+  }
+  return vars;
+}
+
+/** The default payload: the resource without `status` and `metadata.managedFields`. */
+export function defaultPayload(resource: ResourceObject): unknown {
+  const { status: _status, ...rest } = resource;
+  const { managedFields: _managed, ...metadata } =
+    resource.metadata as ResourceObject["metadata"] & {
+      managedFields?: unknown;
+    };
+  return { ...rest, metadata };
+}

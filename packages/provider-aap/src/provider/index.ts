@@ -1,0 +1,12 @@
+export { AapProvider } from "./provider.js";
+export type {
+  AapKindTemplates,
+  AapExtraVarsContext,
+  AapProviderOptions,
+  AapTemplateOptions,
+} from "./options.js";
+export { decodeJobId, encodeJobId } from "./job-id.js";
+export { toJobState } from "./status-map.js";
+export { PROVISIONKIT_VAR, readProvisionkitVars, type ProvisionkitVars } from "./extra-vars.js";
+export { kebabCase } from "./kebab.js";
+export { templateNameFor, type TemplateName } from "./templates.js";

@@ -1,0 +1,58 @@
+import { JobState, type ProvisionStatus } from "@provisionkit/core";
+import type { AapJob } from "../client/index.js";
+import { readProvisionkitVars } from "./extra-vars.js";
+import { toJobState } from "./status-map.js";
+
+/** How much of `result_traceback` is kept as error details (its tail, where the error is). */
+export const MAX_ERROR_DETAILS = 2000;
+
+/**
+ * A provisionkit status from an AAP job. For a succeeded provision job the reconciled
+ * version is the config version the job was launched with (read back from its extra
+ * vars). A playbook may also report `config_version` through `set_stats` (the job's
+ * artifacts); it is accepted only when it agrees, and a disagreement is said in the
+ * message, never reported as the reconciled version (P4).
+ */
+export function toProvisionStatus(
+  jobId: string,
+  job: AapJob,
+  operation: "provision" | "deprovision",
+): ProvisionStatus {
+  const state = toJobState(job.status);
+  const status: ProvisionStatus = { jobId, state, message: describe(job, state) };
+  if (job.started) status.startTime = job.started;
+  if (job.finished) status.endTime = job.finished;
+  if (state === JobState.Failed || state === JobState.Canceled) {
+    const details = errorDetails(job);
+    if (details) status.errorDetails = details;
+  }
+  if (operation === "provision" && state === JobState.Succeeded) {
+    const launched = readProvisionkitVars(job.extraVars)?.configVersion;
+    const reported = job.artifacts?.config_version;
+    if (launched !== undefined) status.reconciledVersion = launched;
+    if (reported !== undefined && reported !== launched) {
+      status.message +=
+        launched === undefined
+          ? `; the playbook reported config_version ${JSON.stringify(reported)}, but the job carries no launched version to check it against, so it is not used`
+          : `; the playbook reported config_version ${JSON.stringify(reported)}, which differs from the launched ${launched}: ignored`;
+    }
+  }
+  return status;
+}
+
+function describe(job: AapJob, state: JobState): string {
+  const what = `AAP ${job.kind === "job" ? "job" : "workflow job"} ${job.id} (${job.name})`;
+  const explanation = job.jobExplanation.trim();
+  const base = `${what} is ${job.status}`;
+  if (state === JobState.Unknown) return `${base}, a status provisionkit does not know`;
+  return explanation ? `${base}: ${explanation}` : base;
+}
+
+function errorDetails(job: AapJob): string | undefined {
+  const parts = [job.jobExplanation.trim(), tail(job.resultTraceback.trim())].filter(Boolean);
+  return parts.length ? parts.join("\n") : undefined;
+}
+
+function tail(text: string): string {
+  return text.length <= MAX_ERROR_DETAILS ? text : `…${text.slice(-MAX_ERROR_DETAILS)}`;
+}

@@ -1,0 +1,87 @@
+import type { JobType, Logger, ResourceObject } from "@provisionkit/core";
+import type { AapClient, AapClientOptions } from "../client/index.js";
+
+/** The template names of one resource kind (see {@link AapTemplateOptions.kinds}). */
+export interface AapKindTemplates {
+  /** Name of the template that provisions this kind. */
+  provision?: string;
+  /** Name of the template that deprovisions this kind. */
+  deprovision?: string;
+  /** Organization both templates belong to; overrides {@link AapTemplateOptions.organization}. */
+  organization?: string;
+}
+
+/**
+ * Which job or workflow job template runs for which resource. For a resource of kind
+ * `K` and an operation, the name is the first of:
+ * 1. `kinds[K].provision` / `kinds[K].deprovision`;
+ * 2. `provision` / `deprovision` (one template for every kind);
+ * 3. the convention `${prefix}${verb}-${kebab-case(K)}`, e.g. `create-compute-instance`
+ *    and `delete-compute-instance` (the names the EDA rulebooks of this kind of operator
+ *    use as webhook endpoints, so one AAP setup serves both paths).
+ *
+ * Whether a name is a job template or a workflow job template is looked up in AAP; names
+ * are unique per organization only, so give `organization` when several organizations
+ * use the same names.
+ */
+export interface AapTemplateOptions {
+  /** Organization of the templates (`summary_fields.organization.name`). */
+  organization?: string;
+  /** One provision template name for every kind. */
+  provision?: string;
+  /** One deprovision template name for every kind. */
+  deprovision?: string;
+  /** Prefix of conventional names. Default `""`. */
+  prefix?: string;
+  /** Verbs of conventional names. Default `create` and `delete`. */
+  verbs?: { provision?: string; deprovision?: string };
+  /** Per-kind overrides, keyed by the resource's `kind`. */
+  kinds?: Readonly<Record<string, AapKindTemplates>>;
+}
+
+/** What a launch is for; passed to {@link AapProviderOptions.extraVars}. */
+export interface AapExtraVarsContext {
+  /** Provision or deprovision. */
+  operation: JobType;
+  /** The correlation id the job is launched with. */
+  correlationId: string;
+  /** The config version a provision applies. */
+  configVersion?: string;
+}
+
+/** Options of {@link AapProvider}. */
+export interface AapProviderOptions {
+  /** A client, or the options to build one. */
+  client: AapClient | AapClientOptions;
+  /** Provider name recorded on every job (P1). Default `"aap"`. */
+  name?: string;
+  /** Which templates run; see {@link AapTemplateOptions}. */
+  templates?: AapTemplateOptions;
+  /**
+   * Whether a failed deprovision job keeps the resource's finalizer (E4). Default `true`:
+   * a failed teardown in AAP likely left infrastructure behind.
+   */
+  blockDeletionOnFailure?: boolean;
+  /**
+   * What playbooks receive as `ansible_eda.event.payload`. Default: the resource without
+   * `status` and `metadata.managedFields`. Never put secrets here: AAP stores extra vars
+   * in clear in the job.
+   */
+  payload?: (resource: ResourceObject) => unknown;
+  /**
+   * More top-level extra vars for every launch. They cannot replace `ansible_eda` or
+   * `provisionkit`, which the provider owns.
+   */
+  extraVars?: (resource: ResourceObject, context: AapExtraVarsContext) => Record<string, unknown>;
+  /** How long a template lookup is reused. Default 5 minutes; a 404 drops it at once. */
+  templateCacheTtlMs?: number;
+  /**
+   * Bound on the fallback scan of `findJob` when AAP rejects the `extra_vars__icontains`
+   * filter: how many pages of 200 recent jobs of the template are read. Default 10.
+   */
+  findJobMaxPages?: number;
+  /** Clock for cache expiry and event timestamps. Default `Date.now`. */
+  now?: () => number;
+  /** Logger; default silent. Only secret-free fields are logged. */
+  logger?: Logger;
+}

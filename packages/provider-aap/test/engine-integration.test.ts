@@ -1,0 +1,152 @@
+import {
+  ConditionType,
+  JobState,
+  configVersion,
+  findCondition,
+  reconcile,
+  type ProvisioningStatus,
+  type ReconcileResult,
+  type ResourceObject,
+} from "@provisionkit/core";
+import type { AapLedgerJob } from "@provisionkit/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { computeInstance, startAap, type AapFixture } from "./support/fixture.ts";
+
+// The engine driving AapProvider against the simulator over real HTTP, on virtual time:
+// the ledger (the simulator's out-of-band record of every job) is what the assertions read.
+
+let fx: AapFixture | undefined;
+afterEach(async () => {
+  await fx?.stop();
+  fx = undefined;
+});
+
+interface Driven {
+  status: ProvisioningStatus | undefined;
+  last?: ReconcileResult;
+}
+
+let ids = 0;
+async function drive(
+  f: AapFixture,
+  resource: ResourceObject,
+  state: Driven,
+  until: (result: ReconcileResult) => boolean,
+  deleting = false,
+): Promise<ReconcileResult> {
+  for (let round = 0; round < 200; round++) {
+    const result = await reconcile({
+      resource,
+      status: state.status,
+      providers: f.provider,
+      deleting,
+      clock: () => f.clock.now(),
+      newCorrelationId: () => `corr-${++ids}`,
+      options: { pollIntervalMs: 5000, pendingLaunchGraceMs: 10_000 },
+      persist: (status) => {
+        state.status = status;
+        return Promise.resolve();
+      },
+    });
+    state.last = result;
+    if (until(result)) return result;
+    f.clock.advance(result.requeueAfterMs ?? 5000);
+  }
+  throw new Error("did not settle in 200 rounds");
+}
+
+function expectNoOverlap(jobs: AapLedgerJob[]): void {
+  const sorted = [...jobs].sort((a, b) => a.createdAt - b.createdAt);
+  for (let i = 1; i < sorted.length; i++) {
+    const previous = sorted[i - 1]!;
+    expect(previous.finishedAt, `job ${previous.id} ended before the next began`).toBeDefined();
+    expect(sorted[i]!.createdAt).toBeGreaterThanOrEqual(previous.finishedAt!);
+  }
+}
+
+const ready = (r: ReconcileResult) =>
+  findCondition(r.status.conditions, ConditionType.Ready)?.status === "True";
+
+describe("engine + AapProvider + AAP simulator", () => {
+  it("provisions to Ready with the reconciled version of the job (E3)", async () => {
+    fx = await startAap({
+      simulator: { defaultScript: { pendingMs: 1000, waitingMs: 1000, runMs: 20_000 } },
+    });
+    const vm = computeInstance("vm-1");
+    const state: Driven = { status: undefined };
+    const result = await drive(fx, vm, state, ready);
+    expect(result.status.reconciledConfigVersion).toBe(configVersion(vm.spec));
+    expect(fx.sim.ledger()).toHaveLength(1);
+    expect(fx.sim.ledger()[0]!.status).toBe("successful");
+  });
+
+  it("deletes while provisioning: cancel, wait, then tear down, never overlapping (P5, E1)", async () => {
+    fx = await startAap({
+      simulator: {
+        defaultScript: { pendingMs: 1000, waitingMs: 1000, runMs: 120_000, cancelDelayMs: 8000 },
+      },
+    });
+    const vm = computeInstance("vm-1");
+    const state: Driven = { status: undefined };
+    await drive(fx, vm, state, (r) => r.status.jobs.some((j) => j.state === JobState.Running));
+    const deleting = {
+      ...vm,
+      metadata: { ...vm.metadata, deletionTimestamp: new Date(fx.clock.now()).toISOString() },
+    };
+    const result = await drive(fx, deleting, state, (r) => r.finalizer === "release", true);
+    const jobs = fx.sim.ledger();
+    expect(jobs.map((j) => [j.templateName, j.status])).toEqual([
+      ["create-compute-instance", "canceled"],
+      ["delete-compute-instance", "successful"],
+    ]);
+    expectNoOverlap(jobs);
+    expect(result.status.jobs.find((j) => j.type === "deprovision")?.state).toBe(
+      JobState.Succeeded,
+    );
+  });
+
+  it("adopts a job whose launch response was lost instead of launching a second (E5)", async () => {
+    fx = await startAap();
+    fx.sim.faults.inject({ operation: "launch", action: { type: "drop-after-accept" } });
+    const vm = computeInstance("vm-1");
+    const state: Driven = { status: undefined };
+    const result = await drive(fx, vm, state, ready);
+    expect(fx.sim.ledger()).toHaveLength(1);
+    expect(result.events.map((e) => e.reason).join(" ")).not.toContain("LaunchOutcomeUnknown");
+    expect(state.status?.jobs[0]?.jobId).toBe(`job:${fx.sim.ledger()[0]!.id}`);
+  });
+
+  it("keeps deletion blocked after a failed teardown and finishes it on retry (E4)", async () => {
+    fx = await startAap();
+    const vm = computeInstance("vm-1");
+    const state: Driven = { status: undefined };
+    await drive(fx, vm, state, ready);
+    fx.sim.scriptNext("delete-compute-instance", {
+      outcome: "failed",
+      jobExplanation: "cloud API down",
+    });
+    const deleting = {
+      ...vm,
+      metadata: { ...vm.metadata, deletionTimestamp: new Date(fx.clock.now()).toISOString() },
+    };
+    const blocked = await drive(
+      fx,
+      deleting,
+      state,
+      (r) => findCondition(r.status.conditions, ConditionType.DeletionBlocked)?.status === "True",
+      true,
+    );
+    expect(blocked.finalizer).not.toBe("release");
+    expect(
+      findCondition(blocked.status.conditions, ConditionType.DeletionBlocked)?.message,
+    ).toContain("cloud API down");
+    const done = await drive(fx, deleting, state, (r) => r.finalizer === "release", true);
+    expect(done.status.jobs.filter((j) => j.type === "deprovision").map((j) => j.state)).toEqual([
+      JobState.Failed,
+      JobState.Succeeded,
+    ]);
+    const teardowns = fx.sim.ledger().filter((j) => j.templateName === "delete-compute-instance");
+    expect(teardowns).toHaveLength(2);
+    expectNoOverlap(fx.sim.ledger());
+  });
+});

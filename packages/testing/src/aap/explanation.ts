@@ -1,0 +1,41 @@
+/**
+ * `job_explanation` and `result_traceback` of a job at an instant.
+ *
+ * @module
+ */
+import type { JobStore } from "./job-store.js";
+import type { JobView } from "./job-view.js";
+import type { JobRecord } from "./model.js";
+
+/** How long a blocked job stays pending before AWX explains why (research §5: "~30 s"). */
+const BLOCKED_EXPLANATION_AFTER_MS = 30_000;
+
+/** The explanation AWX writes when a canceled job's runner reports a shutdown failure. */
+const SHUTDOWN_EXPLANATION = "Task was canceled due to receiving a shutdown signal.";
+
+/** The explanation AWX's workflow manager writes for a failed workflow. */
+const WORKFLOW_FAILED_EXPLANATION = "No error handling paths found, marking workflow as failed";
+
+/** The `job_explanation` of a job at instant `at`. */
+export function jobExplanation(job: JobRecord, view: JobView, store: JobStore, at: number): string {
+  if (view.status === "pending") {
+    if (at - job.createdAt < BLOCKED_EXPLANATION_AFTER_MS) return "";
+    const blocker = store.blockerOf(job, at);
+    return blocker ? `waiting for job-${blocker.id} to finish` : "";
+  }
+  if (!view.terminal || view.status === "successful") return "";
+  if (job.script.jobExplanation !== undefined) return job.script.jobExplanation;
+  const schedule = store.schedule(job);
+  const byCancel = job.cancelEnd !== undefined && schedule.end === job.cancelEnd.at;
+  if (byCancel && view.status === "failed") return SHUTDOWN_EXPLANATION;
+  if (!byCancel && job.kind === "workflow_job" && view.status === "failed") {
+    return WORKFLOW_FAILED_EXPLANATION;
+  }
+  return "";
+}
+
+/** The `result_traceback` of a job: the scripted one once it ended `failed` or `error`. */
+export function resultTraceback(job: JobRecord, view: JobView): string {
+  const failed = view.status === "failed" || view.status === "error";
+  return failed ? (job.script.resultTraceback ?? "") : "";
+}

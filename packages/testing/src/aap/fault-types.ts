@@ -1,0 +1,109 @@
+/**
+ * Public types of fault injection in the AAP simulator.
+ *
+ * @module
+ */
+import type { AapOperation } from "./records.js";
+
+/** Answer with this status instead; the request is not processed. */
+export interface AapStatusFault {
+  /** Discriminator. */
+  type: "status";
+  /** The HTTP status to answer with. */
+  status: number;
+  /**
+   * The body: a string is sent raw, anything else as JSON (default: a `{"detail": …}`
+   * naming the status, AWX's own text for 500).
+   */
+  body?: unknown;
+  /** Extra response headers. */
+  headers?: Record<string, string>;
+}
+
+/** Answer 429 `{"detail": …}` with a `Retry-After` header; the request is not processed. */
+export interface AapRateLimitFault {
+  /** Discriminator. */
+  type: "rate-limit";
+  /** The `Retry-After` value in seconds. */
+  retryAfterSeconds: number;
+}
+
+/** Destroy the connection before processing: nothing happened. */
+export interface AapResetFault {
+  /** Discriminator. */
+  type: "reset";
+}
+
+/** Process the request fully (a launch creates its job), then destroy the connection. */
+export interface AapDropAfterAcceptFault {
+  /** Discriminator. */
+  type: "drop-after-accept";
+}
+
+/** Wait in real time, then process normally. `stop()` abandons the request. */
+export interface AapDelayFault {
+  /** Discriminator. */
+  type: "delay";
+  /** Real milliseconds to wait. */
+  ms: number;
+}
+
+/**
+ * Hold the request unprocessed until `faults.release()` (then it is processed and answered
+ * normally) or `stop()` (then it is abandoned, never processed).
+ */
+export interface AapHangFault {
+  /** Discriminator. */
+  type: "hang";
+}
+
+/** Process the request, then answer 2xx with this body instead of the real one. */
+export interface AapMalformedFault {
+  /** Discriminator. */
+  type: "malformed";
+  /** A string is sent raw with a JSON content type; an object is sent as JSON. */
+  body: string | Record<string, unknown>;
+}
+
+/** What a fault rule does to a matching request. */
+export type AapFaultAction =
+  | AapStatusFault
+  | AapRateLimitFault
+  | AapResetFault
+  | AapDropAfterAcceptFault
+  | AapDelayFault
+  | AapHangFault
+  | AapMalformedFault;
+
+/** A rule matching requests and the fault to apply to them. */
+export interface AapFaultRule {
+  /** Operations the rule applies to (default: any request, unknown paths included). */
+  operation?: AapOperation | AapOperation[];
+  /** HTTP method the rule applies to, case-insensitive (default: any). */
+  method?: string;
+  /** How many requests the rule fires for (default 1; `Infinity` allowed). */
+  times?: number;
+  /** What to do. */
+  action: AapFaultAction;
+}
+
+/** A handle on an injected rule. */
+export interface AapFaultHandle {
+  /** How many requests the rule has fired for. */
+  readonly fired: number;
+  /** Removes the rule; it stops firing. */
+  remove(): void;
+}
+
+/** Fault injection control of an `AapSimulator`. */
+export interface AapFaults {
+  /**
+   * Adds a rule. Rules are checked in insertion order; the first matching rule with
+   * remaining times fires.
+   */
+  inject(rule: AapFaultRule): AapFaultHandle;
+  /** Removes every rule (held requests stay held). */
+  clear(): void;
+  /** Releases every held (`hang`) request: each is then processed and answered normally. */
+  release(): void;
+}

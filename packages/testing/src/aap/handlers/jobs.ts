@@ -1,0 +1,55 @@
+/**
+ * Job and workflow job lists, details, deletion, and the job lookup shared with cancel.
+ *
+ * @module
+ */
+import { applyFilters } from "../filters.js";
+import { jobFields } from "../list-fields.js";
+import type { JobRecord } from "../model.js";
+import { applyOrdering } from "../ordering.js";
+import { paginate } from "../pagination.js";
+import { ApiError, objectNotFound, ok } from "../response.js";
+import { serializeJob } from "../serialize-job.js";
+import type { Handler, SimState } from "../state.js";
+import type { AapJobKind } from "../types.js";
+
+/**
+ * The visible job of a kind with this id. Jobs and workflow jobs share one id sequence,
+ * so an id of the other kind is a 404, as is a purged job (research §5, §7).
+ *
+ * @throws ApiError 404 (DRF's "No … matches the given query.", text unverified).
+ */
+export function findJob(state: SimState, kind: AapJobKind, id: number): JobRecord {
+  const job = state.jobs.get(id);
+  if (job && job.kind === kind && job.purgedAt === undefined) return job;
+  throw objectNotFound(kind === "job" ? "Job" : "WorkflowJob");
+}
+
+/** `GET {base}jobs/` and `workflow_jobs/`. */
+export const jobList: Handler<"job-list"> = (state, route, request) => {
+  const fields = jobFields(route.jobKind);
+  const items = state.jobs
+    .all()
+    .filter((job) => job.kind === route.jobKind && job.purgedAt === undefined)
+    .map((job) => serializeJob(job, state.jobs, route.base, request.now));
+  const filtered = applyFilters(items, request.query, fields);
+  const ordered = applyOrdering(filtered, request.query.get("order_by"), fields);
+  return ok(paginate(ordered, request.path, request.query));
+};
+
+/** `GET {base}jobs/{id}/` and `workflow_jobs/{id}/`. */
+export const jobGet: Handler<"job"> = (state, route, request) =>
+  ok(serializeJob(findJob(state, route.jobKind, route.id), state.jobs, route.base, request.now));
+
+/**
+ * `DELETE {base}jobs/{id}/`: a terminal job is purged (204); an active one is refused with
+ * 403 "Cannot delete running job resource." (message unverified).
+ */
+export const jobDelete: Handler<"job"> = (state, route, request) => {
+  const job = findJob(state, route.jobKind, route.id);
+  if (!state.jobs.view(job, request.now).terminal) {
+    throw new ApiError(403, { detail: "Cannot delete running job resource." });
+  }
+  state.jobs.purge(job, request.now);
+  return { status: 204 };
+};

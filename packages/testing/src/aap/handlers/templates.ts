@@ -1,0 +1,51 @@
+/**
+ * Template lists, template details and the template lookup shared with launch.
+ *
+ * @module
+ */
+import { applyFilters } from "../filters.js";
+import { templateFields } from "../list-fields.js";
+import type { TemplateKind, TemplateRecord } from "../model.js";
+import { applyOrdering } from "../ordering.js";
+import { paginate } from "../pagination.js";
+import type { TemplateRef } from "../registry.js";
+import { objectNotFound, ok, pathNotFound } from "../response.js";
+import { serializeTemplate } from "../serialize-template.js";
+import type { Handler, SimState } from "../state.js";
+
+const MODELS: Record<TemplateKind, string> = {
+  job_template: "JobTemplate",
+  workflow_job_template: "WorkflowJobTemplate",
+};
+
+/**
+ * The template a path names.
+ *
+ * @throws ApiError 404: for an unknown id DRF's "No … matches the given query." (text
+ *   unverified); for an unknown named URL Django's path 404, since AWX only rewrites named
+ *   URLs that resolve and the rest match no URL pattern (inferred).
+ */
+export function findTemplate(
+  state: SimState,
+  kind: TemplateKind,
+  ref: TemplateRef,
+): TemplateRecord {
+  const template = state.templates.find(kind, ref);
+  if (template) return template;
+  throw "id" in ref ? objectNotFound(MODELS[kind]) : pathNotFound();
+}
+
+/** `GET {base}job_templates/`, `workflow_job_templates/`, `unified_job_templates/`. */
+export const templateList: Handler<"template-list"> = (state, route, request) => {
+  const fields = templateFields(route.templateKind === undefined);
+  const items = state.templates
+    .list(route.templateKind)
+    .map((template) => serializeTemplate(template, route.base));
+  const filtered = applyFilters(items, request.query, fields);
+  const ordered = applyOrdering(filtered, request.query.get("order_by"), fields);
+  return ok(paginate(ordered, request.path, request.query));
+};
+
+/** `GET {base}job_templates/{id}/` and the workflow equivalent; named URLs too. */
+export const templateGet: Handler<"template"> = (state, route) =>
+  ok(serializeTemplate(findTemplate(state, route.templateKind, route.ref), route.base));

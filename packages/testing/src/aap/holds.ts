@@ -1,0 +1,62 @@
+/**
+ * Requests held by `hang` and `delay` faults, and their release.
+ *
+ * @module
+ */
+
+/** How a held request continues: processed normally, or abandoned (simulator stopping). */
+export type HoldOutcome = "release" | "abandon";
+
+interface Held {
+  readonly kind: "hang" | "delay";
+  readonly settle: (outcome: HoldOutcome) => void;
+}
+
+/** The set of held requests. */
+export class Holds {
+  readonly #held = new Set<Held>();
+
+  /** Holds until {@link Holds.releaseHung} or {@link Holds.abandonAll}. */
+  hang(): Promise<HoldOutcome> {
+    return this.#add("hang", () => undefined);
+  }
+
+  /** Holds for `ms` real milliseconds, or until {@link Holds.abandonAll}. */
+  delay(ms: number): Promise<HoldOutcome> {
+    let timer: NodeJS.Timeout | undefined;
+    return this.#add("delay", (settle) => {
+      timer = setTimeout(() => settle("release"), ms);
+      return () => clearTimeout(timer);
+    });
+  }
+
+  /** Releases every `hang`-held request. */
+  releaseHung(): void {
+    for (const held of [...this.#held]) if (held.kind === "hang") held.settle("release");
+  }
+
+  /** Abandons every held request (hung and delayed). */
+  abandonAll(): void {
+    for (const held of [...this.#held]) held.settle("abandon");
+  }
+
+  #add(
+    kind: Held["kind"],
+    start: (settle: (outcome: HoldOutcome) => void) => (() => void) | undefined,
+  ): Promise<HoldOutcome> {
+    return new Promise((resolve) => {
+      const cleanups: (() => void)[] = [];
+      const held: Held = {
+        kind,
+        settle: (outcome) => {
+          if (!this.#held.delete(held)) return;
+          for (const cleanup of cleanups) cleanup();
+          resolve(outcome);
+        },
+      };
+      this.#held.add(held);
+      const cleanup = start(held.settle);
+      if (cleanup) cleanups.push(cleanup);
+    });
+  }
+}

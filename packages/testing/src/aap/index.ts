@@ -1,0 +1,40 @@
+/**
+ * The AAP simulator's public surface.
+ *
+ * @module
+ */
+export { AapSimulator } from "./simulator.js";
+export type {
+  AapAuthOptions,
+  AapJobKind,
+  AapJobScript,
+  AapLaunchContext,
+  AapOutcome,
+  AapScriptNextOptions,
+  AapSimulatorOptions,
+  AapTemplateDefinition,
+  AapTokenCredential,
+  AapUserCredential,
+} from "./types.js";
+export type {
+  AapAuthScheme,
+  AapJobStatus,
+  AapLedgerJob,
+  AapLedgerResource,
+  AapOperation,
+  AapRequestRecord,
+  AapTransition,
+} from "./records.js";
+export type {
+  AapDelayFault,
+  AapDropAfterAcceptFault,
+  AapFaultAction,
+  AapFaultHandle,
+  AapFaultRule,
+  AapFaults,
+  AapHangFault,
+  AapMalformedFault,
+  AapRateLimitFault,
+  AapResetFault,
+  AapStatusFault,
+} from "./fault-types.js";

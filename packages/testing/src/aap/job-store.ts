@@ -1,0 +1,129 @@
+/**
+ * Created jobs, their lazily computed schedules, and the test controls acting on them.
+ *
+ * @module
+ */
+import { viewJob, type JobView } from "./job-view.js";
+import type { JobRecord, ResolvedScript, TemplateRecord } from "./model.js";
+import { computeSchedule, type Schedule } from "./schedule.js";
+import type { AapJobKind, AapOutcome } from "./types.js";
+
+/** What a new job is made of; the store assigns id and kind. */
+export interface NewJob {
+  /** The launched template. */
+  template: TemplateRecord;
+  /** Creation time. */
+  createdAt: number;
+  /** Extra vars the job holds. */
+  extraVars: Record<string, unknown>;
+  /** `ignored_fields` of the launch. */
+  ignoredFields: Record<string, unknown>;
+  /** `limit`. */
+  limit: string | null;
+  /** `inventory`. */
+  inventory: number | null;
+  /** How it plays out. */
+  script: ResolvedScript;
+}
+
+/** Every job ever created (one id sequence for jobs and workflow jobs). */
+export class JobStore {
+  readonly #jobs = new Map<number, JobRecord>();
+  readonly #byTemplate = new Map<number, JobRecord[]>();
+  #schedules = new Map<number, Schedule>();
+  // Job ids start far from template ids so that a client mixing them up gets a 404.
+  #nextId = 1001;
+
+  /** The id the next created job will get. */
+  peekId(): number {
+    return this.#nextId;
+  }
+
+  /** Creates a job. */
+  create(job: NewJob): JobRecord {
+    const kind: AapJobKind = job.template.kind === "job_template" ? "job" : "workflow_job";
+    const record: JobRecord = { ...job, id: this.#nextId++, kind };
+    this.#jobs.set(record.id, record);
+    const siblings = this.#byTemplate.get(job.template.id) ?? [];
+    siblings.push(record);
+    this.#byTemplate.set(job.template.id, siblings);
+    this.#invalidate();
+    return record;
+  }
+
+  /** The job with this id, purged or not. */
+  get(id: number): JobRecord | undefined {
+    return this.#jobs.get(id);
+  }
+
+  /** Every job, by id. */
+  all(): JobRecord[] {
+    return [...this.#jobs.values()];
+  }
+
+  /** The state of a job at instant `at`. */
+  view(job: JobRecord, at: number): JobView {
+    return viewJob(job, this.schedule(job), at);
+  }
+
+  /** The schedule of a job (cached until the next change to any job). */
+  schedule(job: JobRecord): Schedule {
+    let schedule = this.#schedules.get(job.id);
+    if (!schedule) {
+      this.#computeTemplate(job.template);
+      schedule = this.#schedules.get(job.id);
+    }
+    if (!schedule) throw new Error(`job ${job.id} is not in the store`);
+    return schedule;
+  }
+
+  /**
+   * The earliest earlier job of the same template still active at `at`: the job holding
+   * this one `pending` when its template does not allow simultaneous jobs.
+   */
+  blockerOf(job: JobRecord, at: number): JobRecord | undefined {
+    if (job.template.allowSimultaneous) return undefined;
+    const siblings = this.#byTemplate.get(job.template.id) ?? [];
+    return siblings.find((other) => other.id < job.id && !this.view(other, at).terminal);
+  }
+
+  /**
+   * Records a cancel request at `at` (the first one counts). A job still `pending` (a
+   * workflow job included) is canceled at once; a started one ends `cancelDelayMs` later
+   * as `cancelEndsAs`, unless it ends by itself first.
+   */
+  cancel(job: JobRecord, at: number): void {
+    if (job.cancelRequestedAt !== undefined) return;
+    const { status } = this.view(job, at);
+    job.cancelRequestedAt = at;
+    job.cancelEnd =
+      status === "pending" || status === "new"
+        ? { at, outcome: "canceled", cause: "cancel" }
+        : { at: at + job.script.cancelDelayMs, outcome: job.script.cancelEndsAs, cause: "cancel" };
+    this.#invalidate();
+  }
+
+  /** Ends an active job at `at` with `outcome`. */
+  finish(job: JobRecord, outcome: AapOutcome, at: number): void {
+    job.forcedEnd = { at, outcome, cause: "forced" };
+    this.#invalidate();
+  }
+
+  /** Removes a job from the API at `at`; it stays in the ledger and its timeline goes on. */
+  purge(job: JobRecord, at: number): void {
+    job.purgedAt ??= at;
+  }
+
+  #invalidate(): void {
+    this.#schedules = new Map();
+  }
+
+  #computeTemplate(template: TemplateRecord): void {
+    let release = -Infinity;
+    for (const job of this.#byTemplate.get(template.id) ?? []) {
+      const schedule = computeSchedule(job, template.allowSimultaneous ? -Infinity : release);
+      this.#schedules.set(job.id, schedule);
+      release = Math.max(release, schedule.end);
+    }
+  }
+}

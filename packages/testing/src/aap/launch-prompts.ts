@@ -1,0 +1,147 @@
+/**
+ * AWX's prompt-on-launch rules (research §4): a job template creates the job anyway and
+ * echoes the fields it did not prompt for in `ignored_fields`; a workflow job template
+ * refuses the launch with a 400 naming them.
+ *
+ * @module
+ */
+import type { TemplateRecord } from "./model.js";
+import { DEMO_INVENTORY } from "./registry.js";
+import { parseExtraVars } from "./launch-body.js";
+import { ApiError } from "./response.js";
+
+/** What a launch request contributes to the job. */
+export interface AcceptedLaunch {
+  /** The job's extra vars: the template's, updated with the accepted launch vars. */
+  extraVars: Record<string, unknown>;
+  /** The job's limit. */
+  limit: string | null;
+  /** The job's inventory id. */
+  inventory: number | null;
+  /** The fields the template did not prompt for (job templates only). */
+  ignoredFields: Record<string, unknown>;
+}
+
+/** Job template fields that can be prompted, with the template's own (default) values. */
+const JOB_TEMPLATE_FIELDS: Record<string, unknown> = {
+  inventory: DEMO_INVENTORY.id,
+  limit: "",
+  scm_branch: "",
+  job_tags: "",
+  skip_tags: "",
+  job_type: "run",
+  verbosity: 0,
+  diff_mode: false,
+  credentials: [],
+  labels: [],
+  instance_groups: [],
+  execution_environment: null,
+  forks: 0,
+  job_slice_count: 1,
+  timeout: 0,
+};
+
+/** Workflow job template fields that can be prompted (besides `extra_vars`). */
+const WORKFLOW_TEMPLATE_FIELDS = [
+  "inventory",
+  "limit",
+  "scm_branch",
+  "labels",
+  "skip_tags",
+  "job_tags",
+];
+
+function asks(template: TemplateRecord, field: string): boolean {
+  if (field === "limit") return template.askLimit;
+  if (field === "inventory") return template.askInventory;
+  return false;
+}
+
+/** The same value, comparing lists (many-to-many prompts) by content. */
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Splits the launch vars into accepted and rejected ones like AWX's
+ * `_accept_or_ignore_variables`: everything is accepted when the template prompts for
+ * variables; otherwise vars identical to the template's own are dropped and the rest
+ * rejected.
+ */
+function splitVariables(template: TemplateRecord, vars: Record<string, unknown>) {
+  if (template.askVariables) return { accepted: vars, rejected: {} };
+  const rejected = Object.fromEntries(
+    Object.entries(vars).filter(
+      ([key, value]) => !(key in template.extraVars && sameValue(template.extraVars[key], value)),
+    ),
+  );
+  return { accepted: {}, rejected };
+}
+
+function jobTemplateLaunch(
+  template: TemplateRecord,
+  data: Record<string, unknown>,
+): AcceptedLaunch {
+  const vars = splitVariables(template, parseExtraVars(data.extra_vars));
+  const ignoredFields: Record<string, unknown> = {};
+  if (Object.keys(vars.rejected).length > 0) ignoredFields.extra_vars = vars.rejected;
+  const prompted: Record<string, unknown> = {};
+  // The legacy `inventory_id` is mapped to `inventory` (modernize_launch_payload).
+  const fields = { ...data, inventory: data.inventory ?? data.inventory_id };
+  for (const [field, own] of Object.entries(JOB_TEMPLATE_FIELDS)) {
+    const value = fields[field as keyof typeof fields];
+    if (value === undefined || value === null || sameValue(value, own)) continue;
+    if (asks(template, field)) prompted[field] = value;
+    else ignoredFields[field] = value;
+  }
+  return {
+    extraVars: { ...template.extraVars, ...vars.accepted },
+    limit: typeof prompted.limit === "string" ? prompted.limit : "",
+    inventory: typeof prompted.inventory === "number" ? prompted.inventory : template.inventory,
+    ignoredFields,
+  };
+}
+
+/**
+ * Unprompted fields of a workflow launch are errors. A null value counts as absent (our
+ * choice: AWX's handling of explicit nulls here is unverified).
+ */
+function workflowLaunch(template: TemplateRecord, data: Record<string, unknown>): AcceptedLaunch {
+  const vars = splitVariables(template, parseExtraVars(data.extra_vars));
+  const errors: Record<string, string[]> = {};
+  const prompted: Record<string, unknown> = {};
+  for (const field of WORKFLOW_TEMPLATE_FIELDS) {
+    const value = data[field];
+    if (value === undefined || value === null) continue;
+    if (asks(template, field)) prompted[field] = value;
+    else errors[field] = ["Field is not configured to prompt on launch."];
+  }
+  const rejectedKeys = Object.keys(vars.rejected);
+  if (rejectedKeys.length > 0) {
+    errors.extra_vars = [
+      `Variables ${rejectedKeys.join(", ")} are not allowed on launch. Check the Prompt on Launch setting on the Workflow Job Template to include Extra Variables.`,
+    ];
+  }
+  if (Object.keys(errors).length > 0) throw new ApiError(400, errors);
+  return {
+    extraVars: { ...template.extraVars, ...vars.accepted },
+    limit: typeof prompted.limit === "string" ? prompted.limit : null,
+    inventory: typeof prompted.inventory === "number" ? prompted.inventory : null,
+    ignoredFields: {},
+  };
+}
+
+/**
+ * Applies the prompt rules of the template's kind to a parsed launch body.
+ *
+ * @throws ApiError 400 for a bad `extra_vars`, or for unprompted fields of a workflow
+ *   launch (nothing is created then).
+ */
+export function acceptLaunch(
+  template: TemplateRecord,
+  data: Record<string, unknown>,
+): AcceptedLaunch {
+  return template.kind === "job_template"
+    ? jobTemplateLaunch(template, data)
+    : workflowLaunch(template, data);
+}

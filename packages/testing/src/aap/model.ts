@@ -1,0 +1,107 @@
+/**
+ * Internal records of the AAP simulator's state.
+ *
+ * @module
+ */
+import type { AapJobKind, AapJobScript, AapLaunchContext, AapOutcome } from "./types.js";
+
+/** The two template kinds, as their API `type`. */
+export type TemplateKind = "job_template" | "workflow_job_template";
+
+/** A registered template. */
+export interface TemplateRecord {
+  /** Id, shared between both kinds. */
+  readonly id: number;
+  /** Kind. */
+  readonly kind: TemplateKind;
+  /** Name. */
+  readonly name: string;
+  /** Organization name. */
+  readonly organization: string;
+  /** Organization id. */
+  readonly organizationId: number;
+  /** Description. */
+  readonly description: string;
+  /** `ask_variables_on_launch`. */
+  readonly askVariables: boolean;
+  /** `ask_limit_on_launch`. */
+  readonly askLimit: boolean;
+  /** `ask_inventory_on_launch` (always false for workflow templates). */
+  readonly askInventory: boolean;
+  /** `allow_simultaneous` (always true for workflow templates: they are never blocked). */
+  readonly allowSimultaneous: boolean;
+  /** The template's own extra vars. */
+  readonly extraVars: Record<string, unknown>;
+  /** The template's inventory id (null for workflow templates). */
+  readonly inventory: number | null;
+  /** The template's script. */
+  readonly script: AapJobScript | ((launch: AapLaunchContext) => AapJobScript) | undefined;
+  /** Registration time. */
+  readonly createdAt: number;
+  /** How many jobs were launched from it so far. */
+  launches: number;
+}
+
+/** A job script with every default applied and functions resolved. */
+export interface ResolvedScript {
+  /** Natural outcome. */
+  readonly outcome: AapOutcome;
+  /** Pending phase length. */
+  readonly pendingMs: number;
+  /** Waiting phase length (0 for workflow jobs). */
+  readonly waitingMs: number;
+  /** Running phase length. */
+  readonly runMs: number;
+  /** Whether the job never ends by itself. */
+  readonly neverFinishes: boolean;
+  /** Artifacts shown once terminal. */
+  readonly artifacts: Record<string, unknown>;
+  /** Traceback shown once failed/error. */
+  readonly resultTraceback: string | undefined;
+  /** Explanation shown once failed/error/canceled. */
+  readonly jobExplanation: string | undefined;
+  /** Delay between a cancel request and its effect on a started job. */
+  readonly cancelDelayMs: number;
+  /** How a delayed cancel ends. */
+  readonly cancelEndsAs: "canceled" | "failed";
+}
+
+/** A scheduled end of a job that overrides its natural one. */
+export interface EndOverride {
+  /** When. */
+  readonly at: number;
+  /** With which status. */
+  readonly outcome: AapOutcome;
+  /** Why: `cancel` (a cancel request) or `forced` (`finishJob`). */
+  readonly cause: "cancel" | "forced";
+}
+
+/** A created job. */
+export interface JobRecord {
+  /** Id, one sequence for both kinds. */
+  readonly id: number;
+  /** Kind. */
+  readonly kind: AapJobKind;
+  /** The launched template. */
+  readonly template: TemplateRecord;
+  /** Creation time. */
+  readonly createdAt: number;
+  /** Extra vars the job holds. */
+  readonly extraVars: Record<string, unknown>;
+  /** `ignored_fields` of the launch. */
+  readonly ignoredFields: Record<string, unknown>;
+  /** `limit`. */
+  readonly limit: string | null;
+  /** `inventory`. */
+  readonly inventory: number | null;
+  /** How it plays out. */
+  readonly script: ResolvedScript;
+  /** First cancel request time. */
+  cancelRequestedAt?: number;
+  /** End scheduled by the first cancel request. */
+  cancelEnd?: EndOverride;
+  /** End forced by `finishJob`. */
+  forcedEnd?: EndOverride;
+  /** Purge time. */
+  purgedAt?: number;
+}

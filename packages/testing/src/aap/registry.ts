@@ -1,0 +1,86 @@
+/**
+ * Templates and organizations known to the simulator.
+ *
+ * @module
+ */
+import { jsonClone } from "./python-json.js";
+import type { TemplateKind, TemplateRecord } from "./model.js";
+import { validateScript } from "./script.js";
+import type { AapTemplateDefinition } from "./types.js";
+
+/** How a request names a template: by id, or by the named URL `<name>++<organization>`. */
+export type TemplateRef = { id: number } | { name: string; organization: string };
+
+/** The inventory every job template uses unless a launch prompts for another. */
+export const DEMO_INVENTORY = { id: 1, name: "Demo Inventory" } as const;
+
+/** Registered templates (one id space for both kinds) and organizations (ids by first use). */
+export class TemplateRegistry {
+  readonly #templates = new Map<number, TemplateRecord>();
+  readonly #organizations = new Map<string, number>();
+  #nextId = 1;
+
+  /**
+   * Registers a template and returns it.
+   *
+   * @throws Error if a template of the same kind and name exists in the organization.
+   */
+  add(kind: TemplateKind, def: AapTemplateDefinition, now: number): TemplateRecord {
+    if (typeof def.name !== "string" || def.name === "") {
+      throw new TypeError("a template needs a non-empty name");
+    }
+    const organization = def.organization ?? "Default";
+    if (this.find(kind, { name: def.name, organization })) {
+      throw new Error(`duplicate ${kind} "${def.name}" in organization "${organization}"`);
+    }
+    if (def.script && typeof def.script !== "function") {
+      validateScript(def.script, `script of ${def.name}`);
+    }
+    const job = kind === "job_template";
+    const record: TemplateRecord = {
+      id: this.#nextId++,
+      kind,
+      name: def.name,
+      organization,
+      organizationId: this.organizationId(organization),
+      description: def.description ?? "",
+      askVariables: def.askVariablesOnLaunch ?? true,
+      askLimit: def.askLimitOnLaunch ?? false,
+      askInventory: job ? (def.askInventoryOnLaunch ?? false) : false,
+      allowSimultaneous: job ? (def.allowSimultaneous ?? false) : true,
+      extraVars: jsonClone(def.extraVars ?? {}),
+      inventory: job ? DEMO_INVENTORY.id : null,
+      script: def.script,
+      createdAt: now,
+      launches: 0,
+    };
+    this.#templates.set(record.id, record);
+    return record;
+  }
+
+  /** The id of an organization, assigned on first use. */
+  organizationId(name: string): number {
+    let id = this.#organizations.get(name);
+    if (id === undefined) {
+      id = this.#organizations.size + 1;
+      this.#organizations.set(name, id);
+    }
+    return id;
+  }
+
+  /** The template of the given kind (any kind when undefined) that `ref` names. */
+  find(kind: TemplateKind | undefined, ref: TemplateRef): TemplateRecord | undefined {
+    if ("id" in ref) {
+      const found = this.#templates.get(ref.id);
+      return found && (kind === undefined || found.kind === kind) ? found : undefined;
+    }
+    return this.list(kind).find(
+      (template) => template.name === ref.name && template.organization === ref.organization,
+    );
+  }
+
+  /** Every template of the kind (both kinds when undefined), by id. */
+  list(kind: TemplateKind | undefined): TemplateRecord[] {
+    return [...this.#templates.values()].filter((t) => kind === undefined || t.kind === kind);
+  }
+}

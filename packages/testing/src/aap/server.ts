@@ -1,0 +1,152 @@
+/**
+ * The HTTP transport of the AAP simulator: a `node:http` server on loopback that applies
+ * fault rules around the transport-independent request processing.
+ *
+ * @module
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { classify, processRequest } from "./dispatch.js";
+import type { FaultRegistry } from "./faults.js";
+import type { Holds } from "./holds.js";
+import type { AapRequestRecord } from "./records.js";
+import type { SimState } from "./state.js";
+import {
+  malformedResponse,
+  rateLimitResponse,
+  statusFaultResponse,
+  writeResponse,
+} from "./wire.js";
+
+/** What the server needs from the simulator. */
+export interface ServerDeps {
+  /** The state requests act on. */
+  readonly state: SimState;
+  /** Fault rules. */
+  readonly faults: FaultRegistry;
+  /** Held requests. */
+  readonly holds: Holds;
+  /** Called with each request's record when it arrives; the server updates it later. */
+  readonly record: (record: AapRequestRecord) => void;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+    req.on("close", () => {
+      if (!req.complete) reject(new Error("request aborted"));
+    });
+  });
+}
+
+/** Cuts the connection without an answer, with a TCP reset when `reset` is set. */
+function cut(req: IncomingMessage, reset: boolean): void {
+  if (reset) req.socket.resetAndDestroy();
+  else req.socket.destroy();
+}
+
+/** An HTTP server serving the simulator. */
+export class SimServer {
+  readonly #deps: ServerDeps;
+  readonly #sockets = new Set<Socket>();
+  #server: Server | undefined;
+  #url: string | undefined;
+
+  /** @param deps - State, faults, holds and the request log. */
+  constructor(deps: ServerDeps) {
+    this.#deps = deps;
+  }
+
+  /** The base URL, or undefined when not listening. */
+  get url(): string | undefined {
+    return this.#url;
+  }
+
+  /** Starts listening on 127.0.0.1 on a random port; resolves to the base URL. */
+  async start(): Promise<string> {
+    if (this.#url) return this.#url;
+    const server = createServer((req, res) => void this.#onRequest(req, res));
+    server.on("connection", (socket) => {
+      this.#sockets.add(socket);
+      socket.on("close", () => this.#sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => resolve());
+    });
+    this.#server = server;
+    this.#url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this.#url;
+  }
+
+  /** Abandons held requests, destroys open connections and closes the server. */
+  async stop(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    this.#server = undefined;
+    this.#url = undefined;
+    this.#deps.holds.abandonAll();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of this.#sockets) socket.destroy();
+    this.#sockets.clear();
+    await closed;
+  }
+
+  async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const startedAt = performance.now();
+    const { state, faults, holds } = this.#deps;
+    const method = (req.method ?? "GET").toUpperCase();
+    const url = new URL(req.url ?? "/", "http://simulator");
+    const classified = classify(state, method, url.pathname, req.headers.authorization);
+    const record: AapRequestRecord = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      operation: classified.operation,
+      status: 0,
+      at: state.clock.now(),
+      auth: classified.auth.scheme,
+    };
+    this.#deps.record(record);
+    const authenticated = classified.auth.scope !== undefined;
+    const fault = faults.match(classified.operation, method);
+    if (fault) record.fault = fault.type;
+    try {
+      if (fault?.type === "reset") return cut(req, true);
+      if (fault?.type === "status" || fault?.type === "rate-limit") {
+        const response =
+          fault.type === "status" ? statusFaultResponse(fault) : rateLimitResponse(fault);
+        writeResponse(res, response, authenticated, startedAt);
+        record.status = response.status;
+        return;
+      }
+      if (fault?.type === "delay" || fault?.type === "hang") {
+        const outcome = await (fault.type === "delay" ? holds.delay(fault.ms) : holds.hang());
+        if (outcome === "abandon") return cut(req, false);
+      }
+      // A client that gave up while its request was held is gone: nothing to process.
+      if (req.socket.destroyed) return;
+      const body = await readBody(req);
+      const processed = processRequest(state, classified, {
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        contentType: req.headers["content-type"],
+        body,
+        now: state.clock.now(),
+      });
+      if (processed.error !== undefined) record.error = processed.error;
+      let { response } = processed;
+      if (fault?.type === "drop-after-accept") return cut(req, false);
+      if (fault?.type === "malformed") response = malformedResponse(response, fault.body);
+      writeResponse(res, response, authenticated, startedAt);
+      record.status = response.status;
+    } catch {
+      // The client went away (or the simulator stopped) while the request was read.
+      cut(req, false);
+    }
+  }
+}

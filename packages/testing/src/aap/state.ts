@@ -1,0 +1,54 @@
+/**
+ * Everything the request handlers share.
+ *
+ * @module
+ */
+import type { Clock } from "../clock.js";
+import type { AuthSettings } from "./auth.js";
+import type { JobStore } from "./job-store.js";
+import type { TemplateRegistry } from "./registry.js";
+import type { Route } from "./router.js";
+import type { ScriptQueue } from "./script-queue.js";
+import type { AapJobScript } from "./types.js";
+import type { SimResponse } from "./response.js";
+
+/** The simulator's state and settings. */
+export interface SimState {
+  /** The clock every state is computed from. */
+  readonly clock: Clock;
+  /** What `GET /api/` answers. */
+  readonly discovery: "gateway" | "controller";
+  /** Accepted credentials. */
+  readonly auth: AuthSettings;
+  /** Merged under every script. */
+  readonly defaultScript: AapJobScript | undefined;
+  /** Registered templates. */
+  readonly templates: TemplateRegistry;
+  /** Created jobs. */
+  readonly jobs: JobStore;
+  /** Queued one-shot scripts. */
+  readonly scripts: ScriptQueue;
+}
+
+/** A request as the handlers see it. */
+export interface HandlerRequest {
+  /** Upper-case method. */
+  readonly method: string;
+  /** Path without query. */
+  readonly path: string;
+  /** Query parameters. */
+  readonly query: URLSearchParams;
+  /** `Content-Type` header. */
+  readonly contentType: string | undefined;
+  /** Raw body. */
+  readonly body: Buffer;
+  /** The clock's time when processing starts. */
+  readonly now: number;
+}
+
+/** A request handler for one route kind. */
+export type Handler<K extends Route["kind"]> = (
+  state: SimState,
+  route: Extract<Route, { kind: K }>,
+  request: HandlerRequest,
+) => SimResponse;

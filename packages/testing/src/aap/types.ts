@@ -1,0 +1,140 @@
+/**
+ * Public configuration types of the AAP simulator: options, templates and job scripts.
+ *
+ * @module
+ */
+import type { Clock } from "../clock.js";
+
+/** The terminal statuses a scripted job can end with. */
+export type AapOutcome = "successful" | "failed" | "error" | "canceled";
+
+/** The two kinds of unified jobs the simulator creates. */
+export type AapJobKind = "job" | "workflow_job";
+
+/** What the simulator knows about one launch when it resolves a script function. */
+export interface AapLaunchContext {
+  /** Id of the launched template. */
+  templateId: number;
+  /** Name of the launched template. */
+  templateName: string;
+  /** Kind of the job being created. */
+  kind: AapJobKind;
+  /** Id of the job being created. */
+  jobId: number;
+  /** The extra vars the job holds (template vars merged with the accepted launch vars). */
+  extraVars: Record<string, unknown>;
+  /** 0-based count of earlier launches of the same template. */
+  launchIndex: number;
+}
+
+/**
+ * How a job plays out. Every field is optional; missing fields come from
+ * {@link AapSimulatorOptions.defaultScript} and then from the built-in defaults.
+ */
+export interface AapJobScript {
+  /** The status the job ends with (default `"successful"`). */
+  outcome?: AapOutcome;
+  /** Time spent `pending` (default 500 ms). */
+  pendingMs?: number;
+  /** Time spent `waiting`; jobs only, workflow jobs have no waiting (default 500 ms). */
+  waitingMs?: number;
+  /** Time spent `running` (default 5000 ms). */
+  runMs?: number;
+  /** The job stays `running` until canceled or ended with `finishJob`. */
+  neverFinishes?: boolean;
+  /**
+   * The job's `artifacts` (as `set_stats` would set them); jobs only. The API shows `{}`
+   * until the job is terminal.
+   */
+  artifacts?: Record<string, unknown> | ((launch: AapLaunchContext) => Record<string, unknown>);
+  /** `result_traceback`, shown once the job ended `failed` or `error`. */
+  resultTraceback?: string;
+  /** `job_explanation`, shown once the job ended `failed`, `error` or `canceled`. */
+  jobExplanation?: string;
+  /**
+   * A `waiting` or `running` job turns terminal this long after the first cancel request
+   * (default 1000 ms). A `pending` job, and a workflow job still `pending`, is canceled
+   * inside the cancel request (AWX 24.x behaviour).
+   */
+  cancelDelayMs?: number;
+  /**
+   * The status a cancel ends in when the job was already `waiting`/`running`: `"canceled"`
+   * (default) or `"failed"`, the race where a canceled job reports a shutdown failure.
+   */
+  cancelEndsAs?: "canceled" | "failed";
+}
+
+/** A job template or workflow job template to register with the simulator. */
+export interface AapTemplateDefinition {
+  /** Template name; unique per organization within its kind. */
+  name: string;
+  /** Organization name (default `"Default"`). */
+  organization?: string;
+  /** Template description (default `""`). */
+  description?: string;
+  /** Whether launch-time `extra_vars` are accepted (default true). */
+  askVariablesOnLaunch?: boolean;
+  /** Whether a launch-time `limit` is accepted (default false). */
+  askLimitOnLaunch?: boolean;
+  /** Whether a launch-time `inventory` is accepted (default false; job templates only). */
+  askInventoryOnLaunch?: boolean;
+  /**
+   * Whether jobs of this template may run side by side (default false, as in AWX: a new
+   * job stays `pending` until the template's previous jobs are terminal). Job templates
+   * only.
+   */
+  allowSimultaneous?: boolean;
+  /** The template's own extra vars. */
+  extraVars?: Record<string, unknown>;
+  /** How the jobs of this template play out, or a function choosing it per launch. */
+  script?: AapJobScript | ((launch: AapLaunchContext) => AapJobScript);
+}
+
+/** A bearer token the simulator accepts. */
+export interface AapTokenCredential {
+  /** The token value. */
+  token: string;
+  /** `read` tokens are refused (403) on POST and DELETE. */
+  scope: "read" | "write";
+}
+
+/** A Basic-auth user the simulator accepts. */
+export interface AapUserCredential {
+  /** User name. */
+  username: string;
+  /** Password. */
+  password: string;
+}
+
+/** Options of {@link AapSimulatorOptions.auth}. */
+export interface AapAuthOptions {
+  /** Accepted bearer tokens (default `[{ token: "sim-token", scope: "write" }]`). */
+  tokens?: AapTokenCredential[];
+  /** Accepted Basic-auth users (default `[{ username: "admin", password: "password" }]`). */
+  users?: AapUserCredential[];
+  /** Whether Basic auth is accepted at all (default true, as `AUTH_BASIC_ENABLED`). */
+  basicEnabled?: boolean;
+}
+
+/** Options of the {@link AapSimulator} constructor. */
+export interface AapSimulatorOptions {
+  /** The clock every job state is computed from (default the system clock). */
+  clock?: Clock;
+  /**
+   * What `GET /api/` answers: the AAP 2.5+ platform gateway (`"gateway"`, the default) or
+   * a directly reached controller (`"controller"`). Both API prefixes are served either way.
+   */
+  discovery?: "gateway" | "controller";
+  /** Accepted credentials. */
+  auth?: AapAuthOptions;
+  /** A script merged under every template's script and every one-shot script. */
+  defaultScript?: AapJobScript;
+}
+
+/** Options of {@link AapSimulator.scriptNext}. */
+export interface AapScriptNextOptions {
+  /** Only launches of the template in this organization (default: any organization). */
+  organization?: string;
+  /** How many launches the script is used for (default 1). */
+  times?: number;
+}

@@ -1,0 +1,187 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { AapSimulator, VirtualClock } from "@provisionkit/testing";
+import { body, call, callFails, V2 } from "./aap-support.js";
+
+let clock: VirtualClock;
+let aap: AapSimulator;
+let url: string;
+let launchPath: string;
+beforeEach(async () => {
+  clock = new VirtualClock();
+  aap = new AapSimulator({ clock });
+  url = await aap.start();
+  launchPath = `${V2}job_templates/${aap.addJobTemplate({ name: "jt" })}/launch/`;
+});
+afterEach(() => aap.stop());
+
+const launch = () => call(url, launchPath, { body: {} });
+
+/** Waits until the simulator has received `count` requests (it records them on arrival). */
+async function received(count: number): Promise<void> {
+  await vi.waitFor(() => expect(aap.requests()).toHaveLength(count), { interval: 2 });
+}
+
+describe("AAP simulator: fault injection", () => {
+  it("status: answers the given status instead, without processing, once by default", async () => {
+    const handle = aap.faults.inject({
+      operation: "launch",
+      action: { type: "status", status: 503 },
+    });
+    const faulted = await launch();
+    expect(faulted.status).toBe(503);
+    expect(faulted.json).toEqual({ detail: "Service Unavailable" });
+    expect(aap.ledger()).toEqual([]);
+    expect(handle.fired).toBe(1);
+    expect((await launch()).status).toBe(201);
+    expect(handle.fired).toBe(1);
+    expect(aap.requests().map((r) => [r.status, r.fault])).toEqual([
+      [503, "status"],
+      [201, undefined],
+    ]);
+  });
+
+  it("status: sends a custom body and headers; 500 defaults to AWX's text", async () => {
+    aap.faults.inject({
+      action: {
+        type: "status",
+        status: 502,
+        body: "<html>Bad Gateway</html>",
+        headers: { "Content-Type": "text/html" },
+      },
+    });
+    const gateway = await call(url, `${V2}jobs/`);
+    expect(gateway.status).toBe(502);
+    expect(gateway.text).toBe("<html>Bad Gateway</html>");
+    expect(gateway.headers["content-type"]).toBe("text/html");
+    aap.faults.inject({ action: { type: "status", status: 500 } });
+    expect((await call(url, `${V2}jobs/`)).json).toEqual({
+      detail: "A server error has occurred.",
+    });
+  });
+
+  it("rate-limit: answers 429 with Retry-After and a detail, without processing", async () => {
+    aap.faults.inject({
+      operation: "launch",
+      action: { type: "rate-limit", retryAfterSeconds: 7 },
+    });
+    const reply = await launch();
+    expect(reply.status).toBe(429);
+    expect(reply.headers["retry-after"]).toBe("7");
+    expect(String(body(reply).detail)).toContain("7 seconds");
+    expect(aap.ledger()).toEqual([]);
+  });
+
+  it("reset: destroys the connection before processing; nothing happened", async () => {
+    aap.faults.inject({ operation: "launch", action: { type: "reset" } });
+    const error = await callFails(url, launchPath, { body: {} });
+    expect(error.code).toBe("ECONNRESET");
+    expect(aap.ledger()).toEqual([]);
+    expect(aap.requests()[0]).toMatchObject({ operation: "launch", status: 0, fault: "reset" });
+  });
+
+  it("drop-after-accept: the job exists but the client got no answer", async () => {
+    aap.faults.inject({ operation: "launch", action: { type: "drop-after-accept" } });
+    const error = await callFails(url, launchPath, { body: {} });
+    expect(error.code).toBe("ECONNRESET");
+    expect(error.message).toMatch(/socket hang up|ECONNRESET/);
+    expect(aap.ledger()).toHaveLength(1);
+    const jobs = body(await call(url, `${V2}jobs/`));
+    expect(jobs.count).toBe(1);
+    expect(aap.requests()[0]).toMatchObject({ status: 0, fault: "drop-after-accept" });
+  });
+
+  it("delay: waits in real time, then processes normally", async () => {
+    aap.faults.inject({ operation: "job-list", action: { type: "delay", ms: 60 } });
+    const started = performance.now();
+    const reply = await call(url, `${V2}jobs/`);
+    expect(reply.status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(55);
+  });
+
+  it("delay: stop() cuts it short and the request is never processed", async () => {
+    aap.faults.inject({ operation: "launch", action: { type: "delay", ms: 60_000 } });
+    const pending = callFails(url, launchPath, { body: {} });
+    await received(1);
+    const started = performance.now();
+    await aap.stop();
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect((await pending).code).toBe("ECONNRESET");
+    expect(aap.ledger()).toEqual([]);
+  });
+
+  it("hang: holds the request until faults.release(), then processes it at that time", async () => {
+    aap.faults.inject({ operation: "launch", action: { type: "hang" } });
+    const pending = launch();
+    await received(1);
+    clock.advance(5000);
+    expect(aap.ledger()).toEqual([]);
+    expect(aap.requests()[0]).toMatchObject({ status: 0, fault: "hang", at: clock.now() - 5000 });
+    aap.faults.release();
+    const reply = await pending;
+    expect(reply.status).toBe(201);
+    expect(aap.ledger()[0]?.createdAt).toBe(clock.now());
+    expect(aap.requests()[0]?.status).toBe(201);
+  });
+
+  it("hang: stop() releases the held request without processing it", async () => {
+    aap.faults.inject({ operation: "launch", action: { type: "hang" } });
+    const pending = callFails(url, launchPath, { body: {} });
+    await received(1);
+    await aap.stop();
+    expect((await pending).code).toBe("ECONNRESET");
+    expect(aap.ledger()).toEqual([]);
+  });
+
+  it("malformed: processes the request, then answers 2xx with the given body", async () => {
+    aap.faults.inject({ operation: "launch", action: { type: "malformed", body: '{"job": ' } });
+    const raw = await launch();
+    expect(raw.status).toBe(201);
+    expect(raw.text).toBe('{"job": ');
+    expect(raw.headers["content-type"]).toBe("application/json");
+    aap.faults.inject({
+      operation: "cancel",
+      action: { type: "malformed", body: { surprise: true } },
+    });
+    const id = aap.ledger()[0]?.id ?? 0;
+    const cancel = await call(url, `${V2}jobs/${id}/cancel/`, { method: "POST" });
+    expect(cancel.status).toBe(202);
+    expect(cancel.json).toEqual({ surprise: true });
+    expect(aap.job(id)?.cancelRequestedAt).toBe(clock.now());
+  });
+
+  it("matches rules by operation and method, in insertion order, for their number of times", async () => {
+    const getOnly = aap.faults.inject({
+      operation: ["launch-get", "launch"],
+      method: "get",
+      times: 2,
+      action: { type: "status", status: 500 },
+    });
+    const any = aap.faults.inject({ times: Infinity, action: { type: "status", status: 503 } });
+    expect((await launch()).status).toBe(503);
+    expect((await call(url, launchPath)).status).toBe(500);
+    expect((await call(url, launchPath)).status).toBe(500);
+    expect((await call(url, launchPath)).status).toBe(503);
+    expect((await call(url, "/api/v2/unknown/")).status).toBe(503);
+    expect([getOnly.fired, any.fired]).toEqual([2, 3]);
+    any.remove();
+    expect((await call(url, launchPath)).status).toBe(200);
+  });
+
+  it("does not apply operation rules to unknown paths; clear() removes every rule", async () => {
+    aap.faults.inject({
+      operation: "job-list",
+      times: Infinity,
+      action: { type: "status", status: 500 },
+    });
+    expect((await call(url, "/api/v2/unknown/")).status).toBe(404);
+    expect((await call(url, `${V2}jobs/`)).status).toBe(500);
+    aap.faults.clear();
+    expect((await call(url, `${V2}jobs/`)).status).toBe(200);
+  });
+
+  it("validates rules", () => {
+    expect(() => aap.faults.inject({ times: 0, action: { type: "reset" } })).toThrow(RangeError);
+    expect(() => aap.faults.inject({ action: { type: "delay", ms: -1 } })).toThrow(RangeError);
+    expect(() => aap.faults.inject({ action: { type: "status", status: 42 } })).toThrow(RangeError);
+  });
+});

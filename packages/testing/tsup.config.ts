@@ -1,0 +1,11 @@
+import { defineConfig } from "tsup";
+
+// ESM only: vitest (a peer, used by the conformance suites) cannot be require()d.
+export default defineConfig({
+  entry: ["src/index.ts"],
+  format: ["esm"],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: "node20",
+});
