@@ -23,4 +23,24 @@ assert.ok(
 );
 assert.ok(esm.isProviderError(fromCjs) && cjs.hasErrorCode(fromEsm, "JOB_NOT_FOUND"));
 assert.equal(esm.configVersion({ b: 1, a: 2 }), cjs.configVersion({ a: 2, b: 1 }));
-console.log("dual build: ESM and CJS builds of @provisionkit/core agree (errors, config versions)");
+
+// A provider's CJS build loads the CJS core; its errors must still be recognised by a
+// caller holding the ESM core (and the reverse).
+const aapEsm = await import("../packages/provider-aap/dist/index.js");
+const aapCjs = require("../packages/provider-aap/dist/index.cjs");
+for (const [label, aap, core] of [
+  ["CJS provider-aap, ESM core", aapCjs, esm],
+  ["ESM provider-aap, CJS core", aapEsm, cjs],
+]) {
+  let thrown;
+  try {
+    new aap.AapClient({ url: "not a url", auth: { type: "bearer", token: "t" } });
+  } catch (error) {
+    thrown = error;
+  }
+  assert.ok(thrown instanceof core.ConfigurationError, `${label}: ConfigurationError instanceof`);
+  assert.equal(aap.encodeJobId({ kind: "workflow_job", id: 7 }), "workflow_job:7");
+}
+console.log(
+  "dual build: ESM and CJS builds of @provisionkit/core and @provisionkit/provider-aap agree (errors, config versions)",
+);

@@ -149,4 +149,41 @@ describe("engine + AapProvider + AAP simulator", () => {
     expect(teardowns).toHaveLength(2);
     expectNoOverlap(fx.sim.ledger());
   });
+
+  it("relaunches after a job was purged before it was seen to finish, never overlapping", async () => {
+    fx = await startAap({
+      simulator: { defaultScript: { pendingMs: 1000, waitingMs: 0, runMs: 10_000 } },
+    });
+    const vm = computeInstance("vm-1");
+    const state: Driven = { status: undefined };
+    await drive(fx, vm, state, (r) => r.status.jobs.length === 1);
+    // The operator is away while the job ends and AAP's cleanup purges it.
+    fx.clock.advance(60_000);
+    fx.sim.purgeJob(fx.sim.ledger()[0]!.id);
+    const result = await drive(fx, vm, state, ready);
+    expect(result.status.jobs.map((j) => [j.state, j.reason])).toEqual([
+      [JobState.Failed, "JobNotFound"],
+      [JobState.Succeeded, undefined],
+    ]);
+    expect(fx.sim.ledger()).toHaveLength(2);
+    expectNoOverlap(fx.sim.ledger());
+  });
+
+  it("adopts a job whose launch timed out and was created afterwards (slow AAP)", async () => {
+    fx = await startAap({ client: { timeoutMs: 200 } });
+    fx.sim.faults.inject({ operation: "launch", action: { type: "hang" } });
+    const vm = computeInstance("vm-1");
+    const state: Driven = { status: undefined };
+    // First reconcile: the launch times out (200 ms of real time); the pending marker stays.
+    const first = await drive(fx, vm, state, () => true);
+    expect(first.status.pendingLaunch).toBeDefined();
+    expect(fx.sim.ledger()).toHaveLength(0);
+    // AAP gets to the request late and creates the job.
+    fx.sim.faults.release();
+    await expect.poll(() => fx!.sim.ledger().length).toBe(1);
+    fx.clock.advance(first.requeueAfterMs ?? 5000);
+    const result = await drive(fx, vm, state, ready);
+    expect(fx.sim.ledger()).toHaveLength(1);
+    expect(result.status.jobs[0]?.jobId).toBe(`job:${fx.sim.ledger()[0]!.id}`);
+  });
 });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AapSimulator, VirtualClock } from "@provisionkit/testing";
-import { body, call, callFails, V2 } from "./aap-support.js";
+import { request as httpRequest } from "node:http";
+import { body, call, callFails, TOKEN, V2 } from "./aap-support.js";
 
 let clock: VirtualClock;
 let aap: AapSimulator;
@@ -121,6 +122,29 @@ describe("AAP simulator: fault injection", () => {
     expect(reply.status).toBe(201);
     expect(aap.ledger()[0]?.createdAt).toBe(clock.now());
     expect(aap.requests()[0]?.status).toBe(201);
+  });
+
+  it("hang: a request released after its client gave up is still carried out (timeout after accept)", async () => {
+    aap.faults.inject({ operation: "launch", action: { type: "hang" } });
+    const payload = JSON.stringify({});
+    const req = httpRequest(`${url}${launchPath}`, {
+      method: "POST",
+      agent: false,
+      headers: {
+        Authorization: `Bearer ${TOKEN}`,
+        "Content-Type": "application/json",
+        "Content-Length": String(Buffer.byteLength(payload)),
+      },
+    });
+    const gaveUp = new Promise<Error>((resolve) => req.on("error", resolve));
+    req.end(payload);
+    await received(1);
+    req.destroy(new Error("client timeout"));
+    expect((await gaveUp).message).toBe("client timeout");
+    clock.advance(2000);
+    aap.faults.release();
+    await vi.waitFor(() => expect(aap.ledger()).toHaveLength(1), { interval: 2 });
+    expect(aap.ledger()[0]?.createdAt).toBe(clock.now());
   });
 
   it("hang: stop() releases the held request without processing it", async () => {

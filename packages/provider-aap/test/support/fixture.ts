@@ -1,6 +1,6 @@
 import type { Logger, ResourceObject } from "@provisionkit/core";
 import { AapSimulator, VirtualClock, type AapSimulatorOptions } from "@provisionkit/testing";
-import { AapProvider, type AapProviderOptions } from "../../src/index.ts";
+import { AapProvider, type AapClientOptions, type AapProviderOptions } from "../../src/index.ts";
 
 /** How the provider is pointed at the simulator. */
 export type ApiForm = "discover" | "/api/v2/" | "/api/controller/v2/";
@@ -38,6 +38,8 @@ export interface StartOptions {
   api?: ApiForm;
   simulator?: Omit<AapSimulatorOptions, "clock">;
   provider?: Partial<Omit<AapProviderOptions, "client">>;
+  /** Client options over the fixture's (url and auth come from the fixture). */
+  client?: Partial<Omit<AapClientOptions, "url" | "auth">>;
   /** Configure templates before the provider starts. Default: {@link standardTemplates}. */
   templates?: (sim: AapSimulator) => void;
   token?: string;
@@ -76,6 +78,7 @@ export async function startAap(options: StartOptions = {}): Promise<AapFixture> 
         sleeps.push(ms);
         return Promise.resolve();
       },
+      ...options.client,
     },
   });
   return { sim, clock, provider, logs, sleeps, stop: () => sim.stop() };

@@ -123,13 +123,14 @@ export class SimServer {
         record.status = response.status;
         return;
       }
+      // The request is read in full before any hold, as a proxy in front of AWX buffers it:
+      // a slow server that gets to it later still carries it out, even when the client has
+      // given up waiting meanwhile (the "timeout after accept" case of a launch).
+      const body = await readBody(req);
       if (fault?.type === "delay" || fault?.type === "hang") {
         const outcome = await (fault.type === "delay" ? holds.delay(fault.ms) : holds.hang());
         if (outcome === "abandon") return cut(req, false);
       }
-      // A client that gave up while its request was held is gone: nothing to process.
-      if (req.socket.destroyed) return;
-      const body = await readBody(req);
       const processed = processRequest(state, classified, {
         method,
         path: url.pathname,
@@ -142,6 +143,8 @@ export class SimServer {
       let { response } = processed;
       if (fault?.type === "drop-after-accept") return cut(req, false);
       if (fault?.type === "malformed") response = malformedResponse(response, fault.body);
+      // A client that gave up while the request was held gets no answer, but the work is done.
+      if (req.socket.destroyed) return;
       writeResponse(res, response, authenticated, startedAt);
       record.status = response.status;
     } catch {
