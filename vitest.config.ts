@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    projects: ["packages/*"],
+    projects: ["packages/*", "integration", "examples/compute-operator"],
     coverage: {
       provider: "v8",
       include: ["packages/*/src/**/*.ts"],

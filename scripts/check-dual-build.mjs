@@ -41,6 +41,14 @@ for (const [label, aap, core] of [
   assert.ok(thrown instanceof core.ConfigurationError, `${label}: ConfigurationError instanceof`);
   assert.equal(aap.encodeJobId({ kind: "workflow_job", id: 7 }), "workflow_job:7");
 }
+// The Kubernetes subpath loads in both module systems (client-node is ESM-only; require()
+// of it works on Node >= 20.19).
+const kubeEsm = await import("../packages/core/dist/kubernetes/index.js");
+const kubeCjs = require("../packages/core/dist/kubernetes/index.cjs");
+for (const kube of [kubeEsm, kubeCjs]) {
+  assert.equal(typeof kube.ProvisioningController, "function", "ProvisioningController exported");
+  assert.equal(kube.PAUSE_ANNOTATION, "provisionkit.io/paused");
+}
 console.log(
   "dual build: ESM and CJS builds of @provisionkit/core and @provisionkit/provider-aap agree (errors, config versions)",
 );

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { ConditionType, JobState, findCondition, latestJob, providerSet } from "@provisionkit/core";
+import {
+  ConditionType,
+  JobState,
+  findCondition,
+  latestJob,
+  providerSet,
+  reconcile,
+  type ProvisioningStatus,
+} from "@provisionkit/core";
 import { Harness } from "./support/harness.js";
 import {
   MemoryBackend,
@@ -265,5 +273,61 @@ describe("reconcile: deletion outcomes (E4)", () => {
       ["deprovision", "new", JobState.Succeeded],
     ]);
     expect(overlappingJobs(backend.ledger)).toEqual([]);
+  });
+});
+
+describe("reconcile: mayAct (observe-only)", () => {
+  it("withholds a launch without persisting anything, and lets polls through", async () => {
+    const clock = new VirtualClock();
+    const backend = new MemoryBackend(clock);
+    const provider = new MemoryProvider(backend);
+    const writes: string[] = [];
+    const resource = { metadata: { name: "r1", namespace: "ns" }, spec: { size: 1 } };
+    const withheld = await reconcile({
+      resource,
+      status: undefined,
+      providers: provider,
+      clock: clock.read,
+      mayAct: (action) => action.kind === "poll",
+      persist: (_s, reason) => {
+        writes.push(reason);
+        return Promise.resolve();
+      },
+    });
+    expect(withheld.withheld?.kind).toBe("launch");
+    expect(withheld.steps).toBe(0);
+    expect(withheld.events).toEqual([]);
+    expect(writes).toEqual([]);
+    expect(backend.ledger).toEqual([]);
+
+    // Launch for real, then observe: the poll is let through and recorded.
+    let status: ProvisioningStatus | undefined;
+    await reconcile({
+      resource,
+      status: undefined,
+      providers: provider,
+      clock: clock.read,
+      maxSteps: 1,
+      persist: (s) => {
+        status = s;
+        return Promise.resolve();
+      },
+    });
+    expect(backend.ledger).toHaveLength(1);
+    clock.advance(60_000);
+    const observed = await reconcile({
+      resource,
+      status,
+      providers: provider,
+      clock: clock.read,
+      mayAct: (action) => action.kind === "poll",
+      persist: (s) => {
+        status = s;
+        return Promise.resolve();
+      },
+    });
+    expect(observed.withheld).toBeUndefined();
+    expect(latestJob(observed.status.jobs, "provision")?.state).toBe(JobState.Succeeded);
+    expect(backend.ledger).toHaveLength(1);
   });
 });

@@ -5,3 +5,4 @@
  */
 export { systemClock, VirtualClock, type Clock } from "./clock.js";
 export * from "./aap/index.js";
+export * from "./kubernetes/index.js";

@@ -8,7 +8,13 @@ import { decide } from "./decide.js";
 import { execute } from "./execute.js";
 import { resolveEngineOptions, type EngineOptions, type EngineOptionsInput } from "./options.js";
 import { providerSet, type ProviderSet } from "./providers.js";
-import type { DecideInput, EngineEvent, FinalizerAction, LaunchResolution } from "./types.js";
+import type {
+  DecideInput,
+  EngineAction,
+  EngineEvent,
+  FinalizerAction,
+  LaunchResolution,
+} from "./types.js";
 
 /** Why {@link ReconcileArgs.persist} is called. */
 export type PersistReason =
@@ -47,6 +53,13 @@ export interface ReconcileArgs<R extends ResourceObject = ResourceObject> {
   resolution?: LaunchResolution;
   /** Upper bound of decide/execute steps in one call. Default 8. */
   maxSteps?: number;
+  /**
+   * Asked before every decision that calls the provider. Answer false to withhold it:
+   * the reconcile then returns at once with that action in {@link ReconcileResult.withheld},
+   * without persisting the decision. The Kubernetes runtime's observe-only mode lets polls
+   * and adoptions through and withholds launches and cancels.
+   */
+  mayAct?: (action: Exclude<EngineAction, { kind: "none" }>) => boolean;
 }
 
 /** The result of {@link reconcile}: what the caller does next. */
@@ -61,6 +74,8 @@ export interface ReconcileResult {
   events: EngineEvent[];
   /** How many decisions were carried out. */
   steps: number;
+  /** The action {@link ReconcileArgs.mayAct} withheld, if any. */
+  withheld?: Exclude<EngineAction, { kind: "none" }>;
 }
 
 /**
@@ -105,6 +120,16 @@ export async function reconcile<R extends ResourceObject>(
     if (generation !== undefined) input.generation = generation;
     if (args.resolution) input.resolution = args.resolution;
     const decision = decide(input);
+    if (decision.action.kind !== "none" && args.mayAct && !args.mayAct(decision.action)) {
+      return {
+        status,
+        finalizer: deleting ? "keep" : "ensure",
+        requeueAfterMs: options.pollIntervalMs,
+        events,
+        steps: step,
+        withheld: decision.action,
+      };
+    }
     events.push(...decision.events);
     if (decision.action.kind === "none") {
       await save(decision.status, "update");

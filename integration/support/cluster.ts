@@ -1,0 +1,146 @@
+import {
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
+import { KubernetesApiSimulator, type KubeFaults } from "@provisionkit/testing";
+import { realApiServerStatus, startRealApiServer } from "./real-apiserver.ts";
+
+/** The custom resource every integration test uses. */
+export const CRD = {
+  group: "example.com",
+  version: "v1",
+  plural: "computeinstances",
+  kind: "ComputeInstance",
+  scope: "Namespaced" as const,
+  statusSubresource: true,
+};
+
+/** A Kubernetes API the tests run against: the simulator or a real API server. */
+export interface TestCluster {
+  /** Which one. */
+  readonly kind: "simulator" | "real";
+  /** A fresh client-node KubeConfig for it. */
+  kubeConfig(): KubeConfig;
+  /** Fault injection (simulator only). */
+  readonly faults?: KubeFaults;
+  /** The simulator itself (simulator only). */
+  readonly simulator?: KubernetesApiSimulator;
+  stop(): Promise<void>;
+}
+
+/** How to start each kind of cluster, and whether it can run here. */
+export interface ClusterKind {
+  kind: "simulator" | "real";
+  /** Undefined when it can run; otherwise why not. */
+  unavailable?: string;
+  start(): Promise<TestCluster>;
+}
+
+const real = realApiServerStatus();
+
+/** Both clusters. The real one is unavailable when the tier was not provisioned. */
+export const CLUSTERS: ClusterKind[] = [
+  {
+    kind: "simulator",
+    async start() {
+      const simulator = new KubernetesApiSimulator({ crds: [CRD] });
+      await simulator.start();
+      return {
+        kind: "simulator",
+        simulator,
+        faults: simulator.faults,
+        kubeConfig: () => load(simulator.kubeconfig()),
+        stop: () => simulator.stop(),
+      };
+    },
+  },
+  {
+    kind: "real",
+    ...(real.available ? {} : { unavailable: real.reason }),
+    async start() {
+      const server = await startRealApiServer({ crds: [CRD] });
+      return { kind: "real", kubeConfig: () => load(server.kubeconfig), stop: () => server.stop() };
+    },
+  },
+];
+
+function load(text: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromString(text);
+  return kc;
+}
+
+/** A ComputeInstance object the tests read and write through the API, as a user would. */
+export interface Instance {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    generation?: number;
+    resourceVersion?: string;
+    deletionTimestamp?: string;
+    finalizers?: string[];
+    annotations?: Record<string, string>;
+  };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+}
+
+/** User-side operations on ComputeInstances (what kubectl would do). */
+export class Users {
+  private readonly api: CustomObjectsApi;
+
+  constructor(
+    kubeConfig: KubeConfig,
+    readonly namespace = "default",
+  ) {
+    this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+  }
+
+  private get base() {
+    return {
+      group: CRD.group,
+      version: CRD.version,
+      plural: CRD.plural,
+      namespace: this.namespace,
+    };
+  }
+
+  async create(
+    name: string,
+    spec: Record<string, unknown>,
+    annotations?: Record<string, string>,
+  ): Promise<Instance> {
+    const body: Instance = {
+      apiVersion: `${CRD.group}/${CRD.version}`,
+      kind: CRD.kind,
+      metadata: { name, namespace: this.namespace, ...(annotations ? { annotations } : {}) },
+      spec,
+    };
+    return (await this.api.createNamespacedCustomObject({ ...this.base, body })) as Instance;
+  }
+
+  async get(name: string): Promise<Instance | undefined> {
+    try {
+      return (await this.api.getNamespacedCustomObject({ ...this.base, name })) as Instance;
+    } catch (error) {
+      if ((error as { code?: number }).code === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async patch(name: string, body: Record<string, unknown>): Promise<Instance> {
+    return (await this.api.patchNamespacedCustomObject(
+      { ...this.base, name, body },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    )) as Instance;
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.api.deleteNamespacedCustomObject({ ...this.base, name });
+  }
+}

@@ -1,0 +1,173 @@
+import {
+  TimeoutError,
+  type CallOptions,
+  type Provider,
+  type ResourceObject,
+  type TriggerProvisionOptions,
+} from "@provisionkit/core";
+import {
+  ProvisioningController,
+  type ControllerMetrics,
+  type ProvisioningControllerOptions,
+} from "@provisionkit/core/kubernetes";
+import { AapProvider } from "@provisionkit/provider-aap";
+import { AapSimulator, type AapJobScript, type AapLedgerJob } from "@provisionkit/testing";
+import { CRD, Users, type ClusterKind, type TestCluster } from "./cluster.ts";
+
+export const FINALIZER = "example.com/provisioning";
+
+/** Short real-time job durations: the runtime meets real watches and real HTTP. */
+export const FAST: AapJobScript = { pendingMs: 30, waitingMs: 30, runMs: 150, cancelDelayMs: 100 };
+
+/** A cluster, an AAP simulator, a provider, users, and the controllers started on them. */
+export class World {
+  readonly aap: AapSimulator;
+  readonly users: Users;
+  readonly controllers: ProvisioningController[] = [];
+  /** For each launch: whether the resource had the finalizer when the provider was asked. */
+  readonly finalizerAtLaunch: boolean[] = [];
+  readonly metrics: string[] = [];
+  private constructor(
+    readonly cluster: TestCluster,
+    aap: AapSimulator,
+    private readonly aapUrl: string,
+  ) {
+    this.aap = aap;
+    this.users = new Users(cluster.kubeConfig());
+  }
+
+  static async start(kind: ClusterKind, script: AapJobScript = FAST): Promise<World> {
+    const cluster = await kind.start();
+    const aap = new AapSimulator({ defaultScript: script });
+    aap.addJobTemplate({ name: "create-compute-instance", allowSimultaneous: true });
+    aap.addJobTemplate({ name: "delete-compute-instance", allowSimultaneous: true });
+    const url = await aap.start();
+    return new World(cluster, aap, url);
+  }
+
+  /** A provider talking to the AAP simulator. */
+  provider(): AapProvider {
+    return new AapProvider({
+      client: {
+        url: `${this.aapUrl}/api/controller/v2/`,
+        auth: { type: "bearer", token: "sim-token" },
+        retry: { retries: 2, initialDelayMs: 10 },
+      },
+    });
+  }
+
+  /** Start a controller with test-friendly timings. */
+  async controller(
+    overrides: Partial<ProvisioningControllerOptions> = {},
+  ): Promise<ProvisioningController> {
+    const metrics: ControllerMetrics = {
+      jobLaunched: (l) => this.metrics.push(`launched ${l.type}`),
+      jobFinished: (l) => this.metrics.push(`finished ${l.type} ${l.state}`),
+      timeToReady: (l) => this.metrics.push(`ready ${l.since}`),
+      deletionCompleted: () => this.metrics.push("deleted"),
+    };
+    const controller = new ProvisioningController({
+      kubeConfig: this.cluster.kubeConfig(),
+      resource: { group: CRD.group, version: CRD.version, plural: CRD.plural, kind: CRD.kind },
+      provider: this.watchLaunches(this.provider()),
+      finalizer: FINALIZER,
+      engine: {
+        pollIntervalMs: 50,
+        pendingLaunchGraceMs: 300,
+        provisionBackoff: { initialMs: 100, maxMs: 1000 },
+        deprovisionBackoff: { initialMs: 100, maxMs: 1000 },
+        errorBackoff: { initialMs: 50, maxMs: 500 },
+      },
+      errorBackoff: { initialMs: 50, maxMs: 500 },
+      watchRestartBackoff: { initialMs: 50, maxMs: 500 },
+      resyncIntervalMs: 0,
+      metrics,
+      ...overrides,
+    });
+    this.controllers.push(controller);
+    await controller.start();
+    return controller;
+  }
+
+  /** Jobs of one resource, from the AAP ledger (out-of-band truth). */
+  jobs(name: string): AapLedgerJob[] {
+    return this.aap.ledger().filter((j) => j.resourceKey === `default/${name}`);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.controllers.map((c) => c.stop()));
+    await this.aap.stop();
+    await this.cluster.stop();
+  }
+
+  /** Wraps a provider to record, at each launch, whether the object carried the finalizer. */
+  private watchLaunches<R extends ResourceObject>(provider: Provider<R>): Provider<R> {
+    const users = this.users;
+    const seen = this.finalizerAtLaunch;
+    return wrap(provider, {
+      async triggerProvision(resource, options) {
+        const live = await users.get(resource.metadata.name);
+        seen.push(Boolean(live?.metadata.finalizers?.includes(FINALIZER)));
+        return provider.triggerProvision(resource, options);
+      },
+    });
+  }
+}
+
+/** A provider with some methods replaced (the others delegate). */
+export function wrap<R extends ResourceObject>(
+  provider: Provider<R>,
+  overrides: Partial<Provider<R>>,
+): Provider<R> {
+  const wrapped: Provider<R> = {
+    name: provider.name,
+    triggerProvision: (r, o) => provider.triggerProvision(r, o),
+    getProvisionStatus: (r, id, o) => provider.getProvisionStatus(r, id, o),
+    triggerDeprovision: (r, jobs, o) => provider.triggerDeprovision(r, jobs, o),
+    getDeprovisionStatus: (r, id, o) => provider.getDeprovisionStatus(r, id, o),
+    ...overrides,
+  };
+  if (provider.findJob) {
+    wrapped.findJob = overrides.findJob ?? ((r, q, o: CallOptions) => provider.findJob!(r, q, o));
+  }
+  if (provider.cancelJob) {
+    wrapped.cancelJob =
+      overrides.cancelJob ?? ((r, id, t, o: CallOptions) => provider.cancelJob!(r, id, t, o));
+  }
+  return wrapped;
+}
+
+/**
+ * A provider whose first launch answer is lost after AAP created the job (a crash or a
+ * timeout), and which cannot look jobs up: the controller using it is left with a pending
+ * marker it cannot resolve, as a process that died right after the launch would be.
+ */
+export function losingFirstLaunch<R extends ResourceObject>(provider: Provider<R>): Provider<R> {
+  let lost = false;
+  const wrapped = wrap(provider, {
+    async triggerProvision(resource: R, options: TriggerProvisionOptions) {
+      const result = await provider.triggerProvision(resource, options);
+      if (!lost) {
+        lost = true;
+        throw new TimeoutError("launch answer lost (test)", 1000);
+      }
+      return result;
+    },
+  });
+  delete wrapped.findJob;
+  return wrapped;
+}
+
+/** No two jobs of one resource were ever active at the same instant (E1). */
+export function overlaps(jobs: AapLedgerJob[]): string[] {
+  const problems: string[] = [];
+  const sorted = [...jobs].sort((a, b) => a.createdAt - b.createdAt);
+  for (let i = 1; i < sorted.length; i++) {
+    const previous = sorted[i - 1]!;
+    const next = sorted[i]!;
+    if (previous.finishedAt === undefined || next.createdAt < previous.finishedAt) {
+      problems.push(`job ${next.id} started while job ${previous.id} was active`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,405 @@
+import { randomUUID } from "node:crypto";
+import { backoffDelay, type BackoffPolicy } from "../backoff.js";
+import { ConditionType, findCondition } from "../conditions.js";
+import { canonicalJson, configVersion } from "../config-version.js";
+import { resolveEngineOptions, type EngineOptions } from "../engine/options.js";
+import { providerSet, type ProviderSet } from "../engine/providers.js";
+import { reconcile, type ReconcileResult } from "../engine/reconcile.js";
+import type { LaunchResolution } from "../engine/types.js";
+import { isTerminal } from "../job-state.js";
+import { silentLogger, type Logger } from "../logger.js";
+import type { ResourceObject } from "../resource.js";
+import type { ProvisioningStatus } from "../status.js";
+import { EventRecorder } from "./events.js";
+import { ResourceWatcher } from "./informer.js";
+import { KubeApi, KubeApiError, type CustomObject } from "./kube-api.js";
+import type { ControllerMetrics } from "./metrics.js";
+import {
+  LAUNCH_RESOLUTION_ANNOTATION,
+  OBSERVE_ONLY_ANNOTATION,
+  PAUSE_ANNOTATION,
+  type ProvisioningControllerOptions,
+} from "./options.js";
+import { WorkQueue } from "./queue.js";
+import { parseKey } from "./resource-ref.js";
+import { defaultStatusMapping, type StatusMapping } from "./status-mapping.js";
+import { systemTimers, type Timers } from "./timers.js";
+
+const DEFAULT_RESYNC_MS = 10 * 60_000;
+const WATCH_BACKOFF: BackoffPolicy = { initialMs: 1000, factor: 2, maxMs: 60_000 };
+const ERROR_BACKOFF: BackoffPolicy = { initialMs: 1000, factor: 2, maxMs: 120_000 };
+/** Conflicts retried at once before backing off (a 409 storm must not spin). */
+const IMMEDIATE_CONFLICT_RETRIES = 3;
+const CONFLICT_BACKOFF: BackoffPolicy = { initialMs: 50, factor: 2, maxMs: 5000 };
+
+/** How one reconcile of one resource ended (see {@link ProvisioningController.reconcileNow}). */
+export type ReconcileOutcome =
+  /** The object does not exist (any more). */
+  | { kind: "gone" }
+  /** Paused by annotation: nothing was done. */
+  | { kind: "paused" }
+  /** Being deleted, without this controller's finalizer: not ours (any more). */
+  | { kind: "released" }
+  /** The engine ran; `result` says what it decided. */
+  | { kind: "reconciled"; result: ReconcileResult; object: CustomObject }
+  /** A write lost a race (409): the object is read again and reconciled again. */
+  | { kind: "conflict"; message: string }
+  /** Something else failed; retried with backoff. */
+  | { kind: "error"; error: unknown };
+
+/**
+ * The Kubernetes controller of provisionkit: watches one custom resource and drives the
+ * lifecycle engine for each object.
+ *
+ * - **Watch.** client-node informers (list, then watch), restarted with backoff whenever
+ *   they stop on an error, and a periodic resync.
+ * - **Queue.** One reconcile per object at a time, `concurrency` at most overall, queued
+ *   keys deduplicated, requeues after the engine's `requeueAfterMs`.
+ * - **Writes.** The finalizer is added before anything is launched. Status goes through
+ *   the status subresource carrying the resourceVersion read, so a stale write is a 409;
+ *   the pending-launch marker is persisted before a launch and the job record right after
+ *   it (E5). On a 409 the object is read again and the engine decides again: a launch is
+ *   never repeated, since the marker or the job record is in the status it reads.
+ * - **Conditions, events, metrics, logs.** Conditions (Ready, Provisioned, Deleting,
+ *   DeletionBlocked, LaunchOutcomeUnknown) carry observedGeneration; engine events become
+ *   Kubernetes Events when the API has them; see {@link ControllerMetrics}.
+ * - **Pause and observe-only** by annotation ({@link PAUSE_ANNOTATION},
+ *   {@link OBSERVE_ONLY_ANNOTATION}) or for all with `observeOnly`.
+ * - **Stop.** `stop()` stops the watch, aborts in-flight provider calls and waits for the
+ *   reconciles in progress to write what they have.
+ */
+export class ProvisioningController<R extends ResourceObject = ResourceObject> {
+  private readonly api: KubeApi;
+  private readonly providers: ProviderSet<R>;
+  private readonly mapping: StatusMapping;
+  private readonly engine: EngineOptions;
+  private readonly logger: Logger;
+  private readonly metrics: ControllerMetrics;
+  private readonly timers: Timers;
+  private readonly clock: () => number;
+  private readonly queue: WorkQueue;
+  private readonly watcher: ResourceWatcher;
+  private readonly events: EventRecorder | undefined;
+  private readonly failures = new Map<string, number>();
+  private readonly conflicts = new Map<string, number>();
+  private abort = new AbortController();
+  private running = false;
+
+  /** @param options - see {@link ProvisioningControllerOptions}. */
+  constructor(private readonly options: ProvisioningControllerOptions<R>) {
+    if (!options.finalizer || !options.finalizer.includes("/")) {
+      throw new RangeError(
+        `finalizer must be a qualified name such as "example.com/provisioning", got "${options.finalizer}"`,
+      );
+    }
+    this.logger = options.logger ?? silentLogger;
+    this.metrics = options.metrics ?? {};
+    this.timers = options.timers ?? systemTimers;
+    this.clock = options.clock ?? Date.now;
+    this.engine = resolveEngineOptions(options.engine);
+    this.mapping = options.statusMapping ?? defaultStatusMapping();
+    this.providers =
+      "directory" in options.provider ? options.provider : providerSet(options.provider);
+    this.api = new KubeApi(options.kubeConfig, options.resource);
+    const eventsOption = options.events ?? true;
+    if (eventsOption !== false) {
+      const component =
+        (typeof eventsOption === "object" && eventsOption.component) || "provisionkit";
+      this.events = new EventRecorder(this.api, component, this.logger, this.clock);
+    }
+    this.queue = new WorkQueue({
+      concurrency: options.concurrency ?? 4,
+      timers: this.timers,
+      process: (key) => this.process(key),
+      onDepth: (depth) => this.metrics.queueDepth?.(depth),
+    });
+    const watcherOptions: ConstructorParameters<typeof ResourceWatcher>[0] = {
+      kubeConfig: options.kubeConfig,
+      resource: options.resource,
+      api: this.api,
+      resyncIntervalMs: options.resyncIntervalMs ?? DEFAULT_RESYNC_MS,
+      restartBackoff: { ...WATCH_BACKOFF, ...options.watchRestartBackoff },
+      timers: this.timers,
+      logger: this.logger,
+      handlers: { onChange: (key) => this.queue.add(key) },
+    };
+    if (options.labelSelector !== undefined) watcherOptions.labelSelector = options.labelSelector;
+    this.watcher = new ResourceWatcher(watcherOptions);
+  }
+
+  /** Whether the controller is running. */
+  get started(): boolean {
+    return this.running;
+  }
+
+  /** How many times the watch was restarted after an error. */
+  get watchRestarts(): number {
+    return this.watcher.restarts;
+  }
+
+  /** Start watching and reconciling. Resolves once the first list was attempted. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.abort = new AbortController();
+    this.logger.info(
+      { resource: `${this.options.resource.plural}.${this.options.resource.group}` },
+      "provisioning controller starting",
+    );
+    await this.watcher.start();
+  }
+
+  /**
+   * Stop: no new reconciles; in-flight provider calls are aborted; resolves once the
+   * reconciles in progress have ended (with what they had already written kept).
+   */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await this.watcher.stop();
+    this.abort.abort();
+    await this.queue.stop();
+    this.logger.info({}, "provisioning controller stopped");
+  }
+
+  /** Resolves when no reconcile is queued or in progress (requeues scheduled for later do not count). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** Queue a reconcile of `namespace/name` (or `name`) now. */
+  enqueue(key: string): void {
+    this.queue.add(key);
+  }
+
+  /**
+   * Reconcile one object now, outside the queue (for tests and tools). Do not call it for
+   * a key the running controller may be reconciling at the same moment.
+   */
+  async reconcileNow(key: string): Promise<ReconcileOutcome> {
+    return this.reconcileKey(key);
+  }
+
+  private async process(key: string): Promise<void> {
+    const outcome = await this.reconcileKey(key);
+    if (!this.running) return;
+    switch (outcome.kind) {
+      case "reconciled": {
+        this.failures.delete(key);
+        this.conflicts.delete(key);
+        const after = outcome.result.requeueAfterMs;
+        if (after !== undefined) this.queue.add(key, after);
+        return;
+      }
+      case "conflict": {
+        const count = (this.conflicts.get(key) ?? 0) + 1;
+        this.conflicts.set(key, count);
+        const delay =
+          count <= IMMEDIATE_CONFLICT_RETRIES
+            ? 0
+            : backoffDelay(CONFLICT_BACKOFF, count - IMMEDIATE_CONFLICT_RETRIES);
+        this.logger.debug({ key, count, retryInMs: delay }, outcome.message);
+        this.queue.add(key, delay);
+        return;
+      }
+      case "error": {
+        const count = (this.failures.get(key) ?? 0) + 1;
+        this.failures.set(key, count);
+        const delay = backoffDelay({ ...ERROR_BACKOFF, ...this.options.errorBackoff }, count);
+        this.logger.error(
+          { key, error: describe(outcome.error), retryInMs: delay, failures: count },
+          "reconcile failed",
+        );
+        this.queue.add(key, delay);
+        return;
+      }
+      default:
+        this.failures.delete(key);
+        this.conflicts.delete(key);
+    }
+  }
+
+  private async reconcileKey(key: string): Promise<ReconcileOutcome> {
+    const started = this.clock();
+    const done = (outcome: ReconcileOutcome): ReconcileOutcome => {
+      const label =
+        outcome.kind === "conflict" || outcome.kind === "error" || outcome.kind === "paused"
+          ? outcome.kind
+          : outcome.kind === "reconciled" && outcome.result.withheld
+            ? "withheld"
+            : "ok";
+      this.metrics.reconciled?.({ outcome: label }, this.clock() - started);
+      return outcome;
+    };
+    try {
+      return done(await this.reconcileObject(key));
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 409) {
+        return done({ kind: "conflict", message: error.message });
+      }
+      return done({ kind: "error", error });
+    }
+  }
+
+  private async reconcileObject(key: string): Promise<ReconcileOutcome> {
+    const { namespace, name } = parseKey(key);
+    const { finalizer } = this.options;
+    let object = await this.api.get(namespace, name);
+    if (!object) return { kind: "gone" };
+    const annotations = object.metadata.annotations ?? {};
+    if (annotations[this.options.pauseAnnotation ?? PAUSE_ANNOTATION] === "true") {
+      this.logger.debug({ key }, "paused by annotation");
+      return { kind: "paused" };
+    }
+    const observeOnly =
+      this.options.observeOnly === true ||
+      annotations[this.options.observeOnlyAnnotation ?? OBSERVE_ONLY_ANNOTATION] === "true";
+    const deleting = Boolean(object.metadata.deletionTimestamp);
+    const finalizers = object.metadata.finalizers ?? [];
+    const ours = finalizers.includes(finalizer);
+    if (deleting && !ours) return { kind: "released" };
+    if (!deleting && !ours && !observeOnly) {
+      // Before anything can be launched, so that a deletion always waits for teardown.
+      object = await this.api.setFinalizers(object, [...finalizers, finalizer]);
+      this.logger.debug({ key }, "finalizer added");
+    }
+    const before = this.mapping.read(object);
+    let current: CustomObject = object;
+    const resource = object as unknown as R;
+    const desired = configVersion(
+      this.options.desiredConfig ? this.options.desiredConfig(resource) : (object.spec ?? {}),
+    );
+    const args: Parameters<typeof reconcile<R>>[0] = {
+      resource,
+      status: before,
+      providers: this.providers,
+      deleting,
+      desiredConfigVersion: desired,
+      options: this.engine,
+      clock: this.clock,
+      signal: this.abort.signal,
+      newCorrelationId: this.options.newCorrelationId ?? randomUUID,
+      persist: async (status) => {
+        current = await this.writeStatus(current, status);
+      },
+    };
+    if (observeOnly) args.mayAct = (action) => action.kind === "poll" || action.kind === "adopt";
+    const resolution = readResolution(annotations[LAUNCH_RESOLUTION_ANNOTATION], this.logger, key);
+    if (resolution) args.resolution = resolution;
+    const result = await reconcile(args);
+    if (result.withheld) {
+      this.logger.info(
+        { key, action: result.withheld.kind },
+        "observe-only: withheld an action the engine decided",
+      );
+    }
+    this.observe(current, before, result.status);
+    if (this.events && result.events.length > 0) await this.events.record(current, result.events);
+    if (result.finalizer === "release" && ours && !observeOnly) {
+      const latest = current.metadata.finalizers ?? finalizers;
+      current = await this.api.setFinalizers(
+        current,
+        latest.filter((f) => f !== finalizer),
+      );
+      const since = Date.parse(object.metadata.deletionTimestamp ?? "");
+      if (Number.isFinite(since)) this.metrics.deletionCompleted?.(this.clock() - since);
+      this.logger.info({ key }, "deprovisioned; finalizer released");
+    }
+    return { kind: "reconciled", result, object: current };
+  }
+
+  /**
+   * Write `status` onto `object` through the status subresource, with its resourceVersion.
+   * On a 409 the object is read again; when its status is still exactly the one this write
+   * was computed from (only spec, metadata or nothing relevant changed, as when a user edits
+   * the spec while a launch is being recorded), the same status is written onto the fresh
+   * object: a job record just launched is never dropped for a benign conflict. Otherwise
+   * the 409 stands and the engine decides again from what is stored.
+   */
+  private async writeStatus(
+    object: CustomObject,
+    status: ProvisioningStatus,
+  ): Promise<CustomObject> {
+    let base = object;
+    for (let attempt = 1; ; attempt++) {
+      // Conditions are computed for the generation the engine saw, not a newer one.
+      const seen = {
+        ...base,
+        metadata: { ...base.metadata, generation: object.metadata.generation },
+      };
+      try {
+        return await this.api.replaceStatus(base, this.mapping.write(seen, status));
+      } catch (error) {
+        if (!(error instanceof KubeApiError && error.status === 409) || attempt > 3) throw error;
+        const fresh = await this.api.get(object.metadata.namespace, object.metadata.name);
+        if (
+          !fresh ||
+          canonicalJson(fresh.status ?? null) !== canonicalJson(object.status ?? null)
+        ) {
+          throw error;
+        }
+        base = fresh;
+      }
+    }
+  }
+
+  /** Metrics from the difference between the status before and after a reconcile. */
+  private observe(
+    object: CustomObject,
+    before: ProvisioningStatus | undefined,
+    after: ProvisioningStatus,
+  ): void {
+    const m = this.metrics;
+    const previous = new Map((before?.jobs ?? []).map((j) => [`${j.type}:${j.jobId}`, j]));
+    for (const job of after.jobs) {
+      const old = previous.get(`${job.type}:${job.jobId}`);
+      if (!old) m.jobLaunched?.({ type: job.type, provider: job.provider });
+      if (job.finishedAt && isTerminal(job.state) && !old?.finishedAt) {
+        const duration = Date.parse(job.finishedAt) - Date.parse(job.launchedAt);
+        m.jobFinished?.({ type: job.type, provider: job.provider, state: job.state }, duration);
+      }
+    }
+    const wasReady =
+      before && findCondition(before.conditions, ConditionType.Ready)?.status === "True";
+    const isReady = findCondition(after.conditions, ConditionType.Ready)?.status === "True";
+    if (isReady && !wasReady && m.timeToReady) {
+      const first = before?.reconciledConfigVersion === undefined;
+      const provision = after.jobs.filter((j) => j.type === "provision").at(-1);
+      const from = first
+        ? Date.parse(object.metadata.creationTimestamp as unknown as string)
+        : Date.parse(provision?.launchedAt ?? "");
+      if (Number.isFinite(from)) {
+        m.timeToReady({ since: first ? "creation" : "spec-change" }, this.clock() - from);
+      }
+    }
+  }
+}
+
+function readResolution(
+  text: string | undefined,
+  logger: Logger,
+  key: string,
+): LaunchResolution | undefined {
+  if (!text) return undefined;
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value === "object" && value !== null) {
+      const { correlationId, jobId } = value as Record<string, unknown>;
+      if (typeof correlationId === "string" && (jobId === undefined || typeof jobId === "string")) {
+        return jobId === undefined ? { correlationId } : { correlationId, jobId };
+      }
+    }
+  } catch {
+    // reported below
+  }
+  logger.warn(
+    { key, annotation: LAUNCH_RESOLUTION_ANNOTATION },
+    'ignoring a launch resolution that is not JSON {"correlationId": string, "jobId"?: string}',
+  );
+  return undefined;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message.split("\n")[0] ?? error.name;
+  return String(error);
+}

@@ -1,0 +1,20 @@
+/**
+ * The Kubernetes controller runtime of provisionkit: watches a custom resource with
+ * `@kubernetes/client-node` informers and drives the lifecycle engine for each object.
+ * Needs the optional peer dependency `@kubernetes/client-node` 1.x.
+ *
+ * @module kubernetes
+ */
+export { ProvisioningController, type ReconcileOutcome } from "./controller.js";
+export {
+  LAUNCH_RESOLUTION_ANNOTATION,
+  OBSERVE_ONLY_ANNOTATION,
+  PAUSE_ANNOTATION,
+  type ProvisioningControllerOptions,
+} from "./options.js";
+export type { ControllerMetrics } from "./metrics.js";
+export type { CustomResourceRef } from "./resource-ref.js";
+export { defaultStatusMapping, type StatusMapping } from "./status-mapping.js";
+export { KubeApiError, type CustomObject } from "./kube-api.js";
+export { WorkQueue, type WorkQueueOptions } from "./queue.js";
+export { systemTimers, type TimerHandle, type Timers } from "./timers.js";

@@ -1,0 +1,160 @@
+import {
+  makeInformer,
+  type Informer,
+  type KubeConfig,
+  type ObjectCache,
+} from "@kubernetes/client-node";
+import { backoffDelay, type BackoffPolicy } from "../backoff.js";
+import type { Logger } from "../logger.js";
+import type { CustomObject, KubeApi } from "./kube-api.js";
+import { collectionPath, objectKey, type CustomResourceRef } from "./resource-ref.js";
+import type { TimerHandle, Timers } from "./timers.js";
+
+/** What the watcher reports. */
+export interface WatchHandlers {
+  /** An object was added, changed or deleted (or a resync asks to look again). */
+  onChange(key: string, object: CustomObject | undefined): void;
+  /** The watch stopped with an error and will restart after `retryInMs`. */
+  onError?(error: unknown, retryInMs: number): void;
+  /** The watch (re)connected. */
+  onConnect?(): void;
+}
+
+/** Options of {@link ResourceWatcher}. */
+export interface ResourceWatcherOptions {
+  kubeConfig: KubeConfig;
+  resource: CustomResourceRef;
+  api: KubeApi;
+  handlers: WatchHandlers;
+  /** Every this many ms, every cached object is reported again (0 = never). */
+  resyncIntervalMs: number;
+  /** Backoff between restarts after errors. */
+  restartBackoff: BackoffPolicy;
+  timers: Timers;
+  logger: Logger;
+  /** Label selector for list and watch. */
+  labelSelector?: string;
+}
+
+/**
+ * A client-node informer (list, then watch from the list's resourceVersion) that does not
+ * stay dead: client-node's `ListWatch` stops for good on an error other than 410 (a
+ * network failure, a 5xx, a dropped connection), so this restarts it with backoff, and
+ * resyncs periodically so that a missed event costs at most one interval.
+ */
+export class ResourceWatcher {
+  private informer: (Informer<CustomObject> & ObjectCache<CustomObject>) | undefined;
+  private restartTimer: TimerHandle | undefined;
+  private resyncTimer: TimerHandle | undefined;
+  private failures = 0;
+  private stopped = true;
+  private generation = 0;
+
+  /** @param options - see {@link ResourceWatcherOptions}. */
+  constructor(private readonly options: ResourceWatcherOptions) {}
+
+  /** How many times the watch was restarted after an error. */
+  restarts = 0;
+
+  /** Start listing and watching. Resolves once the first list is in (or failed and a retry is scheduled). */
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.scheduleResync();
+    await this.launch();
+  }
+
+  /** Stop watching; no more callbacks. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.generation++;
+    const { timers } = this.options;
+    if (this.restartTimer !== undefined) timers.clearTimeout(this.restartTimer);
+    if (this.resyncTimer !== undefined) timers.clearTimeout(this.resyncTimer);
+    this.restartTimer = this.resyncTimer = undefined;
+    const informer = this.informer;
+    this.informer = undefined;
+    await informer?.stop();
+  }
+
+  /** The objects currently known from the watch. */
+  cached(): readonly CustomObject[] {
+    return this.informer?.list() ?? [];
+  }
+
+  private async launch(): Promise<void> {
+    const { kubeConfig, resource, api, handlers, logger } = this.options;
+    const generation = ++this.generation;
+    const informer = makeInformer<CustomObject>(
+      kubeConfig,
+      collectionPath(resource),
+      () => api.list(),
+      this.options.labelSelector,
+    );
+    const live = () => generation === this.generation && !this.stopped;
+    const changed = (object: CustomObject) => {
+      if (!live()) return;
+      this.failures = 0;
+      handlers.onChange(objectKey(object.metadata.namespace, object.metadata.name), object);
+    };
+    informer.on("add", changed);
+    informer.on("update", changed);
+    informer.on("delete", (object) => {
+      if (!live()) return;
+      handlers.onChange(objectKey(object.metadata.namespace, object.metadata.name), undefined);
+    });
+    informer.on("connect", () => {
+      if (live()) handlers.onConnect?.();
+    });
+    informer.on("error", (error) => {
+      if (live()) this.restartLater(error);
+    });
+    this.informer = informer;
+    try {
+      await informer.start();
+    } catch (error) {
+      // start() rejects when the watch request itself cannot be made.
+      if (live()) this.restartLater(error);
+    }
+    logger.debug({ path: collectionPath(resource) }, "informer started");
+  }
+
+  private restartLater(error: unknown): void {
+    if (this.restartTimer !== undefined || this.stopped) return;
+    this.failures++;
+    const delay = backoffDelay(this.options.restartBackoff, this.failures);
+    this.options.logger.warn(
+      { error: describe(error), retryInMs: delay, failures: this.failures },
+      "watch stopped; restarting the informer",
+    );
+    this.options.handlers.onError?.(error, delay);
+    const old = this.informer;
+    this.generation++;
+    void old?.stop().catch(() => undefined);
+    this.restartTimer = this.options.timers.setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopped) return;
+      this.restarts++;
+      void this.launch();
+    }, delay);
+  }
+
+  private scheduleResync(): void {
+    const { resyncIntervalMs, timers } = this.options;
+    if (resyncIntervalMs <= 0 || this.stopped) return;
+    this.resyncTimer = timers.setTimeout(() => {
+      if (this.stopped) return;
+      for (const object of this.cached()) {
+        this.options.handlers.onChange(
+          objectKey(object.metadata.namespace, object.metadata.name),
+          object,
+        );
+      }
+      this.scheduleResync();
+    }, resyncIntervalMs);
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message.split("\n")[0] ?? error.name;
+  return String(error);
+}

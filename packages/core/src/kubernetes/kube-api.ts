@@ -1,0 +1,192 @@
+import {
+  CoreV1Api,
+  type CoreV1Event,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+} from "@kubernetes/client-node";
+import type { ResourceObject } from "../resource.js";
+import type { CustomResourceRef } from "./resource-ref.js";
+
+/** A custom object as the runtime handles it. */
+export type CustomObject = ResourceObject & KubernetesObject;
+
+/** An HTTP failure from the Kubernetes API, with the status code (0 for network errors). */
+export class KubeApiError extends Error {
+  /**
+   * @param status - HTTP status, 0 when no answer came.
+   * @param reason - the Status `reason` (Conflict, NotFound…), when the server sent one.
+   * @param message - what happened.
+   */
+  constructor(
+    readonly status: number,
+    readonly reason: string | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = "KubeApiError";
+  }
+}
+
+/** Translate a client-node failure into a {@link KubeApiError} without request details. */
+export function toKubeError(error: unknown, what: string): KubeApiError {
+  if (error instanceof KubeApiError) return error;
+  const record = error as { code?: unknown; body?: unknown; message?: unknown };
+  const status = typeof record?.code === "number" ? record.code : 0;
+  let reason: string | undefined;
+  let detail = "";
+  const body: unknown =
+    typeof record?.body === "string" ? safeParse(record.body) : (record?.body ?? undefined);
+  if (typeof body === "object" && body !== null) {
+    const b = body as { reason?: unknown; message?: unknown };
+    if (typeof b.reason === "string") reason = b.reason;
+    if (typeof b.message === "string") detail = b.message;
+  }
+  if (!detail && status === 0 && typeof record?.message === "string") {
+    detail = record.message.split("\n")[0] ?? "";
+  }
+  return new KubeApiError(status, reason, `${what}: ${status || "no answer"} ${detail}`.trim());
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+/**
+ * The calls the controller makes for one custom resource, on client-node's
+ * `CustomObjectsApi` and `CoreV1Api`. Every write that must not overwrite a newer object
+ * carries the resourceVersion it was computed from (409 otherwise).
+ */
+export class KubeApi {
+  private readonly custom: CustomObjectsApi;
+  private readonly core: CoreV1Api;
+
+  /**
+   * @param kubeConfig - where the API server is and how to authenticate.
+   * @param ref - the custom resource.
+   */
+  constructor(
+    kubeConfig: KubeConfig,
+    private readonly ref: CustomResourceRef,
+  ) {
+    this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
+  }
+
+  private get namespaced(): boolean {
+    return this.ref.namespaced !== false;
+  }
+
+  /** List the objects (for the informer). */
+  async list(): Promise<KubernetesListObject<CustomObject>> {
+    const { group, version, plural } = this.ref;
+    try {
+      const list: unknown =
+        this.namespaced && this.ref.namespace
+          ? await this.custom.listNamespacedCustomObject({
+              group,
+              version,
+              plural,
+              namespace: this.ref.namespace,
+            })
+          : await this.custom.listClusterCustomObject({ group, version, plural });
+      return list as KubernetesListObject<CustomObject>;
+    } catch (error) {
+      throw toKubeError(error, `listing ${plural}.${group}`);
+    }
+  }
+
+  /** Read one object; `undefined` when it does not exist. */
+  async get(namespace: string | undefined, name: string): Promise<CustomObject | undefined> {
+    const { group, version, plural } = this.ref;
+    try {
+      const object: unknown =
+        this.namespaced && namespace
+          ? await this.custom.getNamespacedCustomObject({ group, version, plural, namespace, name })
+          : await this.custom.getClusterCustomObject({ group, version, plural, name });
+      return object as CustomObject;
+    } catch (error) {
+      const failure = toKubeError(error, `reading ${plural}.${group} ${name}`);
+      if (failure.status === 404) return undefined;
+      throw failure;
+    }
+  }
+
+  /**
+   * Replace the object's status through the status subresource. The body carries the
+   * object's resourceVersion, so a stale write answers 409.
+   */
+  async replaceStatus(
+    object: CustomObject,
+    status: Record<string, unknown>,
+  ): Promise<CustomObject> {
+    const { group, version, plural } = this.ref;
+    const { name, namespace } = object.metadata;
+    const body = { ...object, status };
+    try {
+      const updated: unknown =
+        this.namespaced && namespace
+          ? await this.custom.replaceNamespacedCustomObjectStatus({
+              group,
+              version,
+              plural,
+              namespace,
+              name,
+              body,
+            })
+          : await this.custom.replaceClusterCustomObjectStatus({
+              group,
+              version,
+              plural,
+              name,
+              body,
+            });
+      return updated as CustomObject;
+    } catch (error) {
+      throw toKubeError(error, `writing the status of ${plural}.${group} ${name}`);
+    }
+  }
+
+  /**
+   * Set the object's finalizers with a merge patch that carries its resourceVersion as a
+   * precondition (409 when the object changed since it was read).
+   */
+  async setFinalizers(object: CustomObject, finalizers: string[]): Promise<CustomObject> {
+    const { group, version, plural } = this.ref;
+    const { name, namespace, resourceVersion } = object.metadata;
+    const body = { metadata: { finalizers, resourceVersion } };
+    try {
+      const updated: unknown =
+        this.namespaced && namespace
+          ? await this.custom.patchNamespacedCustomObject(
+              { group, version, plural, namespace, name, body },
+              mergePatch,
+            )
+          : await this.custom.patchClusterCustomObject(
+              { group, version, plural, name, body },
+              mergePatch,
+            );
+      return updated as CustomObject;
+    } catch (error) {
+      throw toKubeError(error, `updating the finalizers of ${plural}.${group} ${name}`);
+    }
+  }
+
+  /** Create a core/v1 Event. */
+  async createEvent(namespace: string, body: CoreV1Event): Promise<void> {
+    try {
+      await this.core.createNamespacedEvent({ namespace, body });
+    } catch (error) {
+      throw toKubeError(error, "recording an event");
+    }
+  }
+}

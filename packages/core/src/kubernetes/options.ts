@@ -1,0 +1,75 @@
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { BackoffPolicy } from "../backoff.js";
+import type { EngineOptionsInput } from "../engine/options.js";
+import type { ProviderSet } from "../engine/providers.js";
+import type { Logger } from "../logger.js";
+import type { Provider } from "../provider.js";
+import type { ResourceObject } from "../resource.js";
+import type { ControllerMetrics } from "./metrics.js";
+import type { CustomResourceRef } from "./resource-ref.js";
+import type { StatusMapping } from "./status-mapping.js";
+import type { Timers } from "./timers.js";
+
+/** Annotation that pauses a resource: the controller leaves it alone while it is `"true"`. */
+export const PAUSE_ANNOTATION = "provisionkit.io/paused";
+/**
+ * Annotation that makes the controller observe a resource without acting: it keeps polling
+ * jobs already running and records what it sees, but launches, cancels and finalizer
+ * changes are withheld.
+ */
+export const OBSERVE_ONLY_ANNOTATION = "provisionkit.io/observe-only";
+/**
+ * Annotation through which a human resolves an unknown launch outcome (the
+ * LaunchOutcomeUnknown condition): JSON `{"correlationId": "…"}` when no job was created,
+ * or `{"correlationId": "…", "jobId": "…"}` to adopt the job that was.
+ */
+export const LAUNCH_RESOLUTION_ANNOTATION = "provisionkit.io/launch-resolution";
+
+/** Options of `ProvisioningController`. */
+export interface ProvisioningControllerOptions<R extends ResourceObject = ResourceObject> {
+  /** Where the API server is and how to authenticate (client-node `KubeConfig`). */
+  kubeConfig: KubeConfig;
+  /** The custom resource to manage. */
+  resource: CustomResourceRef;
+  /** The provider, or a set when jobs of other providers may be on record (E6). */
+  provider: Provider<R> | ProviderSet<R>;
+  /** The finalizer this controller adds before anything is launched, e.g. `example.com/provisioning`. */
+  finalizer: string;
+  /** The desired config of a resource, hashed into its config version. Default: `spec` (or `{}`). */
+  desiredConfig?: (resource: R) => unknown;
+  /** Where the provisioning status lives in `status`. Default: `defaultStatusMapping()`. */
+  statusMapping?: StatusMapping;
+  /** Engine options (poll interval, backoffs, timeouts, policies). */
+  engine?: EngineOptionsInput;
+  /** Resources reconciled at once. Default 4. */
+  concurrency?: number;
+  /** Every cached resource is reconciled again this often (ms); 0 turns it off. Default 10 minutes. */
+  resyncIntervalMs?: number;
+  /** Backoff between informer restarts after watch errors. Default 1 s doubling to 60 s. */
+  watchRestartBackoff?: Partial<BackoffPolicy>;
+  /** Backoff of a resource whose reconcile failed (not a provider failure: those are in status). Default 1 s doubling to 2 min. */
+  errorBackoff?: Partial<BackoffPolicy>;
+  /** Only resources matching this label selector are managed. */
+  labelSelector?: string;
+  /** Logger (pino-compatible). Default silent. */
+  logger?: Logger;
+  /** Metrics hooks. */
+  metrics?: ControllerMetrics;
+  /**
+   * Record Kubernetes Events for engine events. Default true, with `component`
+   * `provisionkit`. Tolerates an API server without the Events API.
+   */
+  events?: boolean | { component?: string };
+  /** Observe-only for every resource (see {@link OBSERVE_ONLY_ANNOTATION}). Default false. */
+  observeOnly?: boolean;
+  /** Pause annotation key. Default {@link PAUSE_ANNOTATION}. */
+  pauseAnnotation?: string;
+  /** Observe-only annotation key. Default {@link OBSERVE_ONLY_ANNOTATION}. */
+  observeOnlyAnnotation?: string;
+  /** Clock (epoch ms) given to the engine. Default `Date.now`. */
+  clock?: () => number;
+  /** Timers for requeues, resyncs and restarts. Default the global ones. */
+  timers?: Timers;
+  /** Correlation id source. Default `crypto.randomUUID`. */
+  newCorrelationId?: () => string;
+}

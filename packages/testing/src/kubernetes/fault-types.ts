@@ -1,0 +1,82 @@
+/**
+ * Public types of fault injection in the Kubernetes API simulator. Faults apply to HTTP
+ * requests only, never to the simulator's out-of-band methods.
+ *
+ * @module
+ */
+
+/** Which updates a conflict fault turns into 409 Conflict. */
+export interface KubeConflictFaultOptions {
+  /** How many matching writes answer 409 (a positive integer or `Infinity`). */
+  times: number;
+  /** Verbs to match (default both `update` and `patch`). */
+  verbs?: ("update" | "patch")[];
+  /** `status` for writes through the status subresource, `main` for the rest (default any). */
+  subresource?: "status" | "main";
+  /** Only writes to objects of this name (default any). */
+  name?: string;
+}
+
+/** Which requests a status fault answers with an error instead of processing them. */
+export interface KubeStatusFaultOptions {
+  /** HTTP status code, e.g. 429, 500, 503. */
+  code: number;
+  /** How many matching requests (a positive integer or `Infinity`). */
+  times: number;
+  /** HTTP method to match, case-insensitive (default any). */
+  method?: string;
+  /** A substring of the request's path and query string to match (default any). */
+  pathIncludes?: string;
+  /** Sent as the `Retry-After` header and `details.retryAfterSeconds`. */
+  retryAfterSeconds?: number;
+  /** The Status message (default: the real server's wording for the code). */
+  message?: string;
+}
+
+/** Which requests a delay fault holds before processing them. */
+export interface KubeDelayFaultOptions {
+  /** Real milliseconds to wait before processing. */
+  ms: number;
+  /** How many matching requests (a positive integer or `Infinity`). */
+  times: number;
+  /** HTTP method to match, case-insensitive (default any). */
+  method?: string;
+  /** A substring of the request's path and query string to match (default any). */
+  pathIncludes?: string;
+}
+
+/** A handle on an injected fault rule. */
+export interface KubeFaultHandle {
+  /** How many requests the rule has fired for. */
+  readonly fired: number;
+  /** Removes the rule; it stops firing. */
+  remove(): void;
+}
+
+/** Fault injection control of a `KubernetesApiSimulator`. */
+export interface KubeFaults {
+  /**
+   * The next `times` matching updates or patches answer 409 Conflict with the real message
+   * (a "409 storm"). The write must have found its object: a 404 stays a 404.
+   */
+  conflicts(options: KubeConflictFaultOptions): KubeFaultHandle;
+  /** The next `times` matching requests answer a Status error with `code`, unprocessed. */
+  status(options: KubeStatusFaultOptions): KubeFaultHandle;
+  /** The next `times` matching requests wait `ms` real milliseconds before being processed. */
+  delay(options: KubeDelayFaultOptions): KubeFaultHandle;
+  /**
+   * Ends every open watch stream now, cleanly, as an API server restart or a load balancer
+   * does; clients resume from their last resourceVersion.
+   *
+   * @returns How many streams were open.
+   */
+  dropWatches(): number;
+  /**
+   * Forgets all watch history (as an etcd compaction at the current revision): a watch
+   * resuming from an older resourceVersion gets a 410 Expired ERROR event, and older
+   * continue tokens expire.
+   */
+  compact(): void;
+  /** Removes every conflict, status and delay rule. */
+  clear(): void;
+}

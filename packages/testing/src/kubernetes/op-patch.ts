@@ -1,0 +1,91 @@
+/**
+ * Patching objects: JSON merge patch, JSON patch, and (for core Events) strategic merge
+ * patch, which for Events is a merge patch.
+ *
+ * @module
+ */
+import { commitUpdate } from "./commit-update.js";
+import {
+  badRequest,
+  conflict,
+  notFound,
+  patchNotApplicable,
+  unsupportedMediaType,
+} from "./errors.js";
+import { isObject } from "./json.js";
+import { applyJsonPatch, JsonPatchApplyError, JsonPatchFormatError } from "./json-patch.js";
+import { applyMergePatch } from "./merge-patch.js";
+import { asObject, checkName } from "./meta.js";
+import type { ResourceType } from "./resource-type.js";
+import type { KubeState, WriteContext } from "./state.js";
+import type { KubeObject } from "./types.js";
+
+/** `application/json-patch+json`. */
+export const JSON_PATCH = "application/json-patch+json";
+/** `application/merge-patch+json`. */
+export const MERGE_PATCH = "application/merge-patch+json";
+/** `application/strategic-merge-patch+json` (core resources only). */
+export const STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json";
+
+/** The patch media types a resource accepts. Server-side apply is not supported (415). */
+export function patchTypes(type: ResourceType): string[] {
+  return type.core ? [JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH] : [JSON_PATCH, MERGE_PATCH];
+}
+
+function applyPatch(existing: KubeObject, mediaType: string, text: string): KubeObject {
+  let patch: unknown;
+  try {
+    patch = JSON.parse(text);
+  } catch (error) {
+    if (mediaType === JSON_PATCH) throw badRequest((error as Error).message);
+    throw badRequest("Invalid JSON Patch");
+  }
+  let patched: unknown;
+  if (mediaType === JSON_PATCH) {
+    try {
+      patched = applyJsonPatch(existing, patch);
+    } catch (error) {
+      if (error instanceof JsonPatchFormatError) throw badRequest(error.message);
+      if (error instanceof JsonPatchApplyError) throw patchNotApplicable();
+      throw error;
+    }
+  } else {
+    if (!isObject(patch)) throw badRequest("Invalid JSON Patch");
+    patched = applyMergePatch(existing, patch);
+  }
+  if (!isObject(patched)) throw patchNotApplicable();
+  return asObject(patched);
+}
+
+/**
+ * Patches an object.
+ *
+ * @param contentType - The request's Content-Type (parameters such as charset ignored).
+ * @throws KubeStatusError 415, 404, 400 (malformed patch, name), 409 (stale resourceVersion
+ *   in the patch, injected conflict), 422 (failed JSON patch `test`, validation).
+ */
+export function patchObject(
+  state: KubeState,
+  type: ResourceType,
+  namespace: string | undefined,
+  name: string,
+  contentType: string | undefined,
+  text: string,
+  scope: "main" | "status",
+  ctx: WriteContext,
+): KubeObject {
+  const mediaType = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  const accepted = patchTypes(type);
+  if (!accepted.includes(mediaType)) throw unsupportedMediaType(accepted);
+  const existing = state.store.peek(type, namespace, name);
+  if (!existing) throw notFound(type, name);
+  if (ctx.conflictFault?.(scope, name)) throw conflict(type, name);
+  const candidate = applyPatch(existing, mediaType, text);
+  checkName(candidate, name, namespace);
+  return commitUpdate(state, type, existing, candidate, {
+    scope,
+    verb: "patch",
+    checkVersion: true,
+    ctx,
+  });
+}

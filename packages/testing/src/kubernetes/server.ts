@@ -1,0 +1,219 @@
+/**
+ * The HTTP transport: a `node:http` server on loopback that records requests, applies
+ * fault rules and authentication, and answers through the dispatcher or a watch stream.
+ *
+ * @module
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { Delays } from "./delays.js";
+import { dispatch, type Outcome } from "./dispatch.js";
+import { faultStatus, internalError, unauthorized } from "./errors.js";
+import type { FaultRegistry } from "./faults.js";
+import type { KubeRequestRecord } from "./records.js";
+import { route } from "./router.js";
+import type { KubeState } from "./state.js";
+import { KubeStatusError, type KubeStatus } from "./status.js";
+import type { WatchHub } from "./watch-hub.js";
+import { HttpWatchSink } from "./watch-stream.js";
+
+/** What the server needs from the simulator. */
+export interface ServerDeps {
+  /** The state requests act on. */
+  readonly state: KubeState;
+  /** Open watches. */
+  readonly hub: WatchHub;
+  /** Fault rules. */
+  readonly faults: FaultRegistry;
+  /** Required bearer token, if any. */
+  readonly token: string | undefined;
+  /** Interval of bookmarks on watches that allow them. */
+  readonly bookmarkIntervalMs: number;
+  /** Called with each request's record on arrival; the server updates it later. */
+  readonly record: (record: KubeRequestRecord) => void;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function writeJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(payload),
+    "Cache-Control": "no-cache, private",
+    ...headers,
+  });
+  res.end(payload);
+}
+
+function writeStatus(
+  res: ServerResponse,
+  status: KubeStatus,
+  headers?: Record<string, string>,
+): number {
+  const code = status.code ?? 500;
+  writeJson(res, code, status, headers);
+  return code;
+}
+
+/** An HTTP server serving the simulator. */
+export class KubeServer {
+  readonly #deps: ServerDeps;
+  readonly #sockets = new Set<Socket>();
+  readonly #delays = new Delays();
+  #server: Server | undefined;
+  #url: string | undefined;
+
+  /** @param deps - State, watches, faults, auth and the request log. */
+  constructor(deps: ServerDeps) {
+    this.#deps = deps;
+  }
+
+  /** The base URL, or undefined when not listening. */
+  get url(): string | undefined {
+    return this.#url;
+  }
+
+  /** Starts listening on 127.0.0.1 on a random port; resolves to the base URL. */
+  async start(): Promise<string> {
+    if (this.#url) return this.#url;
+    const server = createServer((req, res) => void this.#onRequest(req, res));
+    server.on("connection", (socket) => {
+      this.#sockets.add(socket);
+      socket.on("close", () => this.#sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => resolve());
+    });
+    this.#server = server;
+    this.#url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this.#url;
+  }
+
+  /** Ends watches, abandons delayed requests, destroys connections and closes. Idempotent. */
+  async stop(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    this.#server = undefined;
+    this.#url = undefined;
+    this.#deps.hub.dropAll();
+    this.#delays.abandonAll();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of this.#sockets) socket.destroy();
+    this.#sockets.clear();
+    await closed;
+  }
+
+  async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { state, faults } = this.#deps;
+    const method = (req.method ?? "GET").toUpperCase();
+    const target = req.url ?? "/";
+    const url = new URL(target, "http://simulator");
+    const userAgent = req.headers["user-agent"];
+    const record: KubeRequestRecord = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      status: 0,
+      at: state.clock.now(),
+      watch: ["true", "1"].includes(url.searchParams.get("watch") ?? ""),
+      ...(userAgent === undefined ? {} : { userAgent }),
+    };
+    this.#deps.record(record);
+    const addFault = (kind: "status" | "delay" | "conflict"): void => {
+      record.faults = [...(record.faults ?? []), kind];
+    };
+    let body: string;
+    try {
+      body = await readBody(req);
+    } catch {
+      req.socket.destroy();
+      return;
+    }
+    const delay = faults.takeDelay({ method, target });
+    if (delay !== undefined) {
+      addFault("delay");
+      if (!(await this.#delays.wait(delay)) || req.socket.destroyed) {
+        req.socket.destroy();
+        return;
+      }
+    }
+    const statusFault = faults.takeStatus({ method, target });
+    if (statusFault) {
+      addFault("status");
+      const { code, message, retryAfterSeconds } = statusFault;
+      const headers: Record<string, string> =
+        retryAfterSeconds === undefined ? {} : { "Retry-After": String(retryAfterSeconds) };
+      record.status = writeStatus(
+        res,
+        faultStatus(code, message, retryAfterSeconds).status,
+        headers,
+      );
+      return;
+    }
+    const { token } = this.#deps;
+    if (token !== undefined && req.headers.authorization !== `Bearer ${token}`) {
+      record.status = writeStatus(res, unauthorized().status);
+      return;
+    }
+    let outcome: Outcome;
+    try {
+      outcome = dispatch(state, {
+        method,
+        route: route(state.registry, url.pathname),
+        query: url.searchParams,
+        contentType: req.headers["content-type"],
+        body,
+        userAgent,
+        serverAddress: this.#url?.replace("http://", "") ?? "127.0.0.1",
+        conflictFault: (verb, subresource, name) => {
+          const fired = faults.takeConflict(verb, subresource, name);
+          if (fired) addFault("conflict");
+          return fired;
+        },
+      });
+    } catch (error) {
+      const status =
+        error instanceof KubeStatusError ? error.status : internalError(String(error)).status;
+      record.status = writeStatus(res, status);
+      return;
+    }
+    record.status = this.#answer(res, outcome);
+  }
+
+  #answer(res: ServerResponse, outcome: Outcome): number {
+    switch (outcome.kind) {
+      case "json":
+        writeJson(res, outcome.status, outcome.body);
+        return outcome.status;
+      case "text":
+        res.writeHead(outcome.status, { "Content-Type": "text/plain; charset=utf-8" });
+        res.end(outcome.body);
+        return outcome.status;
+      case "watch": {
+        const { hub, bookmarkIntervalMs } = this.#deps;
+        const sink = new HttpWatchSink(res, {
+          bookmarkIntervalMs: outcome.bookmarks ? bookmarkIntervalMs : undefined,
+          bookmark: () => hub.bookmark(outcome.type),
+          timeoutMs: outcome.timeoutMs,
+        });
+        const handle = hub.open(outcome.type, outcome.filter, sink, outcome.start);
+        sink.onEnd(() => handle.close());
+        return 200;
+      }
+    }
+  }
+}
