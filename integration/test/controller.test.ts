@@ -175,6 +175,28 @@ for (const kind of CLUSTERS) {
         expect(world.aap.ledger()).toEqual([]);
       });
 
+      it("observe-only keeps polling a job already running and records its end, launching nothing", async () => {
+        world.aap.scriptNext("create-compute-instance", { runMs: 1500 });
+        const first = await world.controller();
+        await world.users.create("vm-1", { cores: 2 });
+        await expect.poll(() => world.jobs("vm-1")[0]?.status, WAIT).toBe("running");
+        await first.stop();
+        await world.users.patch("vm-1", { spec: { cores: 3 } });
+        await world.controller({ observeOnly: true });
+        await expect
+          .poll(async () => {
+            const jobs = provisioning(await world.users.get("vm-1"))?.jobs as { state: string }[];
+            return jobs?.[0]?.state;
+          }, WAIT)
+          .toBe("Succeeded");
+        await world.controllers[1]!.idle();
+        // The spec change would need a launch: withheld.
+        expect(world.jobs("vm-1")).toHaveLength(1);
+        const object = await world.users.get("vm-1");
+        expect(provisioning(object)?.reconciledConfigVersion).toBe(configVersion({ cores: 2 }));
+        expect(condition(object, ConditionType.Ready)?.status).not.toBe("True");
+      });
+
       it("stop() aborts in-flight provider calls and resolves", async () => {
         world.aap.faults.inject({
           operation: "job-get",
