@@ -5,7 +5,11 @@ import {
   setHeaderOptions,
 } from "@kubernetes/client-node";
 import { KubernetesApiSimulator, type KubeFaults } from "@provisionkit/testing";
-import { realApiServerStatus, startRealApiServer } from "./real-apiserver.ts";
+import {
+  realApiServerRequired,
+  realApiServerStatus,
+  startRealApiServer,
+} from "./real-apiserver.ts";
 
 /** The custom resource every integration test uses. */
 export const CRD = {
@@ -58,8 +62,12 @@ export const CLUSTERS: ClusterKind[] = [
   },
   {
     kind: "real",
-    ...(real.available ? {} : { unavailable: real.reason }),
+    // When the tier is required (CI provisioned it), never skip: a server that will not
+    // start fails the tests, loudly, instead of passing them by absence.
+    ...(real.available || realApiServerRequired() ? {} : { unavailable: real.reason }),
     async start() {
+      if (!real.available)
+        throw new Error(`real API server required but unavailable: ${real.reason}`);
       const server = await startRealApiServer({ crds: [CRD] });
       return { kind: "real", kubeConfig: () => load(server.kubeconfig), stop: () => server.stop() };
     },

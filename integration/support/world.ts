@@ -12,7 +12,7 @@ import {
 } from "@provisionkit/core/kubernetes";
 import { AapProvider } from "@provisionkit/provider-aap";
 import { AapSimulator, type AapJobScript, type AapLedgerJob } from "@provisionkit/testing";
-import { CRD, Users, type ClusterKind, type TestCluster } from "./cluster.ts";
+import { CRD, Users, type TestCluster } from "./cluster.ts";
 
 export const FINALIZER = "example.com/provisioning";
 
@@ -29,20 +29,29 @@ export class World {
   readonly metrics: string[] = [];
   private constructor(
     readonly cluster: TestCluster,
+    /** The namespace this world's objects live in; its controllers watch only it. */
+    readonly namespace: string,
     aap: AapSimulator,
     private readonly aapUrl: string,
   ) {
     this.aap = aap;
-    this.users = new Users(cluster.kubeConfig());
+    this.users = new Users(cluster.kubeConfig(), namespace);
   }
 
-  static async start(kind: ClusterKind, script: AapJobScript = FAST): Promise<World> {
-    const cluster = await kind.start();
+  /**
+   * A world on `cluster` (which the caller starts and stops; tests share it) in its own
+   * namespace.
+   */
+  static async start(
+    cluster: TestCluster,
+    namespace: string,
+    script: AapJobScript = FAST,
+  ): Promise<World> {
     const aap = new AapSimulator({ defaultScript: script });
     aap.addJobTemplate({ name: "create-compute-instance", allowSimultaneous: true });
     aap.addJobTemplate({ name: "delete-compute-instance", allowSimultaneous: true });
     const url = await aap.start();
-    return new World(cluster, aap, url);
+    return new World(cluster, namespace, aap, url);
   }
 
   /** A provider talking to the AAP simulator. */
@@ -68,7 +77,13 @@ export class World {
     };
     const controller = new ProvisioningController({
       kubeConfig: this.cluster.kubeConfig(),
-      resource: { group: CRD.group, version: CRD.version, plural: CRD.plural, kind: CRD.kind },
+      resource: {
+        group: CRD.group,
+        version: CRD.version,
+        plural: CRD.plural,
+        kind: CRD.kind,
+        namespace: this.namespace,
+      },
       provider: this.watchLaunches(this.provider()),
       finalizer: FINALIZER,
       engine: {
@@ -91,13 +106,12 @@ export class World {
 
   /** Jobs of one resource, from the AAP ledger (out-of-band truth). */
   jobs(name: string): AapLedgerJob[] {
-    return this.aap.ledger().filter((j) => j.resourceKey === `default/${name}`);
+    return this.aap.ledger().filter((j) => j.resourceKey === `${this.namespace}/${name}`);
   }
 
   async stop(): Promise<void> {
     await Promise.all(this.controllers.map((c) => c.stop()));
     await this.aap.stop();
-    await this.cluster.stop();
   }
 
   /** Wraps a provider to record, at each launch, whether the object carried the finalizer. */

@@ -1,7 +1,7 @@
 import { ConditionType, configVersion, type Condition } from "@provisionkit/core";
 import { OBSERVE_ONLY_ANNOTATION, PAUSE_ANNOTATION } from "@provisionkit/core/kubernetes";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CLUSTERS, type Instance } from "../support/cluster.ts";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { CLUSTERS, type Instance, type TestCluster } from "../support/cluster.ts";
 import { FINALIZER, World, losingFirstLaunch, overlaps } from "../support/world.ts";
 
 // One file, two API servers: the Kubernetes API simulator and a real apiextensions-apiserver
@@ -23,9 +23,19 @@ for (const kind of CLUSTERS) {
   describe.skipIf(kind.unavailable !== undefined)(
     `ProvisioningController on the ${kind.kind} API server`,
     () => {
+      // One API server for the whole suite (a real one takes seconds to start); each test
+      // works in a namespace of its own and its controllers watch only that namespace.
+      let cluster: TestCluster;
       let world: World;
+      let tests = 0;
+      beforeAll(async () => {
+        cluster = await kind.start();
+      });
+      afterAll(async () => {
+        await cluster?.stop();
+      });
       beforeEach(async () => {
-        world = await World.start(kind);
+        world = await World.start(cluster, `test-${++tests}`);
       });
       afterEach(async () => {
         await world.stop();
@@ -222,10 +232,11 @@ const simulator = CLUSTERS.find((c) => c.kind === "simulator")!;
 describe("ProvisioningController under faults only a simulator can inject", () => {
   let world: World;
   beforeEach(async () => {
-    world = await World.start(simulator);
+    world = await World.start(await simulator.start(), "faults");
   });
   afterEach(async () => {
     await world.stop();
+    await world.cluster.stop();
   });
 
   it("goes on after every watch is dropped (informer restart)", async () => {
@@ -268,7 +279,7 @@ describe("ProvisioningController under faults only a simulator can inject", () =
     await expect
       .poll(async () => condition(await world.users.get("vm-1"), ConditionType.Ready)?.status, WAIT)
       .toBe("True");
-    const events = world.cluster.simulator!.coreEvents("default");
+    const events = world.cluster.simulator!.coreEvents("faults");
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e) => (e.involvedObject as { name?: string }).name === "vm-1")).toBe(true);
   });
