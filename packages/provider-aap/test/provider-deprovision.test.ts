@@ -79,6 +79,8 @@ describe("triggerDeprovision (P5, P6, P7)", () => {
     });
     const again = await fx.provider.triggerDeprovision(vm, [provisionJob], call("corr-d2"));
     expect(again.action).toBe("waiting");
+    // Once is enough (P5): AAP recorded canceled_on, so the second call does not POST again.
+    expect(fx.sim.requests().filter((r) => r.operation === "cancel")).toHaveLength(1);
     expect(fx.sim.ledger()).toHaveLength(1);
     expect(fx.sim.ledger()[0]!.cancelRequestedAt).toBe(fx.clock.now());
 

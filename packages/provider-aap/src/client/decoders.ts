@@ -96,6 +96,7 @@ const jobFields = object({
   created: text,
   started: text,
   finished: text,
+  canceled_on: text,
   elapsed: optional(nullable(elapsed)),
   job_explanation: text,
   result_traceback: text,
@@ -123,6 +124,7 @@ export function jobDecoder(kind: AapJobKind): Decoder<AapJob> {
     };
     if (templateId !== undefined && templateId !== null) job.templateId = templateId;
     if (raw.created !== undefined && raw.created !== null) job.created = raw.created;
+    if (raw.canceled_on !== undefined && raw.canceled_on !== null) job.canceledOn = raw.canceled_on;
     if (raw.elapsed !== undefined && raw.elapsed !== null) job.elapsed = raw.elapsed;
     const extraVars = parseExtraVars(raw.extra_vars);
     if (extraVars !== undefined) job.extraVars = extraVars;

@@ -57,6 +57,11 @@ export interface AapJob {
   started: string | null;
   /** Time the job reached a terminal status, ISO-8601, or null. */
   finished: string | null;
+  /**
+   * When a cancel was requested (`canceled_on`, set by AWX 24.x at the cancel request), or
+   * absent. A set value on an active job means the cancel is already under way.
+   */
+  canceledOn?: string;
   /** Seconds elapsed (live while running). */
   elapsed?: number;
   /** Why the job is in its state (`job_explanation`), or an empty string. */

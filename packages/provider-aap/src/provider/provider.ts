@@ -246,17 +246,26 @@ export class AapProvider implements Provider {
     signal: AbortSignal,
   ): Promise<{ running: boolean; status?: ProvisionStatus }> {
     const ref = decodeJobId(jobId);
-    const read = async (): Promise<ProvisionStatus | undefined> => {
+    const readJob = async (): Promise<AapJob | undefined> => {
       try {
-        return toProvisionStatus(jobId, await this.client.getJob(ref, { signal }), "provision");
+        return await this.client.getJob(ref, { signal });
       } catch (error) {
         if (isProviderError(error) && error.code === "JOB_NOT_FOUND") return undefined; // purged
         throw error;
       }
     };
-    const before = await read();
-    if (!before || isTerminal(before.state))
+    const read = async (): Promise<ProvisionStatus | undefined> => {
+      const job = await readJob();
+      return job && toProvisionStatus(jobId, job, "provision");
+    };
+    const job = await readJob();
+    const before = job && toProvisionStatus(jobId, job, "provision");
+    if (!job || !before || isTerminal(before.state)) {
       return before ? { running: false, status: before } : { running: false };
+    }
+    // A cancel already requested (AAP records canceled_on) needs no second request: once
+    // is enough (P5), and repeating it on every poll only adds noise.
+    if (job.canceledOn) return { running: true, status: before };
     try {
       const answer = await this.client.cancelJob(ref, { signal });
       this.logger.info(
