@@ -21,6 +21,16 @@ export const CRD = {
   statusSubresource: true,
 };
 
+/** A cluster-scoped custom resource, for the runtime's cluster-scoped paths. */
+export const CLUSTER_CRD = {
+  group: "example.com",
+  version: "v1",
+  plural: "hostpools",
+  kind: "HostPool",
+  scope: "Cluster" as const,
+  statusSubresource: true,
+};
+
 /** A Kubernetes API the tests run against: the simulator or a real API server. */
 export interface TestCluster {
   /** Which one. */
@@ -49,7 +59,7 @@ export const CLUSTERS: ClusterKind[] = [
   {
     kind: "simulator",
     async start() {
-      const simulator = new KubernetesApiSimulator({ crds: [CRD] });
+      const simulator = new KubernetesApiSimulator({ crds: [CRD, CLUSTER_CRD] });
       await simulator.start();
       return {
         kind: "simulator",
@@ -68,7 +78,7 @@ export const CLUSTERS: ClusterKind[] = [
     async start() {
       if (!real.available)
         throw new Error(`real API server required but unavailable: ${real.reason}`);
-      const server = await startRealApiServer({ crds: [CRD] });
+      const server = await startRealApiServer({ crds: [CRD, CLUSTER_CRD] });
       return { kind: "real", kubeConfig: () => load(server.kubeconfig), stop: () => server.stop() };
     },
   },
