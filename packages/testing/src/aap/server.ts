@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { LoopbackServer } from "../loopback-server.js";
 import { classify, processRequest } from "./dispatch.js";
 import type { FaultRegistry } from "./faults.js";
 import type { Holds } from "./holds.js";
@@ -51,9 +51,7 @@ function cut(req: IncomingMessage, reset: boolean): void {
 /** An HTTP server serving the simulator. */
 export class SimServer {
   readonly #deps: ServerDeps;
-  readonly #sockets = new Set<Socket>();
-  #server: Server | undefined;
-  #url: string | undefined;
+  readonly #http = new LoopbackServer((req, res) => void this.#onRequest(req, res));
 
   /** @param deps - State, faults, holds and the request log. */
   constructor(deps: ServerDeps) {
@@ -62,37 +60,17 @@ export class SimServer {
 
   /** The base URL, or undefined when not listening. */
   get url(): string | undefined {
-    return this.#url;
+    return this.#http.url;
   }
 
   /** Starts listening on 127.0.0.1 on a random port; resolves to the base URL. */
-  async start(): Promise<string> {
-    if (this.#url) return this.#url;
-    const server = createServer((req, res) => void this.#onRequest(req, res));
-    server.on("connection", (socket) => {
-      this.#sockets.add(socket);
-      socket.on("close", () => this.#sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => resolve());
-    });
-    this.#server = server;
-    this.#url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return this.#url;
+  start(): Promise<string> {
+    return this.#http.start();
   }
 
   /** Abandons held requests, destroys open connections and closes the server. */
-  async stop(): Promise<void> {
-    const server = this.#server;
-    if (!server) return;
-    this.#server = undefined;
-    this.#url = undefined;
-    this.#deps.holds.abandonAll();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const socket of this.#sockets) socket.destroy();
-    this.#sockets.clear();
-    await closed;
+  stop(): Promise<void> {
+    return this.#http.stop(() => this.#deps.holds.abandonAll());
   }
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {

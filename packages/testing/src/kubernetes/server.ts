@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { LoopbackServer } from "../loopback-server.js";
 import { Delays } from "./delays.js";
 import { dispatch, type Outcome } from "./dispatch.js";
 import { faultStatus, internalError, unauthorized } from "./errors.js";
@@ -71,10 +71,8 @@ function writeStatus(
 /** An HTTP server serving the simulator. */
 export class KubeServer {
   readonly #deps: ServerDeps;
-  readonly #sockets = new Set<Socket>();
   readonly #delays = new Delays();
-  #server: Server | undefined;
-  #url: string | undefined;
+  readonly #http = new LoopbackServer((req, res) => void this.#onRequest(req, res));
 
   /** @param deps - State, watches, faults, auth and the request log. */
   constructor(deps: ServerDeps) {
@@ -83,38 +81,20 @@ export class KubeServer {
 
   /** The base URL, or undefined when not listening. */
   get url(): string | undefined {
-    return this.#url;
+    return this.#http.url;
   }
 
   /** Starts listening on 127.0.0.1 on a random port; resolves to the base URL. */
-  async start(): Promise<string> {
-    if (this.#url) return this.#url;
-    const server = createServer((req, res) => void this.#onRequest(req, res));
-    server.on("connection", (socket) => {
-      this.#sockets.add(socket);
-      socket.on("close", () => this.#sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => resolve());
-    });
-    this.#server = server;
-    this.#url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return this.#url;
+  start(): Promise<string> {
+    return this.#http.start();
   }
 
   /** Ends watches, abandons delayed requests, destroys connections and closes. Idempotent. */
-  async stop(): Promise<void> {
-    const server = this.#server;
-    if (!server) return;
-    this.#server = undefined;
-    this.#url = undefined;
-    this.#deps.hub.dropAll();
-    this.#delays.abandonAll();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const socket of this.#sockets) socket.destroy();
-    this.#sockets.clear();
-    await closed;
+  stop(): Promise<void> {
+    return this.#http.stop(() => {
+      this.#deps.hub.dropAll();
+      this.#delays.abandonAll();
+    });
   }
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -178,7 +158,7 @@ export class KubeServer {
         contentType: req.headers["content-type"],
         body,
         userAgent,
-        serverAddress: this.#url?.replace("http://", "") ?? "127.0.0.1",
+        serverAddress: this.#http.url?.replace("http://", "") ?? "127.0.0.1",
         conflictFault: (verb, subresource, name) => {
           const fired = faults.takeConflict(verb, subresource, name);
           if (fired) addFault("conflict");
