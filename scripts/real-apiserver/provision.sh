@@ -8,7 +8,7 @@
 #   apt/                   private apt configuration and sid package lists (the machine's apt is untouched)
 #   builds/<key>/bin/      apiextensions-apiserver and etcd; <key> hashes every package version used
 #   builds/<key>/manifest  "package version" of every .deb the build used
-#   current.json           which build is current (read by integration/support/real-apiserver.ts)
+#   current.json           which build is current (read by integration/support/real-apiserver/cache.ts)
 # Nothing is installed system-wide and nothing is written under the repository. The Go module
 # proxy is never used (GO111MODULE=off GOPROXY=off): all sources come from Debian .debs.
 #
