@@ -4,6 +4,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from "@kubernetes/client-node";
+import type { ResourceObject } from "@provisionkit/core";
 import { KubernetesApiSimulator, type KubeFaults } from "@provisionkit/testing";
 import {
   realApiServerRequired,
@@ -90,23 +91,16 @@ function load(text: string): KubeConfig {
   return kc;
 }
 
-/** A ComputeInstance object the tests read and write through the API, as a user would. */
-export interface Instance {
+/** A custom object as tests read and write it through the API (JSON, as the server sends it). */
+export type TestObject = ResourceObject & {
   apiVersion: string;
   kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    uid?: string;
-    generation?: number;
-    resourceVersion?: string;
-    deletionTimestamp?: string;
-    finalizers?: string[];
-    annotations?: Record<string, string>;
-  };
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
-}
+};
+
+/** A ComputeInstance object the tests read and write through the API, as a user would. */
+export type Instance = TestObject;
 
 /** User-side operations on ComputeInstances (what kubectl would do). */
 export class Users {

@@ -13,6 +13,7 @@ import {
   startRealApiServer,
   type RealApiServer,
 } from "../support/real-apiserver.ts";
+import type { TestObject } from "../support/cluster.ts";
 
 // Smoke test of the real API-server tier itself: a real apiextensions-apiserver + etcd, driven by
 // the real @kubernetes/client-node. If this fails, every "real" test elsewhere is suspect.
@@ -41,21 +42,7 @@ const WIDGETS = { group: GROUP, version: VERSION, plural: "widgets", kind: "Widg
 const GADGETS = { group: GROUP, version: VERSION, plural: "gadgets", kind: "Gadget" };
 const FINALIZER = "smoke.provisionkit.dev/hold";
 
-interface Widget {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    uid?: string;
-    generation?: number;
-    resourceVersion?: string;
-    deletionTimestamp?: string;
-    finalizers?: string[];
-  };
-  spec?: Record<string, unknown>;
-  status?: Record<string, unknown>;
-}
+type Widget = TestObject;
 
 function widget(name: string, spec: Record<string, unknown>, finalizers?: string[]): Widget {
   return {
