@@ -32,8 +32,8 @@ const ERROR_BACKOFF: BackoffPolicy = { initialMs: 1000, factor: 2, maxMs: 120_00
 const IMMEDIATE_CONFLICT_RETRIES = 3;
 const CONFLICT_BACKOFF: BackoffPolicy = { initialMs: 50, factor: 2, maxMs: 5000 };
 
-/** How one reconcile of one resource ended (see {@link ProvisioningController.reconcileNow}). */
-export type ReconcileOutcome =
+/** How one reconcile of one resource ended. */
+type ReconcileOutcome =
   /** The object does not exist (any more). */
   | { kind: "gone" }
   /** Paused by annotation: nothing was done. */
@@ -170,14 +170,6 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
   /** Queue a reconcile of `namespace/name` (or `name`) now. */
   enqueue(key: string): void {
     this.queue.add(key);
-  }
-
-  /**
-   * Reconcile one object now, outside the queue (for tests and tools). Do not call it for
-   * a key the running controller may be reconciling at the same moment.
-   */
-  async reconcileNow(key: string): Promise<ReconcileOutcome> {
-    return this.reconcileKey(key);
   }
 
   private async process(key: string): Promise<void> {

@@ -5,7 +5,7 @@
  *
  * @module kubernetes
  */
-export { ProvisioningController, type ReconcileOutcome } from "./controller.js";
+export { ProvisioningController } from "./controller.js";
 export {
   LAUNCH_RESOLUTION_ANNOTATION,
   OBSERVE_ONLY_ANNOTATION,

@@ -14,10 +14,6 @@ import type { TimerHandle, Timers } from "./timers.js";
 export interface WatchHandlers {
   /** An object was added, changed or deleted (or a resync asks to look again). */
   onChange(key: string, object: CustomObject | undefined): void;
-  /** The watch stopped with an error and will restart after `retryInMs`. */
-  onError?(error: unknown, retryInMs: number): void;
-  /** The watch (re)connected. */
-  onConnect?(): void;
 }
 
 /** Options of {@link ResourceWatcher}. */
@@ -102,9 +98,6 @@ export class ResourceWatcher {
       if (!live()) return;
       handlers.onChange(objectKey(object.metadata.namespace, object.metadata.name), undefined);
     });
-    informer.on("connect", () => {
-      if (live()) handlers.onConnect?.();
-    });
     informer.on("error", (error) => {
       if (live()) this.restartLater(error);
     });
@@ -126,7 +119,6 @@ export class ResourceWatcher {
       { error: describe(error), retryInMs: delay, failures: this.failures },
       "watch stopped; restarting the informer",
     );
-    this.options.handlers.onError?.(error, delay);
     const old = this.informer;
     this.generation++;
     void old?.stop().catch(() => undefined);
