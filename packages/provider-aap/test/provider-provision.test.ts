@@ -72,7 +72,7 @@ describe.each(API_FORMS)("provision through %s", (api) => {
 });
 
 describe("provision status", () => {
-  it("follows pending → waiting → running → succeeded and reports the launched version", async () => {
+  it("follows pending → waiting → running → succeeded and reports the launched version (P4)", async () => {
     fx = await startAap({
       simulator: { defaultScript: { pendingMs: 1000, waitingMs: 1000, runMs: 5000 } },
     });
@@ -102,7 +102,7 @@ describe("provision status", () => {
     expect(done.errorDetails).toBeUndefined();
   });
 
-  it("accepts a playbook-reported config_version only when it agrees", async () => {
+  it("accepts a playbook-reported config_version only when it agrees (P4)", async () => {
     fx = await startAap();
     fx.sim.scriptNext("create-compute-instance", { artifacts: { config_version: V1 } });
     fx.sim.scriptNext("create-compute-instance", { artifacts: { config_version: "sha256:other" } });
@@ -153,6 +153,23 @@ describe("provision status", () => {
       }
     },
   );
+
+  it("gives every launch of a resource its own job id, jobs and workflow jobs alike (P2)", async () => {
+    fx = await startAap();
+    const vm = computeInstance("vm-1");
+    const pool = hostPool("pool-1");
+    const ids = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push(
+        (await fx.provider.triggerProvision(vm, { ...call(`v${i}`), configVersion: V1 })).jobId,
+      );
+      ids.push(
+        (await fx.provider.triggerProvision(pool, { ...call(`p${i}`), configVersion: V1 })).jobId,
+      );
+    }
+    expect(new Set(ids).size).toBe(6);
+    expect(ids.filter((id) => id.startsWith("workflow_job:"))).toHaveLength(3);
+  });
 
   it("maps a status it does not know to Unknown", async () => {
     fx = await startAap();

@@ -223,7 +223,7 @@ describe("prompt on launch", () => {
 });
 
 describe("options", () => {
-  it("rejects an empty name and bad numbers", () => {
+  it("rejects an empty name (P1) and bad numbers", () => {
     const client = {
       url: "http://127.0.0.1:1/api/v2/",
       auth: { type: "bearer", token: "t" },
