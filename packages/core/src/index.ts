@@ -69,3 +69,12 @@ export {
 } from "./status.js";
 export * from "./engine/index.js";
 export { silentLogger, type Logger } from "./logger.js";
+export {
+  checkSecretValue,
+  describeSecretReference,
+  resolveSecretValue,
+  type SecretReadOptions,
+  type SecretReference,
+  type SecretSource,
+  type SecretValue,
+} from "./secrets.js";

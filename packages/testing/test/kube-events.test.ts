@@ -138,7 +138,10 @@ describe("Kubernetes API simulator: core/v1 Events", () => {
     const resources = (await raw(h.url, "/api/v1")).json as {
       resources: { name: string; kind: string }[];
     };
-    expect(resources.resources.map((r) => [r.name, r.kind])).toEqual([["events", "Event"]]);
+    expect(resources.resources.map((r) => [r.name, r.kind])).toEqual([
+      ["events", "Event"],
+      ["secrets", "Secret"],
+    ]);
     expect((await raw(h.url, "/api/v1/namespaces/default/pods")).status).toBe(404);
   });
 

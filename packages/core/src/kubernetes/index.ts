@@ -18,3 +18,4 @@ export { defaultStatusMapping, type StatusMapping } from "./status-mapping.js";
 export { KubeApiError, type CustomObject } from "./kube-api.js";
 export { WorkQueue, type WorkQueueOptions } from "./queue.js";
 export { systemTimers, type TimerHandle, type Timers } from "./timers.js";
+export { KubernetesSecretSource, type KubernetesSecretSourceOptions } from "./secret-source.js";

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { ResourceRegistry } from "./registry.js";
-import { apiVersionOf, CORE_EVENTS, type ResourceType } from "./resource-type.js";
+import { apiVersionOf, type ResourceType } from "./resource-type.js";
 
 /** The Kubernetes version the simulator claims (that of the measured apiextensions-apiserver). */
 export const KUBERNETES_VERSION = { major: "1", minor: "36", gitVersion: "v1.36.4" } as const;
@@ -117,7 +117,7 @@ export function coreVersions(serverAddress: string): Record<string, unknown> {
   };
 }
 
-/** `/api/v1`: Events only. */
-export function coreResourceList(): Record<string, unknown> {
-  return { kind: "APIResourceList", groupVersion: "v1", resources: apiResources(CORE_EVENTS) };
+/** `/api/v1`: the served core types (Events unless disabled, Secrets). */
+export function coreResourceList(types: readonly ResourceType[]): Record<string, unknown> {
+  return { kind: "APIResourceList", groupVersion: "v1", resources: types.flatMap(apiResources) };
 }

@@ -46,6 +46,6 @@ export function dispatch(state: KubeState, request: KubeHttpRequest): Outcome {
     case "core":
       return json(200, coreVersions(request.serverAddress));
     case "coreVersion":
-      return json(200, coreResourceList());
+      return json(200, coreResourceList(state.registry.core()));
   }
 }

@@ -11,6 +11,7 @@ export type {
   KubeObject,
   KubeObjectMeta,
   KubernetesApiSimulatorOptions,
+  NewKubeObject,
   ObjectRef,
 } from "./types.js";
 export type { KubeFaultKind, KubeRequestRecord, KubeWriteVerb, WriteRecord } from "./records.js";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { CORE_EVENTS, fromCrd, typeKey, type ResourceType } from "./resource-type.js";
+import { CORE_EVENTS, CORE_SECRETS, fromCrd, typeKey, type ResourceType } from "./resource-type.js";
 import type { CrdDefinition } from "./types.js";
 
 function sameType(a: ResourceType, b: ResourceType): boolean {
@@ -14,13 +14,25 @@ function sameType(a: ResourceType, b: ResourceType): boolean {
 export class ResourceRegistry {
   readonly #types = new Map<string, ResourceType>();
   readonly #coreEvents: boolean;
+  readonly #core: readonly ResourceType[];
 
-  /** @param coreEvents - Whether core/v1 Events are served. */
+  /** @param coreEvents - Whether the core API (Events and Secrets) is served. */
   constructor(coreEvents: boolean) {
     this.#coreEvents = coreEvents;
+    this.#core = coreEvents ? [CORE_EVENTS, CORE_SECRETS] : [];
   }
 
-  /** Whether core/v1 Events are served. */
+  /** The served core/v1 types. */
+  core(): readonly ResourceType[] {
+    return this.#core;
+  }
+
+  /** A served core/v1 type by plural. */
+  corePlural(plural: string): ResourceType | undefined {
+    return this.#core.find((t) => t.plural === plural);
+  }
+
+  /** Whether the core API (Events and Secrets) is served. */
   get coreEvents(): boolean {
     return this.#coreEvents;
   }
@@ -53,11 +65,9 @@ export class ResourceRegistry {
     return [...this.#types.values()];
   }
 
-  /** A served resource by group and plural (core Events when enabled), whatever the version. */
+  /** A served resource by group and plural (core types too), whatever the version. */
   byGroupPlural(group: string, plural: string): ResourceType | undefined {
-    if (group === "" && plural === CORE_EVENTS.plural) {
-      return this.#coreEvents ? CORE_EVENTS : undefined;
-    }
+    if (group === "") return this.corePlural(plural);
     return this.#types.get(typeKey(group, plural));
   }
 
@@ -69,9 +79,7 @@ export class ResourceRegistry {
 
   /** A served resource by `apiVersion` and kind. */
   byKind(apiVersion: string, kind: string): ResourceType | undefined {
-    if (apiVersion === "v1" && kind === CORE_EVENTS.kind) {
-      return this.#coreEvents ? CORE_EVENTS : undefined;
-    }
+    if (apiVersion === "v1") return this.#core.find((t) => t.kind === kind);
     return [...this.#types.values()].find(
       (t) => `${t.group}/${t.version}` === apiVersion && t.kind === kind,
     );

@@ -90,3 +90,16 @@ export const CORE_EVENTS: ResourceType = {
   statusSubresource: false,
   core: true,
 };
+
+/** core/v1 Secrets, served so that secret sources can be tested (`data` only: `stringData` is not folded in). */
+export const CORE_SECRETS: ResourceType = {
+  group: "",
+  version: "v1",
+  plural: "secrets",
+  singular: "secret",
+  kind: "Secret",
+  listKind: "SecretList",
+  namespaced: true,
+  statusSubresource: false,
+  core: true,
+};

@@ -6,7 +6,7 @@
  */
 import { notFound, pathNotFound } from "./errors.js";
 import type { ResourceRegistry } from "./registry.js";
-import { CORE_EVENTS, type ResourceType } from "./resource-type.js";
+import type { ResourceType } from "./resource-type.js";
 import type { KubeStatusError } from "./status.js";
 
 /** What a request path addresses. */
@@ -69,16 +69,14 @@ function routeGroupVersion(
   return type ? routeResource(type, undefined, rest.slice(1)) : NOT_FOUND;
 }
 
-/** Routes the segments after `/api/v1/` (core Events only). */
-function routeCore(rest: readonly string[]): Route {
+/** Routes the segments after `/api/v1/` (the served core types: Events, Secrets). */
+function routeCore(registry: ResourceRegistry, rest: readonly string[]): Route {
   if (rest[0] === "namespaces" && rest.length >= 3) {
-    return rest[2] === CORE_EVENTS.plural
-      ? routeResource(CORE_EVENTS, rest[1], rest.slice(3))
-      : NOT_FOUND;
+    const type = registry.corePlural(rest[2] ?? "");
+    return type ? routeResource(type, rest[1], rest.slice(3)) : NOT_FOUND;
   }
-  return rest[0] === CORE_EVENTS.plural
-    ? routeResource(CORE_EVENTS, undefined, rest.slice(1))
-    : NOT_FOUND;
+  const type = registry.corePlural(rest[0] ?? "");
+  return type ? routeResource(type, undefined, rest.slice(1)) : NOT_FOUND;
 }
 
 /** Routes a decoded request path. */
@@ -113,7 +111,9 @@ export function route(registry: ResourceRegistry, path: string): Route {
       if (!registry.coreEvents) return NOT_FOUND;
       if (first === undefined) return { kind: "core" };
       if (first !== "v1") return NOT_FOUND;
-      return second === undefined ? { kind: "coreVersion" } : routeCore([second, ...rest]);
+      return second === undefined
+        ? { kind: "coreVersion" }
+        : routeCore(registry, [second, ...rest]);
     }
     default:
       return NOT_FOUND;

@@ -22,6 +22,7 @@ import type {
   CrdDefinition,
   KubeObject,
   KubernetesApiSimulatorOptions,
+  NewKubeObject,
   ObjectRef,
 } from "./types.js";
 import { WatchHub } from "./watch-hub.js";
@@ -84,7 +85,7 @@ export class KubernetesApiSimulator {
     this.#token = options.token;
     const registry = new ResourceRegistry(options.coreEvents ?? true);
     const store = new ObjectStore(historyLimit);
-    if (registry.coreEvents) store.addType(CORE_EVENTS);
+    for (const type of registry.core()) store.addType(type);
     this.#state = { clock: this.clock, registry, store, writes: [] };
     const hub = new WatchHub(store);
     const faults = new FaultRegistry({
@@ -185,7 +186,7 @@ export class KubernetesApiSimulator {
    * @throws KubeStatusError as the API would (409 AlreadyExists, 422, …); Error for a
    *   resource that is not served.
    */
-  createObject(obj: KubeObject): KubeObject {
+  createObject(obj: NewKubeObject | KubeObject): KubeObject {
     const { registry } = this.#state;
     const type = registry.byKind(String(obj.apiVersion), String(obj.kind));
     if (!type)

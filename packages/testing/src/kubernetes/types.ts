@@ -32,8 +32,9 @@ export interface KubernetesApiSimulatorOptions {
   /** Custom resource definitions registered up front. */
   crds?: CrdDefinition[];
   /**
-   * Serve core/v1 Events under `/api/v1` (default true). When false, `/api` answers 404 as
-   * a bare apiextensions-apiserver does, so code that records Events must tolerate that.
+   * Serve the core API under `/api/v1`: Events and Secrets (default true). When false,
+   * `/api` answers 404 as a bare apiextensions-apiserver does, so code that records Events
+   * (or reads Secrets) must tolerate that.
    */
   coreEvents?: boolean;
   /**
@@ -110,4 +111,13 @@ export type KubeObject = {
   status?: unknown;
   /** Any other top-level field. */
   [key: string]: unknown;
+};
+
+/**
+ * An object as a client writes it, for {@link KubernetesApiSimulator.createObject}: the
+ * server-owned metadata (uid, resourceVersion, generation, creationTimestamp) may be left out.
+ */
+export type NewKubeObject = Omit<KubeObject, "metadata"> & {
+  /** Object metadata; `name` (or `generateName`) and, when namespaced, `namespace`. */
+  metadata: Partial<KubeObjectMeta>;
 };
