@@ -48,4 +48,19 @@ describe("Redactor", () => {
       n: 1,
     });
   });
+
+  it("add() registers a secret read later in every form, longest first", () => {
+    const redactor = new Redactor({
+      type: "basic",
+      username: USERNAME,
+      password: { secretRef: { name: "aap", key: "password" } },
+    });
+    const text = `pw=${PASSWORD} pair=${USERNAME}:${PASSWORD} header=${encoded} q=${encodeURIComponent(PASSWORD)}`;
+    expect(redactor.scrub(text)).toBe(text);
+    redactor.add(PASSWORD);
+    redactor.add(PASSWORD.slice(0, 6));
+    const out = redactor.scrub(text);
+    expect(secretFree(out)).toBe(true);
+    expect(out).toBe(`pw=${REDACTED} pair=${REDACTED} header=${REDACTED} q=${REDACTED}`);
+  });
 });

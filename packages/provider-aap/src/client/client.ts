@@ -11,6 +11,7 @@ import {
   pingDecoder,
   templateDecoder,
 } from "./decoders.js";
+import { Credentials } from "./credentials.js";
 import { ApiPathResolver } from "./discovery.js";
 import type { ErrorDetails } from "./errors.js";
 import {
@@ -111,6 +112,11 @@ function collection(kind: AapJobKind | AapTemplateKind): string {
  * cancel and job listing. Reads and cancels are retried on rate limits, 5xx, resets and
  * time-outs; launches never are. Every failure is a typed error of `@provisionkit/core`
  * whose message and details never contain credentials.
+ *
+ * Credentials may come from a Kubernetes Secret (`{ secretRef }` with the `secrets`
+ * option): they are read through the `SecretSource` for each request, and read again once
+ * after a 401 (the Secret may have been rotated), repeating the request once when the value
+ * changed. Errors of the `SecretSource` are thrown as they are and not retried.
  */
 export class AapClient {
   readonly #options: ResolvedOptions;
@@ -130,6 +136,7 @@ export class AapClient {
       this.#options,
       new Transport(this.#options, this.#redactor),
       this.#redactor,
+      new Credentials(this.#options.auth, this.#options.secrets, this.#redactor),
     );
     this.#apiPath = new ApiPathResolver(this.#options, this.#requester);
     if (this.#options.tls.insecure) {

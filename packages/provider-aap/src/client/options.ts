@@ -4,24 +4,39 @@
  * @module
  */
 import { X509Certificate } from "node:crypto";
-import { ConfigurationError, silentLogger, type Logger } from "@provisionkit/core";
+import {
+  checkSecretValue,
+  ConfigurationError,
+  silentLogger,
+  type Logger,
+  type SecretSource,
+  type SecretValue,
+} from "@provisionkit/core";
 import { defaultSleep } from "./sleep.js";
 
-/** Credentials sent on every request. */
+/**
+ * Credentials sent on every request. A secret is given as a string, or as
+ * `{ secretRef: { name, key, namespace? } }` to read it from a Kubernetes Secret through
+ * {@link AapClientOptions.secrets} at request time (read again once after a 401, so a
+ * rotated Secret is picked up).
+ */
 export type AapAuth =
   | {
       /** An OAuth2 or personal access token, sent as `Authorization: Bearer <token>`. */
       type: "bearer";
-      /** The token. Leading and trailing whitespace (a newline from a secret file) is removed. */
-      token: string;
+      /**
+       * The token, or a reference to it. Leading and trailing whitespace (a newline from a
+       * secret file) is removed.
+       */
+      token: SecretValue;
     }
   | {
       /** HTTP Basic authentication. */
       type: "basic";
       /** The user name (no `:`). */
       username: string;
-      /** The password. */
-      password: string;
+      /** The password, or a reference to it (used as is, whitespace included). */
+      password: SecretValue;
     };
 
 /** TLS settings for `https` URLs. */
@@ -54,6 +69,12 @@ export interface AapClientOptions {
   url: string;
   /** Credentials. */
   auth: AapAuth;
+  /**
+   * Reads the secrets of {@link AapClientOptions.auth} given as `{ secretRef }`, e.g. a
+   * `KubernetesSecretSource` from `@provisionkit/core/kubernetes`. Required when `auth`
+   * refers to a Secret.
+   */
+  secrets?: SecretSource;
   /** TLS settings for `https` URLs. */
   tls?: AapTlsOptions;
   /** Time limit of each HTTP request, including reading the body. Default 30 000 ms. */
@@ -84,8 +105,10 @@ export interface ResolvedOptions {
   discoveryRoot: string;
   /** Whether the URL is https. */
   https: boolean;
-  /** Validated credentials (token trimmed). */
+  /** Validated credentials (a literal token trimmed, references normalized). */
   auth: AapAuth;
+  /** Resolves secret references of {@link ResolvedOptions.auth}. */
+  secrets: SecretSource | undefined;
   /** TLS settings. */
   tls: { ca: string | Buffer | (string | Buffer)[] | undefined; insecure: boolean };
   /** Per-request time limit. */
@@ -181,13 +204,34 @@ function parseUrl(value: unknown): ParsedUrl {
   );
 }
 
-function parseAuth(value: unknown): AapAuth {
+/** Whether `value` contains whitespace or control characters (not allowed in a token). */
+export function hasSpaceOrControl(value: string): boolean {
+  return CONTROL_OR_SPACE.test(value);
+}
+
+/**
+ * Checks a secret reference with core's `checkSecretValue`; its messages start with the
+ * option's name and never echo a value.
+ */
+function parseReference(value: unknown, option: string, hasSource: boolean): SecretValue {
+  try {
+    return checkSecretValue(value, option, hasSource);
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    throw new ConfigurationError(`AAP client option ${error.message}`, { details: { option } });
+  }
+}
+
+function parseAuth(value: unknown, hasSource: boolean): AapAuth {
   if (!isRecord(value)) fail("auth", "must be an object");
   if (value.type === "bearer") {
+    if (isRecord(value.token)) {
+      return { type: "bearer", token: parseReference(value.token, "auth.token", hasSource) };
+    }
     if (typeof value.token !== "string") fail("auth.token", "must be a string");
     const token = value.token.trim();
     if (token === "") fail("auth.token", "must not be empty");
-    if (CONTROL_OR_SPACE.test(token)) {
+    if (hasSpaceOrControl(token)) {
       fail("auth.token", "must not contain whitespace or control characters");
     }
     return { type: "bearer", token };
@@ -200,12 +244,27 @@ function parseAuth(value: unknown): AapAuth {
     if (username.includes(":") || CONTROL.test(username)) {
       fail("auth.username", "must not contain ':' or control characters");
     }
+    if (isRecord(password)) {
+      return {
+        type: "basic",
+        username,
+        password: parseReference(password, "auth.password", hasSource),
+      };
+    }
     if (typeof password !== "string" || password === "") {
       fail("auth.password", "must be a non-empty string");
     }
     return { type: "basic", username, password };
   }
   fail("auth.type", 'must be "bearer" or "basic"');
+}
+
+function parseSecrets(value: unknown): SecretSource | undefined {
+  if (value === undefined) return undefined;
+  if (!isRecord(value) || typeof value.read !== "function") {
+    fail("secrets", "must be a SecretSource (an object with a read method)");
+  }
+  return value as unknown as SecretSource;
 }
 
 function isPem(value: unknown): value is string | Buffer {
@@ -296,9 +355,11 @@ export function resolveOptions(options: AapClientOptions): ResolvedOptions {
   if (options.sleep !== undefined && typeof options.sleep !== "function") {
     fail("sleep", "must be a function");
   }
+  const secrets = parseSecrets(options.secrets);
   return {
     ...url,
-    auth: parseAuth(options.auth),
+    auth: parseAuth(options.auth, secrets !== undefined),
+    secrets,
     tls: parseTls(options.tls),
     timeoutMs,
     retry: parseRetry(options.retry),

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { ProviderError } from "@provisionkit/core";
+import { isProviderError, type ProviderError } from "@provisionkit/core";
+import type { Credentials } from "./credentials.js";
 import {
   fromHttpStatus,
   fromTransport,
@@ -13,10 +14,10 @@ import {
   type ErrorDetails,
 } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
-import { runWithRetries, type AttemptOutcome } from "./retry.js";
+import { abortedBeforeSending, runWithRetries, type AttemptOutcome } from "./retry.js";
 import { DecodeError, type Decoder } from "./schema.js";
 import type { Redactor } from "./secrets.js";
-import { TransportError, type HttpMethod, type Transport } from "./transport.js";
+import { TransportError, type HttpMethod, type HttpResponse, type Transport } from "./transport.js";
 
 /** One API call, as the operations describe it. */
 export interface ApiCall<T> {
@@ -44,24 +45,48 @@ export function pathOf(target: string): string {
   return index === -1 ? target : target.slice(0, index);
 }
 
+/** The state of one {@link Requester.run} across its attempts. */
+interface CallState {
+  /** Secret-free fields identifying the request in log lines and errors. */
+  fields: Record<string, string>;
+  /** Whether the credentials were already read again after a 401 (once per call). */
+  reread: boolean;
+}
+
+/** A response, or the outcome of a request that got none. */
+type Exchange = { response: HttpResponse } | { outcome: AttemptOutcome<never> };
+
 /** Runs {@link ApiCall}s with retries, logging and error mapping. */
 export class Requester {
   readonly #options: ResolvedOptions;
   readonly #transport: Transport;
   readonly #redactor: Redactor;
+  readonly #credentials: Credentials;
 
   /**
    * @param options - validated client options.
    * @param transport - sends the requests.
    * @param redactor - scrubs secrets.
+   * @param credentials - yields the `Authorization` header of each request.
    */
-  constructor(options: ResolvedOptions, transport: Transport, redactor: Redactor) {
+  constructor(
+    options: ResolvedOptions,
+    transport: Transport,
+    redactor: Redactor,
+    credentials: Credentials,
+  ) {
     this.#options = options;
     this.#transport = transport;
     this.#redactor = redactor;
+    this.#credentials = credentials;
   }
 
-  /** Runs `call`, retrying it unless it is a launch; throws typed errors only. */
+  /**
+   * Runs `call`, retrying it unless it is a launch; throws typed errors only, and the errors
+   * of the `SecretSource` as they are. A 401 with credentials read from a Secret reads them
+   * again once (`fresh`) and, when they changed, repeats the request once (a launch too:
+   * AAP created nothing).
+   */
   async run<T>(call: ApiCall<T>, signal: AbortSignal | undefined): Promise<T> {
     const context: CallContext = {
       operation: call.operation,
@@ -72,8 +97,9 @@ export class Requester {
       ...(call.notFound ? { notFound: call.notFound } : {}),
     };
     const fields = { operation: call.operation, method: call.method, path: context.path };
+    const state: CallState = { fields, reread: false };
     try {
-      return await runWithRetries((n) => this.#attempt(call, context, signal, n + 1), {
+      return await runWithRetries((n) => this.#attempt(call, context, state, signal, n + 1), {
         retryable: !context.launch,
         policy: this.#options.retry,
         sleep: this.#options.sleep,
@@ -95,9 +121,56 @@ export class Requester {
   async #attempt<T>(
     call: ApiCall<T>,
     context: CallContext,
+    state: CallState,
     signal: AbortSignal | undefined,
     attempt: number,
   ): Promise<AttemptOutcome<T>> {
+    const authorization = await this.#authorization(state, signal, false);
+    let exchange = await this.#exchange(call, context, signal, attempt, authorization);
+    if (
+      "response" in exchange &&
+      exchange.response.status === 401 &&
+      this.#credentials.rotatable &&
+      !state.reread
+    ) {
+      // The Secret may have been rotated since the source cached it: read it again, once.
+      state.reread = true;
+      const renewed = await this.#authorization(state, signal, true);
+      if (renewed !== authorization) {
+        this.#options.logger.info(
+          state.fields,
+          "AAP rejected the credentials; repeating the request once with the value read again from the Secret",
+        );
+        exchange = await this.#exchange(call, context, signal, attempt, renewed);
+      }
+    }
+    if ("outcome" in exchange) return exchange.outcome;
+    return this.#interpret(call, context, exchange.response);
+  }
+
+  /** The `Authorization` header; a failed Secret read after an abort is an `AbortedError`. */
+  async #authorization(
+    state: CallState,
+    signal: AbortSignal | undefined,
+    fresh: boolean,
+  ): Promise<string> {
+    if (this.#credentials.rotatable && signal?.aborted) throw abortedBeforeSending(state.fields);
+    try {
+      return await this.#credentials.authorization({ signal, fresh });
+    } catch (error) {
+      if (signal?.aborted && !isProviderError(error)) throw abortedBeforeSending(state.fields);
+      throw error;
+    }
+  }
+
+  /** Sends one request and logs it. */
+  async #exchange(
+    call: ApiCall<unknown>,
+    context: CallContext,
+    signal: AbortSignal | undefined,
+    attempt: number,
+    authorization: string,
+  ): Promise<Exchange> {
     const started = performance.now();
     const log = (extra: Record<string, unknown>): void => {
       const fields = {
@@ -110,21 +183,28 @@ export class Requester {
       };
       this.#options.logger.debug(this.#redactor.scrubFields(fields), "AAP request");
     };
-    let response;
     try {
-      response = await this.#transport.send({
+      const response = await this.#transport.send({
         method: call.method,
         target: call.target,
         body: call.body,
+        authorization,
         signal,
         freshConnection: context.launch,
       });
+      log({ status: response.status });
+      return { response };
     } catch (error) {
       if (!(error instanceof TransportError)) throw error;
       log({ status: null, error: error.code });
-      return fromTransport(context, error, this.#redactor, this.#options.timeoutMs);
+      return {
+        outcome: fromTransport(context, error, this.#redactor, this.#options.timeoutMs),
+      };
     }
-    log({ status: response.status });
+  }
+
+  /** Maps a response to a value or a typed failure. */
+  #interpret<T>(call: ApiCall<T>, context: CallContext, response: HttpResponse): AttemptOutcome<T> {
     const special = call.byStatus?.(response.status);
     if (special !== undefined) return { ok: true, value: special };
     if (response.status < 200 || response.status >= 300) {

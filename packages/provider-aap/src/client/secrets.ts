@@ -19,26 +19,42 @@ const AUTH_SCHEME = /\b(Bearer|Basic|Token)(\s+)[A-Za-z0-9\-._~+/=]{16,}/gi;
 
 /** Removes known secrets and anything that looks like an `Authorization` value from text. */
 export class Redactor {
-  readonly #secrets: string[];
+  readonly #username: string | undefined;
+  #secrets: string[] = [];
 
-  /** @param auth - the credentials whose every encoding must never appear in output. */
-  constructor(auth: AapAuth) {
-    const secrets =
-      auth.type === "bearer"
-        ? [auth.token]
-        : [
-            Buffer.from(`${auth.username}:${auth.password}`, "utf8").toString("base64"),
-            `${auth.username}:${auth.password}`,
-            auth.password,
-          ];
-    for (const secret of [...secrets]) {
-      // Servers may echo a value URL-encoded or JSON-escaped.
-      secrets.push(encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1));
+  /**
+   * @param auth - the credentials whose every encoding must never appear in output. Secrets
+   *   given as references are registered with {@link Redactor.add} once they are read.
+   */
+  constructor(auth?: AapAuth) {
+    this.#username = auth?.type === "basic" ? auth.username : undefined;
+    const literal = auth?.type === "bearer" ? auth.token : auth?.password;
+    if (typeof literal === "string") this.add(literal);
+  }
+
+  /**
+   * Registers a secret (a token or password, e.g. one read from a Kubernetes Secret), so it
+   * is removed from every later text: as is, URL-encoded and JSON-escaped, and for basic
+   * credentials also as the `user:password` pair and its base64 form.
+   */
+  add(secret: string): void {
+    if (secret === "") return;
+    const forms = [secret];
+    if (this.#username !== undefined) {
+      const pair = `${this.#username}:${secret}`;
+      forms.push(Buffer.from(pair, "utf8").toString("base64"), pair);
     }
+    const all = new Set(this.#secrets);
+    const before = all.size;
+    for (const form of forms) {
+      // Servers may echo a value URL-encoded or JSON-escaped.
+      for (const variant of [form, encodeURIComponent(form), JSON.stringify(form).slice(1, -1)]) {
+        if (variant !== "") all.add(variant);
+      }
+    }
+    if (all.size === before) return;
     // Longest first, so a secret containing another is removed whole.
-    this.#secrets = [...new Set(secrets)]
-      .filter((s) => s !== "")
-      .sort((a, b) => b.length - a.length);
+    this.#secrets = [...all].sort((a, b) => b.length - a.length);
   }
 
   /** `text` with every secret replaced by {@link REDACTED}. */

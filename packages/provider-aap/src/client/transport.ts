@@ -26,6 +26,8 @@ export interface HttpRequest {
   target: string;
   /** A JSON body, for POST. */
   body?: unknown;
+  /** The `Authorization` header value (see `Credentials`). */
+  authorization: string;
   /** The caller's signal. */
   signal?: AbortSignal | undefined;
   /** Use a new connection instead of a pooled keep-alive one (for requests never retried). */
@@ -77,11 +79,6 @@ export class TransportError extends Error {
     this.maybeSent = maybeSent;
     this.status = status;
   }
-}
-
-function authorization(auth: ResolvedOptions["auth"]): string {
-  if (auth.type === "bearer") return `Bearer ${auth.token}`;
-  return `Basic ${Buffer.from(`${auth.username}:${auth.password}`, "utf8").toString("base64")}`;
 }
 
 /** Sends requests to one AAP origin. */
@@ -137,7 +134,7 @@ export class Transport {
     signal?.addEventListener("abort", onAbort, { once: true });
     const headers: Record<string, string> = {
       Accept: "application/json",
-      Authorization: authorization(this.#options.auth),
+      Authorization: request.authorization,
       "User-Agent": this.#options.userAgent,
     };
     let data: string | undefined;
