@@ -64,3 +64,52 @@ export class VirtualClock implements Clock {
     this.#now = ms;
   }
 }
+
+/** Options of {@link ScaledClock}. */
+export interface ScaledClockOptions {
+  /** How many simulated milliseconds pass per real millisecond (e.g. 100). Must be positive. */
+  speedup: number;
+  /** The simulated instant at the start. Default: the wall clock's time at construction. */
+  startMs?: number;
+  /** The real clock it follows. Default `Date.now`; injectable for tests. */
+  wall?: () => number;
+}
+
+/**
+ * A clock that runs `speedup` times faster than real time, for demos and measurements that
+ * play minutes of simulated backend time in seconds while the rest of the stack (HTTP,
+ * watches, timers) runs for real. Durations configured on a simulator driven by it are in
+ * simulated time; timers of the code under test must be divided by `speedup` to match.
+ */
+export class ScaledClock implements Clock {
+  /** Simulated milliseconds per real millisecond. */
+  readonly speedup: number;
+  readonly #wall: () => number;
+  readonly #realStart: number;
+  readonly #start: number;
+
+  /**
+   * @param options - the speed-up, start and real clock.
+   * @throws RangeError if `speedup` is not a positive finite number.
+   */
+  constructor(options: ScaledClockOptions) {
+    const { speedup } = options;
+    if (!Number.isFinite(speedup) || speedup <= 0) {
+      throw new RangeError(`speedup must be a positive number, got ${speedup}`);
+    }
+    this.speedup = speedup;
+    this.#wall = options.wall ?? Date.now;
+    this.#realStart = this.#wall();
+    this.#start = options.startMs ?? this.#realStart;
+  }
+
+  /** The simulated time in epoch milliseconds. */
+  now(): number {
+    return this.#start + (this.#wall() - this.#realStart) * this.speedup;
+  }
+
+  /** A simulated duration expressed in real milliseconds (for timers of the code under test). */
+  toReal(simulatedMs: number): number {
+    return simulatedMs / this.speedup;
+  }
+}

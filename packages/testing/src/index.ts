@@ -3,6 +3,13 @@
  *
  * @packageDocumentation
  */
-export { systemClock, VirtualClock, type Clock } from "./clock.js";
+export {
+  ScaledClock,
+  systemClock,
+  VirtualClock,
+  type Clock,
+  type ScaledClockOptions,
+} from "./clock.js";
 export * from "./aap/index.js";
 export * from "./kubernetes/index.js";
+export * from "./eda/index.js";

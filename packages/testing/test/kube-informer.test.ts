@@ -11,7 +11,6 @@ import {
   type KubernetesObject,
   type ObjectCache,
 } from "@kubernetes/client-node";
-import type { KubeObject } from "@provisionkit/testing";
 import { GROUP, startHarness, VM_PATH, vm, type Harness } from "./kube-support.js";
 
 let h: Harness;
@@ -129,7 +128,7 @@ describe("Kubernetes API simulator with client-node's informer", () => {
       namespace: "default",
       name: "gone",
     });
-    h.sim.createObject({ ...vm("b"), metadata: { name: "b", namespace: "default" } } as KubeObject);
+    h.sim.createObject({ ...vm("b"), metadata: { name: "b", namespace: "default" } });
     h.sim.faults.compact();
     await when(() => count("delete gone") === 1 && count("add b") === 1);
     // client-node 1.4.0's ListWatch treats the 410 ERROR event as "list again", silently.

@@ -1,0 +1,62 @@
+/**
+ * Reading request bodies and writing responses for the EDA simulator's servers.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** Reads the whole request body. Rejects when the client goes away mid-body. */
+export function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+    req.on("close", () => {
+      if (!req.complete) reject(new Error("request aborted"));
+    });
+  });
+}
+
+/** A response to send. */
+export interface Reply {
+  /** HTTP status. */
+  readonly status: number;
+  /** Reason phrase, when not the standard one. */
+  readonly statusMessage?: string;
+  /** Content type; omitted for an empty body. */
+  readonly contentType?: string;
+  /** Body text (default empty). */
+  readonly body?: string;
+  /** Extra headers. */
+  readonly headers?: Record<string, string>;
+}
+
+/** A `text/plain` reply, as aiohttp's `web.Response(text=…)` sends it. */
+export function textReply(status: number, body: string, statusMessage?: string): Reply {
+  return {
+    status,
+    body,
+    contentType: "text/plain; charset=utf-8",
+    ...(statusMessage === undefined ? {} : { statusMessage }),
+  };
+}
+
+/** A JSON reply, as Django REST framework sends it. */
+export function jsonReply(status: number, body: unknown): Reply {
+  return { status, body: JSON.stringify(body), contentType: "application/json" };
+}
+
+/** Writes a reply. Does nothing when the connection is already gone. */
+export function sendReply(res: ServerResponse, reply: Reply): void {
+  if (res.destroyed || res.headersSent) return;
+  const body = Buffer.from(reply.body ?? "", "utf8");
+  const headers: Record<string, string | number> = {
+    ...reply.headers,
+    "Content-Length": body.length,
+  };
+  if (reply.contentType !== undefined) headers["Content-Type"] = reply.contentType;
+  if (reply.statusMessage === undefined) res.writeHead(reply.status, headers);
+  else res.writeHead(reply.status, reply.statusMessage, headers);
+  res.end(body);
+}

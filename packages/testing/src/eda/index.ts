@@ -1,0 +1,38 @@
+/**
+ * The EDA simulator's public surface.
+ *
+ * @module
+ */
+export { EdaSimulator, type EdaSimulatorUrls } from "./simulator.js";
+export type {
+  EdaAapAuth,
+  EdaAapBasicAuth,
+  EdaAapTokenAuth,
+  EdaActivationOptions,
+  EdaEventStreamDefinition,
+  EdaHmacAlgorithm,
+  EdaPlaybookOptions,
+  EdaRule,
+  EdaSignatureEncoding,
+  EdaSimulatorOptions,
+  EdaStreamAuth,
+  EdaStreamBasicAuth,
+  EdaStreamHmacAuth,
+  EdaStreamTokenAuth,
+  EdaTemplateKind,
+  EdaWebhookHmacOptions,
+  EdaWebhookOptions,
+  KubernetesConnection,
+} from "./types.js";
+export type {
+  EdaActivationStatus,
+  EdaEffectChange,
+  EdaEffectOutcome,
+  EdaEffectRecord,
+  EdaEffectResource,
+  EdaEventFate,
+  EdaEventRecord,
+  EdaEventStreamState,
+  EdaLaunchedJob,
+  EdaRequestRecord,
+} from "./records.js";

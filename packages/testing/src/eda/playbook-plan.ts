@@ -1,0 +1,176 @@
+/**
+ * What a playbook run writes, decided from the job's outcome and its event payload, and
+ * how that write changes an object's metadata.
+ *
+ * @module
+ */
+import type { AapLedgerJob } from "../aap/records.js";
+import type { ResolvedPlaybook } from "./options.js";
+import { asRecord, jobPayload, payloadAnnotation, payloadResource } from "./payload.js";
+import type { EdaEffectChange, EdaEffectResource } from "./records.js";
+
+/** The metadata fields a write sets, and the changes they amount to. */
+export interface MetadataWrite {
+  /** Fields of `metadata` to merge-patch (`finalizers` replaces the whole list). */
+  readonly fields: Record<string, unknown>;
+  /** The changes. */
+  readonly changes: EdaEffectChange[];
+}
+
+/** Computes the write against an object's current metadata; no changes means nothing to do. */
+export type MetadataMutation = (metadata: Record<string, unknown>) => MetadataWrite;
+
+/** What the playbook will do for a job. */
+export type PlaybookPlan =
+  | {
+      readonly kind: "skip";
+      readonly reason: string;
+      readonly resource?: EdaEffectResource;
+      readonly operation?: string;
+      readonly correlationId?: string;
+    }
+  | {
+      readonly kind: "write";
+      readonly resource: EdaEffectResource;
+      readonly operation: "provision" | "deprovision";
+      readonly correlationId: string | undefined;
+      readonly mutation: MetadataMutation;
+    };
+
+function finalizersOf(metadata: Record<string, unknown>): string[] {
+  const list = metadata.finalizers;
+  return Array.isArray(list) ? list.filter((f): f is string => typeof f === "string") : [];
+}
+
+function annotationsOf(metadata: Record<string, unknown>): Record<string, unknown> {
+  return asRecord(metadata.annotations) ?? {};
+}
+
+/** Sets annotations; the change is reported only when a value differs. */
+function annotate(
+  metadata: Record<string, unknown>,
+  wanted: Record<string, string>,
+): Record<string, string> | undefined {
+  const current = annotationsOf(metadata);
+  const differs = Object.entries(wanted).some(([key, value]) => current[key] !== value);
+  return differs ? wanted : undefined;
+}
+
+function provision(
+  settings: ResolvedPlaybook,
+  correlationId: string | undefined,
+  configVersion: string | undefined,
+): MetadataMutation {
+  return (metadata) => {
+    const fields: Record<string, unknown> = {};
+    const changes: EdaEffectChange[] = [];
+    const finalizers = finalizersOf(metadata);
+    if (!finalizers.includes(settings.finalizer)) {
+      fields.finalizers = [...finalizers, settings.finalizer];
+      changes.push("finalizer-added");
+    }
+    const wanted: Record<string, string> = {};
+    if (configVersion !== undefined) wanted[settings.appliedVersionAnnotation] = configVersion;
+    if (correlationId !== undefined) wanted[settings.appliedCorrelationAnnotation] = correlationId;
+    const annotations = annotate(metadata, wanted);
+    if (annotations) {
+      fields.annotations = annotations;
+      changes.push("applied-version");
+    }
+    return { fields, changes };
+  };
+}
+
+function deprovision(settings: ResolvedPlaybook): MetadataMutation {
+  return (metadata) => {
+    const finalizers = finalizersOf(metadata);
+    if (!finalizers.includes(settings.finalizer)) return { fields: {}, changes: [] };
+    return {
+      fields: { finalizers: finalizers.filter((f) => f !== settings.finalizer) },
+      changes: ["finalizer-removed"],
+    };
+  };
+}
+
+function failure(settings: ResolvedPlaybook, text: string): MetadataMutation {
+  return (metadata) => {
+    const annotations = annotate(metadata, { [settings.failureAnnotation]: text });
+    return annotations
+      ? { fields: { annotations }, changes: ["failure"] }
+      : { fields: {}, changes: [] };
+  };
+}
+
+/**
+ * Decides what the playbook of a terminal job writes.
+ *
+ * @param explanation - Returns the failure message (job explanation or a fallback).
+ */
+export async function planPlaybook(
+  settings: ResolvedPlaybook,
+  job: AapLedgerJob,
+  explanation: () => Promise<string>,
+): Promise<PlaybookPlan> {
+  const payload = jobPayload(job.extraVars);
+  if (!payload) {
+    const ignored = "extra_vars" in job.ignoredFields;
+    return {
+      kind: "skip",
+      reason: ignored
+        ? "no ansible_eda.event.payload: the template ignored the launch's extra_vars"
+        : "no ansible_eda.event.payload in the job's extra vars",
+    };
+  }
+  const operation = payloadAnnotation(payload, settings.operationAnnotation);
+  const correlationId = payloadAnnotation(payload, settings.correlationAnnotation);
+  const resource = payloadResource(payload);
+  const known = { ...(operation === undefined ? {} : { operation }) };
+  const context = {
+    ...known,
+    ...(correlationId === undefined ? {} : { correlationId }),
+    ...(resource === undefined ? {} : { resource }),
+  };
+  if (!resource) return { kind: "skip", reason: "the payload names no resource", ...context };
+  if (operation !== "provision" && operation !== "deprovision") {
+    const reason =
+      operation === undefined
+        ? `no ${settings.operationAnnotation} annotation in the payload`
+        : `unknown operation "${operation}"`;
+    return { kind: "skip", reason, ...context };
+  }
+  const write: Omit<Extract<PlaybookPlan, { kind: "write" }>, "mutation"> = {
+    kind: "write",
+    resource,
+    operation,
+    correlationId,
+  };
+  switch (job.status) {
+    case "successful":
+      return {
+        ...write,
+        mutation:
+          operation === "provision"
+            ? provision(
+                settings,
+                correlationId,
+                payloadAnnotation(payload, settings.configVersionAnnotation),
+              )
+            : deprovision(settings),
+      };
+    case "failed":
+    case "error": {
+      if (!settings.writeFailure) {
+        return { kind: "skip", reason: "failure writing is disabled", ...context };
+      }
+      const message = await explanation();
+      const text = JSON.stringify({ correlationId: correlationId ?? "", operation, message });
+      return { ...write, mutation: failure(settings, text) };
+    }
+    default:
+      return {
+        kind: "skip",
+        reason: `the job ended ${job.status}: nothing is written`,
+        ...context,
+      };
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The simulated playbooks: when a job of one of the rules' templates ends, whoever
+ * launched it, its playbook writes back onto the Kubernetes resource through the API
+ * (JSON merge patch with a resourceVersion precondition, re-read and retried on 409).
+ *
+ * @module
+ */
+import type { AapLedgerJob } from "../aap/records.js";
+import type { Clock } from "../clock.js";
+import type { AapClient } from "./aap-client.js";
+import type { ClientResponse } from "./http-client.js";
+import type { KubeClient, ObjectLocation } from "./kube-client.js";
+import type { ResolvedPlaybook } from "./options.js";
+import { asRecord, resourceKey } from "./payload.js";
+import { planPlaybook, type MetadataMutation } from "./playbook-plan.js";
+import type { EdaEffectRecord, EdaEffectResource } from "./records.js";
+
+/** What the playbook runner needs. */
+export interface PlaybookDeps {
+  /** Playbook settings. */
+  readonly settings: ResolvedPlaybook;
+  /** Whether a job's template is one of the rules' templates. */
+  readonly covers: (job: AapLedgerJob) => boolean;
+  /** The Kubernetes API, if any. */
+  readonly kube: KubeClient | undefined;
+  /** The AAP API (for job explanations). */
+  readonly aap: AapClient;
+  /** Clock of the records. */
+  readonly clock: Clock;
+  /** Receives each effect record. */
+  readonly record: (effect: EdaEffectRecord) => void;
+}
+
+/** The outcome of one write. */
+type WriteResult = Pick<
+  EdaEffectRecord,
+  "changes" | "outcome" | "reason" | "httpStatus" | "attempts"
+>;
+
+function statusMessage(response: ClientResponse): string {
+  const message = asRecord(response.json)?.message;
+  return typeof message === "string" ? message : response.text.slice(0, 200);
+}
+
+function failed(
+  response: ClientResponse,
+  what: string,
+  partial: Partial<WriteResult>,
+): WriteResult {
+  return {
+    changes: partial.changes ?? [],
+    attempts: partial.attempts ?? 0,
+    outcome: "failed",
+    httpStatus: response.status,
+    reason: `${what} answered HTTP ${response.status}: ${statusMessage(response)}`,
+  };
+}
+
+/** Runs playbooks for the jobs that ended, each job once. */
+export class PlaybookRunner {
+  readonly #deps: PlaybookDeps;
+  readonly #seen = new Set<number>();
+
+  /** @param deps - Settings, clients, clock and the effect log. */
+  constructor(deps: PlaybookDeps) {
+    this.#deps = deps;
+  }
+
+  /** Plays the effects of every covered job that is terminal and was not played yet. */
+  async run(jobs: readonly AapLedgerJob[]): Promise<void> {
+    const ended = jobs
+      .filter((job) => job.finishedAt !== undefined && !this.#seen.has(job.id))
+      .filter((job) => this.#deps.covers(job))
+      .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0) || a.id - b.id);
+    for (const job of ended) {
+      this.#seen.add(job.id);
+      this.#deps.record(await this.#play(job));
+    }
+  }
+
+  async #play(job: AapLedgerJob): Promise<EdaEffectRecord> {
+    const { settings, kube, aap, clock } = this.#deps;
+    const plan = await planPlaybook(settings, job, async () => {
+      const explanation = await aap.jobExplanation(job.kind, job.id);
+      return explanation ?? `job ${job.id} ended ${job.status}`;
+    });
+    const base = {
+      jobId: job.id,
+      jobKind: job.kind,
+      templateName: job.templateName,
+      jobStatus: job.status,
+      jobFinishedAt: job.finishedAt ?? clock.now(),
+      ...(plan.resource
+        ? { resource: plan.resource, resourceKey: resourceKey(plan.resource) }
+        : {}),
+      ...(plan.operation === undefined ? {} : { operation: plan.operation }),
+      ...(plan.correlationId === undefined ? {} : { correlationId: plan.correlationId }),
+    };
+    if (plan.kind === "skip") {
+      return {
+        at: clock.now(),
+        ...base,
+        changes: [],
+        outcome: "skipped",
+        reason: plan.reason,
+        attempts: 0,
+      };
+    }
+    if (!kube) {
+      const reason = "no Kubernetes connection: the playbook writes nothing";
+      return { at: clock.now(), ...base, changes: [], outcome: "skipped", reason, attempts: 0 };
+    }
+    const result = await this.#write(kube, this.#location(plan.resource), plan.mutation);
+    return { at: clock.now(), ...base, ...result };
+  }
+
+  #location(resource: EdaEffectResource): ObjectLocation {
+    const plural = this.#deps.settings.plurals[resource.kind] ?? `${resource.kind.toLowerCase()}s`;
+    return {
+      apiVersion: resource.apiVersion,
+      plural,
+      namespace: resource.namespace,
+      name: resource.name,
+    };
+  }
+
+  /** GET, compute, PATCH with the read resourceVersion; on 409 start over (bounded). */
+  async #write(
+    kube: KubeClient,
+    location: ObjectLocation,
+    mutation: MetadataMutation,
+  ): Promise<WriteResult> {
+    let attempts = 0;
+    try {
+      for (;;) {
+        const read = await kube.get(location);
+        if (read.status !== 200) return failed(read, "GET", { attempts });
+        const metadata = asRecord(asRecord(read.json)?.metadata) ?? {};
+        const { fields, changes } = mutation(metadata);
+        if (changes.length === 0) return { changes, attempts, outcome: "unchanged" };
+        const patch = { metadata: { ...fields, resourceVersion: metadata.resourceVersion } };
+        attempts += 1;
+        const written = await kube.mergePatch(location, patch);
+        if (written.status === 200 || written.status === 201) {
+          return { changes, attempts, outcome: "applied" };
+        }
+        const retry = written.status === 409 && attempts <= this.#deps.settings.conflictRetries;
+        if (!retry) return failed(written, "PATCH", { changes, attempts });
+      }
+    } catch (error) {
+      return { changes: [], attempts, outcome: "failed", reason: (error as Error).message };
+    }
+  }
+}

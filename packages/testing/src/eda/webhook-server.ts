@@ -1,0 +1,135 @@
+/**
+ * The `ansible.eda.webhook` source's HTTP server (research §10): `POST /{endpoint:.*}`,
+ * token and HMAC middlewares, the event queued before the 200 is sent.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { LoopbackServer } from "../loopback-server.js";
+import type { Activation } from "./activation.js";
+import { WEBHOOK_SOURCE_TYPE } from "./constants.js";
+import { webhookEvent } from "./event-shape.js";
+import { rawHeader, webhookHeaders } from "./headers.js";
+import { readBody, sendReply, textReply, type Reply } from "./http-io.js";
+import type { Intake } from "./intake.js";
+import type { ResolvedWebhook } from "./options.js";
+import type { EdaRequestRecord } from "./records.js";
+import { checkWebhookAuth } from "./webhook-auth.js";
+
+/** What the webhook server needs. */
+export interface WebhookDeps {
+  /** Plugin options. */
+  readonly settings: ResolvedWebhook;
+  /** The activation (is it up?). */
+  readonly activation: Activation;
+  /** Where accepted and refused events go. */
+  readonly intake: Intake;
+  /** Receives each request record; updated when the answer is sent. */
+  readonly record: (record: EdaRequestRecord) => void;
+}
+
+/**
+ * What a client sees while the activation is not running. Modelling choice: the plugin's
+ * port is then closed, and the OpenShift route in front of it answers 503 (its "Application
+ * is not available" page, HTML in reality, plain text here).
+ */
+const UNAVAILABLE = textReply(503, "Application is not available");
+
+function endpointOf(path: string): string {
+  const raw = path.slice(1);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(body.toString("utf8")) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** The webhook server. */
+export class WebhookServer {
+  readonly #deps: WebhookDeps;
+  readonly #http = new LoopbackServer((req, res) => void this.#onRequest(req, res));
+
+  /** @param deps - Options, activation, intake and request log. */
+  constructor(deps: WebhookDeps) {
+    this.#deps = deps;
+  }
+
+  /** The base URL, or undefined when not listening. */
+  get url(): string | undefined {
+    return this.#http.url;
+  }
+
+  /** Starts listening on 127.0.0.1; resolves to the base URL. */
+  start(): Promise<string> {
+    return this.#http.start();
+  }
+
+  /** Stops listening and cuts open connections. Idempotent. */
+  stop(): Promise<void> {
+    return this.#http.stop();
+  }
+
+  async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { settings, intake } = this.#deps;
+    const at = intake.now();
+    const method = (req.method ?? "GET").toUpperCase();
+    const path = new URL(req.url ?? "/", "http://webhook").pathname;
+    const contentType = req.headers["content-type"];
+    const credentialsPresented =
+      req.headers.authorization !== undefined ||
+      (settings.hmac !== undefined &&
+        rawHeader(req.rawHeaders, settings.hmac.header) !== undefined);
+    const record: EdaRequestRecord = {
+      server: "webhook",
+      method,
+      path,
+      ...(contentType === undefined ? {} : { contentType }),
+      at,
+      status: 0,
+      credentialsPresented,
+    };
+    this.#deps.record(record);
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch {
+      req.socket.destroy();
+      return;
+    }
+    const reply = this.#handle(method, path, req.rawHeaders, body, at);
+    sendReply(res, reply);
+    record.status = reply.status;
+  }
+
+  #handle(method: string, path: string, raw: string[], body: Buffer, at: number): Reply {
+    const { settings, activation, intake } = this.#deps;
+    const endpoint = endpointOf(path);
+    const origin = { source: "webhook" as const, endpoint };
+    const refuse = (reply: Reply): Reply => {
+      if (method === "POST") intake.reject(origin, at, reply.status, reply.body ?? "");
+      return reply;
+    };
+    if (activation.status() !== "running") return refuse(UNAVAILABLE);
+    // aiohttp runs the middlewares around its 405 handler too, so credentials are checked
+    // before the method (unverified).
+    const denied = checkWebhookAuth(settings, raw, body);
+    if (denied) return refuse(denied);
+    if (method !== "POST") {
+      return { ...textReply(405, "405: Method Not Allowed"), headers: { Allow: "POST" } };
+    }
+    const parsed = parseJson(body);
+    if (!parsed.ok) return refuse(textReply(400, "Invalid JSON payload"));
+    const source = { name: settings.sourceName, type: WEBHOOK_SOURCE_TYPE };
+    const event = webhookEvent(parsed.value, endpoint, webhookHeaders(raw), source, at);
+    intake.accept(origin, at, event);
+    return textReply(200, endpoint);
+  }
+}

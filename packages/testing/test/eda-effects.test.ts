@@ -1,0 +1,433 @@
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { EdaSimulator, type KubernetesApiSimulator } from "@provisionkit/testing";
+import { call, GW } from "./aap-support.js";
+import {
+  A_APPLIED_CORRELATION,
+  A_APPLIED_VERSION,
+  A_FAILURE,
+  computeInstance,
+  directVars,
+  FINALIZER,
+  payload,
+  post,
+  startEda,
+  vmRef,
+  type EdaHarness,
+  type HarnessOptions,
+} from "./eda-support.js";
+
+let h: EdaHarness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
+
+const RUN_MS = 1_000;
+const FAST = { pendingMs: 0, waitingMs: 0, runMs: RUN_MS };
+const RULES: HarnessOptions["rules"] = [
+  { endpoint: "create-compute-instance", template: "provision" },
+  { endpoint: "delete-compute-instance", template: "deprovision" },
+  { endpoint: "create-flow", template: "flow", templateKind: "workflow_job_template" },
+];
+
+async function start(options: Partial<HarnessOptions> = {}): Promise<EdaHarness> {
+  h = await startEda({
+    kube: true,
+    rules: RULES,
+    setup: (aap) => {
+      const script = { pendingMs: 0, waitingMs: 0, runMs: RUN_MS };
+      aap.addJobTemplate({ name: "provision", script, allowSimultaneous: true });
+      aap.addJobTemplate({ name: "deprovision", script, allowSimultaneous: true });
+      aap.addWorkflowTemplate({ name: "flow", script: { pendingMs: 0, runMs: RUN_MS } });
+      aap.addJobTemplate({ name: "unrelated", script });
+    },
+    ...options,
+  });
+  return h;
+}
+
+function kubeOf(harness: EdaHarness): KubernetesApiSimulator {
+  if (!harness.kube) throw new Error("no kube simulator");
+  return harness.kube;
+}
+
+/** Sends an event, launches it, and lets the job run to its end; returns the job id. */
+async function runEvent(endpoint: string, body: Record<string, unknown>): Promise<number> {
+  const harness = h!;
+  expect((await post(`${harness.webhookUrl}/${endpoint}`, body)).status).toBe(200);
+  await harness.eda.pump();
+  const id = harness.eda.events().at(-1)?.job?.id;
+  if (id === undefined)
+    throw new Error(`not launched: ${JSON.stringify(harness.eda.events().at(-1))}`);
+  harness.clock.advance(RUN_MS);
+  await harness.eda.pump();
+  return id;
+}
+
+describe("EDA simulator: playbook side effects through the Kubernetes API", () => {
+  it("provision success adds the finalizer and the applied annotations", async () => {
+    const harness = await start();
+    const kube = kubeOf(harness);
+    kube.createObject(computeInstance("vm-1"));
+    const id = await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v3"));
+    const object = kube.getObject(vmRef("vm-1"));
+    expect(object?.metadata.finalizers).toEqual([FINALIZER]);
+    expect(object?.metadata.annotations).toEqual({
+      [A_APPLIED_VERSION]: "v3",
+      [A_APPLIED_CORRELATION]: "c-1",
+    });
+    expect(harness.eda.effects()).toEqual([
+      {
+        at: harness.clock.now(),
+        jobId: id,
+        jobKind: "job",
+        templateName: "provision",
+        jobStatus: "successful",
+        jobFinishedAt: harness.clock.now(),
+        resource: {
+          apiVersion: "example.com/v1",
+          kind: "ComputeInstance",
+          namespace: "default",
+          name: "vm-1",
+        },
+        resourceKey: "default/vm-1",
+        operation: "provision",
+        correlationId: "c-1",
+        changes: ["finalizer-added", "applied-version"],
+        outcome: "applied",
+        attempts: 1,
+      },
+    ]);
+    const writes = kube.history().filter((w) => w.origin === "http");
+    expect(writes).toMatchObject([{ verb: "patch", ref: { name: "vm-1" } }]);
+    // Each job's effect is played once.
+    await harness.eda.pump();
+    expect(harness.eda.effects()).toHaveLength(1);
+  });
+
+  it("a later provision only updates the annotations; the same one changes nothing", async () => {
+    const harness = await start();
+    kubeOf(harness).createObject(computeInstance("vm-1", ["other/finalizer", FINALIZER]));
+    await runEvent("create-compute-instance", payload("vm-1", "provision", "c-2", "v4"));
+    await runEvent("create-compute-instance", payload("vm-1", "provision", "c-2", "v4"));
+    expect(harness.eda.effects().map((e) => [e.outcome, e.changes])).toEqual([
+      ["applied", ["applied-version"]],
+      ["unchanged", []],
+    ]);
+    expect(kubeOf(harness).getObject(vmRef("vm-1"))?.metadata.finalizers).toEqual([
+      "other/finalizer",
+      FINALIZER,
+    ]);
+  });
+
+  it("deprovision success removes the finalizer, which lets a deleted object go", async () => {
+    const harness = await start();
+    const kube = kubeOf(harness);
+    kube.createObject(computeInstance("vm-1", [FINALIZER]));
+    kube.deleteObject(vmRef("vm-1"));
+    expect(kube.getObject(vmRef("vm-1"))?.metadata.deletionTimestamp).toBeDefined();
+    await runEvent("delete-compute-instance", payload("vm-1", "deprovision", "c-3"));
+    expect(kube.getObject(vmRef("vm-1"))).toBeUndefined();
+    expect(harness.eda.effects()[0]).toMatchObject({
+      operation: "deprovision",
+      changes: ["finalizer-removed"],
+      outcome: "applied",
+    });
+  });
+
+  it("a failed job writes the failure annotation with the job explanation", async () => {
+    const harness = await start();
+    const kube = kubeOf(harness);
+    kube.createObject(computeInstance("vm-1"));
+    harness.aap.scriptNext("provision", {
+      ...FAST,
+      outcome: "failed",
+      jobExplanation: "quota exceeded",
+    });
+    await runEvent("create-compute-instance", payload("vm-1", "provision", "c-4", "v1"));
+    harness.aap.scriptNext("deprovision", { ...FAST, outcome: "error" });
+    const id = await runEvent("delete-compute-instance", payload("vm-1", "deprovision", "c-5"));
+    const annotations = kube.getObject(vmRef("vm-1"))?.metadata.annotations ?? {};
+    expect(JSON.parse(annotations[A_FAILURE] ?? "")).toEqual({
+      correlationId: "c-5",
+      operation: "deprovision",
+      message: `job ${id} ended error`,
+    });
+    expect(harness.eda.effects().map((e) => [e.jobStatus, e.changes, e.outcome])).toEqual([
+      ["failed", ["failure"], "applied"],
+      ["error", ["failure"], "applied"],
+    ]);
+    const history = kube.history().filter((w) => w.origin === "http");
+    expect(history).toHaveLength(2);
+    expect(kube.getObject(vmRef("vm-1"))?.metadata.finalizers).toBeUndefined();
+  });
+
+  it("records the first failure message exactly", async () => {
+    const harness = await start();
+    harness.kube?.createObject(computeInstance("vm-1"));
+    harness.aap.scriptNext("provision", {
+      ...FAST,
+      outcome: "failed",
+      jobExplanation: "quota exceeded",
+    });
+    await runEvent("create-compute-instance", payload("vm-1", "provision", "c-4", "v1"));
+    const annotations = harness.kube?.getObject(vmRef("vm-1"))?.metadata.annotations ?? {};
+    expect(annotations[A_FAILURE]).toBe(
+      '{"correlationId":"c-4","operation":"provision","message":"quota exceeded"}',
+    );
+  });
+
+  it("writeFailure: false writes nothing on failure", async () => {
+    const harness = await start({ playbook: { writeFailure: false } });
+    harness.kube?.createObject(computeInstance("vm-1"));
+    harness.aap.scriptNext("provision", { ...FAST, outcome: "failed" });
+    await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v1"));
+    expect(harness.eda.effects()[0]).toMatchObject({
+      outcome: "skipped",
+      reason: "failure writing is disabled",
+    });
+  });
+
+  it("a canceled job writes nothing", async () => {
+    const harness = await start();
+    const kube = kubeOf(harness);
+    const created = kube.createObject(computeInstance("vm-1"));
+    harness.aap.scriptNext("provision", { ...FAST, outcome: "canceled" });
+    await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v1"));
+    expect(harness.eda.effects()[0]).toMatchObject({
+      jobStatus: "canceled",
+      outcome: "skipped",
+      changes: [],
+      attempts: 0,
+    });
+    expect(kube.getObject(vmRef("vm-1"))?.metadata.resourceVersion).toBe(
+      created.metadata.resourceVersion,
+    );
+  });
+
+  it("re-reads and retries on 409 Conflict", async () => {
+    const harness = await start();
+    const kube = kubeOf(harness);
+    kube.createObject(computeInstance("vm-1"));
+    const storm = kube.faults.conflicts({ times: 2, verbs: ["patch"] });
+    await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v1"));
+    expect(storm.fired).toBe(2);
+    expect(harness.eda.effects()[0]).toMatchObject({ outcome: "applied", attempts: 3 });
+    const methods = kube.requests().map((r) => r.method);
+    expect(methods).toEqual(["GET", "PATCH", "GET", "PATCH", "GET", "PATCH"]);
+    expect(kube.getObject(vmRef("vm-1"))?.metadata.finalizers).toEqual([FINALIZER]);
+  });
+
+  it("gives up after conflictRetries retries", async () => {
+    const harness = await start({ playbook: { conflictRetries: 2 } });
+    const kube = kubeOf(harness);
+    kube.createObject(computeInstance("vm-1"));
+    kube.faults.conflicts({ times: Infinity });
+    await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v1"));
+    expect(harness.eda.effects()[0]).toMatchObject({
+      outcome: "failed",
+      httpStatus: 409,
+      attempts: 3,
+      changes: ["finalizer-added", "applied-version"],
+    });
+  });
+
+  it("sends the read resourceVersion as a precondition: a write in between is a real 409", async () => {
+    const harness = await start({ kube: true });
+    const kube = kubeOf(harness);
+    kube.createObject(computeInstance("vm-1"));
+    // A proxy in front of the API server lets another writer in between the playbook's
+    // GET and its first PATCH.
+    let interfered = false;
+    const proxy = createServer((req, res) => {
+      if (req.method === "PATCH" && !interfered) {
+        interfered = true;
+        kube.updateObject(vmRef("vm-1"), (obj) => {
+          obj.metadata.labels = { touched: "yes" };
+        });
+      }
+      const upstream = httpRequest(
+        `${kube.url}${req.url ?? "/"}`,
+        { method: req.method, headers: req.headers, agent: false },
+        (reply) => {
+          res.writeHead(reply.statusCode ?? 502, reply.headers);
+          reply.pipe(res);
+        },
+      );
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const eda = new EdaSimulator({
+      clock: harness.clock,
+      aap: harness.aap,
+      kubernetes: { server: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` },
+      rules: RULES,
+    });
+    const { webhookUrl } = await eda.start();
+    try {
+      await post(
+        `${webhookUrl}/create-compute-instance`,
+        payload("vm-1", "provision", "c-1", "v1"),
+      );
+      await eda.pump();
+      harness.clock.advance(RUN_MS);
+      await eda.pump();
+      expect(eda.effects()[0]).toMatchObject({ outcome: "applied", attempts: 2 });
+      expect(kube.requests().map((r) => [r.method, r.status])).toEqual([
+        ["GET", 200],
+        ["PATCH", 409],
+        ["GET", 200],
+        ["PATCH", 200],
+      ]);
+      expect(kube.getObject(vmRef("vm-1"))?.metadata).toMatchObject({
+        labels: { touched: "yes" },
+        finalizers: [FINALIZER],
+      });
+    } finally {
+      await eda.stop();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+  });
+
+  it("records a 404 when the object is gone, and a 422 when it is being deleted", async () => {
+    const harness = await start();
+    const kube = kubeOf(harness);
+    await runEvent("create-compute-instance", payload("vm-gone", "provision", "c-1", "v1"));
+    kube.createObject(computeInstance("vm-2", ["other/finalizer"]));
+    kube.deleteObject(vmRef("vm-2"));
+    await runEvent("create-compute-instance", payload("vm-2", "provision", "c-2", "v1"));
+    const [gone, deleting] = harness.eda.effects();
+    expect(gone).toMatchObject({ outcome: "failed", httpStatus: 404, attempts: 0 });
+    expect(deleting).toMatchObject({ outcome: "failed", httpStatus: 422, attempts: 1 });
+    expect(deleting?.reason).toContain(
+      "no new finalizers can be added if the object is being deleted",
+    );
+  });
+
+  it("plays the effects of a direct AAP launch of a rule's template too", async () => {
+    const harness = await start();
+    const kube = kubeOf(harness);
+    kube.createObject(computeInstance("vm-1"));
+    const template = harness.aap.ledger().length; // no jobs yet
+    expect(template).toBe(0);
+    const launched = await call(harness.aap.url, `${GW}job_templates/provision++Default/launch/`, {
+      body: { extra_vars: directVars(payload("vm-1", "provision", "direct-1", "v9")) },
+    });
+    expect(launched.status).toBe(201);
+    await call(harness.aap.url, `${GW}job_templates/unrelated++Default/launch/`, {
+      body: { extra_vars: directVars(payload("vm-1", "provision", "x", "x")) },
+    });
+    harness.clock.advance(RUN_MS);
+    await harness.eda.pump();
+    expect(harness.eda.events()).toEqual([]);
+    expect(harness.eda.effects().map((e) => [e.templateName, e.outcome])).toEqual([
+      ["provision", "applied"],
+    ]);
+    expect(kube.getObject(vmRef("vm-1"))?.metadata.annotations?.[A_APPLIED_CORRELATION]).toBe(
+      "direct-1",
+    );
+  });
+
+  it("plays workflow jobs' effects", async () => {
+    const harness = await start();
+    harness.kube?.createObject(computeInstance("vm-1"));
+    await runEvent("create-flow", payload("vm-1", "provision", "c-1", "v1"));
+    expect(harness.eda.effects()[0]).toMatchObject({ jobKind: "workflow_job", outcome: "applied" });
+  });
+
+  it("skips jobs whose payload did not reach the playbook", async () => {
+    const harness = await start({
+      setup: (aap) =>
+        aap.addJobTemplate({
+          name: "provision",
+          askVariablesOnLaunch: false,
+          script: { pendingMs: 0, waitingMs: 0, runMs: RUN_MS },
+        }),
+      rules: [RULES[0]!],
+    });
+    harness.kube?.createObject(computeInstance("vm-1"));
+    await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v1"));
+    expect(harness.eda.effects()[0]).toMatchObject({
+      outcome: "skipped",
+      reason: "no ansible_eda.event.payload: the template ignored the launch's extra_vars",
+    });
+    expect(harness.kube?.getObject(vmRef("vm-1"))?.metadata.finalizers).toBeUndefined();
+  });
+
+  it("skips payloads without an operation annotation", async () => {
+    const harness = await start();
+    harness.kube?.createObject(computeInstance("vm-1"));
+    await runEvent("create-compute-instance", computeInstance("vm-1"));
+    expect(harness.eda.effects()[0]).toMatchObject({
+      outcome: "skipped",
+      reason: "no provisionkit.io/operation annotation in the payload",
+      resourceKey: "default/vm-1",
+    });
+  });
+
+  it("without a Kubernetes connection, records that nothing is written", async () => {
+    const harness = await start({ kube: false });
+    await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v1"));
+    expect(harness.eda.effects()[0]).toMatchObject({
+      outcome: "skipped",
+      reason: "no Kubernetes connection: the playbook writes nothing",
+    });
+  });
+
+  it("uses the kubeconfig's token and never records it", async () => {
+    const harness = await start({ kube: { token: "kube-secret-token" } });
+    harness.kube?.createObject(computeInstance("vm-1"));
+    await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v1"));
+    expect(harness.eda.effects()[0]?.outcome).toBe("applied");
+    const recorded = JSON.stringify([
+      harness.eda.effects(),
+      harness.eda.events(),
+      harness.eda.requests(),
+    ]);
+    expect(recorded).not.toContain("kube-secret-token");
+  });
+
+  it("accepts a connection object and writes cluster-scoped paths without a namespace", async () => {
+    const harness = await start({ kube: { crds: [] } });
+    const kube = kubeOf(harness);
+    kube.registerCrd({
+      group: "example.com",
+      version: "v1",
+      plural: "networkz",
+      kind: "Network",
+      scope: "Cluster",
+    });
+    kube.createObject({
+      apiVersion: "example.com/v1",
+      kind: "Network",
+      metadata: { name: "net-1" },
+    });
+    const eda = new EdaSimulator({
+      clock: harness.clock,
+      aap: harness.aap,
+      kubernetes: { server: kube.url },
+      rules: [{ endpoint: "create-network", template: "provision" }],
+      playbook: { plurals: { Network: "networkz" } },
+    });
+    const { webhookUrl } = await eda.start();
+    try {
+      const body = payload("net-1", "provision", "c-1", "v1");
+      delete (body.metadata as Record<string, unknown>).namespace;
+      body.kind = "Network";
+      await post(`${webhookUrl}/create-network`, body);
+      await eda.pump();
+      harness.clock.advance(RUN_MS);
+      await eda.pump();
+      expect(eda.effects()[0]).toMatchObject({ outcome: "applied", resourceKey: "net-1" });
+      expect(kube.requests().map((r) => r.path)).toContain("/apis/example.com/v1/networkz/net-1");
+      expect(
+        kube.getObject({ group: "example.com", plural: "networkz", name: "net-1" })?.metadata
+          .finalizers,
+      ).toEqual([FINALIZER]);
+    } finally {
+      await eda.stop();
+    }
+  });
+});
