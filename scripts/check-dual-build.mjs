@@ -41,6 +41,21 @@ for (const [label, aap, core] of [
   assert.ok(thrown instanceof core.ConfigurationError, `${label}: ConfigurationError instanceof`);
   assert.equal(aap.encodeJobId({ kind: "workflow_job", id: 7 }), "workflow_job:7");
 }
+const edaEsm = await import("../packages/provider-eda/dist/index.js");
+const edaCjs = require("../packages/provider-eda/dist/index.cjs");
+for (const [label, eda, core] of [
+  ["CJS provider-eda, ESM core", edaCjs, esm],
+  ["ESM provider-eda, CJS core", edaEsm, cjs],
+]) {
+  let thrown;
+  try {
+    new eda.EdaProvider({ target: { type: "webhook", url: "not a url" }, auth: { type: "none" } });
+  } catch (error) {
+    thrown = error;
+  }
+  assert.ok(thrown instanceof core.ConfigurationError, `${label}: ConfigurationError instanceof`);
+  assert.equal(eda.FINALIZER_AAP, "provisionkit.io/aap");
+}
 // The Kubernetes subpath loads in both module systems (client-node is ESM-only; require()
 // of it works on Node >= 20.19).
 const kubeEsm = await import("../packages/core/dist/kubernetes/index.js");
@@ -48,7 +63,8 @@ const kubeCjs = require("../packages/core/dist/kubernetes/index.cjs");
 for (const kube of [kubeEsm, kubeCjs]) {
   assert.equal(typeof kube.ProvisioningController, "function", "ProvisioningController exported");
   assert.equal(kube.PAUSE_ANNOTATION, "provisionkit.io/paused");
+  assert.equal(typeof kube.KubernetesSecretSource, "function", "KubernetesSecretSource exported");
 }
 console.log(
-  "dual build: ESM and CJS builds of @provisionkit/core and @provisionkit/provider-aap agree (errors, config versions)",
+  "dual build: ESM and CJS builds of @provisionkit/core, provider-aap and provider-eda agree (errors, config versions)",
 );

@@ -1,0 +1,64 @@
+import { ConfigurationError, type JobType, type ResourceObject } from "@provisionkit/core";
+import type { EdaAnnotationNames } from "../constants.js";
+
+/** The default payload: the resource without `status` and `metadata.managedFields`. */
+export function defaultPayload(resource: ResourceObject): Record<string, unknown> {
+  const { status: _status, ...rest } = resource;
+  const { managedFields: _managed, ...metadata } =
+    resource.metadata as ResourceObject["metadata"] & {
+      managedFields?: unknown;
+    };
+  return { ...rest, metadata };
+}
+
+/** What an event says about itself, in its annotations. */
+export interface EventFacts {
+  /** The operation. */
+  operation: JobType;
+  /** The correlation id of the launch. */
+  correlationId: string;
+  /** For provision: the config version. */
+  configVersion?: string;
+}
+
+/**
+ * The event body: a JSON copy of `payload` (never the caller's object) whose
+ * `metadata.annotations` also carry the correlation id, the operation and, for a
+ * provision, the config version.
+ *
+ * @throws ConfigurationError when `payload` is not a JSON object.
+ */
+export function eventBody(
+  payload: unknown,
+  names: EdaAnnotationNames,
+  facts: EventFacts,
+): Record<string, unknown> {
+  let copy: unknown;
+  try {
+    const text = JSON.stringify(payload);
+    copy = text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    copy = undefined;
+  }
+  if (!isObject(copy)) {
+    throw new ConfigurationError(
+      "EdaProvider option payload must return a JSON-serializable object",
+      {
+        details: { option: "payload" },
+      },
+    );
+  }
+  const metadata = isObject(copy.metadata) ? copy.metadata : {};
+  const annotations = isObject(metadata.annotations) ? metadata.annotations : {};
+  annotations[names.correlationId] = facts.correlationId;
+  annotations[names.operation] = facts.operation;
+  if (facts.configVersion !== undefined) annotations[names.configVersion] = facts.configVersion;
+  else delete annotations[names.configVersion];
+  metadata.annotations = annotations;
+  copy.metadata = metadata;
+  return copy;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,199 @@
+import {
+  JobState,
+  type DeprovisionResult,
+  type JobRecord,
+  type ResourceObject,
+} from "@provisionkit/core";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  ANNOTATION_APPLIED_CONFIG_VERSION as APPLIED,
+  ANNOTATION_CONFIG_VERSION,
+  ANNOTATION_OPERATION,
+  ANNOTATION_PLAYBOOK_FAILURE as FAILURE,
+  FINALIZER_AAP,
+  decodeEdaJobId,
+} from "../src/index.ts";
+import { call, computeInstance, record, withMeta } from "./harness.ts";
+import { startProvider, type ProviderFixture } from "./provider-fixture.ts";
+
+let fx: ProviderFixture | undefined;
+afterEach(async () => {
+  await fx?.stop();
+  fx = undefined;
+});
+
+const V1 = "sha256:v1";
+const MIN = 60_000;
+const provisioned = () => withMeta(computeInstance(), { [APPLIED]: V1 }, [FINALIZER_AAP]);
+
+/** Launches a provision through the provider and returns its record. */
+async function provisionRecord(f: ProviderFixture, overrides: Partial<JobRecord> = {}) {
+  const result = await f.provider.triggerProvision(computeInstance(), {
+    ...call("corr-p"),
+    configVersion: V1,
+  });
+  f.server.requests.length = 0;
+  return record(result.jobId, {
+    correlationId: "corr-p",
+    configVersion: V1,
+    state: JobState.Running,
+    ...overrides,
+  });
+}
+
+function expectWaiting(result: DeprovisionResult) {
+  expect(result.action).toBe("waiting");
+  if (result.action !== "waiting") throw new Error("not waiting");
+  return result;
+}
+
+describe("P6: skipped", () => {
+  it("when the finalizer was never set and no provision ran", async () => {
+    fx = await startProvider();
+    const result = await fx.provider.triggerDeprovision(computeInstance(), [], call("d"));
+    expect(result.action).toBe("skipped");
+    if (result.action === "skipped") expect(result.reason).toContain(FINALIZER_AAP);
+    expect(fx.server.requests).toHaveLength(0);
+  });
+
+  it("when the latest provision failed without setting the finalizer", async () => {
+    fx = await startProvider();
+    const p = await provisionRecord(fx);
+    const vm = withMeta(computeInstance(), {
+      [FAILURE]: JSON.stringify({ correlationId: "corr-p", message: "no capacity" }),
+    });
+    const result = await fx.provider.triggerDeprovision(vm, [p], call("d"));
+    expect(result.action).toBe("skipped");
+    expect(fx.server.requests).toHaveLength(0);
+  });
+});
+
+describe("triggered (P7)", () => {
+  it("sends the delete event; blockDeletionOnFailure is false by default", async () => {
+    fx = await startProvider();
+    const result = await fx.provider.triggerDeprovision(provisioned(), [], call("del-1"));
+    expect(result).toEqual({
+      action: "triggered",
+      jobId: `eda:deprovision:del-1:${fx.clock.value}`,
+      blockDeletionOnFailure: false,
+    });
+    const request = fx.server.last();
+    expect(request.path).toBe("/delete-compute-instance");
+    expect(request.headers["x-provisionkit-operation"]).toBe("deprovision");
+    const annotations = (JSON.parse(request.body) as ResourceObject).metadata.annotations ?? {};
+    expect(annotations[ANNOTATION_OPERATION]).toBe("deprovision");
+    expect(annotations).not.toHaveProperty(ANNOTATION_CONFIG_VERSION);
+    expect(decodeEdaJobId(result.action === "triggered" ? result.jobId : "").operation).toBe(
+      "deprovision",
+    );
+  });
+
+  it("blockDeletionOnFailure is configurable (triggered and waiting)", async () => {
+    fx = await startProvider({ blockDeletionOnFailure: true });
+    const p = await provisionRecord(fx);
+    const waiting = await fx.provider.triggerDeprovision(computeInstance(), [p], call("d0"));
+    expect(waiting).toMatchObject({ action: "waiting", blockDeletionOnFailure: true });
+    const result = await fx.provider.triggerDeprovision(provisioned(), [], call("d1"));
+    expect(result).toMatchObject({ action: "triggered", blockDeletionOnFailure: true });
+  });
+
+  it("after this provider's provision succeeded, with its status", async () => {
+    fx = await startProvider();
+    const p = await provisionRecord(fx);
+    const result = await fx.provider.triggerDeprovision(provisioned(), [p], call("d"));
+    expect(result).toMatchObject({
+      action: "triggered",
+      provisionJobStatus: { jobId: p.jobId, state: JobState.Succeeded, reconciledVersion: V1 },
+    });
+    expect(fx.server.requests).toHaveLength(1);
+  });
+
+  it("after this provider's provision timed out", async () => {
+    fx = await startProvider({ provisionTimeoutMs: 10 * MIN });
+    const p = await provisionRecord(fx);
+    fx.clock.advance(10 * MIN);
+    const vm = withMeta(computeInstance(), {}, [FINALIZER_AAP]);
+    const result = await fx.provider.triggerDeprovision(vm, [p], call("d"));
+    expect(result).toMatchObject({
+      action: "triggered",
+      provisionJobStatus: { state: JobState.Failed },
+    });
+  });
+});
+
+describe("P5: waiting while the provision event's job may still run", () => {
+  it("answers waiting with the provision status and sends nothing, even without the finalizer", async () => {
+    fx = await startProvider();
+    const p = await provisionRecord(fx);
+    fx.clock.advance(MIN);
+    for (const vm of [computeInstance(), withMeta(computeInstance(), {}, [FINALIZER_AAP])]) {
+      const result = expectWaiting(await fx.provider.triggerDeprovision(vm, [p], call("d")));
+      expect(result.blockDeletionOnFailure).toBe(false);
+      expect(result.provisionJobStatus).toMatchObject({ jobId: p.jobId, state: JobState.Running });
+      expect(result.retryAfterMs).toBe(10_000);
+    }
+    expect(fx.server.requests).toHaveLength(0);
+  });
+
+  it("retryAfterMs never exceeds the time left to the provision timeout, and follows pollIntervalMs", async () => {
+    fx = await startProvider({ pollIntervalMs: 30_000 });
+    const p = await provisionRecord(fx);
+    let result = expectWaiting(
+      await fx.provider.triggerDeprovision(computeInstance(), [p], call()),
+    );
+    expect(result.retryAfterMs).toBe(30_000);
+    fx.clock.advance(60 * MIN - 4_000);
+    result = expectWaiting(await fx.provider.triggerDeprovision(computeInstance(), [p], call()));
+    expect(result.retryAfterMs).toBe(4_000);
+    fx.clock.advance(4_000);
+    const after = await fx.provider.triggerDeprovision(computeInstance(), [p], call());
+    expect(after.action).toBe("skipped");
+  });
+
+  it("a stale applied version or another job's failure keeps it waiting", async () => {
+    fx = await startProvider();
+    const p = await provisionRecord(fx);
+    const vm = withMeta(
+      computeInstance(),
+      {
+        [APPLIED]: "sha256:v0",
+        [FAILURE]: JSON.stringify({ correlationId: "corr-older", message: "x" }),
+      },
+      [FINALIZER_AAP],
+    );
+    expectWaiting(await fx.provider.triggerDeprovision(vm, [p], call()));
+  });
+
+  it("judges only the latest provision record", async () => {
+    fx = await startProvider({ minEventIntervalMs: 0 });
+    const older = await provisionRecord(fx);
+    const latest = record("eda:provision:corr-q:1:sha256:v2", {
+      configVersion: "sha256:v2",
+      state: JobState.Succeeded,
+    });
+    const result = await fx.provider.triggerDeprovision(provisioned(), [older, latest], call());
+    expect(result.action).toBe("triggered");
+  });
+
+  it("a record the engine saw end is final; one that only timed out in the engine is judged", async () => {
+    fx = await startProvider();
+    const p = await provisionRecord(fx);
+    const ended = { ...p, state: JobState.Failed };
+    expect((await fx.provider.triggerDeprovision(provisioned(), [ended], call())).action).toBe(
+      "triggered",
+    );
+    fx.clock.advance(20_000);
+    const awaiting = { ...p, state: JobState.Failed, awaitingEnd: true };
+    const vm = withMeta(computeInstance(), {}, [FINALIZER_AAP]);
+    expectWaiting(await fx.provider.triggerDeprovision(vm, [awaiting], call()));
+  });
+
+  it("a latest provision record of another provider is not judged here", async () => {
+    fx = await startProvider();
+    const foreign = record("job:42", { provider: "aap", state: JobState.Running });
+    const vm = withMeta(computeInstance(), {}, [FINALIZER_AAP]);
+    const result = await fx.provider.triggerDeprovision(vm, [foreign], call("d"));
+    expect(result.action).toBe("triggered");
+    if (result.action === "triggered") expect(result.provisionJobStatus).toBeUndefined();
+  });
+});
