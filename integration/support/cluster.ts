@@ -38,6 +38,8 @@ export interface TestCluster {
   readonly kind: "simulator" | "real";
   /** A fresh client-node KubeConfig for it. */
   kubeConfig(): KubeConfig;
+  /** Its kubeconfig as JSON text (for the EDA simulator's playbooks, say). */
+  kubeconfigText(): string;
   /** Fault injection (simulator only). */
   readonly faults?: KubeFaults;
   /** The simulator itself (simulator only). */
@@ -67,6 +69,7 @@ export const CLUSTERS: ClusterKind[] = [
         simulator,
         faults: simulator.faults,
         kubeConfig: () => load(simulator.kubeconfig()),
+        kubeconfigText: () => simulator.kubeconfig(),
         stop: () => simulator.stop(),
       };
     },
@@ -80,7 +83,12 @@ export const CLUSTERS: ClusterKind[] = [
       if (!real.available)
         throw new Error(`real API server required but unavailable: ${real.reason}`);
       const server = await startRealApiServer({ crds: [CRD, CLUSTER_CRD] });
-      return { kind: "real", kubeConfig: () => load(server.kubeconfig), stop: () => server.stop() };
+      return {
+        kind: "real",
+        kubeConfig: () => load(server.kubeconfig),
+        kubeconfigText: () => server.kubeconfig,
+        stop: () => server.stop(),
+      };
     },
   },
 ];

@@ -36,12 +36,22 @@ describe.each(API_FORMS)("provision through %s", (api) => {
     expect(job!.templateName).toBe("create-compute-instance");
     expect(job!.resourceKey).toBe("default/vm-1");
     const eda = job!.extraVars.ansible_eda as { event: { payload: Record<string, unknown> } };
+    // The same annotations an EDA event carries (docs/eda-protocol.md): one playbook for both paths.
     expect(eda.event.payload).toEqual({
       apiVersion: "example.com/v1",
       kind: "ComputeInstance",
-      metadata: resource.metadata,
+      metadata: {
+        ...resource.metadata,
+        annotations: {
+          ...resource.metadata.annotations,
+          "provisionkit.io/correlation-id": "corr-vm-1",
+          "provisionkit.io/operation": "provision",
+          "provisionkit.io/config-version": V1,
+        },
+      },
       spec: { cores: 2 },
     });
+    expect(resource.metadata.annotations?.["provisionkit.io/operation"]).toBeUndefined();
     expect(readProvisionkitVars(job!.extraVars)).toEqual({
       correlationId: "corr-vm-1",
       operation: "provision",

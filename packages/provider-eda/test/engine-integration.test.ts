@@ -55,6 +55,10 @@ function play(world: World): void {
       };
     } else {
       meta.finalizers = (meta.finalizers ?? []).filter((f) => f !== FINALIZER_AAP);
+      meta.annotations = {
+        ...meta.annotations,
+        [ANNOTATION_APPLIED_CORRELATION_ID]: annotations[ANNOTATION_CORRELATION_ID]!,
+      };
     }
   }
 }

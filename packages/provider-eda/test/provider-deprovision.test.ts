@@ -68,6 +68,16 @@ describe("P6: skipped", () => {
   });
 });
 
+describe("not skipped", () => {
+  it("when a provision applied a version but could not add the finalizer (it ended after the deletion began)", async () => {
+    fx = await startProvider();
+    const vm = withMeta(computeInstance(), { [APPLIED]: V1 });
+    const result = await fx.provider.triggerDeprovision(vm, [], call("d"));
+    expect(result.action).toBe("triggered");
+    expect(fx.server.requests).toHaveLength(1);
+  });
+});
+
 describe("triggered (P7)", () => {
   it("sends the delete event; blockDeletionOnFailure is false by default", async () => {
     fx = await startProvider();

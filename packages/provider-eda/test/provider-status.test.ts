@@ -144,6 +144,15 @@ describe("getProvisionStatus from the resource", () => {
     expect(s.state).toBe(JobState.Failed);
     expect(s.message).toContain("timed out after 60 min");
     expect(s.message).toContain(`${APPLIED}=${V1}`);
+  });
+
+  it("states a timeout that is not whole minutes exactly", async () => {
+    fx = await startProvider({ provisionTimeoutMs: 1200 });
+    const jobId = await provision(fx);
+    fx.clock.advance(1200);
+    const s = await status(fx, computeInstance(), jobId);
+    expect(s.state).toBe(JobState.Failed);
+    expect(s.message).toContain("timed out after 1.2 s");
     expect(s.endTime).toBe(new Date(fx.clock.value).toISOString());
   });
 
@@ -206,6 +215,26 @@ describe("getDeprovisionStatus from the resource", () => {
     const done = await get(fx, withMeta(computeInstance(), {}, ["other"]), jobId);
     expect(done.state).toBe(JobState.Succeeded);
     expect(done.reconciledVersion).toBeUndefined();
+  });
+
+  it("Succeeded on the playbook's acknowledgement (applied correlation id = this job's)", async () => {
+    fx = await startProvider();
+    const jobId = await deprovision(fx);
+    const acked = await get(fx, withMeta(computeInstance(), { [APPLIED_BY]: "del-1" }), jobId);
+    expect(acked.state).toBe(JobState.Succeeded);
+    expect(acked.message).toContain(APPLIED_BY);
+  });
+
+  it("a gone finalizer is not success while the applied correlation id names another run", async () => {
+    // A provision that ended after the deletion began could not add the finalizer
+    // (the API server refuses it): "no finalizer" must not read as a finished teardown.
+    fx = await startProvider();
+    const jobId = await deprovision(fx);
+    const vm = withMeta(computeInstance(), { [APPLIED]: V1, [APPLIED_BY]: "corr-provision" });
+    const s = await get(fx, vm, jobId);
+    expect(s.state).toBe(JobState.Running);
+    expect(s.message).toContain(`${APPLIED_BY}=del-1`);
+    expect(s.message).toContain("the finalizer is gone, but");
   });
 
   it("Failed when the failure annotation names this job", async () => {

@@ -90,6 +90,43 @@ export function readProvisionkitVars(
   return vars;
 }
 
+/**
+ * The annotations the provider adds to the payload's `metadata.annotations`, the same ones
+ * `@provisionkit/provider-eda` puts into its events (docs/eda-protocol.md), so one playbook
+ * reads `ansible_eda.event.payload.metadata.annotations` whichever path launched it.
+ */
+export const PAYLOAD_ANNOTATIONS = {
+  correlationId: "provisionkit.io/correlation-id",
+  operation: "provisionkit.io/operation",
+  configVersion: "provisionkit.io/config-version",
+} as const;
+
+/**
+ * A copy of `payload` whose `metadata.annotations` carry the launch's correlation id,
+ * operation and (for a provision) config version; a payload that is not a JSON object is
+ * returned as it is.
+ */
+export function annotatePayload(payload: unknown, vars: ProvisionkitVars): unknown {
+  if (!isObject(payload)) return payload;
+  const copy = JSON.parse(JSON.stringify(payload)) as Record<string, unknown>;
+  const metadata = isObject(copy.metadata) ? copy.metadata : {};
+  const annotations = isObject(metadata.annotations) ? metadata.annotations : {};
+  annotations[PAYLOAD_ANNOTATIONS.correlationId] = vars.correlationId;
+  annotations[PAYLOAD_ANNOTATIONS.operation] = vars.operation;
+  if (vars.configVersion !== undefined) {
+    annotations[PAYLOAD_ANNOTATIONS.configVersion] = vars.configVersion;
+  } else {
+    delete annotations[PAYLOAD_ANNOTATIONS.configVersion];
+  }
+  metadata.annotations = annotations;
+  copy.metadata = metadata;
+  return copy;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /** The default payload: the resource without `status` and `metadata.managedFields`. */
 export function defaultPayload(resource: ResourceObject): unknown {
   const { status: _status, ...rest } = resource;

@@ -19,7 +19,12 @@ import {
   type TriggerProvisionOptions,
 } from "@provisionkit/core";
 import { AapClient, type AapJob, type AapJobKind, type AapTemplate } from "../client/index.js";
-import { buildExtraVars, defaultPayload, readProvisionkitVars } from "./extra-vars.js";
+import {
+  annotatePayload,
+  buildExtraVars,
+  defaultPayload,
+  readProvisionkitVars,
+} from "./extra-vars.js";
 import { decodeJobId, encodeJobId } from "./job-id.js";
 import { toProvisionStatus } from "./job-status.js";
 import { toJobState } from "./status-map.js";
@@ -297,10 +302,11 @@ export class AapProvider implements Provider {
   ): Promise<AapJob> {
     const ref = this.templateName(resource, operation);
     let template = await this.resolver.resolve(ref, signal);
+    const own = { correlationId, operation, ...vars };
     const extra_vars = buildExtraVars({
       resource,
-      payload: this.payload(resource),
-      vars: { correlationId, operation, ...vars },
+      payload: annotatePayload(this.payload(resource), own),
+      vars: own,
       endpoint: ref.name,
       receivedAt: new Date(this.now()).toISOString(),
       extra: this.extraVars?.(resource, { operation, correlationId, ...vars }) ?? {},

@@ -153,8 +153,9 @@ export class EdaProvider implements Provider {
 
   /**
    * P5: while the latest provision job this provider launched may still run, answer
-   * `waiting` (in AAP mode, after asking AAP once to cancel it); `skipped` when the
-   * finalizer was never set (P6); else send the deprovision event.
+   * `waiting` (in AAP mode, after asking AAP once to cancel it); `skipped` when neither the
+   * finalizer nor the applied-version annotation was ever set (P6); else send the
+   * deprovision event.
    *
    * A latest provision record of another provider is not judged here: the engine drives
    * it to a terminal state first.
@@ -183,10 +184,20 @@ export class EdaProvider implements Provider {
       }
       provisionJobStatus = check.status;
     }
-    if (!hasFinalizer(resource, this.#options.finalizer)) {
+    const { finalizer, annotations } = this.#options;
+    // Nothing was provisioned when the playbook never added the finalizer and never wrote
+    // an applied version. The version alone counts too: a provision that ended after the
+    // deletion began cannot add the finalizer (the API server refuses new finalizers on an
+    // object being deleted) yet did build something.
+    if (
+      !hasFinalizer(resource, finalizer) &&
+      resource.metadata.annotations?.[annotations.appliedConfigVersion] === undefined
+    ) {
       return {
         action: "skipped",
-        reason: `finalizer ${this.#options.finalizer} was never set on the resource (or is already gone): nothing was provisioned, so nothing to tear down`,
+        reason:
+          `neither finalizer ${finalizer} nor annotation ${annotations.appliedConfigVersion} was ` +
+          "ever set on the resource: nothing was provisioned, so nothing to tear down",
       };
     }
     const { jobId } = await this.#sendEvent(

@@ -92,8 +92,9 @@ function timing(
   return { deadline, remainingMs: Math.max(0, deadline - context.now) };
 }
 
+/** A timeout for messages: whole minutes as `N min`, else seconds with up to 3 decimals. */
 function minutes(ms: number): string {
-  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`;
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Number((ms / 1000).toFixed(3))} s`;
 }
 
 /**
@@ -149,8 +150,14 @@ export function judgeProvision(
 }
 
 /**
- * A deprovision job's status: `Succeeded` when the finalizer is gone; `Failed` when the
- * failure annotation names this job, or once the timeout passed; else still waiting.
+ * A deprovision job's status: `Succeeded` when the applied-correlation-id annotation names
+ * this job (the deprovision playbook's acknowledgement), or, for playbooks that never write
+ * that annotation, when the finalizer is gone; `Failed` when the failure annotation names
+ * this job, or once the timeout passed; else still waiting.
+ *
+ * Why not the finalizer alone: a provision that ended after the deletion began cannot add
+ * the finalizer (the API server refuses new finalizers on an object being deleted), so
+ * "no finalizer" would read as done before the teardown ran.
  */
 export function judgeDeprovision(
   resource: ResourceObject,
@@ -159,12 +166,18 @@ export function judgeDeprovision(
   context: ResourceJudgeContext,
 ): Judgement {
   const { deadline, remainingMs } = timing(job, context);
-  if (!hasFinalizer(resource, context.finalizer)) {
+  const names = context.annotations;
+  const appliedBy = resource.metadata.annotations?.[names.appliedCorrelationId];
+  const finalizerGone = !hasFinalizer(resource, context.finalizer);
+  const acknowledged = appliedBy === job.correlationId;
+  if (acknowledged || (appliedBy === undefined && finalizerGone)) {
     return {
       status: {
         jobId,
         state: JobState.Succeeded,
-        message: `the deprovision playbook removed finalizer ${context.finalizer}`,
+        message: acknowledged
+          ? `the deprovision playbook reported success (${names.appliedCorrelationId})`
+          : `the deprovision playbook removed finalizer ${context.finalizer}`,
         startTime: iso(job.sentAt),
         endTime: iso(context.now),
       },
@@ -174,17 +187,13 @@ export function judgeDeprovision(
   const failure = failureFor(resource, job, context);
   if (failure) return { status: failed(jobId, job, failure, context.now), remainingMs };
   const awaited =
-    `finalizer ${context.finalizer} to be removed, or ${context.annotations.failure} naming ` +
+    `${names.appliedCorrelationId}=${job.correlationId} (or, from playbooks that do not write ` +
+    `it, finalizer ${context.finalizer} to be removed), or ${names.failure} naming ` +
     `correlation id ${job.correlationId}`;
-  return waitingOrTimedOut(
-    jobId,
-    job,
-    context,
-    deadline,
-    remainingMs,
-    awaited,
-    "the finalizer is still there",
-  );
+  const seen = finalizerGone
+    ? `the finalizer is gone, but ${names.appliedCorrelationId} is ${appliedBy ?? "unset"}`
+    : "the finalizer is still there";
+  return waitingOrTimedOut(jobId, job, context, deadline, remainingMs, awaited, seen);
 }
 
 function waitingOrTimedOut(

@@ -65,7 +65,11 @@ function provision(
     const fields: Record<string, unknown> = {};
     const changes: EdaEffectChange[] = [];
     const finalizers = finalizersOf(metadata);
-    if (!finalizers.includes(settings.finalizer)) {
+    // The API server refuses new finalizers on an object being deleted (422), so the
+    // playbook adds it only while the object is not; the annotations are written anyway.
+    const deleting =
+      metadata.deletionTimestamp !== undefined && metadata.deletionTimestamp !== null;
+    if (!finalizers.includes(settings.finalizer) && !deleting) {
       fields.finalizers = [...finalizers, settings.finalizer];
       changes.push("finalizer-added");
     }
@@ -81,14 +85,28 @@ function provision(
   };
 }
 
-function deprovision(settings: ResolvedPlaybook): MetadataMutation {
+function deprovision(
+  settings: ResolvedPlaybook,
+  correlationId: string | undefined,
+): MetadataMutation {
   return (metadata) => {
+    const fields: Record<string, unknown> = {};
+    const changes: EdaEffectChange[] = [];
     const finalizers = finalizersOf(metadata);
-    if (!finalizers.includes(settings.finalizer)) return { fields: {}, changes: [] };
-    return {
-      fields: { finalizers: finalizers.filter((f) => f !== settings.finalizer) },
-      changes: ["finalizer-removed"],
-    };
+    if (finalizers.includes(settings.finalizer)) {
+      fields.finalizers = finalizers.filter((f) => f !== settings.finalizer);
+      changes.push("finalizer-removed");
+    }
+    // The acknowledgement: the correlation id of the last event whose playbook succeeded.
+    const annotations =
+      correlationId === undefined
+        ? undefined
+        : annotate(metadata, { [settings.appliedCorrelationAnnotation]: correlationId });
+    if (annotations) {
+      fields.annotations = annotations;
+      changes.push("applied-correlation");
+    }
+    return { fields, changes };
   };
 }
 
@@ -155,7 +173,7 @@ export async function planPlaybook(
                 correlationId,
                 payloadAnnotation(payload, settings.configVersionAnnotation),
               )
-            : deprovision(settings),
+            : deprovision(settings, correlationId),
       };
     case "failed":
     case "error": {

@@ -75,9 +75,13 @@ export interface EdaEventRecord {
   jobStatus?: AapJobStatus;
 }
 
-/** A change a playbook makes to the Kubernetes resource. */
+/**
+ * A change a playbook makes to the Kubernetes resource: `applied-version` sets the applied
+ * config version and correlation id (provision), `applied-correlation` the correlation id
+ * alone (deprovision's acknowledgement).
+ */
 export type EdaEffectChange =
-  "finalizer-added" | "applied-version" | "finalizer-removed" | "failure";
+  "finalizer-added" | "applied-version" | "finalizer-removed" | "applied-correlation" | "failure";
 
 /**
  * What a playbook run did to the resource:

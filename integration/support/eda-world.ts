@@ -1,0 +1,155 @@
+import { providerSet, type Provider } from "@provisionkit/core";
+import {
+  ProvisioningController,
+  type ProvisioningControllerOptions,
+} from "@provisionkit/core/kubernetes";
+import { AapClient, AapProvider } from "@provisionkit/provider-aap";
+import { EdaProvider, type EdaProviderOptions } from "@provisionkit/provider-eda";
+import {
+  AapSimulator,
+  EdaSimulator,
+  type AapJobScript,
+  type AapLedgerJob,
+  type EdaEventRecord,
+  type EdaSimulatorOptions,
+} from "@provisionkit/testing";
+import { CRD, Users, type TestCluster } from "./cluster.ts";
+import { FAST, FINALIZER } from "./world.ts";
+
+/** The HMAC key the rulebook's webhook source checks (a test value, never logged). */
+export const HMAC_SECRET = "hmac-SECRET-for-tests-0123456789";
+export const CREATE = "create-compute-instance";
+export const DELETE = "delete-compute-instance";
+
+/** Options of {@link EdaWorld.start}. */
+export interface EdaWorldOptions {
+  /** The AAP simulator's default job script. Default {@link FAST}. */
+  script?: AapJobScript;
+  /** Activation settings of the EDA simulator. */
+  activation?: EdaSimulatorOptions["activation"];
+}
+
+/**
+ * An AAP simulator, an EDA simulator in front of it (the rulebook's webhook source with
+ * HMAC, rules create/delete-compute-instance), whose playbooks write back to the cluster,
+ * and the controllers started on them.
+ */
+export class EdaWorld {
+  readonly users: Users;
+  readonly controllers: ProvisioningController[] = [];
+
+  private constructor(
+    readonly cluster: TestCluster,
+    readonly namespace: string,
+    readonly aap: AapSimulator,
+    readonly eda: EdaSimulator,
+  ) {
+    this.users = new Users(cluster.kubeConfig(), namespace);
+  }
+
+  /** A world on `cluster` (started and stopped by the caller) in its own namespace. */
+  static async start(
+    cluster: TestCluster,
+    namespace: string,
+    options: EdaWorldOptions = {},
+  ): Promise<EdaWorld> {
+    const aap = new AapSimulator({ defaultScript: options.script ?? FAST });
+    aap.addJobTemplate({ name: CREATE, allowSimultaneous: true });
+    aap.addJobTemplate({ name: DELETE, allowSimultaneous: true });
+    await aap.start();
+    const eda = new EdaSimulator({
+      aap,
+      kubernetes: cluster.kubeconfigText(),
+      rules: [
+        { endpoint: CREATE, template: CREATE },
+        { endpoint: DELETE, template: DELETE },
+      ],
+      webhook: { hmac: { secret: HMAC_SECRET } },
+      pumpIntervalMs: 10,
+      ...(options.activation ? { activation: options.activation } : {}),
+    });
+    await eda.start();
+    return new EdaWorld(cluster, namespace, aap, eda);
+  }
+
+  /** An EdaProvider posting to the simulator's webhook; `aap: true` turns on AAP mode. */
+  edaProvider(
+    overrides: Omit<Partial<EdaProviderOptions>, "aap"> & { aap?: boolean } = {},
+  ): EdaProvider {
+    const { aap, ...rest } = overrides;
+    return new EdaProvider({
+      target: { type: "webhook", url: this.eda.webhookUrl },
+      auth: { type: "hmac", secret: HMAC_SECRET },
+      pollIntervalMs: 50,
+      minEventIntervalMs: 0,
+      ...(aap ? { aap: this.aapClient() } : {}),
+      ...rest,
+    });
+  }
+
+  /** An AapProvider launching the same templates directly. */
+  aapProvider(): AapProvider {
+    return new AapProvider({ client: this.aapClient() });
+  }
+
+  /** A real AapClient on the AAP simulator. */
+  aapClient(): AapClient {
+    return new AapClient({
+      url: `${this.aap.url}/api/controller/v2/`,
+      auth: { type: "bearer", token: "sim-token" },
+      retry: { retries: 2, initialDelayMs: 10 },
+    });
+  }
+
+  /** Start a controller with test-friendly timings; `others` may poll jobs on record (E6). */
+  async controller(
+    provider: Provider,
+    others: Provider[] = [],
+    overrides: Partial<ProvisioningControllerOptions> = {},
+  ): Promise<ProvisioningController> {
+    const controller = new ProvisioningController({
+      kubeConfig: this.cluster.kubeConfig(),
+      resource: { ...CRD, namespace: this.namespace },
+      provider: others.length === 0 ? provider : providerSet(provider, ...others),
+      finalizer: FINALIZER,
+      engine: {
+        pollIntervalMs: 50,
+        pendingLaunchGraceMs: 300,
+        provisionBackoff: { initialMs: 100, maxMs: 1000 },
+        deprovisionBackoff: { initialMs: 100, maxMs: 1000 },
+        errorBackoff: { initialMs: 50, maxMs: 500 },
+      },
+      errorBackoff: { initialMs: 50, maxMs: 500 },
+      watchRestartBackoff: { initialMs: 50, maxMs: 500 },
+      resyncIntervalMs: 0,
+      ...overrides,
+    });
+    this.controllers.push(controller);
+    await controller.start();
+    return controller;
+  }
+
+  /** Stop one controller (a crash or a rollout), keeping the world. */
+  async stopControllers(): Promise<void> {
+    await Promise.all(this.controllers.splice(0).map((c) => c.stop()));
+  }
+
+  /** Jobs of one resource, from the AAP ledger (out-of-band truth). */
+  jobs(name: string): AapLedgerJob[] {
+    return this.aap.ledger().filter((j) => j.resourceKey === `${this.namespace}/${name}`);
+  }
+
+  /** EDA events about one resource, with their fate. */
+  events(name: string): EdaEventRecord[] {
+    return this.eda.events().filter((e) => {
+      const payload = (e.event?.payload ?? {}) as { metadata?: Record<string, unknown> };
+      return payload.metadata?.name === name && payload.metadata.namespace === this.namespace;
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.stopControllers();
+    await this.eda.stop();
+    await this.aap.stop();
+  }
+}
