@@ -66,7 +66,8 @@ export class EdaWorld {
       ],
       webhook: { hmac: { secret: HMAC_SECRET } },
       pumpIntervalMs: 10,
-      ...(options.activation ? { activation: options.activation } : {}),
+      // The product rulebook's strategy (ansible-rulebook's default is sequential).
+      activation: { executionStrategy: "parallel", ...options.activation },
     });
     await eda.start();
     return new EdaWorld(cluster, namespace, aap, eda);

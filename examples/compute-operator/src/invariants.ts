@@ -3,6 +3,7 @@
  * simulator's job ledger (what AAP actually ran, and when) and the ComputeInstances as the
  * Kubernetes API serves them. Nothing here reads the operator's memory.
  */
+import { ANNOTATION_CONFIG_VERSION, ANNOTATION_OPERATION } from "@provisionkit/provider-eda";
 import type { AapJobStatus } from "@provisionkit/testing";
 
 /** The part of an `AapLedgerJob` the checks read. */
@@ -49,15 +50,32 @@ export interface InvariantReport {
 
 type Operation = "provision" | "deprovision";
 
-/** What provider-aap recorded in the job's extra vars under `provisionkit`. */
-function launchVars(job: LedgerJob): { operation?: Operation; configVersion?: string } {
-  const own = job.extraVars.provisionkit;
-  if (typeof own !== "object" || own === null) return {};
-  const { operation, config_version: version } = own as Record<string, unknown>;
-  const vars: { operation?: Operation; configVersion?: string } = {};
-  if (operation === "provision" || operation === "deprovision") vars.operation = operation;
-  if (typeof version === "string") vars.configVersion = version;
-  return vars;
+type LaunchVars = { operation?: Operation; configVersion?: string };
+
+const record = (value: unknown): Record<string, unknown> | undefined =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+
+function vars(operation: unknown, version: unknown): LaunchVars {
+  const found: LaunchVars = {};
+  if (operation === "provision" || operation === "deprovision") found.operation = operation;
+  if (typeof version === "string") found.configVersion = version;
+  return found;
+}
+
+/**
+ * What the launch says about the job: provider-aap records it in the extra vars under
+ * `provisionkit`; a job EDA launched carries the event it was launched for, whose payload
+ * holds provider-eda's annotations (`ansible_eda.event.payload.metadata.annotations`).
+ */
+function launchVars(job: LedgerJob): LaunchVars {
+  const own = record(job.extraVars.provisionkit);
+  if (own) return vars(own.operation, own.config_version);
+  const payload = record(record(record(job.extraVars.ansible_eda)?.event)?.payload);
+  const annotations = record(record(payload?.metadata)?.annotations);
+  if (!annotations) return {};
+  return vars(annotations[ANNOTATION_OPERATION], annotations[ANNOTATION_CONFIG_VERSION]);
 }
 
 /** The operation of a job, from its extra vars. */

@@ -43,6 +43,22 @@ export function shortVersion(text: string): string {
   return text.replace(/sha256:([0-9a-f]{8})[0-9a-f]+/g, "sha256:$1");
 }
 
+/**
+ * Long identifiers made short for the log and the table: provider-eda's synthetic job ids
+ * (`eda:provision:<correlation id>:<sent at>:<version>` → `eda:provision:1a2b3c4d`), UUIDs
+ * and config versions.
+ */
+export function brief(text: string): string {
+  return shortVersion(
+    text
+      .replace(
+        /eda:(provision|deprovision):([0-9a-f]{8})[0-9a-f-]*:\d+(?::sha256:[0-9a-f]+)?/g,
+        "eda:$1:$2",
+      )
+      .replace(/\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, "$1…"),
+  );
+}
+
 /** What a user would call the state of the resource. */
 export function phaseOf(object: ComputeInstance | undefined): Cell {
   if (!object) return { text: "deleted", tone: "dim" };
@@ -72,25 +88,49 @@ function seconds(ms: number): string {
 interface Tracked {
   object: ComputeInstance | undefined;
   phase: string | undefined;
+  /** The watched annotations and finalizers as last logged. */
+  metadata?: Map<string, string | undefined>;
   /** When the API first answered without it (its finalizer was released). */
   goneAt?: number;
+}
+
+/** What else the observer shows, besides phases, conditions, jobs and events. */
+export interface ObserverOptions {
+  /** Poll interval, ms. Default 200. */
+  intervalMs?: number;
+  /** Annotations whose changes are logged (the `kubectl get -o yaml` a user would diff). */
+  annotations?: readonly string[];
+  /** Finalizers whose arrival and removal are logged. */
+  finalizers?: readonly string[];
+  /** One more column of the live table. */
+  column?: { title: string; cell: (object: ComputeInstance) => Cell };
 }
 
 /** The demo's `kubectl get -w`. */
 export class Observer {
   private readonly tracked = new Map<string, Tracked>();
   private readonly seenEvents = new Set<string>();
+  private readonly reasons = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
   /** Shown above the table: what the operator is doing. */
   operatorState = "starting";
 
+  private readonly intervalMs: number;
+
   constructor(
     private readonly kubectl: Kubectl,
     private readonly out: DemoConsole,
-    private readonly intervalMs = 200,
-  ) {}
+    private readonly options: ObserverOptions = {},
+  ) {
+    this.intervalMs = options.intervalMs ?? 200;
+  }
+
+  /** The reasons of the Kubernetes events seen so far for a resource. */
+  reasonsSeen(name: string): ReadonlySet<string> {
+    return this.reasons.get(name) ?? new Set();
+  }
 
   /** Show this resource in the table from now on (in the order tracked). */
   track(name: string): void {
@@ -127,18 +167,23 @@ export class Observer {
         this.seenEvents.add(event.metadata.name ?? "");
         const subject = event.involvedObject.name ?? "";
         this.track(subject);
+        const reasons = this.reasons.get(subject) ?? new Set<string>();
+        reasons.add(event.reason ?? "");
+        this.reasons.set(subject, reasons);
         const warning = event.type === "Warning";
         this.out.event(
           subject,
-          `event ${event.reason ?? ""}: ${shortVersion(event.message ?? "")}`,
+          `event ${event.reason ?? ""}: ${brief(event.message ?? "")}`,
           warning ? "bad" : "plain",
         );
       }
       for (const [name, entry] of this.tracked) {
         const object = byName.get(name);
         if (!object && entry.phase === undefined) continue; // not created yet
-        if (object) entry.object = object;
-        else entry.goneAt ??= Date.now();
+        if (object) {
+          entry.object = object;
+          this.logMetadata(name, entry, object);
+        } else entry.goneAt ??= Date.now();
         const phase = phaseOf(object);
         if (phase.text !== entry.phase) {
           if (entry.phase !== undefined) {
@@ -157,12 +202,33 @@ export class Observer {
     this.redraw();
   }
 
+  /** Logs the watched annotations and finalizers that changed since the last look. */
+  private logMetadata(name: string, entry: Tracked, object: ComputeInstance): void {
+    const { annotations = [], finalizers = [] } = this.options;
+    if (annotations.length === 0 && finalizers.length === 0) return;
+    const now = new Map<string, string | undefined>();
+    for (const key of annotations) now.set(key, object.metadata.annotations?.[key]);
+    for (const key of finalizers) {
+      now.set(`finalizer ${key}`, object.metadata.finalizers?.includes(key) ? "set" : undefined);
+    }
+    const before = entry.metadata ?? new Map<string, string | undefined>();
+    const changes: string[] = [];
+    for (const [key, value] of now) {
+      if (value === before.get(key)) continue;
+      if (key.startsWith("finalizer ")) changes.push(`${key} ${value ? "added" : "removed"}`);
+      else changes.push(value === undefined ? `annotation ${key} removed` : `${key}=${value}`);
+    }
+    entry.metadata = now;
+    if (changes.length > 0) this.out.event(name, `metadata: ${brief(changes.join(", "))}`, "note");
+  }
+
   /** The live table. */
   redraw(now = Date.now()): void {
     if (!this.out.live) return;
-    const header: Cell[] = ["RESOURCE", "PHASE", "CONDITIONS", "JOB", "STATE", "ELAPSED"].map(
-      (text) => ({ text, tone: "dim" }),
-    );
+    const column = this.options.column;
+    const titles = ["RESOURCE", "PHASE", "CONDITIONS", "JOB", "STATE", "ELAPSED"];
+    if (column) titles.splice(3, 0, column.title);
+    const header: Cell[] = titles.map((text) => ({ text, tone: "dim" }));
     const rows: Cell[][] = [header];
     for (const [name, entry] of this.tracked) {
       if (!entry.phase) continue;
@@ -172,6 +238,7 @@ export class Observer {
           { text: name, tone: "bold" },
           phaseOf(undefined),
           { text: "-" },
+          ...(column ? [{ text: "" }] : []),
           { text: since, tone: "dim" },
         ]);
         continue;
@@ -186,11 +253,12 @@ export class Observer {
         phaseOf(object),
         { text: conditions.join(" ") || "-" },
       ];
+      if (column) row.push(object ? column.cell(object) : { text: "" });
       if (job) {
         const cancel = job.cancelRequestedAt && !isTerminal(job.state) ? " (cancel asked)" : "";
         const end = job.finishedAt ? Date.parse(job.finishedAt) : now;
         row.push(
-          { text: `${job.type} ${job.jobId}` },
+          { text: `${job.type} ${brief(job.jobId)}` },
           { text: `${job.state}${cancel}`, tone: stateTone(job) },
           {
             text: seconds(end - Date.parse(job.launchedAt)),

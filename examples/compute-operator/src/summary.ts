@@ -22,9 +22,12 @@ export interface Milestones {
   startedAt: number;
   /** When the first operator was stopped and when the second one started. */
   restart?: { stoppedAt: number; startedAt: number };
+  /** When the story ran `kubectl delete`, per resource. */
+  deletedAt?: Record<string, number>;
 }
 
-function tone(status: string): Cell["tone"] {
+/** How a job status is shown. */
+export function statusTone(status: string): Cell["tone"] {
   if (status === "successful") return "good";
   if (status === "failed" || status === "error") return "bad";
   if (status === "canceled") return "note";
@@ -56,7 +59,7 @@ function note(job: AapLedgerJob, all: readonly AapLedgerJob[], milestones: Miles
 }
 
 /** The final state column: what `kubectl get` says at the end. */
-function finalState(outcome: ResourceOutcome): Cell {
+export function finalState(outcome: ResourceOutcome): Cell {
   const { object } = outcome;
   if (!object) return { text: "deleted", tone: "dim" };
   const phase = phaseOf(object);
@@ -96,7 +99,7 @@ export function summaryTable(
         { text: `${job.kind}:${job.id}` },
         { text: operationOf(job) ?? "?" },
         { text: job.templateName },
-        { text: job.status, tone: tone(job.status) },
+        { text: job.status, tone: statusTone(job.status) },
         { text: took },
         { text: shortVersion(configVersionOf(job) ?? "") },
         { text: note(job, outcome.jobs, milestones), tone: "dim" },

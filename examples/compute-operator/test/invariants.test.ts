@@ -180,4 +180,50 @@ describe("the demo's invariant check", () => {
       expect.stringMatching(/cannot be attributed/),
     ]);
   });
+
+  it("reads EDA-launched jobs from the event in their extra vars", () => {
+    const eda = (
+      resource: string,
+      operation: "provision" | "deprovision",
+      status: LedgerJob["status"],
+      createdAt: number,
+      finishedAt: number,
+      configVersion?: string,
+    ): LedgerJob => {
+      const annotations: Record<string, string> = {
+        "provisionkit.io/operation": operation,
+        "provisionkit.io/correlation-id": `c-${nextId}`,
+      };
+      if (configVersion) annotations["provisionkit.io/config-version"] = configVersion;
+      return {
+        ...job(resource, operation, status, createdAt, finishedAt),
+        extraVars: {
+          ansible_eda: {
+            ruleset: "provisionkit",
+            event: { payload: { metadata: { name: resource, annotations } }, meta: {} },
+          },
+        },
+      };
+    };
+    const healthy = [
+      eda("batch-1", "provision", "successful", 0, 4000, V1),
+      eda("batch-1", "deprovision", "successful", 5000, 7000),
+      eda("web-1", "provision", "successful", 0, 3000, V1),
+    ];
+    expect(checkInvariants(healthy, [gone("batch-1"), live("web-1", V1)]).problems).toEqual([]);
+    const overlap = [
+      eda("batch-1", "provision", "successful", 0, 4000, V1),
+      eda("batch-1", "deprovision", "successful", 3000, 7000),
+    ];
+    expect(checkInvariants(overlap, [gone("batch-1")]).problems).toEqual([
+      expect.stringMatching(/^E1: default\/batch-1: job \d+ \(deprovision\) was created while/),
+    ]);
+    const twice = [
+      eda("web-1", "provision", "successful", 0, 3000, V1),
+      eda("web-1", "provision", "successful", 4000, 7000, V1),
+    ];
+    expect(checkInvariants(twice, [live("web-1", V1)]).problems).toEqual([
+      expect.stringMatching(/^E2: default\/web-1: .* launched sha256:1111 again/),
+    ]);
+  });
 });

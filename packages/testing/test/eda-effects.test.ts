@@ -43,6 +43,8 @@ async function start(options: Partial<HarnessOptions> = {}): Promise<EdaHarness>
       aap.addWorkflowTemplate({ name: "flow", script: { pendingMs: 0, runMs: RUN_MS } });
       aap.addJobTemplate({ name: "unrelated", script });
     },
+    // Effects, not ordering, are under test here: launch every event as it comes.
+    activation: { executionStrategy: "parallel" },
     ...options,
   });
   return h;

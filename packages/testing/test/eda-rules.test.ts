@@ -163,8 +163,18 @@ describe("EDA simulator: rules and launches", () => {
   });
 
   describe("execution strategy", () => {
+    it("is sequential by default, as ansible-rulebook is", async () => {
+      const { eda, aap } = await start();
+      await fire("create-thing");
+      await eda.pump();
+      await fire("create-thing");
+      await eda.pump();
+      expect(aap.ledger()).toHaveLength(1);
+      expect(eda.events().map((e) => e.fate)).toEqual(["launched", "queued"]);
+    });
+
     it("parallel launches every due event at once", async () => {
-      const { eda, aap, clock } = await start();
+      const { eda, aap, clock } = await start({ activation: { executionStrategy: "parallel" } });
       const t0 = clock.now();
       await fire("create-thing");
       await eda.pump();

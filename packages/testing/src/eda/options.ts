@@ -196,7 +196,7 @@ export function resolveOptions(
     activation: {
       startupMs: nonNegative(activation.startupMs, 0, "startupMs"),
       eventLatencyMs: nonNegative(activation.eventLatencyMs, 0, "eventLatencyMs"),
-      executionStrategy: activation.executionStrategy ?? "parallel",
+      executionStrategy: activation.executionStrategy ?? "sequential",
       jobPollMs: positive(activation.jobPollMs ?? DEFAULT_JOB_POLL_MS, "jobPollMs"),
       keepQueueOnRestart: activation.keepQueueOnRestart ?? false,
       rulesetName: activation.rulesetName ?? DEFAULT_RULESET,

@@ -132,7 +132,11 @@ export interface EdaActivationOptions {
   startupMs?: number;
   /** Rule-engine latency from an event's receipt to its action (default 0). */
   eventLatencyMs?: number;
-  /** The rulebook's `execution_strategy` (default `"parallel"`). */
+  /**
+   * The rulebook's `execution_strategy` (default `"sequential"`, ansible-rulebook's own
+   * default: each action, a launched job included, completes before the next event's
+   * action starts; rulebooks that provision usually set `parallel`).
+   */
   executionStrategy?: "parallel" | "sequential";
   /**
    * How often the rulebook polls a launched job until it is terminal

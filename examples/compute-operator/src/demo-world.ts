@@ -1,0 +1,187 @@
+/**
+ * What every story of the demo shares: the console, an embedded Kubernetes API server with
+ * the ComputeInstance CRD, kubectl, the observer, the operator's logger and metrics hooks,
+ * and the helpers a story is written with (`until`, `isReady`…). Each story adds its
+ * automation backend (AAP, or EDA in front of AAP) and its operator.
+ */
+import { KubeConfig } from "@kubernetes/client-node";
+import { ConditionType, configVersion, type Logger } from "@provisionkit/core";
+import type { ControllerMetrics } from "@provisionkit/core/kubernetes";
+import { KubernetesApiSimulator } from "@provisionkit/testing";
+import { DemoConsole, type Tone } from "./console.js";
+import { Kubectl } from "./kubectl.js";
+import {
+  Observer,
+  brief,
+  conditionIsTrue,
+  provisioningOf,
+  type ObserverOptions,
+} from "./observer.js";
+import { COMPUTE_INSTANCE, type ComputeInstanceSpec } from "./operator.js";
+import type { Milestones } from "./summary.js";
+
+/** A story that did not reach a step in time. */
+export class StoryTimeout extends Error {}
+
+/** The message of an error that ended a story early. */
+export function storyFailure(error: unknown): string {
+  return error instanceof StoryTimeout ? error.message : `the story failed: ${String(error)}`;
+}
+
+/** Counters the operator's metrics hooks fill. */
+export interface Counters {
+  launched: number;
+  finished: number;
+  reconciles: number;
+  conflicts: number;
+}
+
+/** The shared world; see {@link createWorld}. */
+export interface DemoWorld {
+  readonly startedAt: number;
+  readonly milestones: Milestones;
+  readonly out: DemoConsole;
+  readonly kube: KubernetesApiSimulator;
+  readonly kubeConfig: KubeConfig;
+  readonly kubectl: Kubectl;
+  readonly observer: Observer;
+  /** A pino-shaped logger that prints into the demo's log. */
+  readonly logger: Logger;
+  readonly metrics: ControllerMetrics;
+  readonly counters: Counters;
+  /** Time to Ready and to deletion, as the metrics hooks reported them (ms). */
+  readonly readyMs: number[];
+  readonly deletionMs: number[];
+  /** The last spec the story gave each resource, in creation order. */
+  readonly specs: Map<string, ComputeInstanceSpec>;
+  /** `namespace/name` of a resource, as the ledgers key it. */
+  keyOf: (name: string) => string;
+  /** Waits until `check` holds; throws {@link StoryTimeout} after `timeoutMs` or the story deadline. */
+  until: (
+    what: string,
+    check: () => boolean | Promise<boolean>,
+    timeoutMs?: number,
+  ) => Promise<void>;
+  /** Ready, with the config version of the last spec the story gave it. */
+  isReady: (name: string) => Promise<boolean>;
+  /** Gone from the API (its finalizers released). */
+  isGone: (name: string) => Promise<boolean>;
+}
+
+/** How a story sets the world up. */
+export interface WorldOptions {
+  /** The whole story must end within this (ms). */
+  deadlineMs: number;
+  /** Operator log lines that the operator's events already say. */
+  quiet: readonly RegExp[];
+  /** What the observer shows besides the default columns. */
+  observer?: Omit<ObserverOptions, "intervalMs">;
+}
+
+export const sleep = (ms: number): Promise<void> =>
+  new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export const describeSpec = (spec: ComputeInstanceSpec): string =>
+  `image=${spec.image} cores=${spec.cores} memoryGiB=${spec.memoryGiB}`;
+
+/** Starts the Kubernetes API simulator and builds everything around it. */
+export async function createWorld(options: WorldOptions): Promise<DemoWorld> {
+  const startedAt = Date.now();
+  const milestones: Milestones = { startedAt };
+  const out = new DemoConsole(process.stdout, startedAt);
+  process.on("exit", () => out.close()); // the cursor comes back whatever happens
+  process.on("SIGINT", () => process.exit(130));
+
+  const kube = new KubernetesApiSimulator({
+    crds: [{ ...COMPUTE_INSTANCE, scope: "Namespaced", statusSubresource: true }],
+    coreEvents: true,
+  });
+  await kube.start();
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(kube.kubeconfig());
+  const kubectl = new Kubectl(kubeConfig);
+  const observer = new Observer(kubectl, out, options.observer);
+
+  const printed = new Set<string>();
+  function operatorLog(tone: Tone, fields: Record<string, unknown>, message: string): void {
+    if (options.quiet.some((pattern) => pattern.test(message))) return;
+    const key = typeof fields.key === "string" ? fields.key : undefined;
+    const details = Object.entries(fields)
+      .filter(
+        ([name, value]) => name !== "key" && ["string", "number", "boolean"].includes(typeof value),
+      )
+      .map(([name, value]) => `${name}=${String(value)}`)
+      .join(" ");
+    const subject = key ? (key.split("/").pop() ?? key) : "operator";
+    const text = brief(`log: ${message}${details ? ` (${details})` : ""}`);
+    if (printed.has(`${subject} ${text}`) && tone === "dim") return; // a repeated cancel request, say
+    printed.add(`${subject} ${text}`);
+    out.event(subject, text, tone);
+  }
+  const logger: Logger = {
+    debug: () => {},
+    info: (fields, message) => operatorLog("dim", fields, message),
+    warn: (fields, message) => operatorLog("busy", fields, message),
+    error: (fields, message) => operatorLog("bad", fields, message),
+  };
+
+  const counters: Counters = { launched: 0, finished: 0, reconciles: 0, conflicts: 0 };
+  const readyMs: number[] = [];
+  const deletionMs: number[] = [];
+  const metrics: ControllerMetrics = {
+    jobLaunched: () => void counters.launched++,
+    jobFinished: () => void counters.finished++,
+    timeToReady: (_labels, ms) => void readyMs.push(ms),
+    deletionCompleted: (ms) => void deletionMs.push(ms),
+    reconciled: ({ outcome }) => {
+      counters.reconciles++;
+      if (outcome === "conflict") counters.conflicts++;
+    },
+  };
+
+  const storyDeadline = startedAt + options.deadlineMs;
+  async function until(
+    what: string,
+    check: () => boolean | Promise<boolean>,
+    timeoutMs = 20_000,
+  ): Promise<void> {
+    const deadline = Math.min(Date.now() + timeoutMs, storyDeadline);
+    while (!(await check())) {
+      if (Date.now() > deadline) {
+        throw new StoryTimeout(`${what}: not reached by ${out.clock().trim()}`);
+      }
+      await sleep(100);
+    }
+  }
+
+  const specs = new Map<string, ComputeInstanceSpec>();
+  async function isReady(name: string): Promise<boolean> {
+    const object = await kubectl.get(name);
+    const spec = specs.get(name);
+    return (
+      conditionIsTrue(object, ConditionType.Ready) &&
+      spec !== undefined &&
+      provisioningOf(object)?.reconciledConfigVersion === configVersion(spec)
+    );
+  }
+
+  return {
+    startedAt,
+    milestones,
+    out,
+    kube,
+    kubeConfig,
+    kubectl,
+    observer,
+    logger,
+    metrics,
+    counters,
+    readyMs,
+    deletionMs,
+    specs,
+    keyOf: (name) => `${kubectl.namespace}/${name}`,
+    until,
+    isReady,
+    isGone: async (name) => (await kubectl.get(name)) === undefined,
+  };
+}
