@@ -17,6 +17,11 @@ export interface EdaProviderOptions extends EdaClientOptions {
    * writes back would otherwise be waited for forever (P3). An hour covers queueing in EDA
    * and AAP plus the longer infrastructure playbooks (clusters) with margin; the engine
    * then retries with its backoff.
+   *
+   * Keep it above your longest playbook run plus EDA's queueing: without AAP mode the
+   * provider cannot see a job that is merely slow, so after the timeout the engine may send
+   * the event again (or deprovision) while that job still runs (E1 at risk). AAP mode
+   * reports the real job instead.
    */
   provisionTimeoutMs?: number;
   /**
