@@ -4,17 +4,25 @@
 # against a real apiextensions-apiserver as well as the simulator. When it cannot be
 # provisioned for reasons outside the project, the run says so at the start and again at
 # the end, and those tests are reported as skipped, never as passed.
-# Set PROVISIONKIT_REAL_APISERVER=skip to leave the real tier out on purpose.
+# Set PROVISIONKIT_REAL_APISERVER=skip to leave the real tier out on purpose. The browser
+# tier (scripts/browser/) works the same way, with PROVISIONKIT_BROWSER=skip.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 tier=$(scripts/real-apiserver/ci-tier.sh)
 eval "$tier"
+# The headless-Chromium tier (the conformance HTML report is checked in a real browser).
+browser=$(scripts/browser/ci-tier.sh)
+eval "$browser"
 
 pnpm run build
 pnpm run lint
 pnpm run typecheck
 pnpm run test
+# The conformance CLI on the built packages, as a user runs it: both built-in providers,
+# with the JUnit and HTML reports kept under reports/ (not committed).
+node packages/testing/dist/cli/bin.js integration/conformance/builtin.mjs \
+  --junit reports/conformance.xml --html reports/conformance.html
 pnpm run docs
 pnpm run check:packages
 
@@ -28,4 +36,15 @@ if [ "${PROVISIONKIT_REAL_APISERVER:-}" = "skip" ]; then
   } >&2
 else
   echo "real API-server tier: ran (integration tests against apiextensions-apiserver + etcd)"
+fi
+if [ "${PROVISIONKIT_BROWSER:-}" = "skip" ]; then
+  {
+    echo
+    echo "################################################################################"
+    echo "##  BROWSER TIER: NOT RUN — ${PROVISIONKIT_BROWSER_REASON:-skipped on request}"
+    echo "##  Everything else passed; the headless-Chromium report checks were SKIPPED."
+    echo "################################################################################"
+  } >&2
+else
+  echo "browser tier: ran (the HTML report checked in headless Chromium)"
 fi

@@ -2,7 +2,11 @@ import { defineConfig } from "tsup";
 
 // ESM only: vitest (a peer, used by the conformance suites) cannot be require()d.
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: {
+    index: "src/index.ts",
+    vitest: "src/vitest.ts",
+    "cli/bin": "src/cli/bin.ts",
+  },
   format: ["esm"],
   dts: true,
   sourcemap: true,

@@ -13,3 +13,4 @@ export {
 export * from "./aap/index.js";
 export * from "./kubernetes/index.js";
 export * from "./eda/index.js";
+export * from "./conformance/index.js";

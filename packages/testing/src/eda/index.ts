@@ -4,6 +4,7 @@
  * @module
  */
 export { EdaSimulator, type EdaSimulatorUrls } from "./simulator.js";
+export type { EdaFaultHandle, EdaFaults, EdaWebhookFaultRule } from "./fault-types.js";
 export type {
   EdaAapAuth,
   EdaAapBasicAuth,

@@ -10,6 +10,8 @@ import { AapClient } from "./aap-client.js";
 import { Activation } from "./activation.js";
 import { STREAM_PATH_PREFIX } from "./constants.js";
 import { EventLog } from "./event-log.js";
+import type { EdaFaults } from "./fault-types.js";
+import { FaultRegistry } from "./faults.js";
 import { Intake } from "./intake.js";
 import { KubeClient } from "./kube-client.js";
 import { resolveConnection } from "./kube-connection.js";
@@ -71,6 +73,8 @@ export interface EdaSimulatorUrls {
 export class EdaSimulator {
   /** The clock every time is computed from. */
   readonly clock: Clock;
+  /** Fault injection: answer the webhook's next events with an HTTP status (429, 503, …). */
+  readonly faults: EdaFaults;
   readonly #aap: AapSimulator;
   readonly #options: ResolvedOptions;
   readonly #streams: StreamRegistry;
@@ -125,10 +129,13 @@ export class EdaSimulator {
       record: (effect) => this.#effects.push(effect),
     });
     const record = (request: EdaRequestRecord) => this.#requests.push(request);
+    const faults = new FaultRegistry();
+    this.faults = faults;
     this.#webhook = new WebhookServer({
       settings: this.#options.webhook,
       activation: this.#activation,
       intake: this.#intake,
+      faults,
       record,
     });
     this.#streamServer = new StreamServer({ streams: this.#streams, intake: this.#intake, record });

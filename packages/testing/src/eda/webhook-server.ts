@@ -9,6 +9,7 @@ import { LoopbackServer } from "../loopback-server.js";
 import type { Activation } from "./activation.js";
 import { WEBHOOK_SOURCE_TYPE } from "./constants.js";
 import { webhookEvent } from "./event-shape.js";
+import type { FaultRegistry } from "./faults.js";
 import { rawHeader, webhookHeaders } from "./headers.js";
 import { readBody, sendReply, textReply, type Reply } from "./http-io.js";
 import type { Intake } from "./intake.js";
@@ -24,6 +25,8 @@ export interface WebhookDeps {
   readonly activation: Activation;
   /** Where accepted and refused events go. */
   readonly intake: Intake;
+  /** Injected faults, checked before anything else. */
+  readonly faults: FaultRegistry;
   /** Receives each request record; updated when the answer is sent. */
   readonly record: (record: EdaRequestRecord) => void;
 }
@@ -117,6 +120,8 @@ export class WebhookServer {
       if (method === "POST") intake.reject(origin, at, reply.status, reply.body ?? "");
       return reply;
     };
+    const fault = this.#deps.faults.matchWebhook(method, endpoint);
+    if (fault) return refuse(fault);
     if (activation.status() !== "running") return refuse(UNAVAILABLE);
     // aiohttp runs the middlewares around its 405 handler too, so credentials are checked
     // before the method (unverified).

@@ -1,0 +1,230 @@
+import type { JobRecord, Provider, ResourceObject } from "@provisionkit/core";
+import { AapClient, AapProvider } from "@provisionkit/provider-aap";
+import { EdaProvider } from "@provisionkit/provider-eda";
+import {
+  aapSimulatorBackend,
+  edaSimulatorBackend,
+  KubernetesApiSimulator,
+  VirtualClock,
+  type BackendContext,
+  type ConformanceBackend,
+  type CrdDefinition,
+  type EdaBackendEndpoint,
+} from "@provisionkit/testing";
+import { afterEach, describe, expect, it } from "vitest";
+
+// The ready-made conformance backends with the real providers, without the conformance
+// runner: one provision through the provider, the backend's ledger as the truth, the
+// provider's status after clock moves (and, for EDA, the playbook's write-back).
+
+const WIDGET: CrdDefinition = {
+  group: "example.com",
+  version: "v1",
+  plural: "widgets",
+  kind: "Widget",
+};
+const signal = new AbortController().signal;
+
+let cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  cleanups = [];
+});
+
+async function context(): Promise<BackendContext & { kube: KubernetesApiSimulator }> {
+  const clock = new VirtualClock();
+  const kube = new KubernetesApiSimulator({ clock, crds: [WIDGET] });
+  await kube.start();
+  cleanups.push(() => kube.stop());
+  return { clock, kubernetes: kube, kube, resource: WIDGET };
+}
+
+async function start(backend: ConformanceBackend, ctx: BackendContext): Promise<void> {
+  await backend.start(ctx);
+  cleanups.push(() => backend.stop());
+}
+
+/** Creates the resource in the Kubernetes simulator, as the suite does. */
+function create(ctx: { kube: KubernetesApiSimulator }, name: string): ResourceObject {
+  return ctx.kube.createObject({
+    apiVersion: "example.com/v1",
+    kind: "Widget",
+    metadata: { name, namespace: "default" },
+    spec: { size: 1 },
+  });
+}
+
+function read(ctx: { kube: KubernetesApiSimulator }, name: string): ResourceObject {
+  const object = ctx.kube.getObject({ ...WIDGET, namespace: "default", name });
+  if (!object) throw new Error(`${name} is gone`);
+  return object;
+}
+
+describe("aapSimulatorBackend with AapProvider", () => {
+  for (const workflow of [false, true]) {
+    it(`a provision lands in the ledger with its version and succeeds (${workflow ? "workflow" : "job"} templates)`, async () => {
+      const backend = aapSimulatorBackend({
+        workflow,
+        provider: ({ url, token }) =>
+          new AapProvider({ client: { url, auth: { type: "bearer", token } } }),
+      });
+      const ctx = await context();
+      await start(backend, ctx);
+      const provider = backend.provider();
+      const resource = create(ctx, "w-1");
+      backend.scriptNext("provision", { durationMs: 3000 });
+      const { jobId } = await provider.triggerProvision(resource, {
+        configVersion: "v1",
+        correlationId: "corr-1",
+        signal,
+      });
+      const [job] = backend.ledger();
+      expect(backend.ledger()).toHaveLength(1);
+      expect(job).toMatchObject({
+        resourceKey: "default/w-1",
+        operation: "provision",
+        configVersion: "v1",
+        correlationId: "corr-1",
+        createdAt: ctx.clock.now(),
+      });
+      expect(jobId).toContain(job!.id);
+      const running = await provider.getProvisionStatus(resource, jobId, { signal });
+      expect(running.state).not.toBe("Succeeded");
+      ctx.clock.advance(3000);
+      const done = await provider.getProvisionStatus(resource, jobId, { signal });
+      expect(done.state).toBe("Succeeded");
+      expect(done.reconciledVersion ?? "v1").toBe("v1");
+      expect(backend.ledger()[0]).toMatchObject({ outcome: "succeeded" });
+      // P1: no secret in what the provider returned.
+      const results = JSON.stringify([jobId, running, done]);
+      for (const secret of backend.secrets ?? []) expect(results).not.toContain(secret);
+    });
+  }
+
+  it("a deprovision after the provision is recorded as one and succeeds", async () => {
+    const backend = aapSimulatorBackend({
+      provider: ({ url, token }) =>
+        new AapProvider({ client: { url, auth: { type: "bearer", token } } }),
+    });
+    const ctx = await context();
+    await start(backend, ctx);
+    const provider = backend.provider();
+    const resource = create(ctx, "w-2");
+    backend.scriptNext("provision", { durationMs: 1000 });
+    const options = { configVersion: "v1", correlationId: "corr-p", signal };
+    const { jobId } = await provider.triggerProvision(resource, options);
+    ctx.clock.advance(1000);
+    const launchedAt = new Date(ctx.clock.now()).toISOString();
+    const record: JobRecord = {
+      jobId,
+      type: "provision",
+      state: "Succeeded",
+      message: "",
+      provider: provider.name,
+      correlationId: "corr-p",
+      launchedAt,
+      updatedAt: launchedAt,
+      configVersion: "v1",
+      attempt: 1,
+    };
+    backend.scriptNext("deprovision", { durationMs: 500 });
+    const result = await provider.triggerDeprovision(resource, [record], {
+      correlationId: "corr-d",
+      signal,
+    });
+    if (result.action !== "triggered") throw new Error(`expected triggered, got ${result.action}`);
+    expect(backend.ledger()[1]).toMatchObject({
+      resourceKey: "default/w-2",
+      operation: "deprovision",
+      correlationId: "corr-d",
+    });
+    expect(backend.ledger()[1]?.configVersion).toBeUndefined();
+    ctx.clock.advance(500);
+    const done = await provider.getDeprovisionStatus(resource, result.jobId, { signal });
+    expect(done.state).toBe("Succeeded");
+    expect(backend.ledger().map((j) => j.outcome)).toEqual(["succeeded", "succeeded"]);
+  });
+});
+
+describe("edaSimulatorBackend with EdaProvider", () => {
+  const modes = [
+    { name: "webhook only", aapMode: false },
+    { name: "AAP mode", aapMode: true },
+  ];
+  for (const { name, aapMode } of modes) {
+    it(`a provision event launches on settle, writes back, and the provider reports Succeeded (${name})`, async () => {
+      const ctx = await context();
+      const build = (endpoint: EdaBackendEndpoint): Provider =>
+        new EdaProvider({
+          target: { type: "webhook", url: endpoint.webhookUrl },
+          auth: { type: "hmac", secret: endpoint.hmacSecret },
+          now: () => ctx.clock.now(),
+          minEventIntervalMs: 0,
+          ...(aapMode
+            ? {
+                aap: new AapClient({
+                  url: endpoint.aap.url,
+                  auth: { type: "bearer", token: endpoint.aap.token },
+                }),
+              }
+            : {}),
+        });
+      const backend = edaSimulatorBackend({ provider: build });
+      await start(backend, ctx);
+      const provider = backend.provider();
+      const resource = create(ctx, "w-1");
+      backend.scriptNext("provision", { durationMs: 2000 });
+      const { jobId } = await provider.triggerProvision(resource, {
+        configVersion: "v1",
+        correlationId: "corr-1",
+        signal,
+      });
+      expect(backend.ledger()).toEqual([]);
+      await backend.settle!();
+      expect(backend.ledger()).toEqual([
+        expect.objectContaining({
+          resourceKey: "default/w-1",
+          operation: "provision",
+          configVersion: "v1",
+          correlationId: "corr-1",
+        }),
+      ]);
+      const before = await provider.getProvisionStatus(read(ctx, "w-1"), jobId, { signal });
+      expect(before.state).not.toBe("Succeeded");
+      ctx.clock.advance(2000);
+      await backend.settle!();
+      expect(backend.ledger()[0]).toMatchObject({ outcome: "succeeded" });
+      const object = read(ctx, "w-1");
+      expect(object.metadata.annotations?.["provisionkit.io/applied-config-version"]).toBe("v1");
+      const done = await provider.getProvisionStatus(object, jobId, { signal });
+      expect(done.state).toBe("Succeeded");
+      expect(done.reconciledVersion ?? "v1").toBe("v1");
+      const results = JSON.stringify([jobId, before, done]);
+      for (const secret of backend.secrets ?? []) expect(results).not.toContain(secret);
+    });
+  }
+
+  it("a rate-limited event surfaces as RateLimitError with the backend's Retry-After", async () => {
+    const ctx = await context();
+    const backend = edaSimulatorBackend({
+      provider: ({ webhookUrl, hmacSecret }) =>
+        new EdaProvider({
+          target: { type: "webhook", url: webhookUrl },
+          auth: { type: "hmac", secret: hmacSecret },
+          now: () => ctx.clock.now(),
+          minEventIntervalMs: 0,
+        }),
+    });
+    await start(backend, ctx);
+    const provider = backend.provider();
+    backend.rateLimitNext!(1, 5000);
+    const resource = create(ctx, "w-3");
+    const options = { configVersion: "v1", correlationId: "corr-3", signal };
+    await expect(provider.triggerProvision(resource, options)).rejects.toMatchObject({
+      code: "RATE_LIMITED",
+      retryAfterMs: 5000,
+    });
+    await backend.settle!();
+    expect(backend.ledger()).toEqual([]);
+  });
+});

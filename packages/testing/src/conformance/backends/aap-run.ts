@@ -1,0 +1,149 @@
+/**
+ * The part both ready-made backends share: an AAP simulator on the scenario's clock with
+ * the provision and deprovision templates, job scripts, purges and the ledger.
+ *
+ * @module
+ */
+import type { JobType } from "@provisionkit/core";
+import { AapSimulator } from "../../aap/simulator.js";
+import type { AapAuthOptions, AapJobScript, AapSimulatorOptions } from "../../aap/types.js";
+import type { BackendContext, ConformanceJob, ConformanceJobScript } from "../types.js";
+import { toConformanceJob } from "./ledger-map.js";
+import { conventionalNames, type OperationNames } from "./names.js";
+
+/** The AAP simulator's default write token, which the backends hand to providers. */
+export const SIM_TOKEN = "sim-token";
+
+/**
+ * The most time a scripted job spends `pending`, and again `waiting`, before it runs: short,
+ * so that a scripted duration is mostly running time.
+ */
+export const QUEUE_PHASE_MS = 100;
+
+/** How the AAP side of a backend is set up. */
+export interface AapRunOptions {
+  /** AAP simulator options (its clock is always the scenario's). */
+  simulator?: Omit<AapSimulatorOptions, "clock">;
+  /** Template names; default the providers' convention `create-<kebab kind>` / `delete-<kebab kind>`. */
+  templates?: { provision?: string; deprovision?: string };
+  /** Register workflow job templates instead of job templates. */
+  workflow?: boolean;
+}
+
+/**
+ * The token providers get: the first write token of `auth.tokens`, or the simulator's
+ * default {@link SIM_TOKEN}.
+ *
+ * @throws Error when `auth.tokens` holds no write token.
+ */
+export function writeToken(auth: AapAuthOptions | undefined): string {
+  if (auth?.tokens === undefined) return SIM_TOKEN;
+  const token = auth.tokens.find((t) => t.scope === "write")?.token;
+  if (token === undefined) throw new Error("simulator.auth.tokens needs a write token");
+  return token;
+}
+
+/**
+ * The AAP script of a conformance script: `durationMs` from creation to the end, split into
+ * at most {@link QUEUE_PHASE_MS} pending, as much waiting (jobs only: workflow jobs have
+ * none) and the rest running. Without `durationMs` the simulator's own timings apply
+ * (unless the job never finishes: then it starts running after the short phases).
+ *
+ * @throws RangeError for a negative or non-finite `durationMs`.
+ */
+export function aapScript(script: ConformanceJobScript, workflow: boolean): AapJobScript {
+  const result: AapJobScript = { outcome: script.outcome === "failed" ? "failed" : "successful" };
+  if (script.neverFinishes === true) result.neverFinishes = true;
+  const { durationMs } = script;
+  if (durationMs === undefined) {
+    if (script.neverFinishes === true) {
+      result.pendingMs = QUEUE_PHASE_MS;
+      result.waitingMs = QUEUE_PHASE_MS;
+    }
+    return result;
+  }
+  if (!(Number.isFinite(durationMs) && durationMs >= 0)) {
+    throw new RangeError(`durationMs must be a finite number >= 0, got ${durationMs}`);
+  }
+  const phase = Math.min(QUEUE_PHASE_MS, Math.floor(durationMs / 4));
+  result.pendingMs = phase;
+  result.waitingMs = workflow ? 0 : phase;
+  result.runMs = durationMs - result.pendingMs - result.waitingMs;
+  return result;
+}
+
+/** An AAP simulator set up for one scenario (not started). */
+export class AapRun {
+  /** The simulator. */
+  readonly aap: AapSimulator;
+  /** The template of each operation. */
+  readonly templates: OperationNames;
+  /** Whether the templates are workflow job templates. */
+  readonly workflow: boolean;
+  /** The bearer token providers use. */
+  readonly token: string;
+
+  /**
+   * Creates the simulator on the context's clock and registers both templates, with
+   * `allowSimultaneous` (the ledger, not AAP's own serialization, shows overlaps) and
+   * `askVariablesOnLaunch`.
+   */
+  constructor(context: BackendContext, options: AapRunOptions) {
+    this.token = writeToken(options.simulator?.auth);
+    this.workflow = options.workflow === true;
+    this.templates = conventionalNames(context.resource.kind, options.templates);
+    this.aap = new AapSimulator({ ...options.simulator, clock: context.clock });
+    const names = new Set([this.templates.provision, this.templates.deprovision]);
+    for (const name of names) {
+      const definition = { name, allowSimultaneous: true, askVariablesOnLaunch: true };
+      if (this.workflow) this.aap.addWorkflowTemplate(definition);
+      else this.aap.addJobTemplate(definition);
+    }
+  }
+
+  /** Queues the script of the next job of `operation`'s template. */
+  scriptNext(operation: JobType, script: ConformanceJobScript): void {
+    this.aap.scriptNext(this.templates[operation], aapScript(script, this.workflow));
+  }
+
+  /**
+   * Purges a job by its ledger id.
+   *
+   * @throws Error for an id the simulator never gave.
+   */
+  purge(job: ConformanceJob): void {
+    const id = Number(job.id);
+    if (!Number.isSafeInteger(id)) throw new Error(`not an AAP job id: ${job.id}`);
+    this.aap.purgeJob(id);
+  }
+
+  /** Every job, evaluated at `clock.now()`. */
+  ledger(): ConformanceJob[] {
+    return this.aap.ledger().map((job) => toConformanceJob(job, this.templates));
+  }
+}
+
+/**
+ * A `Retry-After` in whole seconds (rounded up) for `ms`.
+ *
+ * @throws RangeError for a negative or non-finite `ms`.
+ */
+export function retryAfterSeconds(ms: number): number {
+  if (!(Number.isFinite(ms) && ms >= 0)) {
+    throw new RangeError(`retryAfterMs must be a finite number >= 0, got ${ms}`);
+  }
+  return Math.ceil(ms / 1000);
+}
+
+/**
+ * Validates a fault count.
+ *
+ * @returns false for 0 (nothing to inject).
+ * @throws RangeError for a negative or fractional count.
+ */
+export function faultCount(count: number): boolean {
+  if (!(Number.isInteger(count) && count >= 0)) {
+    throw new RangeError(`count must be a non-negative integer, got ${count}`);
+  }
+  return count > 0;
+}

@@ -1,0 +1,177 @@
+/**
+ * The ready-made conformance backend for the AAP simulator: a provider launching job (or
+ * workflow job) templates directly.
+ *
+ * @module
+ */
+import type { JobType, Provider } from "@provisionkit/core";
+import type {
+  BackendContext,
+  BackendControls,
+  ConformanceBackend,
+  ConformanceJob,
+  ConformanceJobScript,
+} from "../types.js";
+import {
+  AapRun,
+  faultCount,
+  retryAfterSeconds,
+  writeToken,
+  type AapRunOptions,
+} from "./aap-run.js";
+
+/** Where the provider under test reaches the AAP simulator. */
+export interface AapBackendEndpoint {
+  /** The AAP base URL, e.g. `http://127.0.0.1:40123` (the API path is discovered). */
+  url: string;
+  /** A bearer token with write scope (`sim-token` unless the simulator options say otherwise). */
+  token: string;
+  /**
+   * The scenario's virtual clock, in epoch ms: pass it to the provider's `now` option so its
+   * own deadlines and caches run on the scenario's time.
+   */
+  now: () => number;
+  /**
+   * Set when the suite needs a provider declaring this `blockDeletionOnFailure` (the
+   * failed-deprovision scenario of the flag the provider does not declare by default):
+   * pass it to the provider's option. Absent: the provider's default.
+   */
+  blockDeletionOnFailure?: boolean;
+}
+
+/** Options of {@link aapSimulatorBackend}. */
+export interface AapSimulatorBackendOptions extends AapRunOptions {
+  /**
+   * Builds the provider under test for the simulator, e.g.
+   * `({ url, token }) => new AapProvider({ client: { url, auth: { type: "bearer", token } } })`.
+   * Called once per simulated process.
+   */
+  provider: (endpoint: AapBackendEndpoint) => Provider;
+  /** Shown in reports (default `AAP simulator`, or `AAP simulator (workflows)`). */
+  name?: string;
+}
+
+const CONTROLS: BackendControls = Object.freeze({
+  failures: true,
+  neverFinishes: true,
+  purge: true,
+  rateLimit: true,
+  transientFailure: true,
+});
+
+interface Running {
+  readonly run: AapRun;
+  readonly url: string;
+  stopped: boolean;
+}
+
+class AapSimulatorBackend implements ConformanceBackend {
+  readonly name: string;
+  readonly controls = CONTROLS;
+  readonly secrets: readonly string[];
+  readonly #options: AapSimulatorBackendOptions;
+  #current: Running | undefined;
+
+  constructor(options: AapSimulatorBackendOptions) {
+    if (typeof options?.provider !== "function") {
+      throw new TypeError("aapSimulatorBackend needs a provider factory");
+    }
+    this.#options = options;
+    this.name = options.name ?? (options.workflow ? "AAP simulator (workflows)" : "AAP simulator");
+    this.secrets = Object.freeze([writeToken(options.simulator?.auth)]);
+  }
+
+  async start(context: BackendContext): Promise<void> {
+    if (this.#current && !this.#current.stopped) throw new Error(`${this.name} is already started`);
+    const run = new AapRun(context, this.#options);
+    const url = await run.aap.start();
+    this.#current = { run, url, stopped: false };
+  }
+
+  async stop(): Promise<void> {
+    const current = this.#current;
+    if (!current || current.stopped) return;
+    current.stopped = true;
+    await current.run.aap.stop();
+  }
+
+  provider(): Provider {
+    return this.#options.provider(this.#endpoint());
+  }
+
+  /** A provider built with `blockDeletionOnFailure` in its endpoint, for the factory to pass on. */
+  providerWith(options: { blockDeletionOnFailure: boolean }): Provider {
+    return this.#options.provider({
+      ...this.#endpoint(),
+      blockDeletionOnFailure: options.blockDeletionOnFailure,
+    });
+  }
+
+  #endpoint(): AapBackendEndpoint {
+    const { run, url } = this.#running();
+    const clock = run.aap.clock;
+    return { url, token: run.token, now: () => clock.now() };
+  }
+
+  ledger(): ConformanceJob[] {
+    return this.#current?.run.ledger() ?? [];
+  }
+
+  scriptNext(operation: JobType, script: ConformanceJobScript): void {
+    this.#running().run.scriptNext(operation, script);
+  }
+
+  purge(job: ConformanceJob): void {
+    this.#running().run.purge(job);
+  }
+
+  rateLimitNext(count: number, retryAfterMs: number): void {
+    const seconds = retryAfterSeconds(retryAfterMs);
+    if (!faultCount(count)) return;
+    this.#running().run.aap.faults.inject({
+      operation: "launch",
+      method: "POST",
+      times: count,
+      action: { type: "rate-limit", retryAfterSeconds: seconds },
+    });
+  }
+
+  failNext(count: number): void {
+    if (!faultCount(count)) return;
+    this.#running().run.aap.faults.inject({
+      times: count,
+      action: { type: "status", status: 503 },
+    });
+  }
+
+  #running(): Running {
+    const current = this.#current;
+    if (!current || current.stopped) throw new Error(`${this.name} is not started`);
+    return current;
+  }
+}
+
+/**
+ * A {@link ConformanceBackend} on the AAP simulator, for providers that launch AAP job
+ * templates (or workflow job templates) directly.
+ *
+ * Each `start` creates a fresh `AapSimulator` on the scenario's clock with a provision and a
+ * deprovision template (the providers' convention `create-<kebab kind>` /
+ * `delete-<kebab kind>` unless `templates` says otherwise), both with `allowSimultaneous`
+ * so that overlapping jobs show in the ledger instead of queueing in AAP. The ledger maps
+ * each AAP job to its operation, config version and correlation id through the payload
+ * annotations `provisionkit.io/*` (docs/eda-protocol.md). Controls: scripted outcomes and
+ * durations, never-ending jobs, purges, 429 with `Retry-After` on the next launches, 503 on
+ * the next requests of any kind.
+ *
+ * @example
+ * ```ts
+ * const backend = aapSimulatorBackend({
+ *   provider: ({ url, token }) =>
+ *     new AapProvider({ client: { url, auth: { type: "bearer", token } } }),
+ * });
+ * ```
+ */
+export function aapSimulatorBackend(options: AapSimulatorBackendOptions): ConformanceBackend {
+  return new AapSimulatorBackend(options);
+}

@@ -1,0 +1,253 @@
+/**
+ * The ready-made conformance backend for the EDA simulator: a provider sending events to a
+ * rulebook's webhook source, whose rules launch AAP templates and whose playbooks write
+ * back onto the resource through the Kubernetes API.
+ *
+ * @module
+ */
+import { randomBytes } from "node:crypto";
+import type { JobType, Provider } from "@provisionkit/core";
+import { EdaSimulator } from "../../eda/simulator.js";
+import type { EdaActivationOptions, EdaPlaybookOptions } from "../../eda/types.js";
+import type {
+  BackendContext,
+  BackendControls,
+  ConformanceBackend,
+  ConformanceJob,
+  ConformanceJobScript,
+} from "../types.js";
+import {
+  AapRun,
+  faultCount,
+  retryAfterSeconds,
+  writeToken,
+  type AapRunOptions,
+} from "./aap-run.js";
+import { conventionalNames, type OperationNames } from "./names.js";
+
+/** Where the provider under test reaches the EDA simulator (and the AAP simulator behind it). */
+export interface EdaBackendEndpoint {
+  /** Base URL of the webhook source; events go to `${webhookUrl}/<endpoint>`. */
+  webhookUrl: string;
+  /** The HMAC secret the webhook source checks (sha256, hex, `X-Hub-Signature-256`). */
+  hmacSecret: string;
+  /** The AAP simulator the rules launch on, for providers in AAP mode. */
+  aap: {
+    /** The AAP base URL (the API path is discovered). */
+    url: string;
+    /** A bearer token with write scope. */
+    token: string;
+  };
+  /**
+   * The scenario's virtual clock, in epoch ms: pass it to the provider's `now` option, so its
+   * timeouts and event throttling run on the scenario's time.
+   */
+  now: () => number;
+  /**
+   * Set when the suite needs a provider declaring this `blockDeletionOnFailure` (the
+   * failed-deprovision scenario of the flag the provider does not declare by default):
+   * pass it to the provider's option. Absent: the provider's default.
+   */
+  blockDeletionOnFailure?: boolean;
+}
+
+/** How the simulated rulebook activation and its playbooks behave. */
+export interface EdaBackendSimulatorOptions extends EdaActivationOptions {
+  /** Playbook side effects (the resource kind's plural is always set from the scenario). */
+  playbook?: EdaPlaybookOptions;
+}
+
+/** Options of {@link edaSimulatorBackend}. */
+export interface EdaSimulatorBackendOptions {
+  /**
+   * Builds the provider under test, e.g. an `EdaProvider` with
+   * `target: { type: "webhook", url: webhookUrl }` and `auth: { type: "hmac", secret: hmacSecret }`.
+   * Called once per simulated process.
+   */
+  provider: (endpoint: EdaBackendEndpoint) => Provider;
+  /**
+   * The activation (default `executionStrategy: "parallel"`, as rulebooks that provision
+   * set, and `eventLatencyMs: 0`) and its playbooks.
+   */
+  eda?: EdaBackendSimulatorOptions;
+  /** The AAP side: simulator options, template names, workflow templates. */
+  aap?: AapRunOptions;
+  /**
+   * The webhook endpoints the rules match; default the EDA provider's convention
+   * `create-<kebab kind>` / `delete-<kebab kind>`.
+   */
+  endpoints?: { provision?: string; deprovision?: string };
+  /** Shown in reports (default `EDA simulator`). */
+  name?: string;
+}
+
+const CONTROLS: BackendControls = Object.freeze({
+  failures: true,
+  neverFinishes: true,
+  purge: true,
+  rateLimit: true,
+  transientFailure: true,
+});
+
+interface Running {
+  readonly run: AapRun;
+  readonly eda: EdaSimulator;
+  readonly aapUrl: string;
+  readonly webhookUrl: string;
+  stopped: boolean;
+}
+
+class EdaSimulatorBackend implements ConformanceBackend {
+  readonly name: string;
+  readonly controls = CONTROLS;
+  readonly #options: EdaSimulatorBackendOptions;
+  readonly #hmacSecret = `hmac-${randomBytes(18).toString("base64url")}`;
+  readonly #token: string;
+  #current: Running | undefined;
+
+  constructor(options: EdaSimulatorBackendOptions) {
+    if (typeof options?.provider !== "function") {
+      throw new TypeError("edaSimulatorBackend needs a provider factory");
+    }
+    this.#options = options;
+    this.#token = writeToken(options.aap?.simulator?.auth);
+    this.name = options.name ?? "EDA simulator";
+  }
+
+  get secrets(): readonly string[] {
+    return [this.#hmacSecret, this.#token];
+  }
+
+  async start(context: BackendContext): Promise<void> {
+    if (this.#current && !this.#current.stopped) throw new Error(`${this.name} is already started`);
+    const run = new AapRun(context, this.#options.aap ?? {});
+    const aapUrl = await run.aap.start();
+    try {
+      const eda = this.#simulator(context, run);
+      const { webhookUrl } = await eda.start();
+      this.#current = { run, eda, aapUrl, webhookUrl, stopped: false };
+    } catch (error) {
+      await run.aap.stop();
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    const current = this.#current;
+    if (!current || current.stopped) return;
+    current.stopped = true;
+    await current.eda.stop();
+    await current.run.aap.stop();
+  }
+
+  provider(): Provider {
+    return this.#options.provider(this.#endpoint());
+  }
+
+  /** A provider built with `blockDeletionOnFailure` in its endpoint, for the factory to pass on. */
+  providerWith(options: { blockDeletionOnFailure: boolean }): Provider {
+    return this.#options.provider({
+      ...this.#endpoint(),
+      blockDeletionOnFailure: options.blockDeletionOnFailure,
+    });
+  }
+
+  #endpoint(): EdaBackendEndpoint {
+    const { aapUrl, webhookUrl, run } = this.#running();
+    const clock = run.aap.clock;
+    return {
+      webhookUrl,
+      hmacSecret: this.#hmacSecret,
+      aap: { url: aapUrl, token: run.token },
+      now: () => clock.now(),
+    };
+  }
+
+  async settle(): Promise<void> {
+    const current = this.#current;
+    if (current && !current.stopped) await current.eda.pump();
+  }
+
+  ledger(): ConformanceJob[] {
+    return this.#current?.run.ledger() ?? [];
+  }
+
+  scriptNext(operation: JobType, script: ConformanceJobScript): void {
+    this.#running().run.scriptNext(operation, script);
+  }
+
+  purge(job: ConformanceJob): void {
+    this.#running().run.purge(job);
+  }
+
+  rateLimitNext(count: number, retryAfterMs: number): void {
+    const seconds = retryAfterSeconds(retryAfterMs);
+    if (!faultCount(count)) return;
+    const headers = { "Retry-After": String(seconds) };
+    this.#running().eda.faults.webhook({ status: 429, headers, times: count });
+  }
+
+  failNext(count: number): void {
+    if (!faultCount(count)) return;
+    this.#running().eda.faults.webhook({ status: 503, times: count });
+  }
+
+  #simulator(context: BackendContext, run: AapRun): EdaSimulator {
+    const { playbook, ...activation } = this.#options.eda ?? {};
+    const endpoints: OperationNames = conventionalNames(
+      context.resource.kind,
+      this.#options.endpoints,
+    );
+    const templateKind = run.workflow ? "workflow_job_template" : "job_template";
+    const { kind, plural } = context.resource;
+    return new EdaSimulator({
+      clock: context.clock,
+      aap: run.aap,
+      aapAuth: { token: run.token },
+      kubernetes: context.kubernetes.kubeconfig(),
+      rules: [
+        { endpoint: endpoints.provision, template: run.templates.provision, templateKind },
+        { endpoint: endpoints.deprovision, template: run.templates.deprovision, templateKind },
+      ],
+      webhook: { hmac: { secret: this.#hmacSecret } },
+      activation: { executionStrategy: "parallel", eventLatencyMs: 0, ...activation },
+      playbook: { ...playbook, plurals: { [kind]: plural, ...playbook?.plurals } },
+      pumpIntervalMs: false,
+    });
+  }
+
+  #running(): Running {
+    const current = this.#current;
+    if (!current || current.stopped) throw new Error(`${this.name} is not started`);
+    return current;
+  }
+}
+
+/**
+ * A {@link ConformanceBackend} on the EDA simulator, for providers that send events to a
+ * rulebook activation's webhook source (`ansible.eda.webhook` with HMAC).
+ *
+ * Each `start` creates an `AapSimulator` (templates as in {@link aapSimulatorBackend}) and an
+ * `EdaSimulator` on the scenario's clock, its rules mapping the endpoints
+ * `create-<kebab kind>` / `delete-<kebab kind>` to the templates, its playbooks writing
+ * back onto the resource in the scenario's Kubernetes API simulator (finalizer, applied
+ * version and correlation id, failure annotation). `settle()` pumps the simulator: queued
+ * events launch, ended jobs write back. A job exists in the ledger once its rule launched
+ * it. Controls: scripted outcomes and durations, never-ending jobs, purges (EDA-only
+ * providers never see AAP ids, only AAP mode notices), and webhook answers 429 with
+ * `Retry-After` or 503 for the next events. The HMAC secret is generated per backend.
+ *
+ * @example
+ * ```ts
+ * const backend = edaSimulatorBackend({
+ *   provider: ({ webhookUrl, hmacSecret }) =>
+ *     new EdaProvider({
+ *       target: { type: "webhook", url: webhookUrl },
+ *       auth: { type: "hmac", secret: hmacSecret },
+ *     }),
+ * });
+ * ```
+ */
+export function edaSimulatorBackend(options: EdaSimulatorBackendOptions): ConformanceBackend {
+  return new EdaSimulatorBackend(options);
+}

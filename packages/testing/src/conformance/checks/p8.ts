@@ -1,0 +1,78 @@
+/**
+ * P8: rate limits surface as `RateLimitError` (with a wait); transient failures as
+ * retryable typed errors, told apart from permanent ones.
+ *
+ * @module
+ */
+import type { CallRecord, FaultRecord } from "../driver/trace.js";
+import type { ConformanceJob, Violation } from "../types.js";
+import type { CheckContext } from "./context.js";
+
+function isLaunch(call: CallRecord): boolean {
+  return call.method === "triggerProvision" || call.method === "triggerDeprovision";
+}
+
+function created(call: CallRecord): ConformanceJob[] {
+  const before = new Set((call.ledgerBefore ?? []).map((j) => j.id));
+  return (call.ledgerAfter ?? []).filter((j) => !before.has(j.id));
+}
+
+function rateLimit(ctx: CheckContext, fault: FaultRecord, calls: CallRecord[]): Violation[] {
+  let surfaced = 0;
+  for (const call of calls.filter(isLaunch)) {
+    if (surfaced >= fault.count) return [];
+    if (call.outcome.ok) {
+      const jobs = created(call);
+      if (jobs.length === 0) continue;
+      return [
+        ctx.violation(
+          "P8",
+          `a rate limit injected at ${ctx.t(fault.at)} did not surface: ${call.method} for ${call.resourceKey} at ${ctx.t(call.at)} launched ${jobs.map((j) => j.id).join(", ")} instead of throwing RateLimitError`,
+        ),
+      ];
+    }
+    surfaced++;
+    const error = call.outcome.error;
+    if (error.rateLimit && (error.retryAfterMs ?? 0) > 0) continue;
+    const what = error.rateLimit
+      ? `a RateLimitError with retryAfterMs ${String(error.retryAfterMs)} (it must be > 0)`
+      : `${error.name}${error.code === undefined ? "" : ` (code ${error.code})`}: ${error.message}`;
+    return [
+      ctx.violation(
+        "P8",
+        `${call.method} for ${call.resourceKey} at ${ctx.t(call.at)}, answered with a rate limit (injected at ${ctx.t(fault.at)}, retry after ${String(fault.retryAfterMs)} ms), threw ${what}; a rate limit must be a RateLimitError`,
+      ),
+    ];
+  }
+  return [];
+}
+
+function transient(ctx: CheckContext, fault: FaultRecord, calls: CallRecord[]): Violation[] {
+  let surfaced = 0;
+  for (const call of calls) {
+    if (call.outcome.ok || surfaced >= fault.count) return [];
+    surfaced++;
+    const error = call.outcome.error;
+    if (error.typed && error.retryable === true && !error.rateLimit) continue;
+    const what = error.typed
+      ? `${error.name} (code ${error.code ?? "?"}, retryable ${String(error.retryable)})`
+      : `an untyped ${error.name}`;
+    return [
+      ctx.violation(
+        "P8",
+        `${call.method} for ${call.resourceKey} at ${ctx.t(call.at)}, answered with a transient failure (503, injected at ${ctx.t(fault.at)}), threw ${what}: ${error.message}; a transient failure must be a retryable typed error`,
+      ),
+    ];
+  }
+  return [];
+}
+
+/** P8, for every injected rate limit and transient failure. */
+export function checkP8(ctx: CheckContext): Violation[] {
+  return ctx.trace.faults.flatMap((fault) => {
+    const after = ctx.trace.calls.filter((c) => c.at >= fault.at).sort((a, b) => a.seq - b.seq);
+    if (fault.kind === "rateLimit") return rateLimit(ctx, fault, after);
+    if (fault.kind === "transient") return transient(ctx, fault, after);
+    return [];
+  });
+}

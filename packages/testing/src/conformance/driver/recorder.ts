@@ -1,0 +1,156 @@
+/**
+ * The recording proxy: a provider that forwards every call to the provider under test and
+ * records it (virtual time, the arguments that matter, the answer or the typed error, and
+ * for launches the backend's ledger around the call).
+ *
+ * @module
+ */
+import {
+  RateLimitError,
+  isProviderError,
+  resourceKey,
+  type Provider,
+  type ResourceObject,
+} from "@provisionkit/core";
+import type { ConformanceJob } from "../types.js";
+import type { CallRecord, ErrorFacts, ProviderMethod } from "./trace.js";
+
+/** What the proxy needs from the driver. */
+export interface RecorderContext {
+  /** The process making the calls. */
+  process: string;
+  /** Virtual time. */
+  now(): number;
+  /** The backend's ledger, now. */
+  ledger(): ConformanceJob[];
+  /** Microtask turns to yield before a call (interleaves concurrent processes). */
+  jitter(): number;
+  /** The next call sequence number. */
+  nextSeq(): number;
+  /** Receives each finished call. */
+  push(call: CallRecord): void;
+}
+
+type Extra = Pick<CallRecord, "jobId" | "jobType" | "configVersion" | "correlationId">;
+
+/** Yield `n` microtask turns. */
+export async function yieldTurns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await Promise.resolve();
+}
+
+function plain(value: unknown): unknown {
+  return value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as unknown);
+}
+
+/** The facts of a thrown value. */
+export function errorFacts(error: unknown): ErrorFacts {
+  if (!(error instanceof Error)) {
+    return {
+      name: "non-Error",
+      message: String(error),
+      typed: false,
+      rateLimit: false,
+      text: String(error),
+    };
+  }
+  const cause = (error as { cause?: unknown }).cause;
+  const parts = [error.name, error.message, cause instanceof Error ? cause.message : String(cause)];
+  const facts: ErrorFacts = {
+    name: error.name,
+    message: error.message,
+    typed: false,
+    rateLimit: false,
+    text: "",
+  };
+  if (isProviderError(error)) {
+    facts.typed = true;
+    facts.code = error.code;
+    facts.retryable = error.retryable;
+    parts.push(JSON.stringify(error.details));
+  }
+  if (error instanceof RateLimitError) {
+    facts.rateLimit = true;
+    facts.retryAfterMs = error.retryAfterMs;
+  }
+  facts.text = parts.join("\n");
+  return facts;
+}
+
+/**
+ * Wrap `inner` so that every call is recorded. `name` is the name the engine sees (the
+ * provider's own by default; the provider-switch scenario renames one).
+ */
+export function recordingProvider(inner: Provider, ctx: RecorderContext, name?: string): Provider {
+  const shownName = name ?? inner.name;
+  async function record<T>(
+    method: ProviderMethod,
+    resource: ResourceObject,
+    extra: Extra,
+    invoke: () => Promise<T>,
+  ): Promise<T> {
+    await yieldTurns(ctx.jitter());
+    const launch = method === "triggerProvision" || method === "triggerDeprovision";
+    const call: Omit<CallRecord, "outcome"> = {
+      seq: ctx.nextSeq(),
+      process: ctx.process,
+      provider: shownName,
+      innerName: inner.name,
+      method,
+      resourceKey: resourceKey(resource),
+      at: ctx.now(),
+      ...extra,
+    };
+    if (launch) call.ledgerBefore = ctx.ledger();
+    let outcome: CallRecord["outcome"] | undefined;
+    try {
+      const value = await invoke();
+      outcome = { ok: true, value: plain(value) };
+      return value;
+    } catch (error) {
+      outcome = { ok: false, error: errorFacts(error) };
+      throw error;
+    } finally {
+      const done: CallRecord = {
+        ...call,
+        outcome: outcome ?? { ok: false, error: errorFacts("?") },
+      };
+      if (launch) done.ledgerAfter = ctx.ledger();
+      ctx.push(done);
+    }
+  }
+  const proxy: Provider = {
+    name: shownName,
+    triggerProvision: (r, o) =>
+      record(
+        "triggerProvision",
+        r,
+        { configVersion: o.configVersion, correlationId: o.correlationId },
+        () => inner.triggerProvision(r, o),
+      ),
+    getProvisionStatus: (r, jobId, o) =>
+      record("getProvisionStatus", r, { jobId, jobType: "provision" }, () =>
+        inner.getProvisionStatus(r, jobId, o),
+      ),
+    triggerDeprovision: (r, jobs, o) =>
+      record("triggerDeprovision", r, { correlationId: o.correlationId }, () =>
+        inner.triggerDeprovision(r, jobs, o),
+      ),
+    getDeprovisionStatus: (r, jobId, o) =>
+      record("getDeprovisionStatus", r, { jobId, jobType: "deprovision" }, () =>
+        inner.getDeprovisionStatus(r, jobId, o),
+      ),
+  };
+  const findJob = inner.findJob?.bind(inner);
+  if (findJob) {
+    proxy.findJob = (r, q, o) =>
+      record("findJob", r, { correlationId: q.correlationId, jobType: q.type }, () =>
+        findJob(r, q, o),
+      );
+  }
+  const cancelJob = inner.cancelJob?.bind(inner);
+  if (cancelJob) {
+    proxy.cancelJob = (r, jobId, type, o) =>
+      record("cancelJob", r, { jobId, jobType: type }, () => cancelJob(r, jobId, type, o));
+  }
+  return proxy;
+}

@@ -1,0 +1,60 @@
+/**
+ * Plain-text renderings of results, for test failures and logs.
+ *
+ * @module
+ */
+import type { ConformanceReport, ResourceTimeline, ScenarioResult } from "./types.js";
+
+function seconds(ms: number | undefined): string {
+  return ms === undefined ? "…" : `${ms / 1000}s`;
+}
+
+/** A timeline as text: one line per job, then the marks. */
+export function formatTimeline(timeline: ResourceTimeline): string {
+  const jobs = timeline.jobs.map(
+    (j) =>
+      `  ${j.operation.padEnd(11)} ${j.id.padEnd(10)} ${seconds(j.start)} → ${seconds(j.end)} ${j.outcome ?? "active"}`,
+  );
+  const marks = timeline.marks.map((m) => `  @${seconds(m.at)} ${m.label}`);
+  return [`${timeline.resourceKey}:`, ...jobs, ...marks].join("\n");
+}
+
+/**
+ * Why a scenario failed: each violation (starting with its rule id), the error, the
+ * counterexample of a randomized scenario, and the timelines.
+ */
+export function formatScenarioFailure(result: ScenarioResult): string {
+  const lines = [`${result.id}: ${result.title} failed`];
+  for (const v of result.violations) lines.push(`  ${v.message}`);
+  if (result.error !== undefined) lines.push(`  error: ${result.error}`);
+  const example = result.counterexample;
+  if (example) {
+    lines.push(
+      `  counterexample (seed ${example.seed}${example.path === undefined ? "" : `, path "${example.path}"`}):`,
+    );
+    for (const step of example.steps.split("\n")) lines.push(`    ${step}`);
+  }
+  for (const timeline of result.timelines) lines.push(formatTimeline(timeline));
+  return lines.join("\n");
+}
+
+/** A report as a table: one line per scenario, one per rule. */
+export function formatReport(report: ConformanceReport): string {
+  const lines = [
+    `${report.subject}: ${report.passed ? "passed" : "FAILED"} in ${report.durationMs} ms`,
+  ];
+  for (const s of report.scenarios) {
+    const why = s.status === "skipped" ? ` (${s.skipReason ?? ""})` : "";
+    lines.push(`  ${s.status.padEnd(7)} ${s.id} [${s.rules.join(", ")}]${why}`);
+  }
+  for (const r of report.rules) {
+    const detail =
+      r.status === "failed"
+        ? ` in ${r.failedIn.join(", ")}`
+        : r.status === "skipped"
+          ? ` (${r.skipReason ?? ""})`
+          : "";
+    lines.push(`  ${r.rule} ${r.status}${detail}`);
+  }
+  return lines.join("\n");
+}

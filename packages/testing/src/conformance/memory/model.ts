@@ -1,0 +1,109 @@
+/**
+ * The memory backend's jobs, faults and provider options, and how jobs read in the
+ * conformance ledger.
+ *
+ * @module
+ */
+import { JobState, type JobType } from "@provisionkit/core";
+import type { ConformanceJob } from "../types.js";
+
+/** One job of a {@link MemoryBackend}. */
+export interface MemoryJob {
+  /** `mem-<n>`. */
+  readonly id: string;
+  /** `namespace/name` of the resource. */
+  readonly resourceKey: string;
+  /** Provision or deprovision. */
+  readonly operation: JobType;
+  /** The correlation id of the launch. */
+  readonly correlationId: string;
+  /** For provisions: the config version it applies. */
+  readonly configVersion?: string;
+  /** For deprovisions: what the provider declared (E4). */
+  readonly blockDeletionOnFailure?: boolean;
+  /** Creation time (epoch ms). */
+  readonly createdAt: number;
+  /** Current state, as of the last {@link MemoryBackend.settle}. */
+  state: JobState;
+  /** When it starts running. */
+  startAt: number;
+  /** When it ends by itself (`Infinity`: never). */
+  endAt: number;
+  /** How it ends by itself. */
+  outcome: "succeeded" | "failed";
+  /** When it reached a terminal state. */
+  finishedAt?: number;
+  /** When a cancel was first asked for. */
+  cancelRequestedAt?: number;
+  /** When it was purged. */
+  purgedAt?: number;
+}
+
+/** What a {@link MemoryBackend} answers instead of doing a request: 429 or 503. */
+export class MemoryBackendFault extends Error {
+  /**
+   * @param status - 429 (rate limited) or 503 (unavailable).
+   * @param retryAfterMs - for 429: how long to wait.
+   */
+  constructor(
+    readonly status: 429 | 503,
+    readonly retryAfterMs = 0,
+  ) {
+    super(status === 429 ? "429 Too Many Requests" : "503 Service Unavailable");
+    this.name = "MemoryBackendFault";
+  }
+}
+
+/** What a launch asks the backend for. */
+export interface MemoryLaunch {
+  /** `namespace/name`. */
+  resourceKey: string;
+  /** Provision or deprovision. */
+  operation: JobType;
+  /** The correlation id of the launch. */
+  correlationId: string;
+  /** For provisions. */
+  configVersion?: string;
+  /** For deprovisions. */
+  blockDeletionOnFailure?: boolean;
+}
+
+const OUTCOME: Partial<Record<JobState, ConformanceJob["outcome"]>> = {
+  [JobState.Succeeded]: "succeeded",
+  [JobState.Failed]: "failed",
+  [JobState.Canceled]: "canceled",
+};
+
+/** Options of {@link MemoryProvider}. */
+export interface MemoryProviderOptions {
+  /** The provider's name (default `memory`). */
+  name?: string;
+  /** Implement `findJob` (default true). */
+  findJob?: boolean;
+  /** Cancel running jobs: implement `cancelJob`, and cancel in `triggerDeprovision` (default true). */
+  cancel?: boolean;
+  /** What deprovisions declare (default true). */
+  blockDeletionOnFailure?: boolean;
+  /** The credential it "uses": never in a result or an error (P1). */
+  token?: string;
+}
+
+/** A memory job as the conformance suite's ledger shows it. */
+export function toConformanceJob(job: MemoryJob): ConformanceJob {
+  const entry: ConformanceJob = {
+    id: job.id,
+    resourceKey: job.resourceKey,
+    operation: job.operation,
+    correlationId: job.correlationId,
+    createdAt: job.createdAt,
+  };
+  if (job.configVersion !== undefined) entry.configVersion = job.configVersion;
+  const outcome = OUTCOME[job.state];
+  if (outcome !== undefined && job.finishedAt !== undefined) {
+    entry.outcome = outcome;
+    entry.finishedAt = job.finishedAt;
+  }
+  if (job.cancelRequestedAt !== undefined) entry.cancelRequestedAt = job.cancelRequestedAt;
+  if (job.purgedAt !== undefined) entry.purgedAt = job.purgedAt;
+  return entry;
+}

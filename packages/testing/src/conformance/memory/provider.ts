@@ -1,0 +1,213 @@
+/**
+ * The contract-keeping provider of the {@link MemoryBackend}: the reference every broken
+ * provider of the conformance suite's own tests is a small variation of.
+ *
+ * @module
+ */
+import {
+  JobNotFoundError,
+  JobState,
+  RateLimitError,
+  TransientError,
+  isTerminal,
+  resourceKey,
+  type DeprovisionResult,
+  type FindJobQuery,
+  type FoundJob,
+  type JobRecord,
+  type JobType,
+  type Provider,
+  type ProvisionResult,
+  type ProvisionStatus,
+  type ResourceObject,
+  type TriggerDeprovisionOptions,
+  type TriggerProvisionOptions,
+} from "@provisionkit/core";
+import type { MemoryBackend } from "./backend.js";
+import { MemoryBackendFault, type MemoryJob, type MemoryProviderOptions } from "./model.js";
+
+/**
+ * A provider on a {@link MemoryBackend} that keeps P1–P8: unique `mem-<n>` job ids, status
+ * reads reporting the launched version, `triggerDeprovision` that cancels a running
+ * provision job and answers `waiting` (P5), `skipped` only when nothing was ever launched
+ * (P6), a declared `blockDeletionOnFailure` (P7), and typed errors for 429 and 503 (P8).
+ * `findJob` and `cancelJob` can be turned off.
+ *
+ * Its behaviour is split into protected methods so that a test can break one rule at a
+ * time by overriding one of them.
+ */
+export class MemoryProvider implements Provider {
+  /** The provider's name. */
+  readonly name: string;
+  /** What deprovisions declare. */
+  readonly blockDeletionOnFailure: boolean;
+  /** Whether it cancels running jobs. */
+  readonly canCancel: boolean;
+  /** Find a job by correlation id (absent when turned off). */
+  readonly findJob?: Provider["findJob"];
+  /** Ask the backend to cancel a job (absent when turned off). */
+  readonly cancelJob?: Provider["cancelJob"];
+  /** The credential (never reported). */
+  protected readonly token: string;
+
+  /**
+   * @param backend - the backend it talks to.
+   * @param options - name, capabilities, declared flag.
+   */
+  constructor(
+    readonly backend: MemoryBackend,
+    options: MemoryProviderOptions = {},
+  ) {
+    this.name = options.name ?? "memory";
+    this.blockDeletionOnFailure = options.blockDeletionOnFailure ?? true;
+    this.canCancel = options.cancel ?? true;
+    this.token = options.token ?? "memory-token";
+    if (options.findJob ?? true) this.findJob = (r, q) => this.call(() => this.find(r, q));
+    if (this.canCancel) this.cancelJob = (r, id) => this.call(() => this.cancel(r, id));
+  }
+
+  /** Launch a provision job. */
+  triggerProvision(
+    resource: ResourceObject,
+    options: TriggerProvisionOptions,
+  ): Promise<ProvisionResult> {
+    return this.call(() => {
+      const job = this.backend.launch({
+        resourceKey: resourceKey(resource),
+        operation: "provision",
+        correlationId: options.correlationId,
+        configVersion: options.configVersion,
+      });
+      return {
+        jobId: this.idOf(job),
+        initialState: job.state,
+        message: `provision job ${job.id} accepted`,
+      };
+    });
+  }
+
+  /** Read a provision job. */
+  getProvisionStatus(resource: ResourceObject, jobId: string): Promise<ProvisionStatus> {
+    return this.call(() => this.status(resource, jobId, "provision"));
+  }
+
+  /** Read a deprovision job. */
+  getDeprovisionStatus(resource: ResourceObject, jobId: string): Promise<ProvisionStatus> {
+    return this.call(() => this.status(resource, jobId, "deprovision"));
+  }
+
+  /** Cancel a running provision job and wait (P5), skip (P6), or launch a deprovision job. */
+  triggerDeprovision(
+    resource: ResourceObject,
+    provisionJobs: readonly JobRecord[],
+    options: TriggerDeprovisionOptions,
+  ): Promise<DeprovisionResult> {
+    return this.call(() => this.deprovision(resource, provisionJobs, options));
+  }
+
+  /** What `triggerDeprovision` does (the fault gate already passed). */
+  protected deprovision(
+    resource: ResourceObject,
+    provisionJobs: readonly JobRecord[],
+    options: TriggerDeprovisionOptions,
+  ): DeprovisionResult {
+    this.backend.request("read");
+    const key = resourceKey(resource);
+    const provisions = this.backend.jobsFor(key).filter((j) => j.operation === "provision");
+    const latest = provisions.at(-1);
+    if (latest && !isTerminal(latest.state)) {
+      if (this.canCancel) this.backend.cancel(latest.id);
+      return {
+        action: "waiting",
+        blockDeletionOnFailure: this.blockDeletionOnFailure,
+        provisionJobStatus: this.report(latest),
+      };
+    }
+    if (provisions.length === 0 && provisionJobs.length === 0) {
+      return { action: "skipped", reason: "nothing was ever provisioned for this resource" };
+    }
+    const job = this.backend.launch({
+      resourceKey: key,
+      operation: "deprovision",
+      correlationId: options.correlationId,
+      blockDeletionOnFailure: this.blockDeletionOnFailure,
+    });
+    const result: DeprovisionResult = {
+      action: "triggered",
+      jobId: this.idOf(job),
+      blockDeletionOnFailure: this.blockDeletionOnFailure,
+    };
+    if (latest) result.provisionJobStatus = this.report(latest);
+    return result;
+  }
+
+  /** What a status read does (the fault gate already passed). */
+  protected status(resource: ResourceObject, jobId: string, type: JobType): ProvisionStatus {
+    this.backend.request("read");
+    const job = this.backend.job(this.backendIdOf(jobId));
+    if (!job || job.resourceKey !== resourceKey(resource) || job.operation !== type) {
+      throw new JobNotFoundError(jobId);
+    }
+    return this.report(job);
+  }
+
+  /** How a backend job is reported (status reads, deprovision answers, findJob). */
+  protected report(job: MemoryJob): ProvisionStatus {
+    const status: ProvisionStatus = {
+      jobId: this.idOf(job),
+      state: job.state,
+      message: `${job.operation} job ${job.id} is ${job.state.toLowerCase()}`,
+    };
+    if (job.state === JobState.Succeeded && job.configVersion !== undefined) {
+      status.reconciledVersion = job.configVersion;
+    }
+    return status;
+  }
+
+  /** The job id reported for a backend job (default: its id). */
+  protected idOf(job: MemoryJob): string {
+    return job.id;
+  }
+
+  /** The backend id behind a reported job id (default: the same). */
+  protected backendIdOf(jobId: string): string {
+    return jobId;
+  }
+
+  /** The typed error for a backend fault (P8). */
+  protected toError(fault: MemoryBackendFault): Error {
+    return fault.status === 429
+      ? new RateLimitError("the memory backend is rate limiting launches", fault.retryAfterMs)
+      : new TransientError("the memory backend is unavailable (503)");
+  }
+
+  /** Run a request, translating backend faults into typed errors. */
+  protected call<T>(body: () => T): Promise<T> {
+    try {
+      return Promise.resolve(body());
+    } catch (error) {
+      const thrown = error instanceof MemoryBackendFault ? this.toError(error) : error;
+      return Promise.reject(thrown instanceof Error ? thrown : new Error(String(thrown)));
+    }
+  }
+
+  private find(resource: ResourceObject, query: FindJobQuery): FoundJob | undefined {
+    this.backend.request("read");
+    const job = this.backend
+      .jobsFor(resourceKey(resource))
+      .find((j) => j.correlationId === query.correlationId && j.operation === query.type);
+    if (!job) return undefined;
+    const found: FoundJob = this.report(job);
+    if (job.blockDeletionOnFailure !== undefined) {
+      found.blockDeletionOnFailure = job.blockDeletionOnFailure;
+    }
+    return found;
+  }
+
+  private cancel(resource: ResourceObject, jobId: string): void {
+    this.backend.request("read");
+    const job = this.backend.job(this.backendIdOf(jobId));
+    if (!job || job.resourceKey !== resourceKey(resource)) throw new JobNotFoundError(jobId);
+    this.backend.cancel(job.id);
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * `runConformance`: the provider conformance suite, run programmatically.
+ *
+ * @module
+ */
+import { capabilitiesOf, resolveEngineOptions } from "@provisionkit/core";
+import { World } from "./driver/world.js";
+import { PROVIDER_SCENARIOS } from "./scenarios/index.js";
+import type { ConformanceScenario, ScenarioEnv } from "./scenarios/scenario.js";
+import {
+  RULE_IDS,
+  type ConformanceBackend,
+  type ConformanceCapabilities,
+  type ConformanceReport,
+  type RuleResult,
+  type ScenarioResult,
+} from "./types.js";
+
+/** What {@link runConformance} reports as it goes. */
+export type ConformanceProgressEvent =
+  /** The run starts, with these scenarios. */
+  | { type: "start"; subject: string; scenarios: string[] }
+  /** A scenario starts. */
+  | { type: "scenario-start"; id: string; title: string }
+  /** A scenario ended (passed, failed or skipped). */
+  | { type: "scenario-end"; result: ScenarioResult };
+
+/** Options of {@link runConformance}. */
+export interface ConformanceOptions {
+  /** A fresh backend harness; called once per scenario world (and once to probe the provider). */
+  backend: () => ConformanceBackend;
+  /** What was tested, for the report (default `<provider name> on <backend name>`). */
+  subject?: string;
+  /** Capabilities; `findJob` and `cancel` are detected from a probe provider unless given. */
+  capabilities?: Partial<ConformanceCapabilities>;
+  /** Only these scenario ids (default all). */
+  scenarios?: string[];
+  /** Seed of the randomized scenario (default 42). */
+  seed?: number;
+  /** Runs of the randomized scenario (default 25). */
+  numRuns?: number;
+  /** Called as scenarios start and end. */
+  onProgress?(event: ConformanceProgressEvent): void;
+}
+
+/** The scenarios of the provider suite: ids, titles, rules, needs. */
+export function providerScenarios(): readonly ConformanceScenario[] {
+  return PROVIDER_SCENARIOS;
+}
+
+/** Detect `findJob` and `cancel` from a provider of a started backend, unless stated. */
+export async function detectCapabilities(
+  options: Pick<ConformanceOptions, "backend" | "capabilities">,
+): Promise<{ capabilities: ConformanceCapabilities; providerName: string }> {
+  const given = options.capabilities ?? {};
+  const world = await World.open(options.backend(), resolveEngineOptions(), {
+    findJob: false,
+    cancel: false,
+  });
+  try {
+    const provider = world.backend.provider();
+    const caps = capabilitiesOf(provider);
+    const capabilities: ConformanceCapabilities = {
+      findJob: given.findJob ?? caps.canFindJob,
+      cancel: given.cancel ?? caps.canCancel,
+    };
+    if (given.blockDeletionOnFailure !== undefined) {
+      capabilities.blockDeletionOnFailure = given.blockDeletionOnFailure;
+    }
+    return { capabilities, providerName: String(provider.name) };
+  } finally {
+    await world.close();
+  }
+}
+
+/** Why a scenario cannot run in `env`, if it cannot. */
+export function skipReason(scenario: ConformanceScenario, env: ScenarioEnv): string | undefined {
+  const controls = (scenario.needs?.controls ?? []).filter((c) => !env.controls[c]);
+  if (controls.length > 0) {
+    return `the backend harness lacks the test control(s) ${controls.join(", ")}`;
+  }
+  const capabilities = (scenario.needs?.capabilities ?? []).filter((c) => !env.capabilities[c]);
+  if (capabilities.length > 0) {
+    const what = capabilities.map((c) =>
+      c === "findJob" ? "findJob (crash adoption)" : "cancel (cancelJob)",
+    );
+    return `the provider lacks the capability ${what.join(" and ")}`;
+  }
+  return scenario.skip?.(env);
+}
+
+/** Run one scenario and time it. */
+export async function runScenario(
+  scenario: ConformanceScenario,
+  env: ScenarioEnv,
+): Promise<ScenarioResult> {
+  const base = { id: scenario.id, title: scenario.title, rules: [...scenario.rules] };
+  const reason = skipReason(scenario, env);
+  if (reason !== undefined) {
+    return {
+      ...base,
+      status: "skipped",
+      skipReason: reason,
+      violations: [],
+      durationMs: 0,
+      virtualMs: 0,
+      timelines: [],
+    };
+  }
+  const started = performance.now();
+  let result: ScenarioResult;
+  try {
+    const outcome = await scenario.run(env);
+    const failed = outcome.violations.length > 0 || outcome.error !== undefined;
+    const status = failed ? "failed" : outcome.skipReason !== undefined ? "skipped" : "passed";
+    result = { ...base, ...outcome, status, durationMs: 0 };
+    if (status !== "skipped") delete result.skipReason;
+  } catch (error) {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    result = {
+      ...base,
+      status: "failed",
+      violations: [],
+      error: message,
+      durationMs: 0,
+      virtualMs: 0,
+      timelines: [],
+    };
+  }
+  result.durationMs = Math.round(performance.now() - started);
+  return result;
+}
+
+/** One verdict per rule from the scenario results. */
+export function ruleResults(results: readonly ScenarioResult[]): RuleResult[] {
+  return RULE_IDS.map((rule) => {
+    const failedIn = results
+      .filter((r) => r.violations.some((v) => v.rule === rule))
+      .map((r) => r.id);
+    const about = results.filter((r) => r.rules.includes(rule));
+    const checkedIn = about.filter((r) => r.status !== "skipped").map((r) => r.id);
+    const result: RuleResult = { rule, status: "passed", failedIn, checkedIn };
+    if (failedIn.length > 0) result.status = "failed";
+    else if (checkedIn.length === 0) {
+      result.status = "skipped";
+      const reasons = about.map((r) => `${r.id}: ${r.skipReason ?? "not run"}`);
+      result.skipReason =
+        reasons.length > 0
+          ? `every scenario about it was skipped (${reasons.join("; ")})`
+          : "no scenario about it was run";
+    }
+    return result;
+  });
+}
+
+/**
+ * Run the provider conformance suite: every scenario (or those named), each in a fresh
+ * world, every check after each. Skipped scenarios and rules say why.
+ */
+export async function runConformance(options: ConformanceOptions): Promise<ConformanceReport> {
+  const startedAt = new Date().toISOString();
+  const started = performance.now();
+  const { capabilities, providerName } = await detectCapabilities(options);
+  const probe = options.backend();
+  const env: ScenarioEnv = {
+    backend: options.backend,
+    capabilities,
+    controls: { ...probe.controls },
+    providerWith: typeof probe.providerWith === "function",
+    seed: options.seed ?? 42,
+    numRuns: options.numRuns ?? 25,
+  };
+  const wanted = options.scenarios;
+  const unknown = (wanted ?? []).filter((id) => !PROVIDER_SCENARIOS.some((s) => s.id === id));
+  if (unknown.length > 0)
+    throw new RangeError(`unknown conformance scenario(s): ${unknown.join(", ")}`);
+  const scenarios = PROVIDER_SCENARIOS.filter((s) => !wanted || wanted.includes(s.id));
+  const subject = options.subject ?? `${providerName} on ${probe.name}`;
+  options.onProgress?.({ type: "start", subject, scenarios: scenarios.map((s) => s.id) });
+  const results: ScenarioResult[] = [];
+  for (const scenario of scenarios) {
+    options.onProgress?.({ type: "scenario-start", id: scenario.id, title: scenario.title });
+    const result = await runScenario(scenario, env);
+    results.push(result);
+    options.onProgress?.({ type: "scenario-end", result });
+  }
+  return {
+    suite: "provider",
+    subject,
+    capabilities,
+    startedAt,
+    durationMs: Math.round(performance.now() - started),
+    scenarios: results,
+    rules: ruleResults(results),
+    passed: results.every((r) => r.status !== "failed"),
+  };
+}

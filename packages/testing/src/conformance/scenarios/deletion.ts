@@ -1,0 +1,72 @@
+/**
+ * @module
+ */
+import { SPECS } from "../driver/session.js";
+import { single } from "./scenario.js";
+
+/**
+ * Deleted before anything was launched: one resource whose finalizer a controller added
+ * before dying (the deprovision may be skipped, P6), one deleted before any controller saw it.
+ */
+export const deleteBeforeProvisioning = single(
+  { id: "delete-before-provisioning", title: "delete before provisioning", rules: ["P6", "E4"] },
+  async (s) => {
+    const first = s.create("w1", SPECS.A, true);
+    const second = s.create("w2", SPECS.A);
+    s.delete(first);
+    s.delete(second);
+    await s.untilGone(first);
+    await s.untilGone(second);
+  },
+);
+
+/** Deleted while a long provision job runs: it is canceled or awaited, never overlapped (P5, E1). */
+export const deleteWhileProvisioning = single(
+  {
+    id: "delete-while-provisioning",
+    title: "delete while provisioning",
+    rules: ["P5", "E1", "E4"],
+  },
+  async (s) => {
+    s.scriptNext("provision", { durationMs: 120_000 });
+    const key = s.create("w1", SPECS.A);
+    await s.until(() => s.active(key, "provision"), "a provision job running", "E3", key);
+    await s.runFor(15_000);
+    s.delete(key);
+    await s.untilGone(key);
+  },
+);
+
+/** Deleted once Ready: deprovisioned (not skipped, P6), then the finalizer goes (E4). */
+export const deleteAfterProvisioning = single(
+  { id: "delete-after-provisioning", title: "delete after provisioning", rules: ["P6", "E4"] },
+  async (s) => {
+    const key = s.create("w1", SPECS.A);
+    await s.untilReady(key);
+    s.delete(key);
+    await s.untilGone(key);
+  },
+);
+
+/** The provision job fails; the resource is deleted before the retry. */
+export const failedProvisionThenDelete = single(
+  {
+    id: "failed-provision-then-delete",
+    title: "failed provision, then delete",
+    rules: ["P3", "P6", "E2", "E4"],
+    needs: { controls: ["failures"] },
+  },
+  async (s) => {
+    s.scriptNext("provision", { outcome: "failed", durationMs: 20_000 });
+    const key = s.create("w1", SPECS.A);
+    await s.until(
+      () =>
+        s.status(key)?.jobs.some((j) => j.type === "provision" && j.state === "Failed") === true,
+      "the failed provision job recorded",
+      "P3",
+      key,
+    );
+    s.delete(key);
+    await s.untilGone(key);
+  },
+);

@@ -1,0 +1,102 @@
+/**
+ * @module
+ */
+import { SPECS } from "../driver/session.js";
+import { single } from "./scenario.js";
+
+/** A finished job purged before the engine read it: a provision is retried, a deprovision blocks or goes. */
+export const purgedJob = single(
+  {
+    id: "purged-job",
+    title: "purged jobs",
+    rules: ["P3", "E2", "E3", "E4"],
+    needs: { controls: ["purge"] },
+  },
+  async (s) => {
+    s.scriptNext("provision", { durationMs: 25_000 });
+    const key = s.create("w1", SPECS.A);
+    await s.until(
+      () => s.latest(key, "provision") !== undefined,
+      "a provision job launched",
+      "E3",
+      key,
+    );
+    await s.advance(26_000);
+    const provision = s.latest(key, "provision");
+    if (provision) s.purge(provision);
+    await s.untilReady(key);
+    s.scriptNext("deprovision", { durationMs: 25_000 });
+    s.delete(key);
+    await s.until(
+      () => s.latest(key, "deprovision") !== undefined,
+      "a deprovision job launched",
+      "E4",
+      key,
+    );
+    await s.advance(26_000);
+    const deprovision = s.latest(key, "deprovision");
+    if (deprovision) s.purge(deprovision);
+    await s.untilGone(key);
+  },
+);
+
+/** Launches answered with a rate limit: a RateLimitError (P8), retried after its wait. */
+export const rateLimitedLaunch = single(
+  {
+    id: "rate-limited-launch",
+    title: "rate-limited launches",
+    rules: ["P8", "E2"],
+    needs: { controls: ["rateLimit"] },
+  },
+  async (s) => {
+    s.rateLimitNext(1, 20_000);
+    const key = s.create("w1", SPECS.A);
+    await s.untilReady(key);
+    s.rateLimitNext(1, 20_000);
+    s.delete(key);
+    await s.untilGone(key);
+  },
+);
+
+/** Requests failing with 503: retryable typed errors (P8), and the job still ends (P3). */
+export const transientFailure = single(
+  {
+    id: "transient-failure",
+    title: "transient failures",
+    rules: ["P8", "P3"],
+    needs: { controls: ["transientFailure"] },
+  },
+  async (s) => {
+    s.failNext(1);
+    const key = s.create("w1", SPECS.A);
+    await s.until(
+      () => (s.status(key)?.jobs.length ?? 0) > 0,
+      "a provision job recorded",
+      "E3",
+      key,
+    );
+    s.failNext(1);
+    await s.untilReady(key);
+    s.failNext(1);
+    s.delete(key);
+    await s.untilGone(key);
+  },
+);
+
+/** A provision job that never ends: timed out, canceled, retried. */
+export const neverFinishingJob = single(
+  {
+    id: "never-finishing-job",
+    title: "a job that never finishes",
+    rules: ["P3", "E1", "E2"],
+    needs: { controls: ["neverFinishes"], capabilities: ["cancel"] },
+  },
+  async (s) => {
+    s.scriptNext("provision", { neverFinishes: true });
+    const key = s.create("w1", SPECS.A);
+    await s.untilReady(key);
+    s.delete(key);
+    await s.untilGone(key);
+  },
+  () => ({ engine: { jobTimeoutMs: 5 * 60_000 } }),
+);

@@ -1,0 +1,42 @@
+/**
+ * Every scenario of the provider conformance suite, in report order.
+ *
+ * @module
+ */
+import { crashAtEveryStep } from "./crash-at-every-step.js";
+import { crashAdoptsByCorrelationId, providerSwitch, twoControllers } from "./concurrency.js";
+import { createToReady } from "./create-to-ready.js";
+import {
+  deleteAfterProvisioning,
+  deleteBeforeProvisioning,
+  deleteWhileProvisioning,
+  failedProvisionThenDelete,
+} from "./deletion.js";
+import { failedDeprovisionBlocking, failedDeprovisionNonBlocking } from "./failed-deprovision.js";
+import { neverFinishingJob, purgedJob, rateLimitedLaunch, transientFailure } from "./faults.js";
+import { randomizedInterleavings } from "./randomized.js";
+import type { ConformanceScenario } from "./scenario.js";
+import { specABA, specChangeCancelsRunning, specChangeWhileProvisioning } from "./spec-change.js";
+
+/** The scenarios, in report order. */
+export const PROVIDER_SCENARIOS: readonly ConformanceScenario[] = Object.freeze([
+  createToReady,
+  specChangeWhileProvisioning,
+  specChangeCancelsRunning,
+  specABA,
+  deleteBeforeProvisioning,
+  deleteWhileProvisioning,
+  deleteAfterProvisioning,
+  failedProvisionThenDelete,
+  failedDeprovisionBlocking,
+  failedDeprovisionNonBlocking,
+  purgedJob,
+  rateLimitedLaunch,
+  transientFailure,
+  neverFinishingJob,
+  crashAdoptsByCorrelationId,
+  crashAtEveryStep,
+  twoControllers,
+  providerSwitch,
+  randomizedInterleavings,
+]);

@@ -1,0 +1,32 @@
+/**
+ * Per-resource job timelines for the report, from the backend's ledger and the marks a
+ * run left (spec changes, deletions, crashes, finalizer releases).
+ *
+ * @module
+ */
+import type { Trace } from "./driver/trace.js";
+import type { ResourceTimeline, TimelineJob } from "./types.js";
+
+/** The timelines of a run: one per resource, jobs from the ledger, oldest first. */
+export function timelines(trace: Trace): ResourceTimeline[] {
+  const keys = [...new Set([...trace.resources, ...trace.ledger.map((j) => j.resourceKey)])];
+  const global = trace.marks.get("") ?? [];
+  return keys.map((resourceKey) => {
+    const jobs: TimelineJob[] = trace.ledger
+      .filter((j) => j.resourceKey === resourceKey)
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map((j) => {
+        const job: TimelineJob = {
+          id: j.id,
+          operation: j.operation,
+          start: j.createdAt - trace.start,
+        };
+        if (j.configVersion !== undefined) job.configVersion = j.configVersion;
+        if (j.finishedAt !== undefined) job.end = j.finishedAt - trace.start;
+        if (j.outcome !== undefined) job.outcome = j.outcome;
+        return job;
+      });
+    const marks = [...(trace.marks.get(resourceKey) ?? []), ...global].sort((a, b) => a.at - b.at);
+    return { resourceKey, jobs, marks };
+  });
+}

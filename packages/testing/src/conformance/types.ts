@@ -1,0 +1,285 @@
+/**
+ * Public types of the conformance suites: the backend harness a provider author supplies,
+ * the capability manifest, and the report.
+ *
+ * @module
+ */
+import type { JobType, Provider, ResourceObject } from "@provisionkit/core";
+import type { VirtualClock } from "../clock.js";
+import type { KubernetesApiSimulator } from "../kubernetes/simulator.js";
+
+/** The rules of DESIGN.md: P1–P8 for providers, E1–E6 for the engine driving them. */
+export type RuleId =
+  "P1" | "P2" | "P3" | "P4" | "P5" | "P6" | "P7" | "P8" | "E1" | "E2" | "E3" | "E4" | "E5" | "E6";
+
+/** Every rule id, in report order. */
+export const RULE_IDS: readonly RuleId[] = Object.freeze([
+  "P1",
+  "P2",
+  "P3",
+  "P4",
+  "P5",
+  "P6",
+  "P7",
+  "P8",
+  "E1",
+  "E2",
+  "E3",
+  "E4",
+  "E5",
+  "E6",
+]);
+
+/** How a job ended in the backend. */
+export type ConformanceOutcome = "succeeded" | "failed" | "canceled";
+
+/**
+ * One job as the backend itself records it: the out-of-band truth the checks read (like a
+ * database read in an adapter test suite), never what the provider reports.
+ */
+export interface ConformanceJob {
+  /**
+   * The backend's id of the job (any text; unique within the backend). The suite matches a
+   * provider's job id to a ledger job by {@link ConformanceJob.correlationId} first, then by
+   * the job the backend created during the launch call, and only then by `id` itself, so the
+   * provider may encode ids its own way (`job:42` for the ledger's `42`).
+   */
+  id: string;
+  /** `namespace/name` of the resource the job was for. */
+  resourceKey: string;
+  /** Provision or deprovision. */
+  operation: JobType;
+  /** For a provision: the config version it applies, when the backend can tell. */
+  configVersion?: string;
+  /**
+   * The correlation id it was launched with, when the backend can tell. Strongly advised:
+   * it is how the suite matches the provider's job ids to the ledger and finds a job twice
+   * launched (E5).
+   */
+  correlationId?: string;
+  /** When the backend created it (virtual epoch ms). */
+  createdAt: number;
+  /** When it reached its end (virtual epoch ms); absent while it is active. */
+  finishedAt?: number;
+  /** How it ended; absent while it is active. */
+  outcome?: ConformanceOutcome;
+  /**
+   * When a cancel was first asked for, if ever. P5 (a provider that can cancel asks the
+   * backend to cancel a running provision job) is checked against it.
+   */
+  cancelRequestedAt?: number;
+  /** When it was purged (answers "not found" from then on), if it was. */
+  purgedAt?: number;
+}
+
+/** How the next job of an operation plays out in the backend. */
+export interface ConformanceJobScript {
+  /** How it ends (default `succeeded`). */
+  outcome?: "succeeded" | "failed";
+  /** Virtual time from creation to its end (default: the backend's own). */
+  durationMs?: number;
+  /** It never ends by itself (only a cancel ends it). Needs {@link BackendControls.neverFinishes}. */
+  neverFinishes?: boolean;
+}
+
+/** What a backend's test controls can do. A scenario that needs a missing one is skipped, with the reason in the report. */
+export interface BackendControls {
+  /** Jobs can be scripted to fail. */
+  failures: boolean;
+  /** A job can be scripted never to finish. */
+  neverFinishes: boolean;
+  /** A job can be purged (the backend then answers "not found" for it). */
+  purge: boolean;
+  /** The backend can answer the next launch requests with a rate limit. */
+  rateLimit: boolean;
+  /** The backend can answer the next requests with a transient failure (HTTP 503). */
+  transientFailure: boolean;
+}
+
+/** What a backend harness is given when a scenario starts. */
+export interface BackendContext {
+  /** The scenario's clock: every backend time must come from it. */
+  clock: VirtualClock;
+  /**
+   * The Kubernetes API the scenario's resources live in (started, on loopback). Backends
+   * whose jobs write back onto the resource (EDA playbooks) write there; the suite reads
+   * the resources in process.
+   */
+  kubernetes: KubernetesApiSimulator;
+  /** The custom resource the scenario uses. */
+  resource: { group: string; version: string; plural: string; kind: string };
+}
+
+/**
+ * A backend as the conformance suite drives it: one per scenario, started and stopped by
+ * the suite. Ready-made ones exist for the AAP and EDA simulators; write one for your own
+ * backend (a loopback simulator of it, or a sandbox of the real thing).
+ */
+export interface ConformanceBackend {
+  /** Shown in reports, e.g. `AAP simulator`. */
+  readonly name: string;
+  /** What its test controls can do. */
+  readonly controls: BackendControls;
+  /** Start it for one scenario. */
+  start(context: BackendContext): Promise<void>;
+  /** Stop it; idempotent. */
+  stop(): Promise<void>;
+  /**
+   * A new provider talking to this backend. Called once per simulated process: after a
+   * crash the suite asks for a fresh one, so no in-memory state survives a restart.
+   */
+  provider(): Provider;
+  /**
+   * A new provider declaring `blockDeletionOnFailure` as given on its deprovisions, when the
+   * provider has such an option. Without it, the failed-deprovision scenario of the flag the
+   * provider does not declare by default is skipped (with that reason in the report).
+   */
+  providerWith?(options: { blockDeletionOnFailure: boolean }): Provider;
+  /**
+   * Let the work due at `clock.now()` happen (deliver queued events, write back). Called
+   * after every clock move and before every reconcile. Default: nothing to do.
+   */
+  settle?(): Promise<void>;
+  /** Every job the backend ever created, evaluated at `clock.now()`. */
+  ledger(): ConformanceJob[];
+  /** How the next job of `operation` (for any resource) plays out. */
+  scriptNext(operation: JobType, script: ConformanceJobScript): void;
+  /** Purge a job. Needs {@link BackendControls.purge}. */
+  purge?(job: ConformanceJob): void;
+  /** Answer the next `count` launch requests with a rate limit. Needs {@link BackendControls.rateLimit}. */
+  rateLimitNext?(count: number, retryAfterMs: number): void;
+  /** Answer the next `count` requests with a transient failure. Needs {@link BackendControls.transientFailure}. */
+  failNext?(count: number): void;
+  /** Secret strings (tokens, keys) that must never appear in provider results or errors (P1). */
+  readonly secrets?: readonly string[];
+}
+
+/**
+ * What the suite assumes about the provider under test. Detected from the provider where it
+ * can be (`findJob`, `cancelJob`); state the rest. Rules and scenarios that need a missing
+ * capability are skipped, and the report says which and why.
+ */
+export interface ConformanceCapabilities {
+  /** The provider implements `findJob` (crash adoption, E5). Detected. */
+  findJob: boolean;
+  /**
+   * The provider can cancel a running job (it implements `cancelJob`, or cancels the
+   * provision job itself in `triggerDeprovision`, P5). Detected from `cancelJob`.
+   */
+  cancel: boolean;
+  /**
+   * The `blockDeletionOnFailure` its deprovisions declare by default (P7 expects a boolean
+   * either way). When the backend has no {@link ConformanceBackend.providerWith}, the
+   * failed-deprovision scenario of the other flag is skipped; when this is not stated, both
+   * run and the one whose flag the provider turns out not to declare skips itself.
+   */
+  blockDeletionOnFailure?: boolean;
+}
+
+/** One broken rule, as a check saw it. */
+export interface Violation {
+  /** The rule broken. */
+  rule: RuleId;
+  /** What was observed: job ids, times, states. Starts with the rule id. */
+  message: string;
+}
+
+/** The outcome of one scenario. */
+export type ScenarioStatus = "passed" | "failed" | "skipped";
+
+/** One job on a resource's timeline, for the report. */
+export interface TimelineJob {
+  /** Backend job id. */
+  id: string;
+  /** Provision or deprovision. */
+  operation: JobType;
+  /** Config version, for provisions. */
+  configVersion?: string;
+  /** Virtual ms since the scenario started. */
+  start: number;
+  /** Virtual ms since the scenario started; absent while active at the end. */
+  end?: number;
+  /** How it ended. */
+  outcome?: ConformanceOutcome;
+}
+
+/** A moment on a resource's timeline (a spec change, a deletion, a crash, a finalizer release). */
+export interface TimelineMark {
+  /** Virtual ms since the scenario started. */
+  at: number;
+  /** What happened. */
+  label: string;
+}
+
+/** What happened to one resource during a scenario. */
+export interface ResourceTimeline {
+  /** `namespace/name`. */
+  resourceKey: string;
+  /** Its jobs, from the backend's ledger. */
+  jobs: TimelineJob[];
+  /** Moments worth drawing. */
+  marks: TimelineMark[];
+}
+
+/** The result of one scenario. */
+export interface ScenarioResult {
+  /** Stable id, e.g. `delete-while-provisioning`. */
+  id: string;
+  /** Human title. */
+  title: string;
+  /** The rules the scenario is about (every check runs in every scenario regardless). */
+  rules: RuleId[];
+  /** Passed, failed or skipped. */
+  status: ScenarioStatus;
+  /** Why it was skipped (a missing capability or control). */
+  skipReason?: string;
+  /** Every violation found. */
+  violations: Violation[];
+  /** An error that ended the scenario early (not a rule violation), if any. */
+  error?: string;
+  /** For randomized scenarios: the seed and the shrunk counterexample, to replay it. */
+  counterexample?: { seed: number; path?: string; steps: string };
+  /** Real time taken, ms. */
+  durationMs: number;
+  /** Virtual time covered, ms. */
+  virtualMs: number;
+  /** Per-resource job timelines. */
+  timelines: ResourceTimeline[];
+}
+
+/** The verdict of one rule over a whole run. */
+export interface RuleResult {
+  /** The rule. */
+  rule: RuleId;
+  /** Failed when any scenario saw it broken; skipped when no scenario that checks it ran. */
+  status: ScenarioStatus;
+  /** Scenarios that saw it broken. */
+  failedIn: string[];
+  /** Scenarios about it (listing it in their `rules`) that ran. Always set by {@link runConformance}. */
+  checkedIn?: string[];
+  /** Why it could not be checked, when skipped. */
+  skipReason?: string;
+}
+
+/** What {@link runConformance} returns. */
+export interface ConformanceReport {
+  /** The suite: `provider` (for operator suites, `operator`). */
+  suite: "provider" | "operator";
+  /** What was tested, e.g. `AapProvider on the AAP simulator`. */
+  subject: string;
+  /** The capabilities the run assumed. */
+  capabilities: ConformanceCapabilities;
+  /** When the run started (real ISO-8601). */
+  startedAt: string;
+  /** Real time taken, ms. */
+  durationMs: number;
+  /** One entry per scenario. */
+  scenarios: ScenarioResult[];
+  /** One entry per rule. */
+  rules: RuleResult[];
+  /** True when no scenario failed. */
+  passed: boolean;
+}
+
+/** Read access to the resources of a scenario, for checks and backends. */
+export type ResourceReader = (key: string) => ResourceObject | undefined;

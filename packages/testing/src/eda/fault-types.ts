@@ -1,0 +1,46 @@
+/**
+ * Public types of fault injection in the EDA simulator.
+ *
+ * @module
+ */
+
+/**
+ * A rule answering the webhook's next event POSTs with an HTTP status instead of taking
+ * them: what a client sees when something in front of the rulebook (a route, a proxy, an
+ * overloaded source) refuses the event. A faulted event is never queued; the event log
+ * records it as `rejected` with the status.
+ */
+export interface EdaWebhookFaultRule {
+  /** The HTTP status to answer with, e.g. 429 or 503. */
+  status: number;
+  /** Extra response headers, e.g. `{ "Retry-After": "5" }`. */
+  headers?: Record<string, string>;
+  /** The body, sent as `text/plain` (default `<status>: <reason phrase>`). */
+  body?: string;
+  /** Only POSTs to this endpoint (the path without its leading slash; default: any endpoint). */
+  endpoint?: string;
+  /** How many events the rule answers (default 1; `Infinity` allowed). */
+  times?: number;
+}
+
+/** A handle on an injected rule. */
+export interface EdaFaultHandle {
+  /** How many events the rule has answered. */
+  readonly fired: number;
+  /** Removes the rule; it stops firing. */
+  remove(): void;
+}
+
+/** Fault injection control of an `EdaSimulator`. */
+export interface EdaFaults {
+  /**
+   * Adds a webhook rule. Rules are checked in insertion order, before authentication and
+   * before the activation's status; the first matching rule with remaining times fires.
+   * Only POSTs (events) match; other methods are answered as usual.
+   *
+   * @throws RangeError for a status outside 100–599 or a bad `times`.
+   */
+  webhook(rule: EdaWebhookFaultRule): EdaFaultHandle;
+  /** Removes every rule. */
+  clear(): void;
+}

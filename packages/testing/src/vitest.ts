@@ -1,0 +1,79 @@
+/**
+ * The provider conformance suite as vitest tests (`@provisionkit/testing/vitest`). This
+ * entry imports vitest; the main entry never does.
+ *
+ * @example
+ * ```ts
+ * import { describeProviderConformance } from "@provisionkit/testing/vitest";
+ * import { aapSimulatorBackend } from "@provisionkit/testing";
+ *
+ * describeProviderConformance("AapProvider", {
+ *   backend: () => aapSimulatorBackend({ provider: ({ url, token }) => new AapProvider(…) }),
+ * });
+ * ```
+ *
+ * @packageDocumentation
+ */
+import { describe, it } from "vitest";
+import { formatScenarioFailure } from "./conformance/format.js";
+import {
+  detectCapabilities,
+  providerScenarios,
+  runConformance,
+  skipReason,
+  type ConformanceOptions,
+} from "./conformance/runner.js";
+
+/** Options of {@link describeProviderConformance}. */
+export interface DescribeConformanceOptions extends Omit<
+  ConformanceOptions,
+  "onProgress" | "subject"
+> {
+  /** Timeout of each test, real ms (default 120 000). */
+  timeoutMs?: number;
+}
+
+/**
+ * Declare the provider conformance suite: one `describe` titled `title`, one `it` per
+ * scenario titled `"<id>: <title> [P5, E1]"`. A scenario the backend or provider cannot
+ * run is an `it.skip` whose title says why (one that finds out while running, such as a
+ * failed-deprovision scenario for the flag the provider turns out not to declare, skips
+ * itself with the reason as its note). A failing scenario throws an Error listing its
+ * violations (each starting with its rule id), the counterexample of a randomized
+ * scenario, and the job timelines.
+ *
+ * Capabilities not given are detected from a probe provider while the suite is collected.
+ */
+export function describeProviderConformance(
+  title: string,
+  options: DescribeConformanceOptions,
+): void {
+  describe(title, async () => {
+    const { capabilities } = await detectCapabilities(options);
+    const probe = options.backend();
+    const env = {
+      backend: options.backend,
+      capabilities,
+      controls: { ...probe.controls },
+      providerWith: typeof probe.providerWith === "function",
+      seed: options.seed ?? 42,
+      numRuns: options.numRuns ?? 25,
+    };
+    const wanted = options.scenarios;
+    for (const scenario of providerScenarios()) {
+      if (wanted && !wanted.includes(scenario.id)) continue;
+      const name = `${scenario.id}: ${scenario.title} [${scenario.rules.join(", ")}]`;
+      const reason = skipReason(scenario, env);
+      if (reason !== undefined) {
+        it.skip(`${name} (skipped: ${reason})`, () => undefined);
+        continue;
+      }
+      it(name, { timeout: options.timeoutMs ?? 120_000 }, async (context) => {
+        const report = await runConformance({ ...options, capabilities, scenarios: [scenario.id] });
+        const result = report.scenarios[0];
+        if (result?.status === "failed") throw new Error(formatScenarioFailure(result));
+        if (result?.status === "skipped") context.skip(`skipped: ${result.skipReason ?? ""}`);
+      });
+    }
+  });
+}

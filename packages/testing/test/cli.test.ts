@@ -1,0 +1,104 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseArgs, UsageError } from "../src/cli/args.js";
+import { main, type CliIo } from "../src/cli/main.js";
+import type { ConformanceReport } from "../src/conformance/types.js";
+
+const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
+
+function capture(): CliIo & { stdout: string; stderr: string } {
+  const io = {
+    stdout: "",
+    stderr: "",
+    out: (text: string) => void (io.stdout += text),
+    err: (text: string) => void (io.stderr += text),
+  };
+  return io;
+}
+
+let dir: string | undefined;
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+describe("provisionkit-conformance", () => {
+  it("parses its options and refuses bad ones with a usage error", () => {
+    expect(
+      parseArgs(["m.js", "--json", "-", "--scenario", "a", "--scenario", "b", "--seed", "7"]),
+    ).toEqual({ module: "m.js", json: "-", scenarios: ["a", "b"], seed: 7, quiet: false });
+    expect(parseArgs(["--help"])).toBeUndefined();
+    expect(() => parseArgs([])).toThrow(UsageError);
+    expect(() => parseArgs(["m.js", "--junit"])).toThrow("--junit needs a value");
+    expect(() => parseArgs(["m.js", "--seed", "x"])).toThrow("--seed needs a non-negative integer");
+    expect(() => parseArgs(["m.js", "--frobnicate"])).toThrow("unknown option --frobnicate");
+  });
+
+  it("runs every subject, prints progress and tables, writes JSON, JUnit and HTML, exits 1 on a broken rule", async () => {
+    dir = await mkdtemp(join(tmpdir(), "pk-cli-"));
+    const io = capture();
+    const code = await main(
+      [
+        join(FIXTURES, "conformance-subjects.ts"),
+        "--json",
+        join(dir, "report.json"),
+        "--junit",
+        join(dir, "junit.xml"),
+        "--html",
+        join(dir, "report.html"),
+        "--scenario",
+        "create-to-ready",
+        "--scenario",
+        "delete-while-provisioning",
+      ],
+      io,
+    );
+    expect(code).toBe(1);
+    expect(io.stderr).toContain("MemoryProvider: 2 scenarios");
+    expect(io.stderr).toMatch(/\[2\/2\] FAIL delete-while-provisioning \(P5, E1\)/);
+    expect(io.stdout).toContain("PASSED: 2 passed, 0 failed, 0 skipped");
+    expect(io.stdout).toContain("FAILED: 1 passed, 1 failed, 0 skipped");
+    const reports = JSON.parse(
+      await readFile(join(dir, "report.json"), "utf8"),
+    ) as ConformanceReport[];
+    expect(reports.map((r) => [r.subject, r.passed])).toEqual([
+      ["MemoryProvider", true],
+      ["IgnoresRunningProvision", false],
+    ]);
+    const junit = await readFile(join(dir, "junit.xml"), "utf8");
+    expect(junit.match(/<testsuite /g)).toHaveLength(2);
+    expect(junit).toContain('type="P5"');
+    expect(await readFile(join(dir, "report-1.html"), "utf8")).toContain("PASSED");
+    expect(await readFile(join(dir, "report-2.html"), "utf8")).toContain('data-overlap="true"');
+  }, 60_000);
+
+  it("exits 0 when every rule holds, and --json - prints the report alone", async () => {
+    const io = capture();
+    const code = await main(
+      [
+        join(FIXTURES, "conformance-one.ts"),
+        "--json",
+        "-",
+        "--quiet",
+        "--scenario",
+        "create-to-ready",
+      ],
+      io,
+    );
+    expect(code).toBe(0);
+    expect(io.stderr).toBe("");
+    expect((JSON.parse(io.stdout) as ConformanceReport).passed).toBe(true);
+  });
+
+  it("exits 2 with the usage for a module that cannot be loaded or describes nothing", async () => {
+    const missing = capture();
+    expect(await main([join(FIXTURES, "nope.js")], missing)).toBe(2);
+    expect(missing.stderr).toContain("cannot load");
+    expect(missing.stderr).toContain("Usage: provisionkit-conformance");
+    const wrong = capture();
+    expect(await main([join(FIXTURES, "../report-fixture.ts")], wrong)).toBe(2);
+    expect(wrong.stderr).toContain("must export by default { backend");
+  });
+});

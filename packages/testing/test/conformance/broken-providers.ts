@@ -1,0 +1,210 @@
+/**
+ * Deliberately broken providers, one per bug class: each is the contract-keeping
+ * MemoryProvider with one rule broken, the way real providers broke them.
+ */
+import {
+  JobState,
+  ProviderError,
+  isTerminal,
+  resourceKey,
+  type DeprovisionResult,
+  type JobRecord,
+  type ProvisionResult,
+  type ProvisionStatus,
+  type ResourceObject,
+  type TriggerDeprovisionOptions,
+  type TriggerProvisionOptions,
+} from "@provisionkit/core";
+import {
+  MemoryProvider,
+  memoryBackend,
+  type ConformanceBackend,
+  type MemoryBackend,
+  type MemoryBackendFault,
+  type MemoryJob,
+  type MemoryProviderOptions,
+  type RuleId,
+} from "../../src/index.js";
+
+/** P5 (and so E1): deprovisions at once, neither canceling nor waiting for the running provision job. */
+export class IgnoresRunningProvision extends MemoryProvider {
+  protected override deprovision(
+    resource: ResourceObject,
+    _provisionJobs: readonly JobRecord[],
+    options: TriggerDeprovisionOptions,
+  ): DeprovisionResult {
+    const job = this.backend.launch({
+      resourceKey: resourceKey(resource),
+      operation: "deprovision",
+      correlationId: options.correlationId,
+      blockDeletionOnFailure: this.blockDeletionOnFailure,
+    });
+    return {
+      action: "triggered",
+      jobId: job.id,
+      blockDeletionOnFailure: this.blockDeletionOnFailure,
+    };
+  }
+}
+
+/** P4: a succeeded provision reports the version of the resource's first job (a stale cache). */
+export class StaleVersion extends MemoryProvider {
+  protected override report(job: MemoryJob): ProvisionStatus {
+    const status = super.report(job);
+    if (status.state !== JobState.Succeeded || job.operation !== "provision") return status;
+    const first = this.backend.jobsFor(job.resourceKey).find((j) => j.operation === "provision");
+    return { ...status, reconciledVersion: first?.configVersion ?? "stale" };
+  }
+}
+
+/** Legal (P4 allows it): never reports the applied version; the engine uses the recorded one. */
+export class OmitsVersion extends MemoryProvider {
+  protected override report(job: MemoryJob): ProvisionStatus {
+    const { reconciledVersion: _omitted, ...status } = super.report(job);
+    return status;
+  }
+}
+
+/**
+ * P4 (and so E3): the backend applies another configuration than the one asked for (the
+ * provider drops the version's extra vars), and the provider hides it by omitting the
+ * version: only the ledger shows it.
+ */
+export class WrongConfigSilently extends OmitsVersion {
+  override triggerProvision(
+    resource: ResourceObject,
+    options: TriggerProvisionOptions,
+  ): Promise<ProvisionResult> {
+    return super.triggerProvision(resource, {
+      ...options,
+      configVersion: `${options.configVersion}+defaults`,
+    });
+  }
+}
+
+/** P3: the deprovision status can never finish (it cannot see the resource's completion signal). */
+export class NeverFinishingDeprovisionStatus extends MemoryProvider {
+  protected override status(
+    resource: ResourceObject,
+    jobId: string,
+    type: "provision" | "deprovision",
+  ): ProvisionStatus {
+    const status = super.status(resource, jobId, type);
+    return type === "deprovision"
+      ? { ...status, state: JobState.Running, message: "deprovisioning" }
+      : status;
+  }
+}
+
+/** P6: answers skipped once the provision job ended, although it provisioned something. */
+export class SkippedWhileProvisioned extends MemoryProvider {
+  protected override deprovision(
+    resource: ResourceObject,
+    provisionJobs: readonly JobRecord[],
+    options: TriggerDeprovisionOptions,
+  ): DeprovisionResult {
+    const latest = this.backend
+      .jobsFor(resourceKey(resource))
+      .filter((j) => j.operation === "provision")
+      .at(-1);
+    if (latest && !isTerminal(latest.state))
+      return super.deprovision(resource, provisionJobs, options);
+    return { action: "skipped", reason: "no instance found" };
+  }
+}
+
+/** P7: `triggered` and `waiting` answers lack blockDeletionOnFailure (the old switch-on-name world). */
+export class BlockFlagMissing extends MemoryProvider {
+  protected override deprovision(
+    resource: ResourceObject,
+    provisionJobs: readonly JobRecord[],
+    options: TriggerDeprovisionOptions,
+  ): DeprovisionResult {
+    const answer = super.deprovision(resource, provisionJobs, options);
+    if (answer.action === "skipped") return answer;
+    const { blockDeletionOnFailure: _missing, ...rest } = answer;
+    return rest as DeprovisionResult;
+  }
+}
+
+/** P2: a provision job's id is made of the resource and the config version, so a version launched again reuses it. */
+export class DuplicateJobIds extends MemoryProvider {
+  protected override idOf(job: MemoryJob): string {
+    if (job.operation !== "provision") return job.id;
+    return `${job.resourceKey}#${(job.configVersion ?? "").slice(-8)}`;
+  }
+  protected override backendIdOf(jobId: string): string {
+    const key = jobId.split("#")[0] ?? "";
+    const latest = this.backend
+      .jobsFor(key)
+      .filter((j) => this.idOf(j) === jobId)
+      .at(-1);
+    return latest?.id ?? jobId;
+  }
+}
+
+/** P8: a 429 becomes a generic provider error, without its wait. */
+export class RateLimitAsGenericError extends MemoryProvider {
+  protected override toError(fault: MemoryBackendFault): Error {
+    return fault.status === 429
+      ? new ProviderError(`HTTP ${fault.status}: ${fault.message}`)
+      : super.toError(fault);
+  }
+}
+
+/** P1: error messages carry the credential. */
+export class LeaksSecret extends MemoryProvider {
+  protected override toError(fault: MemoryBackendFault): Error {
+    const error = super.toError(fault);
+    error.message = `${error.message} (request with token ${this.token})`;
+    return error;
+  }
+  override triggerProvision(
+    resource: ResourceObject,
+    options: TriggerProvisionOptions,
+  ): Promise<ProvisionResult> {
+    return super
+      .triggerProvision(resource, options)
+      .then((r) => ({ ...r, message: `${r.message} by ${this.token}` }));
+  }
+}
+
+type Broken = new (backend: MemoryBackend, options: MemoryProviderOptions) => MemoryProvider;
+
+/** A memory backend whose provider is `make`. */
+export function brokenBackend(make: Broken): () => ConformanceBackend {
+  return () => memoryBackend({ provider: (backend, options) => new make(backend, options) });
+}
+
+/** Each broken provider, the rules it must fail, and why. */
+export const BROKEN: readonly { name: string; make: Broken; rules: RuleId[] }[] = [
+  {
+    name: "ignores a running provision job when deprovisioning",
+    make: IgnoresRunningProvision,
+    rules: ["P5", "E1"],
+  },
+  { name: "reports a stale reconciledVersion", make: StaleVersion, rules: ["P4"] },
+  {
+    name: "silently applies another config (version omitted)",
+    make: WrongConfigSilently,
+    rules: ["P4", "E3"],
+  },
+  {
+    name: "has a deprovision status that never finishes",
+    make: NeverFinishingDeprovisionStatus,
+    rules: ["P3"],
+  },
+  { name: "answers skipped after provisioning", make: SkippedWhileProvisioned, rules: ["P6"] },
+  { name: "omits blockDeletionOnFailure", make: BlockFlagMissing, rules: ["P7"] },
+  { name: "reuses job ids", make: DuplicateJobIds, rules: ["P2"] },
+  { name: "turns rate limits into generic errors", make: RateLimitAsGenericError, rules: ["P8"] },
+  { name: "leaks its credential", make: LeaksSecret, rules: ["P1"] },
+];
+
+/** No P rule, but E5's premise: findJob never finds the job a lost launch created. */
+export class BlindFindJob extends MemoryProvider {
+  constructor(backend: MemoryBackend, options: MemoryProviderOptions) {
+    super(backend, options);
+    (this as { findJob?: MemoryProvider["findJob"] }).findJob = () => Promise.resolve(undefined);
+  }
+}
