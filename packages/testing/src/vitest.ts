@@ -1,5 +1,5 @@
 /**
- * The provider conformance suite as vitest tests (`@provisionkit/testing/vitest`). This
+ * The provider and operator conformance suites as vitest tests (`@provisionkit/testing/vitest`). This
  * entry imports vitest; the main entry never does.
  *
  * @example
@@ -23,6 +23,8 @@ import {
   skipReason,
   type ConformanceOptions,
 } from "./conformance/runner.js";
+import { operatorScenarios, runOperatorScenario } from "./conformance/operator/run.js";
+import type { OperatorConformanceOptions } from "./conformance/operator/types.js";
 
 /** Options of {@link describeProviderConformance}. */
 export interface DescribeConformanceOptions extends Omit<
@@ -73,6 +75,48 @@ export function describeProviderConformance(
         const result = report.scenarios[0];
         if (result?.status === "failed") throw new Error(formatScenarioFailure(result));
         if (result?.status === "skipped") context.skip(`skipped: ${result.skipReason ?? ""}`);
+      });
+    }
+  });
+}
+
+/** Options of {@link describeOperatorConformance}. */
+export interface DescribeOperatorConformanceOptions extends Omit<
+  OperatorConformanceOptions,
+  "onProgress"
+> {
+  /** Timeout of each vitest test, real ms (default 60 000; goals have their own `timeoutMs`). */
+  testTimeoutMs?: number;
+}
+
+/**
+ * Declare the operator conformance suite: one `describe` titled `title`, one `it` per
+ * scenario titled `"<id>: <title> [E1, E4]"`, each running that scenario against the
+ * operator `options.operator` builds (see {@link OperatorConformanceOptions}). A failing
+ * scenario throws an Error listing its violations (each starting with its rule id, with
+ * job ids, times in ms since the scenario started, and states) and the job timelines.
+ *
+ * @example
+ * ```ts
+ * describeOperatorConformance("my operator", {
+ *   crd, finalizer, spec: (i) => ({ size: i + 1 }),
+ *   operator: ({ kubeConfig, provider, namespace, engine }) =>
+ *     new ProvisioningController({ kubeConfig, provider, finalizer,
+ *       resource: { ...crd, namespace }, statusMapping: myMapping, engine: { ...engine } }),
+ * });
+ * ```
+ */
+export function describeOperatorConformance(
+  title: string,
+  options: DescribeOperatorConformanceOptions,
+): void {
+  describe(title, () => {
+    for (const scenario of operatorScenarios()) {
+      if (options.scenarios && !options.scenarios.includes(scenario.id)) continue;
+      const name = `${scenario.id}: ${scenario.title} [${scenario.rules.join(", ")}]`;
+      it(name, { timeout: options.testTimeoutMs ?? 60_000 }, async () => {
+        const result = await runOperatorScenario(scenario, options);
+        if (result.status === "failed") throw new Error(formatScenarioFailure(result));
       });
     }
   });

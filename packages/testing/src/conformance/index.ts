@@ -35,3 +35,4 @@ export type {
 } from "./scenarios/scenario.js";
 export { formatReport, formatScenarioFailure, formatTimeline } from "./format.js";
 export * from "./backends/index.js";
+export * from "./operator/index.js";

@@ -1,0 +1,81 @@
+/**
+ * Public types of the operator conformance suite.
+ *
+ * @module
+ */
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { EngineOptionsInput, Provider } from "@provisionkit/core";
+import type { KubeObject } from "../../kubernetes/types.js";
+import type { CrdDefinition } from "../../kubernetes/types.js";
+import type { ConformanceProgressEvent } from "../runner.js";
+
+/**
+ * What the suite hands the operator factory for one controller: build the controller the
+ * way your operator does, on these.
+ */
+export interface OperatorEnv {
+  /** A client-node `KubeConfig` for the scenario's Kubernetes API simulator. */
+  kubeConfig: KubeConfig;
+  /**
+   * The provider to use: a contract-keeping `MemoryProvider` on the scenario's in-memory
+   * backend (short real-time jobs). Pass it as the controller's `provider`.
+   */
+  provider: Provider;
+  /** The namespace the scenario's objects live in (the kubeconfig's context namespace too). */
+  namespace: string;
+  /**
+   * Fast engine timings (poll interval, backoffs, pending-launch grace). Spread them into the
+   * controller's `engine` options, after your own: `engine: { ...mine, ...env.engine }`. With
+   * production timings (a 10 s poll) no scenario reaches its goal in time.
+   */
+  engine: EngineOptionsInput;
+}
+
+/** What the operator factory returns: a `ProvisioningController` (only start and stop are used). */
+export interface OperatorController {
+  /** Start watching and reconciling. */
+  start(): Promise<void>;
+  /** Stop; resolves once in-flight reconciles ended. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link runOperatorConformance}. */
+export interface OperatorConformanceOptions {
+  /** The custom resource the operator manages, served by the simulator (status subresource on). */
+  crd: CrdDefinition;
+  /**
+   * The operator as its author configures it: a new, not started `ProvisioningController`
+   * built on `env` (its CRD, finalizer, status mapping, desired config, and `env.provider`,
+   * `env.kubeConfig`, `env.engine`). Called once per controller: twice in the restart and
+   * two-controllers scenarios.
+   */
+  operator: (env: OperatorEnv) => OperatorController;
+  /** Distinct valid specs: `spec(0)`, `spec(1)` must differ. */
+  spec: (index: number) => Record<string, unknown>;
+  /** The operator's finalizer. */
+  finalizer: string;
+  /**
+   * How to read the reconciled config version from an object, through the operator's status
+   * mapping. Default `status.provisioning.reconciledConfigVersion`.
+   */
+  reconciledVersion?: (object: KubeObject) => string | undefined;
+  /**
+   * The config version the operator should reach for an object, used for the final
+   * "Ready iff desired == reconciled" check once nothing runs any more. Default
+   * `configVersion(object.spec)`.
+   */
+  desiredVersion?: (object: KubeObject) => string;
+  /** Only these scenario ids (default all). */
+  scenarios?: string[];
+  /** What was tested, for the report (default `operator on <kind>`). */
+  subject?: string;
+  /** Called as scenarios start and end. */
+  onProgress?(event: ConformanceProgressEvent): void;
+  /** Real-time budget of each scenario's goals, ms (default 8 000). */
+  timeoutMs?: number;
+  /**
+   * How soon after a provision job succeeded the reconciled version must say so, real ms
+   * (default 1 500).
+   */
+  reconcileWithinMs?: number;
+}

@@ -1,0 +1,148 @@
+/**
+ * The operator conformance suite is sharp: deliberately broken operator configurations
+ * each fail on the rule they break, and only there.
+ */
+import { configVersion, type ProvisioningStatus } from "@provisionkit/core";
+import {
+  ProvisioningController,
+  defaultStatusMapping,
+  type ProvisioningControllerOptions,
+  type StatusMapping,
+} from "@provisionkit/core/kubernetes";
+import { describe, expect, it } from "vitest";
+import {
+  formatScenarioFailure,
+  runOperatorConformance,
+  type ConformanceReport,
+  type OperatorConformanceOptions,
+  type RuleId,
+} from "../../src/index.js";
+
+const CRD = { group: "example.com", version: "v1", plural: "widgets", kind: "Widget" };
+const FINALIZER = "example.com/provisioning";
+
+/** An operator configuration with some options replaced. */
+function configuration(
+  overrides: Partial<ProvisioningControllerOptions>,
+  suite: Partial<OperatorConformanceOptions> = {},
+): OperatorConformanceOptions {
+  return {
+    crd: CRD,
+    finalizer: FINALIZER,
+    spec: (index) => ({ size: index + 1 }),
+    timeoutMs: 2_000,
+    operator: ({ kubeConfig, provider, namespace, engine }) =>
+      new ProvisioningController({
+        kubeConfig,
+        provider,
+        finalizer: FINALIZER,
+        resource: { ...CRD, namespace },
+        engine: { ...engine },
+        resyncIntervalMs: 0,
+        events: false,
+        ...overrides,
+      }),
+    ...suite,
+  };
+}
+
+/** The rules each scenario failed on, and a readable dump of the failures. */
+function failures(report: ConformanceReport): Record<string, RuleId[]> {
+  const out: Record<string, RuleId[]> = {};
+  for (const s of report.scenarios) {
+    if (s.error !== undefined) throw new Error(formatScenarioFailure(s));
+    out[s.id] = [...new Set(s.violations.map((v) => v.rule))].sort();
+  }
+  return out;
+}
+
+/** Writes everything but `reconciledConfigVersion`. */
+const dropsReconciled: StatusMapping = {
+  read: (resource) => defaultStatusMapping().read(resource),
+  write(resource, status: ProvisioningStatus) {
+    const { reconciledConfigVersion: _dropped, ...rest } = status;
+    return defaultStatusMapping().write(resource, rest);
+  },
+};
+
+/** Reads back no job history. */
+const forgetsJobs: StatusMapping = {
+  read(resource) {
+    const status = defaultStatusMapping().read(resource);
+    return status && { ...status, jobs: [] };
+  },
+  write: (resource, status) => defaultStatusMapping().write(resource, status),
+};
+
+/** A scenario's violations, for a failed expectation's message. */
+function dump(report: ConformanceReport): string {
+  return report.scenarios.map((s) => formatScenarioFailure(s)).join("\n");
+}
+
+const TIMEOUT = { timeout: 120_000 };
+
+describe("broken operator configurations", () => {
+  it(
+    "a status mapping that drops the reconciled version fails E3, and only E3",
+    TIMEOUT,
+    async () => {
+      const report = await runOperatorConformance(
+        configuration({ statusMapping: dropsReconciled }),
+      );
+      const failed = failures(report);
+      expect(failed, dump(report)).toEqual({
+        "create-to-ready": ["E3"],
+        "spec-change": ["E3"],
+        "delete-after-ready": ["E3"],
+        // never Ready by design: deletes while the provision job runs
+        "delete-while-provisioning": [],
+        "restart-mid-job": ["E3"],
+        "two-controllers": ["E3"],
+      });
+      const message = report.scenarios[0]?.violations[0]?.message ?? "";
+      expect(message).toMatch(
+        /^E3: conformance\/widget-1: provision job mem-1 .* succeeded, but at \d+ ms the reconciled version read is still \(none\)/,
+      );
+    },
+  );
+
+  it(
+    "a status mapping that reads back no job history launches duplicates: E1, E2, E3 (E4 on deletion)",
+    TIMEOUT,
+    async () => {
+      const report = await runOperatorConformance(
+        configuration(
+          { statusMapping: forgetsJobs },
+          { scenarios: ["create-to-ready", "delete-while-provisioning"] },
+        ),
+      );
+      const failed = failures(report);
+      // A hot loop of duplicate launches (E1, E2). The engine never sees its jobs end, so the
+      // reconciled version is never written (E3) and a deletion never completes (E4). E2 on
+      // deletion only when a duplicate got to succeed before the deletion was asked for.
+      expect(failed["create-to-ready"], dump(report)).toEqual(["E1", "E2", "E3"]);
+      const onDeletion = failed["delete-while-provisioning"] ?? [];
+      expect(onDeletion, dump(report)).toEqual(expect.arrayContaining(["E1", "E4"]));
+      for (const rule of onDeletion) expect(["E1", "E2", "E4"]).toContain(rule);
+    },
+  );
+
+  it(
+    "a desired config with a timestamp re-provisions endlessly: E2, and only E2",
+    TIMEOUT,
+    async () => {
+      const report = await runOperatorConformance(
+        configuration(
+          { desiredConfig: (r) => ({ spec: r.spec, at: Date.now() }) },
+          { scenarios: ["create-to-ready", "spec-change", "restart-mid-job", "two-controllers"] },
+        ),
+      );
+      const failed = failures(report);
+      expect(Object.keys(failed)).toHaveLength(4);
+      for (const rules of Object.values(failed)) expect(rules, dump(report)).toEqual(["E2"]);
+      expect(configVersion({ size: 1 })).not.toBe(
+        report.scenarios[0]?.timelines[0]?.jobs[1]?.configVersion,
+      );
+    },
+  );
+});

@@ -1,0 +1,37 @@
+/**
+ * The operator conformance suite on a correct operator configuration (the default status
+ * mapping, the spec as desired config): every scenario passes.
+ */
+import { ProvisioningController } from "@provisionkit/core/kubernetes";
+import { describeOperatorConformance } from "@provisionkit/testing/vitest";
+import { expect, it } from "vitest";
+import { runOperatorConformance, type OperatorConformanceOptions } from "../../src/index.js";
+
+const CRD = { group: "example.com", version: "v1", plural: "widgets", kind: "Widget" };
+const FINALIZER = "example.com/provisioning";
+
+const correct: OperatorConformanceOptions = {
+  crd: CRD,
+  finalizer: FINALIZER,
+  spec: (index) => ({ size: index + 1 }),
+  operator: ({ kubeConfig, provider, namespace, engine }) =>
+    new ProvisioningController({
+      kubeConfig,
+      provider,
+      finalizer: FINALIZER,
+      resource: { ...CRD, namespace },
+      engine: { ...engine },
+      resyncIntervalMs: 0,
+      events: false,
+    }),
+};
+
+describeOperatorConformance("correct operator configuration", correct);
+
+it("reports every operator rule passed, as suite operator", { timeout: 60_000 }, async () => {
+  const report = await runOperatorConformance({ ...correct, scenarios: ["create-to-ready"] });
+  expect(report.suite).toBe("operator");
+  expect(report.passed).toBe(true);
+  expect(report.rules.map((r) => r.rule)).toEqual(["E1", "E2", "E3", "E4", "E5"]);
+  expect(report.scenarios[0]?.timelines[0]?.jobs.map((j) => j.outcome)).toEqual(["succeeded"]);
+});
