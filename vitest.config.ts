@@ -2,7 +2,12 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    projects: ["packages/*", "integration", "examples/compute-operator", "examples/custom-provider"],
+    projects: [
+      "packages/*",
+      "integration",
+      "examples/compute-operator",
+      "examples/custom-provider",
+    ],
     coverage: {
       provider: "v8",
       include: ["packages/*/src/**/*.ts"],
