@@ -31,7 +31,9 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function context(): Promise<BackendContext & { kube: KubernetesApiSimulator }> {
+async function context(): Promise<
+  BackendContext & { clock: VirtualClock; kube: KubernetesApiSimulator }
+> {
   const clock = new VirtualClock();
   const kube = new KubernetesApiSimulator({ clock, crds: [WIDGET] });
   await kube.start();

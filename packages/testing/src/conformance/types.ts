@@ -5,7 +5,7 @@
  * @module
  */
 import type { JobType, Provider, ResourceObject } from "@provisionkit/core";
-import type { VirtualClock } from "../clock.js";
+import type { Clock } from "../clock.js";
 import type { KubernetesApiSimulator } from "../kubernetes/simulator.js";
 
 /** The rules of DESIGN.md: P1–P8 for providers, E1–E6 for the engine driving them. */
@@ -98,8 +98,11 @@ export interface BackendControls {
 
 /** What a backend harness is given when a scenario starts. */
 export interface BackendContext {
-  /** The scenario's clock: every backend time must come from it. */
-  clock: VirtualClock;
+  /**
+   * The scenario's clock: every backend time must come from it. The provider suite runs on
+   * a `VirtualClock` it moves itself; the operator suite runs in real time (`systemClock`).
+   */
+  clock: Clock;
   /**
    * The Kubernetes API the scenario's resources live in (started, on loopback). Backends
    * whose jobs write back onto the resource (EDA playbooks) write there; the suite reads

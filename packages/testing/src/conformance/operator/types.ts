@@ -8,6 +8,7 @@ import type { EngineOptionsInput, Provider } from "@provisionkit/core";
 import type { KubeObject } from "../../kubernetes/types.js";
 import type { CrdDefinition } from "../../kubernetes/types.js";
 import type { ConformanceProgressEvent } from "../runner.js";
+import type { ConformanceBackend } from "../types.js";
 
 /**
  * What the suite hands the operator factory for one controller: build the controller the
@@ -17,8 +18,9 @@ export interface OperatorEnv {
   /** A client-node `KubeConfig` for the scenario's Kubernetes API simulator. */
   kubeConfig: KubeConfig;
   /**
-   * The provider to use: a contract-keeping `MemoryProvider` on the scenario's in-memory
-   * backend (short real-time jobs). Pass it as the controller's `provider`.
+   * The provider to use: the `backend` option's provider, or a contract-keeping
+   * `MemoryProvider` on an in-memory backend (short real-time jobs). Pass it as the
+   * controller's `provider`.
    */
   provider: Provider;
   /** The namespace the scenario's objects live in (the kubeconfig's context namespace too). */
@@ -65,6 +67,14 @@ export interface OperatorConformanceOptions {
    * `configVersion(object.spec)`.
    */
   desiredVersion?: (object: KubeObject) => string;
+  /**
+   * The backend and provider the operator runs with, e.g. `aapSimulatorBackend({ provider,
+   * simulator: { defaultScript: { runMs: 150 } } })`: started for each scenario on the real
+   * clock with the scenario's Kubernetes API, its `provider()` handed to the factory, its
+   * ledger read by the checks, `settle()` called every 10 ms. Give it short jobs (well under
+   * a second). Default: the reference memory backend with 200 ms jobs.
+   */
+  backend?: () => ConformanceBackend;
   /** Only these scenario ids (default all). */
   scenarios?: string[];
   /** What was tested, for the report (default `operator on <kind>`). */

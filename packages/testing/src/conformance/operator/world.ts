@@ -9,9 +9,14 @@ import { systemClock } from "../../clock.js";
 import { KubernetesApiSimulator } from "../../kubernetes/simulator.js";
 import type { KubeObject, ObjectRef } from "../../kubernetes/types.js";
 import { shortVersion } from "../driver/world.js";
-import { MemoryBackend } from "../memory/backend.js";
-import { MemoryProvider } from "../memory/provider.js";
-import type { ConformanceJob, ConformanceJobScript, RuleId, TimelineMark } from "../types.js";
+import { memoryBackend } from "../memory/harness.js";
+import type {
+  ConformanceBackend,
+  ConformanceJob,
+  ConformanceJobScript,
+  RuleId,
+  TimelineMark,
+} from "../types.js";
 import { loadKubeConfig } from "./kubeconfig.js";
 import { ObjectObserver, SAMPLE_INTERVAL_MS } from "./observer.js";
 import type { OperatorConformanceOptions, OperatorController } from "./types.js";
@@ -51,12 +56,8 @@ export class GoalTimeout extends Error {
 export class OperatorWorld {
   /** When the scenario started (epoch ms). */
   readonly start = Date.now();
-  /** The in-memory backend (its ledger is the truth the checks read). */
-  readonly backend = new MemoryBackend({
-    clock: systemClock,
-    defaultDurationMs: JOB_MS,
-    cancelDelayMs: CANCEL_MS,
-  });
+  /** The backend (its ledger is the truth the checks read). */
+  readonly backend: ConformanceBackend;
   /** Spec writes (create and patches) and deletions, per object key, epoch ms. */
   readonly userWrites = new Map<string, number[]>();
   /** Marks for the timelines, per object key. */
@@ -68,10 +69,12 @@ export class OperatorWorld {
 
   private constructor(
     readonly kube: KubernetesApiSimulator,
+    backend: ConformanceBackend,
     readonly options: OperatorConformanceOptions,
     readonly reconciled: (object: KubeObject) => string | undefined,
     readonly desired: (object: KubeObject) => string,
   ) {
+    this.backend = backend;
     this.observer = new ObjectObserver(kube, options.finalizer, reconciled);
     this.#deadline = this.start + (options.timeoutMs ?? 8_000);
   }
@@ -82,8 +85,22 @@ export class OperatorWorld {
       crds: [{ ...options.crd, statusSubresource: true }],
     });
     await kube.start();
+    const backend =
+      options.backend?.() ?? memoryBackend({ defaultDurationMs: JOB_MS, cancelDelayMs: CANCEL_MS });
+    const { group, version, plural, kind } = options.crd;
+    try {
+      await backend.start({
+        clock: systemClock,
+        kubernetes: kube,
+        resource: { group, version, plural, kind },
+      });
+    } catch (error) {
+      await kube.stop();
+      throw error;
+    }
     const world = new OperatorWorld(
       kube,
+      backend,
       options,
       options.reconciledVersion ?? defaultReconciledVersion,
       options.desiredVersion ?? ((object) => configVersion(object.spec ?? {})),
@@ -111,7 +128,7 @@ export class OperatorWorld {
     );
     const controller = this.options.operator({
       kubeConfig,
-      provider: new MemoryProvider(this.backend),
+      provider: this.backend.provider(),
       namespace: OPERATOR_NAMESPACE,
       engine: structuredClone(FAST_ENGINE),
     });
@@ -201,6 +218,7 @@ export class OperatorWorld {
    */
   async until(reached: () => boolean, rule: RuleId, seen: () => string): Promise<void> {
     for (;;) {
+      await this.backend.settle?.();
       this.observer.sample();
       if (reached()) return;
       if (Date.now() >= this.#deadline) throw new GoalTimeout(rule, seen());
@@ -212,6 +230,7 @@ export class OperatorWorld {
   async settle(ms: number): Promise<void> {
     const end = Date.now() + ms;
     while (Date.now() < end) {
+      await this.backend.settle?.();
       this.observer.sample();
       await sleep(SAMPLE_INTERVAL_MS);
     }
@@ -221,6 +240,7 @@ export class OperatorWorld {
   async close(): Promise<void> {
     await Promise.allSettled(this.#controllers.map((c) => c.stop()));
     this.observer.stop();
+    await this.backend.stop();
     await this.kube.stop();
   }
 
