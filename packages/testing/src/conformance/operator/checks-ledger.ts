@@ -9,7 +9,7 @@ import type { OperatorWorld } from "./world.js";
 /** Object keys with jobs or user writes. */
 export function keysOf(world: OperatorWorld): string[] {
   const keys = new Set(world.userWrites.keys());
-  for (const job of world.backend.ledger()) keys.add(job.resourceKey);
+  for (const job of world.ledger()) keys.add(job.resourceKey);
   return [...keys].sort();
 }
 
@@ -77,7 +77,7 @@ export function checkE2(world: OperatorWorld): Violation[] {
 export function checkE5(world: OperatorWorld): Violation[] {
   const out: Violation[] = [];
   const seen = new Map<string, ConformanceJob>();
-  for (const job of world.backend.ledger()) {
+  for (const job of world.ledger()) {
     if (job.correlationId === undefined) continue;
     const before = seen.get(job.correlationId);
     if (before) {

@@ -65,6 +65,8 @@ export class OperatorWorld {
   /** The objects' observer. */
   readonly observer: ObjectObserver;
   readonly #controllers: OperatorController[] = [];
+  /** The ledger as it was when the world closed (a stopped backend may forget its jobs). */
+  #closedLedger: ConformanceJob[] | undefined;
   readonly #deadline: number;
 
   private constructor(
@@ -194,10 +196,14 @@ export class OperatorWorld {
 
   /** The ledger's jobs of an object (of one operation), oldest first. */
   jobs(key: string, operation?: JobType): ConformanceJob[] {
-    return this.backend
-      .ledger()
+    return this.ledger()
       .filter((j) => j.resourceKey === key && (!operation || j.operation === operation))
       .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** Every job of the backend: live while the world is open, as it was at the close after. */
+  ledger(): ConformanceJob[] {
+    return this.#closedLedger ?? this.backend.ledger();
   }
 
   /** A job for messages: `provision job mem-2 (version 1a2b3c4d, 12 ms–215 ms, succeeded)`. */
@@ -240,6 +246,7 @@ export class OperatorWorld {
   async close(): Promise<void> {
     await Promise.allSettled(this.#controllers.map((c) => c.stop()));
     this.observer.stop();
+    this.#closedLedger = this.backend.ledger();
     await this.backend.stop();
     await this.kube.stop();
   }
