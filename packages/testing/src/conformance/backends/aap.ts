@@ -4,14 +4,8 @@
  *
  * @module
  */
-import type { JobType, Provider } from "@provisionkit/core";
-import type {
-  BackendContext,
-  BackendControls,
-  ConformanceBackend,
-  ConformanceJob,
-  ConformanceJobScript,
-} from "../types.js";
+import type { Provider } from "@provisionkit/core";
+import type { BackendContext, BackendControls, ConformanceBackend } from "../types.js";
 import {
   AapRun,
   faultCount,
@@ -19,6 +13,7 @@ import {
   writeToken,
   type AapRunOptions,
 } from "./aap-run.js";
+import { SimulatorBackend } from "./simulator-backend.js";
 
 /** Where the provider under test reaches the AAP simulator. */
 export interface AapBackendEndpoint {
@@ -62,73 +57,47 @@ const CONTROLS: BackendControls = Object.freeze({
 interface Running {
   readonly run: AapRun;
   readonly url: string;
-  stopped: boolean;
 }
 
-class AapSimulatorBackend implements ConformanceBackend {
+class AapSimulatorBackend
+  extends SimulatorBackend<Running, AapBackendEndpoint>
+  implements ConformanceBackend
+{
   readonly name: string;
   readonly controls = CONTROLS;
   readonly secrets: readonly string[];
   readonly #options: AapSimulatorBackendOptions;
-  #current: Running | undefined;
 
   constructor(options: AapSimulatorBackendOptions) {
     if (typeof options?.provider !== "function") {
       throw new TypeError("aapSimulatorBackend needs a provider factory");
     }
+    super(options.provider);
     this.#options = options;
     this.name = options.name ?? (options.workflow ? "AAP simulator (workflows)" : "AAP simulator");
     this.secrets = Object.freeze([writeToken(options.simulator?.auth)]);
   }
 
   async start(context: BackendContext): Promise<void> {
-    if (this.#current && !this.#current.stopped) throw new Error(`${this.name} is already started`);
+    this.assertIdle();
     const run = new AapRun(context, this.#options);
     const url = await run.aap.start();
-    this.#current = { run, url, stopped: false };
+    this.begin({ run, url });
   }
 
-  async stop(): Promise<void> {
-    const current = this.#current;
-    if (!current || current.stopped) return;
-    current.stopped = true;
-    await current.run.aap.stop();
+  protected async shutdown(state: Running): Promise<void> {
+    await state.run.aap.stop();
   }
 
-  provider(): Provider {
-    return this.#options.provider(this.#endpoint());
-  }
-
-  /** A provider built with `blockDeletionOnFailure` in its endpoint, for the factory to pass on. */
-  providerWith(options: { blockDeletionOnFailure: boolean }): Provider {
-    return this.#options.provider({
-      ...this.#endpoint(),
-      blockDeletionOnFailure: options.blockDeletionOnFailure,
-    });
-  }
-
-  #endpoint(): AapBackendEndpoint {
-    const { run, url } = this.#running();
+  protected endpoint({ run, url }: Running): AapBackendEndpoint {
     const clock = run.aap.clock;
     return { url, token: run.token, now: () => clock.now() };
-  }
-
-  ledger(): ConformanceJob[] {
-    return this.#current?.run.ledger() ?? [];
-  }
-
-  scriptNext(operation: JobType, script: ConformanceJobScript): void {
-    this.#running().run.scriptNext(operation, script);
-  }
-
-  purge(job: ConformanceJob): void {
-    this.#running().run.purge(job);
   }
 
   rateLimitNext(count: number, retryAfterMs: number): void {
     const seconds = retryAfterSeconds(retryAfterMs);
     if (!faultCount(count)) return;
-    this.#running().run.aap.faults.inject({
+    this.running().run.aap.faults.inject({
       operation: "launch",
       method: "POST",
       times: count,
@@ -138,16 +107,10 @@ class AapSimulatorBackend implements ConformanceBackend {
 
   failNext(count: number): void {
     if (!faultCount(count)) return;
-    this.#running().run.aap.faults.inject({
+    this.running().run.aap.faults.inject({
       times: count,
       action: { type: "status", status: 503 },
     });
-  }
-
-  #running(): Running {
-    const current = this.#current;
-    if (!current || current.stopped) throw new Error(`${this.name} is not started`);
-    return current;
   }
 }
 

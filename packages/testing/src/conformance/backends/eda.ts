@@ -6,16 +6,10 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import type { JobType, Provider } from "@provisionkit/core";
+import type { Provider } from "@provisionkit/core";
 import { EdaSimulator } from "../../eda/simulator.js";
 import type { EdaActivationOptions, EdaPlaybookOptions } from "../../eda/types.js";
-import type {
-  BackendContext,
-  BackendControls,
-  ConformanceBackend,
-  ConformanceJob,
-  ConformanceJobScript,
-} from "../types.js";
+import type { BackendContext, BackendControls, ConformanceBackend } from "../types.js";
 import {
   AapRun,
   faultCount,
@@ -24,6 +18,7 @@ import {
   type AapRunOptions,
 } from "./aap-run.js";
 import { conventionalNames, type OperationNames } from "./names.js";
+import { SimulatorBackend } from "./simulator-backend.js";
 
 /** Where the provider under test reaches the EDA simulator (and the AAP simulator behind it). */
 export interface EdaBackendEndpoint {
@@ -94,21 +89,23 @@ interface Running {
   readonly eda: EdaSimulator;
   readonly aapUrl: string;
   readonly webhookUrl: string;
-  stopped: boolean;
 }
 
-class EdaSimulatorBackend implements ConformanceBackend {
+class EdaSimulatorBackend
+  extends SimulatorBackend<Running, EdaBackendEndpoint>
+  implements ConformanceBackend
+{
   readonly name: string;
   readonly controls = CONTROLS;
   readonly #options: EdaSimulatorBackendOptions;
   readonly #hmacSecret = `hmac-${randomBytes(18).toString("base64url")}`;
   readonly #token: string;
-  #current: Running | undefined;
 
   constructor(options: EdaSimulatorBackendOptions) {
     if (typeof options?.provider !== "function") {
       throw new TypeError("edaSimulatorBackend needs a provider factory");
     }
+    super(options.provider);
     this.#options = options;
     this.#token = writeToken(options.aap?.simulator?.auth);
     this.name = options.name ?? "EDA simulator";
@@ -119,41 +116,25 @@ class EdaSimulatorBackend implements ConformanceBackend {
   }
 
   async start(context: BackendContext): Promise<void> {
-    if (this.#current && !this.#current.stopped) throw new Error(`${this.name} is already started`);
+    this.assertIdle();
     const run = new AapRun(context, this.#options.aap ?? {});
     const aapUrl = await run.aap.start();
     try {
       const eda = this.#simulator(context, run);
       const { webhookUrl } = await eda.start();
-      this.#current = { run, eda, aapUrl, webhookUrl, stopped: false };
+      this.begin({ run, eda, aapUrl, webhookUrl });
     } catch (error) {
       await run.aap.stop();
       throw error;
     }
   }
 
-  async stop(): Promise<void> {
-    const current = this.#current;
-    if (!current || current.stopped) return;
-    current.stopped = true;
-    await current.eda.stop();
-    await current.run.aap.stop();
+  protected async shutdown(state: Running): Promise<void> {
+    await state.eda.stop();
+    await state.run.aap.stop();
   }
 
-  provider(): Provider {
-    return this.#options.provider(this.#endpoint());
-  }
-
-  /** A provider built with `blockDeletionOnFailure` in its endpoint, for the factory to pass on. */
-  providerWith(options: { blockDeletionOnFailure: boolean }): Provider {
-    return this.#options.provider({
-      ...this.#endpoint(),
-      blockDeletionOnFailure: options.blockDeletionOnFailure,
-    });
-  }
-
-  #endpoint(): EdaBackendEndpoint {
-    const { aapUrl, webhookUrl, run } = this.#running();
+  protected endpoint({ aapUrl, webhookUrl, run }: Running): EdaBackendEndpoint {
     const clock = run.aap.clock;
     return {
       webhookUrl,
@@ -164,32 +145,19 @@ class EdaSimulatorBackend implements ConformanceBackend {
   }
 
   async settle(): Promise<void> {
-    const current = this.#current;
-    if (current && !current.stopped) await current.eda.pump();
-  }
-
-  ledger(): ConformanceJob[] {
-    return this.#current?.run.ledger() ?? [];
-  }
-
-  scriptNext(operation: JobType, script: ConformanceJobScript): void {
-    this.#running().run.scriptNext(operation, script);
-  }
-
-  purge(job: ConformanceJob): void {
-    this.#running().run.purge(job);
+    await this.active()?.eda.pump();
   }
 
   rateLimitNext(count: number, retryAfterMs: number): void {
     const seconds = retryAfterSeconds(retryAfterMs);
     if (!faultCount(count)) return;
     const headers = { "Retry-After": String(seconds) };
-    this.#running().eda.faults.webhook({ status: 429, headers, times: count });
+    this.running().eda.faults.webhook({ status: 429, headers, times: count });
   }
 
   failNext(count: number): void {
     if (!faultCount(count)) return;
-    this.#running().eda.faults.webhook({ status: 503, times: count });
+    this.running().eda.faults.webhook({ status: 503, times: count });
   }
 
   #simulator(context: BackendContext, run: AapRun): EdaSimulator {
@@ -214,12 +182,6 @@ class EdaSimulatorBackend implements ConformanceBackend {
       playbook: { ...playbook, plurals: { [kind]: plural, ...playbook?.plurals } },
       pumpIntervalMs: false,
     });
-  }
-
-  #running(): Running {
-    const current = this.#current;
-    if (!current || current.stopped) throw new Error(`${this.name} is not started`);
-    return current;
   }
 }
 

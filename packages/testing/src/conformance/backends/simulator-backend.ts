@@ -1,0 +1,99 @@
+/**
+ * What both ready-made simulator backends share: a per-scenario life cycle (started once,
+ * stopped once, "not started" errors), the provider factory called with an endpoint, and
+ * the ledger, scripts and purges of the AAP simulator behind them.
+ *
+ * @module
+ */
+import type { JobType, Provider } from "@provisionkit/core";
+import type { ConformanceJob, ConformanceJobScript } from "../types.js";
+import type { AapRun } from "./aap-run.js";
+
+/** What a backend of this kind holds while a scenario runs. */
+export interface RunningState {
+  /** The AAP simulator with the scenario's templates. */
+  readonly run: AapRun;
+}
+
+/**
+ * The base of the AAP and EDA simulator backends. Subclasses start their simulators and
+ * call {@link SimulatorBackend.begin}, say how to stop them ({@link SimulatorBackend.shutdown})
+ * and what the provider factory gets ({@link SimulatorBackend.endpoint}).
+ */
+export abstract class SimulatorBackend<
+  S extends RunningState,
+  E extends { blockDeletionOnFailure?: boolean },
+> {
+  /** Shown in reports and errors. */
+  abstract readonly name: string;
+  readonly #factory: (endpoint: E) => Provider;
+  #current: { state: S; stopped: boolean } | undefined;
+
+  /** @param factory - builds the provider under test for an endpoint. */
+  protected constructor(factory: (endpoint: E) => Provider) {
+    this.#factory = factory;
+  }
+
+  /** What the provider factory gets for the running state. */
+  protected abstract endpoint(state: S): E;
+
+  /** Stops the simulators of `state`. */
+  protected abstract shutdown(state: S): Promise<void>;
+
+  /** Stops the scenario's simulators; idempotent. */
+  async stop(): Promise<void> {
+    const current = this.#current;
+    if (!current || current.stopped) return;
+    current.stopped = true;
+    await this.shutdown(current.state);
+  }
+
+  /** A new provider for the running simulators. */
+  provider(): Provider {
+    return this.#factory(this.endpoint(this.running()));
+  }
+
+  /** A provider built with `blockDeletionOnFailure` in its endpoint, for the factory to pass on. */
+  providerWith(options: { blockDeletionOnFailure: boolean }): Provider {
+    const endpoint = this.endpoint(this.running());
+    return this.#factory({ ...endpoint, blockDeletionOnFailure: options.blockDeletionOnFailure });
+  }
+
+  /** The AAP simulator's jobs as conformance jobs; still readable after `stop`. */
+  ledger(): ConformanceJob[] {
+    return this.#current?.state.run.ledger() ?? [];
+  }
+
+  /** How the next job of `operation` plays out. */
+  scriptNext(operation: JobType, script: ConformanceJobScript): void {
+    this.running().run.scriptNext(operation, script);
+  }
+
+  /** Purges a job in the AAP simulator. */
+  purge(job: ConformanceJob): void {
+    this.running().run.purge(job);
+  }
+
+  /** @throws Error when a scenario is already running. */
+  protected assertIdle(): void {
+    if (this.#current && !this.#current.stopped) throw new Error(`${this.name} is already started`);
+  }
+
+  /** Records the started simulators of a new scenario. */
+  protected begin(state: S): void {
+    this.#current = { state, stopped: false };
+  }
+
+  /** The running state, or undefined when not started or stopped. */
+  protected active(): S | undefined {
+    const current = this.#current;
+    return current && !current.stopped ? current.state : undefined;
+  }
+
+  /** @throws Error when not started. */
+  protected running(): S {
+    const state = this.active();
+    if (!state) throw new Error(`${this.name} is not started`);
+    return state;
+  }
+}
