@@ -5,4 +5,9 @@
  */
 export { runOperatorConformance } from "./run.js";
 export { FAST_ENGINE, OPERATOR_NAMESPACE, defaultReconciledVersion } from "./world.js";
-export type { OperatorConformanceOptions, OperatorController, OperatorEnv } from "./types.js";
+export type {
+  OperatorCluster,
+  OperatorConformanceOptions,
+  OperatorController,
+  OperatorEnv,
+} from "./types.js";

@@ -41,6 +41,14 @@ export interface OperatorController {
   stop(): Promise<void>;
 }
 
+/** A Kubernetes cluster the operator suite runs on (see {@link OperatorConformanceOptions.cluster}). */
+export interface OperatorCluster {
+  /** Kubeconfig text (YAML or JSON); its current context is used. */
+  kubeconfig: string;
+  /** The namespace of the scenarios' objects; it must exist (default `conformance`). */
+  namespace?: string;
+}
+
 /** Options of {@link runOperatorConformance}. */
 export interface OperatorConformanceOptions {
   /** The custom resource the operator manages, served by the simulator (status subresource on). */
@@ -75,6 +83,14 @@ export interface OperatorConformanceOptions {
    * a second). Default: the reference memory backend with 200 ms jobs.
    */
   backend?: () => ConformanceBackend;
+  /**
+   * Run on this Kubernetes cluster instead of a fresh Kubernetes API simulator per scenario:
+   * a real API server (kube-apiserver, kind, apiextensions-apiserver) with `crd` installed.
+   * The scenarios' objects go into `namespace`, which must hold no other objects of the kind
+   * (the operator under test would reconcile them); each scenario deletes its objects at the
+   * end, removing the finalizer of any left behind.
+   */
+  cluster?: OperatorCluster;
   /** Only these scenario ids (default all). */
   scenarios?: string[];
   /** What was tested, for the report (default `operator on <kind>`). */
