@@ -1,5 +1,5 @@
 import { defaultStatusMapping, ProvisioningController } from "@provisionkit/core/kubernetes";
-import { AapProvider } from "@provisionkit/provider-aap";
+import { AapClient, AapProvider } from "@provisionkit/provider-aap";
 import { EdaProvider } from "@provisionkit/provider-eda";
 import {
   aapSimulatorBackend,
@@ -31,6 +31,11 @@ function operator(env: OperatorEnv): ProvisioningController {
   });
 }
 
+/** The backend's chosen `blockDeletionOnFailure`, passed on when it chose one. */
+function flag(value: boolean | undefined): { blockDeletionOnFailure?: boolean } {
+  return value === undefined ? {} : { blockDeletionOnFailure: value };
+}
+
 const common = {
   crd: CRD,
   operator,
@@ -43,9 +48,10 @@ describeOperatorConformance("ComputeInstance operator with AapProvider", {
   backend: () =>
     aapSimulatorBackend({
       simulator: { defaultScript: SCRIPT },
-      provider: ({ url, token }) =>
+      provider: ({ url, token, blockDeletionOnFailure }) =>
         new AapProvider({
           client: { url, auth: { type: "bearer", token }, retry: { initialDelayMs: 10 } },
+          ...flag(blockDeletionOnFailure),
         }),
     }),
 });
@@ -55,12 +61,34 @@ describeOperatorConformance("ComputeInstance operator with EdaProvider", {
   backend: () =>
     edaSimulatorBackend({
       aap: { simulator: { defaultScript: SCRIPT } },
-      provider: ({ webhookUrl, hmacSecret }) =>
+      provider: ({ webhookUrl, hmacSecret, blockDeletionOnFailure }) =>
         new EdaProvider({
           target: { type: "webhook", url: webhookUrl },
           auth: { type: "hmac", secret: hmacSecret },
           pollIntervalMs: 50,
           minEventIntervalMs: 0,
+          ...flag(blockDeletionOnFailure),
+        }),
+    }),
+});
+
+describeOperatorConformance("ComputeInstance operator with EdaProvider in AAP mode", {
+  ...common,
+  backend: () =>
+    edaSimulatorBackend({
+      aap: { simulator: { defaultScript: SCRIPT } },
+      provider: ({ webhookUrl, hmacSecret, aap, blockDeletionOnFailure }) =>
+        new EdaProvider({
+          target: { type: "webhook", url: webhookUrl },
+          auth: { type: "hmac", secret: hmacSecret },
+          aap: new AapClient({
+            url: aap.url,
+            auth: { type: "bearer", token: aap.token },
+            retry: { initialDelayMs: 10 },
+          }),
+          pollIntervalMs: 50,
+          minEventIntervalMs: 0,
+          ...flag(blockDeletionOnFailure),
         }),
     }),
 });

@@ -6,7 +6,6 @@
  */
 import type { JobType, Provider, ResourceObject } from "@provisionkit/core";
 import type { Clock } from "../clock.js";
-import type { KubernetesApiSimulator } from "../kubernetes/simulator.js";
 
 /** The rules of DESIGN.md: P1–P8 for providers, E1–E6 for the engine driving them. */
 export type RuleId =
@@ -96,6 +95,12 @@ export interface BackendControls {
   transientFailure: boolean;
 }
 
+/** A Kubernetes API a backend can reach: its kubeconfig (a simulator is one). */
+export interface KubernetesEndpoint {
+  /** Kubeconfig text (YAML or JSON) for the API, with credentials. */
+  kubeconfig(): string;
+}
+
 /** What a backend harness is given when a scenario starts. */
 export interface BackendContext {
   /**
@@ -104,11 +109,12 @@ export interface BackendContext {
    */
   clock: Clock;
   /**
-   * The Kubernetes API the scenario's resources live in (started, on loopback). Backends
-   * whose jobs write back onto the resource (EDA playbooks) write there; the suite reads
-   * the resources in process.
+   * The Kubernetes API the scenario's resources live in (started): a
+   * `KubernetesApiSimulator` in the provider suite, the simulator or the caller's cluster in
+   * the operator suite. Backends whose jobs write back onto the resource (EDA playbooks)
+   * write there, with its kubeconfig.
    */
-  kubernetes: KubernetesApiSimulator;
+  kubernetes: KubernetesEndpoint;
   /** The custom resource the scenario uses. */
   resource: { group: string; version: string; plural: string; kind: string };
 }

@@ -97,6 +97,11 @@ describe("broken operator configurations", () => {
         // never Ready by design: deletes while the provision job runs
         "delete-while-provisioning": [],
         "restart-mid-job": ["E3"],
+        "failed-provision-retried": ["E3"],
+        "failed-deprovision-blocked": ["E3"],
+        "failed-deprovision-released": ["E3"],
+        "crash-after-provision-launch": ["E3"],
+        "crash-after-deprovision-launch": ["E3"],
         "two-controllers": ["E3"],
       });
       const message = report.scenarios[0]?.violations[0]?.message ?? "";

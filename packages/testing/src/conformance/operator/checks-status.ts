@@ -48,7 +48,7 @@ export function checkE3(world: OperatorWorld, quietSince: number | undefined): V
         });
       }
     }
-    const lastAt = samples.at(-1)?.at ?? world.start;
+    const lastAt = world.observedUntil();
     done.forEach((job, i) => {
       const end = job.finishedAt ?? 0;
       const next = done[i + 1]?.finishedAt ?? Infinity;
@@ -84,44 +84,92 @@ export function checkE3(world: OperatorWorld, quietSince: number | undefined): V
 /** When the operator's finalizer left an object being deleted (or the object went). */
 export function releasedAt(world: OperatorWorld, key: string): number | undefined {
   const samples = world.observer.samples.get(key) ?? [];
-  const observed = samples.find((s, i) => i > 0 && (!s.exists || (s.deleting && !s.finalizer)))?.at;
-  const name = key.split("/").at(-1);
-  const finalize = world.kube
-    .history()
-    .find(
-      (w) =>
-        w.verb === "finalize" && w.ref.name === name && w.ref.plural === world.options.crd.plural,
-    )?.at;
-  if (observed === undefined) return finalize;
-  return finalize === undefined ? observed : Math.min(observed, finalize);
+  return samples.find((s, i) => i > 0 && (!s.exists || (s.deleting && !s.finalizer)))?.at;
 }
 
 /**
- * E4: the finalizer is released only after the deprovision succeeded (the memory provider
- * blocks deletion on failure), or with no deprovision when nothing was ever provisioned.
+ * Whether a failure of this deprovision job keeps the deletion blocked, as its provider
+ * declared it (matched by correlation id, else the first declaration for the object after
+ * the job was created); `true`, the contract's default, when nothing was declared.
+ */
+export function blocksDeletion(world: OperatorWorld, job: ConformanceJob): boolean {
+  const forKey = world.declarations.filter((d) => d.resourceKey === job.resourceKey);
+  const declared =
+    (job.correlationId !== undefined
+      ? forKey.find((d) => d.correlationId === job.correlationId)
+      : undefined) ?? forKey.find((d) => d.at >= job.createdAt);
+  return declared?.blockDeletionOnFailure ?? true;
+}
+
+/**
+ * E4: (a) the finalizer is released only after the latest deprovision succeeded, or failed
+ * with `blockDeletionOnFailure=false`, or with no deprovision when nothing was ever
+ * provisioned or the provider answered `skipped` (whether that answer was right is the
+ * provider suite's P6); (b) after a deprovision failed with `blockDeletionOnFailure=true`, the status
+ * says deletion is blocked (the user's `deletionBlocked` accessor) before the deprovision is
+ * retried, or within `reconcileWithinMs`.
  */
 export function checkE4(world: OperatorWorld): Violation[] {
   const out: Violation[] = [];
+  const within = world.options.reconcileWithinMs ?? 1_500;
   for (const key of keysOf(world)) {
     const at = releasedAt(world, key);
-    if (at === undefined) continue;
-    const deprovisions = world.jobs(key, "deprovision").filter((j) => j.createdAt <= at);
-    const latest = deprovisions.at(-1);
-    const provisions = world.jobs(key, "provision").filter((j) => j.createdAt <= at);
-    let problem: string | undefined;
-    if (!latest && provisions.length > 0) {
-      problem = `with no deprovision job, though ${provisions.map((j) => world.label(j)).join(", ")} ran`;
-    } else if (latest && (latest.finishedAt ?? Infinity) > at) {
-      problem = `while ${world.label(latest)} was running`;
-    } else if (latest && latest.outcome !== "succeeded") {
-      problem = `after ${world.label(latest)} ended ${latest.outcome ?? "?"} (blockDeletionOnFailure=true)`;
+    const deprovisions = world.jobs(key, "deprovision");
+    if (at !== undefined) {
+      const before = deprovisions.filter((j) => j.createdAt <= at);
+      const latest = before.at(-1);
+      const provisions = world.jobs(key, "provision").filter((j) => j.createdAt <= at);
+      let problem: string | undefined;
+      const skipped = world.skips.some((k) => k.resourceKey === key && k.at <= at);
+      if (!latest && provisions.length > 0 && !skipped) {
+        problem = `with no deprovision job, though ${provisions.map((j) => world.label(j)).join(", ")} ran and the provider never answered skipped`;
+      } else if (latest && (latest.finishedAt ?? Infinity) > at) {
+        problem = `while ${world.label(latest)} was running`;
+      } else if (latest && latest.outcome !== "succeeded" && blocksDeletion(world, latest)) {
+        problem = `after ${world.label(latest)} ended ${latest.outcome ?? "?"} with blockDeletionOnFailure=true`;
+      }
+      if (problem !== undefined) {
+        out.push({
+          rule: "E4",
+          message: `E4: ${key}: the finalizer was released at ${world.t(at)} ${problem}`,
+        });
+      }
     }
-    if (problem !== undefined) {
-      out.push({
-        rule: "E4",
-        message: `E4: ${key}: the finalizer was released at ${world.t(at)} ${problem}`,
-      });
-    }
+    out.push(...blockedShown(world, key, deprovisions, at, within));
   }
+  return out;
+}
+
+function blockedShown(
+  world: OperatorWorld,
+  key: string,
+  deprovisions: ConformanceJob[],
+  releasedAt: number | undefined,
+  within: number,
+): Violation[] {
+  const out: Violation[] = [];
+  const samples = world.observer.samples.get(key) ?? [];
+  deprovisions.forEach((job, i) => {
+    const failedAt = job.finishedAt;
+    if (failedAt === undefined || job.outcome === "succeeded" || !blocksDeletion(world, job)) {
+      return;
+    }
+    const end = Math.min(
+      deprovisions[i + 1]?.createdAt ?? Infinity,
+      releasedAt ?? Infinity,
+      failedAt + within,
+    );
+    // Not observed long enough to tell (the scenario ended first).
+    if (end === failedAt + within && world.observedUntil() < end) return;
+    const window = samples.filter(
+      (s, k) => (samples[k + 1]?.at ?? Infinity) >= failedAt && s.at <= end,
+    );
+    if (window.some((s) => s.blocked) || window.some((s) => !s.exists)) return;
+    const until = end === failedAt + within ? `within ${within} ms` : `before ${world.t(end)}`;
+    out.push({
+      rule: "E4",
+      message: `E4: ${key}: ${world.label(job)} failed with blockDeletionOnFailure=true, but the status never said deletion is blocked ${until}`,
+    });
+  });
   return out;
 }

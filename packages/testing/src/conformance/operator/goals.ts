@@ -3,8 +3,9 @@
  *
  * @module
  */
+import type { JobType } from "@provisionkit/core";
 import { shortVersion } from "../driver/world.js";
-import type { OperatorWorld } from "./world.js";
+import { GoalTimeout, type OperatorWorld } from "./world.js";
 
 /**
  * Wait until a provision launched after the user's last write succeeded and the reconciled
@@ -62,16 +63,23 @@ export async function provisioning(world: OperatorWorld, name: string): Promise<
   );
 }
 
-/** Wait until the object is gone (E4: deletion completes once the deprovision succeeded). */
-export async function gone(world: OperatorWorld, name: string): Promise<void> {
+/**
+ * Wait until the operator released the object: its finalizer is gone from the deleting object,
+ * or the object is (E4: once the deprovision succeeded). Other parties' finalizers (an EDA
+ * playbook's, say) may keep it a while longer: they are not the operator's to release.
+ */
+export async function released(world: OperatorWorld, name: string): Promise<void> {
   const key = world.key(name);
   await world.until(
-    () => world.object(name) === undefined,
+    () => {
+      const sample = world.observer.latest(key);
+      return sample !== undefined && (!sample.exists || (sample.deleting && !sample.finalizer));
+    },
     "E4",
     () => {
       const object = world.object(name);
       const finalizers = object?.metadata.finalizers?.join(", ") ?? "none";
-      return `E4: ${key}: still not deleted at ${world.t(Date.now())} (finalizers: ${finalizers}; jobs: ${
+      return `E4: ${key}: ${world.options.finalizer} still not released at ${world.t(Date.now())} (finalizers: ${finalizers}; jobs: ${
         world
           .jobs(key)
           .map((j) => world.label(j))
@@ -79,4 +87,54 @@ export async function gone(world: OperatorWorld, name: string): Promise<void> {
       })`;
     },
   );
+}
+
+/** Wait until a job of the operation ended failed in the backend (a precondition). */
+export async function failed(
+  world: OperatorWorld,
+  name: string,
+  operation: JobType,
+): Promise<void> {
+  const key = world.key(name);
+  const rule = operation === "provision" ? "E2" : "E4";
+  await world.until(
+    () => world.jobs(key, operation).some((j) => j.outcome === "failed"),
+    rule,
+    () =>
+      `${rule}: ${key}: no ${operation} job had failed by ${world.t(Date.now())} (jobs: ${
+        world
+          .jobs(key)
+          .map((j) => world.label(j))
+          .join(", ") || "none"
+      })`,
+  );
+}
+
+/**
+ * Wait until the object's status says deletion is blocked (E4); the object going first is a
+ * violation at once.
+ */
+export async function blocked(world: OperatorWorld, name: string): Promise<void> {
+  const key = world.key(name);
+  const seen = () => (world.observer.samples.get(key) ?? []).some((s) => s.blocked);
+  const deprovisions = () =>
+    world
+      .jobs(key, "deprovision")
+      .map((j) => world.label(j))
+      .join(", ") || "no deprovision";
+  await world.until(
+    () => {
+      const sample = world.observer.latest(key);
+      return seen() || (sample !== undefined && (!sample.exists || !sample.finalizer));
+    },
+    "E4",
+    () =>
+      `E4: ${key}: the status never said deletion is blocked by ${world.t(Date.now())}, though ${deprovisions()} ran with blockDeletionOnFailure=true`,
+  );
+  if (!seen()) {
+    throw new GoalTimeout(
+      "E4",
+      `E4: ${key}: the finalizer was released before the status ever said deletion is blocked (${deprovisions()}, blockDeletionOnFailure=true)`,
+    );
+  }
 }

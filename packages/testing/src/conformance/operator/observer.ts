@@ -1,11 +1,14 @@
 /**
- * Watches a scenario's objects in process (every 10 ms) and records each change of what the
- * checks read: existence, deletion, the finalizer, the reconciled version.
+ * Watches a scenario's objects through the Kubernetes API (a client-node informer: list, then
+ * watch) and records every change of what the checks read: existence, deletion, the
+ * finalizer, the reconciled version, the DeletionBlocked condition. A watch sees every
+ * version of an object, so no short-lived state is missed between two looks.
  *
  * @module
  */
-import type { KubernetesApiSimulator } from "../../kubernetes/simulator.js";
-import type { KubeObject, ObjectRef } from "../../kubernetes/types.js";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeObject } from "../../kubernetes/types.js";
+import type { ScenarioCluster } from "./cluster.js";
 
 /** What one object looked like from `at` on (epoch ms), until the next sample. */
 export interface ObjectSample {
@@ -19,9 +22,21 @@ export interface ObjectSample {
   finalizer: boolean;
   /** The reconciled version, read with the user's accessor. */
   reconciled: string | undefined;
+  /** Its status says deletion is blocked, read with the user's accessor. */
+  blocked: boolean;
 }
 
-/** How often objects are sampled, ms. */
+/** How the observer reads an object. */
+export interface ObserverReaders {
+  /** The operator's finalizer. */
+  finalizer: string;
+  /** The user's accessor of the reconciled version. */
+  reconciled(object: KubeObject): string | undefined;
+  /** The user's accessor of "deletion is blocked". */
+  deletionBlocked(object: KubeObject): boolean;
+}
+
+/** How often goals look again (they read the observer's cache), ms. */
 export const SAMPLE_INTERVAL_MS = 10;
 
 function same(a: ObjectSample | undefined, b: ObjectSample): boolean {
@@ -30,62 +45,97 @@ function same(a: ObjectSample | undefined, b: ObjectSample): boolean {
     a.exists === b.exists &&
     a.deleting === b.deleting &&
     a.finalizer === b.finalizer &&
-    a.reconciled === b.reconciled
+    a.reconciled === b.reconciled &&
+    a.blocked === b.blocked
   );
 }
 
-/** Samples objects of a simulator and keeps the changes per `namespace/name`. */
+interface Informer {
+  on(event: "add" | "update" | "delete", handler: (object: KubeObject) => void): void;
+  on(event: "error", handler: (error: unknown) => void): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Watches the scenario's objects and keeps the changes per `namespace/name`. */
 export class ObjectObserver {
   /** The changes seen, per object key, oldest first. */
   readonly samples = new Map<string, ObjectSample[]>();
-  readonly #refs = new Map<string, ObjectRef>();
-  #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #objects = new Map<string, KubeObject>();
+  #informer: Informer | undefined;
+  #stopped = false;
+  #readFailure = false;
+  #watchErrors = 0;
 
   /**
-   * @param kube - the simulator.
-   * @param finalizer - the operator's finalizer.
-   * @param reconciled - the user's accessor of the reconciled version.
+   * @param cluster - the scenario's API.
+   * @param readers - how objects are read.
    */
   constructor(
-    private readonly kube: KubernetesApiSimulator,
-    private readonly finalizer: string,
-    private readonly reconciled: (object: KubeObject) => string | undefined,
+    private readonly cluster: ScenarioCluster,
+    private readonly readers: ObserverReaders,
   ) {}
 
-  /** Sample this object from now on. */
-  track(key: string, ref: ObjectRef): void {
-    this.#refs.set(key, ref);
-    this.sample();
+  /** Start watching; resolves once the first list is in. */
+  async start(): Promise<void> {
+    const config = await this.cluster.kubeConfig();
+    await this.#launch(config);
   }
 
-  /** Start sampling on a timer. */
-  start(): void {
-    this.#timer ??= setInterval(() => this.sample(), SAMPLE_INTERVAL_MS);
+  async #launch(config: KubeConfig): Promise<void> {
+    const { makeInformer } = await import("@kubernetes/client-node");
+    const { group, version, plural } = this.cluster.crd;
+    const path = this.cluster.namespaced
+      ? `/apis/${group}/${version}/namespaces/${this.cluster.namespace}/${plural}`
+      : `/apis/${group}/${version}/${plural}`;
+    // Custom objects arrive as JSON (timestamps are strings), whatever client-node's types say.
+    const list = async () => {
+      const listed = await this.cluster.listWithVersion();
+      // After a restart: what went while the watch was down is gone now.
+      const keys = new Set(listed.items.map((o) => this.cluster.key(o.metadata.name)));
+      for (const [key, object] of this.#objects) {
+        if (!keys.has(key) && this.#informer === informer) this.#record(object, false);
+      }
+      return listed;
+    };
+    const informer = makeInformer(
+      config,
+      path,
+      list as unknown as Parameters<typeof makeInformer>[2],
+    ) as unknown as Informer;
+    const seen = (object: KubeObject) => {
+      if (this.#informer === informer) this.#record(object, true);
+    };
+    informer.on("add", seen);
+    informer.on("update", seen);
+    informer.on("delete", (object) => {
+      if (this.#informer === informer) this.#record(object, false);
+    });
+    informer.on("error", () => {
+      if (this.#informer !== informer || this.#stopped) return;
+      // A broken watch is restarted (list, then watch): the list brings back what it missed.
+      this.#watchErrors++;
+      this.#informer = undefined;
+      void informer.stop().catch(() => undefined);
+      setTimeout(() => {
+        if (!this.#stopped) void this.#launch(config).catch(() => undefined);
+      }, 20);
+    });
+    this.#informer = informer;
+    await informer.start();
   }
 
-  /** Stop sampling (one last sample first). */
-  stop(): void {
-    this.sample();
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
+  /** Stop watching. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    const informer = this.#informer;
+    this.#informer = undefined;
+    await informer?.stop().catch(() => undefined);
   }
 
-  /** Sample every tracked object now. */
-  sample(): void {
-    const now = Date.now();
-    for (const [key, ref] of this.#refs) {
-      const object = this.kube.getObject(ref);
-      const sample: ObjectSample = {
-        at: now,
-        exists: object !== undefined,
-        deleting: Boolean(object?.metadata.deletionTimestamp),
-        finalizer: Boolean(object?.metadata.finalizers?.includes(this.finalizer)),
-        reconciled: object ? this.read(object) : undefined,
-      };
-      const list = this.samples.get(key) ?? [];
-      if (!same(list.at(-1), sample)) list.push(sample);
-      this.samples.set(key, list);
-    }
+  /** The object as last seen, or undefined when it does not exist. */
+  object(key: string): KubeObject | undefined {
+    return this.#objects.get(key);
   }
 
   /** The latest sample of an object. */
@@ -93,19 +143,39 @@ export class ObjectObserver {
     return this.samples.get(key)?.at(-1);
   }
 
-  #readFailure = false;
-
-  private read(object: KubeObject): string | undefined {
-    try {
-      return this.reconciled(object);
-    } catch {
-      this.#readFailure = true;
-      return undefined;
-    }
-  }
-
-  /** Whether the user's accessor ever threw (its reads counted as `undefined`). */
+  /** Whether the user's accessors ever threw (their reads counted as absent). */
   get readFailed(): boolean {
     return this.#readFailure;
+  }
+
+  /** How many times the watch broke and was restarted. */
+  get watchErrors(): number {
+    return this.#watchErrors;
+  }
+
+  #record(object: KubeObject, exists: boolean): void {
+    const key = this.cluster.key(object.metadata.name);
+    if (exists) this.#objects.set(key, object);
+    else this.#objects.delete(key);
+    const sample: ObjectSample = {
+      at: Date.now(),
+      exists,
+      deleting: exists && Boolean(object.metadata.deletionTimestamp),
+      finalizer: exists && Boolean(object.metadata.finalizers?.includes(this.readers.finalizer)),
+      reconciled: exists ? this.#read(() => this.readers.reconciled(object), undefined) : undefined,
+      blocked: exists && this.#read(() => this.readers.deletionBlocked(object), false),
+    };
+    const list = this.samples.get(key) ?? [];
+    if (!same(list.at(-1), sample)) list.push(sample);
+    this.samples.set(key, list);
+  }
+
+  #read<T>(read: () => T, fallback: T): T {
+    try {
+      return read();
+    } catch {
+      this.#readFailure = true;
+      return fallback;
+    }
   }
 }

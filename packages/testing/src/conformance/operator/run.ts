@@ -5,11 +5,12 @@
  */
 import { ruleResults } from "../runner.js";
 import type { ConformanceReport, ResourceTimeline, ScenarioResult, Violation } from "../types.js";
+import { checkDeprovisionRetries, checkProvisionRetries } from "./checks-backoff.js";
 import { checkE1, checkE2, checkE5, keysOf } from "./checks-ledger.js";
 import { checkE3, checkE4 } from "./checks-status.js";
 import { OPERATOR_SCENARIOS, SETTLE_MS, type OperatorScenario } from "./scenarios.js";
 import type { OperatorConformanceOptions } from "./types.js";
-import { GoalTimeout, OperatorWorld } from "./world.js";
+import { GoalTimeout, OperatorWorld, type ProviderAbilities } from "./world.js";
 
 const OPERATOR_RULES = new Set(["E1", "E2", "E3", "E4", "E5"]);
 
@@ -47,8 +48,10 @@ function check(world: OperatorWorld, quietSince: number | undefined): Violation[
   return [
     ...checkE1(world),
     ...checkE2(world),
+    ...checkProvisionRetries(world),
     ...checkE3(world, quietSince),
     ...checkE4(world),
+    ...checkDeprovisionRetries(world),
     ...checkE5(world),
   ];
 }
@@ -58,8 +61,31 @@ export async function runOperatorScenario(
   scenario: OperatorScenario,
   options: OperatorConformanceOptions,
 ): Promise<ScenarioResult> {
+  return (await runScenario(scenario, options)).result;
+}
+
+async function runScenario(
+  scenario: OperatorScenario,
+  options: OperatorConformanceOptions,
+): Promise<{ result: ScenarioResult; abilities: ProviderAbilities }> {
   const started = performance.now();
   const world = await OperatorWorld.open(options);
+  const skipReason = scenario.skip?.(world.abilities);
+  if (skipReason !== undefined) {
+    await world.close();
+    const result: ScenarioResult = {
+      id: scenario.id,
+      title: scenario.title,
+      rules: [...scenario.rules],
+      status: "skipped",
+      skipReason,
+      violations: [],
+      durationMs: Math.round(performance.now() - started),
+      virtualMs: 0,
+      timelines: [],
+    };
+    return { result, abilities: world.abilities };
+  }
   const violations: Violation[] = [];
   let error: string | undefined;
   try {
@@ -86,7 +112,7 @@ export async function runOperatorScenario(
     timelines: timelines(world),
   };
   if (error !== undefined) result.error = error;
-  return result;
+  return { result, abilities: world.abilities };
 }
 
 /** Violations reported per rule and scenario before the rest is summed up. */
@@ -110,10 +136,13 @@ function dedupe(violations: Violation[]): Violation[] {
 
 /**
  * Run the operator conformance suite: each scenario (or those named) starts a fresh
- * Kubernetes API simulator serving `options.crd`, a memory backend with ~200 ms real-time
- * jobs, and the user's controller(s) from `options.operator`; drives objects through the
- * API as a user would; observes them in process; and checks E1–E5 against the backend's
- * ledger. Every wait is bounded by `timeoutMs`: a goal not reached is a violation.
+ * Kubernetes API simulator serving `options.crd` (or uses `options.cluster`), the backend
+ * (default: a memory backend with ~200 ms real-time jobs), and the user's controller(s) from
+ * `options.operator`, each on a link to the API that the crash scenarios cut; drives objects
+ * through the API as a user would; watches them; and checks E1–E5 against the backend's
+ * ledger. Every wait is bounded by `timeoutMs`: a goal not reached is a violation. A
+ * scenario the provider cannot take part in (crash adoption without `findJob`, say) is
+ * skipped, with the reason in the report.
  *
  * @example
  * ```ts
@@ -144,16 +173,18 @@ export async function runOperatorConformance(
   const subject = options.subject ?? `operator on ${options.crd.kind}`;
   options.onProgress?.({ type: "start", subject, scenarios: scenarios.map((s) => s.id) });
   const results: ScenarioResult[] = [];
+  let capabilities = { findJob: false, cancel: false };
   for (const scenario of scenarios) {
     options.onProgress?.({ type: "scenario-start", id: scenario.id, title: scenario.title });
-    const result = await runOperatorScenario(scenario, options);
+    const { result, abilities } = await runScenario(scenario, options);
+    capabilities = { findJob: abilities.findJob, cancel: abilities.cancel };
     results.push(result);
     options.onProgress?.({ type: "scenario-end", result });
   }
   return {
     suite: "operator",
     subject,
-    capabilities: { findJob: true, cancel: true },
+    capabilities,
     startedAt,
     durationMs: Math.round(performance.now() - started),
     scenarios: results,

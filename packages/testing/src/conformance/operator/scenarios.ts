@@ -4,8 +4,8 @@
  * @module
  */
 import type { RuleId } from "../types.js";
-import { gone, provisioning, ready } from "./goals.js";
-import { JOB_MS, type OperatorWorld } from "./world.js";
+import { blocked, failed, provisioning, ready, released } from "./goals.js";
+import { JOB_MS, type OperatorWorld, type ProviderAbilities } from "./world.js";
 
 /** One scenario of the operator suite. */
 export interface OperatorScenario {
@@ -15,13 +15,27 @@ export interface OperatorScenario {
   title: string;
   /** The rules it is about (every check runs after every scenario regardless). */
   rules: RuleId[];
+  /** Why the scenario cannot run with this provider (it is then skipped and reported so). */
+  skip?(abilities: ProviderAbilities): string | undefined;
   /** Drive the world (controllers started by the scenario). */
   run(world: OperatorWorld): Promise<void>;
 }
 
+const NEEDS_FIND_JOB = (abilities: ProviderAbilities): string | undefined =>
+  abilities.findJob
+    ? undefined
+    : "the provider has no findJob: a job launched just before a crash cannot be found again (E5 needs it)";
+
+const NEEDS_PROVIDER_WITH = (abilities: ProviderAbilities): string | undefined =>
+  abilities.chooseBlockDeletion
+    ? undefined
+    : "the backend has no providerWith, so blockDeletionOnFailure cannot be chosen";
+
 /** How long a scenario keeps observing once its goals are reached, ms. */
 export const SETTLE_MS = 3 * JOB_MS;
 const NAME = "widget-1";
+/** Failed jobs in a row in the failure scenarios: three retries, so the backoff can be seen to grow. */
+const FAILURES = 3;
 
 /** Every scenario of the operator suite, in report order. */
 export const OPERATOR_SCENARIOS: readonly OperatorScenario[] = Object.freeze([
@@ -31,7 +45,7 @@ export const OPERATOR_SCENARIOS: readonly OperatorScenario[] = Object.freeze([
     rules: ["E3"],
     async run(world: OperatorWorld) {
       await world.startController();
-      world.create(NAME, 0);
+      await world.create(NAME, 0);
       await ready(world, NAME);
     },
   },
@@ -41,11 +55,11 @@ export const OPERATOR_SCENARIOS: readonly OperatorScenario[] = Object.freeze([
     rules: ["E2", "E3"],
     async run(world: OperatorWorld) {
       await world.startController();
-      world.create(NAME, 0);
+      await world.create(NAME, 0);
       await ready(world, NAME);
-      world.setSpec(NAME, 1);
+      await world.setSpec(NAME, 1);
       await ready(world, NAME);
-      world.setSpec(NAME, 0);
+      await world.setSpec(NAME, 0);
       await ready(world, NAME);
     },
   },
@@ -55,10 +69,10 @@ export const OPERATOR_SCENARIOS: readonly OperatorScenario[] = Object.freeze([
     rules: ["E4"],
     async run(world: OperatorWorld) {
       await world.startController();
-      world.create(NAME, 0);
+      await world.create(NAME, 0);
       await ready(world, NAME);
-      world.delete(NAME);
-      await gone(world, NAME);
+      await world.delete(NAME);
+      await released(world, NAME);
     },
   },
   {
@@ -68,13 +82,13 @@ export const OPERATOR_SCENARIOS: readonly OperatorScenario[] = Object.freeze([
     async run(world: OperatorWorld) {
       // A provider that can cancel must cancel a job that would outlast the scenario; one
       // that cannot (EDA) must wait for it to end, so its job ends within the budget.
-      const canCancel = typeof world.backend.provider().cancelJob === "function";
+      const canCancel = world.abilities.cancel;
       world.scriptNext("provision", { durationMs: canCancel ? 60_000 : 8 * JOB_MS });
       await world.startController();
-      world.create(NAME, 0);
+      await world.create(NAME, 0);
       await provisioning(world, NAME);
-      world.delete(NAME);
-      await gone(world, NAME);
+      await world.delete(NAME);
+      await released(world, NAME);
     },
   },
   {
@@ -85,7 +99,7 @@ export const OPERATOR_SCENARIOS: readonly OperatorScenario[] = Object.freeze([
     async run(world: OperatorWorld) {
       world.scriptNext("provision", { durationMs: 4 * JOB_MS });
       const first = await world.startController();
-      world.create(NAME, 0);
+      await world.create(NAME, 0);
       await provisioning(world, NAME);
       await world.stopController(first);
       world.mark(world.key(NAME), "controller stopped");
@@ -95,17 +109,99 @@ export const OPERATOR_SCENARIOS: readonly OperatorScenario[] = Object.freeze([
     },
   },
   {
+    id: "failed-provision-retried",
+    title: "failed provisions are retried with growing backoff until one succeeds",
+    rules: ["E2", "E3"],
+    async run(world: OperatorWorld) {
+      for (let i = 0; i < FAILURES; i++) world.scriptNext("provision", { outcome: "failed" });
+      await world.startController();
+      await world.create(NAME, 0);
+      await failed(world, NAME, "provision");
+      await ready(world, NAME);
+    },
+  },
+  {
+    id: "failed-deprovision-blocked",
+    title:
+      "a failed deprovision with blockDeletionOnFailure keeps the finalizer, says DeletionBlocked, retries with backoff",
+    rules: ["E4"],
+    skip: NEEDS_PROVIDER_WITH,
+    async run(world: OperatorWorld) {
+      for (let i = 0; i < FAILURES; i++) world.scriptNext("deprovision", { outcome: "failed" });
+      await world.startController({ blockDeletionOnFailure: true });
+      await world.create(NAME, 0);
+      await ready(world, NAME);
+      await world.delete(NAME);
+      await failed(world, NAME, "deprovision");
+      world.expectDeclared(NAME, true);
+      await blocked(world, NAME);
+      await released(world, NAME);
+    },
+  },
+  {
+    id: "failed-deprovision-released",
+    title: "a failed deprovision without blockDeletionOnFailure releases the finalizer",
+    rules: ["E4"],
+    skip: NEEDS_PROVIDER_WITH,
+    async run(world: OperatorWorld) {
+      world.scriptNext("deprovision", { outcome: "failed" });
+      await world.startController({ blockDeletionOnFailure: false });
+      await world.create(NAME, 0);
+      await ready(world, NAME);
+      await world.delete(NAME);
+      await failed(world, NAME, "deprovision");
+      world.expectDeclared(NAME, false);
+      await released(world, NAME);
+    },
+  },
+  {
+    id: "crash-after-provision-launch",
+    title:
+      "a controller crashes right after launching a provision, before recording it: the next one adopts the job",
+    rules: ["E1", "E2", "E5"],
+    skip: NEEDS_FIND_JOB,
+    async run(world: OperatorWorld) {
+      world.scriptNext("provision", { durationMs: 4 * JOB_MS });
+      const first = await world.startController({ crashAfter: "provision" });
+      await world.create(NAME, 0);
+      await world.crashed(first, "E3", "a provision launch");
+      await world.startController();
+      world.mark(world.key(NAME), "new controller started");
+      await world.adopted(first);
+      await ready(world, NAME);
+    },
+  },
+  {
+    id: "crash-after-deprovision-launch",
+    title:
+      "a controller crashes right after launching a deprovision, before recording it: the next one adopts it",
+    rules: ["E1", "E4", "E5"],
+    skip: NEEDS_FIND_JOB,
+    async run(world: OperatorWorld) {
+      world.scriptNext("deprovision", { durationMs: 4 * JOB_MS });
+      const first = await world.startController({ crashAfter: "deprovision" });
+      await world.create(NAME, 0);
+      await ready(world, NAME);
+      await world.delete(NAME);
+      await world.crashed(first, "E4", "a deprovision launch");
+      await world.startController();
+      world.mark(world.key(NAME), "new controller started");
+      await world.adopted(first);
+      await released(world, NAME);
+    },
+  },
+  {
     id: "two-controllers",
     title: "two controllers at once: create, change, delete without duplicates or overlaps",
     rules: ["E1", "E2"],
     async run(world: OperatorWorld) {
       await Promise.all([world.startController(), world.startController()]);
-      world.create(NAME, 0);
+      await world.create(NAME, 0);
       await ready(world, NAME);
-      world.setSpec(NAME, 1);
+      await world.setSpec(NAME, 1);
       await ready(world, NAME);
-      world.delete(NAME);
-      await gone(world, NAME);
+      await world.delete(NAME);
+      await released(world, NAME);
     },
   },
 ]);

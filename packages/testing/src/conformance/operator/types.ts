@@ -15,7 +15,11 @@ import type { ConformanceBackend } from "../types.js";
  * way your operator does, on these.
  */
 export interface OperatorEnv {
-  /** A client-node `KubeConfig` for the scenario's Kubernetes API simulator. */
+  /**
+   * A client-node `KubeConfig` for the scenario's Kubernetes API (the simulator, or the
+   * `cluster` option's), through a relay of this controller's own: the suite crashes a
+   * controller by cutting it. Its current context's namespace is `namespace`.
+   */
   kubeConfig: KubeConfig;
   /**
    * The provider to use: the `backend` option's provider, or a contract-keeping
@@ -100,8 +104,14 @@ export interface OperatorConformanceOptions {
   /** Real-time budget of each scenario's goals, ms (default 8 000). */
   timeoutMs?: number;
   /**
-   * How soon after a provision job succeeded the reconciled version must say so, real ms
-   * (default 1 500).
+   * How soon after a provision job succeeded the reconciled version must say so, and after a
+   * deprovision failed with `blockDeletionOnFailure` the status must say deletion is
+   * blocked, real ms (default 1 500).
    */
   reconcileWithinMs?: number;
+  /**
+   * How to read "deletion is blocked" from an object, through the operator's status mapping
+   * (E4). Default: `status.conditions` holds `DeletionBlocked` with status `True`.
+   */
+  deletionBlocked?: (object: KubeObject) => boolean;
 }

@@ -1,13 +1,18 @@
 /**
- * One operator scenario's world: a Kubernetes API simulator serving the user's CRD, a memory
- * backend in real time, the user's controllers, and an observer of the objects.
+ * One operator scenario's world: the scenario's Kubernetes API (a fresh simulator serving
+ * the user's CRD, or the caller's cluster), a backend in real time, the user's controllers
+ * (each on its own cuttable link to the API), and an observer of the objects.
  *
  * @module
  */
-import { configVersion, type EngineOptionsInput, type JobType } from "@provisionkit/core";
+import {
+  configVersion,
+  type EngineOptionsInput,
+  type JobType,
+  type Provider,
+} from "@provisionkit/core";
 import { systemClock } from "../../clock.js";
-import { KubernetesApiSimulator } from "../../kubernetes/simulator.js";
-import type { KubeObject, ObjectRef } from "../../kubernetes/types.js";
+import type { KubeObject } from "../../kubernetes/types.js";
 import { shortVersion } from "../driver/world.js";
 import { memoryBackend } from "../memory/harness.js";
 import type {
@@ -17,16 +22,19 @@ import type {
   RuleId,
   TimelineMark,
 } from "../types.js";
+import { DEFAULT_NAMESPACE, ScenarioCluster } from "./cluster.js";
 import { loadKubeConfig } from "./kubeconfig.js";
+import { ApiLink } from "./link.js";
 import { ObjectObserver, SAMPLE_INTERVAL_MS } from "./observer.js";
+import { tapProvider, type DeprovisionDeclaration, type TapCall } from "./provider-tap.js";
 import type { OperatorConformanceOptions, OperatorController } from "./types.js";
 
 /** Real-time duration of a job unless scripted, ms. */
 export const JOB_MS = 200;
 /** Real-time delay of a cancel, ms. */
 export const CANCEL_MS = 50;
-/** The namespace of every operator scenario object. */
-export const OPERATOR_NAMESPACE = "conformance";
+/** The namespace of the operator scenarios' objects unless `cluster.namespace` names one. */
+export const OPERATOR_NAMESPACE = DEFAULT_NAMESPACE;
 
 /** Fast engine timings handed to the operator factory (`env.engine`). */
 export const FAST_ENGINE: EngineOptionsInput = Object.freeze({
@@ -52,62 +60,110 @@ export class GoalTimeout extends Error {
   }
 }
 
-/** A scenario's simulator, backend, controllers and observations. */
+/** How a controller is started. */
+export interface StartControllerOptions {
+  /** Give it `backend.providerWith({ blockDeletionOnFailure })` instead of `provider()`. */
+  blockDeletionOnFailure?: boolean;
+  /** Crash it right after the first launch of this operation returned. */
+  crashAfter?: JobType;
+}
+
+/** A controller the world started, with its link to the API. */
+interface Running {
+  controller: OperatorController;
+  link: ApiLink;
+  /** Set once it crashed: its stop. */
+  crashed?: Promise<void>;
+  /** The launch it crashed after. */
+  crashLaunch?: TapCall;
+  /** Its provider's launches and questions about jobs. */
+  calls: TapCall[];
+}
+
+/** What the backend's providers can do (detected on a provider of the backend). */
+export interface ProviderAbilities {
+  /** It implements `findJob`. */
+  findJob: boolean;
+  /** It implements `cancelJob`. */
+  cancel: boolean;
+  /** The backend can give a provider with a chosen `blockDeletionOnFailure`. */
+  chooseBlockDeletion: boolean;
+}
+
+/** A scenario's API, backend, controllers and observations. */
 export class OperatorWorld {
   /** When the scenario started (epoch ms). */
   readonly start = Date.now();
-  /** The backend (its ledger is the truth the checks read). */
-  readonly backend: ConformanceBackend;
   /** Spec writes (create and patches) and deletions, per object key, epoch ms. */
   readonly userWrites = new Map<string, number[]>();
   /** Marks for the timelines, per object key. */
   readonly marks = new Map<string, TimelineMark[]>();
+  /** What the providers declared about their deprovisions (read by E4). */
+  readonly declarations: DeprovisionDeclaration[] = [];
+  /** The providers' `skipped` deprovision answers (read by E4). */
+  readonly skips: { resourceKey: string; at: number }[] = [];
   /** The objects' observer. */
   readonly observer: ObjectObserver;
-  readonly #controllers: OperatorController[] = [];
+  readonly #running: Running[] = [];
   /** The ledger as it was when the world closed (a stopped backend may forget its jobs). */
   #closedLedger: ConformanceJob[] | undefined;
+  #closedAt: number | undefined;
   readonly #deadline: number;
 
   private constructor(
-    readonly kube: KubernetesApiSimulator,
-    backend: ConformanceBackend,
+    /** The scenario's Kubernetes API. */
+    readonly cluster: ScenarioCluster,
+    /** The backend (its ledger is the truth the checks read). */
+    readonly backend: ConformanceBackend,
+    /** What the backend's providers can do. */
+    readonly abilities: ProviderAbilities,
     readonly options: OperatorConformanceOptions,
     readonly reconciled: (object: KubeObject) => string | undefined,
     readonly desired: (object: KubeObject) => string,
   ) {
-    this.backend = backend;
-    this.observer = new ObjectObserver(kube, options.finalizer, reconciled);
+    this.observer = new ObjectObserver(cluster, {
+      finalizer: options.finalizer,
+      reconciled,
+      deletionBlocked: options.deletionBlocked ?? defaultDeletionBlocked,
+    });
     this.#deadline = this.start + (options.timeoutMs ?? 8_000);
   }
 
   /** Start a world for `options`. */
   static async open(options: OperatorConformanceOptions): Promise<OperatorWorld> {
-    const kube = new KubernetesApiSimulator({
-      crds: [{ ...options.crd, statusSubresource: true }],
-    });
-    await kube.start();
+    const cluster = await ScenarioCluster.open(options.crd, options.cluster);
     const backend =
       options.backend?.() ?? memoryBackend({ defaultDurationMs: JOB_MS, cancelDelayMs: CANCEL_MS });
     const { group, version, plural, kind } = options.crd;
     try {
       await backend.start({
         clock: systemClock,
-        kubernetes: kube,
+        kubernetes: { kubeconfig: () => cluster.kubeconfigText },
         resource: { group, version, plural, kind },
       });
     } catch (error) {
-      await kube.stop();
+      await cluster.stop();
       throw error;
     }
+    const probe = backend.provider();
     const world = new OperatorWorld(
-      kube,
+      cluster,
       backend,
+      {
+        findJob: typeof probe.findJob === "function",
+        cancel: typeof probe.cancelJob === "function",
+        chooseBlockDeletion: typeof backend.providerWith === "function",
+      },
       options,
       options.reconciledVersion ?? defaultReconciledVersion,
       options.desiredVersion ?? ((object) => configVersion(object.spec ?? {})),
     );
-    world.observer.start();
+    try {
+      await world.observer.start();
+    } catch (error) {
+      await world.close();
+      throw error;
+    }
     return world;
   }
 
@@ -123,20 +179,115 @@ export class OperatorWorld {
     this.marks.set(key, list);
   }
 
-  /** A new controller from the user's factory, started. */
-  async startController(): Promise<OperatorController> {
+  /**
+   * A new controller from the user's factory, started, on its own link to the API and with
+   * its own provider (fresh from the backend, as a new process would have).
+   */
+  async startController(options: StartControllerOptions = {}): Promise<OperatorController> {
+    const server = (await loadKubeConfig(this.cluster.kubeconfigText)).getCurrentCluster()?.server;
+    if (!server) throw new Error("operator conformance: the kubeconfig names no server");
+    const link = await ApiLink.open(server);
+    const running: Running = {
+      controller: undefined as unknown as OperatorController,
+      link,
+      calls: [],
+    };
+    const provider = tapProvider(this.#provider(options.blockDeletionOnFailure), {
+      declarations: this.declarations,
+      skips: this.skips,
+      ...(options.crashAfter ? { crashAfter: options.crashAfter } : {}),
+      crash: (launch) => this.#crash(running, launch),
+      onCall: (call) => running.calls.push(call),
+    });
     const kubeConfig = await loadKubeConfig(
-      this.kube.kubeconfig({ namespace: OPERATOR_NAMESPACE }),
+      this.cluster.kubeconfigText,
+      this.cluster.namespace,
+      link.url,
     );
-    const controller = this.options.operator({
+    running.controller = this.options.operator({
       kubeConfig,
-      provider: this.backend.provider(),
-      namespace: OPERATOR_NAMESPACE,
+      provider,
+      namespace: this.cluster.namespace,
       engine: structuredClone(FAST_ENGINE),
     });
-    this.#controllers.push(controller);
-    await controller.start();
-    return controller;
+    this.#running.push(running);
+    await running.controller.start();
+    return running.controller;
+  }
+
+  #provider(blockDeletionOnFailure: boolean | undefined): Provider {
+    if (blockDeletionOnFailure === undefined) return this.backend.provider();
+    if (!this.backend.providerWith) {
+      throw new Error(
+        `${this.backend.name} cannot choose blockDeletionOnFailure (no providerWith)`,
+      );
+    }
+    return this.backend.providerWith({ blockDeletionOnFailure });
+  }
+
+  /** Cut a controller off the API (its process died), then stop what is left of it. */
+  #crash(running: Running, launch: TapCall): void {
+    running.link.cut();
+    running.crashLaunch = launch;
+    for (const key of this.userWrites.keys()) this.mark(key, "controller crashed");
+    // Not awaited here: the crash happens inside one of its provider calls, which its stop
+    // waits for.
+    running.crashed = running.controller.stop();
+  }
+
+  /**
+   * Wait until a controller crashed (see {@link StartControllerOptions.crashAfter}) and what
+   * was left of it stopped.
+   */
+  async crashed(controller: OperatorController, rule: RuleId, awaited: string): Promise<void> {
+    const running = this.#running.find((r) => r.controller === controller);
+    if (!running) throw new Error("not a controller of this world");
+    await this.until(
+      () => running.crashed !== undefined,
+      rule,
+      () =>
+        `${rule}: the controller never got to crash: ${awaited} never happened by ${this.t(Date.now())}`,
+    );
+    await running.crashed;
+  }
+
+  /**
+   * Wait until a controller started after `crashed` asked its provider about the job that
+   * `crashed` launched just before it crashed (`findJob` by its correlation id, or a status
+   * read by its id): the job is adopted, not lost (E5).
+   */
+  async adopted(crashed: OperatorController): Promise<void> {
+    const index = this.#running.findIndex((r) => r.controller === crashed);
+    const launch = this.#running[index]?.crashLaunch;
+    if (!launch) throw new Error("that controller did not crash after a launch");
+    const about = (call: TapCall) =>
+      call.method !== "launch" &&
+      call.operation === launch.operation &&
+      ((call.correlationId !== undefined && call.correlationId === launch.correlationId) ||
+        (call.jobId !== undefined && call.jobId === launch.jobId));
+    const asked = () => this.#running.slice(index + 1).some((r) => r.calls.some(about));
+    await this.until(
+      asked,
+      "E5",
+      () =>
+        `E5: the ${launch.operation} job ${launch.jobId ?? "?"} launched just before the crash was lost: by ${this.t(Date.now())} no later controller looked for it (no findJob with correlation id ${launch.correlationId ?? "?"}, no status read of it)`,
+    );
+  }
+
+  /**
+   * Check that the provider from `providerWith({ blockDeletionOnFailure })` declared that
+   * flag on the object's latest deprovision.
+   *
+   * @throws Error (a broken harness, not a broken operator) when it declared the other.
+   */
+  expectDeclared(name: string, blockDeletionOnFailure: boolean): void {
+    const key = this.key(name);
+    const latest = this.declarations.filter((d) => d.resourceKey === key).at(-1);
+    if (latest && latest.blockDeletionOnFailure !== blockDeletionOnFailure) {
+      throw new Error(
+        `${this.backend.name}: providerWith({ blockDeletionOnFailure: ${blockDeletionOnFailure} }) gave a provider that declared blockDeletionOnFailure=${latest.blockDeletionOnFailure} on its deprovision of ${key}: pass the flag on in the backend's provider factory`,
+      );
+    }
   }
 
   /** Stop a controller (as a process that is shut down). */
@@ -144,54 +295,35 @@ export class OperatorWorld {
     await controller.stop();
   }
 
-  /** The object's reference. */
-  ref(name: string): ObjectRef {
-    const { group, version, plural } = this.options.crd;
-    const scoped = (this.options.crd.scope ?? "Namespaced") === "Namespaced";
-    return scoped
-      ? { group, version, plural, name, namespace: OPERATOR_NAMESPACE }
-      : { group, version, plural, name };
-  }
-
   /** The key of an object, as the ledger has it (`namespace/name`). */
   key(name: string): string {
-    const scoped = (this.options.crd.scope ?? "Namespaced") === "Namespaced";
-    return scoped ? `${OPERATOR_NAMESPACE}/${name}` : name;
+    return this.cluster.key(name);
   }
 
   /** Create an object with `spec(index)`, as a user would. */
-  create(name: string, index: number): string {
-    const { group, version, kind } = this.options.crd;
+  async create(name: string, index: number): Promise<string> {
     const spec = this.options.spec(index);
-    const metadata: Record<string, string> = { name };
-    if ((this.options.crd.scope ?? "Namespaced") === "Namespaced") {
-      metadata.namespace = OPERATOR_NAMESPACE;
-    }
-    this.kube.createObject({ apiVersion: `${group}/${version}`, kind, metadata, spec });
     const key = this.key(name);
-    this.observer.track(key, this.ref(name));
     this.#userWrite(key, `created with spec(${index}) (${shortVersion(configVersion(spec))})`);
+    await this.cluster.create(name, spec);
     return key;
   }
 
   /** Replace an object's spec with `spec(index)`. */
-  setSpec(name: string, index: number): void {
-    const spec = this.options.spec(index);
-    this.kube.updateObject(this.ref(name), (object) => {
-      object.spec = spec;
-    });
+  async setSpec(name: string, index: number): Promise<void> {
     this.#userWrite(this.key(name), `spec changed to spec(${index})`);
+    await this.cluster.replaceSpec(name, this.options.spec(index));
   }
 
   /** Ask for the object's deletion. */
-  delete(name: string): void {
-    this.kube.deleteObject(this.ref(name));
+  async delete(name: string): Promise<void> {
     this.#userWrite(this.key(name), "deletion requested");
+    await this.cluster.delete(name);
   }
 
-  /** The object as stored now. */
+  /** The object as last seen through the watch. */
   object(name: string): KubeObject | undefined {
-    return this.kube.getObject(this.ref(name));
+    return this.observer.object(this.key(name));
   }
 
   /** The ledger's jobs of an object (of one operation), oldest first. */
@@ -204,6 +336,11 @@ export class OperatorWorld {
   /** Every job of the backend: live while the world is open, as it was at the close after. */
   ledger(): ConformanceJob[] {
     return this.#closedLedger ?? this.backend.ledger();
+  }
+
+  /** Until when the observations reach: now while the world is open, its close after. */
+  observedUntil(): number {
+    return this.#closedAt ?? Date.now();
   }
 
   /** A job for messages: `provision job mem-2 (version 1a2b3c4d, 12 ms–215 ms, succeeded)`. */
@@ -219,13 +356,12 @@ export class OperatorWorld {
   }
 
   /**
-   * Poll (every 10 ms) until `reached` returns true; past the scenario's deadline, throw a
-   * {@link GoalTimeout} of `rule` with what `seen` describes.
+   * Look again (every 10 ms) until `reached` returns true; past the scenario's deadline,
+   * throw a {@link GoalTimeout} of `rule` with what `seen` describes.
    */
   async until(reached: () => boolean, rule: RuleId, seen: () => string): Promise<void> {
     for (;;) {
       await this.backend.settle?.();
-      this.observer.sample();
       if (reached()) return;
       if (Date.now() >= this.#deadline) throw new GoalTimeout(rule, seen());
       await sleep(SAMPLE_INTERVAL_MS);
@@ -237,18 +373,26 @@ export class OperatorWorld {
     const end = Date.now() + ms;
     while (Date.now() < end) {
       await this.backend.settle?.();
-      this.observer.sample();
       await sleep(SAMPLE_INTERVAL_MS);
     }
   }
 
-  /** Stop every controller, the observer and the simulator. */
+  /**
+   * Stop every controller and the observer, remove the scenario's objects from a caller's
+   * cluster, stop the backend and the simulator.
+   */
   async close(): Promise<void> {
-    await Promise.allSettled(this.#controllers.map((c) => c.stop()));
-    this.observer.stop();
-    this.#closedLedger = this.backend.ledger();
-    await this.backend.stop();
-    await this.kube.stop();
+    await Promise.allSettled(this.#running.map((r) => r.crashed ?? r.controller.stop()));
+    for (const running of this.#running) running.link.cut();
+    this.#closedAt ??= Date.now();
+    this.#closedLedger ??= this.backend.ledger();
+    try {
+      await this.observer.stop();
+      if (this.cluster.kind === "cluster") await this.cluster.cleanup();
+    } finally {
+      await this.backend.stop();
+      await this.cluster.stop();
+    }
   }
 
   #userWrite(key: string, label: string): void {
@@ -257,6 +401,18 @@ export class OperatorWorld {
     this.userWrites.set(key, list);
     this.mark(key, label);
   }
+}
+
+/** Whether `status.conditions` holds `DeletionBlocked` with status `True` (the default mapping). */
+export function defaultDeletionBlocked(object: KubeObject): boolean {
+  const conditions = (object.status as { conditions?: unknown } | undefined)?.conditions;
+  return (
+    Array.isArray(conditions) &&
+    conditions.some(
+      (c: { type?: unknown; status?: unknown } | null) =>
+        c?.type === "DeletionBlocked" && c.status === "True",
+    )
+  );
 }
 
 /** `status.provisioning.reconciledConfigVersion`, as the default status mapping writes it. */

@@ -1,0 +1,227 @@
+/**
+ * The operator conformance suite is sharp on failures, deletion and crashes: operator
+ * configurations (engine options, status mappings, provider wrappers as users write them)
+ * that break retries, DeletionBlocked, the finalizer or adoption each fail on their rule,
+ * and only there.
+ */
+import type { Provider, ProvisioningStatus } from "@provisionkit/core";
+import {
+  ProvisioningController,
+  defaultStatusMapping,
+  type ProvisioningControllerOptions,
+  type StatusMapping,
+} from "@provisionkit/core/kubernetes";
+import { describe, expect, it } from "vitest";
+import {
+  FAST_ENGINE,
+  formatScenarioFailure,
+  runOperatorConformance,
+  type ConformanceReport,
+  type OperatorConformanceOptions,
+  type RuleId,
+} from "../../src/index.js";
+
+const CRD = { group: "example.com", version: "v1", plural: "widgets", kind: "Widget" };
+const FINALIZER = "example.com/provisioning";
+
+/** Scenarios where nothing fails or crashes: a broken retry or deletion path passes them. */
+const PLAIN = ["create-to-ready", "delete-after-ready"];
+const FAILURES = [
+  "failed-provision-retried",
+  "failed-deprovision-blocked",
+  "failed-deprovision-released",
+];
+const CRASHES = ["crash-after-provision-launch", "crash-after-deprovision-launch"];
+
+function configuration(
+  overrides: Partial<ProvisioningControllerOptions>,
+  wrap: (provider: Provider) => Provider = (p) => p,
+): OperatorConformanceOptions {
+  return {
+    crd: CRD,
+    finalizer: FINALIZER,
+    spec: (index) => ({ size: index + 1 }),
+    timeoutMs: 3_000,
+    operator: ({ kubeConfig, provider, namespace, engine }) =>
+      new ProvisioningController({
+        kubeConfig,
+        provider: wrap(provider),
+        finalizer: FINALIZER,
+        resource: { ...CRD, namespace },
+        engine: { ...engine },
+        resyncIntervalMs: 0,
+        events: false,
+        ...overrides,
+      }),
+  };
+}
+
+/** The rules each scenario failed on (only failed scenarios). */
+async function failures(
+  options: OperatorConformanceOptions,
+  scenarios: string[],
+): Promise<{ failed: Record<string, RuleId[]>; report: ConformanceReport }> {
+  const report = await runOperatorConformance({ ...options, scenarios });
+  const failed: Record<string, RuleId[]> = {};
+  for (const s of report.scenarios) {
+    if (s.error !== undefined) throw new Error(formatScenarioFailure(s));
+    const rules = [...new Set(s.violations.map((v) => v.rule))].sort();
+    if (rules.length > 0) failed[s.id] = rules;
+  }
+  return { failed, report };
+}
+
+function dump(report: ConformanceReport): string {
+  return report.scenarios.map((s) => formatScenarioFailure(s)).join("\n");
+}
+
+function messages(report: ConformanceReport, id: string): string[] {
+  return report.scenarios.find((s) => s.id === id)?.violations.map((v) => v.message) ?? [];
+}
+
+/** A wrapper that forwards the four required methods only (a metrics wrapper, say). */
+function withoutOptionalMethods(p: Provider): Provider {
+  return {
+    name: p.name,
+    triggerProvision: (r, o) => p.triggerProvision(r, o),
+    getProvisionStatus: (r, j, o) => p.getProvisionStatus(r, j, o),
+    triggerDeprovision: (r, js, o) => p.triggerDeprovision(r, js, o),
+    getDeprovisionStatus: (r, j, o) => p.getDeprovisionStatus(r, j, o),
+  };
+}
+
+/** A wrapper that reports a finished deprovision as succeeded ("done is done"). */
+function doneIsSucceeded(p: Provider): Provider {
+  return {
+    name: p.name,
+    triggerProvision: (r, o) => p.triggerProvision(r, o),
+    getProvisionStatus: (r, j, o) => p.getProvisionStatus(r, j, o),
+    triggerDeprovision: (r, js, o) => p.triggerDeprovision(r, js, o),
+    async getDeprovisionStatus(r, j, o) {
+      const status = await p.getDeprovisionStatus(r, j, o);
+      return status.state === "Failed" ? { ...status, state: "Succeeded" as const } : status;
+    },
+    ...(p.findJob ? { findJob: p.findJob.bind(p) } : {}),
+    ...(p.cancelJob ? { cancelJob: p.cancelJob.bind(p) } : {}),
+  };
+}
+
+/** Writes the provisioning status but no conditions. */
+const dropsConditions: StatusMapping = {
+  read: (resource) => defaultStatusMapping().read(resource),
+  write(resource, status: ProvisioningStatus) {
+    const { conditions: _dropped, ...rest } = defaultStatusMapping().write(resource, status);
+    return rest;
+  },
+};
+
+const TIMEOUT = { timeout: 120_000 };
+
+describe("broken operator configurations: failures, deletion, crashes", () => {
+  it("no provision backoff retries in a hot loop: E2, and only there", TIMEOUT, async () => {
+    const { failed, report } = await failures(
+      configuration({ engine: { ...FAST_ENGINE, provisionBackoff: { initialMs: 0, maxMs: 0 } } }),
+      [...PLAIN, ...FAILURES],
+    );
+    expect(failed, dump(report)).toEqual({ "failed-provision-retried": ["E2"] });
+    expect(messages(report, "failed-provision-retried")[0]).toMatch(
+      /^E2: conformance\/widget-1: provision job mem-2 .* was launched \d+ ms after provision job mem-1 .* failed: a retry in a hot loop/,
+    );
+  });
+
+  it("a fixed provision backoff does not grow: E2, and only there", TIMEOUT, async () => {
+    const { failed, report } = await failures(
+      configuration({
+        engine: { ...FAST_ENGINE, provisionBackoff: { initialMs: 100, factor: 1, maxMs: 1000 } },
+      }),
+      [...PLAIN, ...FAILURES],
+    );
+    expect(failed, dump(report)).toEqual({ "failed-provision-retried": ["E2"] });
+    expect(messages(report, "failed-provision-retried")).toEqual([
+      expect.stringMatching(
+        /^E2: .*provision retries waited \d+ ms, \d+ ms, \d+ ms .* does not grow/,
+      ),
+    ]);
+  });
+
+  it("no deprovision backoff retries a blocked deletion in a hot loop: E4", TIMEOUT, async () => {
+    const { failed, report } = await failures(
+      configuration({
+        engine: { ...FAST_ENGINE, deprovisionBackoff: { initialMs: 0, maxMs: 0 } },
+      }),
+      [...PLAIN, ...FAILURES],
+    );
+    expect(failed, dump(report)).toEqual({ "failed-deprovision-blocked": ["E4"] });
+    expect(messages(report, "failed-deprovision-blocked")[0]).toMatch(
+      /^E4: .*deprovision job mem-3 .* was launched \d+ ms after deprovision job mem-2 .* failed: a retry in a hot loop/,
+    );
+  });
+
+  it("a status mapping without conditions never says DeletionBlocked: E4", TIMEOUT, async () => {
+    const { failed, report } = await failures(configuration({ statusMapping: dropsConditions }), [
+      ...PLAIN,
+      ...FAILURES,
+    ]);
+    expect(failed, dump(report)).toEqual({ "failed-deprovision-blocked": ["E4"] });
+    expect(messages(report, "failed-deprovision-blocked")).toContainEqual(
+      expect.stringMatching(
+        /^E4: .*deprovision job mem-2 .* failed with blockDeletionOnFailure=true, but the status never said deletion is blocked/,
+      ),
+    );
+  });
+
+  it(
+    "a provider wrapper reporting a failed deprovision as succeeded releases the finalizer too early: E4",
+    TIMEOUT,
+    async () => {
+      const { failed, report } = await failures(configuration({}, doneIsSucceeded), [
+        ...PLAIN,
+        ...FAILURES,
+      ]);
+      expect(failed, dump(report)).toEqual({ "failed-deprovision-blocked": ["E4"] });
+      expect(messages(report, "failed-deprovision-blocked")).toContainEqual(
+        expect.stringMatching(
+          /^E4: conformance\/widget-1: the finalizer was released at \d+ ms after deprovision job mem-2 .* ended failed with blockDeletionOnFailure=true/,
+        ),
+      );
+    },
+  );
+
+  it(
+    "a provider wrapper that drops findJob loses the job launched before a crash: E5",
+    TIMEOUT,
+    async () => {
+      const { failed, report } = await failures(configuration({}, withoutOptionalMethods), [
+        ...PLAIN,
+        ...CRASHES,
+      ]);
+      // E3 too after the provision crash: the lost job's success is never reported.
+      expect(failed, dump(report)).toEqual({
+        "crash-after-provision-launch": ["E3", "E5"],
+        "crash-after-deprovision-launch": ["E5"],
+      });
+      expect(messages(report, "crash-after-provision-launch")[0]).toMatch(
+        /^E5: the provision job mem-1 launched just before the crash was lost: by \d+ ms no later controller looked for it/,
+      );
+    },
+  );
+
+  it(
+    "a constant correlation id makes launches indistinguishable: E5 (E1 when a crash adopts the wrong job)",
+    TIMEOUT,
+    async () => {
+      const { failed, report } = await failures(
+        configuration({ newCorrelationId: () => "fixed" }),
+        ["create-to-ready", "spec-change", "delete-after-ready", ...CRASHES],
+      );
+      expect(failed, dump(report)).toEqual({
+        "spec-change": ["E5"],
+        "delete-after-ready": ["E5"],
+        "crash-after-deprovision-launch": ["E1", "E5"],
+      });
+      expect(messages(report, "spec-change")[0]).toMatch(
+        /^E5: conformance\/widget-1: provision job mem-2 .* was launched again with the correlation id of provision job mem-1/,
+      );
+    },
+  );
+});
