@@ -23,6 +23,12 @@ pnpm run test
 # with the JUnit and HTML reports kept under reports/ (not committed).
 node packages/testing/dist/cli/bin.js integration/conformance/builtin.mjs \
   --junit reports/conformance.xml --html reports/conformance.html
+# The operator suite through the same CLI: the ComputeInstance operator with AapProvider, with
+# EdaProvider and with EdaProvider in AAP mode, in real time on the Kubernetes API simulator
+# (one HTML page per subject, operator-conformance-1.html to -3.html).
+node packages/testing/dist/cli/bin.js integration/conformance/operator.mjs \
+  --json reports/operator-conformance.json --junit reports/operator-conformance.xml \
+  --html reports/operator-conformance.html
 pnpm run docs
 pnpm run check:packages
 

@@ -14,12 +14,19 @@ export interface CliArgs {
   junit?: string;
   /** Write the HTML report here. */
   html?: string;
-  /** Only these scenarios (ids). */
+  /** Only these scenarios (ids of either suite; each subject runs those of its suite). */
   scenarios: string[];
-  /** Seed of the randomized scenarios. */
+  /** Seed of the randomized scenarios (provider subjects). */
   seed?: number;
-  /** Runs of the randomized scenarios. */
+  /** Runs of the randomized scenarios (provider subjects). */
   numRuns?: number;
+  /**
+   * Run operator subjects on the cluster of this kubeconfig file instead of the Kubernetes
+   * API simulator.
+   */
+  kubeconfig?: string;
+  /** The namespace of the operator scenarios' objects on that cluster (needs `kubeconfig`). */
+  namespace?: string;
   /** No progress lines. */
   quiet: boolean;
 }
@@ -27,22 +34,34 @@ export interface CliArgs {
 /** Usage text. */
 export const USAGE = `Usage: provisionkit-conformance <module> [options]
 
-Runs the provisionkit provider conformance suite (rules P1-P8, E1-E6) on what <module>
-describes, prints a table, and exits 1 when a rule is broken.
+Runs the provisionkit conformance suites on what <module> describes, prints a table per
+subject, and exits 1 when a rule is broken: the provider suite (rules P1-P8, E1-E6) on
+provider subjects, the operator suite (rules E1-E5) on operator subjects.
 
 <module> is a JavaScript module (a path; .js or .mjs, or .ts under a TypeScript loader)
-whose default export is a conformance subject, a list of them, or a function returning
-either: { subject?: string, backend: () => ConformanceBackend, capabilities?: {...} }.
+whose default export is a subject, a list of them (both kinds mixed), or a function
+returning either:
+  provider subject  { subject?, backend: () => ConformanceBackend, capabilities? }
+  operator subject  { suite: "operator", crd, operator: (env) => controller,
+                      spec: (i) => spec, finalizer, backend?, subject?, ... }
+                    (the options of runOperatorConformance)
 
 Options:
   --json FILE        the report as JSON (FILE - for standard output)
   --junit FILE       the report as JUnit XML
   --html FILE        the report as an HTML page with a job timeline per resource
-  --scenario ID      run only this scenario (repeatable)
-  --seed N           seed of the randomized scenarios (default: random, printed)
-  --runs N           runs of the randomized scenarios
+  --scenario ID      run only this scenario (repeatable); IDs of either suite, each
+                     subject runs those of its own suite
+  --seed N           seed of the randomized provider scenario (default 42)
+  --runs N           runs of the randomized provider scenario (default 25)
+  --kubeconfig FILE  run operator subjects on this kubeconfig's cluster (its current
+                     context; the CRD installed) instead of the Kubernetes API simulator
+  --namespace NS     the namespace of the operator scenarios' objects on that cluster
+                     (needs --kubeconfig; default conformance)
   --quiet            no progress lines
-  --help             this text`;
+  --help             this text
+
+Exit codes: 0 every rule held, 1 a rule was broken, 2 a usage error.`;
 
 /** A usage error: the message is printed with the usage, exit code 2. */
 export class UsageError extends Error {}
@@ -92,6 +111,12 @@ export function parseArgs(argv: readonly string[]): CliArgs | undefined {
       case "--runs":
         args.numRuns = integer(arg, argv[++i]);
         break;
+      case "--kubeconfig":
+        args.kubeconfig = next();
+        break;
+      case "--namespace":
+        args.namespace = next();
+        break;
       case "--quiet":
         args.quiet = true;
         break;
@@ -102,5 +127,8 @@ export function parseArgs(argv: readonly string[]): CliArgs | undefined {
     }
   }
   if (args.module === undefined) throw new UsageError("a module to test is required");
+  if (args.namespace !== undefined && args.kubeconfig === undefined) {
+    throw new UsageError("--namespace needs --kubeconfig (the simulator has its own namespace)");
+  }
   return args as CliArgs;
 }

@@ -1,19 +1,29 @@
 /**
- * `provisionkit-conformance`: runs the provider conformance suite on what a module
- * describes, prints progress and a table, writes JSON / JUnit / HTML reports, and exits 1
- * when a rule is broken (2 on a usage error).
+ * `provisionkit-conformance`: runs the provider conformance suite on the provider subjects
+ * and the operator conformance suite on the operator subjects a module describes, prints
+ * progress and a table per subject, writes JSON / JUnit / HTML reports, and exits 1 when a
+ * rule is broken (2 on a usage error).
  *
  * @module
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { runOperatorConformance } from "../conformance/operator/run.js";
+import type { OperatorCluster } from "../conformance/operator/types.js";
+import { OPERATOR_NAMESPACE } from "../conformance/operator/index.js";
 import { runConformance, type ConformanceProgressEvent } from "../conformance/runner.js";
 import type { ConformanceReport } from "../conformance/types.js";
 import { renderHtml } from "../report/html.js";
 import { renderJunit } from "../report/junit.js";
 import { renderTable } from "../report/table.js";
 import { USAGE, UsageError, parseArgs, type CliArgs } from "./args.js";
-import { loadSubjects } from "./subject.js";
+import {
+  loadSubjects,
+  suiteOf,
+  suiteScenarios,
+  type ConformanceSubject,
+  type ConformanceSuite,
+} from "./subject.js";
 
 /** Where the command writes; injectable for tests. */
 export interface CliIo {
@@ -30,12 +40,12 @@ const processIo: CliIo = {
 
 const MARK = { passed: "ok  ", failed: "FAIL", skipped: "skip" } as const;
 
-function progress(io: CliIo, index: { done: number; total: number }) {
+function progress(io: CliIo, index: { done: number; total: number }, where: string) {
   return (event: ConformanceProgressEvent): void => {
     if (event.type === "start") {
       index.done = 0;
       index.total = event.scenarios.length;
-      io.err(`${event.subject}: ${event.scenarios.length} scenarios\n`);
+      io.err(`${event.subject}: ${event.scenarios.length} scenarios of ${where}\n`);
     } else if (event.type === "scenario-end") {
       index.done += 1;
       const { result } = event;
@@ -51,6 +61,85 @@ function progress(io: CliIo, index: { done: number; total: number }) {
       );
     }
   };
+}
+
+/**
+ * Checks the `--scenario` ids: each must belong to a suite, and to a suite some subject of
+ * the module runs.
+ *
+ * @throws UsageError otherwise.
+ */
+function checkScenarios(
+  ids: readonly string[],
+  known: Record<ConformanceSuite, ReadonlySet<string>>,
+  subjects?: readonly ConformanceSubject[],
+  module?: string,
+): void {
+  const unknown = ids.filter((id) => !known.provider.has(id) && !known.operator.has(id));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `unknown scenario ${unknown.join(", ")}: provider scenarios are ` +
+        `${[...known.provider].join(", ")}; operator scenarios are ${[...known.operator].join(", ")}`,
+    );
+  }
+  if (subjects === undefined) return;
+  const suites = new Set(subjects.map(suiteOf));
+  for (const id of ids) {
+    const of = (["provider", "operator"] as const).filter((suite) => known[suite].has(id));
+    if (!of.some((suite) => suites.has(suite))) {
+      throw new UsageError(
+        `scenario ${id} belongs to the ${of.join(" and ")} suite, and ${module} has no ${of.join(" or ")} subject`,
+      );
+    }
+  }
+}
+
+/** The operator suite's cluster from `--kubeconfig` / `--namespace`, if given. */
+async function clusterOf(args: CliArgs): Promise<OperatorCluster | undefined> {
+  if (args.kubeconfig === undefined) return undefined;
+  let kubeconfig: string;
+  try {
+    kubeconfig = await readFile(args.kubeconfig, "utf8");
+  } catch (error) {
+    // The file's name and the reason only: a kubeconfig holds credentials.
+    const code = (error as { code?: unknown }).code;
+    throw new UsageError(
+      `cannot read the kubeconfig ${args.kubeconfig}${typeof code === "string" ? ` (${code})` : ""}`,
+    );
+  }
+  if (kubeconfig.trim() === "") throw new UsageError(`the kubeconfig ${args.kubeconfig} is empty`);
+  return { kubeconfig, ...(args.namespace !== undefined ? { namespace: args.namespace } : {}) };
+}
+
+/** Runs one subject's suite with the command line's options. */
+function run(
+  subject: ConformanceSubject,
+  scenarios: string[] | undefined,
+  args: CliArgs,
+  cluster: OperatorCluster | undefined,
+  io: CliIo,
+  index: { done: number; total: number },
+): Promise<ConformanceReport> {
+  const filter = scenarios !== undefined ? { scenarios } : {};
+  if (subject.suite === "operator") {
+    const where =
+      cluster !== undefined
+        ? `the operator suite on the cluster of ${args.kubeconfig}, namespace ${cluster.namespace ?? OPERATOR_NAMESPACE}`
+        : "the operator suite on the Kubernetes API simulator";
+    return runOperatorConformance({
+      ...subject,
+      ...filter,
+      ...(cluster !== undefined ? { cluster } : {}),
+      ...(args.quiet ? {} : { onProgress: progress(io, index, where) }),
+    });
+  }
+  return runConformance({
+    ...subject,
+    ...filter,
+    ...(args.seed !== undefined ? { seed: args.seed } : {}),
+    ...(args.numRuns !== undefined ? { numRuns: args.numRuns } : {}),
+    ...(args.quiet ? {} : { onProgress: progress(io, index, "the provider suite") }),
+  });
 }
 
 async function write(path: string, text: string): Promise<void> {
@@ -105,17 +194,35 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       io.out(`${USAGE}\n`);
       return 0;
     }
+    const known = suiteScenarios();
+    checkScenarios(args.scenarios, known);
+    const cluster = await clusterOf(args);
     const subjects = await loadSubjects(args.module);
+    checkScenarios(args.scenarios, known, subjects, args.module);
+    if (cluster !== undefined && !subjects.some((s) => suiteOf(s) === "operator") && !args.quiet) {
+      io.err(`--kubeconfig: ${args.module} has no operator subject; the cluster is not used\n`);
+    }
     const reports: ConformanceReport[] = [];
     const index = { done: 0, total: 0 };
-    for (const subject of subjects) {
-      const report = await runConformance({
-        ...subject,
-        ...(args.scenarios.length > 0 ? { scenarios: args.scenarios } : {}),
-        ...(args.seed !== undefined ? { seed: args.seed } : {}),
-        ...(args.numRuns !== undefined ? { numRuns: args.numRuns } : {}),
-        ...(args.quiet ? {} : { onProgress: progress(io, index) }),
-      });
+    for (const [i, subject] of subjects.entries()) {
+      const suite = suiteOf(subject);
+      const ids = args.scenarios.filter((id) => known[suite].has(id));
+      if (args.scenarios.length > 0 && ids.length === 0) {
+        if (!args.quiet) {
+          io.err(
+            `${subject.subject ?? `subject ${i + 1}`}: not run, no --scenario of the ${suite} suite\n`,
+          );
+        }
+        continue;
+      }
+      const report = await run(
+        subject,
+        args.scenarios.length > 0 ? ids : undefined,
+        args,
+        cluster,
+        io,
+        index,
+      );
       reports.push(report);
       if (args.json !== "-") io.out(`${renderTable(report)}\n\n`);
     }

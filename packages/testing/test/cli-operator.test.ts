@@ -1,0 +1,244 @@
+/**
+ * `provisionkit-conformance` on operator subjects: the operator suite from the command
+ * line, mixed modules, `--scenario` across both suites, and `--kubeconfig` / `--namespace`.
+ * The operator suite runs in real time, so each run here picks one or two scenarios.
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { parseArgs, UsageError } from "../src/cli/args.js";
+import { main, type CliIo } from "../src/cli/main.js";
+import { runOperatorConformance } from "../src/conformance/operator/run.js";
+import type { ConformanceReport } from "../src/conformance/types.js";
+
+// The real suite, but replaceable per test (to see what `--kubeconfig` hands it).
+vi.mock("../src/conformance/operator/run.js", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("../src/conformance/operator/run.js")>();
+  return { ...actual, runOperatorConformance: vi.fn(actual.runOperatorConformance) };
+});
+
+const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
+const OPERATOR = join(FIXTURES, "conformance-operator.ts");
+const MIXED = join(FIXTURES, "conformance-mixed.ts");
+
+function capture(): CliIo & { stdout: string; stderr: string } {
+  const io = {
+    stdout: "",
+    stderr: "",
+    out: (text: string) => void (io.stdout += text),
+    err: (text: string) => void (io.stderr += text),
+  };
+  return io;
+}
+
+let dir: string | undefined;
+afterEach(async () => {
+  vi.mocked(runOperatorConformance).mockClear();
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+describe("provisionkit-conformance on operator subjects", () => {
+  it("parses --kubeconfig and --namespace, and refuses --namespace alone", () => {
+    expect(parseArgs(["m.mjs", "--kubeconfig", "kube.yaml", "--namespace", "ns"])).toEqual({
+      module: "m.mjs",
+      kubeconfig: "kube.yaml",
+      namespace: "ns",
+      scenarios: [],
+      quiet: false,
+    });
+    expect(() => parseArgs(["m.mjs", "--namespace", "ns"])).toThrow(UsageError);
+    expect(() => parseArgs(["m.mjs", "--namespace", "ns"])).toThrow(
+      "--namespace needs --kubeconfig",
+    );
+    expect(() => parseArgs(["m.mjs", "--kubeconfig"])).toThrow("--kubeconfig needs a value");
+    expect(() => parseArgs(["m.mjs", "--kubeconfig", "k", "--namespace"])).toThrow(
+      "--namespace needs a value",
+    );
+  });
+
+  it(
+    "runs an operator subject on the simulator: progress, an operator table, JSON, JUnit, HTML, exit 0",
+    { timeout: 60_000 },
+    async () => {
+      dir = await mkdtemp(join(tmpdir(), "pk-cli-op-"));
+      const io = capture();
+      const code = await main(
+        [
+          OPERATOR,
+          "--scenario",
+          "create-to-ready",
+          "--json",
+          join(dir, "report.json"),
+          "--junit",
+          join(dir, "junit.xml"),
+          "--html",
+          join(dir, "report.html"),
+        ],
+        io,
+      );
+      expect(io.stderr).toContain(
+        "Widget operator: 1 scenarios of the operator suite on the Kubernetes API simulator",
+      );
+      expect(io.stderr).toMatch(/\[1\/1\] ok {3}create-to-ready \d+ ms/);
+      expect(io.stdout).toContain("provisionkit operator conformance: Widget operator");
+      expect(io.stdout).toContain("PASSED: 1 passed, 0 failed, 0 skipped");
+      expect(code).toBe(0);
+      const report = JSON.parse(
+        await readFile(join(dir, "report.json"), "utf8"),
+      ) as ConformanceReport;
+      expect(report.suite).toBe("operator");
+      expect(report.passed).toBe(true);
+      expect(report.scenarios.map((s) => [s.id, s.status])).toEqual([
+        ["create-to-ready", "passed"],
+      ]);
+      expect(report.rules.map((r) => r.rule)).toEqual(["E1", "E2", "E3", "E4", "E5"]);
+      // Simulator: no cluster handed to the suite.
+      expect(vi.mocked(runOperatorConformance).mock.calls[0]?.[0].cluster).toBeUndefined();
+      const junit = await readFile(join(dir, "junit.xml"), "utf8");
+      expect(junit).toContain('name="provisionkit operator conformance: Widget operator"');
+      expect(junit).toContain('classname="operator.Widget operator"');
+      const html = await readFile(join(dir, "report.html"), "utf8");
+      expect(html).toContain("<h1>provisionkit operator conformance: Widget operator</h1>");
+    },
+  );
+
+  it(
+    "runs a mixed module, each subject on the --scenario ids of its own suite",
+    { timeout: 60_000 },
+    async () => {
+      const io = capture();
+      const code = await main(
+        [
+          MIXED,
+          "--json",
+          "-",
+          "--quiet",
+          "--scenario",
+          "delete-before-provisioning",
+          "--scenario",
+          "delete-after-ready",
+        ],
+        io,
+      );
+      expect(io.stderr).toBe("");
+      expect(code).toBe(0);
+      const reports = JSON.parse(io.stdout) as ConformanceReport[];
+      expect(
+        reports.map((r) => [r.suite, r.subject, r.passed, r.scenarios.map((s) => s.id)]),
+      ).toEqual([
+        ["provider", "MemoryProvider", true, ["delete-before-provisioning"]],
+        ["operator", "Widget operator", true, ["delete-after-ready"]],
+      ]);
+    },
+  );
+
+  it("an id in both suites runs in both; a subject none of the ids is for is not run", async () => {
+    const both = capture();
+    expect(await main([MIXED, "--quiet", "--scenario", "create-to-ready"], both)).toBe(0);
+    expect(both.stdout).toContain("provisionkit provider conformance: MemoryProvider");
+    expect(both.stdout).toContain("provisionkit operator conformance: Widget operator");
+    expect(vi.mocked(runOperatorConformance).mock.calls[0]?.[0].scenarios).toEqual([
+      "create-to-ready",
+    ]);
+
+    const providerOnly = capture();
+    expect(await main([MIXED, "--scenario", "spec-a-b-a"], providerOnly)).toBe(0);
+    expect(providerOnly.stderr).toContain(
+      "Widget operator: not run, no --scenario of the operator suite",
+    );
+    expect(providerOnly.stdout).toContain("provisionkit provider conformance: MemoryProvider");
+    expect(providerOnly.stdout).not.toContain("operator conformance");
+    expect(runOperatorConformance).toHaveBeenCalledTimes(1); // the first run only
+  }, 60_000);
+
+  it("exits 2 on a --scenario known to neither suite, or to no suite the module has", async () => {
+    const unknown = capture();
+    expect(await main([MIXED, "--scenario", "nope"], unknown)).toBe(2);
+    expect(unknown.stderr).toContain(
+      "unknown scenario nope: provider scenarios are create-to-ready,",
+    );
+    expect(unknown.stderr).toContain("operator scenarios are create-to-ready, spec-change,");
+    expect(unknown.stderr).toContain("Usage: provisionkit-conformance");
+
+    const noProvider = capture();
+    expect(await main([OPERATOR, "--scenario", "spec-a-b-a"], noProvider)).toBe(2);
+    expect(noProvider.stderr).toContain(
+      `scenario spec-a-b-a belongs to the provider suite, and ${OPERATOR} has no provider subject`,
+    );
+    const noOperator = capture();
+    const providerModule = join(FIXTURES, "conformance-one.ts");
+    expect(await main([providerModule, "--scenario", "restart-mid-job"], noOperator)).toBe(2);
+    expect(noOperator.stderr).toContain(
+      `scenario restart-mid-job belongs to the operator suite, and ${providerModule} has no operator subject`,
+    );
+    expect(runOperatorConformance).not.toHaveBeenCalled();
+  });
+
+  it("exits 2 naming the subject, its suite and what it lacks", async () => {
+    const bad = capture();
+    expect(await main([join(FIXTURES, "conformance-bad-operator.ts")], bad)).toBe(2);
+    expect(bad.stderr).toContain("subject 2 (suite operator) needs crd, operator, spec, finalizer");
+    expect(bad.stderr).toContain("Usage: provisionkit-conformance");
+
+    const noSuite = capture();
+    expect(await main([join(FIXTURES, "conformance-no-suite.ts")], noSuite)).toBe(2);
+    expect(noSuite.stderr).toContain(
+      'subject 1 (suite provider) needs backend (an operator subject needs suite: "operator")',
+    );
+    expect(runOperatorConformance).not.toHaveBeenCalled();
+  });
+
+  it("hands the kubeconfig's text and the namespace to the operator suite, never printing the file", async () => {
+    dir = await mkdtemp(join(tmpdir(), "pk-cli-op-"));
+    const kubeconfig = join(dir, "kubeconfig.yaml");
+    const text =
+      "apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: s3cr3t-token\n";
+    await writeFile(kubeconfig, text);
+    const report: ConformanceReport = {
+      suite: "operator",
+      subject: "Widget operator",
+      capabilities: { findJob: true, cancel: true },
+      startedAt: new Date(0).toISOString(),
+      durationMs: 0,
+      scenarios: [],
+      rules: [],
+      passed: true,
+    };
+    vi.mocked(runOperatorConformance).mockImplementationOnce((options) => {
+      options.onProgress?.({ type: "start", subject: "Widget operator", scenarios: [] });
+      return Promise.resolve(report);
+    });
+    const io = capture();
+    const code = await main([OPERATOR, "--kubeconfig", kubeconfig, "--namespace", "ci"], io);
+    expect(code).toBe(0);
+    expect(vi.mocked(runOperatorConformance).mock.calls[0]?.[0].cluster).toEqual({
+      kubeconfig: text,
+      namespace: "ci",
+    });
+    expect(io.stderr).toContain(
+      `Widget operator: 0 scenarios of the operator suite on the cluster of ${kubeconfig}, namespace ci`,
+    );
+    expect(io.stdout + io.stderr).not.toContain("s3cr3t");
+  });
+
+  it("exits 2 naming a kubeconfig it cannot read (and not its contents), or --namespace alone", async () => {
+    dir = await mkdtemp(join(tmpdir(), "pk-cli-op-"));
+    const missing = capture();
+    const nowhere = join(dir, "missing.yaml");
+    expect(await main([OPERATOR, "--kubeconfig", nowhere], missing)).toBe(2);
+    expect(missing.stderr).toContain(`cannot read the kubeconfig ${nowhere} (ENOENT)`);
+    const directory = capture();
+    expect(await main([OPERATOR, "--kubeconfig", dir], directory)).toBe(2);
+    expect(directory.stderr).toContain(`cannot read the kubeconfig ${dir} (EISDIR)`);
+    const empty = capture();
+    await writeFile(join(dir, "empty.yaml"), "\n");
+    expect(await main([OPERATOR, "--kubeconfig", join(dir, "empty.yaml")], empty)).toBe(2);
+    expect(empty.stderr).toContain("is empty");
+    const alone = capture();
+    expect(await main([OPERATOR, "--namespace", "ci"], alone)).toBe(2);
+    expect(alone.stderr).toContain("--namespace needs --kubeconfig");
+    expect(runOperatorConformance).not.toHaveBeenCalled();
+  });
+});
