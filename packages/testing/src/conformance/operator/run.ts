@@ -10,7 +10,7 @@ import { checkE1, checkE2, checkE5, keysOf } from "./checks-ledger.js";
 import { checkE3, checkE4 } from "./checks-status.js";
 import { OPERATOR_SCENARIOS, SETTLE_MS, type OperatorScenario } from "./scenarios.js";
 import type { OperatorConformanceOptions } from "./types.js";
-import { GoalTimeout, OperatorWorld, type ProviderAbilities } from "./world.js";
+import { GoalTimeout, OperatorWorld, ScenarioSkipped, type ProviderAbilities } from "./world.js";
 
 const OPERATOR_RULES = new Set(["E1", "E2", "E3", "E4", "E5"]);
 
@@ -73,21 +73,11 @@ async function runScenario(
   const skipReason = scenario.skip?.(world.abilities);
   if (skipReason !== undefined) {
     await world.close();
-    const result: ScenarioResult = {
-      id: scenario.id,
-      title: scenario.title,
-      rules: [...scenario.rules],
-      status: "skipped",
-      skipReason,
-      violations: [],
-      durationMs: Math.round(performance.now() - started),
-      virtualMs: 0,
-      timelines: [],
-    };
-    return { result, abilities: world.abilities };
+    return { result: skipped(scenario, skipReason, started), abilities: world.abilities };
   }
   const violations: Violation[] = [];
   let error: string | undefined;
+  let skipLate: string | undefined;
   try {
     await scenario.run(world);
     const quietSince = Date.now();
@@ -96,6 +86,10 @@ async function runScenario(
   } catch (thrown) {
     if (thrown instanceof GoalTimeout) {
       violations.push({ rule: thrown.rule, message: thrown.message });
+      violations.push(...check(world, undefined));
+    } else if (thrown instanceof ScenarioSkipped) {
+      // What ran until then is still checked: a violation fails the scenario all the same.
+      skipLate = thrown.reason;
       violations.push(...check(world, undefined));
     } else error = thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown);
   } finally {
@@ -112,7 +106,24 @@ async function runScenario(
     timelines: timelines(world),
   };
   if (error !== undefined) result.error = error;
+  if (skipLate !== undefined && result.status === "passed") {
+    return { result: skipped(scenario, skipLate, started), abilities: world.abilities };
+  }
   return { result, abilities: world.abilities };
+}
+
+function skipped(scenario: OperatorScenario, reason: string, started: number): ScenarioResult {
+  return {
+    id: scenario.id,
+    title: scenario.title,
+    rules: [...scenario.rules],
+    status: "skipped",
+    skipReason: reason,
+    violations: [],
+    durationMs: Math.round(performance.now() - started),
+    virtualMs: 0,
+    timelines: [],
+  };
 }
 
 /** Violations reported per rule and scenario before the rest is summed up. */
