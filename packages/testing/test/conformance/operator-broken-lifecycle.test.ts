@@ -5,6 +5,7 @@
  * and only there.
  */
 import type { Provider, ProvisioningStatus } from "@provisionkit/core";
+import { KubeConfig } from "@kubernetes/client-node";
 import {
   ProvisioningController,
   defaultStatusMapping,
@@ -14,6 +15,7 @@ import {
 import { describe, expect, it } from "vitest";
 import {
   FAST_ENGINE,
+  KubernetesApiSimulator,
   formatScenarioFailure,
   runOperatorConformance,
   type ConformanceReport,
@@ -224,6 +226,41 @@ describe("broken operator configurations: failures, deletion, crashes", () => {
       expect(messages(report, "spec-change")[0]).toMatch(
         /^E5: conformance\/widget-1: provision job mem-2 .* was launched again with the correlation id of provision job mem-1/,
       );
+    },
+  );
+
+  it(
+    "an operator that ignores env.kubeConfig cannot be crashed: the crash scenarios say so instead of passing",
+    TIMEOUT,
+    async () => {
+      const simulator = new KubernetesApiSimulator({ crds: [{ ...CRD, statusSubresource: true }] });
+      await simulator.start();
+      try {
+        const namespace = "own-config";
+        const options = configuration({});
+        const report = await runOperatorConformance({
+          ...options,
+          cluster: { kubeconfig: simulator.kubeconfig(), namespace },
+          scenarios: ["create-to-ready", ...CRASHES],
+          operator: (env) => {
+            // Its own KubeConfig (as loadFromDefault() would give): the same API, but not
+            // through the relay the suite cuts.
+            const own = new KubeConfig();
+            own.loadFromString(simulator.kubeconfig({ namespace }));
+            return options.operator({ ...env, kubeConfig: own });
+          },
+        });
+        const byId = new Map(report.scenarios.map((s) => [s.id, s]));
+        expect(byId.get("create-to-ready")?.status).toBe("passed");
+        for (const id of CRASHES) {
+          expect(byId.get(id)?.status, id).toBe("failed");
+          expect(byId.get(id)?.error, id).toMatch(
+            /the controller never connected to the API through env.kubeConfig/,
+          );
+        }
+      } finally {
+        await simulator.stop();
+      }
     },
   );
 });

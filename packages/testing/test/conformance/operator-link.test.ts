@@ -11,7 +11,7 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ApiLink } from "../../src/conformance/operator/link.js";
 
@@ -187,27 +187,76 @@ describe("ApiLink", () => {
     expect(link.isCut).toBe(false);
   });
 
-  it("keeps the scheme and path of the API URL, with the relay's loopback host and port", async () => {
+  it("routes a plain http server by server URL, an https one by proxy URL", async () => {
     const plain = await openLink(serverUrl);
     const plainUrl = new URL(plain.url);
     expect(plainUrl.protocol).toBe("http:");
     expect(plainUrl.hostname).toBe("127.0.0.1");
     expect(plainUrl.port).not.toBe(new URL(serverUrl).port);
-    expect(plain.url).toBe(`http://127.0.0.1:${plainUrl.port}`);
-    expect(plain.url.endsWith("/")).toBe(false);
+    expect(plain.clusterFields()).toEqual({ server: plain.url });
+
+    const withPath = await openLink(`${serverUrl}/prefix/path`);
+    expect(withPath.clusterFields()).toEqual({ server: `${withPath.url}/prefix/path` });
 
     // nothing connects upstream until a client does: no TLS server needed for the shape
     const tls = await openLink("https://kube.example.test:6443/prefix/path");
-    const tlsUrl = new URL(tls.url);
-    expect(tlsUrl.protocol).toBe("https:");
-    expect(tlsUrl.hostname).toBe("127.0.0.1");
-    expect(Number(tlsUrl.port)).toBeGreaterThan(0);
-    expect(tlsUrl.port).not.toBe("6443");
-    expect(tls.url).toBe(`https://127.0.0.1:${tlsUrl.port}/prefix/path`);
+    expect(tls.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(tls.clusterFields()).toEqual({ proxyUrl: tls.url });
+  });
 
-    const defaultPort = await openLink("https://kube.example.test");
-    expect(defaultPort.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-    expect(defaultPort.url).not.toBe("https://127.0.0.1:443");
+  describe("as a CONNECT tunnel to an https server", () => {
+    /** CONNECT through the link to `target`; resolves with the status and the tunnel socket. */
+    function tunnel(link: ApiLink, target: string): Promise<{ status: number; socket: Socket }> {
+      return new Promise((resolve, reject) => {
+        const req = request(link.url, { method: "CONNECT", path: target, agent: false });
+        req.on("connect", (res: IncomingMessage, socket: Socket) =>
+          resolve({ status: res.statusCode ?? 0, socket }),
+        );
+        req.on("response", (res: IncomingMessage) =>
+          resolve({ status: res.statusCode ?? 0, socket: res.socket }),
+        );
+        req.on("error", reject);
+        req.end();
+      });
+    }
+
+    /** One HTTP/1.0 GET over an open socket; resolves with everything the server sent. */
+    async function getOver(socket: Socket, path: string): Promise<string> {
+      socket.write(`GET ${path} HTTP/1.0\r\nHost: x\r\n\r\n`);
+      const chunks: Buffer[] = [];
+      for await (const chunk of socket) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString("utf8");
+    }
+
+    it("tunnels to the API server's host and port, bytes untouched (TLS would run end to end)", async () => {
+      const port = new URL(serverUrl).port;
+      // The link thinks the server speaks https; the tunnel itself is plain TCP.
+      const link = await openLink(`https://127.0.0.1:${port}`);
+      const { status, socket } = await tunnel(link, `127.0.0.1:${port}`);
+      expect(status).toBe(200);
+      const reply = await getOver(socket, "/through-the-tunnel");
+      expect(reply).toMatch(/^HTTP\/1\.1 200 OK/);
+      expect(reply.endsWith("ok")).toBe(true);
+      expect(received.map((r) => r.url)).toEqual(["/through-the-tunnel"]);
+    });
+
+    it("refuses to tunnel anywhere else (403)", async () => {
+      const port = new URL(serverUrl).port;
+      const link = await openLink(`https://127.0.0.1:${port}`);
+      const { status } = await tunnel(link, `127.0.0.1:${Number(port) + 1}`);
+      expect(status).toBe(403);
+      expect(received).toEqual([]);
+    });
+
+    it("cut() breaks an open tunnel", async () => {
+      const port = new URL(serverUrl).port;
+      const link = await openLink(`https://127.0.0.1:${port}`);
+      const { socket } = await tunnel(link, `127.0.0.1:${port}`);
+      const closed = once(socket, "close");
+      link.cut();
+      await closed;
+      expect(socket.destroyed).toBe(true);
+    });
   });
 
   it("gives every link its own port", async () => {

@@ -211,7 +211,7 @@ export class OperatorWorld {
     const kubeConfig = await loadKubeConfig(
       this.cluster.kubeconfigText,
       this.cluster.namespace,
-      link.url,
+      link,
     );
     running.controller = this.options.operator({
       kubeConfig,
@@ -258,6 +258,12 @@ export class OperatorWorld {
         `${rule}: the controller never got to crash: ${awaited} never happened by ${this.t(Date.now())}`,
     );
     await running.crashed;
+    if (running.link.connections === 0) {
+      // Then cutting the link crashed nothing: the crash scenario would test a clean restart.
+      throw new Error(
+        "the controller never connected to the API through env.kubeConfig: build it on env.kubeConfig, or the suite cannot crash it",
+      );
+    }
   }
 
   /**
