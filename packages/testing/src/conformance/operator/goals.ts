@@ -5,7 +5,8 @@
  */
 import type { JobType } from "@provisionkit/core";
 import { shortVersion } from "../driver/world.js";
-import { GoalTimeout, type OperatorWorld } from "./world.js";
+import { GoalTimeout } from "./outcomes.js";
+import type { OperatorWorld } from "./world.js";
 
 /**
  * Wait until a provision launched after the user's last write succeeded and the reconciled

@@ -4,7 +4,8 @@
  * @module
  */
 export { runOperatorConformance } from "./run.js";
-export { FAST_ENGINE, OPERATOR_NAMESPACE, defaultReconciledVersion } from "./world.js";
+export { FAST_ENGINE, OPERATOR_NAMESPACE } from "./timings.js";
+export { defaultReconciledVersion } from "./world.js";
 export type {
   OperatorCluster,
   OperatorConformanceOptions,

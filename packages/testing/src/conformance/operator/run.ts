@@ -10,7 +10,8 @@ import { checkE1, checkE2, checkE5, keysOf } from "./checks-ledger.js";
 import { checkE3, checkE4 } from "./checks-status.js";
 import { OPERATOR_SCENARIOS, SETTLE_MS, type OperatorScenario } from "./scenarios.js";
 import type { OperatorConformanceOptions } from "./types.js";
-import { GoalTimeout, OperatorWorld, ScenarioSkipped, type ProviderAbilities } from "./world.js";
+import { GoalTimeout, ScenarioSkipped } from "./outcomes.js";
+import { OperatorWorld, type ProviderAbilities } from "./world.js";
 
 const OPERATOR_RULES = new Set(["E1", "E2", "E3", "E4", "E5"]);
 

@@ -5,7 +5,8 @@
  */
 import type { RuleId } from "../types.js";
 import { blocked, failed, provisioning, ready, released } from "./goals.js";
-import { JOB_MS, type OperatorWorld, type ProviderAbilities } from "./world.js";
+import { JOB_MS } from "./timings.js";
+import type { OperatorWorld, ProviderAbilities } from "./world.js";
 
 /** One scenario of the operator suite. */
 export interface OperatorScenario {

@@ -5,12 +5,7 @@
  *
  * @module
  */
-import {
-  configVersion,
-  type EngineOptionsInput,
-  type JobType,
-  type Provider,
-} from "@provisionkit/core";
+import { configVersion, type JobType } from "@provisionkit/core";
 import { systemClock } from "../../clock.js";
 import type { KubeObject } from "../../kubernetes/types.js";
 import { shortVersion } from "../driver/world.js";
@@ -22,63 +17,13 @@ import type {
   RuleId,
   TimelineMark,
 } from "../types.js";
-import { DEFAULT_NAMESPACE, ScenarioCluster } from "./cluster.js";
-import { loadKubeConfig } from "./kubeconfig.js";
-import { ApiLink } from "./link.js";
+import { ScenarioCluster } from "./cluster.js";
+import { ControllerFleet, type StartControllerOptions } from "./controllers.js";
 import { ObjectObserver, SAMPLE_INTERVAL_MS } from "./observer.js";
-import { tapProvider, type DeprovisionDeclaration, type TapCall } from "./provider-tap.js";
+import { GoalTimeout, ScenarioSkipped } from "./outcomes.js";
+import type { DeprovisionDeclaration } from "./provider-tap.js";
+import { CANCEL_MS, FAST_ENGINE, JOB_MS } from "./timings.js";
 import type { OperatorConformanceOptions, OperatorController } from "./types.js";
-
-/** Real-time duration of a job unless scripted, ms. */
-export const JOB_MS = 200;
-/** Real-time delay of a cancel, ms. */
-export const CANCEL_MS = 50;
-/** The namespace of the operator scenarios' objects unless `cluster.namespace` names one. */
-export const OPERATOR_NAMESPACE = DEFAULT_NAMESPACE;
-
-/** Fast engine timings handed to the operator factory (`env.engine`). */
-export const FAST_ENGINE: EngineOptionsInput = Object.freeze({
-  pollIntervalMs: 20,
-  pendingLaunchGraceMs: 300,
-  provisionBackoff: { initialMs: 100, maxMs: 1000 },
-  deprovisionBackoff: { initialMs: 100, maxMs: 1000 },
-  errorBackoff: { initialMs: 50, maxMs: 500 },
-});
-
-/** A goal not reached in time: becomes a violation of `rule`. */
-export class GoalTimeout extends Error {
-  /**
-   * @param rule - the rule the goal is about.
-   * @param message - what was awaited and what was seen instead (without the rule id).
-   */
-  constructor(
-    readonly rule: RuleId,
-    message: string,
-  ) {
-    super(message);
-    this.name = "GoalTimeout";
-  }
-}
-
-/** How a controller is started. */
-export interface StartControllerOptions {
-  /** Give it `backend.providerWith({ blockDeletionOnFailure })` instead of `provider()`. */
-  blockDeletionOnFailure?: boolean;
-  /** Crash it right after the first launch of this operation returned. */
-  crashAfter?: JobType;
-}
-
-/** A controller the world started, with its link to the API. */
-interface Running {
-  controller: OperatorController;
-  link: ApiLink;
-  /** Set once it crashed: its stop. */
-  crashed?: Promise<void>;
-  /** The launch it crashed after. */
-  crashLaunch?: TapCall;
-  /** Its provider's launches and questions about jobs. */
-  calls: TapCall[];
-}
 
 /** What the backend's providers can do (detected on a provider of the backend). */
 export interface ProviderAbilities {
@@ -90,15 +35,6 @@ export interface ProviderAbilities {
   chooseBlockDeletion: boolean;
 }
 
-/** Thrown by a scenario that finds out while running that it cannot be played: reported as skipped. */
-export class ScenarioSkipped extends Error {
-  /** @param reason - why, for the report. */
-  constructor(readonly reason: string) {
-    super(reason);
-    this.name = "ScenarioSkipped";
-  }
-}
-
 /** A scenario's API, backend, controllers and observations. */
 export class OperatorWorld {
   /** When the scenario started (epoch ms). */
@@ -107,13 +43,10 @@ export class OperatorWorld {
   readonly userWrites = new Map<string, number[]>();
   /** Marks for the timelines, per object key. */
   readonly marks = new Map<string, TimelineMark[]>();
-  /** What the providers declared about their deprovisions (read by E4). */
-  readonly declarations: DeprovisionDeclaration[] = [];
-  /** The providers' `skipped` deprovision answers (read by E4). */
-  readonly skips: { resourceKey: string; at: number }[] = [];
   /** The objects' observer. */
   readonly observer: ObjectObserver;
-  readonly #running: Running[] = [];
+  /** The user's controllers. */
+  readonly controllers: ControllerFleet;
   /** The ledger as it was when the world closed (a stopped backend may forget its jobs). */
   #closedLedger: ConformanceJob[] | undefined;
   #closedAt: number | undefined;
@@ -136,6 +69,25 @@ export class OperatorWorld {
       deletionBlocked: options.deletionBlocked ?? defaultDeletionBlocked,
     });
     this.#deadline = this.start + (options.timeoutMs ?? 8_000);
+    this.controllers = new ControllerFleet({
+      cluster,
+      backend,
+      options,
+      engine: FAST_ENGINE,
+      onCrash: () => {
+        for (const key of this.userWrites.keys()) this.mark(key, "controller crashed");
+      },
+    });
+  }
+
+  /** What the providers declared about their deprovisions (read by E4). */
+  get declarations(): readonly DeprovisionDeclaration[] {
+    return this.controllers.declarations;
+  }
+
+  /** The providers' `skipped` deprovision answers (read by E4). */
+  get skips(): readonly { resourceKey: string; at: number }[] {
+    return this.controllers.skips;
   }
 
   /** Start a world for `options`. */
@@ -188,77 +140,27 @@ export class OperatorWorld {
     this.marks.set(key, list);
   }
 
-  /**
-   * A new controller from the user's factory, started, on its own link to the API and with
-   * its own provider (fresh from the backend, as a new process would have).
-   */
-  async startController(options: StartControllerOptions = {}): Promise<OperatorController> {
-    const server = (await loadKubeConfig(this.cluster.kubeconfigText)).getCurrentCluster()?.server;
-    if (!server) throw new Error("operator conformance: the kubeconfig names no server");
-    const link = await ApiLink.open(server);
-    const running: Running = {
-      controller: undefined as unknown as OperatorController,
-      link,
-      calls: [],
-    };
-    const provider = tapProvider(this.#provider(options.blockDeletionOnFailure), {
-      declarations: this.declarations,
-      skips: this.skips,
-      ...(options.crashAfter ? { crashAfter: options.crashAfter } : {}),
-      crash: (launch) => this.#crash(running, launch),
-      onCall: (call) => running.calls.push(call),
-    });
-    const kubeConfig = await loadKubeConfig(
-      this.cluster.kubeconfigText,
-      this.cluster.namespace,
-      link,
-    );
-    running.controller = this.options.operator({
-      kubeConfig,
-      provider,
-      namespace: this.cluster.namespace,
-      engine: structuredClone(FAST_ENGINE),
-    });
-    this.#running.push(running);
-    await running.controller.start();
-    return running.controller;
-  }
-
-  #provider(blockDeletionOnFailure: boolean | undefined): Provider {
-    if (blockDeletionOnFailure === undefined) return this.backend.provider();
-    if (!this.backend.providerWith) {
-      throw new Error(
-        `${this.backend.name} cannot choose blockDeletionOnFailure (no providerWith)`,
-      );
-    }
-    return this.backend.providerWith({ blockDeletionOnFailure });
-  }
-
-  /** Cut a controller off the API (its process died), then stop what is left of it. */
-  #crash(running: Running, launch: TapCall): void {
-    running.link.cut();
-    running.crashLaunch = launch;
-    for (const key of this.userWrites.keys()) this.mark(key, "controller crashed");
-    // Not awaited here: the crash happens inside one of its provider calls, which its stop
-    // waits for.
-    running.crashed = running.controller.stop();
+  /** A new controller from the user's factory, started (see {@link ControllerFleet.start}). */
+  startController(options: StartControllerOptions = {}): Promise<OperatorController> {
+    return this.controllers.start(options);
   }
 
   /**
    * Wait until a controller crashed (see {@link StartControllerOptions.crashAfter}) and what
    * was left of it stopped.
+   *
+   * @throws Error when it never connected through its link: cutting it crashed nothing.
    */
   async crashed(controller: OperatorController, rule: RuleId, awaited: string): Promise<void> {
-    const running = this.#running.find((r) => r.controller === controller);
-    if (!running) throw new Error("not a controller of this world");
     await this.until(
-      () => running.crashed !== undefined,
+      () => this.controllers.crashOf(controller).stopped !== undefined,
       rule,
       () =>
         `${rule}: the controller never got to crash: ${awaited} never happened by ${this.t(Date.now())}`,
     );
-    await running.crashed;
-    if (running.link.connections === 0) {
+    const crash = this.controllers.crashOf(controller);
+    await crash.stopped;
+    if (crash.connections === 0) {
       // Then cutting the link crashed nothing: the crash scenario would test a clean restart.
       throw new Error(
         "the controller never connected to the API through env.kubeConfig: build it on env.kubeConfig, or the suite cannot crash it",
@@ -267,22 +169,14 @@ export class OperatorWorld {
   }
 
   /**
-   * Wait until a controller started after `crashed` asked its provider about the job that
-   * `crashed` launched just before it crashed (`findJob` by its correlation id, or a status
-   * read by its id): the job is adopted, not lost (E5).
+   * Wait until a later controller asked its provider about the job `crashed` launched just
+   * before it crashed: the job is adopted, not lost (E5).
    */
   async adopted(crashed: OperatorController): Promise<void> {
-    const index = this.#running.findIndex((r) => r.controller === crashed);
-    const launch = this.#running[index]?.crashLaunch;
+    const launch = this.controllers.crashOf(crashed).launch;
     if (!launch) throw new Error("that controller did not crash after a launch");
-    const about = (call: TapCall) =>
-      call.method !== "launch" &&
-      call.operation === launch.operation &&
-      ((call.correlationId !== undefined && call.correlationId === launch.correlationId) ||
-        (call.jobId !== undefined && call.jobId === launch.jobId));
-    const asked = () => this.#running.slice(index + 1).some((r) => r.calls.some(about));
     await this.until(
-      asked,
+      () => this.controllers.askedAfterCrash(crashed),
       "E5",
       () =>
         `E5: the ${launch.operation} job ${launch.jobId ?? "?"} launched just before the crash was lost: by ${this.t(Date.now())} no later controller looked for it (no findJob with correlation id ${launch.correlationId ?? "?"}, no status read of it)`,
@@ -398,8 +292,7 @@ export class OperatorWorld {
    * cluster, stop the backend and the simulator.
    */
   async close(): Promise<void> {
-    await Promise.allSettled(this.#running.map((r) => r.crashed ?? r.controller.stop()));
-    for (const running of this.#running) running.link.cut();
+    await this.controllers.stopAll();
     this.#closedAt ??= Date.now();
     this.#closedLedger ??= this.backend.ledger();
     try {
