@@ -2,7 +2,10 @@ import { ConditionType, configVersion, type Condition, type JobRecord } from "@p
 import {
   ANNOTATION_APPLIED_CONFIG_VERSION,
   ANNOTATION_APPLIED_CORRELATION_ID,
+  ANNOTATION_BLOCK_DELETION_ON_FAILURE,
+  ANNOTATION_PLAYBOOK_FAILURE,
   FINALIZER_AAP,
+  type EdaProvider,
 } from "@provisionkit/provider-eda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CLUSTERS, type Instance, type TestCluster } from "../support/cluster.ts";
@@ -35,6 +38,22 @@ function operation(job: { extraVars: Record<string, unknown> }): string | undefi
   const eda = job.extraVars.ansible_eda as
     { event?: { payload?: { metadata?: { annotations?: Record<string, string> } } } } | undefined;
   return eda?.event?.payload?.metadata?.annotations?.["provisionkit.io/operation"];
+}
+function annotation(job: { extraVars: Record<string, unknown> }, name: string): string | undefined {
+  const eda = job.extraVars.ansible_eda as
+    { event?: { payload?: { metadata?: { annotations?: Record<string, string> } } } } | undefined;
+  return eda?.event?.payload?.metadata?.annotations?.[name];
+}
+/** Records every deprovision state the provider reports to the controller. */
+function tapDeprovision(provider: EdaProvider): string[] {
+  const states: string[] = [];
+  const get = provider.getDeprovisionStatus.bind(provider);
+  provider.getDeprovisionStatus = async (...args) => {
+    const status = await get(...args);
+    states.push(status.state);
+    return status;
+  };
+  return states;
 }
 /** Whether AAP got the job from the rulebook (`ansible_eda.rule`) or from AapProvider. */
 function launchedBy(job: { extraVars: Record<string, unknown> }): "eda" | "aap" {
@@ -166,6 +185,76 @@ for (const kind of CLUSTERS) {
         await gone(w, "vm-1");
         expect(w.jobs("vm-1").every((j) => j.templateName === CREATE)).toBe(true);
         expect(w.events("vm-1").some((e) => e.endpoint === DELETE)).toBe(false);
+      });
+
+      it("a failed deprovision with blockDeletionOnFailure false: the playbook releases its finalizer with the failure, the job reads Failed, and the object goes (E4)", async () => {
+        const w = await start();
+        // A timeout far beyond the test's own: only the failure annotation can end the job.
+        const eda = w.edaProvider({ deprovisionTimeoutMs: 10 * 60_000 });
+        const states = tapDeprovision(eda);
+        await w.controller(eda);
+        const spec = { cores: 2 };
+        await w.users.create("vm-1", spec);
+        await ready(w, "vm-1", configVersion(spec));
+        w.aap.scriptNext(DELETE, { outcome: "failed", jobExplanation: "teardown broke" });
+        await w.users.delete("vm-1");
+        await gone(w, "vm-1");
+        const jobs = w.jobs("vm-1");
+        // Released, not retried: one failed teardown and nothing after it.
+        expect(jobs.map((j) => [j.templateName, j.status])).toEqual([
+          [CREATE, "successful"],
+          [DELETE, "failed"],
+        ]);
+        expect(annotation(jobs[1]!, ANNOTATION_BLOCK_DELETION_ON_FAILURE)).toBe("false");
+        // The provider read the failure, not the gone finalizer as a success.
+        expect(states).toContain("Failed");
+        expect(states).not.toContain("Succeeded");
+        const effect = w.eda.effects().find((e) => e.jobId === jobs[1]!.id);
+        expect(effect).toMatchObject({
+          outcome: "applied",
+          changes: ["failure", "finalizer-removed"],
+        });
+      });
+
+      it("a failed deprovision with blockDeletionOnFailure true: both finalizers stay, DeletionBlocked, and the retry tears down (E4)", async () => {
+        const w = await start();
+        const eda = w.edaProvider({
+          blockDeletionOnFailure: true,
+          deprovisionTimeoutMs: 10 * 60_000,
+        });
+        await w.controller(eda);
+        const spec = { cores: 2 };
+        await w.users.create("vm-1", spec);
+        await ready(w, "vm-1", configVersion(spec));
+        w.aap.scriptNext(DELETE, { outcome: "failed", jobExplanation: "teardown broke" });
+        // The retry runs long enough for the blocked state to be seen first.
+        w.aap.scriptNext(DELETE, { runMs: 1500 });
+        await w.users.delete("vm-1");
+        await expect
+          .poll(
+            async () => condition(await w.users.get("vm-1"), ConditionType.DeletionBlocked)?.status,
+            WAIT,
+          )
+          .toBe("True");
+        const blocked = await w.users.get("vm-1");
+        expect(blocked?.metadata.finalizers).toEqual(
+          expect.arrayContaining([FINALIZER, FINALIZER_AAP]),
+        );
+        const failure = JSON.parse(
+          blocked?.metadata.annotations?.[ANNOTATION_PLAYBOOK_FAILURE] ?? "{}",
+        ) as { message?: string };
+        expect(failure.message).toBe("teardown broke");
+        await gone(w, "vm-1");
+        const jobs = w.jobs("vm-1");
+        expect(jobs.map((j) => [j.templateName, j.status])).toEqual([
+          [CREATE, "successful"],
+          [DELETE, "failed"],
+          [DELETE, "successful"],
+        ]);
+        expect(
+          jobs.slice(1).map((j) => annotation(j, ANNOTATION_BLOCK_DELETION_ON_FAILURE)),
+        ).toEqual(["true", "true"]);
+        expect(overlaps(jobs)).toEqual([]);
       });
 
       it("E6: provisioned through EDA, deprovisioned through AAP directly", async () => {

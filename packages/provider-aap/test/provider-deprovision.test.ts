@@ -212,6 +212,33 @@ describe("triggerDeprovision (P5, P6, P7)", () => {
     expect(readProvisionkitVars(job.extraVars)?.blockDeletionOnFailure).toBe(false);
   });
 
+  it("puts blockDeletionOnFailure into the deprovision payload's annotations, as EDA deprovision events carry it", async () => {
+    const BLOCK = "provisionkit.io/block-deletion-on-failure";
+    const annotations = (job: AapLedgerJob) =>
+      (job.extraVars.ansible_eda as { event: { payload: ResourceObject } }).event.payload.metadata
+        .annotations ?? {};
+    for (const flag of [undefined, true, false]) {
+      fx = await startAap(flag === undefined ? {} : { provider: { blockDeletionOnFailure: flag } });
+      // A stale value on the resource itself is replaced, and never reaches a provision.
+      const vm = computeInstance("vm-1");
+      vm.metadata.annotations = { ...vm.metadata.annotations, [BLOCK]: "stale" };
+      await fx.provider.triggerProvision(vm, { ...call("corr-p"), configVersion: V1 });
+      const foreign = record("eda-1", { provider: "eda", state: JobState.Succeeded });
+      const result = await fx.provider.triggerDeprovision(vm, [foreign], call("corr-d"));
+      expect(result.action).toBe("triggered");
+      const [provisionJob, deprovisionJob] = fx.sim.ledger();
+      expect(annotations(provisionJob!)).not.toHaveProperty(BLOCK);
+      expect(annotations(deprovisionJob!)).toMatchObject({
+        "provisionkit.io/operation": "deprovision",
+        "provisionkit.io/correlation-id": "corr-d",
+        [BLOCK]: String(flag ?? true), // the default is true
+      });
+      expect(vm.metadata.annotations?.[BLOCK]).toBe("stale"); // the resource is not changed
+      await fx.stop();
+      fx = undefined;
+    }
+  });
+
   it("reports the deprovision job's status through getDeprovisionStatus", async () => {
     fx = await startAap();
     const vm = computeInstance("vm-1");

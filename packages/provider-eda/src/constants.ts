@@ -13,6 +13,13 @@ export const ANNOTATION_CORRELATION_ID = "provisionkit.io/correlation-id";
 export const ANNOTATION_OPERATION = "provisionkit.io/operation";
 /** Event annotation (provision events only): the config version the event applies. */
 export const ANNOTATION_CONFIG_VERSION = "provisionkit.io/config-version";
+/**
+ * Event annotation (deprovision events only): the provider's `blockDeletionOnFailure`,
+ * `"true"` or `"false"`. A deprovision playbook that fails and reads `"false"` removes
+ * {@link FINALIZER_AAP} along with writing {@link ANNOTATION_PLAYBOOK_FAILURE}, so a failed
+ * teardown does not keep the object from going; absent means `"true"` (keep the finalizer).
+ */
+export const ANNOTATION_BLOCK_DELETION_ON_FAILURE = "provisionkit.io/block-deletion-on-failure";
 /** Written back by a successful provision playbook: the config version it applied. */
 export const ANNOTATION_APPLIED_CONFIG_VERSION = "provisionkit.io/applied-config-version";
 /** Written back by a successful provision playbook: the correlation id of its event. */
@@ -22,7 +29,10 @@ export const ANNOTATION_APPLIED_CORRELATION_ID = "provisionkit.io/applied-correl
  * `{"correlationId":"…","operation":"provision"|"deprovision","message":"…"}`.
  */
 export const ANNOTATION_PLAYBOOK_FAILURE = "provisionkit.io/playbook-failure";
-/** Added by a provision playbook, removed by a successful deprovision playbook. */
+/**
+ * Added by a provision playbook, removed by a successful deprovision playbook (and by a
+ * failed one whose event says {@link ANNOTATION_BLOCK_DELETION_ON_FAILURE} `"false"`).
+ */
 export const FINALIZER_AAP = "provisionkit.io/aap";
 
 /** The annotation names the provider writes into events and reads back from resources. */
@@ -33,6 +43,8 @@ export interface EdaAnnotationNames {
   operation: string;
   /** See {@link ANNOTATION_CONFIG_VERSION}. */
   configVersion: string;
+  /** See {@link ANNOTATION_BLOCK_DELETION_ON_FAILURE}. */
+  blockDeletionOnFailure: string;
   /** See {@link ANNOTATION_APPLIED_CONFIG_VERSION}. */
   appliedConfigVersion: string;
   /** See {@link ANNOTATION_APPLIED_CORRELATION_ID}. */
@@ -46,6 +58,7 @@ export const DEFAULT_EDA_ANNOTATIONS: Readonly<EdaAnnotationNames> = Object.free
   correlationId: ANNOTATION_CORRELATION_ID,
   operation: ANNOTATION_OPERATION,
   configVersion: ANNOTATION_CONFIG_VERSION,
+  blockDeletionOnFailure: ANNOTATION_BLOCK_DELETION_ON_FAILURE,
   appliedConfigVersion: ANNOTATION_APPLIED_CONFIG_VERSION,
   appliedCorrelationId: ANNOTATION_APPLIED_CORRELATION_ID,
   failure: ANNOTATION_PLAYBOOK_FAILURE,

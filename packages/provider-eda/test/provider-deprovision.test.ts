@@ -7,6 +7,7 @@ import {
 import { afterEach, describe, expect, it } from "vitest";
 import {
   ANNOTATION_APPLIED_CONFIG_VERSION as APPLIED,
+  ANNOTATION_BLOCK_DELETION_ON_FAILURE as BLOCK,
   ANNOTATION_CONFIG_VERSION,
   ANNOTATION_OPERATION,
   ANNOTATION_PLAYBOOK_FAILURE as FAILURE,
@@ -92,6 +93,7 @@ describe("triggered (P7)", () => {
     expect(request.headers["x-provisionkit-operation"]).toBe("deprovision");
     const annotations = (JSON.parse(request.body) as ResourceObject).metadata.annotations ?? {};
     expect(annotations[ANNOTATION_OPERATION]).toBe("deprovision");
+    expect(annotations[BLOCK]).toBe("false");
     expect(annotations).not.toHaveProperty(ANNOTATION_CONFIG_VERSION);
     expect(decodeEdaJobId(result.action === "triggered" ? result.jobId : "").operation).toBe(
       "deprovision",
@@ -105,6 +107,34 @@ describe("triggered (P7)", () => {
     expect(waiting).toMatchObject({ action: "waiting", blockDeletionOnFailure: true });
     const result = await fx.provider.triggerDeprovision(provisioned(), [], call("d1"));
     expect(result).toMatchObject({ action: "triggered", blockDeletionOnFailure: true });
+  });
+
+  it("the delete event tells the playbook blockDeletionOnFailure, with both values; provision events never carry it", async () => {
+    const sentBlock = (f: ProviderFixture) =>
+      (JSON.parse(f.server.last().body) as ResourceObject).metadata.annotations?.[BLOCK];
+    for (const flag of [true, false]) {
+      fx = await startProvider({ blockDeletionOnFailure: flag });
+      // A stale value on the resource itself is overwritten with the provider's own.
+      const vm = withMeta(provisioned(), { [BLOCK]: String(!flag) });
+      const result = await fx.provider.triggerDeprovision(vm, [], call(`d-${flag}`));
+      expect(result).toMatchObject({ action: "triggered", blockDeletionOnFailure: flag });
+      expect(sentBlock(fx)).toBe(String(flag));
+      await fx.provider.triggerProvision(vm, { ...call("p"), configVersion: V1 });
+      expect(sentBlock(fx)).toBeUndefined();
+      await fx.stop();
+      fx = undefined;
+    }
+  });
+
+  it("the block-deletion-on-failure annotation name is configurable", async () => {
+    fx = await startProvider({
+      blockDeletionOnFailure: true,
+      annotations: { blockDeletionOnFailure: "example.com/keep-on-failure" },
+    });
+    await fx.provider.triggerDeprovision(provisioned(), [], call("d"));
+    const annotations = (JSON.parse(fx.server.last().body) as ResourceObject).metadata.annotations;
+    expect(annotations?.["example.com/keep-on-failure"]).toBe("true");
+    expect(annotations).not.toHaveProperty(BLOCK);
   });
 
   it("after this provider's provision succeeded, with its status", async () => {

@@ -251,6 +251,32 @@ describe("getDeprovisionStatus from the resource", () => {
     expect(s.errorDetails).toBe("vm busy");
   });
 
+  it("Failed, not Succeeded, when a failed playbook removed the finalizer (block-deletion-on-failure false)", async () => {
+    // With blockDeletionOnFailure false the failed deprovision playbook writes the failure
+    // and removes the finalizer; a playbook that writes no acknowledgement leaves the
+    // applied correlation id unset, so only the failure tells this from a success.
+    fx = await startProvider({ blockDeletionOnFailure: false });
+    const jobId = await deprovision(fx);
+    const vm = withMeta(
+      computeInstance(),
+      { [APPLIED]: V1, [FAILURE]: failure("del-1", "vm busy", "deprovision") },
+      [],
+    );
+    const s = await get(fx, vm, jobId);
+    expect(s.state).toBe(JobState.Failed);
+    expect(s.errorDetails).toBe("vm busy");
+    expect(s.message).toContain("the deprovision playbook reported a failure: vm busy");
+    // The same with the provision's acknowledgement still on the object.
+    const acked = withMeta(vm, { [APPLIED_BY]: "corr-provision" }, []);
+    expect((await get(fx, acked, jobId)).state).toBe(JobState.Failed);
+    // Another job's failure next to a gone finalizer is still this job's success.
+    const other = withMeta(vm, { [FAILURE]: failure("del-0", "old", "deprovision") }, []);
+    expect((await get(fx, other, jobId)).state).toBe(JobState.Succeeded);
+    // This job's acknowledgement wins over everything.
+    const done = withMeta(vm, { [APPLIED_BY]: "del-1" }, []);
+    expect((await get(fx, done, jobId)).state).toBe(JobState.Succeeded);
+  });
+
   it("Failed at the deprovision timeout (default 30 min)", async () => {
     fx = await startProvider();
     const jobId = await deprovision(fx);

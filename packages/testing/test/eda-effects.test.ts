@@ -6,6 +6,7 @@ import { call, GW } from "./aap-support.js";
 import {
   A_APPLIED_CORRELATION,
   A_APPLIED_VERSION,
+  A_BLOCK_DELETION,
   A_FAILURE,
   computeInstance,
   directVars,
@@ -53,6 +54,15 @@ async function start(options: Partial<HarnessOptions> = {}): Promise<EdaHarness>
 function kubeOf(harness: EdaHarness): KubernetesApiSimulator {
   if (!harness.kube) throw new Error("no kube simulator");
   return harness.kube;
+}
+
+/** `body` with one more annotation (a payload from {@link payload}). */
+function annotated(body: Record<string, unknown>, name: string, value: string) {
+  const metadata = body.metadata as { annotations: Record<string, string> };
+  return {
+    ...body,
+    metadata: { ...metadata, annotations: { ...metadata.annotations, [name]: value } },
+  };
 }
 
 /** Sends an event, launches it, and lets the job run to its end; returns the job id. */
@@ -164,6 +174,123 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
     const history = kube.history().filter((w) => w.origin === "http");
     expect(history).toHaveLength(2);
     expect(kube.getObject(vmRef("vm-1"))?.metadata.finalizers).toBeUndefined();
+  });
+
+  it('a failed deprovision whose event says block-deletion-on-failure "false" also removes the finalizer, in the same write', async () => {
+    const harness = await start();
+    const kube = kubeOf(harness);
+    kube.createObject(computeInstance("vm-1", ["operator/finalizer", FINALIZER]));
+    kube.deleteObject(vmRef("vm-1"));
+    harness.aap.scriptNext("deprovision", {
+      ...FAST,
+      outcome: "failed",
+      jobExplanation: "vm busy",
+    });
+    const body = annotated(payload("vm-1", "deprovision", "c-d"), A_BLOCK_DELETION, "false");
+    await runEvent("delete-compute-instance", body);
+    const object = kube.getObject(vmRef("vm-1"));
+    expect(object?.metadata.finalizers).toEqual(["operator/finalizer"]);
+    expect(JSON.parse(object?.metadata.annotations?.[A_FAILURE] ?? "")).toEqual({
+      correlationId: "c-d",
+      operation: "deprovision",
+      message: "vm busy",
+    });
+    // Not the acknowledgement: the failure is what the provider reads.
+    expect(object?.metadata.annotations).not.toHaveProperty(A_APPLIED_CORRELATION);
+    expect(harness.eda.effects()).toMatchObject([
+      {
+        operation: "deprovision",
+        jobStatus: "failed",
+        changes: ["failure", "finalizer-removed"],
+        outcome: "applied",
+        attempts: 1,
+      },
+    ]);
+    expect(kube.history().filter((w) => w.origin === "http")).toHaveLength(1);
+  });
+
+  it("the same with an errored job: once the operator lets go too, the object is gone", async () => {
+    const harness = await start();
+    const kube = kubeOf(harness);
+    kube.createObject(computeInstance("vm-1", [FINALIZER]));
+    kube.deleteObject(vmRef("vm-1"));
+    harness.aap.scriptNext("deprovision", { ...FAST, outcome: "error" });
+    const body = annotated(payload("vm-1", "deprovision", "c-d"), A_BLOCK_DELETION, "false");
+    await runEvent("delete-compute-instance", body);
+    expect(kube.getObject(vmRef("vm-1"))).toBeUndefined();
+    expect(harness.eda.effects()[0]).toMatchObject({
+      jobStatus: "error",
+      changes: ["failure", "finalizer-removed"],
+      outcome: "applied",
+    });
+  });
+
+  it('keeps the finalizer on a failed deprovision whose event says "true", says anything else, or says nothing', async () => {
+    const harness = await start();
+    const kube = kubeOf(harness);
+    const cases: [string, string | undefined][] = [
+      ["vm-true", "true"],
+      ["vm-odd", "False"],
+      ["vm-none", undefined],
+    ];
+    for (const [name, value] of cases) {
+      kube.createObject(computeInstance(name, [FINALIZER]));
+      kube.deleteObject(vmRef(name));
+      harness.aap.scriptNext("deprovision", { ...FAST, outcome: "failed" });
+      const base = payload(name, "deprovision", `c-${name}`);
+      await runEvent(
+        "delete-compute-instance",
+        value === undefined ? base : annotated(base, A_BLOCK_DELETION, value),
+      );
+      const object = kube.getObject(vmRef(name));
+      expect(object?.metadata.finalizers, name).toEqual([FINALIZER]);
+      expect(object?.metadata.annotations?.[A_FAILURE], name).toBeDefined();
+    }
+    expect(harness.eda.effects().map((e) => e.changes)).toEqual([
+      ["failure"],
+      ["failure"],
+      ["failure"],
+    ]);
+  });
+
+  it('"false" on a failed provision, or with writeFailure: false, removes nothing', async () => {
+    const harness = await start();
+    const kube = kubeOf(harness);
+    kube.createObject(computeInstance("vm-1", [FINALIZER]));
+    harness.aap.scriptNext("provision", { ...FAST, outcome: "failed" });
+    const body = annotated(payload("vm-1", "provision", "c-p", "v2"), A_BLOCK_DELETION, "false");
+    await runEvent("create-compute-instance", body);
+    expect(kube.getObject(vmRef("vm-1"))?.metadata.finalizers).toEqual([FINALIZER]);
+    expect(harness.eda.effects()[0]?.changes).toEqual(["failure"]);
+    await harness.stop();
+
+    const quiet = await start({ playbook: { writeFailure: false } });
+    kubeOf(quiet).createObject(computeInstance("vm-1", [FINALIZER]));
+    quiet.aap.scriptNext("deprovision", { ...FAST, outcome: "failed" });
+    const del = annotated(payload("vm-1", "deprovision", "c-d"), A_BLOCK_DELETION, "false");
+    await runEvent("delete-compute-instance", del);
+    expect(kubeOf(quiet).getObject(vmRef("vm-1"))?.metadata.finalizers).toEqual([FINALIZER]);
+    expect(quiet.eda.effects()[0]).toMatchObject({ outcome: "skipped", changes: [] });
+  });
+
+  it("reads a custom block-deletion-on-failure annotation name", async () => {
+    const harness = await start({
+      playbook: { blockDeletionOnFailureAnnotation: "example.com/keep-on-failure" },
+    });
+    const kube = kubeOf(harness);
+    kube.createObject(computeInstance("vm-1", [FINALIZER]));
+    kube.createObject(computeInstance("vm-2", [FINALIZER]));
+    harness.aap.scriptNext("deprovision", { ...FAST, outcome: "failed" }, { times: 2 });
+    const custom = annotated(
+      payload("vm-1", "deprovision", "c-1"),
+      "example.com/keep-on-failure",
+      "false",
+    );
+    const standard = annotated(payload("vm-2", "deprovision", "c-2"), A_BLOCK_DELETION, "false");
+    await runEvent("delete-compute-instance", custom);
+    await runEvent("delete-compute-instance", standard);
+    expect(kube.getObject(vmRef("vm-1"))?.metadata.finalizers ?? []).toEqual([]);
+    expect(kube.getObject(vmRef("vm-2"))?.metadata.finalizers).toEqual([FINALIZER]);
   });
 
   it("records the first failure message exactly", async () => {

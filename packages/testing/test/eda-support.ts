@@ -21,6 +21,7 @@ export const A_CONFIG_VERSION = "provisionkit.io/config-version";
 export const A_APPLIED_VERSION = "provisionkit.io/applied-config-version";
 export const A_APPLIED_CORRELATION = "provisionkit.io/applied-correlation-id";
 export const A_FAILURE = "provisionkit.io/playbook-failure";
+export const A_BLOCK_DELETION = "provisionkit.io/block-deletion-on-failure";
 
 /** A ComputeInstance ref in the Kubernetes simulator. */
 export function vmRef(name: string) {

@@ -99,11 +99,18 @@ export const PAYLOAD_ANNOTATIONS = {
   correlationId: "provisionkit.io/correlation-id",
   operation: "provisionkit.io/operation",
   configVersion: "provisionkit.io/config-version",
+  /**
+   * Deprovision launches only: `"true"` or `"false"`, the provider's
+   * `blockDeletionOnFailure`. A failed deprovision playbook that reads `"false"` removes the
+   * `provisionkit.io/aap` finalizer along with writing the failure annotation.
+   */
+  blockDeletionOnFailure: "provisionkit.io/block-deletion-on-failure",
 } as const;
 
 /**
  * A copy of `payload` whose `metadata.annotations` carry the launch's correlation id,
- * operation and (for a provision) config version; a payload that is not a JSON object is
+ * operation and, for a provision, config version or, for a deprovision,
+ * `blockDeletionOnFailure` (`"true"` or `"false"`); a payload that is not a JSON object is
  * returned as it is.
  */
 export function annotatePayload(payload: unknown, vars: ProvisionkitVars): unknown {
@@ -117,6 +124,11 @@ export function annotatePayload(payload: unknown, vars: ProvisionkitVars): unkno
     annotations[PAYLOAD_ANNOTATIONS.configVersion] = vars.configVersion;
   } else {
     delete annotations[PAYLOAD_ANNOTATIONS.configVersion];
+  }
+  if (vars.operation === "deprovision" && vars.blockDeletionOnFailure !== undefined) {
+    annotations[PAYLOAD_ANNOTATIONS.blockDeletionOnFailure] = String(vars.blockDeletionOnFailure);
+  } else {
+    delete annotations[PAYLOAD_ANNOTATIONS.blockDeletionOnFailure];
   }
   metadata.annotations = annotations;
   copy.metadata = metadata;

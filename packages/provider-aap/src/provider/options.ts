@@ -60,6 +60,11 @@ export interface AapProviderOptions {
   /**
    * Whether a failed deprovision job keeps the resource's finalizer (E4). Default `true`:
    * a failed teardown in AAP likely left infrastructure behind.
+   *
+   * Deprovision launches carry it in `ansible_eda.event.payload.metadata.annotations`
+   * (`provisionkit.io/block-deletion-on-failure`, `"true"` or `"false"`), as EDA
+   * deprovision events do: a failed deprovision playbook that reads `"false"` removes the
+   * `provisionkit.io/aap` finalizer too (docs/eda-protocol.md).
    */
   blockDeletionOnFailure?: boolean;
   /**

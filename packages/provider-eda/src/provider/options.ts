@@ -36,8 +36,8 @@ export interface EdaProviderOptions extends EdaClientOptions {
   /**
    * The event body. Default: the resource without `status` and `metadata.managedFields`.
    * Must return a JSON object; the provider adds its annotations (correlation id,
-   * operation, config version) to a copy. Never put secrets here: EDA and AAP store events
-   * in clear.
+   * operation, config version or block-deletion-on-failure) to a copy. Never put secrets
+   * here: EDA and AAP store events in clear.
    */
   payload?: (resource: ResourceObject) => unknown;
   /**
@@ -45,6 +45,10 @@ export interface EdaProviderOptions extends EdaClientOptions {
    * with EDA a failure is often only a timeout on a lost event or a playbook that did not
    * write back, and blocking deletion on that would strand resources; set `true` when
    * your playbooks report failures reliably and a failed teardown must be looked at.
+   *
+   * Deprovision events carry it (annotation `provisionkit.io/block-deletion-on-failure`,
+   * `"true"` or `"false"`): a failed deprovision playbook that reads `"false"` removes the
+   * playbooks' finalizer too, or the object could never go (docs/eda-protocol.md).
    */
   blockDeletionOnFailure?: boolean;
   /**

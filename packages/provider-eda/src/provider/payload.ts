@@ -19,12 +19,16 @@ export interface EventFacts {
   correlationId: string;
   /** For provision: the config version. */
   configVersion?: string;
+  /** For deprovision: the provider's `blockDeletionOnFailure`. */
+  blockDeletionOnFailure?: boolean;
 }
 
 /**
  * The event body: a JSON copy of `payload` (never the caller's object) whose
  * `metadata.annotations` also carry the correlation id, the operation and, for a
- * provision, the config version.
+ * provision, the config version or, for a deprovision, `blockDeletionOnFailure` (`"true"` or
+ * `"false"`). Each of the last two is removed from events of the other operation, should
+ * the resource itself carry it.
  *
  * @throws ConfigurationError when `payload` is not a JSON object.
  */
@@ -54,6 +58,9 @@ export function eventBody(
   annotations[names.operation] = facts.operation;
   if (facts.configVersion !== undefined) annotations[names.configVersion] = facts.configVersion;
   else delete annotations[names.configVersion];
+  if (facts.operation === "deprovision" && facts.blockDeletionOnFailure !== undefined) {
+    annotations[names.blockDeletionOnFailure] = String(facts.blockDeletionOnFailure);
+  } else delete annotations[names.blockDeletionOnFailure];
   metadata.annotations = annotations;
   copy.metadata = metadata;
   return copy;

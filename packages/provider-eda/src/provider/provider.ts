@@ -57,8 +57,11 @@ const MAX_WARNED = 1000;
  * - A provision succeeds when the applied-version annotation equals the version its event
  *   carried (reported as `reconciledVersion`, P4) and, when the applied-correlation-id
  *   annotation is present, it names this job; it fails when the failure annotation names
- *   this job, or after `provisionTimeoutMs` from the send (P3). A deprovision succeeds when
- *   the finalizer is gone, and fails likewise.
+ *   this job, or after `provisionTimeoutMs` from the send (P3). A deprovision succeeds on
+ *   the playbook's acknowledgement (the applied-correlation-id annotation naming this job)
+ *   or, from playbooks that never write it, when the finalizer is gone; it fails likewise,
+ *   and a failure naming this job wins over a gone finalizer (a failed deprovision playbook
+ *   removes the finalizer when its event says `blockDeletionOnFailure` is false).
  * - Deprovision (P5): while the latest provision job this provider launched may still run,
  *   the answer is `waiting` (EDA cannot cancel; the delete event is not fired into a
  *   running provision); `skipped` when the finalizer was never set (P6).
@@ -155,7 +158,8 @@ export class EdaProvider implements Provider {
    * P5: while the latest provision job this provider launched may still run, answer
    * `waiting` (in AAP mode, after asking AAP once to cancel it); `skipped` when neither the
    * finalizer nor the applied-version annotation was ever set (P6); else send the
-   * deprovision event.
+   * deprovision event, which carries `blockDeletionOnFailure` for the playbook
+   * (annotation `provisionkit.io/block-deletion-on-failure`).
    *
    * A latest provision record of another provider is not judged here: the engine drives
    * it to a terminal state first.
@@ -202,7 +206,11 @@ export class EdaProvider implements Provider {
     }
     const { jobId } = await this.#sendEvent(
       resource,
-      { operation: "deprovision", correlationId: options.correlationId },
+      {
+        operation: "deprovision",
+        correlationId: options.correlationId,
+        blockDeletionOnFailure: block,
+      },
       options.signal,
     );
     const result: DeprovisionResult = { action: "triggered", jobId, blockDeletionOnFailure: block };
@@ -238,7 +246,12 @@ export class EdaProvider implements Provider {
 
   async #sendEvent(
     resource: ResourceObject,
-    event: { operation: JobType; correlationId: string; configVersion?: string },
+    event: {
+      operation: JobType;
+      correlationId: string;
+      configVersion?: string;
+      blockDeletionOnFailure?: boolean;
+    },
     signal: AbortSignal,
   ): Promise<{ jobId: string; destination: EdaDestination }> {
     const { operation, correlationId, configVersion } = event;

@@ -151,13 +151,17 @@ export function judgeProvision(
 
 /**
  * A deprovision job's status: `Succeeded` when the applied-correlation-id annotation names
- * this job (the deprovision playbook's acknowledgement), or, for playbooks that never write
- * that annotation, when the finalizer is gone; `Failed` when the failure annotation names
- * this job, or once the timeout passed; else still waiting.
+ * this job (the deprovision playbook's acknowledgement); else `Failed` when the failure
+ * annotation names this job; else `Succeeded` when, for playbooks that never write the
+ * acknowledgement, the finalizer is gone; `Failed` once the timeout passed; else still
+ * waiting.
  *
  * Why not the finalizer alone: a provision that ended after the deletion began cannot add
  * the finalizer (the API server refuses new finalizers on an object being deleted), so
- * "no finalizer" would read as done before the teardown ran.
+ * "no finalizer" would read as done before the teardown ran. And why the failure first: a
+ * failed deprovision playbook removes the finalizer too when its event says
+ * `block-deletion-on-failure: "false"` (docs/eda-protocol.md), so a gone finalizer next to
+ * this job's failure is that failure, not a success.
  */
 export function judgeDeprovision(
   resource: ResourceObject,
@@ -170,6 +174,9 @@ export function judgeDeprovision(
   const appliedBy = resource.metadata.annotations?.[names.appliedCorrelationId];
   const finalizerGone = !hasFinalizer(resource, context.finalizer);
   const acknowledged = appliedBy === job.correlationId;
+  // This job's failure wins over a gone finalizer (see above), never over its acknowledgement.
+  const failure = acknowledged ? undefined : failureFor(resource, job, context);
+  if (failure) return { status: failed(jobId, job, failure, context.now), remainingMs };
   if (acknowledged || (appliedBy === undefined && finalizerGone)) {
     return {
       status: {
@@ -184,8 +191,6 @@ export function judgeDeprovision(
       remainingMs,
     };
   }
-  const failure = failureFor(resource, job, context);
-  if (failure) return { status: failed(jobId, job, failure, context.now), remainingMs };
   const awaited =
     `${names.appliedCorrelationId}=${job.correlationId} (or, from playbooks that do not write ` +
     `it, finalizer ${context.finalizer} to be removed), or ${names.failure} naming ` +

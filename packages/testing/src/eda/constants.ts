@@ -48,5 +48,6 @@ export const PLAYBOOK_DEFAULTS = {
   operationAnnotation: "provisionkit.io/operation",
   correlationAnnotation: "provisionkit.io/correlation-id",
   configVersionAnnotation: "provisionkit.io/config-version",
+  blockDeletionOnFailureAnnotation: "provisionkit.io/block-deletion-on-failure",
   conflictRetries: 5,
 } as const;

@@ -92,6 +92,8 @@ export interface ResolvedPlaybook {
   readonly correlationAnnotation: string;
   /** Config version annotation read from the payload. */
   readonly configVersionAnnotation: string;
+  /** Block-deletion-on-failure annotation read from a deprovision payload. */
+  readonly blockDeletionOnFailureAnnotation: string;
   /** Plurals by kind. */
   readonly plurals: Readonly<Record<string, string>>;
   /** Whether failures are written. */
@@ -213,6 +215,9 @@ export function resolveOptions(
         playbook.correlationAnnotation ?? PLAYBOOK_DEFAULTS.correlationAnnotation,
       configVersionAnnotation:
         playbook.configVersionAnnotation ?? PLAYBOOK_DEFAULTS.configVersionAnnotation,
+      blockDeletionOnFailureAnnotation:
+        playbook.blockDeletionOnFailureAnnotation ??
+        PLAYBOOK_DEFAULTS.blockDeletionOnFailureAnnotation,
       plurals: { ...playbook.plurals },
       writeFailure: playbook.writeFailure ?? true,
       conflictRetries: retries,

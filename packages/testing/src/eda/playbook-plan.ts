@@ -110,12 +110,30 @@ function deprovision(
   };
 }
 
-function failure(settings: ResolvedPlaybook, text: string): MetadataMutation {
+/**
+ * The failure annotation and, for a deprovision whose event said block-deletion-on-failure
+ * `"false"`, the finalizer's removal, in one write: a failed teardown must not keep the
+ * object from going then.
+ */
+function failure(
+  settings: ResolvedPlaybook,
+  text: string,
+  releaseFinalizer: boolean,
+): MetadataMutation {
   return (metadata) => {
+    const fields: Record<string, unknown> = {};
+    const changes: EdaEffectChange[] = [];
     const annotations = annotate(metadata, { [settings.failureAnnotation]: text });
-    return annotations
-      ? { fields: { annotations }, changes: ["failure"] }
-      : { fields: {}, changes: [] };
+    if (annotations) {
+      fields.annotations = annotations;
+      changes.push("failure");
+    }
+    const finalizers = finalizersOf(metadata);
+    if (releaseFinalizer && finalizers.includes(settings.finalizer)) {
+      fields.finalizers = finalizers.filter((f) => f !== settings.finalizer);
+      changes.push("finalizer-removed");
+    }
+    return { fields, changes };
   };
 }
 
@@ -182,7 +200,11 @@ export async function planPlaybook(
       }
       const message = await explanation();
       const text = JSON.stringify({ correlationId: correlationId ?? "", operation, message });
-      return { ...write, mutation: failure(settings, text) };
+      // Absent or anything but "false" keeps the finalizer: the safe default.
+      const release =
+        operation === "deprovision" &&
+        payloadAnnotation(payload, settings.blockDeletionOnFailureAnnotation) === "false";
+      return { ...write, mutation: failure(settings, text, release) };
     }
     default:
       return {

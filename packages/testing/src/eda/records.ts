@@ -78,7 +78,9 @@ export interface EdaEventRecord {
 /**
  * A change a playbook makes to the Kubernetes resource: `applied-version` sets the applied
  * config version and correlation id (provision), `applied-correlation` the correlation id
- * alone (deprovision's acknowledgement).
+ * alone (deprovision's acknowledgement), `failure` the failure annotation;
+ * `finalizer-removed` comes from a succeeded deprovision, or from a failed one whose event
+ * said block-deletion-on-failure `"false"`.
  */
 export type EdaEffectChange =
   "finalizer-added" | "applied-version" | "finalizer-removed" | "applied-correlation" | "failure";

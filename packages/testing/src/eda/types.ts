@@ -155,7 +155,11 @@ export interface EdaActivationOptions {
  * (defaults from docs/eda-protocol.md).
  */
 export interface EdaPlaybookOptions {
-  /** Finalizer added on provision success and removed on deprovision success (default `provisionkit.io/aap`). */
+  /**
+   * Finalizer added on provision success and removed on deprovision success, and on a
+   * deprovision failure whose event says `blockDeletionOnFailureAnnotation: "false"`
+   * (default `provisionkit.io/aap`).
+   */
   finalizer?: string;
   /** Annotation set to the event's config version on provision success (default `provisionkit.io/applied-config-version`). */
   appliedVersionAnnotation?: string;
@@ -169,9 +173,19 @@ export interface EdaPlaybookOptions {
   correlationAnnotation?: string;
   /** Event annotation carrying the config version (default `provisionkit.io/config-version`). */
   configVersionAnnotation?: string;
+  /**
+   * Deprovision event annotation carrying the provider's `blockDeletionOnFailure`
+   * (default `provisionkit.io/block-deletion-on-failure`): when it is `"false"`, a failed
+   * or errored deprovision job removes the finalizer in the same write as the failure
+   * annotation; absent or anything else keeps it.
+   */
+  blockDeletionOnFailureAnnotation?: string;
   /** Plural resource names by kind (default: `kind.toLowerCase() + "s"`). */
   plurals?: Record<string, string>;
-  /** Whether a failed or errored job writes the failure annotation (default true). */
+  /**
+   * Whether a failed or errored job writes the failure annotation (default true). With
+   * false it writes nothing at all, the finalizer included.
+   */
   writeFailure?: boolean;
   /** How many times a write is re-read and retried after a 409 Conflict (default 5). */
   conflictRetries?: number;
