@@ -36,6 +36,9 @@ export interface ObserverReaders {
   deletionBlocked(object: KubeObject): boolean;
 }
 
+/** How long the observer waits before listing and watching again after the watch broke, ms. */
+const RESTART_DELAY_MS = 20;
+
 /** How often goals look again (they read the observer's cache), ms. */
 export const SAMPLE_INTERVAL_MS = 10;
 
@@ -117,12 +120,22 @@ export class ObjectObserver {
       this.#watchErrors++;
       this.#informer = undefined;
       void informer.stop().catch(() => undefined);
-      setTimeout(() => {
-        if (!this.#stopped) void this.#launch(config).catch(() => undefined);
-      }, 20);
+      this.#restart(config);
     });
     this.#informer = informer;
     await informer.start();
+  }
+
+  /** Launch again shortly, and again after that while launching fails. */
+  #restart(config: KubeConfig): void {
+    setTimeout(() => {
+      if (this.#stopped) return;
+      this.#launch(config).catch(() => {
+        this.#informer = undefined;
+        this.#watchErrors++;
+        this.#restart(config);
+      });
+    }, RESTART_DELAY_MS);
   }
 
   /** Stop watching. */
