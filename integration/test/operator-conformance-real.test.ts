@@ -4,7 +4,7 @@ import { runOperatorConformance, type OperatorConformanceOptions } from "@provis
 import { describeOperatorConformance } from "@provisionkit/testing/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLUSTERS, CRD, type TestCluster } from "../support/cluster.ts";
-import { OPERATOR_BACKENDS, operatorSubject } from "../support/operator-subjects.ts";
+import { OPERATOR_BACKENDS, operatorSubject } from "../conformance/operator.mjs";
 
 // The operator conformance suite on the real API server (apiextensions-apiserver + etcd, the
 // ComputeInstance CRD installed): the suite's `cluster` option, one namespace per provider
@@ -22,7 +22,7 @@ describe.skipIf(!real || real.unavailable !== undefined)(
     // Filled in once the server runs; the suite reads `cluster` when each scenario starts.
     const subjects = CONFIGURATIONS.map((name): [string, OperatorConformanceOptions] => [
       name,
-      operatorSubject(OPERATOR_BACKENDS[name] as NonNullable<(typeof OPERATOR_BACKENDS)[string]>),
+      operatorSubject(OPERATOR_BACKENDS[name]),
     ]);
     beforeAll(async () => {
       const started = await (real as NonNullable<typeof real>).start();

@@ -1,5 +1,5 @@
 import { describeOperatorConformance } from "@provisionkit/testing/vitest";
-import { OPERATOR_BACKENDS, operatorSubject } from "../support/operator-subjects.ts";
+import { OPERATOR_BACKENDS, operatorSubject } from "../conformance/operator.mjs";
 
 // The operator conformance suite (E1–E5) on the ComputeInstance operator with each built-in
 // provider configuration, in real time on the Kubernetes API simulator (a fresh one per
