@@ -7,7 +7,6 @@
 import type { Provider, ProvisioningStatus } from "@provisionkit/core";
 import { KubeConfig } from "@kubernetes/client-node";
 import {
-  ProvisioningController,
   defaultStatusMapping,
   type ProvisioningControllerOptions,
   type StatusMapping,
@@ -16,15 +15,12 @@ import { describe, expect, it } from "vitest";
 import {
   FAST_ENGINE,
   KubernetesApiSimulator,
-  formatScenarioFailure,
   runOperatorConformance,
   type ConformanceReport,
   type OperatorConformanceOptions,
   type RuleId,
 } from "../../src/index.js";
-
-const CRD = { group: "example.com", version: "v1", plural: "widgets", kind: "Widget" };
-const FINALIZER = "example.com/provisioning";
+import { CRD, dump, failures, widgetOperator } from "./widget-operator.js";
 
 /** Scenarios where nothing fails or crashes: a broken retry or deletion path passes them. */
 const PLAIN = ["create-to-ready", "delete-after-ready"];
@@ -36,45 +32,19 @@ const FAILURES = [
 const CRASHES = ["crash-after-provision-launch", "crash-after-deprovision-launch"];
 
 function configuration(
-  overrides: Partial<ProvisioningControllerOptions>,
-  wrap: (provider: Provider) => Provider = (p) => p,
+  controller: Partial<ProvisioningControllerOptions>,
+  wrap?: (provider: Provider) => Provider,
 ): OperatorConformanceOptions {
-  return {
-    crd: CRD,
-    finalizer: FINALIZER,
-    spec: (index) => ({ size: index + 1 }),
-    timeoutMs: 3_000,
-    operator: ({ kubeConfig, provider, namespace, engine }) =>
-      new ProvisioningController({
-        kubeConfig,
-        provider: wrap(provider),
-        finalizer: FINALIZER,
-        resource: { ...CRD, namespace },
-        engine: { ...engine },
-        resyncIntervalMs: 0,
-        events: false,
-        ...overrides,
-      }),
-  };
+  return widgetOperator({ controller, ...(wrap ? { wrap } : {}), suite: { timeoutMs: 3_000 } });
 }
 
-/** The rules each scenario failed on (only failed scenarios). */
-async function failures(
+/** The rules each failed scenario failed on, and the report. */
+async function run(
   options: OperatorConformanceOptions,
   scenarios: string[],
 ): Promise<{ failed: Record<string, RuleId[]>; report: ConformanceReport }> {
   const report = await runOperatorConformance({ ...options, scenarios });
-  const failed: Record<string, RuleId[]> = {};
-  for (const s of report.scenarios) {
-    if (s.error !== undefined) throw new Error(formatScenarioFailure(s));
-    const rules = [...new Set(s.violations.map((v) => v.rule))].sort();
-    if (rules.length > 0) failed[s.id] = rules;
-  }
-  return { failed, report };
-}
-
-function dump(report: ConformanceReport): string {
-  return report.scenarios.map((s) => formatScenarioFailure(s)).join("\n");
+  return { failed: failures(report, true), report };
 }
 
 function messages(report: ConformanceReport, id: string): string[] {
@@ -121,7 +91,7 @@ const TIMEOUT = { timeout: 120_000 };
 
 describe("broken operator configurations: failures, deletion, crashes", () => {
   it("no provision backoff retries in a hot loop: E2, and only there", TIMEOUT, async () => {
-    const { failed, report } = await failures(
+    const { failed, report } = await run(
       configuration({ engine: { ...FAST_ENGINE, provisionBackoff: { initialMs: 0, maxMs: 0 } } }),
       [...PLAIN, ...FAILURES],
     );
@@ -132,7 +102,7 @@ describe("broken operator configurations: failures, deletion, crashes", () => {
   });
 
   it("a fixed provision backoff does not grow: E2, and only there", TIMEOUT, async () => {
-    const { failed, report } = await failures(
+    const { failed, report } = await run(
       configuration({
         // 300 ms: a stall of the test process (which only ever lengthens a wait) must last
         // 150 ms to make a fixed wait look grown.
@@ -149,7 +119,7 @@ describe("broken operator configurations: failures, deletion, crashes", () => {
   });
 
   it("no deprovision backoff retries a blocked deletion in a hot loop: E4", TIMEOUT, async () => {
-    const { failed, report } = await failures(
+    const { failed, report } = await run(
       configuration({
         engine: { ...FAST_ENGINE, deprovisionBackoff: { initialMs: 0, maxMs: 0 } },
       }),
@@ -162,7 +132,7 @@ describe("broken operator configurations: failures, deletion, crashes", () => {
   });
 
   it("a status mapping without conditions never says DeletionBlocked: E4", TIMEOUT, async () => {
-    const { failed, report } = await failures(configuration({ statusMapping: dropsConditions }), [
+    const { failed, report } = await run(configuration({ statusMapping: dropsConditions }), [
       ...PLAIN,
       ...FAILURES,
     ]);
@@ -178,7 +148,7 @@ describe("broken operator configurations: failures, deletion, crashes", () => {
     "a provider wrapper reporting a failed deprovision as succeeded releases the finalizer too early: E4",
     TIMEOUT,
     async () => {
-      const { failed, report } = await failures(configuration({}, doneIsSucceeded), [
+      const { failed, report } = await run(configuration({}, doneIsSucceeded), [
         ...PLAIN,
         ...FAILURES,
       ]);
@@ -195,7 +165,7 @@ describe("broken operator configurations: failures, deletion, crashes", () => {
     "a provider wrapper that drops findJob loses the job launched before a crash: E5",
     TIMEOUT,
     async () => {
-      const { failed, report } = await failures(configuration({}, withoutOptionalMethods), [
+      const { failed, report } = await run(configuration({}, withoutOptionalMethods), [
         ...PLAIN,
         ...CRASHES,
       ]);
@@ -214,10 +184,12 @@ describe("broken operator configurations: failures, deletion, crashes", () => {
     "a constant correlation id makes launches indistinguishable: E5 (E1 when a crash adopts the wrong job)",
     TIMEOUT,
     async () => {
-      const { failed, report } = await failures(
-        configuration({ newCorrelationId: () => "fixed" }),
-        ["create-to-ready", "spec-change", "delete-after-ready", ...CRASHES],
-      );
+      const { failed, report } = await run(configuration({ newCorrelationId: () => "fixed" }), [
+        "create-to-ready",
+        "spec-change",
+        "delete-after-ready",
+        ...CRASHES,
+      ]);
       expect(failed, dump(report)).toEqual({
         "spec-change": ["E5"],
         "delete-after-ready": ["E5"],

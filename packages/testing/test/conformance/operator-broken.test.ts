@@ -4,56 +4,20 @@
  */
 import { configVersion, type ProvisioningStatus } from "@provisionkit/core";
 import {
-  ProvisioningController,
   defaultStatusMapping,
   type ProvisioningControllerOptions,
   type StatusMapping,
 } from "@provisionkit/core/kubernetes";
 import { describe, expect, it } from "vitest";
-import {
-  formatScenarioFailure,
-  runOperatorConformance,
-  type ConformanceReport,
-  type OperatorConformanceOptions,
-  type RuleId,
-} from "../../src/index.js";
+import { runOperatorConformance, type OperatorConformanceOptions } from "../../src/index.js";
+import { dump, failures, widgetOperator } from "./widget-operator.js";
 
-const CRD = { group: "example.com", version: "v1", plural: "widgets", kind: "Widget" };
-const FINALIZER = "example.com/provisioning";
-
-/** An operator configuration with some options replaced. */
+/** An operator configuration with some controller options replaced. */
 function configuration(
-  overrides: Partial<ProvisioningControllerOptions>,
+  controller: Partial<ProvisioningControllerOptions>,
   suite: Partial<OperatorConformanceOptions> = {},
 ): OperatorConformanceOptions {
-  return {
-    crd: CRD,
-    finalizer: FINALIZER,
-    spec: (index) => ({ size: index + 1 }),
-    timeoutMs: 2_000,
-    operator: ({ kubeConfig, provider, namespace, engine }) =>
-      new ProvisioningController({
-        kubeConfig,
-        provider,
-        finalizer: FINALIZER,
-        resource: { ...CRD, namespace },
-        engine: { ...engine },
-        resyncIntervalMs: 0,
-        events: false,
-        ...overrides,
-      }),
-    ...suite,
-  };
-}
-
-/** The rules each scenario failed on, and a readable dump of the failures. */
-function failures(report: ConformanceReport): Record<string, RuleId[]> {
-  const out: Record<string, RuleId[]> = {};
-  for (const s of report.scenarios) {
-    if (s.error !== undefined) throw new Error(formatScenarioFailure(s));
-    out[s.id] = [...new Set(s.violations.map((v) => v.rule))].sort();
-  }
-  return out;
+  return widgetOperator({ controller, suite: { timeoutMs: 2_000, ...suite } });
 }
 
 /** Writes everything but `reconciledConfigVersion`. */
@@ -73,11 +37,6 @@ const forgetsJobs: StatusMapping = {
   },
   write: (resource, status) => defaultStatusMapping().write(resource, status),
 };
-
-/** A scenario's violations, for a failed expectation's message. */
-function dump(report: ConformanceReport): string {
-  return report.scenarios.map((s) => formatScenarioFailure(s)).join("\n");
-}
 
 const TIMEOUT = { timeout: 120_000 };
 

@@ -2,29 +2,12 @@
  * The operator conformance suite on a correct operator configuration (the default status
  * mapping, the spec as desired config): every scenario passes.
  */
-import { ProvisioningController } from "@provisionkit/core/kubernetes";
 import { describeOperatorConformance } from "@provisionkit/testing/vitest";
 import { expect, it } from "vitest";
 import { runOperatorConformance, type OperatorConformanceOptions } from "../../src/index.js";
+import { widgetOperator } from "./widget-operator.js";
 
-const CRD = { group: "example.com", version: "v1", plural: "widgets", kind: "Widget" };
-const FINALIZER = "example.com/provisioning";
-
-const correct: OperatorConformanceOptions = {
-  crd: CRD,
-  finalizer: FINALIZER,
-  spec: (index) => ({ size: index + 1 }),
-  operator: ({ kubeConfig, provider, namespace, engine }) =>
-    new ProvisioningController({
-      kubeConfig,
-      provider,
-      finalizer: FINALIZER,
-      resource: { ...CRD, namespace },
-      engine: { ...engine },
-      resyncIntervalMs: 0,
-      events: false,
-    }),
-};
+const correct: OperatorConformanceOptions = widgetOperator();
 
 describeOperatorConformance("correct operator configuration", correct);
 
