@@ -98,11 +98,15 @@ describe("broken operator configurations", () => {
       const report = await runOperatorConformance(
         configuration(
           { desiredConfig: (r) => ({ spec: r.spec, at: Date.now() }) },
-          { scenarios: ["create-to-ready", "spec-change", "restart-mid-job", "two-controllers"] },
+          // Scenarios that end in a quiet Ready. two-controllers is not among them: it deletes
+          // as soon as the changed spec is Ready, so each endless re-provision may start right
+          // after one of the user's writes and count as the provision that write asked for
+          // (seen in a full run under load: it then passed).
+          { scenarios: ["create-to-ready", "spec-change", "restart-mid-job"] },
         ),
       );
       const failed = failures(report);
-      expect(Object.keys(failed)).toHaveLength(4);
+      expect(Object.keys(failed)).toHaveLength(3);
       for (const rules of Object.values(failed)) expect(rules, dump(report)).toEqual(["E2"]);
       expect(configVersion({ size: 1 })).not.toBe(
         report.scenarios[0]?.timelines[0]?.jobs[1]?.configVersion,
