@@ -3,34 +3,17 @@
  * line, mixed modules, `--scenario` across both suites, and `--kubeconfig` / `--namespace`.
  * The operator suite runs in real time, so each run here picks one or two scenarios.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseArgs, UsageError } from "../src/cli/args.js";
-import { main, type CliIo } from "../src/cli/main.js";
+import { main } from "../src/cli/main.js";
 import type { ConformanceReport } from "../src/conformance/types.js";
 import { KubernetesApiSimulator } from "../src/kubernetes/simulator.js";
+import { capture, FIXTURES, tempDir } from "./cli-support.js";
 
-const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 const OPERATOR = join(FIXTURES, "conformance-operator.ts");
 const MIXED = join(FIXTURES, "conformance-mixed.ts");
-
-function capture(): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    out: (text: string) => void (io.stdout += text),
-    err: (text: string) => void (io.stderr += text),
-  };
-  return io;
-}
-
-let dir: string | undefined;
-afterEach(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-  dir = undefined;
-});
 
 describe("provisionkit-conformance on operator subjects", () => {
   it("parses --kubeconfig and --namespace, and refuses --namespace alone", () => {
@@ -55,7 +38,7 @@ describe("provisionkit-conformance on operator subjects", () => {
     "runs an operator subject on the simulator: progress, an operator table, JSON, JUnit, HTML, exit 0",
     { timeout: 60_000 },
     async () => {
-      dir = await mkdtemp(join(tmpdir(), "pk-cli-op-"));
+      const dir = await tempDir();
       const io = capture();
       const code = await main(
         [
@@ -190,7 +173,7 @@ describe("provisionkit-conformance on operator subjects", () => {
       });
       await cluster.start();
       try {
-        dir = await mkdtemp(join(tmpdir(), "pk-cli-op-"));
+        const dir = await tempDir();
         const kubeconfig = join(dir, "kubeconfig.json");
         const text = cluster.kubeconfig();
         await writeFile(kubeconfig, text);
@@ -217,7 +200,7 @@ describe("provisionkit-conformance on operator subjects", () => {
   );
 
   it("exits 2 naming a kubeconfig it cannot read (and not its contents), or --namespace alone", async () => {
-    dir = await mkdtemp(join(tmpdir(), "pk-cli-op-"));
+    const dir = await tempDir();
     const missing = capture();
     const nowhere = join(dir, "missing.yaml");
     expect(await main([OPERATOR, "--kubeconfig", nowhere], missing)).toBe(2);

@@ -1,28 +1,10 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseArgs, UsageError } from "../src/cli/args.js";
-import { main, type CliIo } from "../src/cli/main.js";
+import { main } from "../src/cli/main.js";
 import type { ConformanceReport } from "../src/conformance/types.js";
-
-const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
-
-function capture(): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: "",
-    stderr: "",
-    out: (text: string) => void (io.stdout += text),
-    err: (text: string) => void (io.stderr += text),
-  };
-  return io;
-}
-
-let dir: string | undefined;
-afterEach(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+import { capture, FIXTURES, tempDir } from "./cli-support.js";
 
 describe("provisionkit-conformance", () => {
   it("parses its options and refuses bad ones with a usage error", () => {
@@ -37,7 +19,7 @@ describe("provisionkit-conformance", () => {
   });
 
   it("runs every subject, prints progress and tables, writes JSON, JUnit and HTML, exits 1 on a broken rule", async () => {
-    dir = await mkdtemp(join(tmpdir(), "pk-cli-"));
+    const dir = await tempDir();
     const io = capture();
     const code = await main(
       [

@@ -1,0 +1,34 @@
+/**
+ * What the CLI tests share: an in-memory `CliIo`, and a temporary directory per test.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach } from "vitest";
+import type { CliIo } from "../src/cli/main.js";
+
+/** The conformance modules the CLI tests load. */
+export const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
+
+/** A `CliIo` that keeps what the command wrote. */
+export function capture(): CliIo & { stdout: string; stderr: string } {
+  const io = {
+    stdout: "",
+    stderr: "",
+    out: (text: string) => void (io.stdout += text),
+    err: (text: string) => void (io.stderr += text),
+  };
+  return io;
+}
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed after the test. */
+export async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "pk-cli-"));
+  dirs.push(dir);
+  return dir;
+}
