@@ -78,3 +78,9 @@ export {
   type SecretSource,
   type SecretValue,
 } from "./secrets.js";
+export {
+  MAX_SERVER_TEXT,
+  REDACTED,
+  SecretRedactor,
+  type SecretRedactorOptions,
+} from "./redaction.js";
