@@ -55,3 +55,70 @@ export class LoopbackServer {
     await closed;
   }
 }
+
+/**
+ * The base of every simulator's HTTP server: a {@link LoopbackServer} whose requests go to
+ * {@link LoopbackService.onRequest}, with the start/stop/url surface the simulators expose.
+ */
+export abstract class LoopbackService {
+  readonly #http = new LoopbackServer((req, res) => void this.onRequest(req, res));
+
+  /** The base URL, or undefined when not listening. */
+  get url(): string | undefined {
+    return this.#http.url;
+  }
+
+  /**
+   * The base URL of a started server.
+   *
+   * @param what - What is not started, for the error (e.g. `the AAP simulator`).
+   * @throws Error if the server is not listening.
+   */
+  startedUrl(what: string): string {
+    const url = this.#http.url;
+    if (url === undefined) throw new Error(`${what} is not started`);
+    return url;
+  }
+
+  /** Starts listening on 127.0.0.1 on a random port; resolves to the base URL. */
+  start(): Promise<string> {
+    return this.#http.start();
+  }
+
+  /**
+   * Runs {@link LoopbackService.beforeStop}, destroys open connections and closes the
+   * server. Idempotent.
+   */
+  stop(): Promise<void> {
+    return this.#http.stop(() => this.beforeStop());
+  }
+
+  /** Releases whatever holds requests open (held requests, watches); nothing by default. */
+  protected beforeStop(): void {}
+
+  /** Serves one request. */
+  protected abstract onRequest(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+/** Reads the whole request body. Rejects when the client goes away mid-body. */
+export function readRequestBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+    req.on("close", () => {
+      if (!req.complete) reject(new Error("request aborted"));
+    });
+  });
+}
+
+/** Reads the whole request body, or cuts the connection and resolves to undefined when the client went away mid-body. */
+export async function readBodyOrCut(req: IncomingMessage): Promise<Buffer | undefined> {
+  try {
+    return await readRequestBody(req);
+  } catch {
+    req.socket.destroy();
+    return undefined;
+  }
+}

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { checkFaultTimes, FaultRules } from "../fault-rules.js";
 import type { AapFaultAction, AapFaultHandle, AapFaultRule, AapFaults } from "./fault-types.js";
 import type { Holds } from "./holds.js";
 import type { AapOperation } from "./records.js";
@@ -10,16 +11,11 @@ import type { AapOperation } from "./records.js";
 interface ActiveRule {
   readonly operations: readonly AapOperation[] | undefined;
   readonly method: string | undefined;
-  readonly times: number;
   readonly action: AapFaultAction;
-  fired: number;
 }
 
 function validate(rule: AapFaultRule): void {
-  const times = rule.times ?? 1;
-  if (!(times === Infinity || (Number.isInteger(times) && times >= 1))) {
-    throw new RangeError(`fault rule times must be a positive integer or Infinity, got ${times}`);
-  }
+  checkFaultTimes(rule.times ?? 1, "fault rule times");
   const { action } = rule;
   if (action.type === "delay" && !(Number.isFinite(action.ms) && action.ms >= 0)) {
     throw new RangeError(`delay fault needs ms >= 0, got ${action.ms}`);
@@ -34,7 +30,7 @@ function validate(rule: AapFaultRule): void {
 
 /** The fault rules of one simulator. */
 export class FaultRegistry implements AapFaults {
-  readonly #rules: ActiveRule[] = [];
+  readonly #rules = new FaultRules<ActiveRule>();
   readonly #holds: Holds;
 
   /** @param holds - The held requests that {@link FaultRegistry.release} releases. */
@@ -54,25 +50,14 @@ export class FaultRegistry implements AapFaults {
     const active: ActiveRule = {
       operations,
       method: rule.method?.toUpperCase(),
-      times: rule.times ?? 1,
       action: structuredClone(rule.action),
-      fired: 0,
     };
-    this.#rules.push(active);
-    return {
-      get fired() {
-        return active.fired;
-      },
-      remove: () => {
-        const index = this.#rules.indexOf(active);
-        if (index >= 0) this.#rules.splice(index, 1);
-      },
-    };
+    return this.#rules.add(active, rule.times ?? 1);
   }
 
   /** {@inheritDoc AapFaults.clear} */
   clear(): void {
-    this.#rules.length = 0;
+    this.#rules.clear();
   }
 
   /** {@inheritDoc AapFaults.release} */
@@ -82,15 +67,11 @@ export class FaultRegistry implements AapFaults {
 
   /** Fires the first matching rule with remaining times and returns its action. */
   match(operation: AapOperation | undefined, method: string): AapFaultAction | undefined {
-    const rule = this.#rules.find(
+    return this.#rules.take(
       (candidate) =>
-        candidate.fired < candidate.times &&
         (candidate.method === undefined || candidate.method === method) &&
         (candidate.operations === undefined ||
           (operation !== undefined && candidate.operations.includes(operation))),
-    );
-    if (!rule) return undefined;
-    rule.fired += 1;
-    return rule.action;
+    )?.action;
   }
 }

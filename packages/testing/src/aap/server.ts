@@ -5,7 +5,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { LoopbackServer } from "../loopback-server.js";
+import { LoopbackService, readRequestBody } from "../loopback-server.js";
 import { classify, processRequest } from "./dispatch.js";
 import type { FaultRegistry } from "./faults.js";
 import type { Holds } from "./holds.js";
@@ -30,18 +30,6 @@ export interface ServerDeps {
   readonly record: (record: AapRequestRecord) => void;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-    req.on("close", () => {
-      if (!req.complete) reject(new Error("request aborted"));
-    });
-  });
-}
-
 /** Cuts the connection without an answer, with a TCP reset when `reset` is set. */
 function cut(req: IncomingMessage, reset: boolean): void {
   if (reset) req.socket.resetAndDestroy();
@@ -49,31 +37,22 @@ function cut(req: IncomingMessage, reset: boolean): void {
 }
 
 /** An HTTP server serving the simulator. */
-export class SimServer {
+export class SimServer extends LoopbackService {
   readonly #deps: ServerDeps;
-  readonly #http = new LoopbackServer((req, res) => void this.#onRequest(req, res));
 
   /** @param deps - State, faults, holds and the request log. */
   constructor(deps: ServerDeps) {
+    super();
     this.#deps = deps;
   }
 
-  /** The base URL, or undefined when not listening. */
-  get url(): string | undefined {
-    return this.#http.url;
+  /** Abandons held requests (before open connections are destroyed). */
+  protected override beforeStop(): void {
+    this.#deps.holds.abandonAll();
   }
 
-  /** Starts listening on 127.0.0.1 on a random port; resolves to the base URL. */
-  start(): Promise<string> {
-    return this.#http.start();
-  }
-
-  /** Abandons held requests, destroys open connections and closes the server. */
-  stop(): Promise<void> {
-    return this.#http.stop(() => this.#deps.holds.abandonAll());
-  }
-
-  async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Records the request, applies its fault rule, and answers it (or cuts it). */
+  protected async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const startedAt = performance.now();
     const { state, faults, holds } = this.#deps;
     const method = (req.method ?? "GET").toUpperCase();
@@ -104,7 +83,7 @@ export class SimServer {
       // The request is read in full before any hold, as a proxy in front of AWX buffers it:
       // a slow server that gets to it later still carries it out, even when the client has
       // given up waiting meanwhile (the "timeout after accept" case of a launch).
-      const body = await readBody(req);
+      const body = await readRequestBody(req);
       if (fault?.type === "delay" || fault?.type === "hang") {
         const outcome = await (fault.type === "delay" ? holds.delay(fault.ms) : holds.hang());
         if (outcome === "abandon") return cut(req, false);

@@ -100,9 +100,7 @@ export class AapSimulator {
    * @throws Error if the simulator is not started.
    */
   get url(): string {
-    const url = this.#server.url;
-    if (url === undefined) throw new Error("the AAP simulator is not started");
-    return url;
+    return this.#server.startedUrl("the AAP simulator");
   }
 
   /**

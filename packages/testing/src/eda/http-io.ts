@@ -4,19 +4,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-
-/** Reads the whole request body. Rejects when the client goes away mid-body. */
-export function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-    req.on("close", () => {
-      if (!req.complete) reject(new Error("request aborted"));
-    });
-  });
-}
+import { readBodyOrCut } from "../loopback-server.js";
 
 /** A response to send. */
 export interface Reply {
@@ -59,4 +47,21 @@ export function sendReply(res: ServerResponse, reply: Reply): void {
   if (reply.statusMessage === undefined) res.writeHead(reply.status, headers);
   else res.writeHead(reply.status, reply.statusMessage, headers);
   res.end(body);
+}
+
+/**
+ * Reads the request body and sends the reply `handle` makes of it, noting its status on the
+ * request's record. A client gone mid-body gets its connection cut and no reply.
+ */
+export async function serveReply(
+  req: IncomingMessage,
+  res: ServerResponse,
+  record: { status: number },
+  handle: (body: Buffer) => Reply,
+): Promise<void> {
+  const body = await readBodyOrCut(req);
+  if (body === undefined) return;
+  const reply = handle(body);
+  sendReply(res, reply);
+  record.status = reply.status;
 }

@@ -30,6 +30,9 @@ import { StreamRegistry, type StreamEntry } from "./streams.js";
 import type { EdaSimulatorOptions } from "./types.js";
 import { WebhookServer } from "./webhook-server.js";
 
+/** How errors name this simulator when it is used before `start()`. */
+const NOT_STARTED_SUBJECT = "the EDA simulator";
+
 /** The base URLs of a started {@link EdaSimulator}. */
 export interface EdaSimulatorUrls {
   /** Base URL of the webhook source; events go to `${webhookUrl}/<endpoint>`. */
@@ -177,9 +180,7 @@ export class EdaSimulator {
    * @throws Error if the simulator is not started.
    */
   get webhookUrl(): string {
-    const url = this.#webhook.url;
-    if (url === undefined) throw new Error("the EDA simulator is not started");
-    return url;
+    return this.#webhook.startedUrl(NOT_STARTED_SUBJECT);
   }
 
   /**
@@ -188,9 +189,7 @@ export class EdaSimulator {
    * @throws Error if the simulator is not started.
    */
   get eventStreamBaseUrl(): string {
-    const url = this.#streamServer.url;
-    if (url === undefined) throw new Error("the EDA simulator is not started");
-    return url;
+    return this.#streamServer.startedUrl(NOT_STARTED_SUBJECT);
   }
 
   /**
@@ -218,7 +217,7 @@ export class EdaSimulator {
    */
   restartActivation(): void {
     if (this.#activation.status() === "stopped")
-      throw new Error("the EDA simulator is not started");
+      throw new Error(`${NOT_STARTED_SUBJECT} is not started`);
     this.#intake.lose(this.#activation.restart(), "activation restarted");
   }
 

@@ -6,11 +6,11 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { LoopbackServer } from "../loopback-server.js";
+import { LoopbackService } from "../loopback-server.js";
 import { STREAM_PATH_PREFIX, STREAM_SOURCE_TYPE } from "./constants.js";
 import { streamEvent } from "./event-shape.js";
 import { djangoHeaders, streamEventHeaders } from "./headers.js";
-import { jsonReply, readBody, sendReply, type Reply } from "./http-io.js";
+import { jsonReply, serveReply, type Reply } from "./http-io.js";
 import type { EventOrigin, Intake } from "./intake.js";
 import { asRecord } from "./payload.js";
 import type { EdaRequestRecord } from "./records.js";
@@ -56,31 +56,17 @@ function testHeaders(entry: StreamEntry, request: StreamRequest): Record<string,
 }
 
 /** The event-stream server. */
-export class StreamServer {
+export class StreamServer extends LoopbackService {
   readonly #deps: StreamServerDeps;
-  readonly #http = new LoopbackServer((req, res) => void this.#onRequest(req, res));
 
   /** @param deps - Streams, intake and request log. */
   constructor(deps: StreamServerDeps) {
+    super();
     this.#deps = deps;
   }
 
-  /** The base URL, or undefined when not listening. */
-  get url(): string | undefined {
-    return this.#http.url;
-  }
-
-  /** Starts listening on 127.0.0.1; resolves to the base URL. */
-  start(): Promise<string> {
-    return this.#http.start();
-  }
-
-  /** Stops listening and cuts open connections. Idempotent. */
-  stop(): Promise<void> {
-    return this.#http.stop();
-  }
-
-  async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Records the request and answers it. */
+  protected async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = this.#deps.intake.now();
     const method = (req.method ?? "GET").toUpperCase();
     const url = new URL(req.url ?? "/", "http://streams");
@@ -97,18 +83,10 @@ export class StreamServer {
         entry !== undefined && req.headers[entry.authHeader.toLowerCase()] !== undefined,
     };
     this.#deps.record(record);
-    let body: Buffer;
-    try {
-      body = await readBody(req);
-    } catch {
-      req.socket.destroy();
-      return;
-    }
     const fullPath = `${url.pathname}${url.search}`;
-    const request = { method, path: url.pathname, fullPath, headers: req.headers, body, at };
-    const reply = this.#handle(request);
-    sendReply(res, reply);
-    record.status = reply.status;
+    await serveReply(req, res, record, (body) =>
+      this.#handle({ method, path: url.pathname, fullPath, headers: req.headers, body, at }),
+    );
   }
 
   #handle(request: StreamRequest): Reply {

@@ -5,13 +5,13 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { LoopbackServer } from "../loopback-server.js";
+import { LoopbackService } from "../loopback-server.js";
 import type { Activation } from "./activation.js";
 import { WEBHOOK_SOURCE_TYPE } from "./constants.js";
 import { webhookEvent } from "./event-shape.js";
 import type { FaultRegistry } from "./faults.js";
 import { rawHeader, webhookHeaders } from "./headers.js";
-import { readBody, sendReply, textReply, type Reply } from "./http-io.js";
+import { serveReply, textReply, type Reply } from "./http-io.js";
 import type { Intake } from "./intake.js";
 import type { ResolvedWebhook } from "./options.js";
 import type { EdaRequestRecord } from "./records.js";
@@ -56,31 +56,17 @@ function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
 }
 
 /** The webhook server. */
-export class WebhookServer {
+export class WebhookServer extends LoopbackService {
   readonly #deps: WebhookDeps;
-  readonly #http = new LoopbackServer((req, res) => void this.#onRequest(req, res));
 
   /** @param deps - Options, activation, intake and request log. */
   constructor(deps: WebhookDeps) {
+    super();
     this.#deps = deps;
   }
 
-  /** The base URL, or undefined when not listening. */
-  get url(): string | undefined {
-    return this.#http.url;
-  }
-
-  /** Starts listening on 127.0.0.1; resolves to the base URL. */
-  start(): Promise<string> {
-    return this.#http.start();
-  }
-
-  /** Stops listening and cuts open connections. Idempotent. */
-  stop(): Promise<void> {
-    return this.#http.stop();
-  }
-
-  async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Records the request and answers it. */
+  protected async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { settings, intake } = this.#deps;
     const at = intake.now();
     const method = (req.method ?? "GET").toUpperCase();
@@ -100,16 +86,9 @@ export class WebhookServer {
       credentialsPresented,
     };
     this.#deps.record(record);
-    let body: Buffer;
-    try {
-      body = await readBody(req);
-    } catch {
-      req.socket.destroy();
-      return;
-    }
-    const reply = this.#handle(method, path, req.rawHeaders, body, at);
-    sendReply(res, reply);
-    record.status = reply.status;
+    await serveReply(req, res, record, (body) =>
+      this.#handle(method, path, req.rawHeaders, body, at),
+    );
   }
 
   #handle(method: string, path: string, raw: string[], body: Buffer, at: number): Reply {

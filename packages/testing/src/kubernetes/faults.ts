@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { checkFaultTimes, FaultRules } from "../fault-rules.js";
 import type {
   KubeConflictFaultOptions,
   KubeDelayFaultOptions,
@@ -10,12 +11,6 @@ import type {
   KubeFaults,
   KubeStatusFaultOptions,
 } from "./fault-types.js";
-
-interface Rule<T> {
-  readonly options: T;
-  readonly times: number;
-  fired: number;
-}
 
 /** The request a fault rule is matched against. */
 export interface FaultRequest {
@@ -34,9 +29,7 @@ export interface FaultHooks {
 }
 
 function checkTimes(times: number): void {
-  if (!(times === Infinity || (Number.isInteger(times) && times >= 1))) {
-    throw new RangeError(`fault times must be a positive integer or Infinity, got ${times}`);
-  }
+  checkFaultTimes(times, "fault times");
 }
 
 function matchesRequest(
@@ -49,20 +42,12 @@ function matchesRequest(
   );
 }
 
-/** Fires the first rule with remaining times that matches. */
-function take<T>(rules: Rule<T>[], matches: (options: T) => boolean): T | undefined {
-  const rule = rules.find((r) => r.fired < r.times && matches(r.options));
-  if (!rule) return undefined;
-  rule.fired += 1;
-  return rule.options;
-}
-
 /** The fault rules of one simulator. */
 export class FaultRegistry implements KubeFaults {
   readonly #hooks: FaultHooks;
-  readonly #conflicts: Rule<KubeConflictFaultOptions>[] = [];
-  readonly #statuses: Rule<KubeStatusFaultOptions>[] = [];
-  readonly #delays: Rule<KubeDelayFaultOptions>[] = [];
+  readonly #conflicts = new FaultRules<KubeConflictFaultOptions>();
+  readonly #statuses = new FaultRules<KubeStatusFaultOptions>();
+  readonly #delays = new FaultRules<KubeDelayFaultOptions>();
 
   /** @param hooks - How to drop watches and compact history. */
   constructor(hooks: FaultHooks) {
@@ -109,25 +94,24 @@ export class FaultRegistry implements KubeFaults {
 
   /** {@inheritDoc KubeFaults.clear} */
   clear(): void {
-    this.#conflicts.length = 0;
-    this.#statuses.length = 0;
-    this.#delays.length = 0;
+    this.#conflicts.clear();
+    this.#statuses.clear();
+    this.#delays.clear();
   }
 
   /** Fires a matching delay rule; returns its milliseconds. */
   takeDelay(request: FaultRequest): number | undefined {
-    return take(this.#delays, (o) => matchesRequest(o, request))?.ms;
+    return this.#delays.take((o) => matchesRequest(o, request))?.ms;
   }
 
   /** Fires a matching status rule; returns its options. */
   takeStatus(request: FaultRequest): KubeStatusFaultOptions | undefined {
-    return take(this.#statuses, (o) => matchesRequest(o, request));
+    return this.#statuses.take((o) => matchesRequest(o, request));
   }
 
   /** Fires a matching conflict rule; returns whether one fired. */
   takeConflict(verb: "update" | "patch", subresource: "status" | "main", name: string): boolean {
-    const fired = take(
-      this.#conflicts,
+    const fired = this.#conflicts.take(
       (o) =>
         (o.verbs === undefined || o.verbs.includes(verb)) &&
         (o.subresource === undefined || o.subresource === subresource) &&
@@ -136,21 +120,7 @@ export class FaultRegistry implements KubeFaults {
     return fired !== undefined;
   }
 
-  #add<T>(rules: Rule<T>[], options: T): KubeFaultHandle {
-    const rule: Rule<T> = {
-      options: structuredClone(options),
-      times: (options as { times: number }).times,
-      fired: 0,
-    };
-    rules.push(rule);
-    return {
-      get fired() {
-        return rule.fired;
-      },
-      remove: () => {
-        const index = rules.indexOf(rule);
-        if (index >= 0) rules.splice(index, 1);
-      },
-    };
+  #add<T extends { times: number }>(rules: FaultRules<T>, options: T): KubeFaultHandle {
+    return rules.add(structuredClone(options), options.times);
   }
 }

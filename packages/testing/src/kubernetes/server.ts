@@ -5,7 +5,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { LoopbackServer } from "../loopback-server.js";
+import { LoopbackService, readBodyOrCut } from "../loopback-server.js";
 import { Delays } from "./delays.js";
 import { dispatch, type Outcome } from "./dispatch.js";
 import { faultStatus, internalError, unauthorized } from "./errors.js";
@@ -31,15 +31,6 @@ export interface ServerDeps {
   readonly bookmarkIntervalMs: number;
   /** Called with each request's record on arrival; the server updates it later. */
   readonly record: (record: KubeRequestRecord) => void;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 function writeJson(
@@ -69,35 +60,24 @@ function writeStatus(
 }
 
 /** An HTTP server serving the simulator. */
-export class KubeServer {
+export class KubeServer extends LoopbackService {
   readonly #deps: ServerDeps;
   readonly #delays = new Delays();
-  readonly #http = new LoopbackServer((req, res) => void this.#onRequest(req, res));
 
   /** @param deps - State, watches, faults, auth and the request log. */
   constructor(deps: ServerDeps) {
+    super();
     this.#deps = deps;
   }
 
-  /** The base URL, or undefined when not listening. */
-  get url(): string | undefined {
-    return this.#http.url;
+  /** Ends watches and abandons delayed requests (before connections are destroyed). */
+  protected override beforeStop(): void {
+    this.#deps.hub.dropAll();
+    this.#delays.abandonAll();
   }
 
-  /** Starts listening on 127.0.0.1 on a random port; resolves to the base URL. */
-  start(): Promise<string> {
-    return this.#http.start();
-  }
-
-  /** Ends watches, abandons delayed requests, destroys connections and closes. Idempotent. */
-  stop(): Promise<void> {
-    return this.#http.stop(() => {
-      this.#deps.hub.dropAll();
-      this.#delays.abandonAll();
-    });
-  }
-
-  async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Records the request, applies fault rules and authentication, and answers it. */
+  protected async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { state, faults } = this.#deps;
     const method = (req.method ?? "GET").toUpperCase();
     const target = req.url ?? "/";
@@ -116,13 +96,9 @@ export class KubeServer {
     const addFault = (kind: "status" | "delay" | "conflict"): void => {
       record.faults = [...(record.faults ?? []), kind];
     };
-    let body: string;
-    try {
-      body = await readBody(req);
-    } catch {
-      req.socket.destroy();
-      return;
-    }
+    const bytes = await readBodyOrCut(req);
+    if (bytes === undefined) return;
+    const body = bytes.toString("utf8");
     const delay = faults.takeDelay({ method, target });
     if (delay !== undefined) {
       addFault("delay");
@@ -158,7 +134,7 @@ export class KubeServer {
         contentType: req.headers["content-type"],
         body,
         userAgent,
-        serverAddress: this.#http.url?.replace("http://", "") ?? "127.0.0.1",
+        serverAddress: this.url?.replace("http://", "") ?? "127.0.0.1",
         conflictFault: (verb, subresource, name) => {
           const fired = faults.takeConflict(verb, subresource, name);
           if (fired) addFault("conflict");

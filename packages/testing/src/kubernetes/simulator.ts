@@ -124,9 +124,7 @@ export class KubernetesApiSimulator {
    * @throws Error if the simulator is not started.
    */
   get url(): string {
-    const url = this.#server.url;
-    if (url === undefined) throw new Error("the Kubernetes API simulator is not started");
-    return url;
+    return this.#server.startedUrl("the Kubernetes API simulator");
   }
 
   /**
