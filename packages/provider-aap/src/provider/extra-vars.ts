@@ -90,22 +90,35 @@ export function readProvisionkitVars(
   return vars;
 }
 
-/**
- * The annotations the provider adds to the payload's `metadata.annotations`, the same ones
- * `@provisionkit/provider-eda` puts into its events (docs/eda-protocol.md), so one playbook
- * reads `ansible_eda.event.payload.metadata.annotations` whichever path launched it.
- */
-export const PAYLOAD_ANNOTATIONS = {
-  correlationId: "provisionkit.io/correlation-id",
-  operation: "provisionkit.io/operation",
-  configVersion: "provisionkit.io/config-version",
+/** The names of the payload annotations that say what a launch was for. */
+export interface AapAnnotationNames {
+  /** The launch's correlation id. Default `provisionkit.io/correlation-id`. */
+  correlationId: string;
+  /** `provision` or `deprovision`. Default `provisionkit.io/operation`. */
+  operation: string;
+  /** Provision launches only: the config version applied. Default `provisionkit.io/config-version`. */
+  configVersion: string;
   /**
    * Deprovision launches only: `"true"` or `"false"`, the provider's
    * `blockDeletionOnFailure`. A failed deprovision playbook that reads `"false"` removes the
-   * `provisionkit.io/aap` finalizer along with writing the failure annotation.
+   * `provisionkit.io/aap` finalizer along with writing the failure annotation. Default
+   * `provisionkit.io/block-deletion-on-failure`.
    */
+  blockDeletionOnFailure: string;
+}
+
+/**
+ * The annotations the provider adds to the payload's `metadata.annotations`, the same ones
+ * `@provisionkit/provider-eda` puts into its events (docs/eda-protocol.md), so one playbook
+ * reads `ansible_eda.event.payload.metadata.annotations` whichever path launched it, and
+ * `findJob` recognises a job whichever path launched it.
+ */
+export const PAYLOAD_ANNOTATIONS: Readonly<AapAnnotationNames> = Object.freeze({
+  correlationId: "provisionkit.io/correlation-id",
+  operation: "provisionkit.io/operation",
+  configVersion: "provisionkit.io/config-version",
   blockDeletionOnFailure: "provisionkit.io/block-deletion-on-failure",
-} as const;
+});
 
 /**
  * A copy of `payload` whose `metadata.annotations` carry the launch's correlation id,
@@ -113,29 +126,34 @@ export const PAYLOAD_ANNOTATIONS = {
  * `blockDeletionOnFailure` (`"true"` or `"false"`); a payload that is not a JSON object is
  * returned as it is.
  */
-export function annotatePayload(payload: unknown, vars: ProvisionkitVars): unknown {
+export function annotatePayload(
+  payload: unknown,
+  vars: ProvisionkitVars,
+  names: AapAnnotationNames = PAYLOAD_ANNOTATIONS,
+): unknown {
   if (!isObject(payload)) return payload;
   const copy = JSON.parse(JSON.stringify(payload)) as Record<string, unknown>;
   const metadata = isObject(copy.metadata) ? copy.metadata : {};
   const annotations = isObject(metadata.annotations) ? metadata.annotations : {};
-  annotations[PAYLOAD_ANNOTATIONS.correlationId] = vars.correlationId;
-  annotations[PAYLOAD_ANNOTATIONS.operation] = vars.operation;
+  annotations[names.correlationId] = vars.correlationId;
+  annotations[names.operation] = vars.operation;
   if (vars.configVersion !== undefined) {
-    annotations[PAYLOAD_ANNOTATIONS.configVersion] = vars.configVersion;
+    annotations[names.configVersion] = vars.configVersion;
   } else {
-    delete annotations[PAYLOAD_ANNOTATIONS.configVersion];
+    delete annotations[names.configVersion];
   }
   if (vars.operation === "deprovision" && vars.blockDeletionOnFailure !== undefined) {
-    annotations[PAYLOAD_ANNOTATIONS.blockDeletionOnFailure] = String(vars.blockDeletionOnFailure);
+    annotations[names.blockDeletionOnFailure] = String(vars.blockDeletionOnFailure);
   } else {
-    delete annotations[PAYLOAD_ANNOTATIONS.blockDeletionOnFailure];
+    delete annotations[names.blockDeletionOnFailure];
   }
   metadata.annotations = annotations;
   copy.metadata = metadata;
   return copy;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+/** Whether `value` is a JSON object (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 

@@ -10,3 +10,6 @@ export { toJobState } from "./status-map.js";
 export { PROVISIONKIT_VAR, readProvisionkitVars, type ProvisionkitVars } from "./extra-vars.js";
 export { kebabCase } from "./kebab.js";
 export { templateNameFor, type TemplateName } from "./templates.js";
+export { PAYLOAD_ANNOTATIONS, annotatePayload, type AapAnnotationNames } from "./extra-vars.js";
+export { eventAnnotations, readLaunchRecord } from "./launch-record.js";
+export type { AapFoundJob } from "./find-job.js";

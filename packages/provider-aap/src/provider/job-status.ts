@@ -1,6 +1,7 @@
 import { JobState, type ProvisionStatus } from "@provisionkit/core";
 import type { AapJob } from "../client/index.js";
-import { readProvisionkitVars } from "./extra-vars.js";
+import { PAYLOAD_ANNOTATIONS, type AapAnnotationNames } from "./extra-vars.js";
+import { readLaunchRecord } from "./launch-record.js";
 import { toJobState } from "./status-map.js";
 
 /** How much of `result_traceback` is kept as error details (its tail, where the error is). */
@@ -8,8 +9,10 @@ export const MAX_ERROR_DETAILS = 2000;
 
 /**
  * A provisionkit status from an AAP job. For a succeeded provision job the reconciled
- * version is the config version the job was launched with (read back from its extra
- * vars). A playbook may also report `config_version` through `set_stats` (the job's
+ * version is the config version the job was launched with, read back from its extra vars
+ * by {@link readLaunchRecord} (the event annotations `names`, else the `provisionkit` extra
+ * var), so a job an EDA rulebook launched for an `EdaProvider` event reports the version
+ * its event carried. A playbook may also report `config_version` through `set_stats` (the job's
  * artifacts); it is accepted only when it agrees, and a disagreement is said in the
  * message, never reported as the reconciled version (P4).
  */
@@ -17,6 +20,7 @@ export function toProvisionStatus(
   jobId: string,
   job: AapJob,
   operation: "provision" | "deprovision",
+  names: AapAnnotationNames = PAYLOAD_ANNOTATIONS,
 ): ProvisionStatus {
   const state = toJobState(job.status);
   const status: ProvisionStatus = { jobId, state, message: describe(job, state) };
@@ -27,7 +31,7 @@ export function toProvisionStatus(
     if (details) status.errorDetails = details;
   }
   if (operation === "provision" && state === JobState.Succeeded) {
-    const launched = readProvisionkitVars(job.extraVars)?.configVersion;
+    const launched = readLaunchRecord(job.extraVars, names)?.configVersion;
     const reported = job.artifacts?.config_version;
     if (launched !== undefined) status.reconciledVersion = launched;
     if (reported !== undefined && reported !== launched) {

@@ -1,5 +1,6 @@
 import type { JobType, Logger, ResourceObject } from "@provisionkit/core";
 import type { AapClient, AapClientOptions } from "../client/index.js";
+import type { AapAnnotationNames } from "./extra-vars.js";
 
 /** The template names of one resource kind (see {@link AapTemplateOptions.kinds}). */
 export interface AapKindTemplates {
@@ -78,6 +79,14 @@ export interface AapProviderOptions {
    * `provisionkit`, which the provider owns.
    */
   extraVars?: (resource: ResourceObject, context: AapExtraVarsContext) => Record<string, unknown>;
+  /**
+   * Names of the payload annotations that carry a launch's correlation id, operation, config
+   * version and `blockDeletionOnFailure`, over the defaults (`provisionkit.io/correlation-id`
+   * and so on, `PAYLOAD_ANNOTATIONS`). Launches write them and `findJob` and the status calls
+   * read them, also from jobs an EDA rulebook launched for `EdaProvider` events: when the
+   * `EdaProvider` renames them (its `annotations` option), use the same names in both.
+   */
+  annotations?: Partial<AapAnnotationNames>;
   /** How long a template lookup is reused. Default 5 minutes; a 404 drops it at once. */
   templateCacheTtlMs?: number;
   /**

@@ -1,13 +1,9 @@
 import {
   ConfigurationError,
-  ProviderError,
-  isProviderError,
-  isTerminal,
   silentLogger,
   type CallOptions,
   type DeprovisionResult,
   type FindJobQuery,
-  type FoundJob,
   type JobRecord,
   type JobType,
   type Logger,
@@ -18,26 +14,18 @@ import {
   type TriggerDeprovisionOptions,
   type TriggerProvisionOptions,
 } from "@provisionkit/core";
-import { AapClient, type AapJob, type AapJobKind, type AapTemplate } from "../client/index.js";
-import {
-  annotatePayload,
-  buildExtraVars,
-  defaultPayload,
-  readProvisionkitVars,
-} from "./extra-vars.js";
+import { AapClient } from "../client/index.js";
+import { PAYLOAD_ANNOTATIONS, defaultPayload, type AapAnnotationNames } from "./extra-vars.js";
+import { findLaunchedJob, toFoundJob, type AapFoundJob } from "./find-job.js";
 import { decodeJobId, encodeJobId } from "./job-id.js";
 import { toProvisionStatus } from "./job-status.js";
-import { toJobState } from "./status-map.js";
+import { Launcher, kindWord } from "./launch.js";
 import type { AapProviderOptions, AapTemplateOptions } from "./options.js";
-import {
-  TemplateResolver,
-  describeTemplate,
-  templateNameFor,
-  type TemplateName,
-} from "./templates.js";
+import { settleProvisionJob } from "./settle.js";
+import { toJobState } from "./status-map.js";
+import { TemplateResolver, templateNameFor, type TemplateName } from "./templates.js";
 
 const DEFAULT_TEMPLATE_TTL_MS = 5 * 60_000;
-const FIND_PAGE_SIZE = 200;
 
 /**
  * A provider that launches AAP (AWX / Automation Controller) job templates and workflow
@@ -50,7 +38,11 @@ const FIND_PAGE_SIZE = 200;
  *   it runs, it is cancelled and the answer is `waiting`; once it is terminal or purged,
  *   the deprovision template is launched (`blockDeletionOnFailure` defaults to true).
  *   With no provision job at all the answer is `skipped` (P6).
- * - `findJob` finds a job by correlation id after a crash; `cancelJob` cancels.
+ * - `findJob` finds a job by correlation id after a crash; `cancelJob` cancels. Jobs are
+ *   recognised by their own record (the event annotations, see {@link AapAnnotationNames},
+ *   else the `provisionkit` extra var), so a job an EDA rulebook launched for an
+ *   `EdaProvider` event is found and read like one this provider launched: an
+ *   `AapProvider` is what `EdaProvider`'s AAP mode (option `aap`) delegates to.
  *
  * Job ids are `job:<id>` or `workflow_job:<id>`, so workflow jobs are polled and
  * cancelled under `workflow_jobs/`.
@@ -62,11 +54,10 @@ export class AapProvider implements Provider {
   readonly client: AapClient;
   private readonly templates: AapTemplateOptions;
   private readonly resolver: TemplateResolver;
+  private readonly launcher: Launcher;
+  private readonly names: AapAnnotationNames;
   private readonly blockDeletionOnFailure: boolean;
-  private readonly payload: (resource: ResourceObject) => unknown;
-  private readonly extraVars: AapProviderOptions["extraVars"];
   private readonly findJobMaxPages: number;
-  private readonly now: () => number;
   private readonly logger: Logger;
 
   /** @param options - see {@link AapProviderOptions}. */
@@ -81,15 +72,23 @@ export class AapProvider implements Provider {
         ? options.client
         : new AapClient({ logger: this.logger, ...options.client });
     this.templates = options.templates ?? {};
-    this.now = options.now ?? Date.now;
+    const now = options.now ?? Date.now;
     this.resolver = new TemplateResolver(
       this.client,
       positive(options.templateCacheTtlMs, DEFAULT_TEMPLATE_TTL_MS, "templateCacheTtlMs", true),
-      this.now,
+      now,
     );
+    this.names = annotationNames(options.annotations);
+    this.launcher = new Launcher({
+      client: this.client,
+      resolver: this.resolver,
+      names: this.names,
+      payload: options.payload ?? defaultPayload,
+      extraVars: options.extraVars,
+      now,
+      logger: this.logger,
+    });
     this.blockDeletionOnFailure = options.blockDeletionOnFailure ?? true;
-    this.payload = options.payload ?? defaultPayload;
-    this.extraVars = options.extraVars;
     this.findJobMaxPages = positive(options.findJobMaxPages, 10, "findJobMaxPages", false);
   }
 
@@ -115,7 +114,7 @@ export class AapProvider implements Provider {
     options: CallOptions,
   ): Promise<ProvisionStatus> {
     const job = await this.client.getJob(decodeJobId(jobId), { signal: options.signal });
-    return toProvisionStatus(jobId, job, "provision");
+    return toProvisionStatus(jobId, job, "provision", this.names);
   }
 
   /**
@@ -137,7 +136,12 @@ export class AapProvider implements Provider {
     }
     let provisionJobStatus: ProvisionStatus | undefined;
     if (latest.provider === this.name) {
-      const check = await this.settleProvisionJob(latest.jobId, options.signal);
+      const check = await settleProvisionJob(latest.jobId, {
+        client: this.client,
+        names: this.names,
+        logger: this.logger,
+        signal: options.signal,
+      });
       if (check.running) {
         return {
           action: "waiting",
@@ -166,68 +170,33 @@ export class AapProvider implements Provider {
     options: CallOptions,
   ): Promise<ProvisionStatus> {
     const job = await this.client.getJob(decodeJobId(jobId), { signal: options.signal });
-    return toProvisionStatus(jobId, job, "deprovision");
+    return toProvisionStatus(jobId, job, "deprovision", this.names);
   }
 
   /**
-   * Find the job launched with `query.correlationId` from the template this resource's
-   * `query.type` uses, or `undefined` when AAP has none. Jobs are searched with
-   * `extra_vars__icontains=<correlation id>` and every candidate is checked by parsing its
-   * extra vars (a substring match alone is never trusted). When AAP rejects that filter,
-   * the template's recent jobs are scanned instead, up to `findJobMaxPages` pages; if the
-   * scan ends before the oldest job, the lookup fails (retryable) rather than answering
-   * "none", since "none" makes the engine launch again.
+   * Find the job launched with `query.correlationId` for `query.type` from the template this
+   * resource's operation uses (see {@link findLaunchedJob}), or `undefined` when AAP has none.
+   * A job an EDA rulebook launched for an `EdaProvider` event is found too: its record is
+   * read from the event annotations (option `annotations`: use the same names as the
+   * `EdaProvider`). A found provision job says the config version it was launched with.
    */
   async findJob(
     resource: ResourceObject,
     query: FindJobQuery,
     options: CallOptions,
-  ): Promise<FoundJob | undefined> {
+  ): Promise<AapFoundJob | undefined> {
     const template = await this.resolver.resolve(
       this.templateName(resource, query.type),
       options.signal,
     );
-    const kind: AapJobKind = template.kind === "job_template" ? "job" : "workflow_job";
-    const byTemplate = {
-      [template.kind === "job_template" ? "job_template" : "workflow_job_template"]: template.id,
-      order_by: "-id",
-    };
-    const matches = (job: AapJob): boolean => {
-      const vars = readProvisionkitVars(job.extraVars);
-      return vars?.correlationId === query.correlationId && vars.operation === query.type;
-    };
-    let page: { jobs: AapJob[]; complete: boolean };
-    try {
-      page = await this.client.listJobs(
-        kind,
-        { ...byTemplate, extra_vars__icontains: query.correlationId },
-        { signal: options.signal, pageSize: FIND_PAGE_SIZE, maxPages: 1 },
-      );
-    } catch (error) {
-      if (!(isProviderError(error) && error.details.status === 400)) throw error;
-      this.logger.warn(
-        { template: template.name, correlationId: query.correlationId },
-        "AAP rejected the extra_vars__icontains filter; scanning the template's recent jobs instead",
-      );
-      page = await this.client.listJobs(kind, byTemplate, {
-        signal: options.signal,
-        pageSize: FIND_PAGE_SIZE,
-        maxPages: this.findJobMaxPages,
-      });
-    }
-    const job = page.jobs.find(matches);
-    if (!job) {
-      if (page.complete) return undefined;
-      throw new ProviderError(
-        `looked through ${page.jobs.length} recent jobs of ${describeTemplate(template)} without ` +
-          `finding correlation id ${query.correlationId}, and there are more: cannot tell whether the launch happened`,
-        { code: "LOOKUP_INCOMPLETE", retryable: true },
-      );
-    }
-    const found: FoundJob = toProvisionStatus(encodeJobId(job), job, query.type);
-    const block = readProvisionkitVars(job.extraVars)?.blockDeletionOnFailure;
-    if (query.type === "deprovision" && block !== undefined) found.blockDeletionOnFailure = block;
-    return found;
+    const job = await findLaunchedJob(template, query, {
+      client: this.client,
+      names: this.names,
+      maxPages: this.findJobMaxPages,
+      logger: this.logger,
+      signal: options.signal,
+    });
+    return job && toFoundJob(job, query, this.names);
   }
 
   /**
@@ -245,148 +214,33 @@ export class AapProvider implements Provider {
 
   // ------------------------------------------------------------------ internals
 
-  /** Whether the provision job still runs in AAP, cancelling it when it does (P5). */
-  private async settleProvisionJob(
-    jobId: string,
-    signal: AbortSignal,
-  ): Promise<{ running: boolean; status?: ProvisionStatus }> {
-    const ref = decodeJobId(jobId);
-    const readJob = async (): Promise<AapJob | undefined> => {
-      try {
-        return await this.client.getJob(ref, { signal });
-      } catch (error) {
-        if (isProviderError(error) && error.code === "JOB_NOT_FOUND") return undefined; // purged
-        throw error;
-      }
-    };
-    const read = async (): Promise<ProvisionStatus | undefined> => {
-      const job = await readJob();
-      return job && toProvisionStatus(jobId, job, "provision");
-    };
-    const job = await readJob();
-    const before = job && toProvisionStatus(jobId, job, "provision");
-    if (!job || !before || isTerminal(before.state)) {
-      return before ? { running: false, status: before } : { running: false };
-    }
-    // A cancel already requested (AAP records canceled_on) needs no second request: once
-    // is enough (P5), and repeating it on every poll only adds noise.
-    if (job.canceledOn) return { running: true, status: before };
-    try {
-      const answer = await this.client.cancelJob(ref, { signal });
-      this.logger.info(
-        { jobId, answer },
-        answer === "requested"
-          ? "asked AAP to cancel the running provision job before deprovisioning"
-          : "the provision job could no longer be cancelled; reading its final state",
-      );
-    } catch (error) {
-      if (!(isProviderError(error) && error.code === "JOB_NOT_FOUND")) throw error;
-      return { running: false };
-    }
-    // A pending job is cancelled inside the POST; a running one takes a while. Read again.
-    const after = await read();
-    if (!after) return { running: false };
-    return { running: !isTerminal(after.state), status: after };
-  }
-
   private templateName(resource: ResourceObject, operation: JobType): TemplateName {
     return templateNameFor(this.templates, resource, operation);
   }
 
-  private async launch(
+  private launch(
     resource: ResourceObject,
     operation: JobType,
     correlationId: string,
     signal: AbortSignal,
     vars: { configVersion?: string; blockDeletionOnFailure?: boolean },
-  ): Promise<AapJob> {
-    const ref = this.templateName(resource, operation);
-    let template = await this.resolver.resolve(ref, signal);
-    const own = { correlationId, operation, ...vars };
-    const extra_vars = buildExtraVars({
-      resource,
-      payload: annotatePayload(this.payload(resource), own),
-      vars: own,
-      endpoint: ref.name,
-      receivedAt: new Date(this.now()).toISOString(),
-      extra: this.extraVars?.(resource, { operation, correlationId, ...vars }) ?? {},
-    });
-    for (let attempt = 1; ; attempt++) {
-      requirePromptForVariables(template);
-      try {
-        const result = await this.client.launch(template, { extra_vars }, { signal });
-        if ("extra_vars" in result.ignoredFields) {
-          await this.cancelMisconfiguredJob(result.job, template, signal);
-          this.resolver.invalidate(ref);
-          throw promptError(
-            template,
-            `AAP created job ${result.job.id} but ignored its extra_vars (cancelled it)`,
-          );
-        }
-        this.logger.info(
-          { operation, jobId: encodeJobId(result.job), template: template.name, correlationId },
-          `launched AAP ${kindWord(result.job.kind)} for ${operation}`,
-        );
-        return result.job;
-      } catch (error) {
-        // A 404 or 400 means AAP created nothing: the template may have been replaced or
-        // reconfigured since it was cached. Look it up again once and retry.
-        const status = isProviderError(error) ? error.details.status : undefined;
-        if ((status !== 404 && status !== 400) || attempt > 1) throw error;
-        this.resolver.invalidate(ref);
-        const fresh = await this.resolver.resolve(ref, signal);
-        if (
-          fresh.id === template.id &&
-          fresh.askVariablesOnLaunch === template.askVariablesOnLaunch &&
-          fresh.kind === template.kind
-        ) {
-          throw error;
-        }
-        template = fresh;
-      }
-    }
+  ) {
+    const template = this.templateName(resource, operation);
+    return this.launcher.launch({ resource, operation, template, correlationId, signal, vars });
   }
+}
 
-  private async cancelMisconfiguredJob(
-    job: AapJob,
-    template: AapTemplate,
-    signal: AbortSignal,
-  ): Promise<void> {
-    try {
-      await this.client.cancelJob(job, { signal });
-    } catch (error) {
-      this.logger.error(
-        { jobId: encodeJobId(job), template: template.name, error: String(error) },
-        "could not cancel a job launched without its extra_vars; cancel it in AAP",
+function annotationNames(names: Partial<AapAnnotationNames> | undefined): AapAnnotationNames {
+  const resolved = { ...PAYLOAD_ANNOTATIONS, ...names };
+  for (const [key, value] of Object.entries(resolved)) {
+    if (typeof value !== "string" || value.trim() === "") {
+      throw new ConfigurationError(
+        `AapProvider option annotations.${key} must be a non-empty string`,
+        { details: { option: `annotations.${key}` } },
       );
     }
   }
-}
-
-function requirePromptForVariables(template: AapTemplate): void {
-  if (!template.askVariablesOnLaunch) {
-    throw promptError(template, "nothing was launched");
-  }
-}
-
-function promptError(template: AapTemplate, what: string): ConfigurationError {
-  const kind = template.kind === "job_template" ? "Job Template" : "Workflow Job Template";
-  return new ConfigurationError(
-    `${describeTemplate(template)} does not prompt for variables on launch, so AAP would ` +
-      `ignore the extra_vars that carry the resource (${what}). Fix: on the ${kind} in AAP, ` +
-      `tick "Prompt on launch" next to Variables (ask_variables_on_launch: true).`,
-    {
-      details: {
-        template: template.name,
-        templateId: template.id,
-        field: "ask_variables_on_launch",
-      },
-    },
-  );
-}
-
-function kindWord(kind: AapJobKind): string {
-  return kind === "job" ? "job" : "workflow job";
+  return resolved;
 }
 
 function positive(
