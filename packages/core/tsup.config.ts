@@ -1,12 +1,16 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: { index: "src/index.ts", "kubernetes/index": "src/kubernetes/index.ts" },
+  entry: {
+    index: "src/index.ts",
+    "kubernetes/index": "src/kubernetes/index.ts",
+    "http/index": "src/http/index.ts",
+  },
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,
   clean: true,
   target: "node20",
-  // Never bundle the Kubernetes client: it is an optional peer dependency.
-  external: ["@kubernetes/client-node"],
+  // Never bundle the Kubernetes client or axios: they are optional peer dependencies.
+  external: ["@kubernetes/client-node", "axios"],
 });

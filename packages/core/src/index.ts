@@ -84,3 +84,4 @@ export {
   SecretRedactor,
   type SecretRedactorOptions,
 } from "./redaction.js";
+export { kebabCase } from "./naming.js";

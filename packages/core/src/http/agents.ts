@@ -1,0 +1,52 @@
+/**
+ * The connection agents of `HttpTransport`: TLS settings, keep-alive or not, and the
+ * tracking of whether a fresh connection was ever established.
+ *
+ * @module
+ */
+import { Agent as HttpAgent, type ClientRequestArgs } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import type { Duplex } from "node:stream";
+
+/** TLS settings of https requests. */
+export interface HttpTlsSettings {
+  /** Extra trusted CA certificates (PEM), in addition to Node's defaults. */
+  ca?: string | Buffer | (string | Buffer)[] | undefined;
+  /** Skip certificate verification (insecure). */
+  insecure?: boolean;
+}
+
+type CreateConnection = (
+  options: ClientRequestArgs,
+  callback?: (err: Error | null, stream: Duplex) => void,
+) => Duplex | null | undefined;
+
+/** A new agent for `https` or `http` with the TLS settings. */
+export function createAgent(
+  https: boolean,
+  tls: HttpTlsSettings,
+  keepAlive: boolean,
+): HttpAgent | HttpsAgent {
+  if (!https) return new HttpAgent({ keepAlive });
+  return new HttpsAgent({ keepAlive, ca: tls.ca, rejectUnauthorized: tls.insecure !== true });
+}
+
+/**
+ * A one-request agent that calls `onConnected` once its connection is established: for
+ * TLS after the handshake, since the request is written only then.
+ */
+export function trackedAgent(
+  https: boolean,
+  tls: HttpTlsSettings,
+  onConnected: () => void,
+): HttpAgent | HttpsAgent {
+  const agent = createAgent(https, tls, false);
+  const create: CreateConnection = agent.createConnection.bind(agent);
+  const tracked: CreateConnection = (options, callback) => {
+    const socket = create(options, callback);
+    socket?.once(https ? "secureConnect" : "connect", onConnected);
+    return socket;
+  };
+  agent.createConnection = tracked;
+  return agent;
+}
