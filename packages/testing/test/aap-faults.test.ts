@@ -1,19 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { AapSimulator, VirtualClock } from "@provisionkit/testing";
+import { describe, expect, it, vi } from "vitest";
+import type { AapSimulator, VirtualClock } from "@provisionkit/testing";
 import { request as httpRequest } from "node:http";
-import { body, call, callFails, TOKEN, V2 } from "./aap-support.js";
+import { body, call, callFails, TOKEN, V2, withAap } from "./aap-support.js";
 
-let clock: VirtualClock;
-let aap: AapSimulator;
-let url: string;
-let launchPath: string;
-beforeEach(async () => {
-  clock = new VirtualClock();
-  aap = new AapSimulator({ clock });
-  url = await aap.start();
+let clock: VirtualClock, aap: AapSimulator, url: string, launchPath: string;
+withAap((sim) => {
+  ({ clock, aap, url } = sim);
   launchPath = `${V2}job_templates/${aap.addJobTemplate({ name: "jt" })}/launch/`;
 });
-afterEach(() => aap.stop());
 
 const launch = () => call(url, launchPath, { body: {} });
 

@@ -1,18 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AapSimulator, VirtualClock, type AapJobScript } from "@provisionkit/testing";
-import { body, call, edaVars, GW, V2, type Reply } from "./aap-support.js";
+import { describe, expect, it } from "vitest";
+import type { AapSimulator, AapJobScript, VirtualClock } from "@provisionkit/testing";
+import { body, call, edaVars, GW, V2, type Reply, withAap } from "./aap-support.js";
 
-let clock: VirtualClock;
-let aap: AapSimulator;
-let url: string;
-let t0: number;
-beforeEach(async () => {
-  clock = new VirtualClock();
-  t0 = clock.now();
-  aap = new AapSimulator({ clock });
-  url = await aap.start();
-});
-afterEach(() => aap.stop());
+let clock: VirtualClock, aap: AapSimulator, url: string, t0: number;
+withAap((sim) => ({ clock, aap, url, t0 } = sim));
 
 let templates = 0;
 async function launchJob(script?: AapJobScript, vars?: Record<string, unknown>): Promise<number> {

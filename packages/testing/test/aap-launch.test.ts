@@ -1,16 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AapSimulator, VirtualClock, type AapLaunchContext } from "@provisionkit/testing";
-import { body, call, edaVars, GW, V2 } from "./aap-support.js";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { AapSimulator, type AapLaunchContext, type VirtualClock } from "@provisionkit/testing";
+import { body, call, edaVars, GW, V2, withAap } from "./aap-support.js";
 
-let clock: VirtualClock;
-let aap: AapSimulator;
-let url: string;
-beforeEach(async () => {
-  clock = new VirtualClock();
-  aap = new AapSimulator({ clock });
-  url = await aap.start();
-});
-afterEach(() => aap.stop());
+let clock: VirtualClock, aap: AapSimulator, url: string;
+withAap((sim) => ({ clock, aap, url } = sim));
 
 const launch = (path: string, payload: unknown = {}) => call(url, path, { body: payload });
 
@@ -312,6 +305,7 @@ describe("AAP simulator: scripts", () => {
       clock,
       defaultScript: { pendingMs: 0, waitingMs: 0, runMs: 100, outcome: "failed" },
     });
+    onTestFinished(() => aap.stop());
     url = await aap.start();
     const plain = aap.addJobTemplate({ name: "plain" });
     const own = aap.addJobTemplate({ name: "own", script: { outcome: "successful" } });

@@ -1,18 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { AapSimulator, VirtualClock, type AapTemplateDefinition } from "@provisionkit/testing";
-import { body, call, edaVars, V2 } from "./aap-support.js";
+import { describe, expect, it, vi } from "vitest";
+import { AapSimulator, type AapTemplateDefinition, type VirtualClock } from "@provisionkit/testing";
+import { body, call, edaVars, V2, withAap } from "./aap-support.js";
 
-let clock: VirtualClock;
-let aap: AapSimulator;
-let url: string;
-let t0: number;
-beforeEach(async () => {
-  clock = new VirtualClock();
-  t0 = clock.now();
-  aap = new AapSimulator({ clock });
-  url = await aap.start();
-});
-afterEach(() => aap.stop());
+let clock: VirtualClock, aap: AapSimulator, url: string, t0: number;
+withAap((sim) => ({ clock, aap, url, t0 } = sim));
 
 async function launchJob(def: AapTemplateDefinition, vars?: Record<string, unknown>) {
   const id = aap.addJobTemplate(def);

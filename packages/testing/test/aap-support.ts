@@ -3,10 +3,38 @@
  * keep-alive) over node:http, so that socket-level faults are seen exactly.
  */
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { afterEach, beforeEach } from "vitest";
+import { AapSimulator, VirtualClock } from "@provisionkit/testing";
 
 export const TOKEN = "sim-token";
 export const V2 = "/api/v2/";
 export const GW = "/api/controller/v2/";
+
+/** One test's started AAP simulator, on its own virtual clock. */
+export interface AapFixture {
+  readonly clock: VirtualClock;
+  readonly aap: AapSimulator;
+  /** The simulator's base URL. */
+  readonly url: string;
+  /** The clock's reading at the start, epoch ms. */
+  readonly t0: number;
+}
+
+/**
+ * Starts a fresh AAP simulator on a fresh virtual clock before each test of the file and
+ * stops it after the test; `use` receives it (to assign the file's variables, add templates).
+ */
+export function withAap(use: (fixture: AapFixture) => void): void {
+  let started: AapSimulator | undefined;
+  beforeEach(async () => {
+    const clock = new VirtualClock();
+    const t0 = clock.now();
+    const aap = new AapSimulator({ clock });
+    started = aap;
+    use({ clock, aap, url: await aap.start(), t0 });
+  });
+  afterEach(() => started?.stop());
+}
 
 export interface CallOptions {
   method?: string;

@@ -1,14 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AapSimulator, VirtualClock } from "@provisionkit/testing";
-import { body, call, GW, V2, type Reply } from "./aap-support.js";
+import { describe, expect, it } from "vitest";
+import type { AapSimulator } from "@provisionkit/testing";
+import { body, call, GW, V2, type Reply, withAap } from "./aap-support.js";
 
-let aap: AapSimulator;
-let url: string;
-beforeEach(async () => {
-  aap = new AapSimulator({ clock: new VirtualClock() });
-  url = await aap.start();
-});
-afterEach(() => aap.stop());
+let aap: AapSimulator, url: string;
+withAap((sim) => ({ aap, url } = sim));
 
 function results(reply: Reply): Record<string, unknown>[] {
   return body(reply).results as Record<string, unknown>[];

@@ -74,6 +74,23 @@ function integer(flag: string, value: string | undefined): number {
   return n;
 }
 
+/** Options that take a string value, and the field each sets. */
+const STRING_OPTIONS: Readonly<
+  Record<string, "json" | "junit" | "html" | "kubeconfig" | "namespace">
+> = {
+  "--json": "json",
+  "--junit": "junit",
+  "--html": "html",
+  "--kubeconfig": "kubeconfig",
+  "--namespace": "namespace",
+};
+
+/** Options that take a non-negative integer, and the field each sets. */
+const INTEGER_OPTIONS: Readonly<Record<string, "seed" | "numRuns">> = {
+  "--seed": "seed",
+  "--runs": "numRuns",
+};
+
 /** Parses `argv` (without node and the script); `undefined` means `--help`. */
 export function parseArgs(argv: readonly string[]): CliArgs | undefined {
   const args: Partial<CliArgs> & { scenarios: string[]; quiet: boolean } = {
@@ -89,42 +106,16 @@ export function parseArgs(argv: readonly string[]): CliArgs | undefined {
       }
       return value;
     };
-    switch (arg) {
-      case "--help":
-      case "-h":
-        return undefined;
-      case "--json":
-        args.json = next();
-        break;
-      case "--junit":
-        args.junit = next();
-        break;
-      case "--html":
-        args.html = next();
-        break;
-      case "--scenario":
-        args.scenarios.push(next());
-        break;
-      case "--seed":
-        args.seed = integer(arg, argv[++i]);
-        break;
-      case "--runs":
-        args.numRuns = integer(arg, argv[++i]);
-        break;
-      case "--kubeconfig":
-        args.kubeconfig = next();
-        break;
-      case "--namespace":
-        args.namespace = next();
-        break;
-      case "--quiet":
-        args.quiet = true;
-        break;
-      default:
-        if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
-        if (args.module !== undefined) throw new UsageError(`one module only (got ${arg} too)`);
-        args.module = arg;
-    }
+    const stringField = Object.hasOwn(STRING_OPTIONS, arg) ? STRING_OPTIONS[arg] : undefined;
+    const integerField = Object.hasOwn(INTEGER_OPTIONS, arg) ? INTEGER_OPTIONS[arg] : undefined;
+    if (stringField !== undefined) args[stringField] = next();
+    else if (integerField !== undefined) args[integerField] = integer(arg, argv[++i]);
+    else if (arg === "--help" || arg === "-h") return undefined;
+    else if (arg === "--scenario") args.scenarios.push(next());
+    else if (arg === "--quiet") args.quiet = true;
+    else if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
+    else if (args.module !== undefined) throw new UsageError(`one module only (got ${arg} too)`);
+    else args.module = arg;
   }
   if (args.module === undefined) throw new UsageError("a module to test is required");
   if (args.namespace !== undefined && args.kubeconfig === undefined) {

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBodyOrCut } from "../loopback-server.js";
+import type { EdaRequestRecord } from "./records.js";
 
 /** A response to send. */
 export interface Reply {
@@ -64,4 +65,27 @@ export async function serveReply(
   const reply = handle(body);
   sendReply(res, reply);
   record.status = reply.status;
+}
+
+/**
+ * The record of a request as it arrives (status 0 until answered): its method, `path`
+ * (without the query string), content type and arrival time.
+ */
+export function arrivalRecord(
+  server: EdaRequestRecord["server"],
+  req: IncomingMessage,
+  path: string,
+  at: number,
+  credentialsPresented: boolean,
+): EdaRequestRecord {
+  const contentType = req.headers["content-type"];
+  return {
+    server,
+    method: (req.method ?? "GET").toUpperCase(),
+    path,
+    ...(contentType === undefined ? {} : { contentType }),
+    at,
+    status: 0,
+    credentialsPresented,
+  };
 }

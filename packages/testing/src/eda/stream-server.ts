@@ -10,7 +10,7 @@ import { LoopbackService } from "../loopback-server.js";
 import { STREAM_PATH_PREFIX, STREAM_SOURCE_TYPE } from "./constants.js";
 import { streamEvent } from "./event-shape.js";
 import { djangoHeaders, streamEventHeaders } from "./headers.js";
-import { jsonReply, serveReply, type Reply } from "./http-io.js";
+import { arrivalRecord, jsonReply, serveReply, type Reply } from "./http-io.js";
 import type { EventOrigin, Intake } from "./intake.js";
 import { asRecord } from "./payload.js";
 import type { EdaRequestRecord } from "./records.js";
@@ -68,24 +68,22 @@ export class StreamServer extends LoopbackService {
   /** Records the request and answers it. */
   protected async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = this.#deps.intake.now();
-    const method = (req.method ?? "GET").toUpperCase();
     const url = new URL(req.url ?? "/", "http://streams");
     const entry = this.#deps.streams.byUuid(ROUTE.exec(url.pathname)?.[1] ?? "");
-    const contentType = req.headers["content-type"];
-    const record: EdaRequestRecord = {
-      server: "event-stream",
-      method,
-      path: url.pathname,
-      ...(contentType === undefined ? {} : { contentType }),
-      at,
-      status: 0,
-      credentialsPresented:
-        entry !== undefined && req.headers[entry.authHeader.toLowerCase()] !== undefined,
-    };
+    const credentialsPresented =
+      entry !== undefined && req.headers[entry.authHeader.toLowerCase()] !== undefined;
+    const record = arrivalRecord("event-stream", req, url.pathname, at, credentialsPresented);
     this.#deps.record(record);
     const fullPath = `${url.pathname}${url.search}`;
     await serveReply(req, res, record, (body) =>
-      this.#handle({ method, path: url.pathname, fullPath, headers: req.headers, body, at }),
+      this.#handle({
+        method: record.method,
+        path: url.pathname,
+        fullPath,
+        headers: req.headers,
+        body,
+        at,
+      }),
     );
   }
 

@@ -11,7 +11,7 @@ import { WEBHOOK_SOURCE_TYPE } from "./constants.js";
 import { webhookEvent } from "./event-shape.js";
 import type { FaultRegistry } from "./faults.js";
 import { rawHeader, webhookHeaders } from "./headers.js";
-import { serveReply, textReply, type Reply } from "./http-io.js";
+import { arrivalRecord, serveReply, textReply, type Reply } from "./http-io.js";
 import type { Intake } from "./intake.js";
 import type { ResolvedWebhook } from "./options.js";
 import type { EdaRequestRecord } from "./records.js";
@@ -69,25 +69,15 @@ export class WebhookServer extends LoopbackService {
   protected async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { settings, intake } = this.#deps;
     const at = intake.now();
-    const method = (req.method ?? "GET").toUpperCase();
     const path = new URL(req.url ?? "/", "http://webhook").pathname;
-    const contentType = req.headers["content-type"];
     const credentialsPresented =
       req.headers.authorization !== undefined ||
       (settings.hmac !== undefined &&
         rawHeader(req.rawHeaders, settings.hmac.header) !== undefined);
-    const record: EdaRequestRecord = {
-      server: "webhook",
-      method,
-      path,
-      ...(contentType === undefined ? {} : { contentType }),
-      at,
-      status: 0,
-      credentialsPresented,
-    };
+    const record = arrivalRecord("webhook", req, path, at, credentialsPresented);
     this.#deps.record(record);
     await serveReply(req, res, record, (body) =>
-      this.#handle(method, path, req.rawHeaders, body, at),
+      this.#handle(record.method, path, req.rawHeaders, body, at),
     );
   }
 
