@@ -1,48 +1,73 @@
 /**
- * An in-memory implementation of the structural `EdaAapJobs` interface: jobs with EDA-shaped
- * extra vars, `extra_vars__icontains` as a case-insensitive substring match on the JSON
- * text (as AWX filters the stored text), AWX cancel semantics (a pending job is cancelled
- * at once, a running one records `canceled_on`, a terminal one is not cancelable).
+ * An in-memory AAP job source (the four core `Provider` methods AAP mode delegates to, as an
+ * `AapProvider` answers them) over jobs launched for the events the webhook received. This
+ * package may not depend on provider-aap: the real pairing (EdaProvider + AapProvider +
+ * simulators) is tested in integration/. The fake matches a job by its event's annotations
+ * (correlation id and operation), answers the newest match, reports a succeeded provision's
+ * version from the same annotations, and cancels as AWX does (a pending job at once, a
+ * running one only records the request, a terminal one needs nothing).
  */
-import { JobNotFoundError } from "@provisionkit/core";
-import type {
-  EdaAapJob,
-  EdaAapJobKind,
-  EdaAapJobRef,
-  EdaAapJobs,
-  EdaAapListOptions,
+import {
+  JobNotFoundError,
+  JobState,
+  ProviderError,
+  type FindJobQuery,
+  type ProvisionStatus,
+  type ResourceObject,
+} from "@provisionkit/core";
+import {
+  ANNOTATION_BLOCK_DELETION_ON_FAILURE,
+  ANNOTATION_CONFIG_VERSION,
+  ANNOTATION_CORRELATION_ID,
+  ANNOTATION_OPERATION,
+  type EdaAapFoundJob,
+  type EdaAapJobSource,
 } from "../src/index.ts";
 
-const TERMINAL = new Set(["successful", "failed", "error", "canceled"]);
+/** A job in the fake AAP. */
+export interface FakeJob {
+  /** The source's job id, such as `job:100`. */
+  id: string;
+  /** The AWX status. */
+  status: "pending" | "running" | "successful" | "failed" | "error" | "canceled";
+  /** The template's name. */
+  name: string;
+  started?: string;
+  finished?: string;
+  canceledOn?: string;
+  jobExplanation?: string;
+  resultTraceback?: string;
+  /** The event's annotations, as the job's extra vars carry them. */
+  annotations: Record<string, string>;
+}
 
-/** The fake AAP. */
-export class FakeAapJobs implements EdaAapJobs {
-  readonly jobs: EdaAapJob[] = [];
-  /** Every call, as `list <kind> <filters>`, `get <kind>:<id>`, `cancel <kind>:<id>`. */
+const STATES: Record<FakeJob["status"], JobState> = {
+  pending: JobState.Pending,
+  running: JobState.Running,
+  successful: JobState.Succeeded,
+  failed: JobState.Failed,
+  error: JobState.Failed,
+  canceled: JobState.Canceled,
+};
+
+/** The fake AAP job source. */
+export class FakeAap implements EdaAapJobSource {
+  readonly name = "fake-aap";
+  readonly jobs: FakeJob[] = [];
+  /** Every call, as `find <type> <correlation id>`, `get <id>`, `cancel <id>`. */
   readonly calls: string[] = [];
+  /** When set, `findJob` throws a retryable `LOOKUP_INCOMPLETE` (a lookup cut short). */
+  incomplete = false;
   #nextId = 100;
 
   /** A job EDA launched for the event whose body the webhook received. */
-  launch(body: string, overrides: Partial<EdaAapJob> = {}): EdaAapJob {
-    const payload: unknown = JSON.parse(body);
-    const job: EdaAapJob = {
-      id: this.#nextId++,
-      kind: "job",
+  launch(body: string, overrides: Partial<FakeJob> = {}): FakeJob {
+    const payload = JSON.parse(body) as ResourceObject;
+    const job: FakeJob = {
+      id: `job:${this.#nextId++}`,
       status: "pending",
-      failed: false,
       name: "create-compute-instance",
-      created: "2026-01-01T00:00:05.000Z",
-      started: null,
-      finished: null,
-      jobExplanation: "",
-      resultTraceback: "",
-      extraVars: {
-        ansible_eda: {
-          ruleset: "provisionkit",
-          rule: "create",
-          event: { payload, meta: { endpoint: "create-compute-instance" } },
-        },
-      },
+      annotations: { ...payload.metadata.annotations },
       ...overrides,
     };
     this.jobs.push(job);
@@ -50,56 +75,81 @@ export class FakeAapJobs implements EdaAapJobs {
   }
 
   /** Changes a job. */
-  update(id: number, change: Partial<EdaAapJob>): void {
+  update(id: string, change: Partial<FakeJob>): void {
     const job = this.jobs.find((j) => j.id === id);
     if (!job) throw new Error(`no job ${id}`);
     Object.assign(job, change);
   }
 
-  listJobs(
-    kind: EdaAapJobKind,
-    filters: Record<string, string | number>,
-    options: EdaAapListOptions = {},
-  ): Promise<{ jobs: EdaAapJob[]; complete: boolean }> {
-    this.calls.push(`list ${kind} ${JSON.stringify(filters)}`);
-    const needle = String(filters.extra_vars__icontains ?? "").toLowerCase();
-    const matched = this.jobs
-      .filter((j) => j.kind === kind)
-      .filter((j) =>
-        JSON.stringify(j.extraVars ?? {})
-          .toLowerCase()
-          .includes(needle),
-      )
-      .sort((a, b) => (filters.order_by === "-id" ? b.id - a.id : a.id - b.id));
-    const size = (options.pageSize ?? 25) * (options.maxPages ?? 10);
-    return Promise.resolve({
-      jobs: matched.slice(0, size).map((j) => structuredClone(j)),
-      complete: matched.length <= size,
-    });
-  }
-
-  getJob(ref: EdaAapJobRef): Promise<EdaAapJob> {
-    this.calls.push(`get ${ref.kind}:${ref.id}`);
-    const job = this.jobs.find((j) => j.kind === ref.kind && j.id === ref.id);
-    if (!job) return Promise.reject(new JobNotFoundError(String(ref.id)));
-    return Promise.resolve(structuredClone(job));
-  }
-
-  cancelJob(ref: EdaAapJobRef): Promise<"requested" | "not-cancelable"> {
-    this.calls.push(`cancel ${ref.kind}:${ref.id}`);
-    const job = this.jobs.find((j) => j.kind === ref.kind && j.id === ref.id);
-    if (!job) return Promise.reject(new JobNotFoundError(String(ref.id)));
-    if (TERMINAL.has(job.status)) return Promise.resolve("not-cancelable");
-    if (job.status === "pending" || job.status === "new") {
-      Object.assign(job, { status: "canceled", failed: true, finished: "2026-01-01T00:01:00Z" });
-    } else {
-      job.canceledOn = "2026-01-01T00:01:00Z";
+  findJob(_resource: ResourceObject, query: FindJobQuery): Promise<EdaAapFoundJob | undefined> {
+    this.calls.push(`find ${query.type} ${query.correlationId}`);
+    if (this.incomplete) {
+      return Promise.reject(
+        new ProviderError("more candidates than one page", {
+          code: "LOOKUP_INCOMPLETE",
+          retryable: true,
+        }),
+      );
     }
-    return Promise.resolve("requested");
+    const job = this.jobs
+      .filter((j) => j.annotations[ANNOTATION_CORRELATION_ID] === query.correlationId)
+      .filter((j) => j.annotations[ANNOTATION_OPERATION] === query.type)
+      .at(-1);
+    if (!job) return Promise.resolve(undefined);
+    const found: EdaAapFoundJob = statusOf(job, query.type);
+    const version = job.annotations[ANNOTATION_CONFIG_VERSION];
+    const block = job.annotations[ANNOTATION_BLOCK_DELETION_ON_FAILURE];
+    if (query.type === "provision" && version) found.configVersion = version;
+    if (query.type === "deprovision" && block) found.blockDeletionOnFailure = block === "true";
+    return Promise.resolve(found);
+  }
+
+  getProvisionStatus(_resource: ResourceObject, jobId: string): Promise<ProvisionStatus> {
+    return this.#read(jobId, "provision");
+  }
+
+  getDeprovisionStatus(_resource: ResourceObject, jobId: string): Promise<ProvisionStatus> {
+    return this.#read(jobId, "deprovision");
+  }
+
+  cancelJob(_resource: ResourceObject, jobId: string): Promise<void> {
+    this.calls.push(`cancel ${jobId}`);
+    const job = this.jobs.find((j) => j.id === jobId);
+    if (!job) return Promise.reject(new JobNotFoundError(jobId));
+    if (job.status === "pending") Object.assign(job, { status: "canceled", finished: "t-end" });
+    else if (job.status === "running") job.canceledOn = "2026-01-01T00:01:00Z";
+    return Promise.resolve();
   }
 
   /** How many calls start with `prefix`. */
   count(prefix: string): number {
     return this.calls.filter((c) => c.startsWith(prefix)).length;
   }
+
+  #read(jobId: string, type: FindJobQuery["type"]): Promise<ProvisionStatus> {
+    this.calls.push(`get ${jobId}`);
+    const job = this.jobs.find((j) => j.id === jobId);
+    if (!job) return Promise.reject(new JobNotFoundError(jobId));
+    return Promise.resolve(statusOf(job, type));
+  }
+}
+
+function statusOf(job: FakeJob, type: FindJobQuery["type"]): ProvisionStatus {
+  const state = STATES[job.status];
+  const status: ProvisionStatus = {
+    jobId: job.id,
+    state,
+    message: `AAP ${job.id.replace(":", " ").replace("_", " ")} (${job.name}) is ${job.status}`,
+  };
+  if (job.started) status.startTime = job.started;
+  if (job.finished) status.endTime = job.finished;
+  const details = [job.jobExplanation, job.resultTraceback].filter(Boolean).join("\n");
+  if ((state === JobState.Failed || state === JobState.Canceled) && details) {
+    status.errorDetails = details;
+  }
+  const version = job.annotations[ANNOTATION_CONFIG_VERSION];
+  if (type === "provision" && state === JobState.Succeeded && version) {
+    status.reconciledVersion = version;
+  }
+  return status;
 }

@@ -1,5 +1,6 @@
 import {
   JobState,
+  ConfigurationError,
   capabilitiesOf,
   isProviderError,
   type JobRecord,
@@ -8,11 +9,13 @@ import {
 import { afterEach, describe, expect, it } from "vitest";
 import {
   ANNOTATION_APPLIED_CONFIG_VERSION as APPLIED,
+  ANNOTATION_CONFIG_VERSION,
+  EdaProvider,
   FINALIZER_AAP,
   decodeEdaJobId,
   type EdaProviderOptions,
 } from "../src/index.ts";
-import { FakeAapJobs } from "./fake-aap.ts";
+import { FakeAap } from "./fake-aap.ts";
 import { call, computeInstance, record, thrown, withMeta } from "./harness.ts";
 import { startProvider, type ProviderFixture } from "./provider-fixture.ts";
 
@@ -26,7 +29,7 @@ const V1 = "sha256:v1";
 const MIN = 60_000;
 
 async function start(more: Partial<EdaProviderOptions> = {}) {
-  const aap = new FakeAapJobs();
+  const aap = new FakeAap();
   fx = await startProvider({ aap, ...more });
   return { f: fx, aap };
 }
@@ -57,17 +60,16 @@ describe("AAP mode: provision status from the real job", () => {
     const queued = await status(f, jobId);
     expect(queued.state).toBe(JobState.Pending);
     expect(queued.message).toContain("queued in EDA");
-    expect(aap.calls).toEqual([
-      `list workflow_job {"extra_vars__icontains":"corr-p","order_by":"-id"}`,
-      `list job {"extra_vars__icontains":"corr-p","order_by":"-id"}`,
-    ]);
+    expect(aap.calls).toEqual(["find provision corr-p"]);
     const job = aap.launch(body, { status: "running", started: "2026-01-01T00:00:09Z" });
     const running = await status(f, jobId);
     expect(running).toMatchObject({
       state: JobState.Running,
       startTime: "2026-01-01T00:00:09Z",
     });
-    expect(running.message).toContain(`AAP job ${job.id}`);
+    expect(running.message).toBe(
+      `AAP job 100 (create-compute-instance) is running (launched by EDA for correlation id corr-p)`,
+    );
     aap.update(job.id, { status: "successful", finished: "2026-01-01T00:05:00Z" });
     const done = await status(f, jobId);
     expect(done).toMatchObject({
@@ -77,33 +79,38 @@ describe("AAP mode: provision status from the real job", () => {
     });
   });
 
-  it("caches the job reference: later reads get the job, not a search", async () => {
+  it("remembers the job: later reads get the job, not a search", async () => {
     const { f, aap } = await start();
     const { jobId, body } = await provision(f);
     const job = aap.launch(body, { status: "running" });
     await status(f, jobId);
     aap.calls.length = 0;
     await status(f, jobId);
-    expect(aap.calls).toEqual([`get job:${job.id}`]);
+    expect(aap.calls).toEqual([`get ${job.id}`]);
   });
 
-  it("never trusts a substring match: the correlation id must be the event's annotation", async () => {
-    const { f, aap } = await start();
+  it("a lookup cut short counts as no job yet: the resource and the timeout still judge", async () => {
+    const { f, aap } = await start({ provisionTimeoutMs: 10 * MIN });
     const { jobId } = await provision(f);
-    aap.launch(JSON.stringify({ metadata: { name: "x" }, note: "mentions corr-p in text" }), {
-      status: "running",
-    });
+    aap.incomplete = true;
     expect((await status(f, jobId)).state).toBe(JobState.Pending);
+    f.clock.advance(10 * MIN);
+    expect((await status(f, jobId)).state).toBe(JobState.Failed);
+    expect(f.lines.some((l) => l.message.includes("could not read every candidate"))).toBe(true);
   });
 
-  it("prefers the workflow job over the jobs of its nodes (they inherit its extra vars)", async () => {
+  it("a job whose success names another version than its event is an error, never reported (P4)", async () => {
     const { f, aap } = await start();
     const { jobId, body } = await provision(f);
-    const workflow = aap.launch(body, { kind: "workflow_job", status: "running", name: "wf" });
-    aap.launch(body, { status: "successful", name: "node" });
-    const s = await status(f, jobId);
-    expect(s.state).toBe(JobState.Running);
-    expect(s.message).toContain(`workflow job ${workflow.id}`);
+    const job = aap.launch(body, { status: "running" });
+    await status(f, jobId);
+    aap.update(job.id, {
+      status: "successful",
+      annotations: { ...job.annotations, [ANNOTATION_CONFIG_VERSION]: "sha256:other" },
+    });
+    const error = await thrown(status(f, jobId));
+    expect(error.message).toContain("applied config version sha256:other");
+    expect(isProviderError(error) && error.retryable).toBe(false);
   });
 
   it("Failed with the job's explanation and traceback", async () => {
@@ -130,7 +137,7 @@ describe("AAP mode: provision status from the real job", () => {
     const retry = aap.launch(body, { status: "running" });
     const s = await status(f, jobId);
     expect(s.state).toBe(JobState.Running);
-    expect(s.message).toContain(`job ${retry.id}`);
+    expect(s.message).toContain(`AAP ${retry.id.replace(":", " ")} `);
   });
 
   it("a purged cached job falls back to the resource's annotations", async () => {
@@ -188,10 +195,10 @@ describe("AAP mode: P5", () => {
     expect(aap.count("cancel")).toBe(1);
     const second = await f.provider.triggerDeprovision(vm(), [p], call("d2"));
     expect(second.action).toBe("waiting");
-    expect(aap.count("cancel")).toBe(1); // canceled_on is set: not asked again
+    expect(aap.count("cancel")).toBe(1); // asked once already: not again
     expect(f.server.requests).toHaveLength(0);
 
-    aap.update(job.id, { status: "canceled", failed: true });
+    aap.update(job.id, { status: "canceled" });
     const third = await f.provider.triggerDeprovision(vm(), [p], call("d3"));
     expect(third).toMatchObject({
       action: "triggered",
@@ -227,7 +234,8 @@ describe("AAP mode: findJob and cancelJob", () => {
   it("findJob adopts the job by correlation id with a decodable id", async () => {
     const { f, aap } = await start();
     const { body } = await provision(f, "corr-x");
-    aap.launch(body, { status: "running", created: "2026-01-01T00:00:07.000Z" });
+    aap.launch(body, { status: "running" });
+    f.clock.advance(7_000);
     const found = await f.provider.findJob!(
       computeInstance(),
       { correlationId: "corr-x", type: "provision" },
@@ -237,7 +245,7 @@ describe("AAP mode: findJob and cancelJob", () => {
     expect(decodeEdaJobId(found!.jobId)).toEqual({
       operation: "provision",
       correlationId: "corr-x",
-      sentAt: Date.parse("2026-01-01T00:00:07.000Z"),
+      sentAt: f.clock.now(), // the adoption: the timeout counts only should AAP purge the job
       configVersion: V1,
     });
     // The adopted id works for later status reads.
@@ -276,9 +284,7 @@ describe("AAP mode: findJob and cancelJob", () => {
 
   it("findJob fails (retryable) rather than answer 'none' when the search was cut short", async () => {
     const { f, aap } = await start();
-    for (let i = 0; i < 30; i++) {
-      aap.launch(JSON.stringify({ note: `corr-many ${i}` }), { kind: "job" });
-    }
+    aap.incomplete = true;
     const error = await thrown(
       f.provider.findJob!(
         computeInstance(),
@@ -297,7 +303,7 @@ describe("AAP mode: findJob and cancelJob", () => {
     await f.provider.cancelJob!(computeInstance(), jobId, "provision", call());
     await f.provider.cancelJob!(computeInstance(), jobId, "provision", call());
     expect(aap.count("cancel")).toBe(1);
-    aap.update(job.id, { status: "successful", canceledOn: undefined });
+    aap.update(job.id, { status: "successful" });
     await f.provider.cancelJob!(computeInstance(), jobId, "provision", call());
     expect(aap.count("cancel")).toBe(1);
   });
@@ -310,5 +316,48 @@ describe("AAP mode: findJob and cancelJob", () => {
     );
     expect(isProviderError(error) && error.code).toBe("JOB_NOT_LAUNCHED");
     expect(isProviderError(error) && error.retryable).toBe(true);
+  });
+});
+
+describe("AAP mode: the aap option", () => {
+  const target = { type: "webhook" as const, url: "http://h:5000" };
+  const auth = { type: "none" as const };
+
+  it("refuses an AapClient (the former type) with how to migrate", () => {
+    const client = { listJobs() {}, getJob() {}, cancelJob() {} };
+    const error = (() => {
+      try {
+        new EdaProvider({ target, auth, aap: client as never });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toContain(
+      "takes an AapProvider, not an AapClient: EdaProvider now leaves finding, reading and cancelling AAP jobs to it. Migrate with `aap: new AapProvider({ client, templates })`",
+    );
+  });
+
+  it("refuses an object without the four job methods", () => {
+    expect(() => new EdaProvider({ target, auth, aap: { findJob() {} } as never })).toThrow(
+      "EdaProvider option aap must have findJob, cancelJob, getProvisionStatus and getDeprovisionStatus methods",
+    );
+  });
+
+  it("findJob refuses a provision job whose event carries no config version", async () => {
+    const { f, aap } = await start();
+    const { body } = await provision(f, "corr-nv");
+    const job = aap.launch(body, { status: "running" });
+    const { [ANNOTATION_CONFIG_VERSION]: _dropped, ...rest } = job.annotations;
+    aap.update(job.id, { annotations: rest });
+    const error = await thrown(
+      f.provider.findJob!(
+        computeInstance(),
+        { correlationId: "corr-nv", type: "provision" },
+        call(),
+      ),
+    );
+    expect(error.message).toContain("carries correlation id corr-nv but no config version");
   });
 });

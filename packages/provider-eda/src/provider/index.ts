@@ -10,12 +10,4 @@ export {
 export { decodeEdaJobId, encodeEdaJobId, type EdaJobId } from "./job-id.js";
 export { defaultPayload } from "./payload.js";
 export { parseFailure, type PlaybookFailure } from "./failure.js";
-export { aapJobState } from "./aap/status.js";
-export type {
-  EdaAapCallOptions,
-  EdaAapJob,
-  EdaAapJobKind,
-  EdaAapJobRef,
-  EdaAapJobs,
-  EdaAapListOptions,
-} from "./aap/types.js";
+export { aapJobSource, type EdaAapFoundJob, type EdaAapJobSource } from "./aap-source.js";

@@ -1,7 +1,7 @@
 import type { ResourceObject } from "@provisionkit/core";
 import type { EdaAnnotationNames } from "../constants.js";
 import type { EdaClientOptions } from "../client/index.js";
-import type { EdaAapJobs } from "./aap/types.js";
+import type { EdaAapJobSource } from "./aap-source.js";
 
 /**
  * Options of `EdaProvider`: the client's (target, auth, secrets, tls, requestTimeoutMs,
@@ -60,11 +60,15 @@ export interface EdaProviderOptions extends EdaClientOptions {
    */
   minEventIntervalMs?: number;
   /**
-   * AAP mode: an AAP jobs API (an `AapClient` fits). The provider then finds the job EDA
-   * launched for each event (by correlation id), reports its real state, cancels a
-   * running provision job before deprovisioning, and offers `findJob` and `cancelJob`.
+   * AAP mode: an `AapProvider` from `@provisionkit/provider-aap`
+   * (`aap: new AapProvider({ client, templates })`, templates naming what the rulebook
+   * launches; see {@link EdaAapJobSource}). The provider then finds the job EDA launched for
+   * each event through it (by correlation id), reports its real state, cancels a running
+   * provision job before deprovisioning, and offers `findJob` and `cancelJob`. An
+   * `AapClient` (this option's former type) is refused with a `ConfigurationError` that
+   * says how to migrate.
    */
-  aap?: EdaAapJobs;
+  aap?: EdaAapJobSource;
   /** When to ask again after `waiting`, at most (ms). Default 10 000 (the engine's poll interval). */
   pollIntervalMs?: number;
 }

@@ -1,11 +1,6 @@
 import {
-  ErrorCode,
   InvalidResponseError,
   JobState,
-  ProviderError,
-  RateLimitError,
-  isOutcomeUnknown,
-  isProviderError,
   isTerminal,
   resourceKey,
   type CallOptions,
@@ -21,13 +16,10 @@ import {
   type TriggerDeprovisionOptions,
   type TriggerProvisionOptions,
 } from "@provisionkit/core";
-import { EdaClient, type EdaDestination } from "../client/index.js";
-import { AapJobFinder, eventAnnotations } from "./aap/finder.js";
-import { aapJobState, aapJobStatus } from "./aap/status.js";
-import type { EdaAapJob } from "./aap/types.js";
-import { decodeEdaJobId, encodeEdaJobId, type EdaJobId } from "./job-id.js";
+import { EdaClient } from "../client/index.js";
+import { AapMode, type AapObservation } from "./aap-mode.js";
+import { decodeEdaJobId, type EdaJobId } from "./job-id.js";
 import type { EdaProviderOptions } from "./options.js";
-import { eventBody } from "./payload.js";
 import { resolveProviderOptions, type ResolvedProviderOptions } from "./resolve-options.js";
 import {
   hasFinalizer,
@@ -36,11 +28,11 @@ import {
   type Judgement,
   type ResourceJudgeContext,
 } from "./resource-status.js";
-import { EventThrottle } from "./throttle.js";
+import { EventSender } from "./send-event.js";
 
 /** A judged status, with the AAP job it came from in AAP mode. */
 interface Observed extends Judgement {
-  aapJob?: EdaAapJob;
+  aap?: AapObservation;
 }
 
 /** Warnings about one malformed failure annotation are given once; this many are remembered. */
@@ -66,9 +58,11 @@ const MAX_WARNED = 1000;
  *   the answer is `waiting` (EDA cannot cancel; the delete event is not fired into a
  *   running provision); `skipped` when the finalizer was never set (P6).
  * - Identical events repeat at most every `minEventIntervalMs` (`RateLimitError`).
- * - AAP mode (option `aap`): the real AAP job of each event is found by correlation id and
- *   its state reported; a running provision job is cancelled before deprovisioning; the
- *   provider then has `findJob` and `cancelJob`, which it lacks otherwise.
+ * - AAP mode (option `aap`, an `AapProvider`): the real AAP job of each event is found by
+ *   correlation id and its state reported; a running provision job is cancelled before
+ *   deprovisioning; the provider then has `findJob` and `cancelJob`, which it lacks
+ *   otherwise. The AAP side (lookup, reading, cancelling) is the `AapProvider`'s; see
+ *   {@link EdaAapJobSource}.
  */
 export class EdaProvider implements Provider {
   /** Provider name recorded on every job (P1). */
@@ -99,8 +93,8 @@ export class EdaProvider implements Provider {
   ) => Promise<void>;
 
   readonly #options: ResolvedProviderOptions;
-  readonly #throttle: EventThrottle;
-  readonly #finder: AapJobFinder | undefined;
+  readonly #sender: EventSender;
+  readonly #aap: AapMode | undefined;
   readonly #warned = new Set<string>();
 
   /**
@@ -114,13 +108,14 @@ export class EdaProvider implements Provider {
     const { logger, now } = this.#options;
     this.client = new EdaClient({ ...options, logger, now });
     this.name = this.#options.name;
-    this.#throttle = new EventThrottle(this.#options.minEventIntervalMs);
-    const { aap } = this.#options;
-    if (aap !== undefined) {
-      const finder = new AapJobFinder(aap, this.#options.annotations);
-      this.#finder = finder;
-      this.findJob = (resource, query, call) => this.#findJob(finder, resource, query, call);
-      this.cancelJob = (resource, jobId, type, call) => this.#cancelJob(finder, jobId, type, call);
+    this.#sender = new EventSender(this.client, this.#options);
+    const { aap: source, blockDeletionOnFailure, pollIntervalMs } = this.#options;
+    if (source !== undefined) {
+      const aap = new AapMode({ source, blockDeletionOnFailure, pollIntervalMs, now, logger });
+      this.#aap = aap;
+      this.findJob = (resource, query, call) => aap.findJob(resource, query, call);
+      this.cancelJob = (resource, jobId, type, call) =>
+        aap.cancelJob(resource, jobId, this.#decode(jobId, type), call);
     }
   }
 
@@ -130,7 +125,7 @@ export class EdaProvider implements Provider {
     options: TriggerProvisionOptions,
   ): Promise<ProvisionResult> {
     const { configVersion, correlationId, signal } = options;
-    const { jobId, destination } = await this.#sendEvent(
+    const { jobId, destination } = await this.#sender.send(
       resource,
       { operation: "provision", correlationId, configVersion },
       signal,
@@ -204,7 +199,7 @@ export class EdaProvider implements Provider {
           "ever set on the resource: nothing was provisioned, so nothing to tear down",
       };
     }
-    const { jobId } = await this.#sendEvent(
+    const { jobId } = await this.#sender.send(
       resource,
       {
         operation: "deprovision",
@@ -244,56 +239,6 @@ export class EdaProvider implements Provider {
     return job;
   }
 
-  async #sendEvent(
-    resource: ResourceObject,
-    event: {
-      operation: JobType;
-      correlationId: string;
-      configVersion?: string;
-      blockDeletionOnFailure?: boolean;
-    },
-    signal: AbortSignal,
-  ): Promise<{ jobId: string; destination: EdaDestination }> {
-    const { operation, correlationId, configVersion } = event;
-    const destination = this.client.destination(resource.kind, operation);
-    const payload = eventBody(this.#options.payload(resource), this.#options.annotations, event);
-    const key = [
-      resource.metadata.uid ?? resourceKey(resource),
-      destination.url,
-      operation,
-      configVersion ?? "",
-    ].join("\n");
-    const now = Math.floor(this.#options.now());
-    const left = this.#throttle.remaining(key, now);
-    if (left > 0) {
-      const min = this.#options.minEventIntervalMs;
-      throw new RateLimitError(
-        `EDA: an identical ${operation} event${configVersion === undefined ? "" : ` (config version ${configVersion})`} ` +
-          `for ${resourceKey(resource)} was sent to ${destination.path} ${seconds(min - left)} ago; identical events ` +
-          `repeat at most every ${seconds(min)} (minEventIntervalMs): retry in ${seconds(left)}`,
-        left,
-        { outcomeUnknown: false, details: { option: "minEventIntervalMs", retryAfterMs: left } },
-      );
-    }
-    const jobId = encodeEdaJobId({ operation, correlationId, sentAt: now, configVersion });
-    this.#throttle.record(key, now);
-    try {
-      await this.client.send(
-        { kind: resource.kind, operation, payload, correlationId },
-        { signal },
-      );
-    } catch (error) {
-      // Only an event that surely did not arrive may be sent again at once.
-      if (!isOutcomeUnknown(error)) this.#throttle.forget(key, now);
-      throw error;
-    }
-    this.#options.logger.info(
-      { resource: resourceKey(resource), operation, correlationId, jobId, path: destination.path },
-      `EDA queued the ${operation} event`,
-    );
-    return { jobId, destination };
-  }
-
   #context(resource: ResourceObject, job: EdaJobId, queued: boolean): ResourceJudgeContext {
     const o = this.#options;
     const context: ResourceJudgeContext = {
@@ -321,16 +266,11 @@ export class EdaProvider implements Provider {
     signal: AbortSignal,
   ): Promise<Observed> {
     const judge = job.operation === "provision" ? judgeProvision : judgeDeprovision;
-    if (this.#finder === undefined)
+    if (this.#aap === undefined)
       return judge(resource, jobId, job, this.#context(resource, job, false));
-    const found = await this.#finder.find(job.correlationId, job.operation, signal);
-    if (found.job === undefined)
-      return judge(resource, jobId, job, this.#context(resource, job, true));
-    return {
-      status: aapJobStatus(jobId, found.job, job.operation, job.configVersion),
-      remainingMs: Number.POSITIVE_INFINITY,
-      aapJob: found.job,
-    };
+    const aap = await this.#aap.observe(resource, jobId, job, signal);
+    if (aap === undefined) return judge(resource, jobId, job, this.#context(resource, job, true));
+    return { status: aap.status, remainingMs: Number.POSITIVE_INFINITY, aap };
   }
 
   /** Whether the provision job may still run (`retryAfterMs` set) and its status (P5). */
@@ -343,92 +283,12 @@ export class EdaProvider implements Provider {
     const observed = await this.#observe(resource, record.jobId, job, signal);
     const { status } = observed;
     if (isTerminal(status.state)) return { status };
-    const poll = this.#options.pollIntervalMs;
-    const aapJob = observed.aapJob;
-    if (aapJob === undefined || this.#options.aap === undefined) {
+    if (observed.aap === undefined || this.#aap === undefined) {
       // Still queued or running in EDA: no cancel exists, so wait, but not past the timeout.
+      const poll = this.#options.pollIntervalMs;
       return { status, retryAfterMs: Math.max(1, Math.ceil(Math.min(poll, observed.remainingMs))) };
     }
-    // A cancel already requested (AAP records canceled_on) needs no second one (P5).
-    if (aapJob.canceledOn) return { status, retryAfterMs: poll };
-    const aap = this.#options.aap;
-    const ref = { kind: aapJob.kind, id: aapJob.id };
-    let after: EdaAapJob;
-    try {
-      const answer = await aap.cancelJob(ref, { signal });
-      this.#options.logger.info(
-        { jobId: record.jobId, aapJob: `${ref.kind}:${ref.id}`, answer },
-        answer === "requested"
-          ? "asked AAP to cancel the running provision job before deprovisioning"
-          : "the provision job could no longer be cancelled; reading its final state",
-      );
-      // A pending job is cancelled inside the request; a running one takes a while.
-      after = await aap.getJob(ref, { signal });
-    } catch (error) {
-      if (!(isProviderError(error) && error.code === ErrorCode.JobNotFound)) throw error;
-      return { status }; // purged: nothing runs any more
-    }
-    const now = aapJobStatus(record.jobId, after, "provision", job.configVersion);
-    return isTerminal(now.state) ? { status: now } : { status: now, retryAfterMs: poll };
-  }
-
-  async #findJob(
-    finder: AapJobFinder,
-    _resource: ResourceObject,
-    query: FindJobQuery,
-    options: CallOptions,
-  ): Promise<FoundJob | undefined> {
-    const { correlationId, type } = query;
-    const found = await finder.find(correlationId, type, options.signal);
-    const job = found.job;
-    if (job === undefined) {
-      if (found.complete) return undefined;
-      throw new ProviderError(
-        `more AAP jobs mention correlation id ${correlationId} than one page holds, and none of those read carries it: cannot tell whether EDA launched the job`,
-        { code: "LOOKUP_INCOMPLETE", retryable: true },
-      );
-    }
-    const version = eventAnnotations(job)?.[this.#options.annotations.configVersion];
-    if (type === "provision" && (typeof version !== "string" || version === "")) {
-      throw new InvalidResponseError(
-        `AAP ${job.kind} ${job.id} carries correlation id ${correlationId} but no ${this.#options.annotations.configVersion} annotation in its event`,
-        { retryable: false, details: { aapJobId: job.id } },
-      );
-    }
-    const created = job.created === undefined ? Number.NaN : Date.parse(job.created);
-    const sentAt = Number.isFinite(created) ? created : Math.floor(this.#options.now());
-    const configVersion = type === "provision" ? (version as string) : undefined;
-    const jobId = encodeEdaJobId({ operation: type, correlationId, sentAt, configVersion });
-    const result: FoundJob = aapJobStatus(jobId, job, type, configVersion);
-    if (type === "deprovision")
-      result.blockDeletionOnFailure = this.#options.blockDeletionOnFailure;
-    return result;
-  }
-
-  async #cancelJob(
-    finder: AapJobFinder,
-    jobId: string,
-    type: JobType,
-    options: CallOptions,
-  ): Promise<void> {
-    const job = this.#decode(jobId, type);
-    const found = await finder.find(job.correlationId, job.operation, options.signal);
-    const aapJob = found.job;
-    if (aapJob === undefined) {
-      throw new ProviderError(
-        `job ${jobId} has no AAP job yet (the event is queued in EDA, or was lost): nothing to cancel yet`,
-        { code: "JOB_NOT_LAUNCHED", retryable: true, details: { jobId } },
-      );
-    }
-    if (isTerminal(aapJobState(aapJob.status)) || aapJob.canceledOn) return;
-    try {
-      await this.#options.aap?.cancelJob(
-        { kind: aapJob.kind, id: aapJob.id },
-        { signal: options.signal },
-      );
-    } catch (error) {
-      if (!(isProviderError(error) && error.code === ErrorCode.JobNotFound)) throw error;
-    }
+    return this.#aap.settle(resource, record.jobId, job, observed.aap, signal);
   }
 
   #warnMalformed(resource: ResourceObject, reason: string): void {
@@ -442,8 +302,4 @@ export class EdaProvider implements Provider {
       "ignoring a malformed playbook failure annotation",
     );
   }
-}
-
-function seconds(ms: number): string {
-  return `${Math.ceil(ms / 1000)} s`;
 }

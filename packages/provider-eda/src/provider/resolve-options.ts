@@ -7,7 +7,7 @@ import {
   loggerOption,
   milliseconds,
 } from "../client/validate.js";
-import type { EdaAapJobs } from "./aap/types.js";
+import { aapJobSource, type EdaAapJobSource } from "./aap-source.js";
 import type { EdaProviderOptions } from "./options.js";
 import { defaultPayload } from "./payload.js";
 
@@ -40,8 +40,8 @@ export interface ResolvedProviderOptions {
   blockDeletionOnFailure: boolean;
   /** Minimum interval between identical events (0: off). */
   minEventIntervalMs: number;
-  /** The AAP jobs API in AAP mode. */
-  aap: EdaAapJobs | undefined;
+  /** The AAP job source in AAP mode. */
+  aap: EdaAapJobSource | undefined;
   /** Upper bound of `retryAfterMs` while waiting. */
   pollIntervalMs: number;
   /** The clock. */
@@ -82,19 +82,6 @@ function annotationNames(value: unknown): EdaAnnotationNames {
   return out;
 }
 
-function aapJobs(value: unknown): EdaAapJobs | undefined {
-  if (value === undefined) return undefined;
-  const candidate = value as Record<string, unknown>;
-  if (
-    typeof value !== "object" ||
-    value === null ||
-    !["listJobs", "getJob", "cancelJob"].every((m) => typeof candidate[m] === "function")
-  ) {
-    fail("aap", "must have listJobs, getJob and cancelJob methods (an AapClient fits)");
-  }
-  return value as EdaAapJobs;
-}
-
 /**
  * Validates the provider's own options and applies defaults.
  *
@@ -133,7 +120,7 @@ export function resolveProviderOptions(options: EdaProviderOptions): ResolvedPro
       DEFAULT_MIN_EVENT_INTERVAL_MS,
       0,
     ),
-    aap: aapJobs(options.aap),
+    aap: aapJobSource(options.aap),
     pollIntervalMs: milliseconds(
       SCOPE,
       "pollIntervalMs",
