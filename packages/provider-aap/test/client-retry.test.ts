@@ -8,8 +8,7 @@ import {
   type ProviderError,
 } from "@provisionkit/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { backoffMs, parseRetryAfter } from "../src/client/retry.js";
-import { defaultSleep } from "../src/client/sleep.js";
+import { backoffMs, defaultSleep, parseRetryAfter } from "@provisionkit/core/http";
 import {
   ScriptedServer,
   captureLogger,

@@ -11,8 +11,8 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EdaClient, type EdaClientOptions } from "../src/index.ts";
 import { fromTransport } from "../src/client/errors.ts";
-import { Redactor } from "../src/client/redactor.ts";
-import { TransportError } from "../src/client/transport.ts";
+import { redactorFor } from "@provisionkit/core/http";
+import { TransportError } from "@provisionkit/core/http";
 import {
   ScriptedServer,
   TOKEN,
@@ -91,7 +91,7 @@ describe("nothing received: TransientError, outcome known", () => {
     const error = fromTransport(
       destination,
       new TransportError("timeout", "TIMEOUT", "no complete response within 5 ms", false),
-      new Redactor([]),
+      redactorFor([]),
       5,
     );
     expect(error).toBeInstanceOf(TimeoutError);

@@ -4,6 +4,7 @@
  * @module
  */
 import { ConfigurationError, JobNotFoundError } from "@provisionkit/core";
+import { HttpTransport } from "@provisionkit/core/http";
 import {
   jobDecoder,
   launchDecoder,
@@ -23,7 +24,6 @@ import {
 import { Requester } from "./requester.js";
 import { DecodeError, type Decoder, type FieldPath } from "./schema.js";
 import { Redactor } from "./secrets.js";
-import { Transport } from "./transport.js";
 import type {
   AapCancelResult,
   AapJob,
@@ -45,6 +45,9 @@ export interface ListJobsOptions extends RequestOptions {
   /** Pages read at most; `complete` is false when more were left. Default 10. */
   maxPages?: number;
 }
+
+/** Largest response body read, in bytes (job lists can be long). */
+const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /** Default of {@link ListJobsOptions.maxPages}. */
 export const DEFAULT_MAX_PAGES = 10;
@@ -134,7 +137,13 @@ export class AapClient {
     this.#redactor = new Redactor(this.#options.auth);
     this.#requester = new Requester(
       this.#options,
-      new Transport(this.#options, this.#redactor),
+      new HttpTransport({
+        timeoutMs: this.#options.timeoutMs,
+        tls: this.#options.tls,
+        redactor: this.#redactor,
+        maxResponseBytes: MAX_RESPONSE_BYTES,
+        maxRequestBytes: MAX_RESPONSE_BYTES,
+      }),
       this.#redactor,
       new Credentials(this.#options.auth, this.#options.secrets, this.#redactor),
     );

@@ -3,16 +3,31 @@
  *
  * @module
  */
-import { X509Certificate } from "node:crypto";
 import {
   checkSecretValue,
   ConfigurationError,
-  silentLogger,
   type Logger,
   type SecretSource,
   type SecretValue,
 } from "@provisionkit/core";
-import { defaultSleep } from "./sleep.js";
+import {
+  checkCount,
+  checkFunction,
+  checkHttpUrl,
+  checkLogger,
+  checkMilliseconds,
+  checkSecretSource,
+  checkTlsOptions,
+  checkUserAgent,
+  defaultSleep,
+  failOption,
+  hasControlCharacter,
+  isRecord,
+  type HttpTlsOptions,
+  type ResolvedTlsOptions,
+  type RetryPolicy,
+  type Sleep,
+} from "@provisionkit/core/http";
 
 /**
  * Credentials sent on every request. A secret is given as a string, or as
@@ -39,13 +54,8 @@ export type AapAuth =
       password: SecretValue;
     };
 
-/** TLS settings for `https` URLs. */
-export interface AapTlsOptions {
-  /** Extra trusted CA certificates (PEM), in addition to Node's defaults. */
-  ca?: string | Buffer | (string | Buffer)[];
-  /** Skip certificate verification. Insecure: only when asked for, and a warning is logged. */
-  insecureSkipTLSVerify?: boolean;
-}
+/** TLS settings for `https` URLs (core's `HttpTlsOptions`). */
+export type AapTlsOptions = HttpTlsOptions;
 
 /** Retry policy for reads and cancels (launches are never retried). */
 export interface AapRetryOptions {
@@ -86,7 +96,7 @@ export interface AapClientOptions {
   /** The `User-Agent` header. Default `provisionkit-provider-aap`. */
   userAgent?: string;
   /** Waits between retries; injectable for tests. Default: a real timer that honours the signal. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  sleep?: Sleep;
 }
 
 /** Options of every client call. */
@@ -110,17 +120,17 @@ export interface ResolvedOptions {
   /** Resolves secret references of {@link ResolvedOptions.auth}. */
   secrets: SecretSource | undefined;
   /** TLS settings. */
-  tls: { ca: string | Buffer | (string | Buffer)[] | undefined; insecure: boolean };
+  tls: ResolvedTlsOptions;
   /** Per-request time limit. */
   timeoutMs: number;
   /** Retry policy with defaults. */
-  retry: Required<AapRetryOptions>;
+  retry: RetryPolicy;
   /** The logger. */
   logger: Logger;
   /** The User-Agent. */
   userAgent: string;
   /** The sleep function. */
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  sleep: Sleep;
 }
 
 /** Default per-request time limit. */
@@ -135,31 +145,13 @@ export const DEFAULT_RETRY: Readonly<Required<AapRetryOptions>> = Object.freeze(
   maxRetryAfterMs: 60_000,
 });
 
-const MAX_TIMER_MS = 2_147_483_647;
+const SCOPE = "AAP client";
 // eslint-disable-next-line no-control-regex
 const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f]/;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
 const VERSIONED_API_PATH = /^\/api\/(?:[^/]+\/)*v\d+\/$/;
 
 function fail(option: string, problem: string): never {
-  throw new ConfigurationError(`AAP client option ${option} ${problem}`, {
-    details: { option },
-  });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function nonNegative(value: unknown, option: string, fallback: number, integer = false): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    fail(option, "must be a non-negative number");
-  }
-  if (integer && !Number.isInteger(value)) fail(option, "must be an integer");
-  if (value > MAX_TIMER_MS) fail(option, `must be at most ${MAX_TIMER_MS}`);
-  return value;
+  failOption(SCOPE, option, problem);
 }
 
 interface ParsedUrl {
@@ -171,18 +163,7 @@ interface ParsedUrl {
 
 function parseUrl(value: unknown): ParsedUrl {
   // The URL is never echoed back: it could carry credentials.
-  if (typeof value !== "string" || value.trim() === "") fail("url", "must be a non-empty string");
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    fail("url", "is not a valid absolute URL");
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") fail("url", "must be http or https");
-  if (url.username !== "" || url.password !== "") {
-    fail("url", "must not contain credentials: use the auth option");
-  }
-  if (url.search !== "" || url.hash !== "") fail("url", "must not have a query string or fragment");
+  const url = checkHttpUrl(SCOPE, "url", value);
   const path = url.pathname.endsWith("/") ? url.pathname : `${url.pathname}/`;
   const base = { origin: url.origin, https: url.protocol === "https:" };
   if (path === "/" || path === "/api/") {
@@ -218,7 +199,7 @@ function parseReference(value: unknown, option: string, hasSource: boolean): Sec
     return checkSecretValue(value, option, hasSource);
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
-    throw new ConfigurationError(`AAP client option ${error.message}`, { details: { option } });
+    throw new ConfigurationError(`${SCOPE} option ${error.message}`, { details: { option } });
   }
 }
 
@@ -241,7 +222,7 @@ function parseAuth(value: unknown, hasSource: boolean): AapAuth {
     if (typeof username !== "string" || username === "") {
       fail("auth.username", "must be a non-empty string");
     }
-    if (username.includes(":") || CONTROL.test(username)) {
+    if (username.includes(":") || hasControlCharacter(username)) {
       fail("auth.username", "must not contain ':' or control characters");
     }
     if (isRecord(password)) {
@@ -259,83 +240,17 @@ function parseAuth(value: unknown, hasSource: boolean): AapAuth {
   fail("auth.type", 'must be "bearer" or "basic"');
 }
 
-function parseSecrets(value: unknown): SecretSource | undefined {
-  if (value === undefined) return undefined;
-  if (!isRecord(value) || typeof value.read !== "function") {
-    fail("secrets", "must be a SecretSource (an object with a read method)");
-  }
-  return value as unknown as SecretSource;
-}
-
-function isPem(value: unknown): value is string | Buffer {
-  return typeof value === "string" || Buffer.isBuffer(value);
-}
-
-const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
-/** Whether `pem` holds at least one certificate and every certificate in it parses. */
-function isValidPemBundle(pem: string | Buffer): boolean {
-  const blocks = pem.toString("utf8").match(PEM_BLOCK);
-  if (blocks === null) return false;
-  try {
-    for (const block of blocks) new X509Certificate(block);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function parseTls(value: unknown): ResolvedOptions["tls"] {
-  if (value === undefined) return { ca: undefined, insecure: false };
-  if (!isRecord(value)) fail("tls", "must be an object");
-  const { ca, insecureSkipTLSVerify } = value;
-  if (insecureSkipTLSVerify !== undefined && typeof insecureSkipTLSVerify !== "boolean") {
-    fail("tls.insecureSkipTLSVerify", "must be a boolean");
-  }
-  if (ca !== undefined) {
-    if (!(isPem(ca) || (Array.isArray(ca) && ca.length > 0 && ca.every(isPem)))) {
-      fail("tls.ca", "must be a PEM string or Buffer, or a non-empty array of them");
-    }
-    for (const pem of Array.isArray(ca) ? ca : [ca]) {
-      if (!isValidPemBundle(pem)) fail("tls.ca", "is not a valid PEM certificate bundle");
-    }
-  }
-  return {
-    ca: ca,
-    insecure: insecureSkipTLSVerify === true,
-  };
-}
-
-function parseRetry(value: unknown): Required<AapRetryOptions> {
+function parseRetry(value: unknown): RetryPolicy {
   if (value === undefined) return { ...DEFAULT_RETRY };
   if (!isRecord(value)) fail("retry", "must be an object");
-  const retries = nonNegative(value.retries, "retry.retries", DEFAULT_RETRY.retries, true);
-  if (retries > 100) fail("retry.retries", "must be at most 100");
+  const ms = (option: keyof RetryPolicy): number =>
+    checkMilliseconds(SCOPE, `retry.${option}`, value[option], DEFAULT_RETRY[option], 0);
   return {
-    retries,
-    initialDelayMs: nonNegative(
-      value.initialDelayMs,
-      "retry.initialDelayMs",
-      DEFAULT_RETRY.initialDelayMs,
-    ),
-    maxDelayMs: nonNegative(value.maxDelayMs, "retry.maxDelayMs", DEFAULT_RETRY.maxDelayMs),
-    maxRetryAfterMs: nonNegative(
-      value.maxRetryAfterMs,
-      "retry.maxRetryAfterMs",
-      DEFAULT_RETRY.maxRetryAfterMs,
-    ),
+    retries: checkCount(SCOPE, "retry.retries", value.retries, DEFAULT_RETRY.retries, 100),
+    initialDelayMs: ms("initialDelayMs"),
+    maxDelayMs: ms("maxDelayMs"),
+    maxRetryAfterMs: ms("maxRetryAfterMs"),
   };
-}
-
-function parseLogger(value: unknown): Logger {
-  if (value === undefined) return silentLogger;
-  const methods = ["debug", "info", "warn", "error"] as const;
-  if (!isRecord(value) && typeof value !== "function") fail("logger", "must be a Logger");
-  const candidate = value as Record<string, unknown>;
-  if (!methods.every((m) => typeof candidate[m] === "function")) {
-    fail("logger", "must have debug, info, warn and error methods");
-  }
-  return value as unknown as Logger;
 }
 
 /**
@@ -346,25 +261,18 @@ function parseLogger(value: unknown): Logger {
 export function resolveOptions(options: AapClientOptions): ResolvedOptions {
   if (!isRecord(options)) fail("options", "must be an object");
   const url = parseUrl(options.url);
-  const timeoutMs = nonNegative(options.timeoutMs, "timeoutMs", DEFAULT_TIMEOUT_MS);
+  const timeoutMs = checkMilliseconds(SCOPE, "timeoutMs", options.timeoutMs, DEFAULT_TIMEOUT_MS, 0);
   if (timeoutMs === 0) fail("timeoutMs", "must be greater than 0");
-  const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
-  if (typeof userAgent !== "string" || userAgent === "" || CONTROL.test(userAgent)) {
-    fail("userAgent", "must be a non-empty string without control characters");
-  }
-  if (options.sleep !== undefined && typeof options.sleep !== "function") {
-    fail("sleep", "must be a function");
-  }
-  const secrets = parseSecrets(options.secrets);
+  const secrets = checkSecretSource(SCOPE, options.secrets);
   return {
     ...url,
     auth: parseAuth(options.auth, secrets !== undefined),
     secrets,
-    tls: parseTls(options.tls),
+    tls: checkTlsOptions(SCOPE, options.tls),
     timeoutMs,
     retry: parseRetry(options.retry),
-    logger: parseLogger(options.logger),
-    userAgent,
-    sleep: options.sleep ?? defaultSleep,
+    logger: checkLogger(SCOPE, options.logger),
+    userAgent: checkUserAgent(SCOPE, options.userAgent, DEFAULT_USER_AGENT),
+    sleep: checkFunction(SCOPE, "sleep", options.sleep, defaultSleep),
   };
 }

@@ -5,6 +5,12 @@
  * @module
  */
 import { isProviderError, type ProviderError } from "@provisionkit/core";
+import {
+  TransportError,
+  type AttemptOutcome,
+  type HttpResponse,
+  type HttpTransport,
+} from "@provisionkit/core/http";
 import type { Credentials } from "./credentials.js";
 import {
   fromHttpStatus,
@@ -12,12 +18,12 @@ import {
   invalidBody,
   type CallContext,
   type ErrorDetails,
+  type HttpMethod,
 } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
-import { abortedBeforeSending, runWithRetries, type AttemptOutcome } from "./retry.js";
+import { abortedBeforeSending, runWithRetries } from "./retry.js";
 import { DecodeError, type Decoder } from "./schema.js";
 import type { Redactor } from "./secrets.js";
-import { TransportError, type HttpMethod, type HttpResponse, type Transport } from "./transport.js";
 
 /** One API call, as the operations describe it. */
 export interface ApiCall<T> {
@@ -59,7 +65,7 @@ type Exchange = { response: HttpResponse } | { outcome: AttemptOutcome<never> };
 /** Runs {@link ApiCall}s with retries, logging and error mapping. */
 export class Requester {
   readonly #options: ResolvedOptions;
-  readonly #transport: Transport;
+  readonly #transport: HttpTransport;
   readonly #redactor: Redactor;
   readonly #credentials: Credentials;
 
@@ -71,7 +77,7 @@ export class Requester {
    */
   constructor(
     options: ResolvedOptions,
-    transport: Transport,
+    transport: HttpTransport,
     redactor: Redactor,
     credentials: Credentials,
   ) {
@@ -184,12 +190,19 @@ export class Requester {
       this.#options.logger.debug(this.#redactor.scrubFields(fields), "AAP request");
     };
     try {
+      const headers: Record<string, string> = {
+        Accept: "application/json",
+        Authorization: authorization,
+        "User-Agent": this.#options.userAgent,
+      };
+      if (call.body !== undefined) headers["Content-Type"] = "application/json";
       const response = await this.#transport.send({
         method: call.method,
-        target: call.target,
-        body: call.body,
-        authorization,
+        url: `${this.#options.origin}${call.target}`,
+        headers,
+        ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
         signal,
+        // A launch is never retried: a connection of its own tells whether it was sent.
         freshConnection: context.launch,
       });
       log({ status: response.status });

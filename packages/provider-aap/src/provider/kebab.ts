@@ -1,11 +1,6 @@
 /**
- * `ComputeInstance` → `compute-instance`, `VMSnapshot` → `vm-snapshot`,
- * `hostPool` → `host-pool`: the kind part of a conventional template name.
+ * The kind part of a conventional template name: core's `kebabCase`.
+ *
+ * @module
  */
-export function kebabCase(kind: string): string {
-  return kind
-    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
-    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1-$2")
-    .replace(/[\s_]+/g, "-")
-    .toLowerCase();
-}
+export { kebabCase } from "@provisionkit/core";

@@ -8,7 +8,14 @@ import {
   ConfigurationError,
   type JobType,
   type ProviderError,
+  type SecretRedactor,
 } from "@provisionkit/core";
+import {
+  HttpTransport,
+  TransportError,
+  redactorFor,
+  type HttpResponse,
+} from "@provisionkit/core/http";
 import { HEADER_CORRELATION_ID, HEADER_OPERATION } from "../constants.js";
 import { Authenticator, sameValues, type SecretValues } from "./auth.js";
 import { fromHttpStatus, fromTransport, unconfirmed } from "./errors.js";
@@ -17,9 +24,10 @@ import {
   type EdaClientOptions,
   type ResolvedClientOptions,
 } from "./options.js";
-import { Redactor } from "./redactor.js";
 import { destinationFor, type EdaDestination } from "./target.js";
-import { Transport, TransportError, type HttpResponse } from "./transport.js";
+
+/** Largest answer read, in bytes (the receivers answer a few bytes). */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /** One event to send. */
 export interface EdaEvent {
@@ -69,7 +77,7 @@ const EVENT_STREAM_OK: ReadonlySet<number> = new Set([200, 201, 202, 204]);
 export class EdaClient {
   readonly #options: ResolvedClientOptions;
   readonly #auth: Authenticator;
-  readonly #transport: Transport;
+  readonly #transport: HttpTransport;
 
   /**
    * Validates `options` synchronously (nothing is sent, no secret is read).
@@ -79,7 +87,13 @@ export class EdaClient {
   constructor(options: EdaClientOptions) {
     this.#options = resolveClientOptions(options);
     this.#auth = new Authenticator(this.#options.auth, this.#options.secrets);
-    this.#transport = new Transport(this.#options, new Redactor(this.#auth.literalSecrets()));
+    this.#transport = new HttpTransport({
+      timeoutMs: this.#options.timeoutMs,
+      tls: this.#options.tls,
+      redactor: redactorFor(this.#auth.literalSecrets()),
+      maxResponseBytes: MAX_RESPONSE_BYTES,
+      maxRequestBytes: 16 * MAX_RESPONSE_BYTES,
+    });
     if (this.#options.tls.insecure) {
       this.#options.logger.warn(
         { target: this.#options.target.type },
@@ -162,7 +176,7 @@ export class EdaClient {
     base: Record<string, string>,
     values: SecretValues,
     signal: AbortSignal | undefined,
-  ): Promise<{ response: HttpResponse; redactor: Redactor }> {
+  ): Promise<{ response: HttpResponse; redactor: SecretRedactor }> {
     const signed = this.#auth.sign(values, body);
     const redactor = this.#redactor(signed.secrets);
     const started = performance.now();
@@ -179,10 +193,16 @@ export class EdaClient {
       );
     };
     try {
-      const response = await this.#transport.post(
-        { url: destination.url, body, headers: { ...base, ...signed.headers }, signal },
+      // A connection of its own per event: a failure tells whether the event was sent.
+      const response = await this.#transport.send({
+        method: "POST",
+        url: destination.url,
+        body,
+        headers: { ...base, ...signed.headers },
+        signal,
+        freshConnection: true,
         redactor,
-      );
+      });
       log({ status: response.status });
       return { response, redactor };
     } catch (error) {
@@ -194,7 +214,7 @@ export class EdaClient {
     }
   }
 
-  #check(destination: EdaDestination, response: HttpResponse, redactor: Redactor): void {
+  #check(destination: EdaDestination, response: HttpResponse, redactor: SecretRedactor): void {
     const { status } = response;
     let error: ProviderError | undefined;
     if (status >= 200 && status < 300) {
@@ -230,8 +250,8 @@ export class EdaClient {
     );
   }
 
-  #redactor(secrets: string[]): Redactor {
-    return new Redactor([...this.#auth.literalSecrets(), ...secrets]);
+  #redactor(secrets: string[]): SecretRedactor {
+    return redactorFor([...this.#auth.literalSecrets(), ...secrets]);
   }
 
   #warnIfUnknown(destination: EdaDestination, error: ProviderError): void {

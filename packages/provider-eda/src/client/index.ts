@@ -28,4 +28,4 @@ export {
   type EdaWebhookTarget,
 } from "./target.js";
 export { DEFAULT_RETRY_AFTER_MS } from "./errors.js";
-export { kebabCase } from "./kebab.js";
+export { kebabCase } from "@provisionkit/core";

@@ -9,15 +9,20 @@ import {
   type SecretSource,
   type SecretValue,
 } from "@provisionkit/core";
-import { parseTarget, type EdaTarget, type ResolvedTarget } from "./target.js";
 import {
-  fail as failIn,
-  functionOption,
+  checkFunction,
+  checkLogger,
+  checkMilliseconds,
+  checkSecretSource,
+  checkTlsOptions,
+  checkUserAgent,
+  failOption,
+  hasControlCharacter,
   isRecord,
-  isValidPemBundle,
-  loggerOption,
-  milliseconds,
-} from "./validate.js";
+  type HttpTlsOptions,
+  type ResolvedTlsOptions,
+} from "@provisionkit/core/http";
+import { parseTarget, type EdaTarget, type ResolvedTarget } from "./target.js";
 
 /** No credentials (a webhook source without `token` or `hmac_secret`). */
 export interface EdaNoAuth {
@@ -71,13 +76,8 @@ export interface EdaHmacAuth {
 /** One way of authenticating an event. */
 export type EdaAuth = EdaNoAuth | EdaBearerAuth | EdaBasicAuth | EdaHmacAuth;
 
-/** TLS settings for `https` URLs. */
-export interface EdaTlsOptions {
-  /** Extra trusted CA certificates (PEM), in addition to Node's defaults. */
-  ca?: string | Buffer | (string | Buffer)[];
-  /** Skip certificate verification. Insecure: only when asked for, and a warning is logged. */
-  insecureSkipTLSVerify?: boolean;
-}
+/** TLS settings for `https` URLs (core's `HttpTlsOptions`). */
+export type EdaTlsOptions = HttpTlsOptions;
 
 /** Options of `EdaClient`. */
 export interface EdaClientOptions {
@@ -131,7 +131,7 @@ export interface ResolvedClientOptions {
   /** The secret source. */
   secrets: SecretSource | undefined;
   /** TLS settings. */
-  tls: { ca: string | Buffer | (string | Buffer)[] | undefined; insecure: boolean };
+  tls: ResolvedTlsOptions;
   /** Per-request time limit. */
   timeoutMs: number;
   /** The logger. */
@@ -150,8 +150,6 @@ export const DEFAULT_USER_AGENT = "provisionkit-provider-eda";
 export const DEFAULT_HMAC_HEADER = "X-Hub-Signature-256";
 
 const SCOPE = "EDA client";
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const RESERVED_HEADERS: ReadonlySet<string> = new Set([
   "authorization",
@@ -164,7 +162,7 @@ const RESERVED_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 function fail(option: string, problem: string): never {
-  failIn(SCOPE, option, problem);
+  failOption(SCOPE, option, problem);
 }
 
 function parseOne(
@@ -185,7 +183,10 @@ function parseOne(
       };
     case "basic": {
       const username = checkSecretValue(value.username, `${option}.username`, hasSource);
-      if (typeof username === "string" && (username.includes(":") || CONTROL.test(username))) {
+      if (
+        typeof username === "string" &&
+        (username.includes(":") || hasControlCharacter(username))
+      ) {
         fail(`${option}.username`, "must not contain ':' or control characters");
       }
       const password = checkSecretValue(value.password, `${option}.password`, hasSource);
@@ -209,7 +210,7 @@ function parseOne(
         fail(`${option}.encoding`, 'must be "hex" or "base64"');
       }
       const prefix = value.prefix ?? "";
-      if (typeof prefix !== "string" || CONTROL.test(prefix)) {
+      if (typeof prefix !== "string" || hasControlCharacter(prefix)) {
         fail(`${option}.prefix`, "must be a string without control characters");
       }
       return { type: "hmac", secret, header, algorithm, encoding, prefix, option };
@@ -248,36 +249,6 @@ export function parseAuth(
   return resolved;
 }
 
-function isPem(value: unknown): value is string | Buffer {
-  return typeof value === "string" || Buffer.isBuffer(value);
-}
-
-function parseTls(value: unknown): ResolvedClientOptions["tls"] {
-  if (value === undefined) return { ca: undefined, insecure: false };
-  if (!isRecord(value)) fail("tls", "must be an object");
-  const { ca, insecureSkipTLSVerify } = value;
-  if (insecureSkipTLSVerify !== undefined && typeof insecureSkipTLSVerify !== "boolean") {
-    fail("tls.insecureSkipTLSVerify", "must be a boolean");
-  }
-  if (ca !== undefined) {
-    if (!(isPem(ca) || (Array.isArray(ca) && ca.length > 0 && ca.every(isPem)))) {
-      fail("tls.ca", "must be a PEM string or Buffer, or a non-empty array of them");
-    }
-    for (const pem of Array.isArray(ca) ? ca : [ca]) {
-      if (!isValidPemBundle(pem)) fail("tls.ca", "is not a valid PEM certificate bundle");
-    }
-  }
-  return { ca, insecure: insecureSkipTLSVerify === true };
-}
-
-function parseSecretSource(value: unknown): SecretSource | undefined {
-  if (value === undefined) return undefined;
-  if (!isRecord(value) || typeof value.read !== "function") {
-    fail("secrets", "must be a SecretSource (an object with a read method)");
-  }
-  return value as unknown as SecretSource;
-}
-
 /**
  * Validates `options` and applies defaults.
  *
@@ -286,25 +257,21 @@ function parseSecretSource(value: unknown): SecretSource | undefined {
 export function resolveClientOptions(options: EdaClientOptions): ResolvedClientOptions {
   if (!isRecord(options)) fail("options", "must be an object");
   const target = parseTarget(options.target);
-  const secrets = parseSecretSource(options.secrets);
-  const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
-  if (typeof userAgent !== "string" || userAgent === "" || CONTROL.test(userAgent)) {
-    fail("userAgent", "must be a non-empty string without control characters");
-  }
+  const secrets = checkSecretSource(SCOPE, options.secrets);
   return {
     target,
     auth: parseAuth(options.auth, secrets !== undefined, target.type),
     secrets,
-    tls: parseTls(options.tls),
-    timeoutMs: milliseconds(
+    tls: checkTlsOptions(SCOPE, options.tls),
+    timeoutMs: checkMilliseconds(
       SCOPE,
       "requestTimeoutMs",
       options.requestTimeoutMs,
       DEFAULT_REQUEST_TIMEOUT_MS,
       1,
     ),
-    logger: loggerOption(SCOPE, options.logger),
-    userAgent,
-    now: functionOption(SCOPE, "now", options.now, Date.now),
+    logger: checkLogger(SCOPE, options.logger),
+    userAgent: checkUserAgent(SCOPE, options.userAgent, DEFAULT_USER_AGENT),
+    now: checkFunction(SCOPE, "now", options.now, Date.now),
   };
 }

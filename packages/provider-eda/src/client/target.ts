@@ -5,8 +5,8 @@
  * @module
  */
 import { ConfigurationError, type JobType } from "@provisionkit/core";
-import { kebabCase } from "./kebab.js";
-import { fail as failIn, isRecord } from "./validate.js";
+import { kebabCase } from "@provisionkit/core";
+import { checkHttpUrl, failOption, isRecord } from "@provisionkit/core/http";
 
 /** A value per operation. */
 export interface EdaOperationValues {
@@ -109,25 +109,12 @@ const ENDPOINT = /^[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/;
 const VERB = /^[A-Za-z0-9._~-]+$/;
 
 function fail(option: string, problem: string): never {
-  failIn(SCOPE, option, problem);
+  failOption(SCOPE, option, problem);
 }
 
 /** Parses an http(s) URL without credentials, query or fragment. The URL is never echoed. */
 export function parseHttpUrl(value: unknown, option: string): URL {
-  if (typeof value !== "string" || value.trim() === "") fail(option, "must be a non-empty string");
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    fail(option, "is not a valid absolute URL");
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") fail(option, "must be http or https");
-  if (url.username !== "" || url.password !== "") {
-    fail(option, "must not contain credentials: use the auth option");
-  }
-  if (url.search !== "" || url.hash !== "")
-    fail(option, "must not have a query string or fragment");
-  return url;
+  return checkHttpUrl(SCOPE, option, value);
 }
 
 function operationValues(
