@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
-import { failure, raw, startHarness, VM_PATH, vm, type Harness } from "./kube-support.js";
+import {
+  failure,
+  raw,
+  startHarness,
+  VM_PATH,
+  vm,
+  type Harness,
+  failureStatus,
+} from "./kube-support.js";
 
 const TOKEN = "s3cr3t-token-value";
 let h: Harness | undefined;
@@ -19,15 +27,7 @@ describe("Kubernetes API simulator: bearer token authentication", () => {
 
   it("answers the real 401 Status without or with a wrong token, processing nothing", async () => {
     h = await startHarness({ token: TOKEN });
-    const unauthorized = {
-      kind: "Status",
-      apiVersion: "v1",
-      metadata: {},
-      status: "Failure",
-      message: "Unauthorized",
-      reason: "Unauthorized",
-      code: 401,
-    };
+    const unauthorized = failureStatus(401, "Unauthorized", "Unauthorized");
     const none = await raw(h.url, VM_PATH, { method: "POST", body: vm("vm-1") });
     expect([none.status, none.json]).toEqual([401, unauthorized]);
     const wrong = await raw(h.url, "/version", { token: "nope" });

@@ -1,36 +1,30 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { KubeObject } from "@provisionkit/testing";
 import {
   failure,
   raw,
-  startHarness,
   STRATEGIC,
   VM_PATH,
   vm,
-  type Harness,
+  withKube,
+  failureStatus,
+  vmDetails,
 } from "./kube-support.js";
 
-let h: Harness;
+const h = withKube();
 let created: KubeObject;
 beforeEach(async () => {
-  h = await startHarness();
   created = await h.vms.create(vm("vm-1", { metadata: { labels: { keep: "me" } } }));
 });
-afterEach(() => h.sim.stop());
 
 const CONFLICT = {
   code: 409,
-  status: {
-    kind: "Status",
-    apiVersion: "v1",
-    metadata: {},
-    status: "Failure",
-    message:
-      'Operation cannot be fulfilled on computeinstances.example.com "vm-1": the object has been modified; please apply your changes to the latest version and try again',
-    reason: "Conflict",
-    details: { name: "vm-1", group: "example.com", kind: "computeinstances" },
-    code: 409,
-  },
+  status: failureStatus(
+    409,
+    "Conflict",
+    'Operation cannot be fulfilled on computeinstances.example.com "vm-1": the object has been modified; please apply your changes to the latest version and try again',
+    vmDetails(),
+  ),
 };
 
 describe("Kubernetes API simulator: optimistic concurrency", () => {
@@ -136,16 +130,12 @@ describe("Kubernetes API simulator: patches", () => {
   it("a failed JSON patch test (or a missing path) is 422 with the real, detail-less message", async () => {
     const expected = {
       code: 422,
-      status: {
-        kind: "Status",
-        apiVersion: "v1",
-        metadata: {},
-        status: "Failure",
-        message: "the server rejected our request due to an error in our request",
-        reason: "Invalid",
-        details: {},
-        code: 422,
-      },
+      status: failureStatus(
+        422,
+        "Invalid",
+        "the server rejected our request due to an error in our request",
+        {},
+      ),
     };
     const before = (await h.vms.get("vm-1")).metadata.resourceVersion;
     expect(

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KubeConfig } from "@kubernetes/client-node";
 import {
   KubernetesApiSimulator,
@@ -10,21 +10,17 @@ import {
   failure,
   GROUP,
   raw,
-  startHarness,
   VM_PATH,
   vm,
   Vms,
-  type Harness,
   type KubeListBody,
+  withKube,
+  failureStatus,
+  vmDetails,
 } from "./kube-support.js";
 
 let clock: VirtualClock;
-let h: Harness;
-beforeEach(async () => {
-  clock = new VirtualClock();
-  h = await startHarness({ clock });
-});
-afterEach(() => h.sim.stop());
+const h = withKube(() => ({ clock: (clock = new VirtualClock()) }));
 
 const VM_REF = { group: GROUP, plural: "computeinstances", namespace: "default" };
 
@@ -79,16 +75,12 @@ describe("Kubernetes API simulator: kubeconfig and discovery", () => {
   });
 
   it("answers 404 Status for unknown groups, versions, resources and subresources", async () => {
-    const generic = {
-      kind: "Status",
-      apiVersion: "v1",
-      metadata: {},
-      status: "Failure",
-      message: "the server could not find the requested resource",
-      reason: "NotFound",
-      details: {},
-      code: 404,
-    };
+    const generic = failureStatus(
+      404,
+      "NotFound",
+      "the server could not find the requested resource",
+      {},
+    );
     for (const path of [
       "/apis/nope.io/v1",
       "/apis/example.com/v2",
@@ -139,30 +131,22 @@ describe("Kubernetes API simulator: namespaced CRUD", () => {
   it("answers the real NotFound and AlreadyExists Status bodies", async () => {
     expect(await failure(h.vms.get("vm-1"))).toEqual({
       code: 404,
-      status: {
-        kind: "Status",
-        apiVersion: "v1",
-        metadata: {},
-        status: "Failure",
-        message: 'computeinstances.example.com "vm-1" not found',
-        reason: "NotFound",
-        details: { name: "vm-1", group: "example.com", kind: "computeinstances" },
-        code: 404,
-      },
+      status: failureStatus(
+        404,
+        "NotFound",
+        'computeinstances.example.com "vm-1" not found',
+        vmDetails(),
+      ),
     });
     await h.vms.create(vm("vm-1"));
     expect(await failure(h.vms.create(vm("vm-1")))).toEqual({
       code: 409,
-      status: {
-        kind: "Status",
-        apiVersion: "v1",
-        metadata: {},
-        status: "Failure",
-        message: 'computeinstances.example.com "vm-1" already exists',
-        reason: "AlreadyExists",
-        details: { name: "vm-1", group: "example.com", kind: "computeinstances" },
-        code: 409,
-      },
+      status: failureStatus(
+        409,
+        "AlreadyExists",
+        'computeinstances.example.com "vm-1" already exists',
+        vmDetails(),
+      ),
     });
   });
 

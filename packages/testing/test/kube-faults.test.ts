@@ -1,14 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { KubeObject } from "@provisionkit/testing";
-import { failure, GROUP, raw, startHarness, VM_PATH, vm, type Harness } from "./kube-support.js";
+import { failure, GROUP, raw, VM_PATH, vm, withKube, failureStatus } from "./kube-support.js";
 
-let h: Harness;
+const h = withKube();
 beforeEach(async () => {
-  h = await startHarness();
   await h.vms.create(vm("vm-1"));
   await h.vms.create(vm("vm-2"));
 });
-afterEach(() => h.sim.stop());
 
 const REF = { group: GROUP, plural: "computeinstances", namespace: "default", name: "vm-1" };
 
@@ -97,16 +95,11 @@ describe("Kubernetes API simulator: status and delay faults", () => {
     const reply = await raw(h.url, VM_PATH, { method: "POST", body: vm("vm-3") });
     expect(reply.status).toBe(429);
     expect(reply.headers.get("retry-after")).toBe("2");
-    expect(reply.json).toEqual({
-      kind: "Status",
-      apiVersion: "v1",
-      metadata: {},
-      status: "Failure",
-      message: "Too many requests, please try again later.",
-      reason: "TooManyRequests",
-      details: { retryAfterSeconds: 2 },
-      code: 429,
-    });
+    expect(reply.json).toEqual(
+      failureStatus(429, "TooManyRequests", "Too many requests, please try again later.", {
+        retryAfterSeconds: 2,
+      }),
+    );
     expect(h.sim.getObject({ ...REF, name: "vm-3" })).toBeUndefined();
     expect(handle.fired).toBe(1);
     expect((await h.vms.create(vm("vm-3"))).metadata.name).toBe("vm-3");

@@ -1,22 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KubeStatusError, VirtualClock, type KubeObject } from "@provisionkit/testing";
-import {
-  failure,
-  GROUP,
-  startHarness,
-  VM_PATH,
-  vm,
-  WatchRecorder,
-  type Harness,
-} from "./kube-support.js";
+import { failure, GROUP, VM_PATH, vm, WatchRecorder, withKube } from "./kube-support.js";
 
 let clock: VirtualClock;
-let h: Harness;
-beforeEach(async () => {
-  clock = new VirtualClock();
-  h = await startHarness({ clock });
-});
-afterEach(() => h.sim.stop());
+const h = withKube(() => ({ clock: (clock = new VirtualClock()) }));
 
 const REF = { group: GROUP, plural: "computeinstances", namespace: "default", name: "vm-1" };
 const FINALIZER = "example.com/deprovision";

@@ -1,22 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { KubeObject } from "@provisionkit/testing";
 import {
   failure,
   GROUP,
   raw,
-  startHarness,
   VM_PATH,
   vm,
   Vms,
-  type Harness,
   type KubeListBody,
+  withKube,
 } from "./kube-support.js";
 
-let h: Harness;
-beforeEach(async () => {
-  h = await startHarness();
-});
-afterEach(() => h.sim.stop());
+const h = withKube();
 
 const names = (list: { items: KubeObject[] }) => list.items.map((i) => i.metadata.name);
 

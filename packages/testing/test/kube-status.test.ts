@@ -1,12 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { KubeObject } from "@provisionkit/testing";
-import { failure, MERGE, raw, startHarness, vm, type Harness } from "./kube-support.js";
+import { failure, MERGE, raw, vm, withKube } from "./kube-support.js";
 
-let h: Harness;
-beforeEach(async () => {
-  h = await startHarness();
-});
-afterEach(() => h.sim.stop());
+const h = withKube();
 
 const rv = (o: KubeObject) => Number(o.metadata.resourceVersion);
 

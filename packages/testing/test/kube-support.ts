@@ -7,6 +7,7 @@ import {
   setHeaderOptions,
   Watch,
 } from "@kubernetes/client-node";
+import { afterEach, beforeEach } from "vitest";
 import {
   KubernetesApiSimulator,
   type CrdDefinition,
@@ -63,6 +64,20 @@ export async function startHarness(options: KubernetesApiSimulatorOptions = {}):
   kc.loadFromString(sim.kubeconfig());
   const api = kc.makeApiClient(CustomObjectsApi);
   return { sim, url, kc, api, core: kc.makeApiClient(CoreV1Api), vms: new Vms(api) };
+}
+
+/**
+ * Starts a harness before each test of the file (with the simulator options `options()`
+ * returns, e.g. a fresh clock) and stops it after the test. The returned object is the
+ * current test's harness.
+ */
+export function withKube(options: () => KubernetesApiSimulatorOptions = () => ({})): Harness {
+  const harness = {} as Harness;
+  beforeEach(async () => {
+    Object.assign(harness, await startHarness(options()));
+  });
+  afterEach(() => harness.sim.stop());
+  return harness;
 }
 
 /** A ComputeInstance body. */
@@ -164,6 +179,33 @@ export interface KubeListBody {
   kind: string;
   metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
   items: KubeObject[];
+}
+
+/**
+ * A `Failure` Status as the real API server writes it (`details` left out when undefined,
+ * as on watch errors and 401s).
+ */
+export function failureStatus(
+  code: number,
+  reason: string,
+  message: string,
+  details?: Record<string, unknown>,
+): KubeStatus {
+  return {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message,
+    reason,
+    ...(details === undefined ? {} : { details }),
+    code,
+  };
+}
+
+/** The `details` of a Status about the ComputeInstance `name`. */
+export function vmDetails(name = "vm-1"): Record<string, unknown> {
+  return { name, group: GROUP, kind: "computeinstances" };
 }
 
 /** Awaits a call that must fail with an ApiException; returns its code and Status body. */

@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { KubeObject, KubernetesApiSimulatorOptions } from "@provisionkit/testing";
-import { startHarness, VM_PATH, vm, Vms, WatchRecorder, type Harness } from "./kube-support.js";
+import {
+  startHarness,
+  VM_PATH,
+  vm,
+  Vms,
+  WatchRecorder,
+  type Harness,
+  failureStatus,
+} from "./kube-support.js";
 
 let h: Harness;
 const watches: WatchRecorder[] = [];
@@ -78,15 +86,7 @@ describe("Kubernetes API simulator: watch", () => {
     expect(watch.events).toEqual([
       {
         type: "ERROR",
-        object: {
-          kind: "Status",
-          apiVersion: "v1",
-          metadata: {},
-          status: "Failure",
-          message: `too old resource version: ${rvOf(a)} (${floor})`,
-          reason: "Expired",
-          code: 410,
-        },
+        object: failureStatus(410, "Expired", `too old resource version: ${rvOf(a)} (${floor})`),
       },
     ]);
     // From the floor on, resuming works.
