@@ -1,6 +1,8 @@
 /**
- * Engine benchmarks: how much a decision, a config hash and a whole lifecycle cost.
- * Run with `pnpm bench`; vitest prints ops/s and latency percentiles per case.
+ * Engine benchmarks: how much a decision and a config hash cost. Run with `pnpm bench`;
+ * vitest prints ops/s and latency percentiles per case. A whole lifecycle on the reference
+ * memory backend is benchmarked in `@provisionkit/testing` (test/engine/lifecycle.bench.ts),
+ * where that backend lives.
  */
 import { bench, describe } from "vitest";
 import {
@@ -11,8 +13,6 @@ import {
   type DecideInput,
   type JobRecord,
 } from "@provisionkit/core";
-import { Harness } from "../test/support/harness.js";
-import { MemoryBackend, MemoryProvider, VirtualClock } from "../test/support/memory-backend.js";
 
 const T0 = Date.UTC(2026, 0, 1);
 const history: JobRecord[] = Array.from({ length: 10 }, (_, i) => ({
@@ -60,17 +60,4 @@ describe("engine", () => {
   bench(`configVersion() of a ${JSON.stringify(spec).length}-byte spec`, () => {
     configVersion(spec);
   });
-
-  bench(
-    "reconcile() a whole lifecycle (provision, update, delete) on the in-memory backend",
-    async () => {
-      const clock = new VirtualClock(T0);
-      const h = new Harness(clock, new MemoryProvider(new MemoryBackend(clock)));
-      await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired);
-      h.setSpec({ size: 2 });
-      await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired);
-      h.delete();
-      await h.runUntil(() => h.finalizerReleased);
-    },
-  );
 });

@@ -5,7 +5,7 @@
  * @module
  */
 export * from "./types.js";
-export { MemoryBackend, type MemoryBackendOptions } from "./memory/backend.js";
+export { MemoryBackend, type MemoryBackendOptions, type MemoryRequests } from "./memory/backend.js";
 export {
   MemoryBackendFault,
   type MemoryJob,

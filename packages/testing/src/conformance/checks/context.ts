@@ -9,12 +9,11 @@ import { isUnsuccessful, type JobRecord, type JobType } from "@provisionkit/core
 import type { CallRecord, Trace } from "../driver/trace.js";
 import { shortVersion } from "../driver/world.js";
 import type { ConformanceJob, RuleId, Violation } from "../types.js";
-import { answeredJobId, callType, findRejected, type RejectedLaunch } from "./rejected.js";
-
-export { answeredJobId, callType, type RejectedLaunch } from "./rejected.js";
+import { answeredJobId, callType, type LedgerView } from "./calls.js";
+import { findRejected, type RejectedLaunch } from "./rejected.js";
 
 /** Facts derived once from a trace, shared by the checks. */
-export class CheckContext {
+export class CheckContext implements LedgerView {
   /** Ledger jobs per resource key, oldest first. */
   readonly ledgerByKey = new Map<string, ConformanceJob[]>();
   /** The engine's newest record of each job, per resource key, by `type|jobId`. */

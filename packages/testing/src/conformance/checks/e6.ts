@@ -5,7 +5,8 @@
  * @module
  */
 import type { Violation } from "../types.js";
-import { callType, type CheckContext } from "./context.js";
+import { callType } from "./calls.js";
+import type { CheckContext } from "./context.js";
 
 /** E6: records name the launching provider; status reads and cancels go to it. */
 export function checkE6(ctx: CheckContext): Violation[] {

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { checkDeprovisionResult, checkProvisionResult, type JobType } from "@provisionkit/core";
+import { checkDeprovisionResult, checkProvisionResult } from "@provisionkit/core";
 import type { CallRecord } from "../driver/trace.js";
 import type { ConformanceJob, RuleId } from "../types.js";
-import type { CheckContext } from "./context.js";
+import { answeredJobId, callType, type LedgerView } from "./calls.js";
 
 /** A launch answer the engine could not accept, and the ledger jobs it created. */
 export interface RejectedLaunch {
@@ -19,23 +19,8 @@ export interface RejectedLaunch {
   why: string;
 }
 
-/** The job id a provider answered for a launch or lookup, if any. */
-export function answeredJobId(call: CallRecord): string | undefined {
-  if (!call.outcome.ok) return undefined;
-  const value = call.outcome.value as { jobId?: unknown; action?: unknown } | undefined;
-  if (call.method === "triggerDeprovision" && value?.action !== "triggered") return undefined;
-  return typeof value?.jobId === "string" ? value.jobId : undefined;
-}
-
-/** The job type a call is about. */
-export function callType(call: CallRecord): JobType | undefined {
-  if (call.method === "triggerProvision") return "provision";
-  if (call.method === "triggerDeprovision") return "deprovision";
-  return call.jobType;
-}
-
 /** The rejected launch answers of a run, and the ledger jobs nobody can record. */
-export function findRejected(ctx: CheckContext): {
+export function findRejected(ctx: LedgerView): {
   rejected: RejectedLaunch[];
   disowned: Set<string>;
 } {
@@ -76,7 +61,7 @@ export function findRejected(ctx: CheckContext): {
   return { rejected, disowned };
 }
 
-function createdBy(ctx: CheckContext, call: CallRecord): ConformanceJob[] {
+function createdBy(ctx: LedgerView, call: CallRecord): ConformanceJob[] {
   const before = new Set((call.ledgerBefore ?? []).map((j) => j.id));
   const type = callType(call);
   return ctx
@@ -88,7 +73,7 @@ function createdBy(ctx: CheckContext, call: CallRecord): ConformanceJob[] {
     );
 }
 
-function recordedByCorrelation(ctx: CheckContext, job: ConformanceJob): boolean {
+function recordedByCorrelation(ctx: LedgerView, job: ConformanceJob): boolean {
   if (job.correlationId === undefined) return false;
   const view = ctx.views.get(job.resourceKey);
   return [...(view?.values() ?? [])].some(

@@ -24,10 +24,26 @@ export interface MemoryBackendOptions {
   cancelDelayMs?: number;
 }
 
+/** Which requests a fault applies to: launches only, reads only (status reads, lookups, cancels), or any. */
+export type MemoryRequests = "launches" | "reads" | "all";
+
+interface PendingFault {
+  count: number;
+  requests: MemoryRequests;
+}
+
+const REQUESTS_OF = { launch: "launches", read: "reads" } as const;
+
+function applies(fault: PendingFault, kind: "launch" | "read"): boolean {
+  return fault.count > 0 && (fault.requests === "all" || fault.requests === REQUESTS_OF[kind]);
+}
+
 /**
  * Jobs that run on the clock: created by {@link MemoryBackend.launch}, Running after a
  * second, ending after their scripted duration (default 30 s), canceled a second after a
- * cancel request. Requests can be made to fail (429 on launches, 503 on anything).
+ * cancel request. Requests can be made to fail (429 on launches, or on any request; 503 on
+ * any request, or on reads only), and a launch request's answer can be lost after the
+ * backend carried it out (504).
  */
 export class MemoryBackend {
   /** The clock every time comes from. */
@@ -37,8 +53,13 @@ export class MemoryBackend {
   readonly #durationMs: number;
   readonly #cancelDelayMs: number;
   #seq = 0;
-  #rateLimited: { count: number; retryAfterMs: number } = { count: 0, retryAfterMs: 0 };
-  #unavailable = 0;
+  #rateLimited: PendingFault & { retryAfterMs: number } = {
+    count: 0,
+    requests: "launches",
+    retryAfterMs: 0,
+  };
+  #unavailable: PendingFault = { count: 0, requests: "all" };
+  readonly #lostAnswers: Record<JobType, number> = { provision: 0, deprovision: 0 };
 
   /** @param options - clock and timings. */
   constructor(options: MemoryBackendOptions) {
@@ -49,17 +70,28 @@ export class MemoryBackend {
 
   /**
    * Pass a request through the fault gate: throws a {@link MemoryBackendFault} while faults
-   * are pending (503 for any request, 429 for launches).
+   * that apply to it are pending (503 first, then 429).
    */
   request(kind: "launch" | "read"): void {
-    if (this.#unavailable > 0) {
-      this.#unavailable--;
+    if (applies(this.#unavailable, kind)) {
+      this.#unavailable.count--;
       throw new MemoryBackendFault(503);
     }
-    if (kind === "launch" && this.#rateLimited.count > 0) {
+    if (applies(this.#rateLimited, kind)) {
       this.#rateLimited.count--;
       throw new MemoryBackendFault(429, this.#rateLimited.retryAfterMs);
     }
+  }
+
+  /**
+   * Deliver the answer of a launch request of `operation` the backend carried out: throws a
+   * 504 {@link MemoryBackendFault} when that answer is to be lost (see
+   * {@link MemoryBackend.loseNextAnswer}).
+   */
+  deliver(operation: JobType): void {
+    if (this.#lostAnswers[operation] === 0) return;
+    this.#lostAnswers[operation]--;
+    throw new MemoryBackendFault(504);
   }
 
   /** Create a job (a launch request: faults apply). */
@@ -116,14 +148,26 @@ export class MemoryBackend {
     this.#scripts[operation].push({ ...script });
   }
 
-  /** Answer the next `count` launch requests with 429 and `Retry-After`. */
-  rateLimitNext(count: number, retryAfterMs: number): void {
-    this.#rateLimited = { count: this.#rateLimited.count + count, retryAfterMs };
+  /**
+   * Answer the next `count` launch requests (or, with `requests`, reads or any request)
+   * with 429 and `Retry-After`.
+   */
+  rateLimitNext(count: number, retryAfterMs: number, requests: MemoryRequests = "launches"): void {
+    this.#rateLimited = { count: this.#rateLimited.count + count, requests, retryAfterMs };
   }
 
-  /** Answer the next `count` requests with 503. */
-  failNext(count: number): void {
-    this.#unavailable += count;
+  /** Answer the next `count` requests (or, with `requests`, only launches or reads) with 503. */
+  failNext(count: number, requests: MemoryRequests = "all"): void {
+    this.#unavailable = { count: this.#unavailable.count + count, requests };
+  }
+
+  /**
+   * Carry out the next `count` launch requests of `operation` (a `triggerProvision` or
+   * `triggerDeprovision`, whatever it answers), then lose their answers: the caller gets a
+   * 504 and cannot know what happened.
+   */
+  loseNextAnswer(operation: JobType, count = 1): void {
+    this.#lostAnswers[operation] += count;
   }
 
   /** Bring every job up to the clock's time. */

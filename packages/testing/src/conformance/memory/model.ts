@@ -39,17 +39,26 @@ export interface MemoryJob {
   purgedAt?: number;
 }
 
-/** What a {@link MemoryBackend} answers instead of doing a request: 429 or 503. */
+const FAULT_TEXT = {
+  429: "429 Too Many Requests",
+  503: "503 Service Unavailable",
+  504: "504 Gateway Timeout",
+} as const;
+
+/**
+ * What a {@link MemoryBackend} answers instead of doing a request (429, 503), or instead of
+ * the answer of a request it carried out (504: the answer was lost).
+ */
 export class MemoryBackendFault extends Error {
   /**
-   * @param status - 429 (rate limited) or 503 (unavailable).
+   * @param status - 429 (rate limited), 503 (unavailable) or 504 (done, answer lost).
    * @param retryAfterMs - for 429: how long to wait.
    */
   constructor(
-    readonly status: 429 | 503,
+    readonly status: 429 | 503 | 504,
     readonly retryAfterMs = 0,
   ) {
-    super(status === 429 ? "429 Too Many Requests" : "503 Service Unavailable");
+    super(FAULT_TEXT[status]);
     this.name = "MemoryBackendFault";
   }
 }

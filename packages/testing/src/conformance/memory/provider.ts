@@ -30,7 +30,8 @@ import { MemoryBackendFault, type MemoryJob, type MemoryProviderOptions } from "
  * A provider on a {@link MemoryBackend} that keeps P1–P8: unique `mem-<n>` job ids, status
  * reads reporting the launched version, `triggerDeprovision` that cancels a running
  * provision job and answers `waiting` (P5), `skipped` only when nothing was ever launched
- * (P6), a declared `blockDeletionOnFailure` (P7), and typed errors for 429 and 503 (P8).
+ * (P6), a declared `blockDeletionOnFailure` (P7), and typed errors for 429, 503 and 504
+ * (P8; a lost answer's error says its outcome is unknown).
  * `findJob` and `cancelJob` can be turned off.
  *
  * Its behaviour is split into protected methods so that a test can break one rule at a
@@ -78,6 +79,7 @@ export class MemoryProvider implements Provider {
         correlationId: options.correlationId,
         configVersion: options.configVersion,
       });
+      this.backend.deliver("provision");
       return {
         jobId: this.idOf(job),
         initialState: job.state,
@@ -102,7 +104,11 @@ export class MemoryProvider implements Provider {
     provisionJobs: readonly JobRecord[],
     options: TriggerDeprovisionOptions,
   ): Promise<DeprovisionResult> {
-    return this.call(() => this.deprovision(resource, provisionJobs, options));
+    return this.call(() => {
+      const answer = this.deprovision(resource, provisionJobs, options);
+      this.backend.deliver("deprovision");
+      return answer;
+    });
   }
 
   /** What `triggerDeprovision` does (the fault gate already passed). */
@@ -174,11 +180,19 @@ export class MemoryProvider implements Provider {
     return jobId;
   }
 
-  /** The typed error for a backend fault (P8). */
+  /** The typed error for a backend fault (P8): a 504 says the request may have been carried out. */
   protected toError(fault: MemoryBackendFault): Error {
-    return fault.status === 429
-      ? new RateLimitError("the memory backend is rate limiting launches", fault.retryAfterMs)
-      : new TransientError("the memory backend is unavailable (503)");
+    if (fault.status === 429) {
+      return new RateLimitError("the memory backend is rate limiting requests", fault.retryAfterMs);
+    }
+    return fault.status === 503
+      ? new TransientError("the memory backend is unavailable (503)")
+      : new TransientError(
+          "the memory backend's answer was lost (504); the request may have been carried out",
+          {
+            outcomeUnknown: true,
+          },
+        );
   }
 
   /** Run a request, translating backend faults into typed errors. */

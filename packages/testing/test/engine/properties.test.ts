@@ -1,16 +1,17 @@
 /**
  * Property-based tests of the lifecycle engine: random sequences of spec changes
  * (A -> B -> A included), deletions (also while a provision job runs), clock advances,
- * provider answers (scripted outcomes and durations, rate limits, failed status reads,
- * lost launch responses, blockDeletionOnFailure true/false, with and without findJob and
- * cancelJob) and crashes at every persist point, each followed by a run to quiescence,
- * with the invariants E1–E5 of DESIGN.md checked against the memory backend's ledger (the
- * out-of-band truth) and every persisted status. See `support/scenario.ts` for the model
- * and `support/invariants.ts` for the checks.
+ * backend faults (scripted outcomes and durations, rate limits, failed reads, lost launch
+ * answers), provider capabilities (findJob, cancel, blockDeletionOnFailure true/false) and
+ * crashes at every persist point, each followed by a run to quiescence, on the conformance
+ * suite's reference memory backend and provider. After every reconcile, the suite's own
+ * checks (P5, P6, E1–E5 of DESIGN.md) read the run's trace against the backend's ledger
+ * (the out-of-band truth). See `support/model.ts` for the model and `support/scenario.ts`
+ * for the driver.
  *
  * The SHARPNESS block proves the checks can fail: deliberately broken providers (and
  * engine options the checks do not expect) must make the property fail with a message
- * naming the invariant.
+ * naming the rule.
  *
  * Runs per property: 200, or PROPERTY_RUNS from the environment for a deeper search.
  */
@@ -21,26 +22,21 @@ import {
   JobState,
   findCondition,
   isTerminal,
-  resourceKey,
-  type DeprovisionResult,
-  type FindJobQuery,
-  type FoundJob,
-  type JobRecord,
-  type ProvisionResult,
   type ProvisionStatus,
-  type ResourceObject,
-  type TriggerDeprovisionOptions,
-  type TriggerProvisionOptions,
 } from "@provisionkit/core";
-import { MemoryBackend, MemoryProvider, type LedgerJob } from "./support/memory-backend.js";
+import { MemoryProvider, type MemoryJob } from "../../src/index.js";
+import {
+  BlindFindJob,
+  IgnoresRunningProvision,
+  SkippedWhileProvisioned,
+  WrongConfigSilently,
+} from "../conformance/broken-providers.js";
+import { stepsArb, worldArb, type World } from "./support/model.js";
 import {
   Scenario,
   lifecycleProperty,
   runScenario,
-  stepsArb,
-  worldArb,
   type ProviderFactory,
-  type World,
 } from "./support/scenario.js";
 
 const NUM_RUNS = Number(process.env["PROPERTY_RUNS"] ?? 200);
@@ -91,7 +87,7 @@ describe("counterexamples found by the properties", () => {
     // Polls at +10 s, +20 s, +30 s see it Running; it succeeds at +30.001 s; the next
     // look is at +40 s, the timeout: the engine must read the job before failing it.
     await runScenario(
-      { ...base, provisionScripts: [{ outcome: "succeed", durationMs: 30_001 }] },
+      { ...base, provisionScripts: [{ outcome: "succeeded", durationMs: 30_001 }] },
       [],
     );
   });
@@ -108,7 +104,7 @@ describe("counterexamples found by the properties", () => {
       {
         ...base,
         cancelDelayMs: 5_000,
-        provisionScripts: [{ outcome: "succeed", durationMs: 100_000 }],
+        provisionScripts: [{ outcome: "succeeded", durationMs: 100_000 }],
       },
       [],
     );
@@ -122,8 +118,8 @@ describe("counterexamples found by the properties", () => {
         ...base,
         cancelJob: false,
         provisionScripts: [
-          { outcome: "succeed", durationMs: 1_000 },
-          { outcome: "succeed", durationMs: 40_001 },
+          { outcome: "succeeded", durationMs: 1_000 },
+          { outcome: "succeeded", durationMs: 40_001 },
         ],
       },
       [
@@ -141,7 +137,7 @@ describe("counterexamples found by the properties", () => {
         ...base,
         cancelJob: false,
         blockDeletionOnFailure: true,
-        deprovisionScripts: [{ outcome: "succeed", durationMs: 43_001 }],
+        deprovisionScripts: [{ outcome: "succeeded", durationMs: 43_001 }],
       },
       [{ kind: "reconcile" }, { kind: "delete" }],
     );
@@ -150,114 +146,39 @@ describe("counterexamples found by the properties", () => {
 
 // ------------------------------------------------------------------------ sharpness
 
-/** P5 violated: deprovisions at once, without canceling or waiting for the provision job. */
-class NoWaitDeprovisionProvider extends MemoryProvider {
-  protected override answerDeprovision(
-    resource: ResourceObject,
-    provisionJobs: readonly JobRecord[],
-    options: TriggerDeprovisionOptions,
-  ): Promise<DeprovisionResult> {
-    const key = resourceKey(resource);
-    const inBackend = this.backend.jobsFor(key).filter((j) => j.type === "provision");
-    if (inBackend.length === 0 && provisionJobs.length === 0) {
-      return Promise.resolve({ action: "skipped", reason: "nothing was ever provisioned" });
-    }
-    const job = this.backend.launch(key, "deprovision", options.correlationId);
-    job.blockDeletionOnFailure = this.blockDeletionOnFailure;
-    return Promise.resolve({
-      action: "triggered",
-      jobId: job.id,
-      blockDeletionOnFailure: this.blockDeletionOnFailure,
-    });
-  }
-}
-
-/** P6 violated: answers `skipped` although something was provisioned. */
-class AlwaysSkipProvider extends MemoryProvider {
-  protected override answerDeprovision(
-    resource: ResourceObject,
-    provisionJobs: readonly JobRecord[],
-    options: TriggerDeprovisionOptions,
-  ): Promise<DeprovisionResult> {
-    const latest = this.backend
-      .jobsFor(resourceKey(resource))
-      .filter((j) => j.type === "provision")
-      .at(-1);
-    if (latest && !isTerminal(latest.state)) {
-      return super.answerDeprovision(resource, provisionJobs, options); // still waits (P5)
-    }
-    return Promise.resolve({ action: "skipped", reason: "nothing to do (wrongly)" });
-  }
-}
-
-/**
- * The backend applies another config than the one launched (say it drops some extra
- * vars), and the provider omits `reconciledVersion` (which P4 allows): the engine cannot
- * notice, so the out-of-band E3 check must.
- */
-class WrongConfigProvider extends MemoryProvider {
-  override triggerProvision(
-    resource: ResourceObject,
-    options: TriggerProvisionOptions,
-  ): Promise<ProvisionResult> {
-    const job = this.backend.launch(
-      resourceKey(resource),
-      "provision",
-      options.correlationId,
-      `${options.configVersion}-without-extra-vars`,
-    );
-    return Promise.resolve({ jobId: job.id, initialState: job.state, message: "launched" });
-  }
-  protected override report(job: LedgerJob): ProvisionStatus {
-    const { reconciledVersion: _omitted, ...status } = super.report(job);
-    return status;
-  }
-}
-
-/** Breaks findJob: it never finds the job of a launch whose response was lost. */
-class BlindFindProvider extends MemoryProvider {
-  constructor(backend: MemoryBackend, name: string, capabilities: { cancelJob: boolean }) {
-    super(backend, name, { ...capabilities, findJob: true });
-    this.findJob = (_r: ResourceObject, _q: FindJobQuery): Promise<FoundJob | undefined> =>
-      Promise.resolve(undefined);
-  }
-}
-
 /** P4 violated: a succeeded provision reports a version it was not launched with. */
-class WrongVersionProvider extends MemoryProvider {
-  protected override report(job: LedgerJob): ProvisionStatus {
+class BogusVersion extends MemoryProvider {
+  protected override report(job: MemoryJob): ProvisionStatus {
     const status = super.report(job);
-    return status.state === JobState.Succeeded && job.type === "provision"
+    return status.state === JobState.Succeeded && job.operation === "provision"
       ? { ...status, reconciledVersion: "cv-bogus" }
       : status;
   }
 }
 
-function broken(
-  make: new (...args: ConstructorParameters<typeof MemoryProvider>) => MemoryProvider,
-): ProviderFactory {
-  return (backend, capabilities) => new make(backend, "memory", capabilities);
+function broken(make: typeof MemoryProvider): ProviderFactory {
+  return (backend, options) => new make(backend, options);
 }
 
-/** Stop at the first failure (no shrinking) and put the invariant's message in the report. */
+/** Stop at the first failure (no shrinking) and put the rule's message in the report. */
 const FAIL_FAST = { numRuns: 500, endOnFailure: true, includeErrorInReport: true } as const;
 
 describe(
-  "SHARPNESS: the properties fail, naming the invariant, when a rule is broken",
+  "SHARPNESS: the properties fail, naming the rule, when a rule is broken",
   { timeout: 120_000 },
   () => {
     it("E1 fails when a provider deprovisions while the provision job runs (P5 broken)", async () => {
       await expect(
         fc.assert(
-          lifecycleProperty(worldArb(), { makeProvider: broken(NoWaitDeprovisionProvider) }),
+          lifecycleProperty(worldArb(), { makeProvider: broken(IgnoresRunningProvision) }),
           FAIL_FAST,
         ),
-      ).rejects.toThrow(/E1 violated/);
+      ).rejects.toThrow(/E1: /);
     });
 
     it("E2 fails when the engine retries a failed provision sooner than the backoff", async () => {
       const worlds = worldArb({
-        provisionScripts: fc.constant([{ outcome: "fail", durationMs: 10_000 }]),
+        provisionScripts: fc.constant([{ outcome: "failed", durationMs: 10_000 }]),
       });
       await expect(
         fc.assert(
@@ -266,31 +187,31 @@ describe(
           }),
           FAIL_FAST,
         ),
-      ).rejects.toThrow(/E2 violated/);
+      ).rejects.toThrow(/E2: /);
     });
 
     it("E3 fails when the backend applies another config than the one launched", async () => {
       await expect(
         fc.assert(
-          lifecycleProperty(worldArb(), { makeProvider: broken(WrongConfigProvider) }),
+          lifecycleProperty(worldArb(), { makeProvider: broken(WrongConfigSilently) }),
           FAIL_FAST,
         ),
-      ).rejects.toThrow(/E3 violated/);
+      ).rejects.toThrow(/E3: /);
     });
 
-    it("E4 fails when a provider answers skipped after provisioning (P6 broken)", async () => {
+    it("P6 fails when a provider answers skipped after provisioning", async () => {
       await expect(
         fc.assert(
-          lifecycleProperty(worldArb(), { makeProvider: broken(AlwaysSkipProvider) }),
+          lifecycleProperty(worldArb(), { makeProvider: broken(SkippedWhileProvisioned) }),
           FAIL_FAST,
         ),
-      ).rejects.toThrow(/E4 violated/);
+      ).rejects.toThrow(/P6: /);
     });
 
     it("E4 fails when the engine retries a blocking failed deprovision sooner than the backoff", async () => {
       const worlds = worldArb({
         blockDeletionOnFailure: fc.constant(true),
-        deprovisionScripts: fc.constant([{ outcome: "fail", durationMs: 10_000 }]),
+        deprovisionScripts: fc.constant([{ outcome: "failed", durationMs: 10_000 }]),
       });
       await expect(
         fc.assert(
@@ -299,7 +220,7 @@ describe(
           }),
           FAIL_FAST,
         ),
-      ).rejects.toThrow(/E4 violated/);
+      ).rejects.toThrow(/E4: /);
     });
 
     it("E5 fails when findJob cannot find a launched job (a lost launch is relaunched)", async () => {
@@ -308,23 +229,20 @@ describe(
       await expect(
         fc.assert(
           lifecycleProperty(worldArb({ findJob: fc.constant(true) }), {
-            makeProvider: (b, c) => new BlindFindProvider(b, "memory", c),
+            makeProvider: broken(BlindFindJob),
           }),
           FAIL_FAST,
         ),
-      ).rejects.toThrow(/E5 violated|E1 violated/);
+      ).rejects.toThrow(/E5: |E1: /);
     });
 
     it("holds against a provider breaking P4: the engine never takes a version it did not launch", async () => {
       // Every success reports a bogus version, so nothing is ever reconciled: the safety
-      // half of the checks must hold (E1, E3 per persisted status), and every such job is
-      // recorded as Failed with reason ReconciledVersionMismatch.
+      // half of the checks must hold (E1, E3, E5), and every such job is recorded as
+      // Failed with reason ReconciledVersionMismatch.
       await fc.assert(
         fc.asyncProperty(worldArb(), stepsArb, async (world, steps) => {
-          const s = new Scenario(world, {
-            makeProvider: broken(WrongVersionProvider),
-            strict: false,
-          });
+          const s = new Scenario(world, { makeProvider: broken(BogusVersion), strict: false });
           for (const step of [...steps, { kind: "run", ms: 300_000 } as const]) {
             if (s.gone) break;
             await s.apply(step);
@@ -334,8 +252,8 @@ describe(
             expect(findCondition(status.conditions, ConditionType.Ready)?.status).not.toBe("True");
           }
           for (const job of s.ledger) {
-            const record = s.view.get(job.id);
-            if (job.type !== "provision" || job.state !== JobState.Succeeded || !record) continue;
+            const record = s.recordOf(job.id);
+            if (job.operation !== "provision" || job.outcome !== "succeeded" || !record) continue;
             if (!isTerminal(record.state)) continue; // not seen to end yet
             expect(record.state).toBe(JobState.Failed);
             expect(record.reason).toBe("ReconciledVersionMismatch");

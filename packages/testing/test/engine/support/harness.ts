@@ -1,10 +1,13 @@
 /**
- * A tiny controller loop for tests: one resource, its persisted status, and
- * `reconcile` driven on a virtual clock, the way the Kubernetes runtime drives it.
+ * A tiny controller loop for the engine's tests: one resource, its persisted status, and
+ * core's `reconcile` driven on a virtual clock, the way the Kubernetes runtime drives it.
+ * Every status write and finalizer release is recorded the way the conformance suite's
+ * trace records them, so the suite's checks can read them.
  */
 import {
   configVersion,
   reconcile,
+  resourceKey,
   type EngineEvent,
   type EngineOptionsInput,
   type LaunchResolution,
@@ -15,15 +18,22 @@ import {
   type ReconcileResult,
   type ResourceObject,
 } from "@provisionkit/core";
-import type { VirtualClock } from "./memory-backend.js";
+import type { VirtualClock } from "../../../src/clock.js";
+import type { PersistRecord, ReleaseRecord } from "../../../src/conformance/driver/trace.js";
 
+/** The process name the harness writes as (it is one process; crashes fail its writes). */
+export const HARNESS_PROCESS = "p1";
+
+/** One resource reconciled by hand or in a loop on a virtual clock. */
 export class Harness {
   resource: ResourceObject;
   status: ProvisioningStatus | undefined;
   finalizerReleased = false;
   events: EngineEvent[] = [];
   /** Every persisted status, with the virtual time and whether the resource was being deleted. */
-  persists: { reason: string; status: ProvisioningStatus; at: number; deleting: boolean }[] = [];
+  readonly persists: PersistRecord[] = [];
+  /** The finalizer release, once it happened. */
+  readonly releases: ReleaseRecord[] = [];
   last: ReconcileResult | undefined;
   private ids = 0;
   /** When set, the next persist with this reason throws (a crash or a conflict). */
@@ -56,6 +66,15 @@ export class Harness {
     };
   }
 
+  /** `namespace/name` of the resource. */
+  get key(): string {
+    return resourceKey(this.resource);
+  }
+
+  get deleting(): boolean {
+    return Boolean(this.resource.metadata.deletionTimestamp);
+  }
+
   setSpec(spec: unknown): void {
     this.resource = {
       ...this.resource,
@@ -72,7 +91,7 @@ export class Harness {
       ...this.resource,
       metadata: {
         ...this.resource.metadata,
-        deletionTimestamp: new Date(this.clock.now).toISOString(),
+        deletionTimestamp: new Date(this.clock.now()).toISOString(),
       },
     };
   }
@@ -87,36 +106,48 @@ export class Harness {
       status: this.status,
       providers: this.providers,
       options: this.options,
-      clock: this.clock.read,
+      clock: () => this.clock.now(),
       newCorrelationId: () => `corr-${++this.ids}`,
       ...(this.resolution ? { resolution: this.resolution } : {}),
-      persist: (status, reason) => {
-        if (this.failPersist === reason) {
-          this.failPersist = undefined;
-          return Promise.reject(new Error(`persist failed (${reason})`));
-        }
-        this.status = status;
-        this.persists.push({
-          reason,
-          status,
-          at: this.clock.now,
-          deleting: Boolean(this.resource.metadata.deletionTimestamp),
-        });
-        if (reason === "before-launch" && this.crashAfterNextLaunch) {
-          this.crashAfterNextLaunch = false;
-          this.failPersist = "update";
-        }
-        if (this.crashAfterPersist === reason) {
-          this.crashAfterPersist = undefined;
-          return Promise.reject(new Error(`persist failed: crash after writing (${reason})`));
-        }
-        return Promise.resolve();
-      },
+      persist: (status, reason) => this.persist(status, reason),
     });
     this.events.push(...result.events);
-    if (result.finalizer === "release") this.finalizerReleased = true;
+    if (result.finalizer === "release" && !this.finalizerReleased) {
+      this.finalizerReleased = true;
+      this.releases.push({
+        at: this.clock.now(),
+        process: HARNESS_PROCESS,
+        resourceKey: this.key,
+        status: result.status,
+      });
+    }
     this.last = result;
     return result;
+  }
+
+  private persist(status: ProvisioningStatus, reason: PersistReason): Promise<void> {
+    if (this.failPersist === reason) {
+      this.failPersist = undefined;
+      return Promise.reject(new Error(`persist failed (${reason})`));
+    }
+    this.status = status;
+    this.persists.push({
+      at: this.clock.now(),
+      process: HARNESS_PROCESS,
+      resourceKey: this.key,
+      reason,
+      status,
+      deleting: this.deleting,
+    });
+    if (reason === "before-launch" && this.crashAfterNextLaunch) {
+      this.crashAfterNextLaunch = false;
+      this.failPersist = "update";
+    }
+    if (this.crashAfterPersist === reason) {
+      this.crashAfterPersist = undefined;
+      return Promise.reject(new Error(`persist failed: crash after writing (${reason})`));
+    }
+    return Promise.resolve();
   }
 
   /**
