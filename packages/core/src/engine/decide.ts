@@ -6,14 +6,9 @@ import { JobState, isSuccessful, isTerminal, isUnsuccessful, type JobType } from
 import type { PendingLaunch, ProvisioningStatus } from "../status.js";
 import { summarize } from "./summary.js";
 import { iso, ms } from "./time.js";
-import {
-  clearPending,
-  isActive,
-  markTimedOut,
-  nextCheckAt,
-  recordAdopted,
-  retryAt,
-} from "./transitions.js";
+import { markTimedOut, nextCheckAt, retryAt } from "./job-transitions.js";
+import { clearPending, recordAdopted } from "./launch-transitions.js";
+import { isActive } from "./transition.js";
 import type { Decision, DecideInput, EngineAction, EngineEvent, FinalizerAction } from "./types.js";
 
 /**

@@ -5,18 +5,16 @@ import type { ResourceObject } from "../resource.js";
 import type { PendingLaunch, ProvisioningStatus } from "../status.js";
 import type { ProviderSet } from "./providers.js";
 import { summarize } from "./summary.js";
+import { recordCancelRequested, recordJobStatus, recordStatusError } from "./job-transitions.js";
 import {
   recordAdopted,
-  recordCancelRequested,
   recordDeprovisionAnswer,
-  recordJobStatus,
   recordLaunchError,
   recordLaunched,
   recordLookupError,
   recordLookupMiss,
-  recordStatusError,
-  type Transition,
-} from "./transitions.js";
+} from "./launch-transitions.js";
+import type { Transition } from "./transition.js";
 import type { DecideInput, Decision } from "./types.js";
 import {
   checkDeprovisionResult,

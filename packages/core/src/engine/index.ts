@@ -25,21 +25,23 @@ export {
   type ReconcileResult,
 } from "./reconcile.js";
 export { summarize, type SummaryContext } from "./summary.js";
+export type { Transition } from "./transition.js";
+export {
+  markTimedOut,
+  recordCancelRequested,
+  recordJobStatus,
+  recordStatusError,
+} from "./job-transitions.js";
 export {
   clearPending,
-  markTimedOut,
   recordAdopted,
-  recordCancelRequested,
   recordDeprovisionAnswer,
-  recordJobStatus,
   recordLaunchError,
   recordLaunched,
   recordLookupError,
   recordLookupMiss,
-  recordStatusError,
   type LaunchedJob,
-  type Transition,
-} from "./transitions.js";
+} from "./launch-transitions.js";
 export {
   checkDeprovisionResult,
   checkFoundJob,

@@ -3,7 +3,7 @@ import { latestJob } from "../history.js";
 import { isSuccessful, isTerminal, isUnsuccessful } from "../job-state.js";
 import type { ProvisioningStatus } from "../status.js";
 import { iso } from "./time.js";
-import { isActive } from "./transitions.js";
+import { isActive } from "./transition.js";
 
 /** Context for {@link summarize}. */
 export interface SummaryContext {

@@ -1,0 +1,206 @@
+/**
+ * Transitions of a recorded job: a status read applied (or failed), a timeout, a cancel
+ * request, and when the job is next looked at.
+ *
+ * @module
+ */
+import { ContractViolationError, ErrorCode, RateLimitError, toErrorRecord } from "../errors.js";
+import { latestJob, updateJob } from "../history.js";
+import type { FailureRecord, JobRecord } from "../job-record.js";
+import { JobState, isSuccessful, isTerminal } from "../job-state.js";
+import type { ProvisionStatus } from "../results.js";
+import type { ProvisioningStatus } from "../status.js";
+import type { EngineOptions } from "./options.js";
+import { iso, ms } from "./time.js";
+import { failureAfter, isActive, type Transition } from "./transition.js";
+import type { EngineEvent } from "./types.js";
+
+/**
+ * Apply a status read from the provider to the job it is about.
+ *
+ * - A succeeded provision job sets `reconciledConfigVersion` to the version recorded on
+ *   the job (E3). When the provider reports a different `reconciledVersion`, the job is
+ *   marked `Failed` with reason `ReconciledVersionMismatch` and the version is not used
+ *   (P4): the engine never trusts a version it did not launch.
+ * - A status whose `jobId` differs from the job asked about is a contract violation,
+ *   recorded as a failed status read; the job keeps its state.
+ */
+export function recordJobStatus(
+  status: ProvisioningStatus,
+  job: JobRecord,
+  observed: ProvisionStatus,
+  now: number,
+  options: EngineOptions,
+): Transition {
+  if (observed.jobId !== job.jobId) {
+    const violation = new ContractViolationError(
+      "P3",
+      `provider ${job.provider} returned the status of job ${observed.jobId} when asked for job ${job.jobId}`,
+    );
+    return recordStatusError(status, job, violation, now, options);
+  }
+  const events: EngineEvent[] = [];
+  let state = observed.state;
+  let message = observed.message;
+  let reason: string | undefined;
+  if (
+    job.type === "provision" &&
+    isSuccessful(state) &&
+    observed.reconciledVersion !== undefined &&
+    observed.reconciledVersion !== job.configVersion
+  ) {
+    state = JobState.Failed;
+    reason = "ReconciledVersionMismatch";
+    message = `P4 violated: provider ${job.provider} reported reconciled version ${observed.reconciledVersion} for job ${job.jobId}, which was launched with ${job.configVersion ?? "no version"}; the version is not used`;
+    events.push({ type: "Warning", reason, message });
+  }
+  const wasActive = isActive(job);
+  const updated: JobRecord = {
+    ...job,
+    state,
+    message,
+    updatedAt: iso(now),
+    nextCheckAt: iso(now + options.pollIntervalMs),
+  };
+  delete updated.statusError;
+  if (reason !== undefined) updated.reason = reason;
+  if (observed.progress !== undefined) updated.progress = observed.progress;
+  if (observed.errorDetails !== undefined) updated.errorDetails = observed.errorDetails;
+  if (job.awaitingEnd) {
+    if (isTerminal(state)) {
+      // The backend's real outcome replaces the timeout's Failed.
+      delete updated.awaitingEnd;
+      if (isSuccessful(state)) delete updated.reason;
+    } else {
+      // Still running after the timeout: it stays Failed(Timeout), and stays active.
+      updated.state = job.state;
+      updated.message = job.message;
+    }
+  }
+  if (isTerminal(updated.state) && wasActive && !isActive(updated)) {
+    updated.finishedAt = iso(now);
+    events.push(terminalEvent(updated));
+  }
+  let next: ProvisioningStatus = {
+    ...status,
+    jobs: updateJob(status.jobs, job.jobId, () => updated, job.type),
+  };
+  if (
+    updated.type === "provision" &&
+    isSuccessful(updated.state) &&
+    updated.configVersion !== undefined &&
+    latestJob(next.jobs, "provision") === updated
+  ) {
+    next = { ...next, reconciledConfigVersion: updated.configVersion };
+  }
+  return { status: next, events };
+}
+
+function terminalEvent(job: JobRecord): EngineEvent {
+  const what = job.type === "provision" ? "Provision" : "Deprovision";
+  const outcome =
+    job.state === JobState.Succeeded
+      ? "Succeeded"
+      : job.state === JobState.Canceled
+        ? "Canceled"
+        : "Failed";
+  return {
+    type: outcome === "Succeeded" ? "Normal" : "Warning",
+    reason: `${what}${outcome}`,
+    message: `${job.type} job ${job.jobId} ${outcome.toLowerCase()}${job.message ? `: ${job.message}` : ""}`,
+  };
+}
+
+/**
+ * Record a failed status read on the job, keeping the job and its state. A purged job
+ * (`JOB_NOT_FOUND`) can never be read again: it becomes `Failed` with reason
+ * `JobNotFound` (its real outcome is unknowable, so a provision is retried and a
+ * blocking deprovision stays blocked). Rate limits retry after `retryAfterMs`; other
+ * errors with the error backoff.
+ */
+export function recordStatusError(
+  status: ProvisioningStatus,
+  job: JobRecord,
+  error: unknown,
+  now: number,
+  options: EngineOptions,
+): Transition {
+  const record = toErrorRecord(error);
+  if (record.code === ErrorCode.JobNotFound) {
+    const updated: JobRecord = {
+      ...job,
+      state: JobState.Failed,
+      reason: "JobNotFound",
+      message: `job ${job.jobId} is gone from the backend (purged or deleted) before it was seen to finish`,
+      updatedAt: iso(now),
+      finishedAt: iso(now),
+    };
+    delete updated.statusError;
+    delete updated.nextCheckAt;
+    return {
+      status: { ...status, jobs: updateJob(status.jobs, job.jobId, () => updated, job.type) },
+      events: [{ type: "Warning", reason: "JobNotFound", message: updated.message }],
+    };
+  }
+  const count = (job.statusError?.count ?? 0) + 1;
+  const failure = failureAfter(error, record, count, now, options);
+  const updated: JobRecord = { ...job, statusError: failure, nextCheckAt: failure.retryAt };
+  return {
+    status: { ...status, jobs: updateJob(status.jobs, job.jobId, () => updated, job.type) },
+    events: [
+      {
+        type: "Warning",
+        reason: error instanceof RateLimitError ? "RateLimited" : "StatusReadFailed",
+        message: `reading ${job.type} job ${job.jobId} failed (${count} in a row): ${record.message}; retrying at ${failure.retryAt}`,
+      },
+    ],
+  };
+}
+
+/**
+ * Mark a job that exceeded the job timeout as `Failed` with reason `Timeout` (P3). The
+ * backend may still run it, so it stays active (`awaitingEnd`): polled, and blocking
+ * launches, until the backend reports an end (E1).
+ */
+export function markTimedOut(
+  status: ProvisioningStatus,
+  job: JobRecord,
+  now: number,
+  timeoutMs: number,
+): Transition {
+  const updated: JobRecord = {
+    ...job,
+    state: JobState.Failed,
+    reason: "Timeout",
+    message: `${job.type} job ${job.jobId} was not terminal ${timeoutMs} ms after its launch (last state ${job.state}); marked Failed, and nothing is launched until the backend reports its end`,
+    updatedAt: iso(now),
+    finishedAt: iso(now),
+    awaitingEnd: true,
+    nextCheckAt: iso(now),
+  };
+  return {
+    status: { ...status, jobs: updateJob(status.jobs, job.jobId, () => updated, job.type) },
+    events: [{ type: "Warning", reason: "JobTimedOut", message: updated.message }],
+  };
+}
+
+/** Note that the backend was asked to cancel a job; the next poll is due now. */
+export function recordCancelRequested(
+  status: ProvisioningStatus,
+  job: JobRecord,
+  now: number,
+): ProvisioningStatus {
+  const updated: JobRecord = { ...job, cancelRequestedAt: iso(now), updatedAt: iso(now) };
+  if (!isTerminal(updated.state)) updated.nextCheckAt = iso(now);
+  return { ...status, jobs: updateJob(status.jobs, job.jobId, () => updated, job.type) };
+}
+
+/** When a job's next check is due (epoch ms); immediately when unset. */
+export function nextCheckAt(job: JobRecord, now: number): number {
+  return ms(job.nextCheckAt, now);
+}
+
+/** Convert a failure's `retryAt` to epoch ms. */
+export function retryAt(failure: FailureRecord, now: number): number {
+  return ms(failure.retryAt, now);
+}
