@@ -1,6 +1,6 @@
 import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EdaSimulator, type KubernetesApiSimulator } from "@provisionkit/testing";
 import { call, GW } from "./aap-support.js";
 import {
@@ -13,17 +13,11 @@ import {
   FINALIZER,
   payload,
   post,
-  startEda,
   vmRef,
+  withEda,
   type EdaHarness,
   type HarnessOptions,
 } from "./eda-support.js";
-
-let h: EdaHarness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
 
 const RUN_MS = 1_000;
 const FAST = { pendingMs: 0, waitingMs: 0, runMs: RUN_MS };
@@ -33,23 +27,19 @@ const RULES: HarnessOptions["rules"] = [
   { endpoint: "create-flow", template: "flow", templateKind: "workflow_job_template" },
 ];
 
-async function start(options: Partial<HarnessOptions> = {}): Promise<EdaHarness> {
-  h = await startEda({
-    kube: true,
-    rules: RULES,
-    setup: (aap) => {
-      const script = { pendingMs: 0, waitingMs: 0, runMs: RUN_MS };
-      aap.addJobTemplate({ name: "provision", script, allowSimultaneous: true });
-      aap.addJobTemplate({ name: "deprovision", script, allowSimultaneous: true });
-      aap.addWorkflowTemplate({ name: "flow", script: { pendingMs: 0, runMs: RUN_MS } });
-      aap.addJobTemplate({ name: "unrelated", script });
-    },
-    // Effects, not ordering, are under test here: launch every event as it comes.
-    activation: { executionStrategy: "parallel" },
-    ...options,
-  });
-  return h;
-}
+const { start, current } = withEda({
+  kube: true,
+  rules: RULES,
+  setup: (aap) => {
+    const script = { pendingMs: 0, waitingMs: 0, runMs: RUN_MS };
+    aap.addJobTemplate({ name: "provision", script, allowSimultaneous: true });
+    aap.addJobTemplate({ name: "deprovision", script, allowSimultaneous: true });
+    aap.addWorkflowTemplate({ name: "flow", script: { pendingMs: 0, runMs: RUN_MS } });
+    aap.addJobTemplate({ name: "unrelated", script });
+  },
+  // Effects, not ordering, are under test here: launch every event as it comes.
+  activation: { executionStrategy: "parallel" },
+});
 
 function kubeOf(harness: EdaHarness): KubernetesApiSimulator {
   if (!harness.kube) throw new Error("no kube simulator");
@@ -67,7 +57,7 @@ function annotated(body: Record<string, unknown>, name: string, value: string) {
 
 /** Sends an event, launches it, and lets the job run to its end; returns the job id. */
 async function runEvent(endpoint: string, body: Record<string, unknown>): Promise<number> {
-  const harness = h!;
+  const harness = current()!;
   expect((await post(`${harness.webhookUrl}/${endpoint}`, body)).status).toBe(200);
   await harness.eda.pump();
   const id = harness.eda.events().at(-1)?.job?.id;

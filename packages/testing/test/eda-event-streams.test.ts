@@ -1,12 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { EdaEventStreamDefinition } from "@provisionkit/testing";
-import { hmac, post, startEda, type EdaHarness, type HarnessOptions } from "./eda-support.js";
-
-let h: EdaHarness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
+import { hmac, post, withEda } from "./eda-support.js";
 
 const TOKEN = "stream-token-value";
 const PASSWORD = "stream-password";
@@ -23,14 +17,10 @@ const STREAMS: EdaEventStreamDefinition[] = [
   { name: "custom", auth: { type: "token", token: TOKEN, header: "X-Gitlab-Token" } },
 ];
 
-async function start(options: Partial<HarnessOptions> = {}): Promise<EdaHarness> {
-  h = await startEda({
-    rules: [{ eventStream: "tokens", template: "jt" }],
-    eventStreams: STREAMS,
-    ...options,
-  });
-  return h;
-}
+const { start, current } = withEda({
+  rules: [{ eventStream: "tokens", template: "jt" }],
+  eventStreams: STREAMS,
+});
 
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
@@ -45,8 +35,7 @@ describe("EDA simulator: event streams (research §10)", () => {
       ),
     );
     const uuid = eda.eventStream("tokens").uuid;
-    await h?.stop();
-    h = undefined;
+    // A new harness (the first one is stopped before it starts).
     const again = await start();
     expect(again.eda.eventStream("tokens").uuid).toBe(uuid);
     expect(again.eda.eventStream("basic").uuid).not.toBe(uuid);
@@ -225,7 +214,7 @@ describe("EDA simulator: event streams (research §10)", () => {
       await post(url, { second: true }, { Authorization: TOKEN, "X-Extra": "e" });
       await eda.pump();
       expect(eda.events().map((e) => e.fate)).toEqual(["test-mode", "test-mode"]);
-      expect(h?.aap.ledger()).toEqual([]);
+      expect(current()?.aap.ledger()).toEqual([]);
       const state = eda.eventStream("tokens");
       expect(state).toMatchObject({
         testMode: true,
@@ -274,7 +263,7 @@ describe("EDA simulator: event streams (research §10)", () => {
       ["launched", undefined],
     ]);
     expect(eda.eventStream("tokens").eventsReceived).toBe(2);
-    expect(h?.aap.ledger()).toHaveLength(1);
+    expect(current()?.aap.ledger()).toHaveLength(1);
   });
 
   it("never records tokens, passwords or secrets", async () => {

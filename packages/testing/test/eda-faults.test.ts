@@ -1,25 +1,17 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { hmac, payload, post, startEda, type EdaHarness } from "./eda-support.js";
-
-let h: EdaHarness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
+import { describe, expect, it } from "vitest";
+import { hmac, payload, post, withEda } from "./eda-support.js";
 
 const RULES = [
   { endpoint: "create-thing", template: "jt" },
   { endpoint: "delete-thing", template: "jt" },
 ];
 
-async function start(): Promise<EdaHarness> {
-  h = await startEda({
-    rules: RULES,
+const fixture = withEda({ rules: RULES });
+const start = () =>
+  fixture.start({
     setup: (aap) => aap.addJobTemplate({ name: "jt", allowSimultaneous: true }),
     activation: { executionStrategy: "parallel" },
   });
-  return h;
-}
 
 describe("EDA simulator: webhook fault injection", () => {
   it("answers the next n events with the status and headers, then takes events again", async () => {
@@ -49,12 +41,10 @@ describe("EDA simulator: webhook fault injection", () => {
   });
 
   it("uses a custom body, filters by endpoint, and comes before authentication", async () => {
-    h = await startEda({
-      rules: RULES,
+    const { eda, webhookUrl } = await fixture.start({
       setup: (aap) => aap.addJobTemplate({ name: "jt" }),
       webhook: { hmac: { secret: "s3cret" } },
     });
-    const { eda, webhookUrl } = h;
     eda.faults.webhook({
       status: 503,
       body: "Application is not available",

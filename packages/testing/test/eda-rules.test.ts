@@ -1,32 +1,22 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { post, startEda, type EdaHarness, type HarnessOptions } from "./eda-support.js";
+import { describe, expect, it } from "vitest";
+import { post, withEda } from "./eda-support.js";
 
-let h: EdaHarness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
+const { start, current } = withEda({
+  rules: [
+    { endpoint: "create-thing", template: "provision", name: "create" },
+    { endpoint: "create-flow", template: "flow", templateKind: "workflow_job_template" },
+  ],
+  setup: (aap) => {
+    aap.addJobTemplate({
+      name: "provision",
+      script: { pendingMs: 0, waitingMs: 0, runMs: 15_000 },
+    });
+    aap.addWorkflowTemplate({ name: "flow" });
+  },
 });
 
-async function start(options: Partial<HarnessOptions> = {}): Promise<EdaHarness> {
-  h = await startEda({
-    rules: [
-      { endpoint: "create-thing", template: "provision", name: "create" },
-      { endpoint: "create-flow", template: "flow", templateKind: "workflow_job_template" },
-    ],
-    setup: (aap) => {
-      aap.addJobTemplate({
-        name: "provision",
-        script: { pendingMs: 0, waitingMs: 0, runMs: 15_000 },
-      });
-      aap.addWorkflowTemplate({ name: "flow" });
-    },
-    ...options,
-  });
-  return h;
-}
-
 const fire = (endpoint: string, body: unknown = { n: 1 }) =>
-  post(`${h?.webhookUrl}/${endpoint}`, body);
+  post(`${current()?.webhookUrl}/${endpoint}`, body);
 
 describe("EDA simulator: rules and launches", () => {
   it("launches a job template over HTTP with ansible_eda.{ruleset, rule, event}", async () => {

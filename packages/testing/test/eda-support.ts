@@ -4,6 +4,7 @@
  * payload builders and a plain fetch-based poster.
  */
 import { createHmac } from "node:crypto";
+import { afterEach } from "vitest";
 import {
   AapSimulator,
   EdaSimulator,
@@ -78,6 +79,35 @@ export async function startEda(options: HarnessOptions): Promise<EdaHarness> {
       await aap.stop();
       await kube?.stop();
     },
+  };
+}
+
+/** A file's way to start its EDA harness; the harness is stopped after each test. */
+export interface EdaFixture {
+  /**
+   * Starts the current test's harness with the file's defaults overridden by `options`;
+   * a harness this test started before is stopped first.
+   */
+  readonly start: (options?: Partial<HarnessOptions>) => Promise<EdaHarness>;
+  /** The current test's harness, once started. */
+  readonly current: () => EdaHarness | undefined;
+}
+
+/** Registers the stop of each test's harness, and returns how to start one with `defaults`. */
+export function withEda(defaults: HarnessOptions): EdaFixture {
+  let harness: EdaHarness | undefined;
+  const stop = async (): Promise<void> => {
+    await harness?.stop();
+    harness = undefined;
+  };
+  afterEach(stop);
+  return {
+    start: async (options = {}) => {
+      await stop();
+      harness = await startEda({ ...defaults, ...options });
+      return harness;
+    },
+    current: () => harness,
   };
 }
 

@@ -1,17 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { request } from "node:http";
-import { hmac, post, startEda, type EdaHarness, type HarnessOptions } from "./eda-support.js";
+import { hmac, post, withEda } from "./eda-support.js";
 
-let h: EdaHarness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
-
-async function start(options: Partial<HarnessOptions> = {}): Promise<EdaHarness> {
-  h = await startEda({ rules: [{ endpoint: "create-thing", template: "jt" }], ...options });
-  return h;
-}
+const { start } = withEda({ rules: [{ endpoint: "create-thing", template: "jt" }] });
 
 const TOKEN = "webhook-secret-token";
 const SECRET = "webhook-hmac-secret";
