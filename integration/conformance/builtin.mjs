@@ -1,49 +1,78 @@
-// The built-in providers as a provisionkit-conformance module (run on the built packages):
+// The built-in providers on the simulators, as a provisionkit-conformance module (run on the
+// built packages):
 //   node packages/testing/dist/cli/bin.js integration/conformance/builtin.mjs --html report.html
-import { AapClient, AapProvider } from "@provisionkit/provider-aap";
+// and the one place integration/ builds them for the ready-made backends: conformance.test.ts
+// runs these subjects through vitest, operator.mjs and conformance-backends.test.ts build their
+// providers with aapProvider / edaProvider (typed by builtin.d.mts).
+import { AapProvider } from "@provisionkit/provider-aap";
 import { EdaProvider } from "@provisionkit/provider-eda";
 import { aapSimulatorBackend, edaSimulatorBackend } from "@provisionkit/testing";
 
-const flag = (value) => (value === undefined ? {} : { blockDeletionOnFailure: value });
+/** The backend's chosen `blockDeletionOnFailure`, passed on when it chose one. */
+function flag(value) {
+  return value === undefined ? {} : { blockDeletionOnFailure: value };
+}
 
+/** The scenario's clock, unless the provider runs in real time. */
+function clock(now, realTime) {
+  return realTime ? {} : { now };
+}
+
+/**
+ * An AapProvider on an AAP simulator endpoint (`aapSimulatorBackend`'s, or the AAP behind an
+ * EDA simulator): `realTime` leaves the scenario's clock out, `client` adds client options,
+ * anything else is an AapProvider option.
+ */
+export function aapProvider(endpoint, { realTime = false, client = {}, ...options } = {}) {
+  const { url, token, now, blockDeletionOnFailure } = endpoint;
+  return new AapProvider({
+    client: { url, auth: { type: "bearer", token }, ...client },
+    ...clock(now, realTime),
+    ...flag(blockDeletionOnFailure),
+    ...options,
+  });
+}
+
+/**
+ * An EdaProvider on an EDA simulator endpoint (webhook source with HMAC). `aapMode` puts it in
+ * AAP mode on an AapProvider for the simulator's AAP (`aapClient` adds its client options):
+ * the rules launch the conventional template names, which the AapProvider's default names
+ * find. `realTime` leaves the scenario's clock out; anything else is an EdaProvider option.
+ */
+export function edaProvider(
+  endpoint,
+  { aapMode = false, aapClient = {}, realTime = false, ...options } = {},
+) {
+  const { webhookUrl, hmacSecret, aap, now, blockDeletionOnFailure } = endpoint;
+  const source = () => aapProvider({ ...aap, now }, { realTime, client: aapClient });
+  return new EdaProvider({
+    target: { type: "webhook", url: webhookUrl },
+    auth: { type: "hmac", secret: hmacSecret },
+    ...(aapMode ? { aap: source() } : {}),
+    ...clock(now, realTime),
+    ...flag(blockDeletionOnFailure),
+    ...options,
+  });
+}
+
+/** The built-in provider configurations, one conformance subject each. */
 export default [
   {
-    subject: "AapProvider on the AAP simulator",
+    subject: "AapProvider (job templates) on the AAP simulator",
+    backend: () => aapSimulatorBackend({ provider: (endpoint) => aapProvider(endpoint) }),
+  },
+  {
+    subject: "AapProvider (workflow job templates) on the AAP simulator",
     backend: () =>
-      aapSimulatorBackend({
-        provider: ({ url, token, now, blockDeletionOnFailure }) =>
-          new AapProvider({
-            client: { url, auth: { type: "bearer", token } },
-            now,
-            ...flag(blockDeletionOnFailure),
-          }),
-      }),
+      aapSimulatorBackend({ workflow: true, provider: (endpoint) => aapProvider(endpoint) }),
   },
   {
     subject: "EdaProvider (webhook, HMAC) on the EDA simulator",
-    backend: () =>
-      edaSimulatorBackend({
-        provider: ({ webhookUrl, hmacSecret, now, blockDeletionOnFailure }) =>
-          new EdaProvider({
-            target: { type: "webhook", url: webhookUrl },
-            auth: { type: "hmac", secret: hmacSecret },
-            now,
-            ...flag(blockDeletionOnFailure),
-          }),
-      }),
+    backend: () => edaSimulatorBackend({ provider: (endpoint) => edaProvider(endpoint) }),
   },
   {
     subject: "EdaProvider in AAP mode on the EDA simulator",
     backend: () =>
-      edaSimulatorBackend({
-        provider: ({ webhookUrl, hmacSecret, aap, now, blockDeletionOnFailure }) =>
-          new EdaProvider({
-            target: { type: "webhook", url: webhookUrl },
-            auth: { type: "hmac", secret: hmacSecret },
-            aap: new AapClient({ url: aap.url, auth: { type: "bearer", token: aap.token } }),
-            now,
-            ...flag(blockDeletionOnFailure),
-          }),
-      }),
+      edaSimulatorBackend({ provider: (endpoint) => edaProvider(endpoint, { aapMode: true }) }),
   },
 ];

@@ -6,9 +6,8 @@
 // integration tests (operator-conformance*.test.ts) run the same configurations through vitest,
 // typed by operator.d.mts.
 import { defaultStatusMapping, ProvisioningController } from "@provisionkit/core/kubernetes";
-import { AapClient, AapProvider } from "@provisionkit/provider-aap";
-import { EdaProvider } from "@provisionkit/provider-eda";
 import { aapSimulatorBackend, edaSimulatorBackend } from "@provisionkit/testing";
+import { aapProvider, edaProvider } from "./builtin.mjs";
 
 /** The ComputeInstance CRD (as integration/support/cluster.ts defines it for the tests). */
 export const CRD = {
@@ -43,50 +42,28 @@ function operator(env) {
   });
 }
 
-/** The backend's chosen `blockDeletionOnFailure`, passed on when it chose one. */
-function flag(value) {
-  return value === undefined ? {} : { blockDeletionOnFailure: value };
-}
+/** What the operator suite's providers share: real time, quick client retries, quick polls. */
+const REAL_TIME = { realTime: true };
+const QUICK_RETRY = { retry: { initialDelayMs: 10 } };
+const EDA = { ...REAL_TIME, pollIntervalMs: 50, minEventIntervalMs: 0 };
 
 /** The built-in provider configurations, each a fresh backend per scenario. */
 export const OPERATOR_BACKENDS = {
   AapProvider: () =>
     aapSimulatorBackend({
       simulator: { defaultScript: SCRIPT },
-      provider: ({ url, token, blockDeletionOnFailure }) =>
-        new AapProvider({
-          client: { url, auth: { type: "bearer", token }, retry: { initialDelayMs: 10 } },
-          ...flag(blockDeletionOnFailure),
-        }),
+      provider: (endpoint) => aapProvider(endpoint, { ...REAL_TIME, client: QUICK_RETRY }),
     }),
   EdaProvider: () =>
     edaSimulatorBackend({
       aap: { simulator: { defaultScript: SCRIPT } },
-      provider: ({ webhookUrl, hmacSecret, blockDeletionOnFailure }) =>
-        new EdaProvider({
-          target: { type: "webhook", url: webhookUrl },
-          auth: { type: "hmac", secret: hmacSecret },
-          pollIntervalMs: 50,
-          minEventIntervalMs: 0,
-          ...flag(blockDeletionOnFailure),
-        }),
+      provider: (endpoint) => edaProvider(endpoint, EDA),
     }),
   "EdaProvider in AAP mode": () =>
     edaSimulatorBackend({
       aap: { simulator: { defaultScript: SCRIPT } },
-      provider: ({ webhookUrl, hmacSecret, aap, blockDeletionOnFailure }) =>
-        new EdaProvider({
-          target: { type: "webhook", url: webhookUrl },
-          auth: { type: "hmac", secret: hmacSecret },
-          aap: new AapClient({
-            url: aap.url,
-            auth: { type: "bearer", token: aap.token },
-            retry: { initialDelayMs: 10 },
-          }),
-          pollIntervalMs: 50,
-          minEventIntervalMs: 0,
-          ...flag(blockDeletionOnFailure),
-        }),
+      provider: (endpoint) =>
+        edaProvider(endpoint, { ...EDA, aapMode: true, aapClient: QUICK_RETRY }),
     }),
 };
 

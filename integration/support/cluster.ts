@@ -4,8 +4,9 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from "@kubernetes/client-node";
-import type { ResourceObject } from "@provisionkit/core";
+import type { Condition, ResourceObject } from "@provisionkit/core";
 import { KubernetesApiSimulator, type KubeFaults } from "@provisionkit/testing";
+import { afterAll, beforeAll, describe } from "vitest";
 import {
   realApiServerRequired,
   realApiServerStatus,
@@ -68,7 +69,7 @@ export const CLUSTERS: ClusterKind[] = [
         kind: "simulator",
         simulator,
         faults: simulator.faults,
-        kubeConfig: () => load(simulator.kubeconfig()),
+        kubeConfig: () => loadKubeConfig(simulator.kubeconfig()),
         kubeconfigText: () => simulator.kubeconfig(),
         stop: () => simulator.stop(),
       };
@@ -85,7 +86,7 @@ export const CLUSTERS: ClusterKind[] = [
       const server = await startRealApiServer({ crds: [CRD, CLUSTER_CRD] });
       return {
         kind: "real",
-        kubeConfig: () => load(server.kubeconfig),
+        kubeConfig: () => loadKubeConfig(server.kubeconfig),
         kubeconfigText: () => server.kubeconfig,
         stop: () => server.stop(),
       };
@@ -93,7 +94,38 @@ export const CLUSTERS: ClusterKind[] = [
   },
 ];
 
-function load(text: string): KubeConfig {
+/**
+ * One describe block per API server, `${title} on the <kind> API server`, skipped where the
+ * server is unavailable. The server starts once for the block (a real one takes seconds) and
+ * stops after it; `body` reads it through `cluster()`, and its tests each work in a namespace
+ * of their own.
+ */
+export function describeOnClusters(
+  title: string,
+  body: (cluster: () => TestCluster) => void,
+): void {
+  for (const kind of CLUSTERS) {
+    describe.skipIf(kind.unavailable !== undefined)(
+      `${title} on the ${kind.kind} API server`,
+      () => {
+        let started: TestCluster | undefined;
+        beforeAll(async () => {
+          started = await kind.start();
+        });
+        afterAll(async () => {
+          await started?.stop();
+        });
+        body(() => {
+          if (!started) throw new Error(`the ${kind.kind} API server did not start`);
+          return started;
+        });
+      },
+    );
+  }
+}
+
+/** Parses a kubeconfig. */
+export function loadKubeConfig(text: string): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromString(text);
   return kc;
@@ -109,6 +141,16 @@ export type TestObject = ResourceObject & {
 
 /** A ComputeInstance object the tests read and write through the API, as a user would. */
 export type Instance = TestObject;
+
+/** The condition of `type` in an object's status, if any. */
+export function condition(object: TestObject | undefined, type: string): Condition | undefined {
+  return ((object?.status?.conditions as Condition[] | undefined) ?? []).find(
+    (c) => c?.type === type,
+  );
+}
+
+/** A merge patch's request options. */
+export const MERGE_PATCH = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 /** User-side operations on ComputeInstances (what kubectl would do). */
 export class Users {
@@ -156,7 +198,7 @@ export class Users {
   async patch(name: string, body: Record<string, unknown>): Promise<Instance> {
     return (await this.api.patchNamespacedCustomObject(
       { ...this.base, name, body },
-      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      MERGE_PATCH,
     )) as Instance;
   }
 

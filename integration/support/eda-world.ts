@@ -3,7 +3,7 @@ import {
   ProvisioningController,
   type ProvisioningControllerOptions,
 } from "@provisionkit/core/kubernetes";
-import { AapClient, AapProvider } from "@provisionkit/provider-aap";
+import { AapProvider } from "@provisionkit/provider-aap";
 import { EdaProvider, type EdaProviderOptions } from "@provisionkit/provider-eda";
 import {
   AapSimulator,
@@ -13,13 +13,13 @@ import {
   type EdaEventRecord,
   type EdaSimulatorOptions,
 } from "@provisionkit/testing";
-import { CRD, Users, type TestCluster } from "./cluster.ts";
-import { FAST, FINALIZER } from "./world.ts";
+import { Users, type TestCluster } from "./cluster.ts";
+import { CREATE, DELETE, aapClientOptions, controllerOptions, startAapSimulator } from "./world.ts";
+
+export { CREATE, DELETE };
 
 /** The HMAC key the rulebook's webhook source checks (a test value, never logged). */
 export const HMAC_SECRET = "hmac-SECRET-for-tests-0123456789";
-export const CREATE = "create-compute-instance";
-export const DELETE = "delete-compute-instance";
 
 /** Options of {@link EdaWorld.start}. */
 export interface EdaWorldOptions {
@@ -53,10 +53,7 @@ export class EdaWorld {
     namespace: string,
     options: EdaWorldOptions = {},
   ): Promise<EdaWorld> {
-    const aap = new AapSimulator({ defaultScript: options.script ?? FAST });
-    aap.addJobTemplate({ name: CREATE, allowSimultaneous: true });
-    aap.addJobTemplate({ name: DELETE, allowSimultaneous: true });
-    await aap.start();
+    const aap = await startAapSimulator(options.script);
     const eda = new EdaSimulator({
       aap,
       kubernetes: cluster.kubeconfigText(),
@@ -73,7 +70,10 @@ export class EdaWorld {
     return new EdaWorld(cluster, namespace, aap, eda);
   }
 
-  /** An EdaProvider posting to the simulator's webhook; `aap: true` turns on AAP mode. */
+  /**
+   * An EdaProvider posting to the simulator's webhook; `aap: true` turns on AAP mode, on an
+   * {@link aapProvider} (the rules launch the conventional template names it looks for).
+   */
   edaProvider(
     overrides: Omit<Partial<EdaProviderOptions>, "aap"> & { aap?: boolean } = {},
   ): EdaProvider {
@@ -83,23 +83,14 @@ export class EdaWorld {
       auth: { type: "hmac", secret: HMAC_SECRET },
       pollIntervalMs: 50,
       minEventIntervalMs: 0,
-      ...(aap ? { aap: this.aapClient() } : {}),
+      ...(aap ? { aap: this.aapProvider() } : {}),
       ...rest,
     });
   }
 
   /** An AapProvider launching the same templates directly. */
   aapProvider(): AapProvider {
-    return new AapProvider({ client: this.aapClient() });
-  }
-
-  /** A real AapClient on the AAP simulator. */
-  aapClient(): AapClient {
-    return new AapClient({
-      url: `${this.aap.url}/api/controller/v2/`,
-      auth: { type: "bearer", token: "sim-token" },
-      retry: { retries: 2, initialDelayMs: 10 },
-    });
+    return new AapProvider({ client: aapClientOptions(this.aap) });
   }
 
   /** Start a controller with test-friendly timings; `others` may poll jobs on record (E6). */
@@ -108,23 +99,10 @@ export class EdaWorld {
     others: Provider[] = [],
     overrides: Partial<ProvisioningControllerOptions> = {},
   ): Promise<ProvisioningController> {
-    const controller = new ProvisioningController({
-      kubeConfig: this.cluster.kubeConfig(),
-      resource: { ...CRD, namespace: this.namespace },
-      provider: others.length === 0 ? provider : providerSet(provider, ...others),
-      finalizer: FINALIZER,
-      engine: {
-        pollIntervalMs: 50,
-        pendingLaunchGraceMs: 300,
-        provisionBackoff: { initialMs: 100, maxMs: 1000 },
-        deprovisionBackoff: { initialMs: 100, maxMs: 1000 },
-        errorBackoff: { initialMs: 50, maxMs: 500 },
-      },
-      errorBackoff: { initialMs: 50, maxMs: 500 },
-      watchRestartBackoff: { initialMs: 50, maxMs: 500 },
-      resyncIntervalMs: 0,
-      ...overrides,
-    });
+    const all = others.length === 0 ? provider : providerSet(provider, ...others);
+    const controller = new ProvisioningController(
+      controllerOptions(this.cluster, this.namespace, all, overrides),
+    );
     this.controllers.push(controller);
     await controller.start();
     return controller;

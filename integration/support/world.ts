@@ -10,14 +10,64 @@ import {
   type ControllerMetrics,
   type ProvisioningControllerOptions,
 } from "@provisionkit/core/kubernetes";
-import { AapProvider } from "@provisionkit/provider-aap";
+import { AapProvider, type AapClientOptions } from "@provisionkit/provider-aap";
 import { AapSimulator, type AapJobScript, type AapLedgerJob } from "@provisionkit/testing";
 import { CRD, Users, type TestCluster } from "./cluster.ts";
 
 export const FINALIZER = "example.com/provisioning";
+/** The ComputeInstance templates (and the EDA rulebook's webhook endpoints). */
+export const CREATE = "create-compute-instance";
+export const DELETE = "delete-compute-instance";
 
 /** Short real-time job durations: the runtime meets real watches and real HTTP. */
 export const FAST: AapJobScript = { pendingMs: 30, waitingMs: 30, runMs: 150, cancelDelayMs: 100 };
+
+/** An AAP simulator with the ComputeInstance templates, started. */
+export async function startAapSimulator(script: AapJobScript = FAST): Promise<AapSimulator> {
+  const aap = new AapSimulator({ defaultScript: script });
+  aap.addJobTemplate({ name: CREATE, allowSimultaneous: true });
+  aap.addJobTemplate({ name: DELETE, allowSimultaneous: true });
+  await aap.start();
+  return aap;
+}
+
+/** Client options for the AAP simulator: the AAP 2.5 gateway path, quick retries. */
+export function aapClientOptions(aap: AapSimulator): AapClientOptions {
+  return {
+    url: `${aap.url}/api/controller/v2/`,
+    auth: { type: "bearer", token: "sim-token" },
+    retry: { retries: 2, initialDelayMs: 10 },
+  };
+}
+
+/**
+ * A controller's options on `cluster`, in `namespace`, with test-friendly timings: short
+ * polls, pending-launch grace and backoffs, no resync.
+ */
+export function controllerOptions(
+  cluster: TestCluster,
+  namespace: string,
+  provider: ProvisioningControllerOptions["provider"],
+  overrides: Partial<ProvisioningControllerOptions> = {},
+): ProvisioningControllerOptions {
+  return {
+    kubeConfig: cluster.kubeConfig(),
+    resource: { ...CRD, namespace },
+    provider,
+    finalizer: FINALIZER,
+    engine: {
+      pollIntervalMs: 50,
+      pendingLaunchGraceMs: 300,
+      provisionBackoff: { initialMs: 100, maxMs: 1000 },
+      deprovisionBackoff: { initialMs: 100, maxMs: 1000 },
+      errorBackoff: { initialMs: 50, maxMs: 500 },
+    },
+    errorBackoff: { initialMs: 50, maxMs: 500 },
+    watchRestartBackoff: { initialMs: 50, maxMs: 500 },
+    resyncIntervalMs: 0,
+    ...overrides,
+  };
+}
 
 /** A cluster, an AAP simulator, a provider, users, and the controllers started on them. */
 export class World {
@@ -32,7 +82,6 @@ export class World {
     /** The namespace this world's objects live in; its controllers watch only it. */
     readonly namespace: string,
     aap: AapSimulator,
-    private readonly aapUrl: string,
   ) {
     this.aap = aap;
     this.users = new Users(cluster.kubeConfig(), namespace);
@@ -47,22 +96,12 @@ export class World {
     namespace: string,
     script: AapJobScript = FAST,
   ): Promise<World> {
-    const aap = new AapSimulator({ defaultScript: script });
-    aap.addJobTemplate({ name: "create-compute-instance", allowSimultaneous: true });
-    aap.addJobTemplate({ name: "delete-compute-instance", allowSimultaneous: true });
-    const url = await aap.start();
-    return new World(cluster, namespace, aap, url);
+    return new World(cluster, namespace, await startAapSimulator(script));
   }
 
   /** A provider talking to the AAP simulator. */
   provider(): AapProvider {
-    return new AapProvider({
-      client: {
-        url: `${this.aapUrl}/api/controller/v2/`,
-        auth: { type: "bearer", token: "sim-token" },
-        retry: { retries: 2, initialDelayMs: 10 },
-      },
-    });
+    return new AapProvider({ client: aapClientOptions(this.aap) });
   }
 
   /** Start a controller with test-friendly timings. */
@@ -75,30 +114,12 @@ export class World {
       timeToReady: (l) => this.metrics.push(`ready ${l.since}`),
       deletionCompleted: () => this.metrics.push("deleted"),
     };
-    const controller = new ProvisioningController({
-      kubeConfig: this.cluster.kubeConfig(),
-      resource: {
-        group: CRD.group,
-        version: CRD.version,
-        plural: CRD.plural,
-        kind: CRD.kind,
-        namespace: this.namespace,
-      },
-      provider: this.watchLaunches(this.provider()),
-      finalizer: FINALIZER,
-      engine: {
-        pollIntervalMs: 50,
-        pendingLaunchGraceMs: 300,
-        provisionBackoff: { initialMs: 100, maxMs: 1000 },
-        deprovisionBackoff: { initialMs: 100, maxMs: 1000 },
-        errorBackoff: { initialMs: 50, maxMs: 500 },
-      },
-      errorBackoff: { initialMs: 50, maxMs: 500 },
-      watchRestartBackoff: { initialMs: 50, maxMs: 500 },
-      resyncIntervalMs: 0,
-      metrics,
-      ...overrides,
-    });
+    const controller = new ProvisioningController(
+      controllerOptions(this.cluster, this.namespace, this.watchLaunches(this.provider()), {
+        metrics,
+        ...overrides,
+      }),
+    );
     this.controllers.push(controller);
     await controller.start();
     return controller;

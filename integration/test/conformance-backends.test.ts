@@ -1,17 +1,12 @@
 import type { JobRecord, Provider, ResourceObject } from "@provisionkit/core";
-import { AapClient, AapProvider } from "@provisionkit/provider-aap";
-import { EdaProvider } from "@provisionkit/provider-eda";
 import {
   aapSimulatorBackend,
   edaSimulatorBackend,
   KubernetesApiSimulator,
-  VirtualClock,
-  type BackendContext,
-  type ConformanceBackend,
-  type CrdDefinition,
-  type EdaBackendEndpoint,
 } from "@provisionkit/testing";
+import { VirtualClock, type ConformanceBackend, type CrdDefinition } from "@provisionkit/testing";
 import { afterEach, describe, expect, it } from "vitest";
+import { aapProvider, edaProvider } from "../conformance/builtin.mjs";
 
 // The ready-made conformance backends with the real providers, without the conformance
 // runner: one provision through the provider, the backend's ledger as the truth, the
@@ -31,23 +26,25 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function context(): Promise<
-  BackendContext & { clock: VirtualClock; kube: KubernetesApiSimulator }
-> {
+/** The Kubernetes simulator and clock of one test. */
+interface Context {
+  clock: VirtualClock;
+  kube: KubernetesApiSimulator;
+}
+
+/** Starts `backend` on a fresh Kubernetes simulator and clock; answers them and its provider. */
+async function started(backend: ConformanceBackend): Promise<Context & { provider: Provider }> {
   const clock = new VirtualClock();
   const kube = new KubernetesApiSimulator({ clock, crds: [WIDGET] });
   await kube.start();
   cleanups.push(() => kube.stop());
-  return { clock, kubernetes: kube, kube, resource: WIDGET };
-}
-
-async function start(backend: ConformanceBackend, ctx: BackendContext): Promise<void> {
-  await backend.start(ctx);
+  await backend.start({ clock, kubernetes: kube, resource: WIDGET });
   cleanups.push(() => backend.stop());
+  return { clock, kube, provider: backend.provider() };
 }
 
 /** Creates the resource in the Kubernetes simulator, as the suite does. */
-function create(ctx: { kube: KubernetesApiSimulator }, name: string): ResourceObject {
+function create(ctx: Context, name: string): ResourceObject {
   return ctx.kube.createObject({
     apiVersion: "example.com/v1",
     kind: "Widget",
@@ -56,7 +53,7 @@ function create(ctx: { kube: KubernetesApiSimulator }, name: string): ResourceOb
   });
 }
 
-function read(ctx: { kube: KubernetesApiSimulator }, name: string): ResourceObject {
+function read(ctx: Context, name: string): ResourceObject {
   const object = ctx.kube.getObject({ ...WIDGET, namespace: "default", name });
   if (!object) throw new Error(`${name} is gone`);
   return object;
@@ -65,14 +62,9 @@ function read(ctx: { kube: KubernetesApiSimulator }, name: string): ResourceObje
 describe("aapSimulatorBackend with AapProvider", () => {
   for (const workflow of [false, true]) {
     it(`a provision lands in the ledger with its version and succeeds (${workflow ? "workflow" : "job"} templates)`, async () => {
-      const backend = aapSimulatorBackend({
-        workflow,
-        provider: ({ url, token }) =>
-          new AapProvider({ client: { url, auth: { type: "bearer", token } } }),
-      });
-      const ctx = await context();
-      await start(backend, ctx);
-      const provider = backend.provider();
+      const backend = aapSimulatorBackend({ workflow, provider: (e) => aapProvider(e) });
+      const ctx = await started(backend);
+      const { provider } = ctx;
       const resource = create(ctx, "w-1");
       backend.scriptNext("provision", { durationMs: 3000 });
       const { jobId } = await provider.triggerProvision(resource, {
@@ -104,13 +96,9 @@ describe("aapSimulatorBackend with AapProvider", () => {
   }
 
   it("a deprovision after the provision is recorded as one and succeeds", async () => {
-    const backend = aapSimulatorBackend({
-      provider: ({ url, token }) =>
-        new AapProvider({ client: { url, auth: { type: "bearer", token } } }),
-    });
-    const ctx = await context();
-    await start(backend, ctx);
-    const provider = backend.provider();
+    const backend = aapSimulatorBackend({ provider: (e) => aapProvider(e) });
+    const ctx = await started(backend);
+    const { provider } = ctx;
     const resource = create(ctx, "w-2");
     backend.scriptNext("provision", { durationMs: 1000 });
     const options = { configVersion: "v1", correlationId: "corr-p", signal };
@@ -155,25 +143,11 @@ describe("edaSimulatorBackend with EdaProvider", () => {
   ];
   for (const { name, aapMode } of modes) {
     it(`a provision event launches on settle, writes back, and the provider reports Succeeded (${name})`, async () => {
-      const ctx = await context();
-      const build = (endpoint: EdaBackendEndpoint): Provider =>
-        new EdaProvider({
-          target: { type: "webhook", url: endpoint.webhookUrl },
-          auth: { type: "hmac", secret: endpoint.hmacSecret },
-          now: () => ctx.clock.now(),
-          minEventIntervalMs: 0,
-          ...(aapMode
-            ? {
-                aap: new AapClient({
-                  url: endpoint.aap.url,
-                  auth: { type: "bearer", token: endpoint.aap.token },
-                }),
-              }
-            : {}),
-        });
-      const backend = edaSimulatorBackend({ provider: build });
-      await start(backend, ctx);
-      const provider = backend.provider();
+      const backend = edaSimulatorBackend({
+        provider: (e) => edaProvider(e, { aapMode, minEventIntervalMs: 0 }),
+      });
+      const ctx = await started(backend);
+      const { provider } = ctx;
       const resource = create(ctx, "w-1");
       backend.scriptNext("provision", { durationMs: 2000 });
       const { jobId } = await provider.triggerProvision(resource, {
@@ -207,18 +181,11 @@ describe("edaSimulatorBackend with EdaProvider", () => {
   }
 
   it("a rate-limited event surfaces as RateLimitError with the backend's Retry-After", async () => {
-    const ctx = await context();
     const backend = edaSimulatorBackend({
-      provider: ({ webhookUrl, hmacSecret }) =>
-        new EdaProvider({
-          target: { type: "webhook", url: webhookUrl },
-          auth: { type: "hmac", secret: hmacSecret },
-          now: () => ctx.clock.now(),
-          minEventIntervalMs: 0,
-        }),
+      provider: (e) => edaProvider(e, { minEventIntervalMs: 0 }),
     });
-    await start(backend, ctx);
-    const provider = backend.provider();
+    const ctx = await started(backend);
+    const { provider } = ctx;
     backend.rateLimitNext!(1, 5000);
     const resource = create(ctx, "w-3");
     const options = { configVersion: "v1", correlationId: "corr-3", signal };

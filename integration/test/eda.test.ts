@@ -1,14 +1,15 @@
-import { ConditionType, configVersion, type Condition, type JobRecord } from "@provisionkit/core";
+import { ConditionType, configVersion, type JobRecord, type Provider } from "@provisionkit/core";
 import {
   ANNOTATION_APPLIED_CONFIG_VERSION,
   ANNOTATION_APPLIED_CORRELATION_ID,
   ANNOTATION_BLOCK_DELETION_ON_FAILURE,
+  ANNOTATION_OPERATION,
   ANNOTATION_PLAYBOOK_FAILURE,
   FINALIZER_AAP,
   type EdaProvider,
 } from "@provisionkit/provider-eda";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CLUSTERS, type Instance, type TestCluster } from "../support/cluster.ts";
+import { afterEach, expect, it } from "vitest";
+import { condition, describeOnClusters, type Instance } from "../support/cluster.ts";
 import {
   CREATE,
   DELETE,
@@ -25,20 +26,11 @@ import { FINALIZER, overlaps } from "../support/world.ts";
 
 const WAIT = { timeout: 20_000, interval: 20 };
 
-function condition(object: Instance | undefined, type: string): Condition | undefined {
-  return ((object?.status?.conditions as Condition[] | undefined) ?? []).find(
-    (c) => c.type === type,
-  );
-}
 function records(object: Instance | undefined): JobRecord[] {
   const provisioning = object?.status?.provisioning as { jobs?: JobRecord[] } | undefined;
   return provisioning?.jobs ?? [];
 }
-function operation(job: { extraVars: Record<string, unknown> }): string | undefined {
-  const eda = job.extraVars.ansible_eda as
-    { event?: { payload?: { metadata?: { annotations?: Record<string, string> } } } } | undefined;
-  return eda?.event?.payload?.metadata?.annotations?.["provisionkit.io/operation"];
-}
+/** An annotation of the event a job carries (`ansible_eda.event.payload`). */
 function annotation(job: { extraVars: Record<string, unknown> }, name: string): string | undefined {
   const eda = job.extraVars.ansible_eda as
     { event?: { payload?: { metadata?: { annotations?: Record<string, string> } } } } | undefined;
@@ -61,279 +53,266 @@ function launchedBy(job: { extraVars: Record<string, unknown> }): "eda" | "aap" 
   return typeof eda?.rule === "string" ? "eda" : "aap";
 }
 
-for (const kind of CLUSTERS) {
-  describe.skipIf(kind.unavailable !== undefined)(
-    `EDA provider and simulator on the ${kind.kind} API server`,
-    () => {
-      let cluster: TestCluster;
-      let world: EdaWorld | undefined;
-      let tests = 0;
-      beforeAll(async () => {
-        cluster = await kind.start();
-      });
-      afterAll(async () => {
-        await cluster?.stop();
-      });
-      afterEach(async () => {
-        await world?.stop();
-        world = undefined;
-      });
-      const start = async (options?: EdaWorldOptions) => {
-        world = await EdaWorld.start(cluster, `eda-${++tests}`, options);
-        return world;
-      };
+describeOnClusters("EDA provider and simulator", (cluster) => {
+  let world: EdaWorld | undefined;
+  let tests = 0;
+  afterEach(async () => {
+    await world?.stop();
+    world = undefined;
+  });
+  const start = async (options?: EdaWorldOptions) => {
+    world = await EdaWorld.start(cluster(), `eda-${++tests}`, options);
+    return world;
+  };
 
-      const ready = async (w: EdaWorld, name: string, version: string) => {
-        await expect
-          .poll(async () => {
-            const object = await w.users.get(name);
-            const provisioning = object?.status?.provisioning as
-              { reconciledConfigVersion?: string } | undefined;
-            return (
-              condition(object, ConditionType.Ready)?.status === "True" &&
-              provisioning?.reconciledConfigVersion === version
-            );
-          }, WAIT)
-          .toBe(true);
-        return (await w.users.get(name))!;
-      };
-      const gone = async (w: EdaWorld, name: string) => {
-        await expect.poll(async () => (await w.users.get(name)) === undefined, WAIT).toBe(true);
-      };
-
-      it("provisions through EDA: the playbook writes back and the controller reports the event's version", async () => {
-        const w = await start();
-        await w.controller(w.edaProvider());
-        const spec = { cores: 2 };
-        await w.users.create("vm-1", spec);
-        const object = await ready(w, "vm-1", configVersion(spec));
-        expect(object.metadata.finalizers).toEqual(
-          expect.arrayContaining([FINALIZER, FINALIZER_AAP]),
+  const ready = async (w: EdaWorld, name: string, version: string) => {
+    await expect
+      .poll(async () => {
+        const object = await w.users.get(name);
+        const provisioning = object?.status?.provisioning as
+          { reconciledConfigVersion?: string } | undefined;
+        return (
+          condition(object, ConditionType.Ready)?.status === "True" &&
+          provisioning?.reconciledConfigVersion === version
         );
-        const annotations = object.metadata.annotations ?? {};
-        expect(annotations[ANNOTATION_APPLIED_CONFIG_VERSION]).toBe(configVersion(spec));
-        const [record] = records(object);
-        expect(record).toMatchObject({ provider: "eda", state: "Succeeded", type: "provision" });
-        expect(annotations[ANNOTATION_APPLIED_CORRELATION_ID]).toBe(record!.correlationId);
-        expect(record!.jobId).toMatch(/^eda:provision:/);
-        const jobs = w.jobs("vm-1");
-        expect(jobs.map((j) => [j.templateName, j.status, launchedBy(j)])).toEqual([
-          [CREATE, "successful", "eda"],
-        ]);
-        const events = w.events("vm-1");
-        expect(events.map((e) => [e.endpoint, e.fate, e.job?.id])).toEqual([
-          [CREATE, "launched", jobs[0]!.id],
-        ]);
-        // The HMAC key never reached the event, the job or the request log.
-        const everything = JSON.stringify([w.eda.events(), w.eda.requests(), w.aap.ledger()]);
-        expect(everything).not.toContain(HMAC_SECRET);
-      });
+      }, WAIT)
+      .toBe(true);
+    return (await w.users.get(name))!;
+  };
+  const gone = async (w: EdaWorld, name: string) => {
+    await expect.poll(async () => (await w.users.get(name)) === undefined, WAIT).toBe(true);
+  };
 
-      it("deletes while the provision job runs: waits (EDA cannot cancel), then sends the delete event (P5, E1)", async () => {
-        const w = await start();
-        w.aap.scriptNext(CREATE, { runMs: 1500 });
-        await w.controller(w.edaProvider());
-        await w.users.create("vm-1", { cores: 2 });
-        await expect.poll(() => w.jobs("vm-1")[0]?.status, WAIT).toBe("running");
-        await w.users.delete("vm-1");
-        await gone(w, "vm-1");
-        const jobs = w.jobs("vm-1");
-        expect(jobs.map((j) => [j.templateName, j.status])).toEqual([
-          [CREATE, "successful"],
-          [DELETE, "successful"],
-        ]);
-        expect(overlaps(jobs)).toEqual([]);
-        const deleteEvent = w.events("vm-1").find((e) => e.endpoint === DELETE)!;
-        expect(deleteEvent.receivedAt).toBeGreaterThanOrEqual(jobs[0]!.finishedAt!);
-      });
+  it("provisions through EDA: the playbook writes back and the controller reports the event's version", async () => {
+    const w = await start();
+    await w.controller(w.edaProvider());
+    const spec = { cores: 2 };
+    await w.users.create("vm-1", spec);
+    const object = await ready(w, "vm-1", configVersion(spec));
+    expect(object.metadata.finalizers).toEqual(expect.arrayContaining([FINALIZER, FINALIZER_AAP]));
+    const annotations = object.metadata.annotations ?? {};
+    expect(annotations[ANNOTATION_APPLIED_CONFIG_VERSION]).toBe(configVersion(spec));
+    const [record] = records(object);
+    expect(record).toMatchObject({ provider: "eda", state: "Succeeded", type: "provision" });
+    expect(annotations[ANNOTATION_APPLIED_CORRELATION_ID]).toBe(record!.correlationId);
+    expect(record!.jobId).toMatch(/^eda:provision:/);
+    const jobs = w.jobs("vm-1");
+    expect(jobs.map((j) => [j.templateName, j.status, launchedBy(j)])).toEqual([
+      [CREATE, "successful", "eda"],
+    ]);
+    const events = w.events("vm-1");
+    expect(events.map((e) => [e.endpoint, e.fate, e.job?.id])).toEqual([
+      [CREATE, "launched", jobs[0]!.id],
+    ]);
+    // The HMAC key never reached the event, the job or the request log.
+    const everything = JSON.stringify([w.eda.events(), w.eda.requests(), w.aap.ledger()]);
+    expect(everything).not.toContain(HMAC_SECRET);
+  });
 
-      it("a lost event times out with a clear message, and the engine's retry provisions (P3)", async () => {
-        const w = await start({ activation: { eventLatencyMs: 400 } });
-        await w.controller(w.edaProvider({ provisionTimeoutMs: 1200 }));
-        const spec = { cores: 2 };
-        await w.users.create("vm-1", spec);
-        await expect.poll(() => w.events("vm-1")[0]?.fate, WAIT).toBe("queued");
-        w.eda.restartActivation();
-        expect(w.events("vm-1")[0]?.fate).toBe("lost");
-        const object = await ready(w, "vm-1", configVersion(spec));
-        const [lost, retried] = records(object);
-        expect(lost).toMatchObject({ state: "Failed", type: "provision" });
-        expect(lost!.message).toMatch(/1200 ms|1\.2 s/);
-        expect(retried).toMatchObject({ state: "Succeeded", type: "provision" });
-        // The lost event never became a job: AAP ran exactly one.
-        expect(w.jobs("vm-1").map((j) => j.status)).toEqual(["successful"]);
-      });
+  it("deletes while the provision job runs: waits (EDA cannot cancel), then sends the delete event (P5, E1)", async () => {
+    const w = await start();
+    w.aap.scriptNext(CREATE, { runMs: 1500 });
+    await w.controller(w.edaProvider());
+    await w.users.create("vm-1", { cores: 2 });
+    await expect.poll(() => w.jobs("vm-1")[0]?.status, WAIT).toBe("running");
+    await w.users.delete("vm-1");
+    await gone(w, "vm-1");
+    const jobs = w.jobs("vm-1");
+    expect(jobs.map((j) => [j.templateName, j.status])).toEqual([
+      [CREATE, "successful"],
+      [DELETE, "successful"],
+    ]);
+    expect(overlaps(jobs)).toEqual([]);
+    const deleteEvent = w.events("vm-1").find((e) => e.endpoint === DELETE)!;
+    expect(deleteEvent.receivedAt).toBeGreaterThanOrEqual(jobs[0]!.finishedAt!);
+  });
 
-      it("a failed playbook fails the job at once through the failure annotation; deletion is skipped without the finalizer (P6)", async () => {
-        const w = await start();
-        w.aap.scriptNext(
-          CREATE,
-          { outcome: "failed", jobExplanation: "quota exceeded in zone b" },
-          { times: 50 },
-        );
-        // A timeout far beyond the test's own: only the annotation can end the job in time.
-        await w.controller(w.edaProvider({ provisionTimeoutMs: 10 * 60_000 }));
-        await w.users.create("vm-1", { cores: 2 });
-        await expect
-          .poll(async () => records(await w.users.get("vm-1"))[0]?.state, WAIT)
-          .toBe("Failed");
-        const failed = records(await w.users.get("vm-1"))[0]!;
-        expect(failed.message).toContain("quota exceeded in zone b");
-        const object = await w.users.get("vm-1");
-        expect(object?.metadata.finalizers).not.toContain(FINALIZER_AAP);
-        await w.users.delete("vm-1");
-        await gone(w, "vm-1");
-        expect(w.jobs("vm-1").every((j) => j.templateName === CREATE)).toBe(true);
-        expect(w.events("vm-1").some((e) => e.endpoint === DELETE)).toBe(false);
-      });
+  it("a lost event times out with a clear message, and the engine's retry provisions (P3)", async () => {
+    const w = await start({ activation: { eventLatencyMs: 400 } });
+    await w.controller(w.edaProvider({ provisionTimeoutMs: 1200 }));
+    const spec = { cores: 2 };
+    await w.users.create("vm-1", spec);
+    await expect.poll(() => w.events("vm-1")[0]?.fate, WAIT).toBe("queued");
+    w.eda.restartActivation();
+    expect(w.events("vm-1")[0]?.fate).toBe("lost");
+    const object = await ready(w, "vm-1", configVersion(spec));
+    const [lost, retried] = records(object);
+    expect(lost).toMatchObject({ state: "Failed", type: "provision" });
+    expect(lost!.message).toMatch(/1200 ms|1\.2 s/);
+    expect(retried).toMatchObject({ state: "Succeeded", type: "provision" });
+    // The lost event never became a job: AAP ran exactly one.
+    expect(w.jobs("vm-1").map((j) => j.status)).toEqual(["successful"]);
+  });
 
-      it("a failed deprovision with blockDeletionOnFailure false: the playbook releases its finalizer with the failure, the job reads Failed, and the object goes (E4)", async () => {
-        const w = await start();
-        // A timeout far beyond the test's own: only the failure annotation can end the job.
-        const eda = w.edaProvider({ deprovisionTimeoutMs: 10 * 60_000 });
-        const states = tapDeprovision(eda);
-        await w.controller(eda);
-        const spec = { cores: 2 };
-        await w.users.create("vm-1", spec);
-        await ready(w, "vm-1", configVersion(spec));
-        w.aap.scriptNext(DELETE, { outcome: "failed", jobExplanation: "teardown broke" });
-        await w.users.delete("vm-1");
-        await gone(w, "vm-1");
-        const jobs = w.jobs("vm-1");
-        // Released, not retried: one failed teardown and nothing after it.
-        expect(jobs.map((j) => [j.templateName, j.status])).toEqual([
-          [CREATE, "successful"],
-          [DELETE, "failed"],
-        ]);
-        expect(annotation(jobs[1]!, ANNOTATION_BLOCK_DELETION_ON_FAILURE)).toBe("false");
-        // The provider read the failure, not the gone finalizer as a success.
-        expect(states).toContain("Failed");
-        expect(states).not.toContain("Succeeded");
-        const effect = w.eda.effects().find((e) => e.jobId === jobs[1]!.id);
-        expect(effect).toMatchObject({
-          outcome: "applied",
-          changes: ["failure", "finalizer-removed"],
-        });
-      });
+  it("a failed playbook fails the job at once through the failure annotation; deletion is skipped without the finalizer (P6)", async () => {
+    const w = await start();
+    w.aap.scriptNext(
+      CREATE,
+      { outcome: "failed", jobExplanation: "quota exceeded in zone b" },
+      { times: 50 },
+    );
+    // A timeout far beyond the test's own: only the annotation can end the job in time.
+    await w.controller(w.edaProvider({ provisionTimeoutMs: 10 * 60_000 }));
+    await w.users.create("vm-1", { cores: 2 });
+    await expect
+      .poll(async () => records(await w.users.get("vm-1"))[0]?.state, WAIT)
+      .toBe("Failed");
+    const failed = records(await w.users.get("vm-1"))[0]!;
+    expect(failed.message).toContain("quota exceeded in zone b");
+    const object = await w.users.get("vm-1");
+    expect(object?.metadata.finalizers).not.toContain(FINALIZER_AAP);
+    await w.users.delete("vm-1");
+    await gone(w, "vm-1");
+    expect(w.jobs("vm-1").every((j) => j.templateName === CREATE)).toBe(true);
+    expect(w.events("vm-1").some((e) => e.endpoint === DELETE)).toBe(false);
+  });
 
-      it("a failed deprovision with blockDeletionOnFailure true: both finalizers stay, DeletionBlocked, and the retry tears down (E4)", async () => {
-        const w = await start();
-        const eda = w.edaProvider({
-          blockDeletionOnFailure: true,
-          deprovisionTimeoutMs: 10 * 60_000,
-        });
-        await w.controller(eda);
-        const spec = { cores: 2 };
-        await w.users.create("vm-1", spec);
-        await ready(w, "vm-1", configVersion(spec));
-        w.aap.scriptNext(DELETE, { outcome: "failed", jobExplanation: "teardown broke" });
-        // The retry runs long enough for the blocked state to be seen first.
-        w.aap.scriptNext(DELETE, { runMs: 1500 });
-        await w.users.delete("vm-1");
-        await expect
-          .poll(
-            async () => condition(await w.users.get("vm-1"), ConditionType.DeletionBlocked)?.status,
-            WAIT,
-          )
-          .toBe("True");
-        const blocked = await w.users.get("vm-1");
-        expect(blocked?.metadata.finalizers).toEqual(
-          expect.arrayContaining([FINALIZER, FINALIZER_AAP]),
-        );
-        const failure = JSON.parse(
-          blocked?.metadata.annotations?.[ANNOTATION_PLAYBOOK_FAILURE] ?? "{}",
-        ) as { message?: string };
-        expect(failure.message).toBe("teardown broke");
-        await gone(w, "vm-1");
-        const jobs = w.jobs("vm-1");
-        expect(jobs.map((j) => [j.templateName, j.status])).toEqual([
-          [CREATE, "successful"],
-          [DELETE, "failed"],
-          [DELETE, "successful"],
-        ]);
-        expect(
-          jobs.slice(1).map((j) => annotation(j, ANNOTATION_BLOCK_DELETION_ON_FAILURE)),
-        ).toEqual(["true", "true"]);
-        expect(overlaps(jobs)).toEqual([]);
-      });
+  it("a failed deprovision with blockDeletionOnFailure false: the playbook releases its finalizer with the failure, the job reads Failed, and the object goes (E4)", async () => {
+    const w = await start();
+    // A timeout far beyond the test's own: only the failure annotation can end the job.
+    const eda = w.edaProvider({ deprovisionTimeoutMs: 10 * 60_000 });
+    const states = tapDeprovision(eda);
+    await w.controller(eda);
+    const spec = { cores: 2 };
+    await w.users.create("vm-1", spec);
+    await ready(w, "vm-1", configVersion(spec));
+    w.aap.scriptNext(DELETE, { outcome: "failed", jobExplanation: "teardown broke" });
+    await w.users.delete("vm-1");
+    await gone(w, "vm-1");
+    const jobs = w.jobs("vm-1");
+    // Released, not retried: one failed teardown and nothing after it.
+    expect(jobs.map((j) => [j.templateName, j.status])).toEqual([
+      [CREATE, "successful"],
+      [DELETE, "failed"],
+    ]);
+    expect(annotation(jobs[1]!, ANNOTATION_BLOCK_DELETION_ON_FAILURE)).toBe("false");
+    // The provider read the failure, not the gone finalizer as a success.
+    expect(states).toContain("Failed");
+    expect(states).not.toContain("Succeeded");
+    const effect = w.eda.effects().find((e) => e.jobId === jobs[1]!.id);
+    expect(effect).toMatchObject({
+      outcome: "applied",
+      changes: ["failure", "finalizer-removed"],
+    });
+  });
 
-      it("E6: provisioned through EDA, deprovisioned through AAP directly", async () => {
-        const w = await start();
-        const eda = w.edaProvider();
-        await w.controller(eda);
-        const spec = { cores: 2 };
-        await w.users.create("vm-1", spec);
-        await ready(w, "vm-1", configVersion(spec));
-        await w.stopControllers();
-        // The operator is reconfigured: AAP direct launches now; EDA still polls its records.
-        await w.controller(w.aapProvider(), [eda]);
-        await w.users.delete("vm-1");
-        await gone(w, "vm-1");
-        const jobs = w.jobs("vm-1");
-        expect(jobs.map((j) => [j.templateName, j.status, launchedBy(j), operation(j)])).toEqual([
-          [CREATE, "successful", "eda", "provision"],
-          [DELETE, "successful", "aap", "deprovision"],
-        ]);
-        expect(overlaps(jobs)).toEqual([]);
-      });
+  it("a failed deprovision with blockDeletionOnFailure true: both finalizers stay, DeletionBlocked, and the retry tears down (E4)", async () => {
+    const w = await start();
+    const eda = w.edaProvider({
+      blockDeletionOnFailure: true,
+      deprovisionTimeoutMs: 10 * 60_000,
+    });
+    await w.controller(eda);
+    const spec = { cores: 2 };
+    await w.users.create("vm-1", spec);
+    await ready(w, "vm-1", configVersion(spec));
+    w.aap.scriptNext(DELETE, { outcome: "failed", jobExplanation: "teardown broke" });
+    // The retry runs long enough for the blocked state to be seen first.
+    w.aap.scriptNext(DELETE, { runMs: 1500 });
+    await w.users.delete("vm-1");
+    await expect
+      .poll(
+        async () => condition(await w.users.get("vm-1"), ConditionType.DeletionBlocked)?.status,
+        WAIT,
+      )
+      .toBe("True");
+    const blocked = await w.users.get("vm-1");
+    expect(blocked?.metadata.finalizers).toEqual(
+      expect.arrayContaining([FINALIZER, FINALIZER_AAP]),
+    );
+    const failure = JSON.parse(
+      blocked?.metadata.annotations?.[ANNOTATION_PLAYBOOK_FAILURE] ?? "{}",
+    ) as { message?: string };
+    expect(failure.message).toBe("teardown broke");
+    await gone(w, "vm-1");
+    const jobs = w.jobs("vm-1");
+    expect(jobs.map((j) => [j.templateName, j.status])).toEqual([
+      [CREATE, "successful"],
+      [DELETE, "failed"],
+      [DELETE, "successful"],
+    ]);
+    expect(jobs.slice(1).map((j) => annotation(j, ANNOTATION_BLOCK_DELETION_ON_FAILURE))).toEqual([
+      "true",
+      "true",
+    ]);
+    expect(overlaps(jobs)).toEqual([]);
+  });
 
-      it("E6: provisioned through AAP directly, deprovisioned through EDA", async () => {
-        const w = await start();
-        const aap = w.aapProvider();
-        await w.controller(aap);
-        const spec = { cores: 2 };
-        await w.users.create("vm-1", spec);
-        await ready(w, "vm-1", configVersion(spec));
-        // The same playbook ran: it added the AAP finalizer, which EDA's deprovision needs.
-        await expect
-          .poll(async () => (await w.users.get("vm-1"))?.metadata.finalizers, WAIT)
-          .toContain(FINALIZER_AAP);
-        await w.stopControllers();
-        await w.controller(w.edaProvider(), [aap]);
-        await w.users.delete("vm-1");
-        await gone(w, "vm-1");
-        const jobs = w.jobs("vm-1");
-        expect(jobs.map((j) => [j.templateName, j.status, launchedBy(j), operation(j)])).toEqual([
-          [CREATE, "successful", "aap", "provision"],
-          [DELETE, "successful", "eda", "deprovision"],
-        ]);
-      });
+  // E6 both ways: the operator is reconfigured between the provision and the deletion;
+  // the provider of the records still polls them.
+  const paths = [
+    { first: "eda", then: "aap", title: "through EDA, deprovisioned through AAP directly" },
+    { first: "aap", then: "eda", title: "through AAP directly, deprovisioned through EDA" },
+  ] as const;
+  for (const { first, then, title } of paths) {
+    it(`E6: provisioned ${title}`, async () => {
+      const w = await start();
+      const providers: Record<"eda" | "aap", Provider> = {
+        eda: w.edaProvider(),
+        aap: w.aapProvider(),
+      };
+      await w.controller(providers[first]);
+      const spec = { cores: 2 };
+      await w.users.create("vm-1", spec);
+      await ready(w, "vm-1", configVersion(spec));
+      // The same playbook ran either way: it added the AAP finalizer, which EDA's
+      // deprovision needs.
+      await expect
+        .poll(async () => (await w.users.get("vm-1"))?.metadata.finalizers, WAIT)
+        .toContain(FINALIZER_AAP);
+      await w.stopControllers();
+      await w.controller(providers[then], [providers[first]]);
+      await w.users.delete("vm-1");
+      await gone(w, "vm-1");
+      const jobs = w.jobs("vm-1");
+      expect(
+        jobs.map((j) => [
+          j.templateName,
+          j.status,
+          launchedBy(j),
+          annotation(j, ANNOTATION_OPERATION),
+        ]),
+      ).toEqual([
+        [CREATE, "successful", first, "provision"],
+        [DELETE, "successful", then, "deprovision"],
+      ]);
+      expect(overlaps(jobs)).toEqual([]);
+    });
+  }
 
-      it("AAP mode: a running provision job is cancelled before deprovisioning; nothing was built, so the delete is skipped (P5, P6)", async () => {
-        const w = await start();
-        w.aap.scriptNext(CREATE, { runMs: 60_000, cancelDelayMs: 200 });
-        await w.controller(w.edaProvider({ aap: true }));
-        await w.users.create("vm-1", { cores: 2 });
-        await expect.poll(() => w.jobs("vm-1")[0]?.status, WAIT).toBe("running");
-        // AAP mode reports the real job's state while it runs.
-        await expect
-          .poll(async () => records(await w.users.get("vm-1"))[0]?.state, WAIT)
-          .toBe("Running");
-        await w.users.delete("vm-1");
-        await gone(w, "vm-1");
-        const jobs = w.jobs("vm-1");
-        expect(jobs.map((j) => [j.templateName, j.status])).toEqual([[CREATE, "canceled"]]);
-        expect(jobs[0]!.cancelRequestedAt).toBeDefined();
-        expect(w.events("vm-1").map((e) => e.endpoint)).toEqual([CREATE]);
-      });
+  it("AAP mode: a running provision job is cancelled before deprovisioning; nothing was built, so the delete is skipped (P5, P6)", async () => {
+    const w = await start();
+    w.aap.scriptNext(CREATE, { runMs: 60_000, cancelDelayMs: 200 });
+    await w.controller(w.edaProvider({ aap: true }));
+    await w.users.create("vm-1", { cores: 2 });
+    await expect.poll(() => w.jobs("vm-1")[0]?.status, WAIT).toBe("running");
+    // AAP mode reports the real job's state while it runs.
+    await expect
+      .poll(async () => records(await w.users.get("vm-1"))[0]?.state, WAIT)
+      .toBe("Running");
+    await w.users.delete("vm-1");
+    await gone(w, "vm-1");
+    const jobs = w.jobs("vm-1");
+    expect(jobs.map((j) => [j.templateName, j.status])).toEqual([[CREATE, "canceled"]]);
+    expect(jobs[0]!.cancelRequestedAt).toBeDefined();
+    expect(w.events("vm-1").map((e) => e.endpoint)).toEqual([CREATE]);
+  });
 
-      it("AAP mode: a provision that finishes reports the real job and the delete runs after it", async () => {
-        const w = await start();
-        await w.controller(w.edaProvider({ aap: true }));
-        const spec = { cores: 2 };
-        await w.users.create("vm-1", spec);
-        await ready(w, "vm-1", configVersion(spec));
-        const [record] = records(await w.users.get("vm-1"));
-        expect(record!.message).toContain(`job ${w.jobs("vm-1")[0]!.id}`);
-        await w.users.delete("vm-1");
-        await gone(w, "vm-1");
-        const jobs = w.jobs("vm-1");
-        expect(jobs.map((j) => [j.templateName, j.status])).toEqual([
-          [CREATE, "successful"],
-          [DELETE, "successful"],
-        ]);
-        expect(overlaps(jobs)).toEqual([]);
-      });
-    },
-  );
-}
+  it("AAP mode: a provision that finishes reports the real job and the delete runs after it", async () => {
+    const w = await start();
+    await w.controller(w.edaProvider({ aap: true }));
+    const spec = { cores: 2 };
+    await w.users.create("vm-1", spec);
+    await ready(w, "vm-1", configVersion(spec));
+    const [record] = records(await w.users.get("vm-1"));
+    expect(record!.message).toContain(`job ${w.jobs("vm-1")[0]!.id}`);
+    await w.users.delete("vm-1");
+    await gone(w, "vm-1");
+    const jobs = w.jobs("vm-1");
+    expect(jobs.map((j) => [j.templateName, j.status])).toEqual([
+      [CREATE, "successful"],
+      [DELETE, "successful"],
+    ]);
+    expect(overlaps(jobs)).toEqual([]);
+  });
+});

@@ -1,10 +1,4 @@
-import {
-  ApiException,
-  CustomObjectsApi,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from "@kubernetes/client-node";
+import { ApiException, CustomObjectsApi } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   realApiServerRequired,
@@ -13,7 +7,7 @@ import {
   startRealApiServer,
   type RealApiServer,
 } from "../support/real-apiserver.ts";
-import type { TestObject } from "../support/cluster.ts";
+import { MERGE_PATCH, loadKubeConfig, type TestObject } from "../support/cluster.ts";
 
 // Smoke test of the real API-server tier itself: a real apiextensions-apiserver + etcd, driven by
 // the real @kubernetes/client-node. If this fails, every "real" test elsewhere is suspect.
@@ -82,9 +76,7 @@ describe.skipIf(!status.available)("real API server (apiextensions-apiserver + e
     console.info(
       `real API server ready at ${server.url} in ${totalMs} ms (etcd ${etcdMs}, apiserver ${apiserverMs}, CRDs ${crdsMs}); built from ${versions}`,
     );
-    const kc = new KubeConfig();
-    kc.loadFromString(server.kubeconfig);
-    api = kc.makeApiClient(CustomObjectsApi);
+    api = loadKubeConfig(server.kubeconfig).makeApiClient(CustomObjectsApi);
   });
 
   afterAll(async () => {
@@ -122,12 +114,11 @@ describe.skipIf(!status.available)("real API server (apiextensions-apiserver + e
 
   it("updates status through the status subresource only", async () => {
     await api.createNamespacedCustomObject({ ...ns, body: widget("w2", { size: 1 }) });
-    const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
     // Spec sent to /status is ignored; status is written; generation does not move.
     const patched = (await api.patchNamespacedCustomObjectStatus(
       { ...ns, name: "w2", body: { spec: { size: 99 }, status: { phase: "Ready" } } },
-      merge,
+      MERGE_PATCH,
     )) as Widget;
     expect(patched.status).toEqual({ phase: "Ready" });
     expect(patched.spec).toEqual({ size: 1 });
@@ -136,7 +127,7 @@ describe.skipIf(!status.available)("real API server (apiextensions-apiserver + e
     // Status sent to the main resource is ignored; a spec change bumps the generation.
     const updated = (await api.patchNamespacedCustomObject(
       { ...ns, name: "w2", body: { spec: { size: 2 }, status: { phase: "Broken" } } },
-      merge,
+      MERGE_PATCH,
     )) as Widget;
     expect(updated.spec).toEqual({ size: 2 });
     expect(updated.status).toEqual({ phase: "Ready" });
@@ -185,7 +176,7 @@ describe.skipIf(!status.available)("real API server (apiextensions-apiserver + e
 
     await api.patchNamespacedCustomObject(
       { ...ns, name: "w4", body: { metadata: { finalizers: null } } },
-      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      MERGE_PATCH,
     );
     expect(await httpCode(api.getNamespacedCustomObject({ ...ns, name: "w4" }))).toBe(404);
   });
