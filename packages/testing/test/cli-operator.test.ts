@@ -10,7 +10,7 @@ import { parseArgs, UsageError } from "../src/cli/args.js";
 import { main } from "../src/cli/main.js";
 import type { ConformanceReport } from "../src/conformance/types.js";
 import { KubernetesApiSimulator } from "../src/kubernetes/simulator.js";
-import { capture, FIXTURES, tempDir } from "./cli-support.js";
+import { capture, FIXTURES, tempDir, usageError } from "./cli-support.js";
 
 const OPERATOR = join(FIXTURES, "conformance-operator.ts");
 const MIXED = join(FIXTURES, "conformance-mixed.ts");
@@ -126,40 +126,28 @@ describe("provisionkit-conformance on operator subjects", () => {
   }, 60_000);
 
   it("exits 2 on a --scenario known to neither suite, or to no suite the module has", async () => {
-    const unknown = capture();
-    expect(await main([MIXED, "--scenario", "nope"], unknown)).toBe(2);
-    expect(unknown.stderr).toContain(
-      "unknown scenario nope: provider scenarios are create-to-ready,",
-    );
-    expect(unknown.stderr).toContain("operator scenarios are create-to-ready, spec-change,");
-    expect(unknown.stderr).toContain("Usage: provisionkit-conformance");
+    const unknown = await usageError([MIXED, "--scenario", "nope"]);
+    expect(unknown).toContain("unknown scenario nope: provider scenarios are create-to-ready,");
+    expect(unknown).toContain("operator scenarios are create-to-ready, spec-change,");
+    expect(unknown).toContain("Usage: provisionkit-conformance");
 
-    const noProvider = capture();
-    expect(await main([OPERATOR, "--scenario", "spec-a-b-a"], noProvider)).toBe(2);
-    expect(noProvider.stderr).toContain(
+    expect(await usageError([OPERATOR, "--scenario", "spec-a-b-a"])).toContain(
       `scenario spec-a-b-a belongs to the provider suite, and ${OPERATOR} has no provider subject`,
     );
-    const noOperator = capture();
     const providerModule = join(FIXTURES, "conformance-one.ts");
-    expect(await main([providerModule, "--scenario", "restart-mid-job"], noOperator)).toBe(2);
-    expect(noOperator.stderr).toContain(
+    expect(await usageError([providerModule, "--scenario", "restart-mid-job"])).toContain(
       `scenario restart-mid-job belongs to the operator suite, and ${providerModule} has no operator subject`,
     );
-    expect(unknown.stdout + noProvider.stdout + noOperator.stdout).toBe("");
   });
 
   it("exits 2 naming the subject, its suite and what it lacks", async () => {
-    const bad = capture();
-    expect(await main([join(FIXTURES, "conformance-bad-operator.ts")], bad)).toBe(2);
-    expect(bad.stderr).toContain("subject 2 (suite operator) needs crd, operator, spec, finalizer");
-    expect(bad.stderr).toContain("Usage: provisionkit-conformance");
+    const bad = await usageError([join(FIXTURES, "conformance-bad-operator.ts")]);
+    expect(bad).toContain("subject 2 (suite operator) needs crd, operator, spec, finalizer");
+    expect(bad).toContain("Usage: provisionkit-conformance");
 
-    const noSuite = capture();
-    expect(await main([join(FIXTURES, "conformance-no-suite.ts")], noSuite)).toBe(2);
-    expect(noSuite.stderr).toContain(
+    expect(await usageError([join(FIXTURES, "conformance-no-suite.ts")])).toContain(
       'subject 1 (suite provider) needs backend (an operator subject needs suite: "operator")',
     );
-    expect(bad.stdout + noSuite.stdout).toBe("");
   });
 
   it(
@@ -201,20 +189,19 @@ describe("provisionkit-conformance on operator subjects", () => {
 
   it("exits 2 naming a kubeconfig it cannot read (and not its contents), or --namespace alone", async () => {
     const dir = await tempDir();
-    const missing = capture();
     const nowhere = join(dir, "missing.yaml");
-    expect(await main([OPERATOR, "--kubeconfig", nowhere], missing)).toBe(2);
-    expect(missing.stderr).toContain(`cannot read the kubeconfig ${nowhere} (ENOENT)`);
-    const directory = capture();
-    expect(await main([OPERATOR, "--kubeconfig", dir], directory)).toBe(2);
-    expect(directory.stderr).toContain(`cannot read the kubeconfig ${dir} (EISDIR)`);
-    const empty = capture();
+    expect(await usageError([OPERATOR, "--kubeconfig", nowhere])).toContain(
+      `cannot read the kubeconfig ${nowhere} (ENOENT)`,
+    );
+    expect(await usageError([OPERATOR, "--kubeconfig", dir])).toContain(
+      `cannot read the kubeconfig ${dir} (EISDIR)`,
+    );
     await writeFile(join(dir, "empty.yaml"), "\n");
-    expect(await main([OPERATOR, "--kubeconfig", join(dir, "empty.yaml")], empty)).toBe(2);
-    expect(empty.stderr).toContain("is empty");
-    const alone = capture();
-    expect(await main([OPERATOR, "--namespace", "ci"], alone)).toBe(2);
-    expect(alone.stderr).toContain("--namespace needs --kubeconfig");
-    expect(missing.stdout + directory.stdout + empty.stdout + alone.stdout).toBe("");
+    expect(await usageError([OPERATOR, "--kubeconfig", join(dir, "empty.yaml")])).toContain(
+      "is empty",
+    );
+    expect(await usageError([OPERATOR, "--namespace", "ci"])).toContain(
+      "--namespace needs --kubeconfig",
+    );
   });
 });

@@ -5,7 +5,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
-import type { CliIo } from "../src/cli/main.js";
+import { expect } from "vitest";
+import { main, type CliIo } from "../src/cli/main.js";
 
 /** The conformance modules the CLI tests load. */
 export const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
@@ -19,6 +20,17 @@ export function capture(): CliIo & { stdout: string; stderr: string } {
     err: (text: string) => void (io.stderr += text),
   };
   return io;
+}
+
+/**
+ * Runs the command on `args`, expecting a usage error: exit code 2 and nothing on standard
+ * output. Resolves to what it wrote on standard error.
+ */
+export async function usageError(args: string[]): Promise<string> {
+  const io = capture();
+  expect(await main(args, io)).toBe(2);
+  expect(io.stdout).toBe("");
+  return io.stderr;
 }
 
 const dirs: string[] = [];

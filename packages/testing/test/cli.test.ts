@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parseArgs, UsageError } from "../src/cli/args.js";
 import { main } from "../src/cli/main.js";
 import type { ConformanceReport } from "../src/conformance/types.js";
-import { capture, FIXTURES, tempDir } from "./cli-support.js";
+import { capture, FIXTURES, tempDir, usageError } from "./cli-support.js";
 
 describe("provisionkit-conformance", () => {
   it("parses its options and refuses bad ones with a usage error", () => {
@@ -75,12 +75,11 @@ describe("provisionkit-conformance", () => {
   });
 
   it("exits 2 with the usage for a module that cannot be loaded or describes nothing", async () => {
-    const missing = capture();
-    expect(await main([join(FIXTURES, "nope.js")], missing)).toBe(2);
-    expect(missing.stderr).toContain("cannot load");
-    expect(missing.stderr).toContain("Usage: provisionkit-conformance");
-    const wrong = capture();
-    expect(await main([join(FIXTURES, "../report-fixture.ts")], wrong)).toBe(2);
-    expect(wrong.stderr).toContain("must export by default { backend");
+    const missing = await usageError([join(FIXTURES, "nope.js")]);
+    expect(missing).toContain("cannot load");
+    expect(missing).toContain("Usage: provisionkit-conformance");
+    expect(await usageError([join(FIXTURES, "../report-fixture.ts")])).toContain(
+      "must export by default { backend",
+    );
   });
 });
