@@ -66,6 +66,13 @@ export interface DemoWorld {
   isReady: (name: string) => Promise<boolean>;
   /** Gone from the API (its finalizers released). */
   isGone: (name: string) => Promise<boolean>;
+  /**
+   * The user's `kubectl create`: the spec remembered, the resource tracked, the command
+   * shown with `note` (what the backend will do) after it.
+   */
+  userCreates: (name: string, spec: ComputeInstanceSpec, note: string) => Promise<void>;
+  /** The user's `kubectl patch` of a resource's spec (remembered as its last spec). */
+  userPatchesSpec: (name: string, patch: Partial<ComputeInstanceSpec>) => Promise<void>;
 }
 
 /** How a story sets the world up. */
@@ -183,5 +190,21 @@ export async function createWorld(options: WorldOptions): Promise<DemoWorld> {
     until,
     isReady,
     isGone: async (name) => (await kubectl.get(name)) === undefined,
+    userCreates: async (name, spec, note) => {
+      specs.set(name, spec);
+      observer.track(name);
+      out.event(name, `$ kubectl create  ${describeSpec(spec)}   [${note}]`, "user");
+      await kubectl.create(name, spec);
+    },
+    userPatchesSpec: async (name, patch) => {
+      const spec = specs.get(name);
+      if (spec) specs.set(name, { ...spec, ...patch });
+      out.event(
+        name,
+        `$ kubectl patch --type merge -p '{"spec":${JSON.stringify(patch)}}'`,
+        "user",
+      );
+      await kubectl.patchSpec(name, patch);
+    },
   };
 }

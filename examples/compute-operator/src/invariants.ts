@@ -102,6 +102,22 @@ export function jobsByResource(ledger: readonly LedgerJob[]): Map<string, Ledger
 const label = (job: LedgerJob): string => `job ${job.id} (${operationOf(job) ?? job.templateName})`;
 
 /**
+ * The problems `check` finds in each observed resource that is live (`exists`) or gone,
+ * given that resource's jobs in creation order.
+ */
+function problemsPerResource(
+  ledger: readonly LedgerJob[],
+  resources: readonly ObservedResource[],
+  exists: boolean,
+  check: (resource: ObservedResource, jobs: readonly LedgerJob[]) => string[],
+): string[] {
+  const byResource = jobsByResource(ledger);
+  return resources
+    .filter((resource) => resource.exists === exists)
+    .flatMap((resource) => check(resource, byResource.get(resource.key) ?? []));
+}
+
+/**
  * E1: no resource ever had two jobs active at once in AAP. A job is active from its
  * creation to its end; one that never ended is active for ever.
  */
@@ -156,10 +172,9 @@ export function staleVersions(
   ledger: readonly LedgerJob[],
   resources: readonly ObservedResource[],
 ): string[] {
-  const problems: string[] = [];
-  const byResource = jobsByResource(ledger);
-  for (const resource of resources.filter((r) => r.exists)) {
-    const succeeded = (byResource.get(resource.key) ?? [])
+  return problemsPerResource(ledger, resources, true, (resource, jobs) => {
+    const problems: string[] = [];
+    const succeeded = jobs
       .filter((job) => operationOf(job) === "provision" && job.status === "successful")
       .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0))
       .at(-1);
@@ -181,8 +196,8 @@ export function staleVersions(
           `${resource.desiredConfigVersion ?? "unknown"} and reconciled ${resource.reconciledConfigVersion ?? "nothing"}`,
       );
     }
-  }
-  return problems;
+    return problems;
+  });
 }
 
 /**
@@ -193,17 +208,12 @@ export function prematureReleases(
   ledger: readonly LedgerJob[],
   resources: readonly ObservedResource[],
 ): string[] {
-  const problems: string[] = [];
-  const byResource = jobsByResource(ledger);
-  for (const resource of resources.filter((r) => !r.exists)) {
-    const last = (byResource.get(resource.key) ?? []).at(-1);
-    if (last && !(operationOf(last) === "deprovision" && last.status === "successful")) {
-      problems.push(
-        `E4: ${resource.key} was released while its last job, ${label(last)}, is ${last.status}`,
-      );
-    }
-  }
-  return problems;
+  return problemsPerResource(ledger, resources, false, (resource, jobs) => {
+    const last = jobs.at(-1);
+    return last && !(operationOf(last) === "deprovision" && last.status === "successful")
+      ? [`E4: ${resource.key} was released while its last job, ${label(last)}, is ${last.status}`]
+      : [];
+  });
 }
 
 /** Every check above, on one ledger and one set of observed resources. */

@@ -44,15 +44,10 @@
  * `provisionTimeoutMs` (default 60 min) or `deprovisionTimeoutMs` (30 min), and the engine
  * retries it. EDA cannot cancel a job: a deletion waits for a running provision to write back.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
-import type { EngineOptionsInput, Logger, SecretSource, SecretValue } from "@provisionkit/core";
-import {
-  KubernetesSecretSource,
-  ProvisioningController,
-  type ControllerMetrics,
-} from "@provisionkit/core/kubernetes";
+import type { SecretSource, SecretValue } from "@provisionkit/core";
+import { KubernetesSecretSource, type ProvisioningController } from "@provisionkit/core/kubernetes";
 import { EdaProvider, type EdaProviderOptions } from "@provisionkit/provider-eda";
-import { COMPUTE_INSTANCE, FINALIZER, type ComputeInstance } from "./operator.js";
+import { computeInstanceController, type ComputeInstance, type OperatorBase } from "./operator.js";
 
 /** Provider options a deployment may tune (timeouts, throttling, names); not where events go. */
 export type EdaProviderOverrides = Omit<
@@ -61,8 +56,7 @@ export type EdaProviderOverrides = Omit<
 >;
 
 /** Where things are, and the hooks to observe the operator. */
-export interface EdaOperatorOptions {
-  kubeConfig: KubeConfig;
+export interface EdaOperatorOptions extends OperatorBase {
   /**
    * The rulebook activation's webhook source: its base URL (the endpoints are appended)
    * and the HMAC secret it checks, as a value or a `{ secretRef }` to a Kubernetes Secret.
@@ -73,12 +67,6 @@ export interface EdaOperatorOptions {
     /** Resolves a `secretRef`. Default: the Secrets of the cluster `kubeConfig` points at. */
     secrets?: SecretSource;
   };
-  /** A pino logger, or anything with pino's `info(fields, message)` shape. */
-  logger?: Logger;
-  /** Counters and histograms (prom-client, OpenTelemetry…). */
-  metrics?: ControllerMetrics;
-  /** Engine timings; the defaults suit real jobs (poll every 10 s, back off from 30 s). */
-  engine?: EngineOptionsInput;
   /** EdaProvider options over the defaults, e.g. `{ provisionTimeoutMs: 20 * 60_000 }`. */
   provider?: EdaProviderOverrides;
 }
@@ -101,14 +89,5 @@ export function computeInstanceEdaOperator(
     ...(secrets ? { secrets } : {}),
     logger: options.logger,
   });
-  return new ProvisioningController<ComputeInstance>({
-    kubeConfig: options.kubeConfig,
-    resource: COMPUTE_INSTANCE,
-    provider,
-    finalizer: FINALIZER,
-    desiredConfig: (instance) => instance.spec,
-    engine: options.engine,
-    logger: options.logger,
-    metrics: options.metrics,
-  });
+  return computeInstanceController(provider, options);
 }

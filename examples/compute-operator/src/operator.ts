@@ -17,7 +17,7 @@
  * ```
  */
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { EngineOptionsInput, Logger, ResourceObject } from "@provisionkit/core";
+import type { EngineOptionsInput, Logger, Provider, ResourceObject } from "@provisionkit/core";
 import { ProvisioningController, type ControllerMetrics } from "@provisionkit/core/kubernetes";
 import { AapProvider } from "@provisionkit/provider-aap";
 
@@ -44,17 +44,41 @@ export interface ComputeInstance extends ResourceObject {
   spec: ComputeInstanceSpec;
 }
 
-/** Where things are, and the hooks to observe the operator. */
-export interface OperatorOptions {
+/** The cluster, and the hooks to observe the operator, whatever its backend. */
+export interface OperatorBase {
   kubeConfig: KubeConfig;
-  /** The Automation Controller: its URL (the API path is discovered) and a bearer token. */
-  aap: { url: string; token: string };
   /** A pino logger, or anything with pino's `info(fields, message)` shape. */
   logger?: Logger;
   /** Counters and histograms (prom-client, OpenTelemetry…). */
   metrics?: ControllerMetrics;
   /** Engine timings; the defaults suit real AAP jobs (poll every 10 s, back off from 30 s). */
   engine?: EngineOptionsInput;
+}
+
+/** Where things are, and the hooks to observe the operator. */
+export interface OperatorOptions extends OperatorBase {
+  /** The Automation Controller: its URL (the API path is discovered) and a bearer token. */
+  aap: { url: string; token: string };
+}
+
+/**
+ * The provisioning controller of ComputeInstances, driving `provider`: the whole spec is
+ * the desired config, and {@link FINALIZER} is held until the teardown is done.
+ */
+export function computeInstanceController(
+  provider: Provider<ComputeInstance>,
+  options: OperatorBase,
+): ProvisioningController<ComputeInstance> {
+  return new ProvisioningController<ComputeInstance>({
+    kubeConfig: options.kubeConfig,
+    resource: COMPUTE_INSTANCE,
+    provider,
+    finalizer: FINALIZER,
+    desiredConfig: (instance) => instance.spec,
+    engine: options.engine,
+    logger: options.logger,
+    metrics: options.metrics,
+  });
 }
 
 /** The operator: `await operator.start()`, and `await operator.stop()` on SIGTERM. */
@@ -68,14 +92,5 @@ export function computeInstanceOperator(
     blockDeletionOnFailure: true,
     logger: options.logger,
   });
-  return new ProvisioningController<ComputeInstance>({
-    kubeConfig: options.kubeConfig,
-    resource: COMPUTE_INSTANCE,
-    provider,
-    finalizer: FINALIZER,
-    desiredConfig: (instance) => instance.spec,
-    engine: options.engine,
-    logger: options.logger,
-    metrics: options.metrics,
-  });
+  return computeInstanceController(provider, options);
 }

@@ -9,34 +9,27 @@
  * 5. cache-1 is deleted, its first teardown fails: deletion stays blocked (DeletionBlocked)
  *    until the engine's retry succeeds.
  */
-import { ConditionType, type EngineOptionsInput } from "@provisionkit/core";
-import type { ProvisioningController } from "@provisionkit/core/kubernetes";
-import { AapSimulator, type AapJobScript, type AapLedgerJob } from "@provisionkit/testing";
-import { createWorld, describeSpec, sleep, storyFailure } from "./demo-world.js";
+import { ConditionType } from "@provisionkit/core";
+import type { AapJobScript } from "@provisionkit/testing";
+import { createWorld, sleep, storyFailure } from "./demo-world.js";
 import type { Expectation } from "./expectations.js";
 import { operationOf } from "./invariants.js";
 import { conditionIsTrue } from "./observer.js";
+import { computeInstanceOperator, type ComputeInstanceSpec } from "./operator.js";
 import {
-  computeInstanceOperator,
-  type ComputeInstance,
-  type ComputeInstanceSpec,
-} from "./operator.js";
+  CREATE,
+  DELETE,
+  DEMO_ENGINE,
+  describeScript,
+  jobsOfResource,
+  operatorInstances,
+  startDemoAap,
+  STORY_DEADLINE_MS,
+} from "./story-kit.js";
 import { summaryTable } from "./summary.js";
 import { finish } from "./verdict.js";
 
-const CREATE = "create-compute-instance";
-const DELETE = "delete-compute-instance";
-const STORY_DEADLINE_MS = 60_000;
 const OPERATOR_DOWNTIME_MS = 2500;
-
-/** Engine timings for a demo: real AAP jobs take minutes, these take seconds. */
-const ENGINE: EngineOptionsInput = {
-  pollIntervalMs: 500,
-  provisionBackoff: { initialMs: 1000, maxMs: 2000 },
-  deprovisionBackoff: { initialMs: 1500, maxMs: 3000 },
-  errorBackoff: { initialMs: 500, maxMs: 2000 },
-  pendingLaunchGraceMs: 2000,
-};
 
 /** Where the story must end: the jobs AAP ran for each resource, and its final state. */
 const EXPECTED: Record<string, Expectation> = {
@@ -50,9 +43,6 @@ const EXPECTED: Record<string, Expectation> = {
   "queue-1": { final: "Ready", jobs: ["provision successful"] },
 };
 
-const describeScript = (script: AapJobScript) =>
-  `${script.outcome ?? "successful"} after ${((script.runMs ?? 2500) / 1000).toFixed(1)}s of running`;
-
 /** Runs the AAP story to its verdict. */
 export async function runAapStory(): Promise<void> {
   const world = await createWorld({
@@ -60,44 +50,26 @@ export async function runAapStory(): Promise<void> {
     // Lines the operator's events already say.
     quiet: [/^launched AAP /, /^AAP job launched/],
   });
-  const { out, kubectl, observer, specs, until, isReady, isGone } = world;
+  const { out, kubectl, observer, until, isReady, isGone } = world;
 
-  const aap = new AapSimulator({
-    defaultScript: { pendingMs: 300, waitingMs: 300, runMs: 2500, cancelDelayMs: 1000 },
-  });
-  aap.addJobTemplate({ name: CREATE, allowSimultaneous: true });
-  aap.addJobTemplate({ name: DELETE, allowSimultaneous: true });
-  const aapUrl = await aap.start();
-
-  let instances = 0;
-  async function startOperator(): Promise<ProvisioningController<ComputeInstance>> {
-    instances += 1;
-    const operator = computeInstanceOperator({
-      kubeConfig: world.kubeConfig,
-      aap: { url: aapUrl, token: "sim-token" },
-      logger: world.logger,
-      metrics: world.metrics,
-      engine: ENGINE,
-    });
-    await operator.start();
-    observer.operatorState = `running (instance #${instances})`;
-    return operator;
-  }
-
-  const jobsOf = (name: string): AapLedgerJob[] =>
-    aap.ledger().filter((job) => job.resourceKey === world.keyOf(name));
+  const aap = await startDemoAap({ cancelDelayMs: 1000 });
+  const startOperator = operatorInstances(
+    () =>
+      computeInstanceOperator({
+        kubeConfig: world.kubeConfig,
+        aap: { url: aap.url, token: "sim-token" },
+        logger: world.logger,
+        metrics: world.metrics,
+        engine: DEMO_ENGINE,
+      }),
+    (state) => (observer.operatorState = state),
+  );
+  const jobsOf = (name: string) => jobsOfResource(aap, world, name);
 
   /** kubectl create, with the AAP outcome of its provision job scripted first. */
   async function create(name: string, spec: ComputeInstanceSpec, script: AapJobScript) {
     aap.scriptNext(CREATE, script);
-    specs.set(name, spec);
-    observer.track(name);
-    out.event(
-      name,
-      `$ kubectl create  ${describeSpec(spec)}   [AAP: ${describeScript(script)}]`,
-      "user",
-    );
-    await kubectl.create(name, spec);
+    await world.userCreates(name, spec, `AAP: ${describeScript(script)}`);
     await until(`${name}'s provision job is launched`, () => jobsOf(name).length > 0);
   }
 
@@ -138,9 +110,7 @@ export async function runAapStory(): Promise<void> {
     );
     await until("web-1 is Ready", () => isReady("web-1"));
     aap.scriptNext(CREATE, { runMs: 5000 });
-    specs.set("web-1", { image: "rhel-9.4", cores: 4, memoryGiB: 4 });
-    out.event("web-1", '$ kubectl patch --type merge -p \'{"spec":{"cores":4}}\'', "user");
-    await kubectl.patchSpec("web-1", { cores: 4 });
+    await world.userPatchesSpec("web-1", { cores: 4 });
     await until("web-1's second provision job is launched", () => jobsOf("web-1").length === 2);
     await create("queue-1", { image: "fedora-40", cores: 2, memoryGiB: 4 }, { runMs: 1500 });
 

@@ -15,7 +15,6 @@
  * 5. queue-1's first provision playbook fails: the failure annotation fails the job at once,
  *    and the retry succeeds.
  */
-import type { EngineOptionsInput } from "@provisionkit/core";
 import type { ProvisioningController } from "@provisionkit/core/kubernetes";
 import {
   ANNOTATION_APPLIED_CONFIG_VERSION,
@@ -23,14 +22,8 @@ import {
   ANNOTATION_PLAYBOOK_FAILURE,
   FINALIZER_AAP,
 } from "@provisionkit/provider-eda";
-import {
-  AapSimulator,
-  EdaSimulator,
-  type AapJobScript,
-  type AapLaunchContext,
-  type AapLedgerJob,
-} from "@provisionkit/testing";
-import { createWorld, describeSpec, storyFailure } from "./demo-world.js";
+import { EdaSimulator, type AapJobScript, type AapLaunchContext } from "@provisionkit/testing";
+import { createWorld, storyFailure } from "./demo-world.js";
 import { edaSummaryTable, eventFates, eventsOf } from "./eda-summary.js";
 import { EdaWatch } from "./eda-watch.js";
 import type { Expectation } from "./expectations.js";
@@ -38,11 +31,18 @@ import { operationOf } from "./invariants.js";
 import { provisioningOf, shortVersion } from "./observer.js";
 import { computeInstanceEdaOperator, type EdaProviderOverrides } from "./operator-eda.js";
 import type { ComputeInstance, ComputeInstanceSpec } from "./operator.js";
+import {
+  CREATE,
+  DELETE,
+  DEMO_ENGINE,
+  describeScript,
+  jobsOfResource,
+  operatorInstances,
+  startDemoAap,
+  STORY_DEADLINE_MS,
+} from "./story-kit.js";
 import { finish, type BackendTruth } from "./verdict.js";
 
-const CREATE = "create-compute-instance";
-const DELETE = "delete-compute-instance";
-const STORY_DEADLINE_MS = 60_000;
 /** The secret the rulebook's webhook source checks the signatures with (`hmac_secret`). */
 const HMAC_SECRET = "demo-webhook-hmac-secret";
 /** Each event waits this long in the activation's queue before its rule runs. */
@@ -50,15 +50,6 @@ const EVENT_LATENCY_MS = 1000;
 /** How long the activation is `starting` (the webhook answers 503) after a (re)start. */
 const ACTIVATION_STARTUP_MS = 1000;
 const PROVISION_TIMEOUT_MS = 8000;
-
-/** Engine timings for a demo: real jobs take minutes, these take seconds. */
-const ENGINE: EngineOptionsInput = {
-  pollIntervalMs: 500,
-  provisionBackoff: { initialMs: 1000, maxMs: 2000 },
-  deprovisionBackoff: { initialMs: 1500, maxMs: 3000 },
-  errorBackoff: { initialMs: 500, maxMs: 2000 },
-  pendingLaunchGraceMs: 2000,
-};
 
 /** Provider timings for a demo (the defaults: 60 and 30 min, 15 s, 10 s). */
 const PROVIDER: EdaProviderOverrides = {
@@ -94,9 +85,6 @@ const EXPECTED: Record<string, Expectation> = {
   },
 };
 
-const describeScript = (script: AapJobScript) =>
-  `${script.outcome ?? "successful"} after ${((script.runMs ?? 2500) / 1000).toFixed(1)}s of running`;
-
 const asRecord = (value: unknown): Record<string, unknown> | undefined =>
   typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
 
@@ -119,7 +107,7 @@ export async function runEdaStory(): Promise<void> {
       },
     },
   });
-  const { out, kubectl, observer, specs, until, isReady, isGone, keyOf } = world;
+  const { out, kubectl, observer, until, isReady, isGone, keyOf } = world;
 
   // What each playbook run does, per resource and operation, in launch order.
   const plans = new Map<string, AapJobScript[]>();
@@ -132,12 +120,7 @@ export async function runEdaStory(): Promise<void> {
     return plans.get(`${String(metadata?.name)} ${String(operation)}`)?.shift() ?? {};
   };
 
-  const aap = new AapSimulator({
-    defaultScript: { pendingMs: 300, waitingMs: 300, runMs: 2500 },
-  });
-  aap.addJobTemplate({ name: CREATE, allowSimultaneous: true, script: scriptFor });
-  aap.addJobTemplate({ name: DELETE, allowSimultaneous: true, script: scriptFor });
-  await aap.start();
+  const aap = await startDemoAap({ script: scriptFor });
   const eda = new EdaSimulator({
     aap,
     kubernetes: world.kube.kubeconfig(),
@@ -157,37 +140,25 @@ export async function runEdaStory(): Promise<void> {
   const { webhookUrl } = await eda.start();
   const watch = new EdaWatch(eda, out, observer);
 
-  let instances = 0;
-  async function startOperator(): Promise<ProvisioningController<ComputeInstance>> {
-    instances += 1;
-    const operator = computeInstanceEdaOperator({
-      kubeConfig: world.kubeConfig,
-      eda: { url: webhookUrl, hmacSecret: HMAC_SECRET },
-      logger: world.logger,
-      metrics: world.metrics,
-      engine: ENGINE,
-      provider: PROVIDER,
-    });
-    await operator.start();
-    watch.operatorState = `running (instance #${instances})`;
-    return operator;
-  }
-
-  const jobsOf = (name: string): AapLedgerJob[] =>
-    aap.ledger().filter((job) => job.resourceKey === keyOf(name));
+  const startOperator = operatorInstances(
+    () =>
+      computeInstanceEdaOperator({
+        kubeConfig: world.kubeConfig,
+        eda: { url: webhookUrl, hmacSecret: HMAC_SECRET },
+        logger: world.logger,
+        metrics: world.metrics,
+        engine: DEMO_ENGINE,
+        provider: PROVIDER,
+      }),
+    (state) => (watch.operatorState = state),
+  );
+  const jobsOf = (name: string) => jobsOfResource(aap, world, name);
   const eventsFor = (name: string) => eventsOf(eda.events(), keyOf(name));
 
   /** kubectl create, with the outcome of its provision playbook planned first. */
   async function create(name: string, spec: ComputeInstanceSpec, script: AapJobScript = {}) {
     plan(name, "provision", script);
-    specs.set(name, spec);
-    observer.track(name);
-    out.event(
-      name,
-      `$ kubectl create  ${describeSpec(spec)}   [playbook: ${describeScript(script)}]`,
-      "user",
-    );
-    await kubectl.create(name, spec);
+    await world.userCreates(name, spec, `playbook: ${describeScript(script)}`);
     await until(`EDA received ${name}'s provision event`, () => eventsFor(name).length > 0);
   }
 
@@ -226,9 +197,7 @@ export async function runEdaStory(): Promise<void> {
     out.heading("3. web-1's spec changes (cores 2 → 4): a new event, the new version applied");
     await until("web-1 is Ready", () => isReady("web-1"));
     plan("web-1", "provision", { runMs: 2500 });
-    specs.set("web-1", { image: "rhel-9.4", cores: 4, memoryGiB: 4 });
-    out.event("web-1", '$ kubectl patch --type merge -p \'{"spec":{"cores":4}}\'', "user");
-    await kubectl.patchSpec("web-1", { cores: 4 });
+    await world.userPatchesSpec("web-1", { cores: 4 });
     await until("web-1 is Ready with cores=4", () => isReady("web-1"));
     await until("batch-1 is deleted", () => isGone("batch-1"));
 
