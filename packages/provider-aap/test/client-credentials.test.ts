@@ -8,15 +8,15 @@ import {
   type SecretReference,
   type SecretSource,
 } from "@provisionkit/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type AapAuth, type AapClientOptions } from "../src/client/index.js";
 import { AapProvider } from "../src/provider/index.js";
 import {
-  ScriptedServer,
+  serverPerTest,
   USERNAME,
   captureLogger,
   clientFor,
-  echo,
+  respond,
   json,
   jobBody,
   recordSleeps,
@@ -76,15 +76,7 @@ class MapSecretSource implements SecretSource {
   }
 }
 
-let server: ScriptedServer;
-
-beforeEach(async () => {
-  server = await ScriptedServer.start();
-});
-
-afterEach(async () => {
-  await server.close();
-});
+const server = serverPerTest();
 
 const JOB = "/api/v2/jobs/7/";
 const LAUNCH = "/api/v2/job_templates/5/launch/";
@@ -92,7 +84,7 @@ const launched = json(201, { job: 42, ignored_fields: {}, ...jobBody({ id: 42 })
 
 /** 200 with a job for `Bearer <token>`, 401 for anything else. */
 function acceptOnly(token: string, ok: Reply = json(200, jobBody())): Reply {
-  return echo((req) =>
+  return respond((req) =>
     req.headers.authorization === `Bearer ${token}` ? ok : json(401, { detail: "Invalid token." }),
   );
 }
@@ -414,7 +406,7 @@ describe("secrets read from a Secret never leak", () => {
     server.on(
       "GET",
       JOB,
-      echo((req) =>
+      respond((req) =>
         req.headers.authorization === `Bearer ${NEW}`
           ? echoSecrets(500, OLD, NEW)
           : json(401, { detail: "Invalid token." }),

@@ -4,10 +4,10 @@ import {
   InvalidResponseError,
   type ProviderError,
 } from "@provisionkit/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AapClient } from "../src/client/index.js";
 import {
-  ScriptedServer,
+  serverPerTest,
   TOKEN,
   json,
   jobBody,
@@ -17,15 +17,7 @@ import {
   type Reply,
 } from "./client-harness.js";
 
-let server: ScriptedServer;
-
-beforeEach(async () => {
-  server = await ScriptedServer.start();
-});
-
-afterEach(async () => {
-  await server.close();
-});
+const server = serverPerTest();
 
 const LEGACY_ROOT = {
   description: "AWX REST API",

@@ -9,32 +9,25 @@ import {
   TimeoutError,
   TransientError,
 } from "@provisionkit/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   PASSWORD,
-  ScriptedServer,
   TOKEN,
   USERNAME,
   captureLogger,
   clientFor,
-  echo,
+  respond,
   empty,
   json,
   recordSleeps,
+  refusedUrl,
   secretFree,
   text,
   thrown,
+  serverPerTest,
 } from "./client-harness.js";
 
-let server: ScriptedServer;
-
-beforeEach(async () => {
-  server = await ScriptedServer.start();
-});
-
-afterEach(async () => {
-  await server.close();
-});
+const server = serverPerTest();
 
 const JOB = "/api/v2/jobs/7/";
 const getJob = (overrides = {}): Promise<unknown> =>
@@ -242,9 +235,7 @@ describe("network failure mapping", () => {
   });
 
   it("a refused connection → TransientError", async () => {
-    const closed = await ScriptedServer.start();
-    const url = closed.url;
-    await closed.close();
+    const url = await refusedUrl();
     const sleeps = recordSleeps();
     const error = await thrown(
       clientFor(server, {
@@ -272,7 +263,7 @@ describe("network failure mapping", () => {
 
 describe("secrets never leak", () => {
   const echoAuth = (status: number) =>
-    echo((req) =>
+    respond((req) =>
       text(
         status,
         `denied for header Authorization: ${req.headers.authorization ?? ""} (token ${TOKEN}) raw=${encodeURIComponent(TOKEN)}`,

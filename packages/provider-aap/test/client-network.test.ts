@@ -8,39 +8,25 @@ import {
   isOutcomeUnknown,
   type ProviderError,
 } from "@provisionkit/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-  ScriptedServer,
   captureLogger,
   clientFor,
   hang,
   json,
   jobBody,
   recordSleeps,
+  refusedUrl,
   reset,
   text,
   thrown,
+  serverPerTest,
 } from "./client-harness.js";
 
-let server: ScriptedServer;
-
-beforeEach(async () => {
-  server = await ScriptedServer.start();
-});
-
-afterEach(async () => {
-  await server.close();
-});
+const server = serverPerTest();
 
 const JOB = "/api/v2/jobs/7/";
 const LAUNCH = "/api/v2/job_templates/5/launch/";
-
-async function refusedUrl(): Promise<string> {
-  const closed = await ScriptedServer.start();
-  const { url } = closed;
-  await closed.close();
-  return url;
-}
 
 describe("per-request time limit", () => {
   it("a server that never answers → TimeoutError after timeoutMs", async () => {

@@ -1,9 +1,9 @@
 import { ConfigurationError, InvalidResponseError } from "@provisionkit/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AapClient } from "../src/client/index.js";
 import {
   PASSWORD,
-  ScriptedServer,
+  serverPerTest,
   TOKEN,
   USERNAME,
   captureLogger,
@@ -16,15 +16,7 @@ import {
   workflowJobBody,
 } from "./client-harness.js";
 
-let server: ScriptedServer;
-
-beforeEach(async () => {
-  server = await ScriptedServer.start();
-});
-
-afterEach(async () => {
-  await server.close();
-});
+const server = serverPerTest();
 
 describe("request headers", () => {
   it("sends the bearer token, Accept, and the default User-Agent", async () => {

@@ -7,10 +7,10 @@ import {
   TransientError,
   type ProviderError,
 } from "@provisionkit/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { backoffMs, defaultSleep, parseRetryAfter } from "@provisionkit/core/http";
 import {
-  ScriptedServer,
+  serverPerTest,
   captureLogger,
   clientFor,
   empty,
@@ -22,15 +22,7 @@ import {
   thrown,
 } from "./client-harness.js";
 
-let server: ScriptedServer;
-
-beforeEach(async () => {
-  server = await ScriptedServer.start();
-});
-
-afterEach(async () => {
-  await server.close();
-});
+const server = serverPerTest();
 
 const JOB = "/api/v2/jobs/7/";
 const LAUNCH = "/api/v2/job_templates/5/launch/";

@@ -1,5 +1,5 @@
 import { InvalidResponseError, type ProviderError } from "@provisionkit/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   DecodeError,
   array,
@@ -16,7 +16,15 @@ import {
   withDefault,
 } from "../src/client/schema.js";
 import { parseExtraVars } from "../src/client/decoders.js";
-import { ScriptedServer, clientFor, json, jobBody, text, thrown } from "./client-harness.js";
+import {
+  clientFor,
+  json,
+  jobBody,
+  serverPerTest,
+  text,
+  thrown,
+  type Reply,
+} from "./client-harness.js";
 
 describe("decoder combinators", () => {
   const decode = object({
@@ -101,17 +109,9 @@ describe("parseExtraVars", () => {
 });
 
 describe("malformed job bodies", () => {
-  let server: ScriptedServer;
+  const server = serverPerTest();
 
-  beforeEach(async () => {
-    server = await ScriptedServer.start();
-  });
-
-  afterEach(async () => {
-    await server.close();
-  });
-
-  async function readError(reply: Parameters<ScriptedServer["on"]>[2]): Promise<Error> {
+  async function readError(reply: Reply): Promise<Error> {
     server.on("GET", "/api/v2/jobs/7/", reply);
     return thrown(clientFor(server).getJob({ kind: "job", id: 7 }));
   }

@@ -1,11 +1,11 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// AapClient's use of the kit's TLS settings. The TLS mechanics themselves (another CA, a
+// CA list of Buffers, https on a plain port) are tested once, on HttpTransport, in
+// packages/testing/test/http/scripted-server.test.ts.
 import { ConfigurationError, type ProviderError } from "@provisionkit/core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createTestPki } from "@provisionkit/testing";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
-  ScriptedServer,
+  ScriptedHttpServer,
   captureLogger,
   clientFor,
   json,
@@ -14,110 +14,21 @@ import {
   thrown,
 } from "./client-harness.js";
 
-interface Pki {
-  dir: string;
-  caCert: string;
-  otherCaCert: string;
-  serverKey: string;
-  serverCert: string;
-}
-
-/** A throwaway CA and a server certificate for 127.0.0.1 (and a second, unrelated CA). */
-function makePki(): Pki {
-  execFileSync("which", ["openssl"]);
-  const dir = mkdtempSync(join(tmpdir(), "aap-client-tls-"));
-  const file = (name: string): string => join(dir, name);
-  const openssl = (...args: string[]): void => {
-    execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  };
-  for (const ca of ["ca", "other-ca"]) {
-    openssl(
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "2",
-      "-subj",
-      `/CN=provisionkit test ${ca}`,
-      "-keyout",
-      file(`${ca}.key`),
-      "-out",
-      file(`${ca}.crt`),
-    );
-  }
-  openssl(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=127.0.0.1",
-    "-keyout",
-    file("server.key"),
-    "-out",
-    file("server.csr"),
-  );
-  writeFileSync(
-    file("server.ext"),
-    "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
-  );
-  openssl(
-    "x509",
-    "-req",
-    "-in",
-    file("server.csr"),
-    "-CA",
-    file("ca.crt"),
-    "-CAkey",
-    file("ca.key"),
-    "-CAcreateserial",
-    "-days",
-    "2",
-    "-extfile",
-    file("server.ext"),
-    "-out",
-    file("server.crt"),
-  );
-  const read = (name: string): string => readFileSync(file(name), "utf8");
-  return {
-    dir,
-    caCert: read("ca.crt"),
-    otherCaCert: read("other-ca.crt"),
-    serverKey: read("server.key"),
-    serverCert: read("server.crt"),
-  };
-}
-
-let pki: Pki;
-let server: ScriptedServer;
-
-beforeAll(() => {
-  pki = makePki();
-});
-
-afterAll(() => {
-  rmSync(pki.dir, { recursive: true, force: true });
-});
-
-beforeEach(async () => {
-  server = await ScriptedServer.start({ key: pki.serverKey, cert: pki.serverCert });
+const pki = createTestPki();
+const server = ScriptedHttpServer.perTest(
+  { beforeEach, afterEach },
+  { tls: { key: pki.serverKey, cert: pki.serverCert } },
+);
+beforeEach(() => {
   server.on("GET", "/api/v2/jobs/7/", json(200, jobBody()));
 });
-
-afterEach(async () => {
-  await server.close();
-});
+const getJob = (options: Parameters<typeof clientFor>[1]): Promise<unknown> =>
+  clientFor(server, options).getJob({ kind: "job", id: 7 });
 
 describe("TLS", () => {
-  it("serves https on loopback", () => {
-    expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-  });
-
   it("rejects an untrusted certificate with a ConfigurationError, not retried", async () => {
     const { delays, sleep } = recordSleeps();
-    const error = await thrown(clientFor(server, { sleep }).getJob({ kind: "job", id: 7 }));
+    const error = await thrown(getJob({ sleep }));
     expect(error).toBeInstanceOf(ConfigurationError);
     expect(error.message).toContain("TLS failure");
     expect((error as ProviderError).details.errorCode).toMatch(/UNABLE_TO_|SELF_SIGNED|CERT/);
@@ -126,21 +37,15 @@ describe("TLS", () => {
   });
 
   it("rejects a certificate signed by another CA than the given one", async () => {
-    const error = await thrown(
-      clientFor(server, { tls: { ca: pki.otherCaCert } }).getJob({ kind: "job", id: 7 }),
+    expect(await thrown(getJob({ tls: { ca: pki.otherCaCert } }))).toBeInstanceOf(
+      ConfigurationError,
     );
-    expect(error).toBeInstanceOf(ConfigurationError);
   });
 
-  it("accepts the certificate with its CA", async () => {
-    const job = await clientFor(server, { tls: { ca: pki.caCert } }).getJob({ kind: "job", id: 7 });
-    expect(job.id).toBe(7);
-  });
-
-  it("accepts the CA among several, as Buffers", async () => {
+  it("accepts the certificate with its CA, also among several as Buffers", async () => {
+    await expect(getJob({ tls: { ca: pki.caCert } })).resolves.toMatchObject({ id: 7 });
     const ca = [Buffer.from(pki.otherCaCert), Buffer.from(pki.caCert)];
-    const job = await clientFor(server, { tls: { ca } }).getJob({ kind: "job", id: 7 });
-    expect(job.id).toBe(7);
+    await expect(getJob({ tls: { ca } })).resolves.toMatchObject({ id: 7 });
   });
 
   it("accepts anything with insecureSkipTLSVerify, after one warning", async () => {
@@ -153,13 +58,10 @@ describe("TLS", () => {
   });
 
   it("reports an https URL pointing at a plain http port as a ConfigurationError", async () => {
-    const plain = await ScriptedServer.start();
+    const plain = await ScriptedHttpServer.start();
     try {
-      const url = plain.url.replace("http://", "https://");
-      const error = await thrown(
-        clientFor(plain, { url: `${url}/api/v2/` }).getJob({ kind: "job", id: 7 }),
-      );
-      expect(error).toBeInstanceOf(ConfigurationError);
+      const url = `${plain.url.replace("http://", "https://")}/api/v2/`;
+      expect(await thrown(getJob({ url }))).toBeInstanceOf(ConfigurationError);
     } finally {
       await plain.close();
     }

@@ -1,13 +1,13 @@
 import { AuthenticationError } from "@provisionkit/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EdaClient, type EdaAuth, type EdaClientOptions } from "../src/index.ts";
 import {
   HMAC_SECRET,
   PASSWORD,
-  ScriptedServer,
+  serverPerTest,
   TOKEN,
   USERNAME,
-  decide,
+  respond,
   hmacOf,
   text,
   thrown,
@@ -15,13 +15,7 @@ import {
   type RecordedRequest,
 } from "./harness.ts";
 
-let server: ScriptedServer;
-beforeEach(async () => {
-  server = await ScriptedServer.start();
-});
-afterEach(async () => {
-  await server.close();
-});
+const server = serverPerTest();
 
 function webhook(auth: EdaAuth | EdaAuth[], more: Partial<EdaClientOptions> = {}): EdaClient {
   return new EdaClient({ target: { type: "webhook", url: server.url }, auth, ...more });
@@ -43,7 +37,7 @@ function hmacReceiver(
   encoding: "hex" | "base64",
   prefix = "",
 ) {
-  return decide((request: RecordedRequest) => {
+  return respond((request: RecordedRequest) => {
     const got = request.headers[header.toLowerCase()];
     if (got === undefined) return text(400, "Signature header not found");
     const expected = `${prefix}${hmacOf(request.raw, secret, algorithm, encoding)}`;
@@ -54,7 +48,7 @@ function hmacReceiver(
 describe("bearer", () => {
   it("sends Authorization: Bearer <token>, trimmed", async () => {
     server.otherwise(
-      decide((r) =>
+      respond((r) =>
         r.headers.authorization === `Bearer ${TOKEN}`
           ? webhookOk
           : text(401, "Invalid authorization token"),
@@ -67,7 +61,7 @@ describe("bearer", () => {
 
   it("a wrong token → AuthenticationError", async () => {
     server.otherwise(
-      decide((r) =>
+      respond((r) =>
         r.headers.authorization === `Bearer ${TOKEN}` ? webhookOk : text(401, "Invalid token"),
       ),
     );
@@ -81,7 +75,7 @@ describe("basic", () => {
   it("sends Authorization: Basic base64(user:password)", async () => {
     const expected = `Basic ${Buffer.from(`${USERNAME}:${PASSWORD}`).toString("base64")}`;
     server.otherwise(
-      decide((r) => (r.headers.authorization === expected ? webhookOk : text(403, "no"))),
+      respond((r) => (r.headers.authorization === expected ? webhookOk : text(403, "no"))),
     );
     await webhook({ type: "basic", username: USERNAME, password: PASSWORD }).send(EVENT);
     expect(server.last().headers.authorization).toBe(expected);
@@ -172,7 +166,7 @@ describe("HMAC over the raw body", () => {
 
   it("combines with a bearer token when the source checks both", async () => {
     server.otherwise(
-      decide((r) => {
+      respond((r) => {
         if (r.headers.authorization !== `Bearer ${TOKEN}`) return text(401, "token");
         return hmacReceiver("X-Hub-Signature-256", HMAC_SECRET, "sha256", "hex");
       }),

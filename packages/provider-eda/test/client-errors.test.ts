@@ -8,13 +8,12 @@ import {
   TransientError,
   type ProviderError,
 } from "@provisionkit/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EdaClient, type EdaClientOptions } from "../src/index.ts";
 import { fromTransport } from "../src/client/errors.ts";
-import { redactorFor } from "@provisionkit/core/http";
-import { TransportError } from "@provisionkit/core/http";
+import { TransportError, redactorFor } from "@provisionkit/core/http";
 import {
-  ScriptedServer,
+  serverPerTest,
   TOKEN,
   captureLogger,
   empty,
@@ -28,13 +27,7 @@ import {
   thrown,
 } from "./harness.ts";
 
-let server: ScriptedServer;
-beforeEach(async () => {
-  server = await ScriptedServer.start();
-});
-afterEach(async () => {
-  await server.close();
-});
+const server = serverPerTest();
 
 const PATH = "/create-compute-instance";
 const EVENT = { kind: "ComputeInstance", operation: "provision" as const, payload: { a: 1 } };

@@ -1,16 +1,16 @@
 import { AuthenticationError, ConfigurationError, TransientError } from "@provisionkit/core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EdaClient, type EdaAuth } from "../src/index.ts";
 import {
   FakeSecretSource,
   HMAC_SECRET,
   PASSWORD,
   ROTATED_TOKEN,
-  ScriptedServer,
+  serverPerTest,
   TOKEN,
   USERNAME,
   captureLogger,
-  decide,
+  respond,
   errorText,
   hmacOf,
   leakedSecrets,
@@ -19,13 +19,7 @@ import {
   webhookOk,
 } from "./harness.ts";
 
-let server: ScriptedServer;
-beforeEach(async () => {
-  server = await ScriptedServer.start();
-});
-afterEach(async () => {
-  await server.close();
-});
+const server = serverPerTest();
 
 const EVENT = { kind: "ComputeInstance", operation: "provision" as const, payload: { a: 1 } };
 const TOKEN_REF = { secretRef: { name: "eda-auth", key: "token", namespace: "ops" } };
@@ -33,7 +27,7 @@ const TOKEN_KEY = "ops/eda-auth#token";
 
 function acceptToken(token: string): void {
   server.otherwise(
-    decide((r) =>
+    respond((r) =>
       r.headers.authorization === `Bearer ${token}`
         ? webhookOk
         : text(401, "Invalid authorization token"),
@@ -124,7 +118,7 @@ describe("secrets from a SecretSource", () => {
     const source = new FakeSecretSource().set(ref, "old-hmac-secret");
     const c = client({ type: "hmac", secret: { secretRef: ref } }, source);
     server.otherwise(
-      decide((r) =>
+      respond((r) =>
         r.headers["x-hub-signature-256"] === hmacOf(r.raw, HMAC_SECRET)
           ? webhookOk
           : text(401, "HMAC verification failed"),
@@ -142,7 +136,7 @@ describe("secrets from a SecretSource", () => {
       .set({ name: "basic", key: "password" }, PASSWORD);
     const expected = `Basic ${Buffer.from(`${USERNAME}:${PASSWORD}`).toString("base64")}`;
     server.otherwise(
-      decide((r) => (r.headers.authorization === expected ? webhookOk : text(403, "x"))),
+      respond((r) => (r.headers.authorization === expected ? webhookOk : text(403, "x"))),
     );
     await client(
       {

@@ -1,119 +1,22 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// EdaClient's use of the kit's TLS settings. The TLS mechanics themselves (another CA, a
+// CA list of Buffers, https on a plain port) are tested once, on HttpTransport, in
+// packages/testing/test/http/scripted-server.test.ts.
 import { ConfigurationError, type ProviderError } from "@provisionkit/core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createTestPki } from "@provisionkit/testing";
+import { describe, expect, it } from "vitest";
 import { EdaClient, type EdaTlsOptions } from "../src/index.ts";
-import { ScriptedServer, TOKEN, captureLogger, thrown } from "./harness.ts";
+import { ScriptedServer, TOKEN, captureLogger, serverPerTest, thrown } from "./harness.ts";
 
-interface Pki {
-  dir: string;
-  caCert: string;
-  otherCaCert: string;
-  serverKey: string;
-  serverCert: string;
-}
-
-/** A throwaway CA and a server certificate for 127.0.0.1 (and an unrelated second CA). */
-function makePki(): Pki {
-  const dir = mkdtempSync(join(tmpdir(), "eda-client-tls-"));
-  const file = (name: string): string => join(dir, name);
-  const openssl = (...args: string[]): void => {
-    execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  };
-  for (const ca of ["ca", "other-ca"]) {
-    openssl(
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "2",
-      "-subj",
-      `/CN=provisionkit eda test ${ca}`,
-      "-keyout",
-      file(`${ca}.key`),
-      "-out",
-      file(`${ca}.crt`),
-    );
-  }
-  openssl(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=127.0.0.1",
-    "-keyout",
-    file("server.key"),
-    "-out",
-    file("server.csr"),
-  );
-  writeFileSync(
-    file("server.ext"),
-    "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
-  );
-  openssl(
-    "x509",
-    "-req",
-    "-in",
-    file("server.csr"),
-    "-CA",
-    file("ca.crt"),
-    "-CAkey",
-    file("ca.key"),
-    "-CAcreateserial",
-    "-days",
-    "2",
-    "-extfile",
-    file("server.ext"),
-    "-out",
-    file("server.crt"),
-  );
-  const read = (name: string): string => readFileSync(file(name), "utf8");
-  return {
-    dir,
-    caCert: read("ca.crt"),
-    otherCaCert: read("other-ca.crt"),
-    serverKey: read("server.key"),
-    serverCert: read("server.crt"),
-  };
-}
-
-let pki: Pki;
-let server: ScriptedServer;
-
-beforeAll(() => {
-  pki = makePki();
-});
-afterAll(() => {
-  rmSync(pki.dir, { recursive: true, force: true });
-});
-beforeEach(async () => {
-  server = await ScriptedServer.start({ key: pki.serverKey, cert: pki.serverCert });
-});
-afterEach(async () => {
-  await server.close();
-});
-
+const pki = createTestPki();
+const server = serverPerTest({ key: pki.serverKey, cert: pki.serverCert });
 const EVENT = { kind: "ComputeInstance", operation: "provision" as const, payload: { a: 1 } };
 
 function client(tls?: EdaTlsOptions, url = server.url, logger = captureLogger().logger): EdaClient {
-  return new EdaClient({
-    target: { type: "webhook", url },
-    auth: { type: "bearer", token: TOKEN },
-    logger,
-    ...(tls ? { tls } : {}),
-  });
+  const auth = { type: "bearer" as const, token: TOKEN };
+  return new EdaClient({ target: { type: "webhook", url }, auth, logger, ...(tls ? { tls } : {}) });
 }
 
 describe("TLS", () => {
-  it("serves https on loopback", () => {
-    expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-  });
-
   it("rejects an untrusted certificate: ConfigurationError, nothing received", async () => {
     const error = (await thrown(client().send(EVENT))) as ProviderError;
     expect(error).toBeInstanceOf(ConfigurationError);
@@ -124,8 +27,9 @@ describe("TLS", () => {
   });
 
   it("rejects a certificate signed by another CA than the given one", async () => {
-    const error = await thrown(client({ ca: pki.otherCaCert }).send(EVENT));
-    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(await thrown(client({ ca: pki.otherCaCert }).send(EVENT))).toBeInstanceOf(
+      ConfigurationError,
+    );
     expect(server.requests).toHaveLength(0);
   });
 
@@ -138,9 +42,9 @@ describe("TLS", () => {
 
   it("accepts anything with insecureSkipTLSVerify, after one warning", async () => {
     const { logger, lines } = captureLogger();
-    const c = client({ insecureSkipTLSVerify: true }, server.url, logger);
-    await c.send(EVENT);
-    await c.send(EVENT);
+    const eda = client({ insecureSkipTLSVerify: true }, server.url, logger);
+    await eda.send(EVENT);
+    await eda.send(EVENT);
     expect(lines.filter((l) => l.level === "warn")).toHaveLength(1);
     expect(server.requests).toHaveLength(2);
   });
@@ -148,9 +52,8 @@ describe("TLS", () => {
   it("an https URL on a plain http port fails without reaching the server", async () => {
     const plain = await ScriptedServer.start();
     try {
-      const error = (await thrown(
-        client({ ca: pki.caCert }, plain.url.replace("http://", "https://")).send(EVENT),
-      )) as ProviderError;
+      const url = plain.url.replace("http://", "https://");
+      const error = (await thrown(client({ ca: pki.caCert }, url).send(EVENT))) as ProviderError;
       expect(error).toBeInstanceOf(ConfigurationError);
       expect(error.outcomeUnknown).toBe(false);
       expect(plain.requests).toHaveLength(0);

@@ -1,27 +1,36 @@
 /**
- * Test harness: a scripted HTTP(S) server on loopback, a capturing logger, an in-test
- * SecretSource, resources and job records.
+ * Test harness: the scripted loopback server and checks of `@provisionkit/testing` (with
+ * a webhook source's answer as the default reply), an in-test SecretSource, resources and
+ * job records.
  */
 import { createHmac } from "node:crypto";
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
-import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
 import {
   ConfigurationError,
   JobState,
   type JobRecord,
-  type Logger,
   type ResourceObject,
   type SecretReadOptions,
   type SecretReference,
   type SecretSource,
 } from "@provisionkit/core";
+import { ScriptedHttpServer, text, type Reply, type TlsKeyPair } from "@provisionkit/testing";
+import { afterEach, beforeEach } from "vitest";
+
+export {
+  captureLogger,
+  empty,
+  errorText,
+  hang,
+  json,
+  refusedUrl,
+  reset,
+  respond,
+  text,
+  thrown,
+  type LogLine,
+  type RecordedRequest,
+  type Reply,
+} from "@provisionkit/testing";
 
 /** Secrets used by the tests; none may ever show up in errors, logs, details or results. */
 export const TOKEN = "tok-SECRET-0123456789abcdefXYZ";
@@ -41,144 +50,21 @@ export function leakedSecrets(text: string): string[] {
   return secretStrings().filter((secret) => text.includes(secret));
 }
 
-/** A request as the server saw it. */
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  /** The exact body bytes. */
-  raw: Buffer;
-  /** The body as text. */
-  body: string;
-}
-
-/** Answers one request. */
-export type Reply = (request: RecordedRequest, response: ServerResponse) => void;
-
-/** A plain-text answer. */
-export function text(status: number, body: string, headers: Record<string, string> = {}): Reply {
-  return (_request, response) => {
-    response.writeHead(status, { "content-type": "text/plain; charset=utf-8", ...headers });
-    response.end(body);
-  };
-}
-
-/** A JSON answer. */
-export function json(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
-  return (_request, response) => {
-    response.writeHead(status, { "content-type": "application/json", ...headers });
-    response.end(JSON.stringify(body));
-  };
-}
-
-/** An answer with no body. */
-export function empty(status: number, headers: Record<string, string> = {}): Reply {
-  return (_request, response) => {
-    response.writeHead(status, headers);
-    response.end();
-  };
-}
-
 /** What an `ansible.eda.webhook` source answers for a queued event: 200, the path as text. */
 export const webhookOk: Reply = (request, response) =>
   text(200, request.path.slice(1))(request, response);
 
-/** Never answers (the server cuts the connection on close()). */
-export const hang: Reply = () => {};
-
-/** Drops the connection after reading the request (ECONNRESET / socket hang up). */
-export const reset: Reply = (_request, response) => {
-  response.socket?.destroy();
+/** The scripted server of these tests: unscripted paths answer like a webhook source. */
+export type ScriptedServer = ScriptedHttpServer;
+/** Starts a {@link ScriptedServer} (HTTPS when `tls` is given). */
+export const ScriptedServer = {
+  start: (tls?: TlsKeyPair): Promise<ScriptedHttpServer> =>
+    ScriptedHttpServer.start({ tls, fallback: webhookOk }),
 };
 
-/** Answers by a function of the request. */
-export function decide(build: (request: RecordedRequest) => Reply): Reply {
-  return (request, response) => build(request)(request, response);
-}
-
-/** An HTTP(S) server answering scripted replies per path (default: {@link webhookOk}). */
-export class ScriptedServer {
-  readonly requests: RecordedRequest[] = [];
-  readonly #routes = new Map<string, Reply[]>();
-  readonly #server: Server;
-  readonly #scheme: string;
-  #fallback: Reply = webhookOk;
-
-  private constructor(server: Server, scheme: string) {
-    this.#server = server;
-    this.#scheme = scheme;
-    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("end", () => {
-        const url = new URL(req.url ?? "/", "http://localhost");
-        const raw = Buffer.concat(chunks);
-        const recorded: RecordedRequest = {
-          method: req.method ?? "",
-          path: url.pathname,
-          headers: req.headers,
-          raw,
-          body: raw.toString("utf8"),
-        };
-        this.requests.push(recorded);
-        const queue = this.#routes.get(recorded.path);
-        const reply =
-          queue === undefined || queue.length === 0
-            ? this.#fallback
-            : queue.length === 1
-              ? queue[0]!
-              : queue.shift()!;
-        reply(recorded, res);
-      });
-    });
-  }
-
-  /** Starts a server on 127.0.0.1 (HTTPS when `tls` is given). */
-  static async start(tls?: { key: string; cert: string }): Promise<ScriptedServer> {
-    const server = tls === undefined ? createServer() : createHttpsServer(tls);
-    const scripted = new ScriptedServer(server, tls === undefined ? "http" : "https");
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    return scripted;
-  }
-
-  /** `http://127.0.0.1:<port>` */
-  get url(): string {
-    const { port } = this.#server.address() as AddressInfo;
-    return `${this.#scheme}://127.0.0.1:${port}`;
-  }
-
-  /** Scripts replies for `path`: one per request, the last one repeating. */
-  on(path: string, ...replies: Reply[]): this {
-    this.#routes.set(path, replies);
-    return this;
-  }
-
-  /** The reply for unscripted paths. */
-  otherwise(reply: Reply): this {
-    this.#fallback = reply;
-    return this;
-  }
-
-  /** The last request (fails when none). */
-  last(): RecordedRequest {
-    const request = this.requests.at(-1);
-    if (request === undefined) throw new Error("no request was received");
-    return request;
-  }
-
-  /** Closes every connection (hanging ones too) and the server. */
-  async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-  }
-}
-
-/** A URL on which nothing listens (a server started and stopped). */
-export async function refusedUrl(): Promise<string> {
-  const closed = await ScriptedServer.start();
-  const { url } = closed;
-  await closed.close();
-  return url;
+/** A {@link ScriptedServer} started before each test of the file and closed after it. */
+export function serverPerTest(tls?: TlsKeyPair): ScriptedHttpServer {
+  return ScriptedHttpServer.perTest({ beforeEach, afterEach }, { tls, fallback: webhookOk });
 }
 
 /** The HMAC of `raw` as a receiver computes it. */
@@ -189,28 +75,6 @@ export function hmacOf(
   encoding: "hex" | "base64" = "hex",
 ): string {
   return createHmac(algorithm, secret).update(raw).digest(encoding);
-}
-
-/** One log line. */
-export interface LogLine {
-  level: "debug" | "info" | "warn" | "error";
-  fields: Record<string, unknown>;
-  message: string;
-}
-
-/** A logger that records every line. */
-export function captureLogger(): { logger: Logger; lines: LogLine[]; dump: () => string } {
-  const lines: LogLine[] = [];
-  const at =
-    (level: LogLine["level"]) =>
-    (fields: Record<string, unknown>, message: string): void => {
-      lines.push({ level, fields, message });
-    };
-  return {
-    logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") },
-    lines,
-    dump: () => JSON.stringify(lines),
-  };
 }
 
 /**
@@ -249,26 +113,6 @@ export class FakeSecretSource implements SecretSource {
     this.#cache.set(key, value);
     return Promise.resolve(value);
   }
-}
-
-/** Runs `promise` and returns what it threw (failing when it resolved). */
-export async function thrown(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
-
-/** Everything about an error, as text, for leak checks. */
-export function errorText(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const own: Record<string, unknown> = {};
-  for (const key of Object.getOwnPropertyNames(error)) {
-    own[key] = (error as unknown as Record<string, unknown>)[key];
-  }
-  return `${error.message} ${error.stack ?? ""} ${JSON.stringify(own)} ${String(error.cause)}`;
 }
 
 /** A ComputeInstance resource. */

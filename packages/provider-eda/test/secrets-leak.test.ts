@@ -11,7 +11,7 @@ import {
   TestClock,
   USERNAME,
   captureLogger,
-  decide,
+  respond,
   empty,
   errorText,
   hang,
@@ -32,7 +32,7 @@ afterEach(async () => {
 
 /** Echoes every request header and the body back, as a leaky proxy error page would. */
 function echoAll(status: number) {
-  return decide((request) =>
+  return respond((request) =>
     text(status, `headers=${JSON.stringify(request.headers)} body=${request.body}`),
   );
 }
@@ -100,7 +100,7 @@ describe("no secret appears in errors, details, logs or results", () => {
       echoAll(500),
       echoAll(502),
       echoAll(200),
-      decide((r) =>
+      respond((r) =>
         empty(302, { location: `${server!.url}/login?next=${String(r.headers.authorization)}` }),
       ),
       reset,
@@ -114,7 +114,7 @@ describe("no secret appears in errors, details, logs or results", () => {
     // A rotated token: the 401 leads to a fresh read and a resend with the new token.
     source.set({ name: "eda", key: "token" }, ROTATED_TOKEN);
     server.otherwise(
-      decide((r) =>
+      respond((r) =>
         r.headers.authorization === `Bearer ${ROTATED_TOKEN}` ? webhookOk : echoAll(401),
       ),
     );

@@ -14,3 +14,4 @@ export * from "./aap/index.js";
 export * from "./kubernetes/index.js";
 export * from "./eda/index.js";
 export * from "./conformance/index.js";
+export * from "./http/index.js";
