@@ -5,7 +5,12 @@
  * automation backend (AAP, or EDA in front of AAP) and its operator.
  */
 import { KubeConfig } from "@kubernetes/client-node";
-import { ConditionType, configVersion, type Logger } from "@provisionkit/core";
+import {
+  ConditionType,
+  configVersion,
+  type EngineOptionsInput,
+  type Logger,
+} from "@provisionkit/core";
 import type { ControllerMetrics } from "@provisionkit/core/kubernetes";
 import { KubernetesApiSimulator } from "@provisionkit/testing";
 import { DemoConsole, type Tone } from "./console.js";
@@ -48,6 +53,8 @@ export interface DemoWorld {
   /** A pino-shaped logger that prints into the demo's log. */
   readonly logger: Logger;
   readonly metrics: ControllerMetrics;
+  /** Engine timings for a demo: real AAP jobs take minutes, these take seconds. */
+  readonly engine: EngineOptionsInput;
   readonly counters: Counters;
   /** Time to Ready and to deletion, as the metrics hooks reported them (ms). */
   readonly readyMs: number[];
@@ -77,8 +84,8 @@ export interface DemoWorld {
 
 /** How a story sets the world up. */
 export interface WorldOptions {
-  /** The whole story must end within this (ms). */
-  deadlineMs: number;
+  /** The whole story must end within this (ms); default 60 s. */
+  deadlineMs?: number;
   /** Operator log lines that the operator's events already say. */
   quiet: readonly RegExp[];
   /** What the observer shows besides the default columns. */
@@ -146,7 +153,7 @@ export async function createWorld(options: WorldOptions): Promise<DemoWorld> {
     },
   };
 
-  const storyDeadline = startedAt + options.deadlineMs;
+  const storyDeadline = startedAt + (options.deadlineMs ?? 60_000);
   async function until(
     what: string,
     check: () => boolean | Promise<boolean>,
@@ -182,6 +189,13 @@ export async function createWorld(options: WorldOptions): Promise<DemoWorld> {
     observer,
     logger,
     metrics,
+    engine: {
+      pollIntervalMs: 500,
+      provisionBackoff: { initialMs: 1000, maxMs: 2000 },
+      deprovisionBackoff: { initialMs: 1500, maxMs: 3000 },
+      errorBackoff: { initialMs: 500, maxMs: 2000 },
+      pendingLaunchGraceMs: 2000,
+    },
     counters,
     readyMs,
     deletionMs,

@@ -29,6 +29,7 @@ import {
   type KubeObject,
 } from "@provisionkit/testing";
 import { COMPUTE_INSTANCE, FINALIZER } from "./operator.js";
+import { CREATE, DELETE } from "./story-kit.js";
 
 // ------------------------------------------------------------------ the model
 
@@ -53,8 +54,6 @@ const PATHS: { path: Path; label: string }[] = [
 ];
 
 const HMAC_SECRET = "latency-model-hmac-key";
-const CREATE = "create-compute-instance";
-const DELETE = "delete-compute-instance";
 const NAMESPACE = "default";
 const TIMEOUT_REAL_MS = 120_000;
 

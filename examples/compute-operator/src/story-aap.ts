@@ -16,16 +16,7 @@ import type { Expectation } from "./expectations.js";
 import { operationOf } from "./invariants.js";
 import { conditionIsTrue } from "./observer.js";
 import { computeInstanceOperator, type ComputeInstanceSpec } from "./operator.js";
-import {
-  CREATE,
-  DELETE,
-  DEMO_ENGINE,
-  describeScript,
-  jobsOfResource,
-  operatorInstances,
-  startDemoAap,
-  STORY_DEADLINE_MS,
-} from "./story-kit.js";
+import { CREATE, DELETE, describeScript, operatorInstances, startDemoAap } from "./story-kit.js";
 import { summaryTable } from "./summary.js";
 import { finish } from "./verdict.js";
 
@@ -46,13 +37,12 @@ const EXPECTED: Record<string, Expectation> = {
 /** Runs the AAP story to its verdict. */
 export async function runAapStory(): Promise<void> {
   const world = await createWorld({
-    deadlineMs: STORY_DEADLINE_MS,
     // Lines the operator's events already say.
     quiet: [/^launched AAP /, /^AAP job launched/],
   });
   const { out, kubectl, observer, until, isReady, isGone } = world;
 
-  const aap = await startDemoAap({ cancelDelayMs: 1000 });
+  const { aap, jobsOf } = await startDemoAap(world, { cancelDelayMs: 1000 });
   const startOperator = operatorInstances(
     () =>
       computeInstanceOperator({
@@ -60,11 +50,10 @@ export async function runAapStory(): Promise<void> {
         aap: { url: aap.url, token: "sim-token" },
         logger: world.logger,
         metrics: world.metrics,
-        engine: DEMO_ENGINE,
+        engine: world.engine,
       }),
     (state) => (observer.operatorState = state),
   );
-  const jobsOf = (name: string) => jobsOfResource(aap, world, name);
 
   /** kubectl create, with the AAP outcome of its provision job scripted first. */
   async function create(name: string, spec: ComputeInstanceSpec, script: AapJobScript) {

@@ -31,16 +31,7 @@ import { operationOf } from "./invariants.js";
 import { provisioningOf, shortVersion } from "./observer.js";
 import { computeInstanceEdaOperator, type EdaProviderOverrides } from "./operator-eda.js";
 import type { ComputeInstance, ComputeInstanceSpec } from "./operator.js";
-import {
-  CREATE,
-  DELETE,
-  DEMO_ENGINE,
-  describeScript,
-  jobsOfResource,
-  operatorInstances,
-  startDemoAap,
-  STORY_DEADLINE_MS,
-} from "./story-kit.js";
+import { CREATE, DELETE, describeScript, operatorInstances, startDemoAap } from "./story-kit.js";
 import { finish, type BackendTruth } from "./verdict.js";
 
 /** The secret the rulebook's webhook source checks the signatures with (`hmac_secret`). */
@@ -91,7 +82,6 @@ const asRecord = (value: unknown): Record<string, unknown> | undefined =>
 /** Runs the EDA story to its verdict. */
 export async function runEdaStory(): Promise<void> {
   const world = await createWorld({
-    deadlineMs: STORY_DEADLINE_MS,
     // Lines the operator's events already say.
     quiet: [/^EDA queued the /],
     observer: {
@@ -120,7 +110,7 @@ export async function runEdaStory(): Promise<void> {
     return plans.get(`${String(metadata?.name)} ${String(operation)}`)?.shift() ?? {};
   };
 
-  const aap = await startDemoAap({ script: scriptFor });
+  const { aap, jobsOf } = await startDemoAap(world, { script: scriptFor });
   const eda = new EdaSimulator({
     aap,
     kubernetes: world.kube.kubeconfig(),
@@ -147,12 +137,11 @@ export async function runEdaStory(): Promise<void> {
         eda: { url: webhookUrl, hmacSecret: HMAC_SECRET },
         logger: world.logger,
         metrics: world.metrics,
-        engine: DEMO_ENGINE,
+        engine: world.engine,
         provider: PROVIDER,
       }),
     (state) => (watch.operatorState = state),
   );
-  const jobsOf = (name: string) => jobsOfResource(aap, world, name);
   const eventsFor = (name: string) => eventsOf(eda.events(), keyOf(name));
 
   /** kubectl create, with the outcome of its provision playbook planned first. */

@@ -1,9 +1,8 @@
 /**
- * What both stories of the demo share besides the world: the job template names, the demo's
- * engine timings, an AAP simulator with the two templates, and the numbered operator
- * instances that the status line shows.
+ * What both stories of the demo share besides the world: the job template names, an AAP
+ * simulator with the two templates, and the numbered operator instances that the status
+ * line shows.
  */
-import type { EngineOptionsInput } from "@provisionkit/core";
 import type { ProvisioningController } from "@provisionkit/core/kubernetes";
 import {
   AapSimulator,
@@ -18,31 +17,29 @@ import type { ComputeInstance } from "./operator.js";
 export const CREATE = "create-compute-instance";
 /** The deprovision job template (and, in the EDA story, webhook endpoint). */
 export const DELETE = "delete-compute-instance";
-/** A story must end within this (ms). */
-export const STORY_DEADLINE_MS = 60_000;
-
-/** Engine timings for a demo: real AAP jobs take minutes, these take seconds. */
-export const DEMO_ENGINE: EngineOptionsInput = {
-  pollIntervalMs: 500,
-  provisionBackoff: { initialMs: 1000, maxMs: 2000 },
-  deprovisionBackoff: { initialMs: 1500, maxMs: 3000 },
-  errorBackoff: { initialMs: 500, maxMs: 2000 },
-  pendingLaunchGraceMs: 2000,
-};
 
 /** A job script in words, for the line that announces what AAP will do. */
 export const describeScript = (script: AapJobScript): string =>
   `${script.outcome ?? "successful"} after ${((script.runMs ?? 2500) / 1000).toFixed(1)}s of running`;
 
+/** The story's AAP simulator. */
+export interface DemoAap {
+  readonly aap: AapSimulator;
+  /** The jobs AAP ran for one resource of the story, in launch order. */
+  readonly jobsOf: (name: string) => AapLedgerJob[];
+}
+
 /**
  * Starts an AAP simulator with the {@link CREATE} and {@link DELETE} job templates (both
  * allowing simultaneous jobs); its jobs queue 300 ms, wait 300 ms and run 2.5 s by default.
  *
+ * @param world - The story's world (whose resources the jobs are for).
  * @param options - A cancel delay for the default script; the templates' own script.
  */
 export async function startDemoAap(
+  world: DemoWorld,
   options: { cancelDelayMs?: number; script?: AapTemplateDefinition["script"] } = {},
-): Promise<AapSimulator> {
+): Promise<DemoAap> {
   const { cancelDelayMs, script } = options;
   const aap = new AapSimulator({
     defaultScript: {
@@ -56,12 +53,10 @@ export async function startDemoAap(
     aap.addJobTemplate({ name, allowSimultaneous: true, ...(script ? { script } : {}) });
   }
   await aap.start();
-  return aap;
-}
-
-/** The jobs AAP ran for one resource of the story, in launch order. */
-export function jobsOfResource(aap: AapSimulator, world: DemoWorld, name: string): AapLedgerJob[] {
-  return aap.ledger().filter((job) => job.resourceKey === world.keyOf(name));
+  return {
+    aap,
+    jobsOf: (name) => aap.ledger().filter((job) => job.resourceKey === world.keyOf(name)),
+  };
 }
 
 /**

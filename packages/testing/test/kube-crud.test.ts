@@ -12,7 +12,6 @@ import {
   raw,
   VM_PATH,
   vm,
-  Vms,
   type KubeListBody,
   withKube,
   failureStatus,
@@ -266,16 +265,12 @@ describe("Kubernetes API simulator: namespaced CRUD", () => {
   });
 
   it("keeps namespaces apart and lists across all namespaces on the cluster path", async () => {
-    const other = new Vms(h.api, "team-b");
+    const other = h.vms.inNamespace("team-b");
     await h.vms.create(vm("b"));
     await other.create(vm("a"));
     expect((await failure(h.vms.get("a"))).code).toBe(404);
     expect((await h.vms.list()).items.map((i) => i.metadata.name)).toEqual(["b"]);
-    const all = (await h.api.listCustomObjectForAllNamespaces({
-      group: GROUP,
-      version: "v1",
-      plural: "computeinstances",
-    })) as KubeListBody;
+    const all = await h.vms.listAllNamespaces();
     expect(all.items.map((i) => `${i.metadata.namespace}/${i.metadata.name}`)).toEqual([
       "default/b",
       "team-b/a",

@@ -1,15 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { KubeObject } from "@provisionkit/testing";
-import {
-  failure,
-  GROUP,
-  raw,
-  VM_PATH,
-  vm,
-  Vms,
-  type KubeListBody,
-  withKube,
-} from "./kube-support.js";
+import { failure, GROUP, raw, VM_PATH, vm, type KubeListBody, withKube } from "./kube-support.js";
 
 const h = withKube();
 
@@ -44,15 +35,10 @@ describe("Kubernetes API simulator: list selectors", () => {
   });
 
   it("selects by metadata.name and metadata.namespace; other fields are a 400", async () => {
-    await new Vms(h.api, "other").create(vm("a"));
+    await h.vms.inNamespace("other").create(vm("a"));
     expect(names(await h.vms.list({ fieldSelector: "metadata.name=b" }))).toEqual(["b"]);
     expect(names(await h.vms.list({ fieldSelector: "metadata.name!=b" }))).toEqual(["a", "c", "d"]);
-    const all = (await h.api.listCustomObjectForAllNamespaces({
-      group: GROUP,
-      version: "v1",
-      plural: "computeinstances",
-      fieldSelector: "metadata.namespace=other",
-    })) as KubeListBody;
+    const all = await h.vms.listAllNamespaces({ fieldSelector: "metadata.namespace=other" });
     expect(all.items.map((i) => `${i.metadata.namespace}/${i.metadata.name}`)).toEqual(["other/a"]);
     const bad = await failure(h.vms.list({ fieldSelector: "spec.size=small" }));
     expect([bad.code, bad.status.reason, bad.status.message]).toEqual([

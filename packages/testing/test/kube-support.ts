@@ -102,6 +102,22 @@ export class Vms {
     this.#base = { group: GROUP, version: "v1", plural: "computeinstances", namespace };
   }
 
+  /** The same calls in another namespace. */
+  inNamespace(namespace: string): Vms {
+    return new Vms(this.#api, namespace);
+  }
+
+  /** Lists ComputeInstances of every namespace (the cluster-wide path). */
+  listAllNamespaces(query: { fieldSelector?: string } = {}) {
+    const { group, version, plural } = this.#base;
+    return this.#api.listCustomObjectForAllNamespaces({
+      group,
+      version,
+      plural,
+      ...query,
+    }) as Promise<KubeListBody>;
+  }
+
   create(body: Record<string, unknown>, extra: { dryRun?: string; fieldManager?: string } = {}) {
     return this.#api.createNamespacedCustomObject({
       ...this.#base,
