@@ -17,9 +17,9 @@
 import { describe, it } from "vitest";
 import { formatScenarioFailure } from "./conformance/format.js";
 import {
-  detectCapabilities,
   providerScenarios,
   runConformance,
+  scenarioEnv,
   skipReason,
   type ConformanceOptions,
 } from "./conformance/runner.js";
@@ -51,16 +51,8 @@ export function describeProviderConformance(
   options: DescribeConformanceOptions,
 ): void {
   describe(title, async () => {
-    const { capabilities } = await detectCapabilities(options);
-    const probe = options.backend();
-    const env = {
-      backend: options.backend,
-      capabilities,
-      controls: { ...probe.controls },
-      providerWith: typeof probe.providerWith === "function",
-      seed: options.seed ?? 42,
-      numRuns: options.numRuns ?? 25,
-    };
+    const { env } = await scenarioEnv(options);
+    const capabilities = env.capabilities;
     const wanted = options.scenarios;
     for (const scenario of providerScenarios()) {
       if (wanted && !wanted.includes(scenario.id)) continue;

@@ -39,9 +39,9 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function context(): Promise<
-  BackendContext & { clock: VirtualClock; kube: KubernetesApiSimulator }
-> {
+type TestContext = BackendContext & { clock: VirtualClock; kube: KubernetesApiSimulator };
+
+async function context(): Promise<TestContext> {
   const clock = new VirtualClock();
   const kube = new KubernetesApiSimulator({ clock, crds: [WIDGET] });
   await kube.start();
@@ -110,20 +110,28 @@ function eventVars(body: Record<string, unknown>): Record<string, unknown> {
   return { ansible_eda: { event: { payload: body } } };
 }
 
-async function aapBackend(options: Partial<Parameters<typeof aapSimulatorBackend>[0]> = {}) {
-  const endpoints: AapBackendEndpoint[] = [];
-  const backend = aapSimulatorBackend({
-    provider: (endpoint) => {
-      endpoints.push(endpoint);
-      return stubProvider();
-    },
-    ...options,
+/**
+ * A backend made by `make` around a stub provider factory, started on a fresh context, with
+ * the endpoint of every provider it built (one built here).
+ */
+async function startedBackend<E>(
+  make: (provider: (endpoint: E) => Provider) => ConformanceBackend,
+): Promise<{ backend: ConformanceBackend; ctx: TestContext; endpoint: E; endpoints: E[] }> {
+  const endpoints: E[] = [];
+  const backend = make((endpoint) => {
+    endpoints.push(endpoint);
+    return stubProvider();
   });
   const ctx = await context();
   await started(backend, ctx);
   backend.provider();
-  const endpoint = endpoints[0]!;
-  return { backend, ctx, endpoint, endpoints };
+  return { backend, ctx, endpoint: endpoints[0]!, endpoints };
+}
+
+function aapBackend(options: Partial<Parameters<typeof aapSimulatorBackend>[0]> = {}) {
+  return startedBackend<AapBackendEndpoint>((provider) =>
+    aapSimulatorBackend({ provider, ...options }),
+  );
 }
 
 describe("aapSimulatorBackend", () => {
@@ -349,19 +357,10 @@ describe("aapSimulatorBackend", () => {
   });
 });
 
-async function edaBackend(options: Partial<Parameters<typeof edaSimulatorBackend>[0]> = {}) {
-  const endpoints: EdaBackendEndpoint[] = [];
-  const backend = edaSimulatorBackend({
-    provider: (endpoint) => {
-      endpoints.push(endpoint);
-      return stubProvider();
-    },
-    ...options,
-  });
-  const ctx = await context();
-  await started(backend, ctx);
-  backend.provider();
-  return { backend, ctx, endpoint: endpoints[0]! };
+function edaBackend(options: Partial<Parameters<typeof edaSimulatorBackend>[0]> = {}) {
+  return startedBackend<EdaBackendEndpoint>((provider) =>
+    edaSimulatorBackend({ provider, ...options }),
+  );
 }
 
 /** Posts an event as EdaProvider does: HMAC-SHA256 of the raw body, hex, X-Hub-Signature-256. */

@@ -1,4 +1,14 @@
-import type { ConformanceReport } from "../src/conformance/types.js";
+import type { ConformanceReport, TimelineJob } from "../src/conformance/types.js";
+
+/** The provision job both timelines of the sample start with. */
+const FIRST_PROVISION: TimelineJob = {
+  id: "mem-1",
+  operation: "provision",
+  configVersion: "sha256:aaaaaaaaaaaaaaaa",
+  start: 0,
+  end: 30_000,
+  outcome: "succeeded",
+};
 
 /**
  * A report with one passed, one failed (two jobs of one resource overlapping, E1) and one
@@ -24,16 +34,7 @@ export function sampleReport(): ConformanceReport {
         timelines: [
           {
             resourceKey: "conformance/w-1",
-            jobs: [
-              {
-                id: "mem-1",
-                operation: "provision",
-                configVersion: "sha256:aaaaaaaaaaaaaaaa",
-                start: 0,
-                end: 30_000,
-                outcome: "succeeded",
-              },
-            ],
+            jobs: [FIRST_PROVISION],
             marks: [{ at: 0, label: "created" }],
           },
         ],
@@ -62,14 +63,7 @@ export function sampleReport(): ConformanceReport {
           {
             resourceKey: "conformance/w-1",
             jobs: [
-              {
-                id: "mem-1",
-                operation: "provision",
-                configVersion: "sha256:aaaaaaaaaaaaaaaa",
-                start: 0,
-                end: 30_000,
-                outcome: "succeeded",
-              },
+              FIRST_PROVISION,
               {
                 id: "mem-2",
                 operation: "deprovision",

@@ -32,16 +32,7 @@ export {
   recordJobStatus,
   recordStatusError,
 } from "./job-transitions.js";
-export {
-  clearPending,
-  recordAdopted,
-  recordDeprovisionAnswer,
-  recordLaunchError,
-  recordLaunched,
-  recordLookupError,
-  recordLookupMiss,
-  type LaunchedJob,
-} from "./launch-transitions.js";
+export * from "./launch-transitions.js";
 export {
   checkDeprovisionResult,
   checkFoundJob,

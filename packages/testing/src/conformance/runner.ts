@@ -154,12 +154,13 @@ export function ruleResults(results: readonly ScenarioResult[]): RuleResult[] {
 }
 
 /**
- * Run the provider conformance suite: every scenario (or those named), each in a fresh
- * world, every check after each. Skipped scenarios and rules say why.
+ * What every scenario of a run gets: the provider's capabilities (detected from a probe, or
+ * given), the backend's controls, the seed and the number of randomized runs; and the names
+ * a report shows.
  */
-export async function runConformance(options: ConformanceOptions): Promise<ConformanceReport> {
-  const startedAt = new Date().toISOString();
-  const started = performance.now();
+export async function scenarioEnv(
+  options: Omit<ConformanceOptions, "onProgress" | "subject">,
+): Promise<{ env: ScenarioEnv; providerName: string; backendName: string }> {
   const { capabilities, providerName } = await detectCapabilities(options);
   const probe = options.backend();
   const env: ScenarioEnv = {
@@ -170,12 +171,24 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     seed: options.seed ?? 42,
     numRuns: options.numRuns ?? 25,
   };
+  return { env, providerName, backendName: probe.name };
+}
+
+/**
+ * Run the provider conformance suite: every scenario (or those named), each in a fresh
+ * world, every check after each. Skipped scenarios and rules say why.
+ */
+export async function runConformance(options: ConformanceOptions): Promise<ConformanceReport> {
+  const startedAt = new Date().toISOString();
+  const started = performance.now();
+  const { env, providerName, backendName } = await scenarioEnv(options);
+  const capabilities = env.capabilities;
   const wanted = options.scenarios;
   const unknown = (wanted ?? []).filter((id) => !PROVIDER_SCENARIOS.some((s) => s.id === id));
   if (unknown.length > 0)
     throw new RangeError(`unknown conformance scenario(s): ${unknown.join(", ")}`);
   const scenarios = PROVIDER_SCENARIOS.filter((s) => !wanted || wanted.includes(s.id));
-  const subject = options.subject ?? `${providerName} on ${probe.name}`;
+  const subject = options.subject ?? `${providerName} on ${backendName}`;
   options.onProgress?.({ type: "start", subject, scenarios: scenarios.map((s) => s.id) });
   const results: ScenarioResult[] = [];
   for (const scenario of scenarios) {

@@ -5,7 +5,16 @@
  * @module
  */
 import type { Trace } from "./driver/trace.js";
-import type { ResourceTimeline, TimelineJob } from "./types.js";
+import type { ConformanceJob, ResourceTimeline, TimelineJob } from "./types.js";
+
+/** A ledger job drawn on a timeline whose zero is `start`. */
+export function timelineJob(j: ConformanceJob, start: number): TimelineJob {
+  const job: TimelineJob = { id: j.id, operation: j.operation, start: j.createdAt - start };
+  if (j.configVersion !== undefined) job.configVersion = j.configVersion;
+  if (j.finishedAt !== undefined) job.end = j.finishedAt - start;
+  if (j.outcome !== undefined) job.outcome = j.outcome;
+  return job;
+}
 
 /** The timelines of a run: one per resource, jobs from the ledger, oldest first. */
 export function timelines(trace: Trace): ResourceTimeline[] {
@@ -15,17 +24,7 @@ export function timelines(trace: Trace): ResourceTimeline[] {
     const jobs: TimelineJob[] = trace.ledger
       .filter((j) => j.resourceKey === resourceKey)
       .sort((a, b) => a.createdAt - b.createdAt)
-      .map((j) => {
-        const job: TimelineJob = {
-          id: j.id,
-          operation: j.operation,
-          start: j.createdAt - trace.start,
-        };
-        if (j.configVersion !== undefined) job.configVersion = j.configVersion;
-        if (j.finishedAt !== undefined) job.end = j.finishedAt - trace.start;
-        if (j.outcome !== undefined) job.outcome = j.outcome;
-        return job;
-      });
+      .map((j) => timelineJob(j, trace.start));
     const marks = [...(trace.marks.get(resourceKey) ?? []), ...global].sort((a, b) => a.at - b.at);
     return { resourceKey, jobs, marks };
   });

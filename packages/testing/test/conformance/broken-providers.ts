@@ -33,17 +33,7 @@ export class IgnoresRunningProvision extends MemoryProvider {
     _provisionJobs: readonly JobRecord[],
     options: TriggerDeprovisionOptions,
   ): DeprovisionResult {
-    const job = this.backend.launch({
-      resourceKey: resourceKey(resource),
-      operation: "deprovision",
-      correlationId: options.correlationId,
-      blockDeletionOnFailure: this.blockDeletionOnFailure,
-    });
-    return {
-      action: "triggered",
-      jobId: job.id,
-      blockDeletionOnFailure: this.blockDeletionOnFailure,
-    };
+    return this.launchDeprovision(resource, options);
   }
 }
 

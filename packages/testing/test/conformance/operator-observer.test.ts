@@ -4,7 +4,7 @@
  */
 import { afterEach, expect, it } from "vitest";
 import { ScenarioCluster } from "../../src/conformance/operator/cluster.js";
-import { ObjectObserver } from "../../src/conformance/operator/observer.js";
+import { ObjectObserver, type ObserverReaders } from "../../src/conformance/operator/observer.js";
 import { KubernetesApiSimulator } from "../../src/kubernetes/simulator.js";
 import type { CrdDefinition, KubeObject } from "../../src/kubernetes/types.js";
 
@@ -24,7 +24,13 @@ afterEach(async () => {
 });
 
 /** A simulator, the scenario's API on it (as a caller's cluster), and a started observer. */
-async function world(): Promise<{
+async function world(
+  readers: Omit<ObserverReaders, "finalizer"> = {
+    reconciled: (o: KubeObject) => (o.status as { reconciled?: string } | undefined)?.reconciled,
+    deletionBlocked: (o: KubeObject) =>
+      (o.status as { blocked?: boolean } | undefined)?.blocked === true,
+  },
+): Promise<{
   simulator: KubernetesApiSimulator;
   cluster: ScenarioCluster;
   observer: ObjectObserver;
@@ -37,12 +43,7 @@ async function world(): Promise<{
     namespace: NAMESPACE,
   });
   cleanups.push(() => cluster.stop());
-  const observer = new ObjectObserver(cluster, {
-    finalizer: FINALIZER,
-    reconciled: (o: KubeObject) => (o.status as { reconciled?: string } | undefined)?.reconciled,
-    deletionBlocked: (o: KubeObject) =>
-      (o.status as { blocked?: boolean } | undefined)?.blocked === true,
-  });
+  const observer = new ObjectObserver(cluster, { finalizer: FINALIZER, ...readers });
   await observer.start();
   cleanups.push(() => observer.stop());
   return { simulator, cluster, observer };
@@ -111,23 +112,12 @@ it("keeps seeing after its watch is dropped, including a deletion it missed", as
 });
 
 it("counts an accessor that throws as a read failure, and the value as absent", async () => {
-  const simulator = new KubernetesApiSimulator({ crds: [CRD] });
-  await simulator.start();
-  cleanups.push(() => simulator.stop());
-  const cluster = await ScenarioCluster.open(CRD, {
-    kubeconfig: simulator.kubeconfig(),
-    namespace: NAMESPACE,
-  });
-  cleanups.push(() => cluster.stop());
-  const observer = new ObjectObserver(cluster, {
-    finalizer: FINALIZER,
+  const { cluster, observer } = await world({
     reconciled: () => {
       throw new Error("mapping bug");
     },
     deletionBlocked: () => false,
   });
-  await observer.start();
-  cleanups.push(() => observer.stop());
   await cluster.create("w1", {});
   await eventually(() => observer.latest(`${NAMESPACE}/w1`) !== undefined);
   expect(observer.readFailed).toBe(true);

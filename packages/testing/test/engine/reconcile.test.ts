@@ -11,6 +11,7 @@ import {
   latestJob,
   providerSet,
   reconcile,
+  resolveEngineOptions,
   type EngineOptionsInput,
   type Provider,
   type ProvisioningStatus,
@@ -18,10 +19,10 @@ import {
 import { VirtualClock } from "../../src/clock.js";
 import { checkE1 } from "../../src/conformance/checks/e1.js";
 import { recordingProvider } from "../../src/conformance/driver/recorder.js";
-import type { CallRecord } from "../../src/conformance/driver/trace.js";
+import { emptyTrace, type CallRecord } from "../../src/conformance/driver/trace.js";
 import { MemoryBackend, MemoryProvider, type MemoryProviderOptions } from "../../src/index.js";
 import { Harness } from "./support/harness.js";
-import { emptyTrace, harnessTrace, violations } from "./support/trace.js";
+import { harnessTrace, violations } from "./support/trace.js";
 
 function setup(options: EngineOptionsInput = {}, providerOptions: MemoryProviderOptions = {}) {
   const clock = new VirtualClock();
@@ -35,7 +36,7 @@ function setup(options: EngineOptionsInput = {}, providerOptions: MemoryProvider
 
 /** E1 as the conformance suite checks it, on the harness's run so far. */
 function e1(h: Harness, backend: MemoryBackend): string[] {
-  const trace = emptyTrace(h.clock.now(), {}, { findJob: true, cancel: true });
+  const trace = emptyTrace(h.clock.now(), resolveEngineOptions(), { findJob: true, cancel: true });
   return violations(harnessTrace(h, backend, trace, false), [checkE1]);
 }
 

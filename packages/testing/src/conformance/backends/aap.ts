@@ -5,7 +5,7 @@
  * @module
  */
 import type { Provider } from "@provisionkit/core";
-import type { BackendContext, BackendControls, ConformanceBackend } from "../types.js";
+import type { BackendContext, ConformanceBackend } from "../types.js";
 import {
   AapRun,
   faultCount,
@@ -46,14 +46,6 @@ export interface AapSimulatorBackendOptions extends AapRunOptions {
   name?: string;
 }
 
-const CONTROLS: BackendControls = Object.freeze({
-  failures: true,
-  neverFinishes: true,
-  purge: true,
-  rateLimit: true,
-  transientFailure: true,
-});
-
 interface Running {
   readonly run: AapRun;
   readonly url: string;
@@ -64,15 +56,11 @@ class AapSimulatorBackend
   implements ConformanceBackend
 {
   readonly name: string;
-  readonly controls = CONTROLS;
   readonly secrets: readonly string[];
   readonly #options: AapSimulatorBackendOptions;
 
   constructor(options: AapSimulatorBackendOptions) {
-    if (typeof options?.provider !== "function") {
-      throw new TypeError("aapSimulatorBackend needs a provider factory");
-    }
-    super(options.provider);
+    super(options?.provider, "aapSimulatorBackend");
     this.#options = options;
     this.name = options.name ?? (options.workflow ? "AAP simulator (workflows)" : "AAP simulator");
     this.secrets = Object.freeze([writeToken(options.simulator?.auth)]);

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import type { Provider } from "@provisionkit/core";
 import { EdaSimulator } from "../../eda/simulator.js";
 import type { EdaActivationOptions, EdaPlaybookOptions } from "../../eda/types.js";
-import type { BackendContext, BackendControls, ConformanceBackend } from "../types.js";
+import type { BackendContext, ConformanceBackend } from "../types.js";
 import {
   AapRun,
   faultCount,
@@ -76,14 +76,6 @@ export interface EdaSimulatorBackendOptions {
   name?: string;
 }
 
-const CONTROLS: BackendControls = Object.freeze({
-  failures: true,
-  neverFinishes: true,
-  purge: true,
-  rateLimit: true,
-  transientFailure: true,
-});
-
 interface Running {
   readonly run: AapRun;
   readonly eda: EdaSimulator;
@@ -96,16 +88,12 @@ class EdaSimulatorBackend
   implements ConformanceBackend
 {
   readonly name: string;
-  readonly controls = CONTROLS;
   readonly #options: EdaSimulatorBackendOptions;
   readonly #hmacSecret = `hmac-${randomBytes(18).toString("base64url")}`;
   readonly #token: string;
 
   constructor(options: EdaSimulatorBackendOptions) {
-    if (typeof options?.provider !== "function") {
-      throw new TypeError("edaSimulatorBackend needs a provider factory");
-    }
-    super(options.provider);
+    super(options?.provider, "edaSimulatorBackend");
     this.#options = options;
     this.#token = writeToken(options.aap?.simulator?.auth);
     this.name = options.name ?? "EDA simulator";

@@ -6,6 +6,8 @@
  */
 import type { JobType } from "@provisionkit/core";
 import type { AapJobStatus, AapLedgerJob } from "../../aap/records.js";
+import { asRecord } from "../../eda/payload.js";
+import { withEnd } from "../ledger-entry.js";
 import type { ConformanceJob, ConformanceOutcome } from "../types.js";
 import type { OperationNames } from "./names.js";
 
@@ -15,12 +17,6 @@ export const JOB_ANNOTATIONS = {
   correlationId: "provisionkit.io/correlation-id",
   configVersion: "provisionkit.io/config-version",
 } as const;
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
 
 function text(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
@@ -50,14 +46,14 @@ interface LaunchFacts {
  * AapProvider's own `provisionkit.{operation, correlation_id, config_version}`.
  */
 function launchFacts(extraVars: Record<string, unknown>): LaunchFacts {
-  const payload = record(record(record(extraVars.ansible_eda)?.event)?.payload);
-  const annotations = record(record(payload?.metadata)?.annotations) ?? {};
-  const own = record(extraVars.provisionkit) ?? {};
+  const payload = asRecord(asRecord(asRecord(extraVars.ansible_eda)?.event)?.payload);
+  const annotations = asRecord(asRecord(payload?.metadata)?.annotations) ?? {};
+  const own = asRecord(extraVars.provisionkit) ?? {};
   return {
     operation: operationOf(annotations[JOB_ANNOTATIONS.operation]) ?? operationOf(own.operation),
     correlationId: text(annotations[JOB_ANNOTATIONS.correlationId]) ?? text(own.correlation_id),
     configVersion: text(annotations[JOB_ANNOTATIONS.configVersion]) ?? text(own.config_version),
-    resourceKey: text(record(own.resource)?.key),
+    resourceKey: text(asRecord(own.resource)?.key),
   };
 }
 
@@ -87,12 +83,5 @@ export function toConformanceJob(job: AapLedgerJob, templates: OperationNames): 
     entry.configVersion = facts.configVersion;
   }
   if (facts.correlationId !== undefined) entry.correlationId = facts.correlationId;
-  const outcome = OUTCOMES[job.status];
-  if (outcome !== undefined && job.finishedAt !== undefined) {
-    entry.outcome = outcome;
-    entry.finishedAt = job.finishedAt;
-  }
-  if (job.cancelRequestedAt !== undefined) entry.cancelRequestedAt = job.cancelRequestedAt;
-  if (job.purgedAt !== undefined) entry.purgedAt = job.purgedAt;
-  return entry;
+  return withEnd(entry, OUTCOMES[job.status], job);
 }

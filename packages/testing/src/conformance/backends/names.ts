@@ -1,9 +1,11 @@
 /**
  * The conventional names the providers use for a resource kind: templates and webhook
- * endpoints `create-<kebab kind>` / `delete-<kebab kind>`.
+ * endpoints `create-<kebab kind>` / `delete-<kebab kind>` (core's `kebabCase`, the rule the
+ * providers use).
  *
  * @module
  */
+import { kebabCase } from "@provisionkit/core";
 
 /** The template (or endpoint) name of each operation. */
 export interface OperationNames {
@@ -11,18 +13,6 @@ export interface OperationNames {
   readonly provision: string;
   /** The deprovision template (or endpoint). */
   readonly deprovision: string;
-}
-
-/**
- * `ComputeInstance` → `compute-instance`, `VMSnapshot` → `vm-snapshot`: the same rule as the
- * providers' own (kept here because the testing package imports no provider).
- */
-export function kebabCase(kind: string): string {
-  return kind
-    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
-    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1-$2")
-    .replace(/[\s_]+/g, "-")
-    .toLowerCase();
 }
 
 /**

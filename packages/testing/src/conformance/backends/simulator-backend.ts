@@ -6,8 +6,17 @@
  * @module
  */
 import type { JobType, Provider } from "@provisionkit/core";
-import type { ConformanceJob, ConformanceJobScript } from "../types.js";
+import type { BackendControls, ConformanceJob, ConformanceJobScript } from "../types.js";
 import type { AapRun } from "./aap-run.js";
+
+/** Every test control on. */
+export const EVERY_CONTROL: BackendControls = Object.freeze({
+  failures: true,
+  neverFinishes: true,
+  purge: true,
+  rateLimit: true,
+  transientFailure: true,
+});
 
 /** What a backend of this kind holds while a scenario runs. */
 export interface RunningState {
@@ -29,8 +38,16 @@ export abstract class SimulatorBackend<
   readonly #factory: (endpoint: E) => Provider;
   #current: { state: S; stopped: boolean } | undefined;
 
-  /** @param factory - builds the provider under test for an endpoint. */
-  protected constructor(factory: (endpoint: E) => Provider) {
+  /** Every test control: both simulators script, purge, rate limit and fail on demand. */
+  readonly controls: BackendControls = EVERY_CONTROL;
+
+  /**
+   * @param factory - builds the provider under test for an endpoint.
+   * @param what - the backend function's name, for the error when `factory` is missing.
+   * @throws TypeError when `factory` is not a function.
+   */
+  protected constructor(factory: ((endpoint: E) => Provider) | undefined, what: string) {
+    if (typeof factory !== "function") throw new TypeError(`${what} needs a provider factory`);
     this.#factory = factory;
   }
 

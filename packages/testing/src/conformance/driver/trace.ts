@@ -197,3 +197,31 @@ export interface Trace {
   /** Unexpected errors of the driver or the engine. */
   errors: string[];
 }
+
+/** A trace starting at `start` with nothing recorded yet. */
+export function emptyTrace(
+  start: number,
+  options: EngineOptions,
+  capabilities: ConformanceCapabilities,
+  secrets: readonly string[] = [],
+): Trace {
+  return {
+    start,
+    end: start,
+    options,
+    capabilities,
+    secrets,
+    providerNames: [],
+    calls: [],
+    persists: [],
+    releases: [],
+    faults: [],
+    blocks: [],
+    marks: new Map(),
+    resources: [],
+    ledger: [],
+    final: new Map(),
+    expectations: [],
+    errors: [],
+  };
+}

@@ -14,7 +14,7 @@ import { VirtualClock } from "../../clock.js";
 import { KubernetesApiSimulator } from "../../kubernetes/simulator.js";
 import type { KubeObject, ObjectRef } from "../../kubernetes/types.js";
 import type { ConformanceBackend, ConformanceCapabilities, ConformanceJob } from "../types.js";
-import type { Trace } from "./trace.js";
+import { emptyTrace, type Trace } from "./trace.js";
 
 /** The custom resource every scenario uses. */
 export const CONFORMANCE_RESOURCE = Object.freeze({
@@ -61,26 +61,7 @@ export class World {
       crds: [{ ...CONFORMANCE_RESOURCE, statusSubresource: true }],
       coreEvents: false,
     });
-    const start = this.clock.now();
-    this.trace = {
-      start,
-      end: start,
-      options,
-      capabilities,
-      secrets: backend.secrets ?? [],
-      providerNames: [],
-      calls: [],
-      persists: [],
-      releases: [],
-      faults: [],
-      blocks: [],
-      marks: new Map(),
-      resources: [],
-      ledger: [],
-      final: new Map(),
-      expectations: [],
-      errors: [],
-    };
+    this.trace = emptyTrace(this.clock.now(), options, capabilities, backend.secrets);
   }
 
   /** Start the API server and the backend. */

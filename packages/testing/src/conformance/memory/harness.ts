@@ -12,6 +12,7 @@ import type {
   ConformanceJob,
   ConformanceJobScript,
 } from "../types.js";
+import { EVERY_CONTROL } from "../backends/simulator-backend.js";
 import { MemoryBackend } from "./backend.js";
 import type { MemoryProviderOptions } from "./model.js";
 import { MemoryProvider } from "./provider.js";
@@ -33,14 +34,6 @@ export interface MemoryConformanceOptions extends MemoryProviderOptions {
   controls?: Partial<BackendControls>;
 }
 
-const ALL_CONTROLS: BackendControls = {
-  failures: true,
-  neverFinishes: true,
-  purge: true,
-  rateLimit: true,
-  transientFailure: true,
-};
-
 class MemoryConformanceBackend implements ConformanceBackend {
   readonly name: string;
   readonly controls: BackendControls;
@@ -52,7 +45,7 @@ class MemoryConformanceBackend implements ConformanceBackend {
   constructor(options: MemoryConformanceOptions) {
     this.#options = options;
     this.name = options.backendName ?? "memory backend";
-    this.controls = Object.freeze({ ...ALL_CONTROLS, ...options.controls });
+    this.controls = Object.freeze({ ...EVERY_CONTROL, ...options.controls });
     this.#provider = {
       name: options.name ?? "memory",
       findJob: options.findJob ?? true,

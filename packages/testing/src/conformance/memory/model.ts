@@ -5,6 +5,7 @@
  * @module
  */
 import { JobState, type JobType } from "@provisionkit/core";
+import { withEnd } from "../ledger-entry.js";
 import type { ConformanceJob } from "../types.js";
 
 /** One job of a {@link MemoryBackend}. */
@@ -107,12 +108,5 @@ export function toConformanceJob(job: MemoryJob): ConformanceJob {
     createdAt: job.createdAt,
   };
   if (job.configVersion !== undefined) entry.configVersion = job.configVersion;
-  const outcome = OUTCOME[job.state];
-  if (outcome !== undefined && job.finishedAt !== undefined) {
-    entry.outcome = outcome;
-    entry.finishedAt = job.finishedAt;
-  }
-  if (job.cancelRequestedAt !== undefined) entry.cancelRequestedAt = job.cancelRequestedAt;
-  if (job.purgedAt !== undefined) entry.purgedAt = job.purgedAt;
-  return entry;
+  return withEnd(entry, OUTCOME[job.state], job);
 }

@@ -132,19 +132,27 @@ export class MemoryProvider implements Provider {
     if (provisions.length === 0 && provisionJobs.length === 0) {
       return { action: "skipped", reason: "nothing was ever provisioned for this resource" };
     }
+    const result = this.launchDeprovision(resource, options);
+    if (latest) result.provisionJobStatus = this.report(latest);
+    return result;
+  }
+
+  /** Launch a deprovision job, declaring {@link MemoryProvider.blockDeletionOnFailure}, and answer `triggered`. */
+  protected launchDeprovision(
+    resource: ResourceObject,
+    options: TriggerDeprovisionOptions,
+  ): Extract<DeprovisionResult, { action: "triggered" }> {
     const job = this.backend.launch({
-      resourceKey: key,
+      resourceKey: resourceKey(resource),
       operation: "deprovision",
       correlationId: options.correlationId,
       blockDeletionOnFailure: this.blockDeletionOnFailure,
     });
-    const result: DeprovisionResult = {
+    return {
       action: "triggered",
       jobId: this.idOf(job),
       blockDeletionOnFailure: this.blockDeletionOnFailure,
     };
-    if (latest) result.provisionJobStatus = this.report(latest);
-    return result;
   }
 
   /** What a status read does (the fault gate already passed). */

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { activeTogether } from "../checks/overlaps.js";
 import type { ConformanceJob, Violation } from "../types.js";
 import type { OperatorWorld } from "./world.js";
 
@@ -17,19 +18,9 @@ export function keysOf(world: OperatorWorld): string[] {
 export function checkE1(world: OperatorWorld): Violation[] {
   const out: Violation[] = [];
   for (const key of keysOf(world)) {
-    const jobs = world.jobs(key);
-    for (let i = 0; i < jobs.length; i++) {
-      for (let k = i + 1; k < jobs.length; k++) {
-        const a = jobs[i];
-        const b = jobs[k];
-        if (!a || !b) continue;
-        const aEnd = a.finishedAt ?? Number.POSITIVE_INFINITY;
-        const bEnd = b.finishedAt ?? Number.POSITIVE_INFINITY;
-        if (a.createdAt < bEnd && b.createdAt < aEnd) {
-          const message = `E1: ${key}: ${world.label(a)} and ${world.label(b)} were active together`;
-          out.push({ rule: "E1", message });
-        }
-      }
+    for (const [a, b] of activeTogether(world.jobs(key))) {
+      const message = `E1: ${key}: ${world.label(a)} and ${world.label(b)} were active together`;
+      out.push({ rule: "E1", message });
     }
   }
   return out;

@@ -4,6 +4,7 @@
  * @module
  */
 import { ruleResults } from "../runner.js";
+import { timelineJob } from "../timeline.js";
 import type { ConformanceReport, ResourceTimeline, ScenarioResult, Violation } from "../types.js";
 import { checkDeprovisionRetries, checkProvisionRetries } from "./checks-backoff.js";
 import { checkE1, checkE2, checkE5, keysOf } from "./checks-ledger.js";
@@ -29,17 +30,7 @@ function timelines(world: OperatorWorld): ResourceTimeline[] {
     jobs: world
       .jobs(key)
       .slice(0, MAX_TIMELINE_JOBS)
-      .map((j) => {
-        const job: ResourceTimeline["jobs"][number] = {
-          id: j.id,
-          operation: j.operation,
-          start: j.createdAt - world.start,
-        };
-        if (j.configVersion !== undefined) job.configVersion = j.configVersion;
-        if (j.finishedAt !== undefined) job.end = j.finishedAt - world.start;
-        if (j.outcome !== undefined) job.outcome = j.outcome;
-        return job;
-      }),
+      .map((j) => timelineJob(j, world.start)),
     marks: world.marks.get(key) ?? [],
   }));
 }

@@ -4,8 +4,10 @@
  * @module
  */
 import type { RuleId } from "../types.js";
+import type { StartControllerOptions } from "./controllers.js";
 import { blocked, failed, provisioning, ready, released } from "./goals.js";
 import { JOB_MS } from "./timings.js";
+import type { OperatorController } from "./types.js";
 import type { OperatorWorld, ProviderAbilities } from "./world.js";
 
 /** One scenario of the operator suite. */
@@ -38,6 +40,49 @@ const NAME = "widget-1";
 /** Failed jobs in a row in the failure scenarios: three retries, so the backoff can be seen to grow. */
 const FAILURES = 3;
 
+/** Start a controller and create the widget with spec A; returns the controller. */
+async function startAndCreate(
+  world: OperatorWorld,
+  options?: StartControllerOptions,
+): Promise<OperatorController> {
+  const controller = await world.startController(options);
+  await world.create(NAME, 0);
+  return controller;
+}
+
+/** Start a controller, create the widget, and wait until it is Ready. */
+async function createReady(world: OperatorWorld, options?: StartControllerOptions): Promise<void> {
+  await startAndCreate(world, options);
+  await ready(world, NAME);
+}
+
+/**
+ * A controller crashes right after launching a job of `operation` (of a Ready widget for a
+ * deprovision), before recording it; the next controller must adopt the job.
+ */
+function crashAfterLaunch(operation: "provision" | "deprovision", title: string): OperatorScenario {
+  const deprovision = operation === "deprovision";
+  return {
+    id: `crash-after-${operation}-launch`,
+    title,
+    rules: ["E1", deprovision ? "E4" : "E2", "E5"],
+    skip: NEEDS_FIND_JOB,
+    async run(world: OperatorWorld) {
+      world.scriptNext(operation, { durationMs: 4 * JOB_MS });
+      const first = await startAndCreate(world, { crashAfter: operation });
+      if (deprovision) {
+        await ready(world, NAME);
+        await world.delete(NAME);
+      }
+      await world.crashed(first, deprovision ? "E4" : "E3", `a ${operation} launch`);
+      await world.startController();
+      world.mark(world.key(NAME), "new controller started");
+      await world.adopted(first);
+      await (deprovision ? released(world, NAME) : ready(world, NAME));
+    },
+  };
+}
+
 /** Every scenario of the operator suite, in report order. */
 export const OPERATOR_SCENARIOS: readonly OperatorScenario[] = Object.freeze([
   {
@@ -45,9 +90,7 @@ export const OPERATOR_SCENARIOS: readonly OperatorScenario[] = Object.freeze([
     title: "a created object is provisioned and its reconciled version reported",
     rules: ["E3"],
     async run(world: OperatorWorld) {
-      await world.startController();
-      await world.create(NAME, 0);
-      await ready(world, NAME);
+      await createReady(world);
     },
   },
   {
@@ -55,9 +98,7 @@ export const OPERATOR_SCENARIOS: readonly OperatorScenario[] = Object.freeze([
     title: "spec A → B → A re-provisions each time and reports each version once",
     rules: ["E2", "E3"],
     async run(world: OperatorWorld) {
-      await world.startController();
-      await world.create(NAME, 0);
-      await ready(world, NAME);
+      await createReady(world);
       await world.setSpec(NAME, 1);
       await ready(world, NAME);
       await world.setSpec(NAME, 0);
@@ -69,9 +110,7 @@ export const OPERATOR_SCENARIOS: readonly OperatorScenario[] = Object.freeze([
     title: "deleting a ready object releases the finalizer only after the deprovision succeeded",
     rules: ["E4"],
     async run(world: OperatorWorld) {
-      await world.startController();
-      await world.create(NAME, 0);
-      await ready(world, NAME);
+      await createReady(world);
       await world.delete(NAME);
       await released(world, NAME);
     },
@@ -85,8 +124,7 @@ export const OPERATOR_SCENARIOS: readonly OperatorScenario[] = Object.freeze([
       // that cannot (EDA) must wait for it to end, so its job ends within the budget.
       const canCancel = world.abilities.cancel;
       world.scriptNext("provision", { durationMs: canCancel ? 60_000 : 8 * JOB_MS });
-      await world.startController();
-      await world.create(NAME, 0);
+      await startAndCreate(world);
       await provisioning(world, NAME);
       await world.delete(NAME);
       await released(world, NAME);
@@ -99,8 +137,7 @@ export const OPERATOR_SCENARIOS: readonly OperatorScenario[] = Object.freeze([
     rules: ["E1", "E2", "E5"],
     async run(world: OperatorWorld) {
       world.scriptNext("provision", { durationMs: 4 * JOB_MS });
-      const first = await world.startController();
-      await world.create(NAME, 0);
+      const first = await startAndCreate(world);
       await provisioning(world, NAME);
       await world.stopController(first);
       world.mark(world.key(NAME), "controller stopped");
@@ -115,8 +152,7 @@ export const OPERATOR_SCENARIOS: readonly OperatorScenario[] = Object.freeze([
     rules: ["E2", "E3"],
     async run(world: OperatorWorld) {
       for (let i = 0; i < FAILURES; i++) world.scriptNext("provision", { outcome: "failed" });
-      await world.startController();
-      await world.create(NAME, 0);
+      await startAndCreate(world);
       await failed(world, NAME, "provision");
       await ready(world, NAME);
     },
@@ -129,9 +165,7 @@ export const OPERATOR_SCENARIOS: readonly OperatorScenario[] = Object.freeze([
     skip: NEEDS_PROVIDER_WITH,
     async run(world: OperatorWorld) {
       for (let i = 0; i < FAILURES; i++) world.scriptNext("deprovision", { outcome: "failed" });
-      await world.startController({ blockDeletionOnFailure: true });
-      await world.create(NAME, 0);
-      await ready(world, NAME);
+      await createReady(world, { blockDeletionOnFailure: true });
       await world.delete(NAME);
       await failed(world, NAME, "deprovision");
       world.expectDeclared(NAME, true);
@@ -146,51 +180,21 @@ export const OPERATOR_SCENARIOS: readonly OperatorScenario[] = Object.freeze([
     skip: NEEDS_PROVIDER_WITH,
     async run(world: OperatorWorld) {
       world.scriptNext("deprovision", { outcome: "failed" });
-      await world.startController({ blockDeletionOnFailure: false });
-      await world.create(NAME, 0);
-      await ready(world, NAME);
+      await createReady(world, { blockDeletionOnFailure: false });
       await world.delete(NAME);
       await failed(world, NAME, "deprovision");
       world.expectDeclared(NAME, false);
       await released(world, NAME);
     },
   },
-  {
-    id: "crash-after-provision-launch",
-    title:
-      "a controller crashes right after launching a provision, before recording it: the next one adopts the job",
-    rules: ["E1", "E2", "E5"],
-    skip: NEEDS_FIND_JOB,
-    async run(world: OperatorWorld) {
-      world.scriptNext("provision", { durationMs: 4 * JOB_MS });
-      const first = await world.startController({ crashAfter: "provision" });
-      await world.create(NAME, 0);
-      await world.crashed(first, "E3", "a provision launch");
-      await world.startController();
-      world.mark(world.key(NAME), "new controller started");
-      await world.adopted(first);
-      await ready(world, NAME);
-    },
-  },
-  {
-    id: "crash-after-deprovision-launch",
-    title:
-      "a controller crashes right after launching a deprovision, before recording it: the next one adopts it",
-    rules: ["E1", "E4", "E5"],
-    skip: NEEDS_FIND_JOB,
-    async run(world: OperatorWorld) {
-      world.scriptNext("deprovision", { durationMs: 4 * JOB_MS });
-      const first = await world.startController({ crashAfter: "deprovision" });
-      await world.create(NAME, 0);
-      await ready(world, NAME);
-      await world.delete(NAME);
-      await world.crashed(first, "E4", "a deprovision launch");
-      await world.startController();
-      world.mark(world.key(NAME), "new controller started");
-      await world.adopted(first);
-      await released(world, NAME);
-    },
-  },
+  crashAfterLaunch(
+    "provision",
+    "a controller crashes right after launching a provision, before recording it: the next one adopts the job",
+  ),
+  crashAfterLaunch(
+    "deprovision",
+    "a controller crashes right after launching a deprovision, before recording it: the next one adopts it",
+  ),
   {
     id: "two-controllers",
     title: "two controllers at once: create, change, delete without duplicates or overlaps",

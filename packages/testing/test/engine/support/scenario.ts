@@ -11,6 +11,7 @@ import {
   ConditionType,
   findCondition,
   isTerminal,
+  resolveEngineOptions,
   type EngineOptionsInput,
   type JobRecord,
   type LaunchResolution,
@@ -24,7 +25,7 @@ import { checkE5 } from "../../../src/conformance/checks/e5.js";
 import { checkP5 } from "../../../src/conformance/checks/p5.js";
 import { checkP6 } from "../../../src/conformance/checks/p6.js";
 import { recordingProvider } from "../../../src/conformance/driver/recorder.js";
-import type { Trace } from "../../../src/conformance/driver/trace.js";
+import { emptyTrace, type Trace } from "../../../src/conformance/driver/trace.js";
 import {
   MemoryBackend,
   MemoryProvider,
@@ -33,7 +34,7 @@ import {
 } from "../../../src/index.js";
 import { HARNESS_PROCESS, Harness } from "./harness.js";
 import { BASE_OPTIONS, SPECS, stepsArb, type Step, type World } from "./model.js";
-import { emptyTrace, harnessTrace, violations, type Check } from "./trace.js";
+import { harnessTrace, violations, type Check } from "./trace.js";
 
 /** Every rule a run is checked against (strict). */
 const ALL_CHECKS: readonly Check[] = [
@@ -114,7 +115,7 @@ export class Scenario {
       onSpecChangeWhileRunning: world.onSpecChangeWhileRunning,
       jobTimeoutMs: world.jobTimeoutMs,
     };
-    this.trace = emptyTrace(this.clock.now(), checked, capabilities);
+    this.trace = emptyTrace(this.clock.now(), resolveEngineOptions(checked), capabilities);
     this.trace.providerNames.push(this.provider.name);
     let seq = 0;
     const recorded = recordingProvider(this.provider, {

@@ -2,44 +2,16 @@
  * The conformance suite's trace of a {@link Harness} run, and its rule checks over it: the
  * engine's tests judge runs with the suite's checks, not with checks of their own.
  */
-import { resolveEngineOptions, type EngineOptionsInput } from "@provisionkit/core";
 import { CheckContext } from "../../../src/conformance/checks/context.js";
 import type { Trace } from "../../../src/conformance/driver/trace.js";
-import type { ConformanceCapabilities, MemoryBackend, Violation } from "../../../src/index.js";
+import type { MemoryBackend, Violation } from "../../../src/index.js";
 import type { Harness } from "./harness.js";
 
 /** One of the suite's rule checks. */
 export type Check = (ctx: CheckContext) => Violation[];
 
-/** An empty trace starting now: the calls are pushed as they happen, the rest comes from {@link harnessTrace}. */
-export function emptyTrace(
-  start: number,
-  options: EngineOptionsInput,
-  capabilities: ConformanceCapabilities,
-): Trace {
-  return {
-    start,
-    end: start,
-    options: resolveEngineOptions(options),
-    capabilities,
-    secrets: [],
-    providerNames: [],
-    calls: [],
-    persists: [],
-    releases: [],
-    faults: [],
-    blocks: [],
-    marks: new Map(),
-    resources: [],
-    ledger: [],
-    final: new Map(),
-    expectations: [],
-    errors: [],
-  };
-}
-
 /**
- * `recorded` completed with the harness's writes and release, the backend's ledger and the
+ * `recorded` (an `emptyTrace` the provider calls were pushed to) completed with the harness's writes and release, the backend's ledger and the
  * resource as it is now. Unless `final`, the run counts as unfinished: the checks of the
  * end state are left out, and the job of the persisted pending marker may be unrecorded yet.
  */
