@@ -8,7 +8,8 @@ import { RateLimitError, TransientError } from "@provisionkit/core";
 import { MemoryBackendFault, type MemoryBackend, type MemoryJob } from "@provisionkit/testing";
 import type { JobRunner, RunnerJob } from "../src/runner-provider.js";
 
-function toRunnerJob(job: MemoryJob): RunnerJob {
+/** The `RunnerJob` your backend would report for a memory job. */
+export function toRunnerJob(job: MemoryJob): RunnerJob {
   const { id, state, operation, correlationId, configVersion } = job;
   return configVersion === undefined
     ? { id, state, operation, correlationId }
