@@ -31,24 +31,20 @@ describe("resolveEngineOptions", () => {
   });
 
   it("keeps given values and merges a partial backoff with its defaults", () => {
-    const o = resolveEngineOptions({
+    const scalars = {
       historyLimit: 3,
       pollIntervalMs: 250,
       jobTimeoutMs: 60_000,
       pendingLaunchGraceMs: 0,
       onSpecChangeWhileRunning: "cancel",
       unknownLaunchPolicy: "relaunch",
+    } as const;
+    const o = resolveEngineOptions({
+      ...scalars,
       provisionBackoff: { initialMs: 100 },
       errorBackoff: { factor: 3, maxMs: 90_000 },
     });
-    expect(o).toMatchObject({
-      historyLimit: 3,
-      pollIntervalMs: 250,
-      jobTimeoutMs: 60_000,
-      pendingLaunchGraceMs: 0,
-      onSpecChangeWhileRunning: "cancel",
-      unknownLaunchPolicy: "relaunch",
-    });
+    expect(o).toMatchObject(scalars);
     expect(o.provisionBackoff).toEqual({ initialMs: 100, factor: 2, maxMs: 1_800_000 });
     expect(o.deprovisionBackoff).toEqual(DEFAULT_ENGINE_OPTIONS.deprovisionBackoff);
     expect(o.errorBackoff).toEqual({ initialMs: 5_000, factor: 3, maxMs: 90_000 });

@@ -15,6 +15,7 @@ import {
   recordStatusError,
   resolveEngineOptions,
   type PendingLaunch,
+  type ProvisionStatus,
 } from "@provisionkit/core";
 import { T0, V1, V2, iso, job, status } from "./support/fixtures.js";
 
@@ -30,6 +31,16 @@ const pending: PendingLaunch = {
   attempt: 2,
   createdAt: iso(T0),
 };
+
+/** The launch behind `pending` threw `error` (at T0, the marker persisted). */
+function launchFailed(error: unknown) {
+  return recordLaunchError(status({ pendingLaunch: pending }), pending, error, T0, options);
+}
+
+/** A status read of the provision job `job()` answered `answer` (at T0). */
+function observed(answer: ProvisionStatus) {
+  return recordJobStatus(status({ jobs: [job()] }), job(), answer, T0, options);
+}
 
 describe("recordLaunched", () => {
   it("appends the job from the marker, clears marker and launch failure, schedules the first poll", () => {
@@ -92,37 +103,19 @@ describe("recordLaunched", () => {
 
 describe("recordLaunchError", () => {
   it("keeps the marker when the outcome is unknown (timeout after accept)", () => {
-    const t = recordLaunchError(
-      status({ pendingLaunch: pending }),
-      pending,
-      new TimeoutError("no answer", 30_000),
-      T0,
-      options,
-    );
+    const t = launchFailed(new TimeoutError("no answer", 30_000));
     expect(t.status.pendingLaunch).toEqual(pending);
     expect(t.status.launchFailure).toMatchObject({ code: ErrorCode.Timeout, count: 1 });
     expect(t.events[0]?.message).toMatch(/unknown outcome/);
   });
 
   it("keeps the marker for untyped errors, which may have landed", () => {
-    const t = recordLaunchError(
-      status({ pendingLaunch: pending }),
-      pending,
-      new Error("socket hang up"),
-      T0,
-      options,
-    );
+    const t = launchFailed(new Error("socket hang up"));
     expect(t.status.pendingLaunch).toBeDefined();
   });
 
   it("clears the marker for a definite failure and backs off by consecutive count", () => {
-    const first = recordLaunchError(
-      status({ pendingLaunch: pending }),
-      pending,
-      new TransientError("502"),
-      T0,
-      options,
-    );
+    const first = launchFailed(new TransientError("502"));
     expect(first.status.pendingLaunch).toBeUndefined();
     expect(first.status.launchFailure).toMatchObject({
       count: 1,
@@ -149,13 +142,7 @@ describe("recordLaunchError", () => {
   });
 
   it("retries a rate-limited launch after retryAfterMs", () => {
-    const t = recordLaunchError(
-      status({ pendingLaunch: pending }),
-      pending,
-      new RateLimitError("429", 7_000),
-      T0,
-      options,
-    );
+    const t = launchFailed(new RateLimitError("429", 7_000));
     expect(t.status.pendingLaunch).toBeUndefined();
     expect(t.status.launchFailure).toMatchObject({
       code: ErrorCode.RateLimited,
@@ -167,26 +154,19 @@ describe("recordLaunchError", () => {
 
 describe("recordJobStatus", () => {
   it("sets reconciled from the job's recorded version when the provider omits it", () => {
-    const t = recordJobStatus(
-      status({ jobs: [job()] }),
-      job(),
-      { jobId: "j1", state: JobState.Succeeded, message: "done" },
-      T0,
-      options,
-    );
+    const t = observed({ jobId: "j1", state: JobState.Succeeded, message: "done" });
     expect(t.status.reconciledConfigVersion).toBe(V1);
     expect(t.status.jobs[0]).toMatchObject({ state: JobState.Succeeded, finishedAt: iso(T0) });
     expect(t.events[0]).toMatchObject({ type: "Normal", reason: "ProvisionSucceeded" });
   });
 
   it("rejects a reported version that disagrees (P4) and never uses it", () => {
-    const t = recordJobStatus(
-      status({ jobs: [job()] }),
-      job(),
-      { jobId: "j1", state: JobState.Succeeded, message: "done", reconciledVersion: V2 },
-      T0,
-      options,
-    );
+    const t = observed({
+      jobId: "j1",
+      state: JobState.Succeeded,
+      message: "done",
+      reconciledVersion: V2,
+    });
     expect(t.status.reconciledConfigVersion).toBeUndefined();
     expect(t.status.jobs[0]).toMatchObject({
       state: JobState.Failed,
@@ -217,13 +197,7 @@ describe("recordJobStatus", () => {
   });
 
   it("treats a status for another job id as a failed read", () => {
-    const t = recordJobStatus(
-      status({ jobs: [job()] }),
-      job(),
-      { jobId: "j2", state: JobState.Succeeded, message: "" },
-      T0,
-      options,
-    );
+    const t = observed({ jobId: "j2", state: JobState.Succeeded, message: "" });
     expect(t.status.jobs[0]).toMatchObject({
       state: JobState.Running,
       statusError: { code: ErrorCode.ContractViolation },

@@ -14,6 +14,21 @@ function violation(check: (value: unknown) => unknown, value: unknown): Contract
   return thrown(() => check(value), ContractViolationError);
 }
 
+/**
+ * `check(value)` throws a violation of `rule` whose message starts with `rule: field` (the
+ * field followed by a space or a dot), marked `outcomeUnknown` as given.
+ */
+function expectViolation(
+  check: (value: unknown) => unknown,
+  value: unknown,
+  expected: { rule: string; field: string; outcomeUnknown: boolean },
+): void {
+  const err = violation(check, value);
+  expect(err.rule).toBe(expected.rule);
+  expect(err.message).toMatch(new RegExp(`^${expected.rule}: ${expected.field}[ .]`));
+  expect(err.outcomeUnknown).toBe(expected.outcomeUnknown);
+}
+
 const status = { jobId: "7", state: "Running", message: "running" };
 
 describe("checkProvisionResult", () => {
@@ -41,11 +56,8 @@ describe("checkProvisionResult", () => {
     ["null", null, "P3", "ProvisionResult"],
     ["a string", "7", "P3", "ProvisionResult"],
   ])("rejects %s", (_label, value, rule, field) => {
-    const err = violation(checkProvisionResult, value);
-    expect(err.rule).toBe(rule);
-    expect(err.message).toMatch(new RegExp(`^${rule}: ${field}[ .]`));
     // A malformed launch answer does not prove that no job was created.
-    expect(err.outcomeUnknown).toBe(true);
+    expectViolation(checkProvisionResult, value, { rule, field, outcomeUnknown: true });
   });
 });
 
@@ -89,10 +101,7 @@ describe("checkProvisionStatus", () => {
     ["non-number progress", { ...status, progress: "50%" }, "P3", "ProvisionStatus.progress"],
     ["undefined", undefined, "P3", "ProvisionStatus"],
   ])("rejects %s", (_label, value, rule, field) => {
-    const err = violation(checkProvisionStatus, value);
-    expect(err.rule).toBe(rule);
-    expect(err.message).toMatch(new RegExp(`^${rule}: ${field}[ .]`));
-    expect(err.outcomeUnknown).toBe(false);
+    expectViolation(checkProvisionStatus, value, { rule, field, outcomeUnknown: false });
   });
 
   it("names the field with the caller's label", () => {

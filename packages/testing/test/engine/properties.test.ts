@@ -37,6 +37,7 @@ import {
   lifecycleProperty,
   runScenario,
   type ProviderFactory,
+  type ScenarioSetup,
 } from "./support/scenario.js";
 
 const NUM_RUNS = Number(process.env["PROPERTY_RUNS"] ?? 200);
@@ -167,73 +168,52 @@ describe(
   "SHARPNESS: the properties fail, naming the rule, when a rule is broken",
   { timeout: 120_000 },
   () => {
-    it("E1 fails when a provider deprovisions while the provision job runs (P5 broken)", async () => {
-      await expect(
-        fc.assert(
-          lifecycleProperty(worldArb(), { makeProvider: broken(IgnoresRunningProvision) }),
-          FAIL_FAST,
-        ),
-      ).rejects.toThrow(/E1: /);
-    });
+    const failingWorlds: [string, fc.Arbitrary<World>, ScenarioSetup, RegExp][] = [
+      [
+        "E1 fails when a provider deprovisions while the provision job runs (P5 broken)",
+        worldArb(),
+        { makeProvider: broken(IgnoresRunningProvision) },
+        /E1: /,
+      ],
+      [
+        "E2 fails when the engine retries a failed provision sooner than the backoff",
+        worldArb({ provisionScripts: fc.constant([{ outcome: "failed", durationMs: 10_000 }]) }),
+        { engineOptions: { provisionBackoff: { initialMs: 500, factor: 1, maxMs: 500 } } },
+        /E2: /,
+      ],
+      [
+        "E3 fails when the backend applies another config than the one launched",
+        worldArb(),
+        { makeProvider: broken(WrongConfigSilently) },
+        /E3: /,
+      ],
+      [
+        "P6 fails when a provider answers skipped after provisioning",
+        worldArb(),
+        { makeProvider: broken(SkippedWhileProvisioned) },
+        /P6: /,
+      ],
+      [
+        "E4 fails when the engine retries a blocking failed deprovision sooner than the backoff",
+        worldArb({
+          blockDeletionOnFailure: fc.constant(true),
+          deprovisionScripts: fc.constant([{ outcome: "failed", durationMs: 10_000 }]),
+        }),
+        { engineOptions: { deprovisionBackoff: { initialMs: 500, factor: 1, maxMs: 500 } } },
+        /E4: /,
+      ],
+      [
+        // The relaunch comes in the same reconcile as the lookup that gives up, so when the
+        // lost job still runs, the overlap (E1) is seen at the same check as the loss (E5).
+        "E5 fails when findJob cannot find a launched job (a lost launch is relaunched)",
+        worldArb({ findJob: fc.constant(true) }),
+        { makeProvider: broken(BlindFindJob) },
+        /E5: |E1: /,
+      ],
+    ];
 
-    it("E2 fails when the engine retries a failed provision sooner than the backoff", async () => {
-      const worlds = worldArb({
-        provisionScripts: fc.constant([{ outcome: "failed", durationMs: 10_000 }]),
-      });
-      await expect(
-        fc.assert(
-          lifecycleProperty(worlds, {
-            engineOptions: { provisionBackoff: { initialMs: 500, factor: 1, maxMs: 500 } },
-          }),
-          FAIL_FAST,
-        ),
-      ).rejects.toThrow(/E2: /);
-    });
-
-    it("E3 fails when the backend applies another config than the one launched", async () => {
-      await expect(
-        fc.assert(
-          lifecycleProperty(worldArb(), { makeProvider: broken(WrongConfigSilently) }),
-          FAIL_FAST,
-        ),
-      ).rejects.toThrow(/E3: /);
-    });
-
-    it("P6 fails when a provider answers skipped after provisioning", async () => {
-      await expect(
-        fc.assert(
-          lifecycleProperty(worldArb(), { makeProvider: broken(SkippedWhileProvisioned) }),
-          FAIL_FAST,
-        ),
-      ).rejects.toThrow(/P6: /);
-    });
-
-    it("E4 fails when the engine retries a blocking failed deprovision sooner than the backoff", async () => {
-      const worlds = worldArb({
-        blockDeletionOnFailure: fc.constant(true),
-        deprovisionScripts: fc.constant([{ outcome: "failed", durationMs: 10_000 }]),
-      });
-      await expect(
-        fc.assert(
-          lifecycleProperty(worlds, {
-            engineOptions: { deprovisionBackoff: { initialMs: 500, factor: 1, maxMs: 500 } },
-          }),
-          FAIL_FAST,
-        ),
-      ).rejects.toThrow(/E4: /);
-    });
-
-    it("E5 fails when findJob cannot find a launched job (a lost launch is relaunched)", async () => {
-      // The relaunch comes in the same reconcile as the lookup that gives up, so when the
-      // lost job still runs, the overlap (E1) is seen at the same check as the loss (E5).
-      await expect(
-        fc.assert(
-          lifecycleProperty(worldArb({ findJob: fc.constant(true) }), {
-            makeProvider: broken(BlindFindJob),
-          }),
-          FAIL_FAST,
-        ),
-      ).rejects.toThrow(/E5: |E1: /);
+    it.each(failingWorlds)("%s", async (_title, worlds, setup, rule) => {
+      await expect(fc.assert(lifecycleProperty(worlds, setup), FAIL_FAST)).rejects.toThrow(rule);
     });
 
     it("holds against a provider breaking P4: the engine never takes a version it did not launch", async () => {

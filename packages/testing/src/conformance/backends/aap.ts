@@ -6,13 +6,7 @@
  */
 import type { Provider } from "@provisionkit/core";
 import type { BackendContext, ConformanceBackend } from "../types.js";
-import {
-  AapRun,
-  faultCount,
-  retryAfterSeconds,
-  writeToken,
-  type AapRunOptions,
-} from "./aap-run.js";
+import { AapRun, writeToken, type AapRunOptions } from "./aap-run.js";
 import { SimulatorBackend } from "./simulator-backend.js";
 
 /** Where the provider under test reaches the AAP simulator. */
@@ -82,10 +76,8 @@ class AapSimulatorBackend
     return { url, token: run.token, now: () => clock.now() };
   }
 
-  rateLimitNext(count: number, retryAfterMs: number): void {
-    const seconds = retryAfterSeconds(retryAfterMs);
-    if (!faultCount(count)) return;
-    this.running().run.aap.faults.inject({
+  protected injectRateLimit({ run }: Running, count: number, seconds: number): void {
+    run.aap.faults.inject({
       operation: "launch",
       method: "POST",
       times: count,
@@ -93,12 +85,8 @@ class AapSimulatorBackend
     });
   }
 
-  failNext(count: number): void {
-    if (!faultCount(count)) return;
-    this.running().run.aap.faults.inject({
-      times: count,
-      action: { type: "status", status: 503 },
-    });
+  protected injectUnavailable({ run }: Running, count: number): void {
+    run.aap.faults.inject({ times: count, action: { type: "status", status: 503 } });
   }
 }
 

@@ -10,13 +10,7 @@ import type { Provider } from "@provisionkit/core";
 import { EdaSimulator } from "../../eda/simulator.js";
 import type { EdaActivationOptions, EdaPlaybookOptions } from "../../eda/types.js";
 import type { BackendContext, ConformanceBackend } from "../types.js";
-import {
-  AapRun,
-  faultCount,
-  retryAfterSeconds,
-  writeToken,
-  type AapRunOptions,
-} from "./aap-run.js";
+import { AapRun, writeToken, type AapRunOptions } from "./aap-run.js";
 import { conventionalNames, type OperationNames } from "./names.js";
 import { SimulatorBackend } from "./simulator-backend.js";
 
@@ -136,16 +130,12 @@ class EdaSimulatorBackend
     await this.active()?.eda.pump();
   }
 
-  rateLimitNext(count: number, retryAfterMs: number): void {
-    const seconds = retryAfterSeconds(retryAfterMs);
-    if (!faultCount(count)) return;
-    const headers = { "Retry-After": String(seconds) };
-    this.running().eda.faults.webhook({ status: 429, headers, times: count });
+  protected injectRateLimit({ eda }: Running, count: number, seconds: number): void {
+    eda.faults.webhook({ status: 429, headers: { "Retry-After": String(seconds) }, times: count });
   }
 
-  failNext(count: number): void {
-    if (!faultCount(count)) return;
-    this.running().eda.faults.webhook({ status: 503, times: count });
+  protected injectUnavailable({ eda }: Running, count: number): void {
+    eda.faults.webhook({ status: 503, times: count });
   }
 
   #simulator(context: BackendContext, run: AapRun): EdaSimulator {

@@ -7,7 +7,7 @@
  */
 import type { JobType, Provider } from "@provisionkit/core";
 import type { BackendControls, ConformanceJob, ConformanceJobScript } from "../types.js";
-import type { AapRun } from "./aap-run.js";
+import { faultCount, retryAfterSeconds, type AapRun } from "./aap-run.js";
 
 /** Every test control on. */
 export const EVERY_CONTROL: BackendControls = Object.freeze({
@@ -90,6 +90,31 @@ export abstract class SimulatorBackend<
   purge(job: ConformanceJob): void {
     this.running().run.purge(job);
   }
+
+  /**
+   * Answer the next `count` launches with 429 and `Retry-After` (whole seconds, rounded up).
+   *
+   * @throws RangeError for a negative or fractional count or an invalid wait.
+   */
+  rateLimitNext(count: number, retryAfterMs: number): void {
+    const seconds = retryAfterSeconds(retryAfterMs);
+    if (faultCount(count)) this.injectRateLimit(this.running(), count, seconds);
+  }
+
+  /**
+   * Answer the next `count` requests with 503.
+   *
+   * @throws RangeError for a negative or fractional count.
+   */
+  failNext(count: number): void {
+    if (faultCount(count)) this.injectUnavailable(this.running(), count);
+  }
+
+  /** Make the simulators answer the next `count` launches with 429 and `Retry-After: seconds`. */
+  protected abstract injectRateLimit(state: S, count: number, seconds: number): void;
+
+  /** Make the simulators answer the next `count` requests with 503. */
+  protected abstract injectUnavailable(state: S, count: number): void;
 
   /** @throws Error when a scenario is already running. */
   protected assertIdle(): void {
