@@ -59,9 +59,18 @@ export class LoopbackServer {
 /**
  * The base of every simulator's HTTP server: a {@link LoopbackServer} whose requests go to
  * {@link LoopbackService.onRequest}, with the start/stop/url surface the simulators expose.
+ *
+ * @typeParam Deps - What the server needs from its simulator (state, faults, request log…).
  */
-export abstract class LoopbackService {
+export abstract class LoopbackService<Deps> {
+  /** What the server needs from its simulator. */
+  protected readonly deps: Deps;
   readonly #http = new LoopbackServer((req, res) => void this.onRequest(req, res));
+
+  /** @param deps - What the server needs from its simulator. */
+  constructor(deps: Deps) {
+    this.deps = deps;
+  }
 
   /** The base URL, or undefined when not listening. */
   get url(): string | undefined {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { AapSimulator } from "@provisionkit/testing";
 import { post, withEda } from "./eda-support.js";
 
 const { start, current } = withEda({
@@ -17,6 +18,14 @@ const { start, current } = withEda({
 
 const fire = (endpoint: string, body: unknown = { n: 1 }) =>
   post(`${current()?.webhookUrl}/${endpoint}`, body);
+
+/** Fires one event at `endpoint`, lets the rule engine run, and returns the first event's job. */
+async function firstJob(endpoint: string) {
+  const { eda, aap } = current()!;
+  await fire(endpoint);
+  await eda.pump();
+  return aap.job(eda.events()[0]?.job?.id ?? 0);
+}
 
 describe("EDA simulator: rules and launches", () => {
   it("launches a job template over HTTP with ansible_eda.{ruleset, rule, event}", async () => {
@@ -61,39 +70,37 @@ describe("EDA simulator: rules and launches", () => {
     expect(job?.ignoredFields).toEqual({});
   });
 
-  it("sends no extra_vars to a workflow template that does not prompt for them", async () => {
-    const { eda, aap } = await start({
-      setup: (sim) => sim.addWorkflowTemplate({ name: "flow", askVariablesOnLaunch: false }),
-    });
-    await fire("create-flow");
-    await eda.pump();
-    const job = aap.job(eda.events()[0]?.job?.id ?? 0);
+  it.each([
+    {
+      title: "sends no extra_vars to a workflow template that does not prompt for them",
+      endpoint: "create-flow",
+      setup: (sim: AapSimulator) =>
+        void sim.addWorkflowTemplate({ name: "flow", askVariablesOnLaunch: false }),
+      ignored: [],
+    },
+    {
+      title: "sends extra_vars to a job template that does not prompt: AAP ignores them",
+      endpoint: "create-thing",
+      setup: (sim: AapSimulator) =>
+        void sim.addJobTemplate({ name: "provision", askVariablesOnLaunch: false }),
+      ignored: ["extra_vars", "limit"],
+    },
+  ])("$title", async ({ endpoint, setup, ignored }) => {
+    await start({ setup });
+    const job = await firstJob(endpoint);
     expect(job?.extraVars).toEqual({});
-    expect(job?.ignoredFields).toEqual({});
-  });
-
-  it("sends extra_vars to a job template that does not prompt: AAP ignores them", async () => {
-    const { eda, aap } = await start({
-      setup: (sim) => sim.addJobTemplate({ name: "provision", askVariablesOnLaunch: false }),
-    });
-    await fire("create-thing");
-    await eda.pump();
-    const job = aap.job(eda.events()[0]?.job?.id ?? 0);
-    expect(job?.extraVars).toEqual({});
-    expect(Object.keys(job?.ignoredFields ?? {}).sort()).toEqual(["extra_vars", "limit"]);
+    expect(Object.keys(job?.ignoredFields ?? {}).sort()).toEqual(ignored);
   });
 
   it("finds the template in the rule's organization", async () => {
-    const { eda, aap } = await start({
+    await start({
       rules: [{ endpoint: "create-thing", template: "provision", organization: "Other" }],
       setup: (sim) => {
         sim.addJobTemplate({ name: "provision" });
         sim.addJobTemplate({ name: "provision", organization: "Other" });
       },
     });
-    await fire("create-thing");
-    await eda.pump();
-    expect(aap.job(eda.events()[0]?.job?.id ?? 0)?.organization).toBe("Other");
+    expect((await firstJob("create-thing"))?.organization).toBe("Other");
   });
 
   it("records launch failures: unknown template, non-201 answer", async () => {

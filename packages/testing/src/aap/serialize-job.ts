@@ -60,15 +60,39 @@ function common(job: JobRecord, view: JobView, store: JobStore, base: ApiBase, a
   };
 }
 
+/** The field naming each kind's template, and the kind as a unified job type. */
+const TEMPLATE_FIELD = { job: "job_template", workflow_job: "workflow_job_template" } as const;
+
+/** The links both kinds have first: their template (as itself and as the unified job template) and organization. */
+function templateRelated(job: JobRecord, base: ApiBase): Record<string, string> {
+  const { template } = job;
+  const templateUrl = `${templateCollection(base, template)}${template.id}/`;
+  return {
+    [TEMPLATE_FIELD[job.kind]]: templateUrl,
+    unified_job_template: templateUrl,
+    organization: `${base}organizations/${template.organizationId}/`,
+  };
+}
+
+/** The template summaries both kinds have: the template as itself and as the unified job template. */
+function templateSummaries(job: JobRecord): Record<string, Record<string, unknown>> {
+  const { template } = job;
+  return {
+    [TEMPLATE_FIELD[job.kind]]: {
+      id: template.id,
+      name: template.name,
+      description: template.description,
+    },
+    unified_job_template: { id: template.id, name: template.name, unified_job_type: job.kind },
+  };
+}
+
 function jobOnly(job: JobRecord, view: JobView, base: ApiBase): Record<string, unknown> {
   const { template } = job;
   const url = jobUrl(base, job);
-  const templateUrl = `${templateCollection(base, template)}${template.id}/`;
   return {
     related: {
-      job_template: templateUrl,
-      unified_job_template: templateUrl,
-      organization: `${base}organizations/${template.organizationId}/`,
+      ...templateRelated(job, base),
       ...(job.inventory === null ? {} : { inventory: `${base}inventories/${job.inventory}/` }),
       stdout: `${url}stdout/`,
       job_events: `${url}job_events/`,
@@ -78,8 +102,7 @@ function jobOnly(job: JobRecord, view: JobView, base: ApiBase): Record<string, u
     summary_fields: {
       organization: organizationSummary(template),
       ...(job.inventory === DEMO_INVENTORY.id ? { inventory: { ...DEMO_INVENTORY } } : {}),
-      job_template: { id: template.id, name: template.name, description: template.description },
-      unified_job_template: { id: template.id, name: template.name, unified_job_type: "job" },
+      ...templateSummaries(job),
       user_capabilities: { delete: view.terminal, start: true },
     },
     job_type: "run",
@@ -102,28 +125,16 @@ function jobOnly(job: JobRecord, view: JobView, base: ApiBase): Record<string, u
 function workflowOnly(job: JobRecord, view: JobView, base: ApiBase): Record<string, unknown> {
   const { template } = job;
   const url = jobUrl(base, job);
-  const templateUrl = `${templateCollection(base, template)}${template.id}/`;
   return {
     related: {
-      workflow_job_template: templateUrl,
-      unified_job_template: templateUrl,
-      organization: `${base}organizations/${template.organizationId}/`,
+      ...templateRelated(job, base),
       workflow_nodes: `${url}workflow_nodes/`,
       relaunch: `${url}relaunch/`,
       cancel: `${url}cancel/`,
     },
     summary_fields: {
       organization: organizationSummary(template),
-      workflow_job_template: {
-        id: template.id,
-        name: template.name,
-        description: template.description,
-      },
-      unified_job_template: {
-        id: template.id,
-        name: template.name,
-        unified_job_type: "workflow_job",
-      },
+      ...templateSummaries(job),
       user_capabilities: { delete: view.terminal, start: true },
     },
     workflow_job_template: template.id,

@@ -37,24 +37,16 @@ function cut(req: IncomingMessage, reset: boolean): void {
 }
 
 /** An HTTP server serving the simulator. */
-export class SimServer extends LoopbackService {
-  readonly #deps: ServerDeps;
-
-  /** @param deps - State, faults, holds and the request log. */
-  constructor(deps: ServerDeps) {
-    super();
-    this.#deps = deps;
-  }
-
+export class SimServer extends LoopbackService<ServerDeps> {
   /** Abandons held requests (before open connections are destroyed). */
   protected override beforeStop(): void {
-    this.#deps.holds.abandonAll();
+    this.deps.holds.abandonAll();
   }
 
   /** Records the request, applies its fault rule, and answers it (or cuts it). */
   protected async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const startedAt = performance.now();
-    const { state, faults, holds } = this.#deps;
+    const { state, faults, holds } = this.deps;
     const method = (req.method ?? "GET").toUpperCase();
     const url = new URL(req.url ?? "/", "http://simulator");
     const classified = classify(state, method, url.pathname, req.headers.authorization);
@@ -67,7 +59,7 @@ export class SimServer extends LoopbackService {
       at: state.clock.now(),
       auth: classified.auth.scheme,
     };
-    this.#deps.record(record);
+    this.deps.record(record);
     const authenticated = classified.auth.scope !== undefined;
     const fault = faults.match(classified.operation, method);
     if (fault) record.fault = fault.type;

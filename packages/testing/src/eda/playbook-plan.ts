@@ -46,14 +46,44 @@ function annotationsOf(metadata: Record<string, unknown>): Record<string, unknow
   return asRecord(metadata.annotations) ?? {};
 }
 
+/** One field of a write and the change it amounts to; undefined when nothing changes. */
+type WritePart = readonly [
+  field: "annotations" | "finalizers",
+  value: unknown,
+  change: EdaEffectChange,
+];
+
+/** The write made of the parts that change something, in order. */
+function writeOf(parts: readonly (WritePart | undefined)[]): MetadataWrite {
+  const fields: Record<string, unknown> = {};
+  const changes: EdaEffectChange[] = [];
+  for (const [field, value, change] of parts.filter((part) => part !== undefined)) {
+    fields[field] = value;
+    changes.push(change);
+  }
+  return { fields, changes };
+}
+
 /** Sets annotations; the change is reported only when a value differs. */
 function annotate(
   metadata: Record<string, unknown>,
   wanted: Record<string, string>,
-): Record<string, string> | undefined {
+  change: EdaEffectChange,
+): WritePart | undefined {
   const current = annotationsOf(metadata);
   const differs = Object.entries(wanted).some(([key, value]) => current[key] !== value);
-  return differs ? wanted : undefined;
+  return differs ? ["annotations", wanted, change] : undefined;
+}
+
+/** Removes the finalizer, when the object has it. */
+function removeFinalizer(
+  metadata: Record<string, unknown>,
+  finalizer: string,
+): WritePart | undefined {
+  const finalizers = finalizersOf(metadata);
+  return finalizers.includes(finalizer)
+    ? ["finalizers", finalizers.filter((f) => f !== finalizer), "finalizer-removed"]
+    : undefined;
 }
 
 function provision(
@@ -62,26 +92,21 @@ function provision(
   configVersion: string | undefined,
 ): MetadataMutation {
   return (metadata) => {
-    const fields: Record<string, unknown> = {};
-    const changes: EdaEffectChange[] = [];
     const finalizers = finalizersOf(metadata);
     // The API server refuses new finalizers on an object being deleted (422), so the
     // playbook adds it only while the object is not; the annotations are written anyway.
     const deleting =
       metadata.deletionTimestamp !== undefined && metadata.deletionTimestamp !== null;
-    if (!finalizers.includes(settings.finalizer) && !deleting) {
-      fields.finalizers = [...finalizers, settings.finalizer];
-      changes.push("finalizer-added");
-    }
+    const addFinalizer = !finalizers.includes(settings.finalizer) && !deleting;
     const wanted: Record<string, string> = {};
     if (configVersion !== undefined) wanted[settings.appliedVersionAnnotation] = configVersion;
     if (correlationId !== undefined) wanted[settings.appliedCorrelationAnnotation] = correlationId;
-    const annotations = annotate(metadata, wanted);
-    if (annotations) {
-      fields.annotations = annotations;
-      changes.push("applied-version");
-    }
-    return { fields, changes };
+    return writeOf([
+      addFinalizer
+        ? ["finalizers", [...finalizers, settings.finalizer], "finalizer-added"]
+        : undefined,
+      annotate(metadata, wanted, "applied-version"),
+    ]);
   };
 }
 
@@ -89,25 +114,18 @@ function deprovision(
   settings: ResolvedPlaybook,
   correlationId: string | undefined,
 ): MetadataMutation {
-  return (metadata) => {
-    const fields: Record<string, unknown> = {};
-    const changes: EdaEffectChange[] = [];
-    const finalizers = finalizersOf(metadata);
-    if (finalizers.includes(settings.finalizer)) {
-      fields.finalizers = finalizers.filter((f) => f !== settings.finalizer);
-      changes.push("finalizer-removed");
-    }
-    // The acknowledgement: the correlation id of the last event whose playbook succeeded.
-    const annotations =
+  return (metadata) =>
+    writeOf([
+      removeFinalizer(metadata, settings.finalizer),
+      // The acknowledgement: the correlation id of the last event whose playbook succeeded.
       correlationId === undefined
         ? undefined
-        : annotate(metadata, { [settings.appliedCorrelationAnnotation]: correlationId });
-    if (annotations) {
-      fields.annotations = annotations;
-      changes.push("applied-correlation");
-    }
-    return { fields, changes };
-  };
+        : annotate(
+            metadata,
+            { [settings.appliedCorrelationAnnotation]: correlationId },
+            "applied-correlation",
+          ),
+    ]);
 }
 
 /**
@@ -120,21 +138,11 @@ function failure(
   text: string,
   releaseFinalizer: boolean,
 ): MetadataMutation {
-  return (metadata) => {
-    const fields: Record<string, unknown> = {};
-    const changes: EdaEffectChange[] = [];
-    const annotations = annotate(metadata, { [settings.failureAnnotation]: text });
-    if (annotations) {
-      fields.annotations = annotations;
-      changes.push("failure");
-    }
-    const finalizers = finalizersOf(metadata);
-    if (releaseFinalizer && finalizers.includes(settings.finalizer)) {
-      fields.finalizers = finalizers.filter((f) => f !== settings.finalizer);
-      changes.push("finalizer-removed");
-    }
-    return { fields, changes };
-  };
+  return (metadata) =>
+    writeOf([
+      annotate(metadata, { [settings.failureAnnotation]: text }, "failure"),
+      releaseFinalizer ? removeFinalizer(metadata, settings.finalizer) : undefined,
+    ]);
 }
 
 /**

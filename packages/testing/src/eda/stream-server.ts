@@ -56,24 +56,16 @@ function testHeaders(entry: StreamEntry, request: StreamRequest): Record<string,
 }
 
 /** The event-stream server. */
-export class StreamServer extends LoopbackService {
-  readonly #deps: StreamServerDeps;
-
-  /** @param deps - Streams, intake and request log. */
-  constructor(deps: StreamServerDeps) {
-    super();
-    this.#deps = deps;
-  }
-
+export class StreamServer extends LoopbackService<StreamServerDeps> {
   /** Records the request and answers it. */
   protected async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const at = this.#deps.intake.now();
+    const at = this.deps.intake.now();
     const url = new URL(req.url ?? "/", "http://streams");
-    const entry = this.#deps.streams.byUuid(ROUTE.exec(url.pathname)?.[1] ?? "");
+    const entry = this.deps.streams.byUuid(ROUTE.exec(url.pathname)?.[1] ?? "");
     const credentialsPresented =
       entry !== undefined && req.headers[entry.authHeader.toLowerCase()] !== undefined;
     const record = arrivalRecord("event-stream", req, url.pathname, at, credentialsPresented);
-    this.#deps.record(record);
+    this.deps.record(record);
     const fullPath = `${url.pathname}${url.search}`;
     await serveReply(req, res, record, (body) =>
       this.#handle({
@@ -99,13 +91,13 @@ export class StreamServer extends LoopbackService {
     }
     // A malformed UUID and an unknown one both end in `bad uuid specified`: the view
     // catches `DoesNotExist` and `ValidationError` alike.
-    const entry = this.#deps.streams.byUuid(match[1] ?? "");
+    const entry = this.deps.streams.byUuid(match[1] ?? "");
     if (!entry) return jsonReply(400, { detail: "bad uuid specified" });
     return this.#post(entry, request);
   }
 
   #post(entry: StreamEntry, request: StreamRequest): Reply {
-    const { intake } = this.#deps;
+    const { intake } = this.deps;
     const { state, definition } = entry;
     const origin: EventOrigin = { source: "event-stream", eventStream: state.name };
     const refuse = (status: number, detail: string): Reply => {

@@ -56,18 +56,10 @@ function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
 }
 
 /** The webhook server. */
-export class WebhookServer extends LoopbackService {
-  readonly #deps: WebhookDeps;
-
-  /** @param deps - Options, activation, intake and request log. */
-  constructor(deps: WebhookDeps) {
-    super();
-    this.#deps = deps;
-  }
-
+export class WebhookServer extends LoopbackService<WebhookDeps> {
   /** Records the request and answers it. */
   protected async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { settings, intake } = this.#deps;
+    const { settings, intake } = this.deps;
     const at = intake.now();
     const path = new URL(req.url ?? "/", "http://webhook").pathname;
     const credentialsPresented =
@@ -75,21 +67,21 @@ export class WebhookServer extends LoopbackService {
       (settings.hmac !== undefined &&
         rawHeader(req.rawHeaders, settings.hmac.header) !== undefined);
     const record = arrivalRecord("webhook", req, path, at, credentialsPresented);
-    this.#deps.record(record);
+    this.deps.record(record);
     await serveReply(req, res, record, (body) =>
       this.#handle(record.method, path, req.rawHeaders, body, at),
     );
   }
 
   #handle(method: string, path: string, raw: string[], body: Buffer, at: number): Reply {
-    const { settings, activation, intake } = this.#deps;
+    const { settings, activation, intake } = this.deps;
     const endpoint = endpointOf(path);
     const origin = { source: "webhook" as const, endpoint };
     const refuse = (reply: Reply): Reply => {
       if (method === "POST") intake.reject(origin, at, reply.status, reply.body ?? "");
       return reply;
     };
-    const fault = this.#deps.faults.matchWebhook(method, endpoint);
+    const fault = this.deps.faults.matchWebhook(method, endpoint);
     if (fault) return refuse(fault);
     if (activation.status() !== "running") return refuse(UNAVAILABLE);
     // aiohttp runs the middlewares around its 405 handler too, so credentials are checked

@@ -60,25 +60,18 @@ function writeStatus(
 }
 
 /** An HTTP server serving the simulator. */
-export class KubeServer extends LoopbackService {
-  readonly #deps: ServerDeps;
+export class KubeServer extends LoopbackService<ServerDeps> {
   readonly #delays = new Delays();
-
-  /** @param deps - State, watches, faults, auth and the request log. */
-  constructor(deps: ServerDeps) {
-    super();
-    this.#deps = deps;
-  }
 
   /** Ends watches and abandons delayed requests (before connections are destroyed). */
   protected override beforeStop(): void {
-    this.#deps.hub.dropAll();
+    this.deps.hub.dropAll();
     this.#delays.abandonAll();
   }
 
   /** Records the request, applies fault rules and authentication, and answers it. */
   protected async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { state, faults } = this.#deps;
+    const { state, faults } = this.deps;
     const method = (req.method ?? "GET").toUpperCase();
     const target = req.url ?? "/";
     const url = new URL(target, "http://simulator");
@@ -92,7 +85,7 @@ export class KubeServer extends LoopbackService {
       watch: ["true", "1"].includes(url.searchParams.get("watch") ?? ""),
       ...(userAgent === undefined ? {} : { userAgent }),
     };
-    this.#deps.record(record);
+    this.deps.record(record);
     const addFault = (kind: "status" | "delay" | "conflict"): void => {
       record.faults = [...(record.faults ?? []), kind];
     };
@@ -120,7 +113,7 @@ export class KubeServer extends LoopbackService {
       );
       return;
     }
-    const { token } = this.#deps;
+    const { token } = this.deps;
     if (token !== undefined && req.headers.authorization !== `Bearer ${token}`) {
       record.status = writeStatus(res, unauthorized().status);
       return;
@@ -160,7 +153,7 @@ export class KubeServer extends LoopbackService {
         res.end(outcome.body);
         return outcome.status;
       case "watch": {
-        const { hub, bookmarkIntervalMs } = this.#deps;
+        const { hub, bookmarkIntervalMs } = this.deps;
         const sink = new HttpWatchSink(res, {
           bookmarkIntervalMs: outcome.bookmarks ? bookmarkIntervalMs : undefined,
           bookmark: () => hub.bookmark(outcome.type),
