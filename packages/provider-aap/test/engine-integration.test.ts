@@ -9,17 +9,13 @@ import {
   type ResourceObject,
 } from "@provisionkit/core";
 import type { AapLedgerJob } from "@provisionkit/testing";
-import { afterEach, describe, expect, it } from "vitest";
-import { computeInstance, startAap, type AapFixture } from "./support/fixture.ts";
+import { describe, expect, it } from "vitest";
+import { computeInstance, aapPerTest, type AapFixture } from "./support/fixture.ts";
 
 // The engine driving AapProvider against the simulator over real HTTP, on virtual time:
 // the ledger (the simulator's out-of-band record of every job) is what the assertions read.
 
-let fx: AapFixture | undefined;
-afterEach(async () => {
-  await fx?.stop();
-  fx = undefined;
-});
+const startAap = aapPerTest();
 
 interface Driven {
   status: ProvisioningStatus | undefined;
@@ -69,7 +65,7 @@ const ready = (r: ReconcileResult) =>
 
 describe("engine + AapProvider + AAP simulator", () => {
   it("provisions to Ready with the reconciled version of the job (E3)", async () => {
-    fx = await startAap({
+    const fx = await startAap({
       simulator: { defaultScript: { pendingMs: 1000, waitingMs: 1000, runMs: 20_000 } },
     });
     const vm = computeInstance("vm-1");
@@ -81,7 +77,7 @@ describe("engine + AapProvider + AAP simulator", () => {
   });
 
   it("deletes while provisioning: cancel, wait, then tear down, never overlapping (P5, E1)", async () => {
-    fx = await startAap({
+    const fx = await startAap({
       simulator: {
         defaultScript: { pendingMs: 1000, waitingMs: 1000, runMs: 120_000, cancelDelayMs: 8000 },
       },
@@ -106,7 +102,7 @@ describe("engine + AapProvider + AAP simulator", () => {
   });
 
   it("adopts a job whose launch response was lost instead of launching a second (E5)", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     fx.sim.faults.inject({ operation: "launch", action: { type: "drop-after-accept" } });
     const vm = computeInstance("vm-1");
     const state: Driven = { status: undefined };
@@ -117,7 +113,7 @@ describe("engine + AapProvider + AAP simulator", () => {
   });
 
   it("keeps deletion blocked after a failed teardown and finishes it on retry (E4)", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     const vm = computeInstance("vm-1");
     const state: Driven = { status: undefined };
     await drive(fx, vm, state, ready);
@@ -151,7 +147,7 @@ describe("engine + AapProvider + AAP simulator", () => {
   });
 
   it("relaunches after a job was purged before it was seen to finish, never overlapping", async () => {
-    fx = await startAap({
+    const fx = await startAap({
       simulator: { defaultScript: { pendingMs: 1000, waitingMs: 0, runMs: 10_000 } },
     });
     const vm = computeInstance("vm-1");
@@ -170,7 +166,7 @@ describe("engine + AapProvider + AAP simulator", () => {
   });
 
   it("adopts a job whose launch timed out and was created afterwards (slow AAP)", async () => {
-    fx = await startAap({ client: { timeoutMs: 200 } });
+    const fx = await startAap({ client: { timeoutMs: 200 } });
     fx.sim.faults.inject({ operation: "launch", action: { type: "hang" } });
     const vm = computeInstance("vm-1");
     const state: Driven = { status: undefined };
@@ -180,7 +176,7 @@ describe("engine + AapProvider + AAP simulator", () => {
     expect(fx.sim.ledger()).toHaveLength(0);
     // AAP gets to the request late and creates the job.
     fx.sim.faults.release();
-    await expect.poll(() => fx!.sim.ledger().length).toBe(1);
+    await expect.poll(() => fx.sim.ledger().length).toBe(1);
     fx.clock.advance(first.requeueAfterMs ?? 5000);
     const result = await drive(fx, vm, state, ready);
     expect(fx.sim.ledger()).toHaveLength(1);

@@ -6,15 +6,11 @@ import {
   type ResourceObject,
 } from "@provisionkit/core";
 import type { AapLedgerJob } from "@provisionkit/testing";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readProvisionkitVars } from "../src/index.ts";
-import { call, computeInstance, hostPool, startAap, type AapFixture } from "./support/fixture.ts";
+import { call, computeInstance, hostPool, aapPerTest, type AapFixture } from "./support/fixture.ts";
 
-let fx: AapFixture | undefined;
-afterEach(async () => {
-  await fx?.stop();
-  fx = undefined;
-});
+const startAap = aapPerTest();
 
 const V1 = configVersion({ cores: 2 });
 
@@ -55,14 +51,14 @@ function expectNoOverlap(jobs: AapLedgerJob[]): void {
 
 describe("triggerDeprovision (P5, P6, P7)", () => {
   it("is skipped when no provision job was ever launched (P6)", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     const result = await fx.provider.triggerDeprovision(computeInstance("vm-1"), [], call());
     expect(result.action).toBe("skipped");
     expect(fx.sim.ledger()).toHaveLength(0);
   });
 
   it("cancels a running provision job, waits, and only then launches the teardown", async () => {
-    fx = await startAap({
+    const fx = await startAap({
       simulator: {
         defaultScript: { pendingMs: 100, waitingMs: 100, runMs: 60_000, cancelDelayMs: 3000 },
       },
@@ -105,7 +101,7 @@ describe("triggerDeprovision (P5, P6, P7)", () => {
   });
 
   it("launches at once when a pending provision job is cancelled inside the cancel request", async () => {
-    fx = await startAap({ simulator: { defaultScript: { pendingMs: 10_000 } } });
+    const fx = await startAap({ simulator: { defaultScript: { pendingMs: 10_000 } } });
     const vm = computeInstance("vm-1");
     const provisionJob = await provision(fx, vm);
     const result = await fx.provider.triggerDeprovision(vm, [provisionJob], call("corr-d"));
@@ -117,7 +113,7 @@ describe("triggerDeprovision (P5, P6, P7)", () => {
   });
 
   it("does not cancel a provision job that already ended", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     const vm = computeInstance("vm-1");
     const provisionJob = await provision(fx, vm);
     fx.clock.advance(60_000);
@@ -131,7 +127,7 @@ describe("triggerDeprovision (P5, P6, P7)", () => {
   });
 
   it("checks AAP even when the record says the provision job ended (a timed-out job may still run)", async () => {
-    fx = await startAap({ simulator: { defaultScript: { runMs: 60_000 } } });
+    const fx = await startAap({ simulator: { defaultScript: { runMs: 60_000 } } });
     const vm = computeInstance("vm-1");
     const provisionJob = await provision(fx, vm);
     fx.clock.advance(5000);
@@ -141,7 +137,7 @@ describe("triggerDeprovision (P5, P6, P7)", () => {
   });
 
   it("proceeds when the provision job was purged", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     const vm = computeInstance("vm-1");
     const provisionJob = await provision(fx, vm);
     fx.clock.advance(60_000);
@@ -154,7 +150,7 @@ describe("triggerDeprovision (P5, P6, P7)", () => {
   });
 
   it("re-reads after a 405 on cancel and keeps waiting while AAP still says running", async () => {
-    fx = await startAap({ simulator: { defaultScript: { runMs: 60_000 } } });
+    const fx = await startAap({ simulator: { defaultScript: { runMs: 60_000 } } });
     const vm = computeInstance("vm-1");
     const provisionJob = await provision(fx, vm);
     fx.clock.advance(5000);
@@ -169,7 +165,7 @@ describe("triggerDeprovision (P5, P6, P7)", () => {
   });
 
   it("tears down a workflow-provisioned resource through workflow_jobs/ cancel", async () => {
-    fx = await startAap({ simulator: { defaultScript: { pendingMs: 100, runMs: 60_000 } } });
+    const fx = await startAap({ simulator: { defaultScript: { pendingMs: 100, runMs: 60_000 } } });
     const pool = hostPool("pool-1");
     const provisionJob = await provision(fx, pool);
     fx.clock.advance(1000);
@@ -187,7 +183,7 @@ describe("triggerDeprovision (P5, P6, P7)", () => {
   });
 
   it("leaves a provision job of another provider alone (the engine settled it) (E6)", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     const vm = computeInstance("vm-1");
     const foreign = record("eda-1", { provider: "eda", state: JobState.Succeeded });
     const result = await fx.provider.triggerDeprovision(vm, [foreign], call("corr-d"));
@@ -196,7 +192,7 @@ describe("triggerDeprovision (P5, P6, P7)", () => {
   });
 
   it("declares the configured blockDeletionOnFailure in every answer and in the job (P7)", async () => {
-    fx = await startAap({
+    const fx = await startAap({
       provider: { blockDeletionOnFailure: false },
       simulator: { defaultScript: { runMs: 60_000 } },
     });
@@ -218,7 +214,9 @@ describe("triggerDeprovision (P5, P6, P7)", () => {
       (job.extraVars.ansible_eda as { event: { payload: ResourceObject } }).event.payload.metadata
         .annotations ?? {};
     for (const flag of [undefined, true, false]) {
-      fx = await startAap(flag === undefined ? {} : { provider: { blockDeletionOnFailure: flag } });
+      const fx = await startAap(
+        flag === undefined ? {} : { provider: { blockDeletionOnFailure: flag } },
+      );
       // A stale value on the resource itself is replaced, and never reaches a provision.
       const vm = computeInstance("vm-1");
       vm.metadata.annotations = { ...vm.metadata.annotations, [BLOCK]: "stale" };
@@ -234,13 +232,11 @@ describe("triggerDeprovision (P5, P6, P7)", () => {
         [BLOCK]: String(flag ?? true), // the default is true
       });
       expect(vm.metadata.annotations?.[BLOCK]).toBe("stale"); // the resource is not changed
-      await fx.stop();
-      fx = undefined;
     }
   });
 
   it("reports the deprovision job's status through getDeprovisionStatus", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     const vm = computeInstance("vm-1");
     fx.sim.scriptNext("delete-compute-instance", {
       outcome: "failed",
@@ -261,7 +257,9 @@ describe("triggerDeprovision (P5, P6, P7)", () => {
 
 describe("cancelJob", () => {
   it("asks AAP to cancel, and resolves for a job that already ended (405)", async () => {
-    fx = await startAap({ simulator: { defaultScript: { runMs: 60_000, cancelDelayMs: 1000 } } });
+    const fx = await startAap({
+      simulator: { defaultScript: { runMs: 60_000, cancelDelayMs: 1000 } },
+    });
     const vm = computeInstance("vm-1");
     const job = await provision(fx, vm);
     fx.clock.advance(5000);
@@ -280,7 +278,7 @@ describe("cancelJob", () => {
   });
 
   it("throws JobNotFoundError for a purged job", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     const vm = computeInstance("vm-1");
     const job = await provision(fx, vm);
     fx.clock.advance(60_000);

@@ -6,15 +6,11 @@
  * which is what `EdaProvider`'s AAP mode delegates to.
  */
 import { JobState, configVersion, type ResourceObject } from "@provisionkit/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AapProvider, type AapJob, type AapProviderOptions } from "../src/index.ts";
-import { call, computeInstance, hostPool, startAap, type AapFixture } from "./support/fixture.ts";
+import { call, computeInstance, hostPool, aapPerTest, type AapFixture } from "./support/fixture.ts";
 
-let fx: AapFixture | undefined;
-afterEach(async () => {
-  await fx?.stop();
-  fx = undefined;
-});
+const startAap = aapPerTest();
 
 const V1 = configVersion({ cores: 2 });
 const V2 = configVersion({ cores: 4 });
@@ -68,7 +64,7 @@ async function edaLaunch(
 }
 
 async function start(provider: Partial<Omit<AapProviderOptions, "client">> = {}) {
-  fx = await startAap({
+  const fx = await startAap({
     provider,
     templates: (sim) => {
       sim.addJobTemplate({ name: "create-compute-instance", allowSimultaneous: true });

@@ -4,14 +4,10 @@ import {
   isProviderError,
   type ProviderError,
 } from "@provisionkit/core";
-import { afterEach, describe, expect, it } from "vitest";
-import { TOKEN, call, computeInstance, startAap, type AapFixture } from "./support/fixture.ts";
+import { describe, expect, it } from "vitest";
+import { TOKEN, call, computeInstance, aapPerTest } from "./support/fixture.ts";
 
-let fx: AapFixture | undefined;
-afterEach(async () => {
-  await fx?.stop();
-  fx = undefined;
-});
+const startAap = aapPerTest();
 
 const V1 = configVersion({ cores: 2 });
 
@@ -26,7 +22,7 @@ async function failure(promise: Promise<unknown>): Promise<ProviderError> {
 
 describe("rate limits and failures (P8)", () => {
   it("surfaces a 429 on launch as RateLimitError with the server's Retry-After, not retried", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     fx.sim.faults.inject({
       operation: "launch",
       action: { type: "rate-limit", retryAfterSeconds: 7 },
@@ -41,7 +37,7 @@ describe("rate limits and failures (P8)", () => {
   });
 
   it("retries status reads through 429s and 503s, and gives RateLimitError when they persist", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     const vm = computeInstance("vm-1");
     const { jobId } = await fx.provider.triggerProvision(vm, { ...call(), configVersion: V1 });
     fx.sim.faults.inject({ operation: "job-get", action: { type: "status", status: 503 } });
@@ -63,7 +59,7 @@ describe("rate limits and failures (P8)", () => {
   });
 
   it("tells a transient 5xx from a permanent 400", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     const vm = computeInstance("vm-1");
     const { jobId } = await fx.provider.triggerProvision(vm, { ...call(), configVersion: V1 });
     fx.sim.faults.inject({
@@ -92,7 +88,7 @@ describe("rate limits and failures (P8)", () => {
   });
 
   it("marks a launch whose connection reset after sending as outcome-unknown", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     fx.sim.faults.inject({ operation: "launch", action: { type: "drop-after-accept" } });
     const error = await failure(
       fx.provider.triggerProvision(computeInstance("vm-1"), { ...call(), configVersion: V1 }),
@@ -105,7 +101,7 @@ describe("rate limits and failures (P8)", () => {
 describe("authentication and secrets", () => {
   it("answers AuthenticationError for a bad token and never shows the token", async () => {
     const secret = "s3cr3t-token-value-7731";
-    fx = await startAap({ token: secret });
+    const fx = await startAap({ token: secret });
     const vm = computeInstance("vm-1");
     const error = await failure(fx.provider.triggerProvision(vm, { ...call(), configVersion: V1 }));
     expect(error.code).toBe("AUTHENTICATION");
@@ -123,7 +119,7 @@ describe("authentication and secrets", () => {
   });
 
   it("answers AuthenticationError for a read-only token on launch", async () => {
-    fx = await startAap({
+    const fx = await startAap({
       simulator: { auth: { tokens: [{ token: TOKEN, scope: "read" }] } },
     });
     const error = await failure(
@@ -135,7 +131,7 @@ describe("authentication and secrets", () => {
   });
 
   it("logs launches without the token or the resource payload", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     await fx.provider.triggerProvision(computeInstance("vm-1", { password: "hunter2" }), {
       ...call(),
       configVersion: V1,

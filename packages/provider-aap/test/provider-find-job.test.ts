@@ -1,19 +1,15 @@
 import { JobState, configVersion, isOutcomeUnknown, isProviderError } from "@provisionkit/core";
-import { afterEach, describe, expect, it } from "vitest";
-import { call, computeInstance, hostPool, startAap, type AapFixture } from "./support/fixture.ts";
+import { describe, expect, it } from "vitest";
+import { call, computeInstance, hostPool, aapPerTest } from "./support/fixture.ts";
 
-let fx: AapFixture | undefined;
-afterEach(async () => {
-  await fx?.stop();
-  fx = undefined;
-});
+const startAap = aapPerTest();
 
 const V1 = configVersion({ cores: 2 });
 const signal = () => ({ signal: new AbortController().signal });
 
 describe("findJob (E5 adoption)", () => {
   it("finds a job whose launch response was lost, instead of letting it be launched twice", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     const vm = computeInstance("vm-1");
     fx.sim.faults.inject({ operation: "launch", action: { type: "drop-after-accept" } });
     const error: unknown = await fx.provider
@@ -40,7 +36,7 @@ describe("findJob (E5 adoption)", () => {
   });
 
   it("answers undefined when no job carries the correlation id", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     const vm = computeInstance("vm-1");
     await fx.provider.triggerProvision(vm, { ...call("corr-other"), configVersion: V1 });
     const found = await fx.provider.findJob(
@@ -52,7 +48,7 @@ describe("findJob (E5 adoption)", () => {
   });
 
   it("never adopts a job that only contains the id as a substring", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     const vm = computeInstance("vm-1");
     await fx.provider.triggerProvision(vm, { ...call("corr-1-suffix"), configVersion: V1 });
     const found = await fx.provider.findJob(
@@ -64,7 +60,7 @@ describe("findJob (E5 adoption)", () => {
   });
 
   it("finds workflow jobs and deprovision jobs with their blockDeletionOnFailure", async () => {
-    fx = await startAap({ provider: { blockDeletionOnFailure: false } });
+    const fx = await startAap({ provider: { blockDeletionOnFailure: false } });
     const pool = hostPool("pool-1");
     fx.sim.faults.inject({ operation: "launch", action: { type: "drop-after-accept" } });
     await fx.provider
@@ -102,7 +98,7 @@ describe("findJob (E5 adoption)", () => {
   });
 
   it("scans the template's recent jobs when AAP rejects the extra_vars filter", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     const vm = computeInstance("vm-1");
     await fx.provider.triggerProvision(vm, { ...call("corr-a"), configVersion: V1 });
     await fx.provider.triggerProvision(vm, { ...call("corr-b"), configVersion: V1 });
@@ -124,7 +120,7 @@ describe("findJob (E5 adoption)", () => {
   });
 
   it("fails (retryable) rather than answering none when the scan could not reach the end", async () => {
-    fx = await startAap({ provider: { findJobMaxPages: 1 } });
+    const fx = await startAap({ provider: { findJobMaxPages: 1 } });
     const vm = computeInstance("vm-1");
     for (let i = 0; i < 201; i++) {
       await fx.provider.triggerProvision(vm, { ...call(`corr-${i}`), configVersion: V1 });

@@ -1,26 +1,15 @@
 import { JobState, configVersion, isProviderError } from "@provisionkit/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readProvisionkitVars } from "../src/index.ts";
-import {
-  API_FORMS,
-  call,
-  computeInstance,
-  hostPool,
-  startAap,
-  type AapFixture,
-} from "./support/fixture.ts";
+import { API_FORMS, call, computeInstance, hostPool, aapPerTest } from "./support/fixture.ts";
 
-let fx: AapFixture | undefined;
-afterEach(async () => {
-  await fx?.stop();
-  fx = undefined;
-});
+const startAap = aapPerTest();
 
 const V1 = configVersion({ cores: 2 });
 
 describe.each(API_FORMS)("provision through %s", (api) => {
   it("launches the kind's job template with the resource as ansible_eda.event.payload", async () => {
-    fx = await startAap({ api });
+    const fx = await startAap({ api });
     const resource = computeInstance("vm-1");
     const result = await fx.provider.triggerProvision(resource, {
       ...call("corr-vm-1"),
@@ -61,7 +50,7 @@ describe.each(API_FORMS)("provision through %s", (api) => {
   });
 
   it("polls a workflow job under workflow_jobs/ and never under jobs/", async () => {
-    fx = await startAap({ api });
+    const fx = await startAap({ api });
     const resource = hostPool("pool-1");
     const { jobId } = await fx.provider.triggerProvision(resource, {
       ...call(),
@@ -83,7 +72,7 @@ describe.each(API_FORMS)("provision through %s", (api) => {
 
 describe("provision status", () => {
   it("follows pending → waiting → running → succeeded and reports the launched version (P4)", async () => {
-    fx = await startAap({
+    const fx = await startAap({
       simulator: { defaultScript: { pendingMs: 1000, waitingMs: 1000, runMs: 5000 } },
     });
     const resource = computeInstance("vm-1");
@@ -91,7 +80,7 @@ describe("provision status", () => {
       ...call(),
       configVersion: V1,
     });
-    const read = () => fx!.provider.getProvisionStatus(resource, jobId, call());
+    const read = () => fx.provider.getProvisionStatus(resource, jobId, call());
 
     expect((await read()).state).toBe(JobState.Pending);
     fx.clock.advance(1000);
@@ -113,7 +102,7 @@ describe("provision status", () => {
   });
 
   it("accepts a playbook-reported config_version only when it agrees (P4)", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     fx.sim.scriptNext("create-compute-instance", { artifacts: { config_version: V1 } });
     fx.sim.scriptNext("create-compute-instance", { artifacts: { config_version: "sha256:other" } });
     const resource = computeInstance("vm-1");
@@ -140,7 +129,7 @@ describe("provision status", () => {
   ] as const)(
     "a job ending %s maps to %s with its explanation and traceback",
     async (outcome, state) => {
-      fx = await startAap();
+      const fx = await startAap();
       fx.sim.scriptNext("create-compute-instance", {
         outcome,
         jobExplanation: "Previous Task Failed",
@@ -165,7 +154,7 @@ describe("provision status", () => {
   );
 
   it("gives every launch of a resource its own job id, jobs and workflow jobs alike (P2)", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     const vm = computeInstance("vm-1");
     const pool = hostPool("pool-1");
     const ids = [];
@@ -182,7 +171,7 @@ describe("provision status", () => {
   });
 
   it("maps a status it does not know to Unknown", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     const resource = computeInstance("vm-1");
     const { jobId } = await fx.provider.triggerProvision(resource, {
       ...call(),
@@ -213,7 +202,7 @@ describe("provision status", () => {
   });
 
   it("turns a purged job into JobNotFoundError", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     const resource = computeInstance("vm-1");
     const { jobId } = await fx.provider.triggerProvision(resource, {
       ...call(),
@@ -228,7 +217,7 @@ describe("provision status", () => {
   });
 
   it("turns a malformed job body into InvalidResponseError naming the field", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     const resource = computeInstance("vm-1");
     const { jobId } = await fx.provider.triggerProvision(resource, {
       ...call(),
@@ -246,7 +235,7 @@ describe("provision status", () => {
   });
 
   it("rejects a job id it did not make", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     const error: unknown = await fx.provider
       .getProvisionStatus(computeInstance("vm-1"), "eda-7f3a", call())
       .catch((e: unknown) => e);

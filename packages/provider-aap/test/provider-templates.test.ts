@@ -1,13 +1,9 @@
 import { configVersion, isProviderError, type ProviderError } from "@provisionkit/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AapProvider, kebabCase, templateNameFor } from "../src/index.ts";
-import { call, computeInstance, hostPool, startAap, type AapFixture } from "./support/fixture.ts";
+import { call, computeInstance, hostPool, aapPerTest, type AapFixture } from "./support/fixture.ts";
 
-let fx: AapFixture | undefined;
-afterEach(async () => {
-  await fx?.stop();
-  fx = undefined;
-});
+const startAap = aapPerTest();
 
 const V1 = configVersion({ cores: 2 });
 const launches = (f: AapFixture) => f.sim.requests().filter((r) => r.operation === "launch");
@@ -82,7 +78,7 @@ describe("template names", () => {
 
 describe("template resolution against AAP", () => {
   it("picks the template of the configured organization when names repeat", async () => {
-    fx = await startAap({
+    const fx = await startAap({
       templates: (sim) => {
         sim.addJobTemplate({ name: "create-compute-instance", organization: "Lab" });
         sim.addJobTemplate({ name: "create-compute-instance", organization: "Prod" });
@@ -94,7 +90,7 @@ describe("template resolution against AAP", () => {
   });
 
   it("refuses to guess between organizations when none is configured", async () => {
-    fx = await startAap({
+    const fx = await startAap({
       templates: (sim) => {
         sim.addJobTemplate({ name: "create-compute-instance", organization: "Lab" });
         sim.addJobTemplate({ name: "create-compute-instance", organization: "Prod" });
@@ -109,7 +105,7 @@ describe("template resolution against AAP", () => {
   });
 
   it("names a missing template in a configuration error and launches nothing", async () => {
-    fx = await startAap({ templates: () => {} });
+    const fx = await startAap({ templates: () => {} });
     const error = await failure(
       fx.provider.triggerProvision(computeInstance("vm-1"), { ...call(), configVersion: V1 }),
     );
@@ -120,7 +116,7 @@ describe("template resolution against AAP", () => {
   });
 
   it("caches lookups for the TTL and looks up again after it", async () => {
-    fx = await startAap({ provider: { templateCacheTtlMs: 60_000 } });
+    const fx = await startAap({ provider: { templateCacheTtlMs: 60_000 } });
     const vm = computeInstance("vm-1");
     await fx.provider.triggerProvision(vm, { ...call("a"), configVersion: V1 });
     await fx.provider.triggerProvision(vm, { ...call("b"), configVersion: V1 });
@@ -132,7 +128,7 @@ describe("template resolution against AAP", () => {
   });
 
   it("drops the cached template when a launch answers 404 and looks it up again once", async () => {
-    fx = await startAap();
+    const fx = await startAap();
     const vm = computeInstance("vm-1");
     await fx.provider.triggerProvision(vm, { ...call("a"), configVersion: V1 });
     fx.sim.faults.inject({
@@ -151,7 +147,7 @@ describe("template resolution against AAP", () => {
 
 describe("prompt on launch", () => {
   it("refuses to launch a job template that would ignore extra_vars, saying how to fix it", async () => {
-    fx = await startAap({
+    const fx = await startAap({
       templates: (sim) =>
         sim.addJobTemplate({ name: "create-compute-instance", askVariablesOnLaunch: false }),
     });
@@ -167,7 +163,7 @@ describe("prompt on launch", () => {
 
   it("cancels a job AAP created with its extra_vars ignored (template changed after lookup)", async () => {
     let id = 0;
-    fx = await startAap({
+    const fx = await startAap({
       templates: (sim) => {
         id = sim.addJobTemplate({ name: "create-compute-instance", askVariablesOnLaunch: false });
       },
@@ -188,7 +184,7 @@ describe("prompt on launch", () => {
   });
 
   it("explains a workflow template that does not prompt for variables", async () => {
-    fx = await startAap({
+    const fx = await startAap({
       templates: (sim) =>
         sim.addWorkflowTemplate({ name: "create-host-pool", askVariablesOnLaunch: false }),
     });
@@ -202,7 +198,7 @@ describe("prompt on launch", () => {
 
   it("re-reads a workflow template after AAP rejects its variables with 400", async () => {
     let id = 0;
-    fx = await startAap({
+    const fx = await startAap({
       templates: (sim) => {
         id = sim.addWorkflowTemplate({ name: "create-host-pool", askVariablesOnLaunch: false });
       },

@@ -8,7 +8,7 @@ import {
   type ReconcileResult,
   type ResourceObject,
 } from "@provisionkit/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   ANNOTATION_APPLIED_CONFIG_VERSION,
   ANNOTATION_APPLIED_CORRELATION_ID,
@@ -18,17 +18,13 @@ import {
   FINALIZER_AAP,
 } from "../src/index.ts";
 import { computeInstance, webhookOk, type RecordedRequest } from "./harness.ts";
-import { startProvider, type ProviderFixture } from "./provider-fixture.ts";
+import { providerPerTest, type ProviderFixture } from "./provider-fixture.ts";
 
 // The engine driving EdaProvider over real HTTP against a webhook whose "playbooks" write
 // back onto the resource (the EDA simulator's job, played here in a few lines), on a test
 // clock. A queued event runs its playbook on the next reconcile round (the engine's poll).
 
-let fx: ProviderFixture | undefined;
-afterEach(async () => {
-  await fx?.stop();
-  fx = undefined;
-});
+const startProvider = providerPerTest();
 
 interface World {
   resource: ResourceObject;
@@ -93,7 +89,6 @@ async function drive(
 
 async function setup(): Promise<{ f: ProviderFixture; world: World }> {
   const f = await startProvider();
-  fx = f;
   const world: World = {
     resource: computeInstance(),
     status: undefined,

@@ -6,7 +6,7 @@ import {
   type JobRecord,
   type ResourceObject,
 } from "@provisionkit/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   ANNOTATION_APPLIED_CONFIG_VERSION as APPLIED,
   ANNOTATION_CONFIG_VERSION,
@@ -17,21 +17,16 @@ import {
 } from "../src/index.ts";
 import { FakeAap } from "./fake-aap.ts";
 import { call, computeInstance, record, thrown, withMeta } from "./harness.ts";
-import { startProvider, type ProviderFixture } from "./provider-fixture.ts";
+import { providerPerTest, type ProviderFixture } from "./provider-fixture.ts";
 
-let fx: ProviderFixture | undefined;
-afterEach(async () => {
-  await fx?.stop();
-  fx = undefined;
-});
+const startProvider = providerPerTest();
 
 const V1 = "sha256:v1";
 const MIN = 60_000;
 
 async function start(more: Partial<EdaProviderOptions> = {}) {
   const aap = new FakeAap();
-  fx = await startProvider({ aap, ...more });
-  return { f: fx, aap };
+  return { f: await startProvider({ aap, ...more }), aap };
 }
 
 /** Sends a provision event; returns its job id and the body EDA received. */
@@ -118,7 +113,6 @@ describe("AAP mode: provision status from the real job", () => {
     const { jobId, body } = await provision(f);
     aap.launch(body, {
       status: "error",
-      failed: true,
       jobExplanation: "Previous Task Failed",
       resultTraceback: "Traceback: boom",
     });
@@ -133,7 +127,7 @@ describe("AAP mode: provision status from the real job", () => {
     const { jobId, body } = await provision(f);
     const first = aap.launch(body, { status: "running" });
     await status(f, jobId);
-    aap.update(first.id, { status: "failed", failed: true });
+    aap.update(first.id, { status: "failed" });
     const retry = aap.launch(body, { status: "running" });
     const s = await status(f, jobId);
     expect(s.state).toBe(JobState.Running);

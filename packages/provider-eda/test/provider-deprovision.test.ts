@@ -4,7 +4,7 @@ import {
   type JobRecord,
   type ResourceObject,
 } from "@provisionkit/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   ANNOTATION_APPLIED_CONFIG_VERSION as APPLIED,
   ANNOTATION_BLOCK_DELETION_ON_FAILURE as BLOCK,
@@ -15,13 +15,9 @@ import {
   decodeEdaJobId,
 } from "../src/index.ts";
 import { call, computeInstance, record, withMeta } from "./harness.ts";
-import { startProvider, type ProviderFixture } from "./provider-fixture.ts";
+import { providerPerTest, type ProviderFixture } from "./provider-fixture.ts";
 
-let fx: ProviderFixture | undefined;
-afterEach(async () => {
-  await fx?.stop();
-  fx = undefined;
-});
+const startProvider = providerPerTest();
 
 const V1 = "sha256:v1";
 const MIN = 60_000;
@@ -50,7 +46,7 @@ function expectWaiting(result: DeprovisionResult) {
 
 describe("P6: skipped", () => {
   it("when the finalizer was never set and no provision ran", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const result = await fx.provider.triggerDeprovision(computeInstance(), [], call("d"));
     expect(result.action).toBe("skipped");
     if (result.action === "skipped") expect(result.reason).toContain(FINALIZER_AAP);
@@ -58,7 +54,7 @@ describe("P6: skipped", () => {
   });
 
   it("when the latest provision failed without setting the finalizer", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const p = await provisionRecord(fx);
     const vm = withMeta(computeInstance(), {
       [FAILURE]: JSON.stringify({ correlationId: "corr-p", message: "no capacity" }),
@@ -71,7 +67,7 @@ describe("P6: skipped", () => {
 
 describe("not skipped", () => {
   it("when a provision applied a version but could not add the finalizer (it ended after the deletion began)", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const vm = withMeta(computeInstance(), { [APPLIED]: V1 });
     const result = await fx.provider.triggerDeprovision(vm, [], call("d"));
     expect(result.action).toBe("triggered");
@@ -81,7 +77,7 @@ describe("not skipped", () => {
 
 describe("triggered (P7)", () => {
   it("sends the delete event; blockDeletionOnFailure is false by default", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const result = await fx.provider.triggerDeprovision(provisioned(), [], call("del-1"));
     expect(result).toEqual({
       action: "triggered",
@@ -101,7 +97,7 @@ describe("triggered (P7)", () => {
   });
 
   it("blockDeletionOnFailure is configurable (triggered and waiting)", async () => {
-    fx = await startProvider({ blockDeletionOnFailure: true });
+    const fx = await startProvider({ blockDeletionOnFailure: true });
     const p = await provisionRecord(fx);
     const waiting = await fx.provider.triggerDeprovision(computeInstance(), [p], call("d0"));
     expect(waiting).toMatchObject({ action: "waiting", blockDeletionOnFailure: true });
@@ -113,7 +109,7 @@ describe("triggered (P7)", () => {
     const sentBlock = (f: ProviderFixture) =>
       (JSON.parse(f.server.last().body) as ResourceObject).metadata.annotations?.[BLOCK];
     for (const flag of [true, false]) {
-      fx = await startProvider({ blockDeletionOnFailure: flag });
+      const fx = await startProvider({ blockDeletionOnFailure: flag });
       // A stale value on the resource itself is overwritten with the provider's own.
       const vm = withMeta(provisioned(), { [BLOCK]: String(!flag) });
       const result = await fx.provider.triggerDeprovision(vm, [], call(`d-${flag}`));
@@ -121,13 +117,11 @@ describe("triggered (P7)", () => {
       expect(sentBlock(fx)).toBe(String(flag));
       await fx.provider.triggerProvision(vm, { ...call("p"), configVersion: V1 });
       expect(sentBlock(fx)).toBeUndefined();
-      await fx.stop();
-      fx = undefined;
     }
   });
 
   it("the block-deletion-on-failure annotation name is configurable", async () => {
-    fx = await startProvider({
+    const fx = await startProvider({
       blockDeletionOnFailure: true,
       annotations: { blockDeletionOnFailure: "example.com/keep-on-failure" },
     });
@@ -138,7 +132,7 @@ describe("triggered (P7)", () => {
   });
 
   it("after this provider's provision succeeded, with its status", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const p = await provisionRecord(fx);
     const result = await fx.provider.triggerDeprovision(provisioned(), [p], call("d"));
     expect(result).toMatchObject({
@@ -149,7 +143,7 @@ describe("triggered (P7)", () => {
   });
 
   it("after this provider's provision timed out", async () => {
-    fx = await startProvider({ provisionTimeoutMs: 10 * MIN });
+    const fx = await startProvider({ provisionTimeoutMs: 10 * MIN });
     const p = await provisionRecord(fx);
     fx.clock.advance(10 * MIN);
     const vm = withMeta(computeInstance(), {}, [FINALIZER_AAP]);
@@ -163,7 +157,7 @@ describe("triggered (P7)", () => {
 
 describe("P5: waiting while the provision event's job may still run", () => {
   it("answers waiting with the provision status and sends nothing, even without the finalizer", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const p = await provisionRecord(fx);
     fx.clock.advance(MIN);
     for (const vm of [computeInstance(), withMeta(computeInstance(), {}, [FINALIZER_AAP])]) {
@@ -176,7 +170,7 @@ describe("P5: waiting while the provision event's job may still run", () => {
   });
 
   it("retryAfterMs never exceeds the time left to the provision timeout, and follows pollIntervalMs", async () => {
-    fx = await startProvider({ pollIntervalMs: 30_000 });
+    const fx = await startProvider({ pollIntervalMs: 30_000 });
     const p = await provisionRecord(fx);
     let result = expectWaiting(
       await fx.provider.triggerDeprovision(computeInstance(), [p], call()),
@@ -191,7 +185,7 @@ describe("P5: waiting while the provision event's job may still run", () => {
   });
 
   it("a stale applied version or another job's failure keeps it waiting", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const p = await provisionRecord(fx);
     const vm = withMeta(
       computeInstance(),
@@ -205,7 +199,7 @@ describe("P5: waiting while the provision event's job may still run", () => {
   });
 
   it("judges only the latest provision record", async () => {
-    fx = await startProvider({ minEventIntervalMs: 0 });
+    const fx = await startProvider({ minEventIntervalMs: 0 });
     const older = await provisionRecord(fx);
     const latest = record("eda:provision:corr-q:1:sha256:v2", {
       configVersion: "sha256:v2",
@@ -216,7 +210,7 @@ describe("P5: waiting while the provision event's job may still run", () => {
   });
 
   it("a record the engine saw end is final; one that only timed out in the engine is judged", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const p = await provisionRecord(fx);
     const ended = { ...p, state: JobState.Failed };
     expect((await fx.provider.triggerDeprovision(provisioned(), [ended], call())).action).toBe(
@@ -229,7 +223,7 @@ describe("P5: waiting while the provision event's job may still run", () => {
   });
 
   it("a latest provision record of another provider is not judged here", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const foreign = record("job:42", { provider: "aap", state: JobState.Running });
     const vm = withMeta(computeInstance(), {}, [FINALIZER_AAP]);
     const result = await fx.provider.triggerDeprovision(vm, [foreign], call("d"));

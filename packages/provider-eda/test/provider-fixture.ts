@@ -1,4 +1,5 @@
 /** Provider test support: a webhook server, a clock and a provider pointed at them. */
+import { afterEach } from "vitest";
 import { EdaProvider, type EdaProviderOptions } from "../src/index.ts";
 import { ScriptedServer, TOKEN, TestClock, captureLogger, type LogLine } from "./harness.ts";
 
@@ -27,4 +28,22 @@ export async function startProvider(
     ...options,
   });
   return { server, clock, provider, lines, dump, stop: () => server.close() };
+}
+
+/**
+ * {@link startProvider} for the tests of one file: registers an `afterEach` that stops every
+ * fixture the test started.
+ */
+export function providerPerTest(): (
+  options?: Partial<EdaProviderOptions>,
+) => Promise<ProviderFixture> {
+  const started: ProviderFixture[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((f) => f.stop()));
+  });
+  return async (options) => {
+    const fixture = await startProvider(options);
+    started.push(fixture);
+    return fixture;
+  };
 }

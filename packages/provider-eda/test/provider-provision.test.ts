@@ -5,7 +5,7 @@ import {
   capabilitiesOf,
   type ResourceObject,
 } from "@provisionkit/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   ANNOTATION_CONFIG_VERSION,
   ANNOTATION_CORRELATION_ID,
@@ -14,13 +14,9 @@ import {
   decodeEdaJobId,
 } from "../src/index.ts";
 import { TOKEN, call, computeInstance, reset, text, thrown } from "./harness.ts";
-import { startProvider, type ProviderFixture } from "./provider-fixture.ts";
+import { providerPerTest } from "./provider-fixture.ts";
 
-let fx: ProviderFixture | undefined;
-afterEach(async () => {
-  await fx?.stop();
-  fx = undefined;
-});
+const startProvider = providerPerTest();
 
 const V1 = "sha256:v1";
 const V2 = "sha256:v2";
@@ -51,7 +47,7 @@ describe("P1: name and capabilities", () => {
 
 describe("triggerProvision", () => {
   it("posts the resource (without status and managedFields) with the event annotations", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const vm: ResourceObject = computeInstance("vm-1", {
       annotations: { keep: "me" },
       // managedFields is not in ResourceMetadata's type, but real objects carry it.
@@ -92,7 +88,7 @@ describe("triggerProvision", () => {
   });
 
   it("a custom payload gets the annotations too; a non-object payload sends nothing", async () => {
-    fx = await startProvider({ payload: (r) => ({ name: r.metadata.name, size: "small" }) });
+    const fx = await startProvider({ payload: (r) => ({ name: r.metadata.name, size: "small" }) });
     await fx.provider.triggerProvision(computeInstance(), provisionCall("corr-1"));
     expect(JSON.parse(fx.server.last().body)).toEqual({
       name: "vm-1",
@@ -105,16 +101,17 @@ describe("triggerProvision", () => {
         },
       },
     });
-    await fx.stop();
-    fx = await startProvider({ payload: () => "text" });
-    const error = await thrown(fx.provider.triggerProvision(computeInstance(), provisionCall("c")));
+    const plain = await startProvider({ payload: () => "text" });
+    const error = await thrown(
+      plain.provider.triggerProvision(computeInstance(), provisionCall("c")),
+    );
     expect(error).toBeInstanceOf(ConfigurationError);
     expect(error.message).toContain("payload");
-    expect(fx.server.requests).toHaveLength(0);
+    expect(plain.server.requests).toHaveLength(0);
   });
 
   it("P2: job ids are distinct for distinct launches, even at the same instant and version", async () => {
-    fx = await startProvider({ minEventIntervalMs: 0 });
+    const fx = await startProvider({ minEventIntervalMs: 0 });
     const vm = computeInstance();
     const ids = new Set<string>();
     for (const corr of ["a", "b", "c", "a:b", "a%3Ab"]) {
@@ -125,7 +122,7 @@ describe("triggerProvision", () => {
   });
 
   it("surfaces a 429 as RateLimitError", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     fx.server.otherwise(text(429, "busy", { "retry-after": "12" }));
     const error = await thrown(fx.provider.triggerProvision(computeInstance(), provisionCall("c")));
     expect(error).toBeInstanceOf(RateLimitError);
@@ -135,7 +132,7 @@ describe("triggerProvision", () => {
 
 describe("minimum interval between identical events", () => {
   it("throws RateLimitError with the remaining time before sending an identical event", async () => {
-    fx = await startProvider({ minEventIntervalMs: 20_000 });
+    const fx = await startProvider({ minEventIntervalMs: 20_000 });
     const vm = computeInstance();
     await fx.provider.triggerProvision(vm, provisionCall("c1"));
     fx.clock.advance(5_000);
@@ -151,7 +148,7 @@ describe("minimum interval between identical events", () => {
   });
 
   it("defaults to 15 s", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const vm = computeInstance();
     await fx.provider.triggerProvision(vm, provisionCall("c1"));
     fx.clock.advance(14_999);
@@ -162,7 +159,7 @@ describe("minimum interval between identical events", () => {
   });
 
   it("allows another version, another resource, and the deprovision event", async () => {
-    fx = await startProvider({ minEventIntervalMs: 60_000 });
+    const fx = await startProvider({ minEventIntervalMs: 60_000 });
     const vm = computeInstance();
     await fx.provider.triggerProvision(vm, provisionCall("c1", V1));
     await fx.provider.triggerProvision(vm, provisionCall("c2", V2));
@@ -178,7 +175,7 @@ describe("minimum interval between identical events", () => {
   });
 
   it("a send that surely did not arrive does not count; one with an unknown outcome does", async () => {
-    fx = await startProvider({ minEventIntervalMs: 60_000 });
+    const fx = await startProvider({ minEventIntervalMs: 60_000 });
     const vm = computeInstance();
     fx.server.otherwise(text(503, "unavailable"));
     await thrown(fx.provider.triggerProvision(vm, provisionCall("c1")));
@@ -191,7 +188,7 @@ describe("minimum interval between identical events", () => {
   });
 
   it("0 disables it", async () => {
-    fx = await startProvider({ minEventIntervalMs: 0 });
+    const fx = await startProvider({ minEventIntervalMs: 0 });
     const vm = computeInstance();
     await fx.provider.triggerProvision(vm, provisionCall("c1"));
     await fx.provider.triggerProvision(vm, provisionCall("c2"));

@@ -1,5 +1,5 @@
 import { ConfigurationError, JobState, type ResourceObject } from "@provisionkit/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   ANNOTATION_APPLIED_CONFIG_VERSION as APPLIED,
   ANNOTATION_APPLIED_CORRELATION_ID as APPLIED_BY,
@@ -7,13 +7,9 @@ import {
   FINALIZER_AAP,
 } from "../src/index.ts";
 import { call, computeInstance, thrown, withMeta } from "./harness.ts";
-import { startProvider, type ProviderFixture } from "./provider-fixture.ts";
+import { providerPerTest, type ProviderFixture } from "./provider-fixture.ts";
 
-let fx: ProviderFixture | undefined;
-afterEach(async () => {
-  await fx?.stop();
-  fx = undefined;
-});
+const startProvider = providerPerTest();
 
 const V1 = "sha256:v1";
 const V0 = "sha256:v0";
@@ -37,7 +33,7 @@ async function status(f: ProviderFixture, resource: ResourceObject, jobId: strin
 
 describe("getProvisionStatus from the resource", () => {
   it("Succeeded with reconciledVersion when applied version and correlation id match", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const jobId = await provision(fx);
     fx.clock.advance(3 * MIN);
     const s = await status(
@@ -55,7 +51,7 @@ describe("getProvisionStatus from the resource", () => {
   });
 
   it("Succeeded on the version alone when the playbook writes no correlation id", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const jobId = await provision(fx);
     const s = await status(fx, withMeta(computeInstance(), { [APPLIED]: V1 }), jobId);
     expect(s.state).toBe(JobState.Succeeded);
@@ -63,7 +59,7 @@ describe("getProvisionStatus from the resource", () => {
   });
 
   it("Running, saying what is awaited, while the applied version is stale or absent", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const jobId = await provision(fx);
     const stale = await status(fx, withMeta(computeInstance(), { [APPLIED]: V0 }), jobId);
     expect(stale.state).toBe(JobState.Running);
@@ -77,7 +73,7 @@ describe("getProvisionStatus from the resource", () => {
   });
 
   it("an older run of the same version (other applied correlation id) does not count", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const jobId = await provision(fx, "corr-new");
     const s = await status(
       fx,
@@ -89,7 +85,7 @@ describe("getProvisionStatus from the resource", () => {
   });
 
   it("Failed when the failure annotation names this job, with its message", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const jobId = await provision(fx);
     const s = await status(
       fx,
@@ -103,7 +99,7 @@ describe("getProvisionStatus from the resource", () => {
   });
 
   it("this job's failure wins over an applied version without correlation id (an older run)", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const jobId = await provision(fx);
     const s = await status(
       fx,
@@ -114,7 +110,7 @@ describe("getProvisionStatus from the resource", () => {
   });
 
   it("ignores a failure annotation naming another job or another operation", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const jobId = await provision(fx);
     for (const value of [failure("corr-other"), failure("corr-1", "x", "deprovision")]) {
       const s = await status(fx, withMeta(computeInstance(), { [FAILURE]: value }), jobId);
@@ -123,7 +119,7 @@ describe("getProvisionStatus from the resource", () => {
   });
 
   it("ignores a malformed failure annotation with one logged warning", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const jobId = await provision(fx);
     const vm = withMeta(computeInstance(), { [FAILURE]: "corr-1 failed!" });
     expect((await status(fx, vm, jobId)).state).toBe(JobState.Running);
@@ -135,7 +131,7 @@ describe("getProvisionStatus from the resource", () => {
   });
 
   it("Failed at the timeout (default 60 min, from the send time in the job id), naming what was awaited", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const jobId = await provision(fx);
     fx.clock.advance(60 * MIN - 1);
     expect((await status(fx, computeInstance(), jobId)).state).toBe(JobState.Running);
@@ -147,7 +143,7 @@ describe("getProvisionStatus from the resource", () => {
   });
 
   it("states a timeout that is not whole minutes exactly", async () => {
-    fx = await startProvider({ provisionTimeoutMs: 1200 });
+    const fx = await startProvider({ provisionTimeoutMs: 1200 });
     const jobId = await provision(fx);
     fx.clock.advance(1200);
     const s = await status(fx, computeInstance(), jobId);
@@ -157,7 +153,7 @@ describe("getProvisionStatus from the resource", () => {
   });
 
   it("a success after the timeout is still a success", async () => {
-    fx = await startProvider({ provisionTimeoutMs: 5 * MIN });
+    const fx = await startProvider({ provisionTimeoutMs: 5 * MIN });
     const jobId = await provision(fx);
     fx.clock.advance(10 * MIN);
     const s = await status(fx, withMeta(computeInstance(), { [APPLIED]: V1 }), jobId);
@@ -165,7 +161,7 @@ describe("getProvisionStatus from the resource", () => {
   });
 
   it("honours custom annotation names", async () => {
-    fx = await startProvider({
+    const fx = await startProvider({
       annotations: {
         appliedConfigVersion: "example.com/applied",
         appliedCorrelationId: "example.com/by",
@@ -186,7 +182,7 @@ describe("getProvisionStatus from the resource", () => {
   });
 
   it("rejects a deprovision id and a foreign id", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     await expect(status(fx, computeInstance(), "eda:deprovision:c:1")).rejects.toThrow(
       /not a provision job/,
     );
@@ -207,7 +203,7 @@ describe("getDeprovisionStatus from the resource", () => {
     f.provider.getDeprovisionStatus(r, id, call());
 
   it("Running while the finalizer is there; Succeeded once it is gone", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const jobId = await deprovision(fx);
     const running = await get(fx, withMeta(computeInstance(), {}, ["other", FINALIZER_AAP]), jobId);
     expect(running.state).toBe(JobState.Running);
@@ -218,7 +214,7 @@ describe("getDeprovisionStatus from the resource", () => {
   });
 
   it("Succeeded on the playbook's acknowledgement (applied correlation id = this job's)", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const jobId = await deprovision(fx);
     const acked = await get(fx, withMeta(computeInstance(), { [APPLIED_BY]: "del-1" }), jobId);
     expect(acked.state).toBe(JobState.Succeeded);
@@ -228,7 +224,7 @@ describe("getDeprovisionStatus from the resource", () => {
   it("a gone finalizer is not success while the applied correlation id names another run", async () => {
     // A provision that ended after the deletion began could not add the finalizer
     // (the API server refuses it): "no finalizer" must not read as a finished teardown.
-    fx = await startProvider();
+    const fx = await startProvider();
     const jobId = await deprovision(fx);
     const vm = withMeta(computeInstance(), { [APPLIED]: V1, [APPLIED_BY]: "corr-provision" });
     const s = await get(fx, vm, jobId);
@@ -238,7 +234,7 @@ describe("getDeprovisionStatus from the resource", () => {
   });
 
   it("Failed when the failure annotation names this job", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const jobId = await deprovision(fx);
     const s = await get(
       fx,
@@ -255,7 +251,7 @@ describe("getDeprovisionStatus from the resource", () => {
     // With blockDeletionOnFailure false the failed deprovision playbook writes the failure
     // and removes the finalizer; a playbook that writes no acknowledgement leaves the
     // applied correlation id unset, so only the failure tells this from a success.
-    fx = await startProvider({ blockDeletionOnFailure: false });
+    const fx = await startProvider({ blockDeletionOnFailure: false });
     const jobId = await deprovision(fx);
     const vm = withMeta(
       computeInstance(),
@@ -278,7 +274,7 @@ describe("getDeprovisionStatus from the resource", () => {
   });
 
   it("Failed at the deprovision timeout (default 30 min)", async () => {
-    fx = await startProvider();
+    const fx = await startProvider();
     const jobId = await deprovision(fx);
     const vm = withMeta(computeInstance(), {}, [FINALIZER_AAP]);
     fx.clock.advance(30 * MIN - 1);
@@ -291,7 +287,7 @@ describe("getDeprovisionStatus from the resource", () => {
   });
 
   it("honours a custom finalizer", async () => {
-    fx = await startProvider({ finalizer: "example.com/infra" });
+    const fx = await startProvider({ finalizer: "example.com/infra" });
     const vm = withMeta(computeInstance(), {}, ["example.com/infra"]);
     const result = await fx.provider.triggerDeprovision(vm, [], call("d"));
     expect(result.action).toBe("triggered");

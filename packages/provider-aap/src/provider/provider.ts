@@ -113,8 +113,7 @@ export class AapProvider implements Provider {
     jobId: string,
     options: CallOptions,
   ): Promise<ProvisionStatus> {
-    const job = await this.client.getJob(decodeJobId(jobId), { signal: options.signal });
-    return toProvisionStatus(jobId, job, "provision", this.names);
+    return this.readStatus(jobId, "provision", options.signal);
   }
 
   /**
@@ -154,13 +153,12 @@ export class AapProvider implements Provider {
     const job = await this.launch(resource, "deprovision", options.correlationId, options.signal, {
       blockDeletionOnFailure: this.blockDeletionOnFailure,
     });
-    const result: DeprovisionResult = {
+    return {
       action: "triggered",
       jobId: encodeJobId(job),
       blockDeletionOnFailure: this.blockDeletionOnFailure,
+      ...(provisionJobStatus && { provisionJobStatus }),
     };
-    if (provisionJobStatus) result.provisionJobStatus = provisionJobStatus;
-    return result;
   }
 
   /** Read a deprovision job. */
@@ -169,8 +167,7 @@ export class AapProvider implements Provider {
     jobId: string,
     options: CallOptions,
   ): Promise<ProvisionStatus> {
-    const job = await this.client.getJob(decodeJobId(jobId), { signal: options.signal });
-    return toProvisionStatus(jobId, job, "deprovision", this.names);
+    return this.readStatus(jobId, "deprovision", options.signal);
   }
 
   /**
@@ -213,6 +210,15 @@ export class AapProvider implements Provider {
   }
 
   // ------------------------------------------------------------------ internals
+
+  private async readStatus(
+    jobId: string,
+    operation: JobType,
+    signal: AbortSignal,
+  ): Promise<ProvisionStatus> {
+    const job = await this.client.getJob(decodeJobId(jobId), { signal });
+    return toProvisionStatus(jobId, job, operation, this.names);
+  }
 
   private templateName(resource: ResourceObject, operation: JobType): TemplateName {
     return templateNameFor(this.templates, resource, operation);

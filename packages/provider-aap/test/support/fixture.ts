@@ -1,4 +1,5 @@
 import type { Logger, ResourceObject } from "@provisionkit/core";
+import { afterEach } from "vitest";
 import { AapSimulator, VirtualClock, type AapSimulatorOptions } from "@provisionkit/testing";
 import { AapProvider, type AapClientOptions, type AapProviderOptions } from "../../src/index.ts";
 
@@ -82,6 +83,22 @@ export async function startAap(options: StartOptions = {}): Promise<AapFixture> 
     },
   });
   return { sim, clock, provider, logs, sleeps, stop: () => sim.stop() };
+}
+
+/**
+ * {@link startAap} for the tests of one file: registers an `afterEach` that stops every
+ * fixture the test started.
+ */
+export function aapPerTest(): (options?: StartOptions) => Promise<AapFixture> {
+  const started: AapFixture[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((f) => f.stop()));
+  });
+  return async (options) => {
+    const fixture = await startAap(options);
+    started.push(fixture);
+    return fixture;
+  };
 }
 
 /** A ComputeInstance resource. */

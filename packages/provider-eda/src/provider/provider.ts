@@ -145,8 +145,7 @@ export class EdaProvider implements Provider {
     jobId: string,
     options: CallOptions,
   ): Promise<ProvisionStatus> {
-    const job = this.#decode(jobId, "provision");
-    return (await this.#observe(resource, jobId, job, options.signal)).status;
+    return this.#status(resource, jobId, "provision", options.signal);
   }
 
   /**
@@ -208,9 +207,12 @@ export class EdaProvider implements Provider {
       },
       options.signal,
     );
-    const result: DeprovisionResult = { action: "triggered", jobId, blockDeletionOnFailure: block };
-    if (provisionJobStatus) result.provisionJobStatus = provisionJobStatus;
-    return result;
+    return {
+      action: "triggered",
+      jobId,
+      blockDeletionOnFailure: block,
+      ...(provisionJobStatus && { provisionJobStatus }),
+    };
   }
 
   /** The deprovision job's status, from the resource (or the AAP job, in AAP mode). */
@@ -219,8 +221,7 @@ export class EdaProvider implements Provider {
     jobId: string,
     options: CallOptions,
   ): Promise<ProvisionStatus> {
-    const job = this.#decode(jobId, "deprovision");
-    return (await this.#observe(resource, jobId, job, options.signal)).status;
+    return this.#status(resource, jobId, "deprovision", options.signal);
   }
 
   // ------------------------------------------------------------------ internals
@@ -237,6 +238,16 @@ export class EdaProvider implements Provider {
       );
     }
     return job;
+  }
+
+  async #status(
+    resource: ResourceObject,
+    jobId: string,
+    operation: JobType,
+    signal: AbortSignal,
+  ): Promise<ProvisionStatus> {
+    const job = this.#decode(jobId, operation);
+    return (await this.#observe(resource, jobId, job, signal)).status;
   }
 
   #context(resource: ResourceObject, job: EdaJobId, queued: boolean): ResourceJudgeContext {
