@@ -62,19 +62,23 @@ function withoutOptionalMethods(p: Provider): Provider {
   };
 }
 
+/** The same forwarding wrapper, keeping the optional methods. */
+function forwarding(p: Provider): Provider {
+  return {
+    ...withoutOptionalMethods(p),
+    ...(p.findJob ? { findJob: p.findJob.bind(p) } : {}),
+    ...(p.cancelJob ? { cancelJob: p.cancelJob.bind(p) } : {}),
+  };
+}
+
 /** A wrapper that reports a finished deprovision as succeeded ("done is done"). */
 function doneIsSucceeded(p: Provider): Provider {
   return {
-    name: p.name,
-    triggerProvision: (r, o) => p.triggerProvision(r, o),
-    getProvisionStatus: (r, j, o) => p.getProvisionStatus(r, j, o),
-    triggerDeprovision: (r, js, o) => p.triggerDeprovision(r, js, o),
+    ...forwarding(p),
     async getDeprovisionStatus(r, j, o) {
       const status = await p.getDeprovisionStatus(r, j, o);
       return status.state === "Failed" ? { ...status, state: "Succeeded" as const } : status;
     },
-    ...(p.findJob ? { findJob: p.findJob.bind(p) } : {}),
-    ...(p.cancelJob ? { cancelJob: p.cancelJob.bind(p) } : {}),
   };
 }
 

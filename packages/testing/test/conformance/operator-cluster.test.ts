@@ -7,7 +7,7 @@ import { CustomObjectsApi } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_NAMESPACE, ScenarioCluster } from "../../src/conformance/operator/cluster.js";
 import { KubernetesApiSimulator } from "../../src/kubernetes/simulator.js";
-import type { CrdDefinition, KubeObject } from "../../src/kubernetes/types.js";
+import type { CrdDefinition, KubeObject, NewKubeObject } from "../../src/kubernetes/types.js";
 
 const CRD: CrdDefinition = {
   group: "example.com",
@@ -57,6 +57,16 @@ async function startSimulator(crds: CrdDefinition[]): Promise<KubernetesApiSimul
 /** A client-node API on the scenario's own kubeconfig, as a user would make one. */
 async function userApi(cluster: ScenarioCluster): Promise<CustomObjectsApi> {
   return (await cluster.kubeConfig()).makeApiClient(CustomObjectsApi);
+}
+
+/** A Widget (empty spec) as a user would create it in `namespace`. */
+function widget(name: string, namespace: string, finalizers?: string[]): NewKubeObject {
+  return {
+    apiVersion: "example.com/v1",
+    kind: "Widget",
+    metadata: { name, namespace, ...(finalizers ? { finalizers } : {}) },
+    spec: {},
+  };
 }
 
 function names(objects: KubeObject[]): string[] {
@@ -248,12 +258,7 @@ describe("ScenarioCluster on a simulator of its own", () => {
 
   it("cleanup leaves other namespaces alone", async () => {
     const simulator = await startSimulator([CRD]);
-    simulator.createObject({
-      apiVersion: "example.com/v1",
-      kind: "Widget",
-      metadata: { name: "neighbour", namespace: "elsewhere", finalizers: [FINALIZER] },
-      spec: {},
-    });
+    simulator.createObject(widget("neighbour", "elsewhere", [FINALIZER]));
     const cluster = await open(CRD, { kubeconfig: simulator.kubeconfig(), namespace: "team" });
     await cluster.create("mine", {});
     simulator.updateObject({ ...CRD, namespace: "team", name: "mine" }, (o) => {
@@ -319,12 +324,7 @@ describe("ScenarioCluster on the caller's cluster", () => {
   it("throws naming the objects already in the namespace", async () => {
     const simulator = await startSimulator([CRD]);
     for (const name of ["left-a", "left-b"]) {
-      simulator.createObject({
-        apiVersion: "example.com/v1",
-        kind: "Widget",
-        metadata: { name, namespace: "team" },
-        spec: {},
-      });
+      simulator.createObject(widget(name, "team"));
     }
     const failure = ScenarioCluster.open(CRD, {
       kubeconfig: simulator.kubeconfig(),
@@ -350,12 +350,7 @@ describe("ScenarioCluster on the caller's cluster", () => {
 
   it("throws for a single object in the namespace too", async () => {
     const simulator = await startSimulator([CRD]);
-    simulator.createObject({
-      apiVersion: "example.com/v1",
-      kind: "Widget",
-      metadata: { name: "only-one", namespace: "team" },
-      spec: {},
-    });
+    simulator.createObject(widget("only-one", "team"));
     const failure = ScenarioCluster.open(CRD, {
       kubeconfig: simulator.kubeconfig(),
       namespace: "team",
@@ -365,12 +360,7 @@ describe("ScenarioCluster on the caller's cluster", () => {
 
   it("opens on a clean namespace even when other namespaces hold objects of the kind", async () => {
     const simulator = await startSimulator([CRD]);
-    simulator.createObject({
-      apiVersion: "example.com/v1",
-      kind: "Widget",
-      metadata: { name: "neighbour", namespace: "elsewhere" },
-      spec: {},
-    });
+    simulator.createObject(widget("neighbour", "elsewhere"));
     const kubeconfig = simulator.kubeconfig({ namespace: "default" });
     const cluster = await open(CRD, { kubeconfig, namespace: "team" });
     expect(cluster.kind).toBe("cluster");

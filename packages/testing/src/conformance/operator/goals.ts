@@ -8,6 +8,16 @@ import { shortVersion } from "../driver/world.js";
 import { GoalTimeout } from "./outcomes.js";
 import type { OperatorWorld } from "./world.js";
 
+/** The object's jobs (of `operation`, or all) for a timeout's message, or `none`. */
+function jobList(world: OperatorWorld, key: string, operation?: JobType, none = "none"): string {
+  return (
+    world
+      .jobs(key, operation)
+      .map((j) => world.label(j))
+      .join(", ") || none
+  );
+}
+
 /**
  * Wait until a provision launched after the user's last write succeeded and the reconciled
  * version (read with the user's accessor) equals the latest succeeded provision's (E3).
@@ -38,12 +48,10 @@ export async function ready(world: OperatorWorld, name: string): Promise<void> {
       const reconciled = object ? shortVersion(world.reconciled(object)) : "(object gone)";
       return job && job.createdAt >= since
         ? `E3: ${key}: ${world.label(job)} succeeded, but at ${world.t(Date.now())} the reconciled version read is still ${reconciled}`
-        : `E3: ${key}: no provision launched after the user's write at ${world.t(since)} succeeded by ${world.t(Date.now())} (jobs: ${
-            world
-              .jobs(key)
-              .map((j) => world.label(j))
-              .join(", ") || "none"
-          })`;
+        : `E3: ${key}: no provision launched after the user's write at ${world.t(since)} succeeded by ${world.t(Date.now())} (jobs: ${jobList(
+            world,
+            key,
+          )})`;
     },
   );
 }
@@ -55,12 +63,10 @@ export async function provisioning(world: OperatorWorld, name: string): Promise<
     () => world.jobs(key, "provision").some((j) => j.outcome === undefined),
     "E3",
     () =>
-      `E3: ${key}: no provision job was launched by ${world.t(Date.now())} (jobs: ${
-        world
-          .jobs(key)
-          .map((j) => world.label(j))
-          .join(", ") || "none"
-      })`,
+      `E3: ${key}: no provision job was launched by ${world.t(Date.now())} (jobs: ${jobList(
+        world,
+        key,
+      )})`,
   );
 }
 
@@ -80,12 +86,10 @@ export async function released(world: OperatorWorld, name: string): Promise<void
     () => {
       const object = world.object(name);
       const finalizers = object?.metadata.finalizers?.join(", ") ?? "none";
-      return `E4: ${key}: ${world.options.finalizer} still not released at ${world.t(Date.now())} (finalizers: ${finalizers}; jobs: ${
-        world
-          .jobs(key)
-          .map((j) => world.label(j))
-          .join(", ") || "none"
-      })`;
+      return `E4: ${key}: ${world.options.finalizer} still not released at ${world.t(Date.now())} (finalizers: ${finalizers}; jobs: ${jobList(
+        world,
+        key,
+      )})`;
     },
   );
 }
@@ -102,12 +106,10 @@ export async function failed(
     () => world.jobs(key, operation).some((j) => j.outcome === "failed"),
     rule,
     () =>
-      `${rule}: ${key}: no ${operation} job had failed by ${world.t(Date.now())} (jobs: ${
-        world
-          .jobs(key)
-          .map((j) => world.label(j))
-          .join(", ") || "none"
-      })`,
+      `${rule}: ${key}: no ${operation} job had failed by ${world.t(Date.now())} (jobs: ${jobList(
+        world,
+        key,
+      )})`,
   );
 }
 
@@ -118,11 +120,7 @@ export async function failed(
 export async function blocked(world: OperatorWorld, name: string): Promise<void> {
   const key = world.key(name);
   const seen = () => (world.observer.samples.get(key) ?? []).some((s) => s.blocked);
-  const deprovisions = () =>
-    world
-      .jobs(key, "deprovision")
-      .map((j) => world.label(j))
-      .join(", ") || "no deprovision";
+  const deprovisions = () => jobList(world, key, "deprovision", "no deprovision");
   await world.until(
     () => {
       const sample = world.observer.latest(key);

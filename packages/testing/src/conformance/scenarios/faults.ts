@@ -1,8 +1,27 @@
 /**
  * @module
  */
-import { SPECS } from "../driver/session.js";
+import type { JobType } from "@provisionkit/core";
+import { SPECS, type Session } from "../driver/session.js";
+import type { RuleId } from "../types.js";
 import { single } from "./scenario.js";
+
+/**
+ * Once a job of `operation` (scripted to run 25 s) is launched, let it end with every
+ * process asleep, and purge it before the engine reads its end.
+ */
+async function purgeOnceEnded(
+  s: Session,
+  key: string,
+  operation: JobType,
+  rule: RuleId,
+): Promise<void> {
+  const launched = () => s.latest(key, operation) !== undefined;
+  await s.until(launched, `a ${operation} job launched`, rule, key);
+  await s.advance(26_000);
+  const job = s.latest(key, operation);
+  if (job) s.purge(job);
+}
 
 /** A finished job purged before the engine read it: a provision is retried, a deprovision blocks or goes. */
 export const purgedJob = single(
@@ -15,27 +34,11 @@ export const purgedJob = single(
   async (s) => {
     s.scriptNext("provision", { durationMs: 25_000 });
     const key = s.create("w1", SPECS.A);
-    await s.until(
-      () => s.latest(key, "provision") !== undefined,
-      "a provision job launched",
-      "E3",
-      key,
-    );
-    await s.advance(26_000);
-    const provision = s.latest(key, "provision");
-    if (provision) s.purge(provision);
+    await purgeOnceEnded(s, key, "provision", "E3");
     await s.untilReady(key);
     s.scriptNext("deprovision", { durationMs: 25_000 });
     s.delete(key);
-    await s.until(
-      () => s.latest(key, "deprovision") !== undefined,
-      "a deprovision job launched",
-      "E4",
-      key,
-    );
-    await s.advance(26_000);
-    const deprovision = s.latest(key, "deprovision");
-    if (deprovision) s.purge(deprovision);
+    await purgeOnceEnded(s, key, "deprovision", "E4");
     await s.untilGone(key);
   },
 );
