@@ -1,7 +1,9 @@
 // Loads the built ESM and CJS files of @provisionkit/core side by side (as a process that
 // mixes `import` and `require` does) and checks that typed errors from one build are
 // recognised by the other. Run after `pnpm build`; exits 1 on any mismatch.
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { join } from "node:path";
 import assert from "node:assert/strict";
 
 const require = createRequire(import.meta.url);
@@ -65,6 +67,34 @@ for (const kube of [kubeEsm, kubeCjs]) {
   assert.equal(kube.PAUSE_ANNOTATION, "provisionkit.io/paused");
   assert.equal(typeof kube.KubernetesSecretSource, "function", "KubernetesSecretSource exported");
 }
+// The HTTP kit subpath loads in both module systems, its errors are recognised across
+// builds, and the root entry never loads axios (an optional peer, needed by the kit only).
+const httpEsm = await import("../packages/core/dist/http/index.js");
+const httpCjs = require("../packages/core/dist/http/index.cjs");
+for (const [label, http, core] of [
+  ["CJS core/http, ESM core", httpCjs, esm],
+  ["ESM core/http, CJS core", httpEsm, cjs],
+]) {
+  assert.equal(typeof http.HttpTransport, "function", `${label}: HttpTransport exported`);
+  const redactor = http.redactorFor(["s3cret"]);
+  const context = { prefix: "X GET /", details: {}, idempotent: false, redactor };
+  const answer = { status: 429, text: "s3cret", header: () => "5" };
+  const { error } = http.fromHttpStatus(context, answer, { now: 0, defaultRetryAfterMs: 1 });
+  assert.ok(error instanceof core.RateLimitError, `${label}: RateLimitError instanceof`);
+  assert.equal(error.retryAfterMs, 5000);
+  assert.ok(!error.message.includes("s3cret"), `${label}: server text scrubbed`);
+  let thrown;
+  try {
+    http.checkHttpUrl("X", "url", "ftp://x");
+  } catch (e) {
+    thrown = e;
+  }
+  assert.ok(thrown instanceof core.ConfigurationError, `${label}: ConfigurationError instanceof`);
+}
+for (const entry of ["index.js", "index.cjs"]) {
+  const text = readFileSync(join(import.meta.dirname, "../packages/core/dist", entry), "utf8");
+  assert.ok(!/["']axios["']/.test(text), `the root entry (${entry}) must not import axios`);
+}
 console.log(
-  "dual build: ESM and CJS builds of @provisionkit/core, provider-aap and provider-eda agree (errors, config versions)",
+  "dual build: ESM and CJS builds of @provisionkit/core (root, kubernetes, http), provider-aap and provider-eda agree (errors, config versions)",
 );
