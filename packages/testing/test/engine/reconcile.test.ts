@@ -31,7 +31,22 @@ function setup(options: EngineOptionsInput = {}, providerOptions: MemoryProvider
   const h = new Harness(clock, provider, options);
   /** The resource's jobs in the backend, oldest first. */
   const jobs = () => backend.jobsFor(h.key);
-  return { clock, backend, provider, h, jobs };
+  return {
+    clock,
+    backend,
+    provider,
+    h,
+    jobs,
+    /** Run until the current spec is reconciled. */
+    applied: (maxRounds?: number, idleStepMs?: number) =>
+      h.runUntil(() => h.status?.reconciledConfigVersion === h.desired, maxRounds, idleStepMs),
+    /** Run until the finalizer is released. */
+    released: (maxRounds?: number) => h.runUntil(() => h.finalizerReleased, maxRounds),
+    /** `[operation, state]` of each of the resource's jobs in the backend. */
+    states: () => jobs().map((j) => [j.operation, j.state]),
+    /** E1 violations so far. */
+    overlaps: () => e1(h, backend),
+  };
 }
 
 /** E1 as the conformance suite checks it, on the harness's run so far. */
@@ -56,41 +71,41 @@ function recorded(provider: Provider, clock: VirtualClock, backend: MemoryBacken
 
 describe("reconcile: create, update, delete", () => {
   it("provisions, becomes Ready, then deprovisions and releases the finalizer", async () => {
-    const { backend, h, jobs } = setup();
-    await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired);
+    const { h, jobs, applied, released, states, overlaps } = setup();
+    await applied();
     expect(findCondition(h.status!.conditions, ConditionType.Ready)?.status).toBe("True");
     expect(jobs().map((j) => j.operation)).toEqual(["provision"]);
     h.delete();
-    await h.runUntil(() => h.finalizerReleased);
-    expect(jobs().map((j) => [j.operation, j.state])).toEqual([
+    await released();
+    expect(states()).toEqual([
       ["provision", JobState.Succeeded],
       ["deprovision", JobState.Succeeded],
     ]);
-    expect(e1(h, backend)).toEqual([]);
+    expect(overlaps()).toEqual([]);
   });
 
   it("waits for a running provision job before deprovisioning, canceling it (P5, E1)", async () => {
-    const { backend, h, clock, jobs } = setup();
+    const { clock, h, released, states, overlaps } = setup();
     await h.reconcile();
     clock.advance(2_000);
     h.delete();
-    await h.runUntil(() => h.finalizerReleased);
-    expect(jobs().map((j) => [j.operation, j.state])).toEqual([
+    await released();
+    expect(states()).toEqual([
       ["provision", JobState.Canceled],
       ["deprovision", JobState.Succeeded],
     ]);
-    expect(e1(h, backend)).toEqual([]);
+    expect(overlaps()).toEqual([]);
     expect(h.reasons()).toContain("DeprovisionWaiting");
   });
 
   it("re-provisions A after A -> B -> A (E3)", async () => {
-    const { h, jobs } = setup();
-    await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired);
+    const { h, jobs, applied } = setup();
+    await applied();
     const a = h.desired;
     h.setSpec({ size: 2 });
-    await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired);
+    await applied();
     h.setSpec({ size: 1 });
-    await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired);
+    await applied();
     expect(h.desired).toBe(a);
     expect(jobs().map((j) => j.configVersion)).toEqual([a, expect.any(String), a]);
     expect(latestJob(h.status!.jobs, "provision")?.configVersion).toBe(a);
@@ -99,12 +114,12 @@ describe("reconcile: create, update, delete", () => {
 
 describe("reconcile: failures and crashes", () => {
   it("retries a failed provision with backoff and then succeeds", async () => {
-    const { backend, h, jobs } = setup({
+    const { backend, h, jobs, applied } = setup({
       provisionBackoff: { initialMs: 60_000, factor: 2, maxMs: 600_000 },
     });
     backend.scriptNext("provision", { outcome: "failed", durationMs: 5_000 });
     backend.scriptNext("provision", { outcome: "failed", durationMs: 5_000 });
-    await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired, 500, 1_000);
+    await applied(500, 1_000);
     const all = jobs();
     expect(all.map((j) => j.state)).toEqual([JobState.Failed, JobState.Failed, JobState.Succeeded]);
     expect(all[1]!.createdAt - all[0]!.finishedAt!).toBeGreaterThanOrEqual(60_000);
@@ -113,21 +128,21 @@ describe("reconcile: failures and crashes", () => {
   });
 
   it("adopts a job whose launch response was lost instead of launching again (E5)", async () => {
-    const { backend, h, jobs } = setup();
+    const { backend, h, jobs, applied } = setup();
     backend.loseNextAnswer("provision");
-    await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired);
+    await applied();
     expect(jobs()).toHaveLength(1);
     expect(h.reasons()).toContain("JobAdopted");
     expect(latestJob(h.status!.jobs, "provision")?.jobId).toBe(jobs()[0]!.id);
   });
 
   it("adopts a job launched just before a crash that lost the record (E5)", async () => {
-    const { h, jobs } = setup();
+    const { h, jobs, applied } = setup();
     h.failPersist = "update";
     await expect(h.reconcile()).rejects.toThrow(/persist failed/);
     expect(jobs()).toHaveLength(1);
     expect(h.status?.pendingLaunch).toBeDefined();
-    await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired);
+    await applied();
     expect(jobs()).toHaveLength(1);
     expect(h.reasons()).toContain("JobAdopted");
   });
@@ -140,7 +155,7 @@ describe("reconcile: failures and crashes", () => {
   });
 
   it("without findJob, blocks with LaunchOutcomeUnknown after a crash, then follows the resolution", async () => {
-    const { h, jobs } = setup({}, { findJob: false });
+    const { h, jobs, applied } = setup({}, { findJob: false });
     h.failPersist = "update";
     await expect(h.reconcile()).rejects.toThrow();
     await h.runUntil(
@@ -154,13 +169,13 @@ describe("reconcile: failures and crashes", () => {
       correlationId: h.status!.pendingLaunch!.correlationId,
       jobId: jobs()[0]!.id,
     };
-    await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired);
+    await applied();
     expect(jobs()).toHaveLength(1);
     expect(findCondition(h.status!.conditions, ConditionType.LaunchOutcomeUnknown)).toBeUndefined();
   });
 
   it("keeps the job through transient status-read failures", async () => {
-    const { backend, h, clock, jobs } = setup();
+    const { clock, backend, h, jobs, applied } = setup();
     await h.reconcile();
     backend.failNext(3, "reads");
     clock.advance(10_000);
@@ -169,7 +184,7 @@ describe("reconcile: failures and crashes", () => {
       count: 1,
       message: "the memory backend is unavailable (503)",
     });
-    await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired);
+    await applied();
     expect(jobs()).toHaveLength(1);
     expect(latestJob(h.status!.jobs, "provision")?.statusError).toBeUndefined();
   });
@@ -183,62 +198,62 @@ describe("reconcile: failures and crashes", () => {
   });
 
   it("marks a purged job failed and provisions again", async () => {
-    const { backend, h, clock, jobs } = setup({
+    const { clock, backend, h, jobs, applied } = setup({
       provisionBackoff: { initialMs: 1_000, factor: 2, maxMs: 1_000 },
     });
     await h.reconcile();
     backend.purge(jobs()[0]!.id);
     clock.advance(10_000);
-    await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired);
+    await applied();
     expect(h.reasons()).toContain("JobNotFound");
     expect(h.status!.jobs.map((j) => j.state)).toEqual([JobState.Failed, JobState.Succeeded]);
   });
 
   it("times a job out when the provider never reports it terminal (P3)", async () => {
-    const { backend, h, jobs } = setup({
+    const { backend, h, jobs, applied, overlaps } = setup({
       jobTimeoutMs: 120_000,
       provisionBackoff: { initialMs: 1_000, factor: 1, maxMs: 1_000 },
     });
     backend.scriptNext("provision", { durationMs: 10 * 60_000 });
-    await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired, 500);
+    await applied(500);
     expect(jobs().map((j) => j.state)).toEqual([JobState.Canceled, JobState.Succeeded]);
     // Timed out, canceled, and only then retried: the record ends with the backend's outcome.
     expect(h.status!.jobs[0]).toMatchObject({ state: JobState.Canceled, reason: "Timeout" });
     expect(h.status!.jobs[0]!.awaitingEnd).toBeUndefined();
     expect(h.reasons()).toEqual(expect.arrayContaining(["JobTimedOut", "CancelRequested"]));
-    expect(e1(h, backend)).toEqual([]);
+    expect(overlaps()).toEqual([]);
   });
 });
 
 describe("reconcile: spec changes while a job runs (E1)", () => {
   it("waits for the running job, then applies the new config", async () => {
-    const { backend, h, clock, jobs } = setup();
+    const { clock, h, jobs, applied, overlaps } = setup();
     await h.reconcile();
     clock.advance(5_000);
     h.setSpec({ size: 9 });
-    await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired);
+    await applied();
     expect(jobs().map((j) => j.state)).toEqual([JobState.Succeeded, JobState.Succeeded]);
-    expect(e1(h, backend)).toEqual([]);
+    expect(overlaps()).toEqual([]);
   });
 
   it("cancels the running job with the cancel policy, then applies the new config", async () => {
-    const { backend, h, clock, jobs } = setup({ onSpecChangeWhileRunning: "cancel" });
+    const { clock, h, jobs, applied, overlaps } = setup({ onSpecChangeWhileRunning: "cancel" });
     await h.reconcile();
     clock.advance(5_000);
     h.setSpec({ size: 9 });
-    await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired);
+    await applied();
     expect(jobs().map((j) => j.state)).toEqual([JobState.Canceled, JobState.Succeeded]);
-    expect(e1(h, backend)).toEqual([]);
+    expect(overlaps()).toEqual([]);
     expect(h.reasons()).toContain("CancelRequested");
   });
 });
 
 describe("reconcile: deletion outcomes (E4)", () => {
   it("keeps deletion blocked after a failed deprovision, then releases when a retry succeeds", async () => {
-    const { backend, h, jobs } = setup({
+    const { backend, h, jobs, applied, released } = setup({
       deprovisionBackoff: { initialMs: 30_000, factor: 2, maxMs: 60_000 },
     });
-    await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired);
+    await applied();
     backend.scriptNext("deprovision", { outcome: "failed" });
     backend.scriptNext("deprovision", { outcome: "failed" });
     h.delete();
@@ -246,7 +261,7 @@ describe("reconcile: deletion outcomes (E4)", () => {
       () => findCondition(h.status!.conditions, ConditionType.DeletionBlocked)?.status === "True",
     );
     expect(h.finalizerReleased).toBe(false);
-    await h.runUntil(() => h.finalizerReleased, 500);
+    await released(500);
     const deps = jobs().filter((j) => j.operation === "deprovision");
     expect(deps.map((j) => j.state)).toEqual([
       JobState.Failed,
@@ -258,19 +273,19 @@ describe("reconcile: deletion outcomes (E4)", () => {
   });
 
   it("releases after a failed deprovision that does not block deletion", async () => {
-    const { backend, h, jobs } = setup({}, { blockDeletionOnFailure: false });
-    await h.runUntil(() => h.status?.reconciledConfigVersion === h.desired);
+    const { backend, h, jobs, applied, released } = setup({}, { blockDeletionOnFailure: false });
+    await applied();
     backend.scriptNext("deprovision", { outcome: "failed" });
     h.delete();
-    await h.runUntil(() => h.finalizerReleased);
+    await released();
     expect(jobs().filter((j) => j.operation === "deprovision")).toHaveLength(1);
     expect(h.reasons()).toContain("DeletionAllowedAfterFailure");
   });
 
   it("releases at once when nothing was ever provisioned (skipped)", async () => {
-    const { h, jobs } = setup();
+    const { h, jobs, released } = setup();
     h.delete();
-    await h.runUntil(() => h.finalizerReleased);
+    await released();
     expect(jobs()).toHaveLength(0);
     expect(h.reasons()).toContain("DeprovisionSkipped");
   });
