@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
 import { expect } from "vitest";
+import { USAGE } from "../src/cli/args.js";
 import { main, type CliIo } from "../src/cli/main.js";
 
 /** The conformance modules the CLI tests load. */
@@ -23,14 +24,20 @@ export function capture(): CliIo & { stdout: string; stderr: string } {
 }
 
 /**
- * Runs the command on `args`, expecting a usage error: exit code 2 and nothing on standard
- * output. Resolves to what it wrote on standard error.
+ * Runs the command on `args`, expecting a usage error: exit code 2, nothing on standard
+ * output, and on standard error `provisionkit-conformance: <message>` followed by the usage.
+ * Resolves to the message.
  */
 export async function usageError(args: string[]): Promise<string> {
   const io = capture();
   expect(await main(args, io)).toBe(2);
   expect(io.stdout).toBe("");
-  return io.stderr;
+  const tail = `\n\n${USAGE}\n`;
+  expect(io.stderr.endsWith(tail)).toBe(true);
+  expect(USAGE).toMatch(/^Usage: provisionkit-conformance/);
+  const message = io.stderr.slice(0, -tail.length);
+  expect(message).toMatch(/^provisionkit-conformance: /);
+  return message;
 }
 
 const dirs: string[] = [];

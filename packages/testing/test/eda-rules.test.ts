@@ -19,19 +19,23 @@ const { start, current } = withEda({
 const fire = (endpoint: string, body: unknown = { n: 1 }) =>
   post(`${current()?.webhookUrl}/${endpoint}`, body);
 
-/** Fires one event at `endpoint`, lets the rule engine run, and returns the first event's job. */
+/** Fires one event at `endpoint` and lets the rule engine take what is due. */
+async function deliver(endpoint: string, body?: unknown): Promise<void> {
+  await fire(endpoint, body);
+  await current()!.eda.pump();
+}
+
+/** Delivers one event at `endpoint` and returns the job of the first event. */
 async function firstJob(endpoint: string) {
+  await deliver(endpoint);
   const { eda, aap } = current()!;
-  await fire(endpoint);
-  await eda.pump();
   return aap.job(eda.events()[0]?.job?.id ?? 0);
 }
 
 describe("EDA simulator: rules and launches", () => {
   it("launches a job template over HTTP with ansible_eda.{ruleset, rule, event}", async () => {
     const { eda, aap, clock } = await start();
-    await fire("create-thing", { spec: 1 });
-    await eda.pump();
+    await deliver("create-thing", { spec: 1 });
     const [event] = eda.events();
     expect(event).toMatchObject({
       fate: "launched",
@@ -60,8 +64,7 @@ describe("EDA simulator: rules and launches", () => {
 
   it("launches a workflow job template; limit is dropped by the rulebook", async () => {
     const { eda, aap } = await start();
-    await fire("create-flow");
-    await eda.pump();
+    await deliver("create-flow");
     const [event] = eda.events();
     expect(event).toMatchObject({ fate: "launched", job: { kind: "workflow_job" } });
     const job = aap.job(event?.job?.id ?? 0);
@@ -112,8 +115,7 @@ describe("EDA simulator: rules and launches", () => {
     });
     await fire("missing");
     aap.faults.inject({ operation: "launch", action: { type: "status", status: 500 } });
-    await fire("create-thing");
-    await eda.pump();
+    await deliver("create-thing");
     expect(eda.events()).toMatchObject([
       {
         fate: "launch-failed",
@@ -126,8 +128,7 @@ describe("EDA simulator: rules and launches", () => {
 
   it("authenticates to AAP with Basic credentials when told to", async () => {
     const { eda, aap } = await start({ aapAuth: { username: "admin", password: "password" } });
-    await fire("create-thing");
-    await eda.pump();
+    await deliver("create-thing");
     expect(eda.events()[0]?.fate).toBe("launched");
     expect(aap.requests().every((r) => r.auth === "basic")).toBe(true);
   });
@@ -148,8 +149,7 @@ describe("EDA simulator: rules and launches", () => {
   it("waits eventLatencyMs between receipt and launch", async () => {
     const { eda, aap, clock } = await start({ activation: { eventLatencyMs: 3_000 } });
     const t0 = clock.now();
-    await fire("create-thing");
-    await eda.pump();
+    await deliver("create-thing");
     expect(eda.events()[0]).toMatchObject({ fate: "queued", dueAt: t0 + 3_000 });
     clock.advance(2_999);
     await eda.pump();
@@ -162,22 +162,18 @@ describe("EDA simulator: rules and launches", () => {
   describe("execution strategy", () => {
     it("is sequential by default, as ansible-rulebook is", async () => {
       const { eda, aap } = await start();
-      await fire("create-thing");
-      await eda.pump();
-      await fire("create-thing");
-      await eda.pump();
+      await deliver("create-thing");
+      await deliver("create-thing");
       expect(aap.ledger()).toHaveLength(1);
       expect(eda.events().map((e) => e.fate)).toEqual(["launched", "queued"]);
     });
 
     it("parallel launches every due event at once", async () => {
-      const { eda, aap, clock } = await start({ activation: { executionStrategy: "parallel" } });
+      const { aap, clock } = await start({ activation: { executionStrategy: "parallel" } });
       const t0 = clock.now();
-      await fire("create-thing");
-      await eda.pump();
+      await deliver("create-thing");
       clock.advance(1_000);
-      await fire("create-thing");
-      await eda.pump();
+      await deliver("create-thing");
       expect(aap.ledger().map((j) => j.createdAt)).toEqual([t0, t0 + 1_000]);
     });
 
@@ -186,11 +182,9 @@ describe("EDA simulator: rules and launches", () => {
         activation: { executionStrategy: "sequential", jobPollMs: 10_000 },
       });
       const t0 = clock.now();
-      await fire("create-thing");
-      await eda.pump();
+      await deliver("create-thing");
       clock.advance(1_000);
-      await fire("create-thing");
-      await eda.pump();
+      await deliver("create-thing");
       expect(eda.events().map((e) => e.fate)).toEqual(["launched", "queued"]);
       // The job ends at t0 + 15 s; the polls come at t0, t0 + 10 s, t0 + 20 s.
       clock.set(t0 + 15_000);
@@ -208,11 +202,9 @@ describe("EDA simulator: rules and launches", () => {
 
     it("sequential lets unmatched events through while an action is in flight", async () => {
       const { eda } = await start({ activation: { executionStrategy: "sequential" } });
+      await deliver("create-thing");
       await fire("create-thing");
-      await eda.pump();
-      await fire("create-thing");
-      await fire("unknown");
-      await eda.pump();
+      await deliver("unknown");
       expect(eda.events().map((e) => e.fate)).toEqual(["launched", "queued", "unmatched"]);
     });
   });
@@ -250,12 +242,10 @@ describe("EDA simulator: rules and launches", () => {
     it("forgets in-flight actions: sequential no longer waits for them", async () => {
       const { eda, aap, clock } = await start({ activation: { executionStrategy: "sequential" } });
       const t0 = clock.now();
-      await fire("create-thing");
-      await eda.pump();
+      await deliver("create-thing");
       clock.advance(1_000);
       eda.restartActivation();
-      await fire("create-thing");
-      await eda.pump();
+      await deliver("create-thing");
       expect(aap.ledger().map((j) => j.createdAt)).toEqual([t0, t0 + 1_000]);
       expect(eda.events()[0]?.completedAt).toBeUndefined();
     });

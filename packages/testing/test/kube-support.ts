@@ -219,6 +219,26 @@ export function failureStatus(
   };
 }
 
+/**
+ * The 422 `Invalid` Status of one field error, as the real API server writes it:
+ * `<kind>.<group> "<name>" is invalid: <field>: <message>`, the error as the one cause.
+ */
+export function invalidStatus(
+  object: { kind: string; group: string; name?: string },
+  cause: { reason: string; field: string; message: string },
+): { code: number; status: KubeStatus } {
+  const { kind, group, name } = object;
+  return {
+    code: 422,
+    status: failureStatus(
+      422,
+      "Invalid",
+      `${kind}.${group} "${name ?? ""}" is invalid: ${cause.field}: ${cause.message}`,
+      { ...(name === undefined ? {} : { name }), group, kind, causes: [cause] },
+    ),
+  };
+}
+
 /** The `details` of a Status about the ComputeInstance `name`. */
 export function vmDetails(name = "vm-1"): Record<string, unknown> {
   return { name, group: GROUP, kind: "computeinstances" };
