@@ -46,6 +46,21 @@ function kubeOf(harness: EdaHarness): KubernetesApiSimulator {
   return harness.kube;
 }
 
+/**
+ * Starts the harness with ComputeInstance vm-1 in the cluster, holding `finalizers`, and
+ * already deleted when `deleted` is set.
+ */
+async function startWithVm(
+  vm: { finalizers?: string[]; deleted?: boolean } = {},
+  options: Partial<HarnessOptions> = {},
+) {
+  const harness = await start(options);
+  const kube = kubeOf(harness);
+  const created = kube.createObject(computeInstance("vm-1", vm.finalizers));
+  if (vm.deleted) kube.deleteObject(vmRef("vm-1"));
+  return { harness, kube, created };
+}
+
 /** `body` with one more annotation (a payload from {@link payload}). */
 function annotated(body: Record<string, unknown>, name: string, value: string) {
   const metadata = body.metadata as { annotations: Record<string, string> };
@@ -70,9 +85,7 @@ async function runEvent(endpoint: string, body: Record<string, unknown>): Promis
 
 describe("EDA simulator: playbook side effects through the Kubernetes API", () => {
   it("provision success adds the finalizer and the applied annotations", async () => {
-    const harness = await start();
-    const kube = kubeOf(harness);
-    kube.createObject(computeInstance("vm-1"));
+    const { harness, kube } = await startWithVm();
     const id = await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v3"));
     const object = kube.getObject(vmRef("vm-1"));
     expect(object?.metadata.finalizers).toEqual([FINALIZER]);
@@ -125,10 +138,7 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
   });
 
   it("deprovision success removes the finalizer, which lets a deleted object go", async () => {
-    const harness = await start();
-    const kube = kubeOf(harness);
-    kube.createObject(computeInstance("vm-1", [FINALIZER]));
-    kube.deleteObject(vmRef("vm-1"));
+    const { harness, kube } = await startWithVm({ finalizers: [FINALIZER], deleted: true });
     expect(kube.getObject(vmRef("vm-1"))?.metadata.deletionTimestamp).toBeDefined();
     await runEvent("delete-compute-instance", payload("vm-1", "deprovision", "c-3"));
     expect(kube.getObject(vmRef("vm-1"))).toBeUndefined();
@@ -140,9 +150,7 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
   });
 
   it("a failed job writes the failure annotation with the job explanation", async () => {
-    const harness = await start();
-    const kube = kubeOf(harness);
-    kube.createObject(computeInstance("vm-1"));
+    const { harness, kube } = await startWithVm();
     harness.aap.scriptNext("provision", {
       ...FAST,
       outcome: "failed",
@@ -167,10 +175,10 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
   });
 
   it('a failed deprovision whose event says block-deletion-on-failure "false" also removes the finalizer, in the same write', async () => {
-    const harness = await start();
-    const kube = kubeOf(harness);
-    kube.createObject(computeInstance("vm-1", ["operator/finalizer", FINALIZER]));
-    kube.deleteObject(vmRef("vm-1"));
+    const { harness, kube } = await startWithVm({
+      finalizers: ["operator/finalizer", FINALIZER],
+      deleted: true,
+    });
     harness.aap.scriptNext("deprovision", {
       ...FAST,
       outcome: "failed",
@@ -200,10 +208,7 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
   });
 
   it("the same with an errored job: once the operator lets go too, the object is gone", async () => {
-    const harness = await start();
-    const kube = kubeOf(harness);
-    kube.createObject(computeInstance("vm-1", [FINALIZER]));
-    kube.deleteObject(vmRef("vm-1"));
+    const { harness, kube } = await startWithVm({ finalizers: [FINALIZER], deleted: true });
     harness.aap.scriptNext("deprovision", { ...FAST, outcome: "error" });
     const body = annotated(payload("vm-1", "deprovision", "c-d"), A_BLOCK_DELETION, "false");
     await runEvent("delete-compute-instance", body);
@@ -244,9 +249,7 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
   });
 
   it('"false" on a failed provision, or with writeFailure: false, removes nothing', async () => {
-    const harness = await start();
-    const kube = kubeOf(harness);
-    kube.createObject(computeInstance("vm-1", [FINALIZER]));
+    const { harness, kube } = await startWithVm({ finalizers: [FINALIZER] });
     harness.aap.scriptNext("provision", { ...FAST, outcome: "failed" });
     const body = annotated(payload("vm-1", "provision", "c-p", "v2"), A_BLOCK_DELETION, "false");
     await runEvent("create-compute-instance", body);
@@ -264,11 +267,12 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
   });
 
   it("reads a custom block-deletion-on-failure annotation name", async () => {
-    const harness = await start({
-      playbook: { blockDeletionOnFailureAnnotation: "example.com/keep-on-failure" },
-    });
-    const kube = kubeOf(harness);
-    kube.createObject(computeInstance("vm-1", [FINALIZER]));
+    const { harness, kube } = await startWithVm(
+      { finalizers: [FINALIZER] },
+      {
+        playbook: { blockDeletionOnFailureAnnotation: "example.com/keep-on-failure" },
+      },
+    );
     kube.createObject(computeInstance("vm-2", [FINALIZER]));
     harness.aap.scriptNext("deprovision", { ...FAST, outcome: "failed" }, { times: 2 });
     const custom = annotated(
@@ -284,8 +288,7 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
   });
 
   it("records the first failure message exactly", async () => {
-    const harness = await start();
-    harness.kube?.createObject(computeInstance("vm-1"));
+    const { harness } = await startWithVm();
     harness.aap.scriptNext("provision", {
       ...FAST,
       outcome: "failed",
@@ -299,8 +302,7 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
   });
 
   it("writeFailure: false writes nothing on failure", async () => {
-    const harness = await start({ playbook: { writeFailure: false } });
-    harness.kube?.createObject(computeInstance("vm-1"));
+    const { harness } = await startWithVm({}, { playbook: { writeFailure: false } });
     harness.aap.scriptNext("provision", { ...FAST, outcome: "failed" });
     await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v1"));
     expect(harness.eda.effects()[0]).toMatchObject({
@@ -310,9 +312,7 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
   });
 
   it("a canceled job writes nothing", async () => {
-    const harness = await start();
-    const kube = kubeOf(harness);
-    const created = kube.createObject(computeInstance("vm-1"));
+    const { harness, kube, created } = await startWithVm();
     harness.aap.scriptNext("provision", { ...FAST, outcome: "canceled" });
     await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v1"));
     expect(harness.eda.effects()[0]).toMatchObject({
@@ -327,9 +327,7 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
   });
 
   it("re-reads and retries on 409 Conflict", async () => {
-    const harness = await start();
-    const kube = kubeOf(harness);
-    kube.createObject(computeInstance("vm-1"));
+    const { harness, kube } = await startWithVm();
     const storm = kube.faults.conflicts({ times: 2, verbs: ["patch"] });
     await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v1"));
     expect(storm.fired).toBe(2);
@@ -340,9 +338,7 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
   });
 
   it("gives up after conflictRetries retries", async () => {
-    const harness = await start({ playbook: { conflictRetries: 2 } });
-    const kube = kubeOf(harness);
-    kube.createObject(computeInstance("vm-1"));
+    const { harness, kube } = await startWithVm({}, { playbook: { conflictRetries: 2 } });
     kube.faults.conflicts({ times: Infinity });
     await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v1"));
     expect(harness.eda.effects()[0]).toMatchObject({
@@ -354,9 +350,7 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
   });
 
   it("sends the read resourceVersion as a precondition: a write in between is a real 409", async () => {
-    const harness = await start({ kube: true });
-    const kube = kubeOf(harness);
-    kube.createObject(computeInstance("vm-1"));
+    const { harness, kube } = await startWithVm({}, { kube: true });
     // A proxy in front of the API server lets another writer in between the playbook's
     // GET and its first PATCH.
     let interfered = false;
@@ -428,9 +422,7 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
   });
 
   it("plays the effects of a direct AAP launch of a rule's template too", async () => {
-    const harness = await start();
-    const kube = kubeOf(harness);
-    kube.createObject(computeInstance("vm-1"));
+    const { harness, kube } = await startWithVm();
     const template = harness.aap.ledger().length; // no jobs yet
     expect(template).toBe(0);
     const launched = await call(harness.aap.url, `${GW}job_templates/provision++Default/launch/`, {
@@ -452,23 +444,24 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
   });
 
   it("plays workflow jobs' effects", async () => {
-    const harness = await start();
-    harness.kube?.createObject(computeInstance("vm-1"));
+    const { harness } = await startWithVm();
     await runEvent("create-flow", payload("vm-1", "provision", "c-1", "v1"));
     expect(harness.eda.effects()[0]).toMatchObject({ jobKind: "workflow_job", outcome: "applied" });
   });
 
   it("skips jobs whose payload did not reach the playbook", async () => {
-    const harness = await start({
-      setup: (aap) =>
-        aap.addJobTemplate({
-          name: "provision",
-          askVariablesOnLaunch: false,
-          script: { pendingMs: 0, waitingMs: 0, runMs: RUN_MS },
-        }),
-      rules: [RULES[0]!],
-    });
-    harness.kube?.createObject(computeInstance("vm-1"));
+    const { harness } = await startWithVm(
+      {},
+      {
+        setup: (aap) =>
+          aap.addJobTemplate({
+            name: "provision",
+            askVariablesOnLaunch: false,
+            script: { pendingMs: 0, waitingMs: 0, runMs: RUN_MS },
+          }),
+        rules: [RULES[0]!],
+      },
+    );
     await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v1"));
     expect(harness.eda.effects()[0]).toMatchObject({
       outcome: "skipped",
@@ -478,8 +471,7 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
   });
 
   it("skips payloads without an operation annotation", async () => {
-    const harness = await start();
-    harness.kube?.createObject(computeInstance("vm-1"));
+    const { harness } = await startWithVm();
     await runEvent("create-compute-instance", computeInstance("vm-1"));
     expect(harness.eda.effects()[0]).toMatchObject({
       outcome: "skipped",
@@ -498,8 +490,7 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
   });
 
   it("uses the kubeconfig's token and never records it", async () => {
-    const harness = await start({ kube: { token: "kube-secret-token" } });
-    harness.kube?.createObject(computeInstance("vm-1"));
+    const { harness } = await startWithVm({}, { kube: { token: "kube-secret-token" } });
     await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v1"));
     expect(harness.eda.effects()[0]?.outcome).toBe("applied");
     const recorded = JSON.stringify([

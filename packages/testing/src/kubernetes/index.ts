@@ -15,10 +15,5 @@ export type {
   ObjectRef,
 } from "./types.js";
 export type { KubeFaultKind, KubeRequestRecord, KubeWriteVerb, WriteRecord } from "./records.js";
-export type {
-  KubeConflictFaultOptions,
-  KubeDelayFaultOptions,
-  KubeFaultHandle,
-  KubeFaults,
-  KubeStatusFaultOptions,
-} from "./fault-types.js";
+// Every fault type: the conflict, status and delay options, the handle and `KubeFaults`.
+export type * from "./fault-types.js";
