@@ -82,6 +82,18 @@ describeOnClusters("EDA provider and simulator", (cluster) => {
   const gone = async (w: EdaWorld, name: string) => {
     await expect.poll(async () => (await w.users.get(name)) === undefined, WAIT).toBe(true);
   };
+  /**
+   * Deletes `name`, waits until it is gone, and checks the jobs AAP ran for it, as
+   * `[template, status]`, never two at once (E1).
+   */
+  const deleteAndCheck = async (w: EdaWorld, name: string, expected: [string, string][]) => {
+    await w.users.delete(name);
+    await gone(w, name);
+    const jobs = w.jobs(name);
+    expect(jobs.map((j) => [j.templateName, j.status])).toEqual(expected);
+    expect(overlaps(jobs)).toEqual([]);
+    return jobs;
+  };
 
   it("provisions through EDA: the playbook writes back and the controller reports the event's version", async () => {
     const w = await start();
@@ -115,14 +127,10 @@ describeOnClusters("EDA provider and simulator", (cluster) => {
     await w.controller(w.edaProvider());
     await w.users.create("vm-1", { cores: 2 });
     await expect.poll(() => w.jobs("vm-1")[0]?.status, WAIT).toBe("running");
-    await w.users.delete("vm-1");
-    await gone(w, "vm-1");
-    const jobs = w.jobs("vm-1");
-    expect(jobs.map((j) => [j.templateName, j.status])).toEqual([
+    const jobs = await deleteAndCheck(w, "vm-1", [
       [CREATE, "successful"],
       [DELETE, "successful"],
     ]);
-    expect(overlaps(jobs)).toEqual([]);
     const deleteEvent = w.events("vm-1").find((e) => e.endpoint === DELETE)!;
     expect(deleteEvent.receivedAt).toBeGreaterThanOrEqual(jobs[0]!.finishedAt!);
   });
@@ -177,11 +185,8 @@ describeOnClusters("EDA provider and simulator", (cluster) => {
     await w.users.create("vm-1", spec);
     await ready(w, "vm-1", configVersion(spec));
     w.aap.scriptNext(DELETE, { outcome: "failed", jobExplanation: "teardown broke" });
-    await w.users.delete("vm-1");
-    await gone(w, "vm-1");
-    const jobs = w.jobs("vm-1");
     // Released, not retried: one failed teardown and nothing after it.
-    expect(jobs.map((j) => [j.templateName, j.status])).toEqual([
+    const jobs = await deleteAndCheck(w, "vm-1", [
       [CREATE, "successful"],
       [DELETE, "failed"],
     ]);
@@ -290,10 +295,7 @@ describeOnClusters("EDA provider and simulator", (cluster) => {
     await expect
       .poll(async () => records(await w.users.get("vm-1"))[0]?.state, WAIT)
       .toBe("Running");
-    await w.users.delete("vm-1");
-    await gone(w, "vm-1");
-    const jobs = w.jobs("vm-1");
-    expect(jobs.map((j) => [j.templateName, j.status])).toEqual([[CREATE, "canceled"]]);
+    const jobs = await deleteAndCheck(w, "vm-1", [[CREATE, "canceled"]]);
     expect(jobs[0]!.cancelRequestedAt).toBeDefined();
     expect(w.events("vm-1").map((e) => e.endpoint)).toEqual([CREATE]);
   });
@@ -306,13 +308,9 @@ describeOnClusters("EDA provider and simulator", (cluster) => {
     await ready(w, "vm-1", configVersion(spec));
     const [record] = records(await w.users.get("vm-1"));
     expect(record!.message).toContain(`job ${w.jobs("vm-1")[0]!.id}`);
-    await w.users.delete("vm-1");
-    await gone(w, "vm-1");
-    const jobs = w.jobs("vm-1");
-    expect(jobs.map((j) => [j.templateName, j.status])).toEqual([
+    await deleteAndCheck(w, "vm-1", [
       [CREATE, "successful"],
       [DELETE, "successful"],
     ]);
-    expect(overlaps(jobs)).toEqual([]);
   });
 });

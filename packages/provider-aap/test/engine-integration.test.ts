@@ -10,12 +10,10 @@ import {
 } from "@provisionkit/core";
 import type { AapLedgerJob } from "@provisionkit/testing";
 import { describe, expect, it } from "vitest";
-import { computeInstance, aapPerTest, type AapFixture } from "./support/fixture.ts";
+import { computeInstance, startAap, type AapFixture } from "./support/fixture.ts";
 
 // The engine driving AapProvider against the simulator over real HTTP, on virtual time:
 // the ledger (the simulator's out-of-band record of every job) is what the assertions read.
-
-const startAap = aapPerTest();
 
 interface Driven {
   status: ProvisioningStatus | undefined;

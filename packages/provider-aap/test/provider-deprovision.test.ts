@@ -8,9 +8,7 @@ import {
 import type { AapLedgerJob } from "@provisionkit/testing";
 import { describe, expect, it } from "vitest";
 import { readProvisionkitVars } from "../src/index.ts";
-import { call, computeInstance, hostPool, aapPerTest, type AapFixture } from "./support/fixture.ts";
-
-const startAap = aapPerTest();
+import { call, computeInstance, hostPool, startAap, type AapFixture } from "./support/fixture.ts";
 
 const V1 = configVersion({ cores: 2 });
 

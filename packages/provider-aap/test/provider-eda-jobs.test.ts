@@ -8,9 +8,7 @@
 import { JobState, configVersion, type ResourceObject } from "@provisionkit/core";
 import { describe, expect, it } from "vitest";
 import { AapProvider, type AapJob, type AapProviderOptions } from "../src/index.ts";
-import { call, computeInstance, hostPool, aapPerTest, type AapFixture } from "./support/fixture.ts";
-
-const startAap = aapPerTest();
+import { call, computeInstance, hostPool, startAap, type AapFixture } from "./support/fixture.ts";
 
 const V1 = configVersion({ cores: 2 });
 const V2 = configVersion({ cores: 4 });

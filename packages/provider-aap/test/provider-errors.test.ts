@@ -1,24 +1,8 @@
-import {
-  configVersion,
-  isOutcomeUnknown,
-  isProviderError,
-  type ProviderError,
-} from "@provisionkit/core";
+import { configVersion, isOutcomeUnknown, type ProviderError } from "@provisionkit/core";
 import { describe, expect, it } from "vitest";
-import { TOKEN, call, computeInstance, aapPerTest } from "./support/fixture.ts";
-
-const startAap = aapPerTest();
+import { TOKEN, call, computeInstance, startAap, failure } from "./support/fixture.ts";
 
 const V1 = configVersion({ cores: 2 });
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isProviderError(error)) throw new Error(`expected a ProviderError, got ${String(error)}`);
-  return error;
-}
 
 describe("rate limits and failures (P8)", () => {
   it("surfaces a 429 on launch as RateLimitError with the server's Retry-After, not retried", async () => {

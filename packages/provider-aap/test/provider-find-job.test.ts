@@ -1,8 +1,6 @@
 import { JobState, configVersion, isOutcomeUnknown, isProviderError } from "@provisionkit/core";
 import { describe, expect, it } from "vitest";
-import { call, computeInstance, hostPool, aapPerTest } from "./support/fixture.ts";
-
-const startAap = aapPerTest();
+import { call, computeInstance, hostPool, startAap } from "./support/fixture.ts";
 
 const V1 = configVersion({ cores: 2 });
 const signal = () => ({ signal: new AbortController().signal });

@@ -1,9 +1,7 @@
 import { JobState, configVersion, isProviderError } from "@provisionkit/core";
 import { describe, expect, it } from "vitest";
 import { readProvisionkitVars } from "../src/index.ts";
-import { API_FORMS, call, computeInstance, hostPool, aapPerTest } from "./support/fixture.ts";
-
-const startAap = aapPerTest();
+import { API_FORMS, call, computeInstance, hostPool, startAap } from "./support/fixture.ts";
 
 const V1 = configVersion({ cores: 2 });
 

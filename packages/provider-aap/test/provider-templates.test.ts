@@ -1,9 +1,14 @@
-import { configVersion, isProviderError, type ProviderError } from "@provisionkit/core";
+import { configVersion } from "@provisionkit/core";
 import { describe, expect, it } from "vitest";
 import { AapProvider, kebabCase, templateNameFor } from "../src/index.ts";
-import { call, computeInstance, hostPool, aapPerTest, type AapFixture } from "./support/fixture.ts";
-
-const startAap = aapPerTest();
+import {
+  call,
+  computeInstance,
+  hostPool,
+  startAap,
+  type AapFixture,
+  failure,
+} from "./support/fixture.ts";
 
 const V1 = configVersion({ cores: 2 });
 const launches = (f: AapFixture) => f.sim.requests().filter((r) => r.operation === "launch");
@@ -28,15 +33,6 @@ function staleListing(id: number, type: "job_template" | "workflow_job_template"
       ],
     },
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isProviderError(error)) throw new Error(`expected a ProviderError, got ${String(error)}`);
-  return error;
 }
 
 describe("template names", () => {

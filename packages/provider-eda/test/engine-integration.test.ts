@@ -18,13 +18,11 @@ import {
   FINALIZER_AAP,
 } from "../src/index.ts";
 import { computeInstance, webhookOk, type RecordedRequest } from "./harness.ts";
-import { providerPerTest, type ProviderFixture } from "./provider-fixture.ts";
+import { startProvider, type ProviderFixture } from "./provider-fixture.ts";
 
 // The engine driving EdaProvider over real HTTP against a webhook whose "playbooks" write
 // back onto the resource (the EDA simulator's job, played here in a few lines), on a test
 // clock. A queued event runs its playbook on the next reconcile round (the engine's poll).
-
-const startProvider = providerPerTest();
 
 interface World {
   resource: ResourceObject;

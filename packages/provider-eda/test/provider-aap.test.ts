@@ -17,9 +17,7 @@ import {
 } from "../src/index.ts";
 import { FakeAap } from "./fake-aap.ts";
 import { call, computeInstance, record, thrown, withMeta } from "./harness.ts";
-import { providerPerTest, type ProviderFixture } from "./provider-fixture.ts";
-
-const startProvider = providerPerTest();
+import { startProvider, type ProviderFixture } from "./provider-fixture.ts";
 
 const V1 = "sha256:v1";
 const MIN = 60_000;

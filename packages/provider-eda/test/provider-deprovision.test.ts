@@ -15,9 +15,7 @@ import {
   decodeEdaJobId,
 } from "../src/index.ts";
 import { call, computeInstance, record, withMeta } from "./harness.ts";
-import { providerPerTest, type ProviderFixture } from "./provider-fixture.ts";
-
-const startProvider = providerPerTest();
+import { startProvider, type ProviderFixture } from "./provider-fixture.ts";
 
 const V1 = "sha256:v1";
 const MIN = 60_000;

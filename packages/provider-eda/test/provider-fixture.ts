@@ -1,5 +1,5 @@
 /** Provider test support: a webhook server, a clock and a provider pointed at them. */
-import { afterEach } from "vitest";
+import { onTestFinished } from "vitest";
 import { EdaProvider, type EdaProviderOptions } from "../src/index.ts";
 import { ScriptedServer, TOKEN, TestClock, captureLogger, type LogLine } from "./harness.ts";
 
@@ -13,11 +13,15 @@ export interface ProviderFixture {
   stop(): Promise<void>;
 }
 
-/** Starts a webhook server and an EdaProvider sending to it with a bearer token. */
+/**
+ * Starts a webhook server and an EdaProvider sending to it with a bearer token, within a
+ * test: the server closes when the test finishes.
+ */
 export async function startProvider(
   options: Partial<EdaProviderOptions> = {},
 ): Promise<ProviderFixture> {
   const server = await ScriptedServer.start();
+  onTestFinished(() => server.close());
   const clock = new TestClock();
   const { logger, lines, dump } = captureLogger();
   const provider = new EdaProvider({
@@ -28,22 +32,4 @@ export async function startProvider(
     ...options,
   });
   return { server, clock, provider, lines, dump, stop: () => server.close() };
-}
-
-/**
- * {@link startProvider} for the tests of one file: registers an `afterEach` that stops every
- * fixture the test started.
- */
-export function providerPerTest(): (
-  options?: Partial<EdaProviderOptions>,
-) => Promise<ProviderFixture> {
-  const started: ProviderFixture[] = [];
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((f) => f.stop()));
-  });
-  return async (options) => {
-    const fixture = await startProvider(options);
-    started.push(fixture);
-    return fixture;
-  };
 }

@@ -14,9 +14,7 @@ import {
   decodeEdaJobId,
 } from "../src/index.ts";
 import { TOKEN, call, computeInstance, reset, text, thrown } from "./harness.ts";
-import { providerPerTest } from "./provider-fixture.ts";
-
-const startProvider = providerPerTest();
+import { startProvider } from "./provider-fixture.ts";
 
 const V1 = "sha256:v1";
 const V2 = "sha256:v2";

@@ -7,9 +7,7 @@ import {
   FINALIZER_AAP,
 } from "../src/index.ts";
 import { call, computeInstance, thrown, withMeta } from "./harness.ts";
-import { providerPerTest, type ProviderFixture } from "./provider-fixture.ts";
-
-const startProvider = providerPerTest();
+import { startProvider, type ProviderFixture } from "./provider-fixture.ts";
 
 const V1 = "sha256:v1";
 const V0 = "sha256:v0";

@@ -1,5 +1,10 @@
-import type { Logger, ResourceObject } from "@provisionkit/core";
-import { afterEach } from "vitest";
+import {
+  isProviderError,
+  type Logger,
+  type ProviderError,
+  type ResourceObject,
+} from "@provisionkit/core";
+import { onTestFinished } from "vitest";
 import { AapSimulator, VirtualClock, type AapSimulatorOptions } from "@provisionkit/testing";
 import { AapProvider, type AapClientOptions, type AapProviderOptions } from "../../src/index.ts";
 
@@ -57,7 +62,10 @@ export function standardTemplates(sim: AapSimulator): void {
   sim.addWorkflowTemplate({ name: "delete-host-pool" });
 }
 
-/** Start a simulator on a virtual clock and a provider pointed at it. */
+/**
+ * Start a simulator on a virtual clock and a provider pointed at it, within a test: the
+ * simulator stops when the test finishes.
+ */
 export async function startAap(options: StartOptions = {}): Promise<AapFixture> {
   const clock = new VirtualClock();
   const sim = new AapSimulator({ ...options.simulator, clock });
@@ -82,23 +90,8 @@ export async function startAap(options: StartOptions = {}): Promise<AapFixture> 
       ...options.client,
     },
   });
+  onTestFinished(() => sim.stop());
   return { sim, clock, provider, logs, sleeps, stop: () => sim.stop() };
-}
-
-/**
- * {@link startAap} for the tests of one file: registers an `afterEach` that stops every
- * fixture the test started.
- */
-export function aapPerTest(): (options?: StartOptions) => Promise<AapFixture> {
-  const started: AapFixture[] = [];
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((f) => f.stop()));
-  });
-  return async (options) => {
-    const fixture = await startAap(options);
-    started.push(fixture);
-    return fixture;
-  };
 }
 
 /** A ComputeInstance resource. */
@@ -128,4 +121,14 @@ export function hostPool(name: string): ResourceObject {
 /** Call options with a signal nobody aborts. */
 export function call(correlationId = "corr-1"): { signal: AbortSignal; correlationId: string } {
   return { signal: new AbortController().signal, correlationId };
+}
+
+/** The `ProviderError` `promise` rejects with; fails the test when it settles otherwise. */
+export async function failure(promise: Promise<unknown>): Promise<ProviderError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isProviderError(error)) throw new Error(`expected a ProviderError, got ${String(error)}`);
+  return error;
 }

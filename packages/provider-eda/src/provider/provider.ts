@@ -5,8 +5,6 @@ import {
   resourceKey,
   type CallOptions,
   type DeprovisionResult,
-  type FindJobQuery,
-  type FoundJob,
   type JobRecord,
   type JobType,
   type Provider,
@@ -74,23 +72,14 @@ export class EdaProvider implements Provider {
    * `undefined` when AAP has none. An event still queued in EDA has no job yet, so it is
    * not found; the engine looks again during its pending-launch grace period.
    */
-  declare readonly findJob?: (
-    resource: ResourceObject,
-    query: FindJobQuery,
-    options: CallOptions,
-  ) => Promise<FoundJob | undefined>;
+  declare readonly findJob?: Provider["findJob"];
   /**
    * AAP mode only (absent otherwise): asks AAP to cancel the job EDA launched for the
    * event. Idempotent: a job already cancelling or ended needs nothing. An event still
    * queued in EDA cannot be cancelled: that throws a retryable `ProviderError`
    * (code `JOB_NOT_LAUNCHED`).
    */
-  declare readonly cancelJob?: (
-    resource: ResourceObject,
-    jobId: string,
-    type: JobType,
-    options: CallOptions,
-  ) => Promise<void>;
+  declare readonly cancelJob?: Provider["cancelJob"];
 
   readonly #options: ResolvedProviderOptions;
   readonly #sender: EventSender;
