@@ -3,14 +3,13 @@
  * line, mixed modules, `--scenario` across both suites, and `--kubeconfig` / `--namespace`.
  * The operator suite runs in real time, so each run here picks one or two scenarios.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseArgs, UsageError } from "../src/cli/args.js";
-import { main } from "../src/cli/main.js";
 import type { ConformanceReport } from "../src/conformance/types.js";
 import { KubernetesApiSimulator } from "../src/kubernetes/simulator.js";
-import { capture, FIXTURES, tempDir, usageError } from "./cli-support.js";
+import { FIXTURES, runCli, runCliWithReports, tempDir, usageError } from "./cli-support.js";
 
 const OPERATOR = join(FIXTURES, "conformance-operator.ts");
 const MIXED = join(FIXTURES, "conformance-mixed.ts");
@@ -38,42 +37,25 @@ describe("provisionkit-conformance on operator subjects", () => {
     "runs an operator subject on the simulator: progress, an operator table, JSON, JUnit, HTML, exit 0",
     { timeout: 60_000 },
     async () => {
-      const dir = await tempDir();
-      const io = capture();
-      const code = await main(
-        [
-          OPERATOR,
-          "--scenario",
-          "create-to-ready",
-          "--json",
-          join(dir, "report.json"),
-          "--junit",
-          join(dir, "junit.xml"),
-          "--html",
-          join(dir, "report.html"),
-        ],
-        io,
-      );
+      const io = await runCliWithReports([OPERATOR, "--scenario", "create-to-ready"]);
       expect(io.stderr).toContain(
         "Widget operator: 1 scenarios of the operator suite on the Kubernetes API simulator",
       );
       expect(io.stderr).toMatch(/\[1\/1\] ok {3}create-to-ready \d+ ms/);
       expect(io.stdout).toContain("provisionkit operator conformance: Widget operator");
       expect(io.stdout).toContain("PASSED: 1 passed, 0 failed, 0 skipped");
-      expect(code).toBe(0);
-      const report = JSON.parse(
-        await readFile(join(dir, "report.json"), "utf8"),
-      ) as ConformanceReport;
+      expect(io.code).toBe(0);
+      const report = JSON.parse(await io.read("report.json")) as ConformanceReport;
       expect(report.suite).toBe("operator");
       expect(report.passed).toBe(true);
       expect(report.scenarios.map((s) => [s.id, s.status])).toEqual([
         ["create-to-ready", "passed"],
       ]);
       expect(report.rules.map((r) => r.rule)).toEqual(["E1", "E2", "E3", "E4", "E5"]);
-      const junit = await readFile(join(dir, "junit.xml"), "utf8");
+      const junit = await io.read("junit.xml");
       expect(junit).toContain('name="provisionkit operator conformance: Widget operator"');
       expect(junit).toContain('classname="operator.Widget operator"');
-      const html = await readFile(join(dir, "report.html"), "utf8");
+      const html = await io.read("report.html");
       expect(html).toContain("<h1>provisionkit operator conformance: Widget operator</h1>");
     },
   );
@@ -82,22 +64,18 @@ describe("provisionkit-conformance on operator subjects", () => {
     "runs a mixed module, each subject on the --scenario ids of its own suite",
     { timeout: 60_000 },
     async () => {
-      const io = capture();
-      const code = await main(
-        [
-          MIXED,
-          "--json",
-          "-",
-          "--quiet",
-          "--scenario",
-          "delete-before-provisioning",
-          "--scenario",
-          "delete-after-ready",
-        ],
-        io,
-      );
+      const io = await runCli([
+        MIXED,
+        "--json",
+        "-",
+        "--quiet",
+        "--scenario",
+        "delete-before-provisioning",
+        "--scenario",
+        "delete-after-ready",
+      ]);
       expect(io.stderr).toBe("");
-      expect(code).toBe(0);
+      expect(io.code).toBe(0);
       const reports = JSON.parse(io.stdout) as ConformanceReport[];
       expect(
         reports.map((r) => [r.suite, r.subject, r.passed, r.scenarios.map((s) => s.id)]),
@@ -109,15 +87,15 @@ describe("provisionkit-conformance on operator subjects", () => {
   );
 
   it("an id in both suites runs in both; a subject none of the ids is for is not run", async () => {
-    const both = capture();
-    expect(await main([MIXED, "--quiet", "--scenario", "create-to-ready"], both)).toBe(0);
+    const both = await runCli([MIXED, "--quiet", "--scenario", "create-to-ready"]);
+    expect(both.code).toBe(0);
     expect(both.stdout).toContain("provisionkit provider conformance: MemoryProvider");
     expect(both.stdout).toContain("provisionkit operator conformance: Widget operator");
     expect(both.stdout).toMatch(/operator conformance: Widget operator[\s\S]*create-to-ready/);
     expect(both.stdout).not.toContain("spec-change");
 
-    const providerOnly = capture();
-    expect(await main([MIXED, "--scenario", "spec-a-b-a"], providerOnly)).toBe(0);
+    const providerOnly = await runCli([MIXED, "--scenario", "spec-a-b-a"]);
+    expect(providerOnly.code).toBe(0);
     expect(providerOnly.stderr).toContain(
       "Widget operator: not run, no --scenario of the operator suite",
     );
@@ -166,13 +144,12 @@ describe("provisionkit-conformance on operator subjects", () => {
         await writeFile(kubeconfig, text);
         const token = "cli-kubeconfig-s3cr3t-token";
         expect(text).toContain(token);
-        const io = capture();
         const args = [OPERATOR, "--kubeconfig", kubeconfig, "--namespace", "ci"];
-        const code = await main([...args, "--scenario", "create-to-ready"], io);
+        const io = await runCli([...args, "--scenario", "create-to-ready"]);
         expect(io.stderr).toContain(
           `Widget operator: 1 scenarios of the operator suite on the cluster of ${kubeconfig}, namespace ci`,
         );
-        expect(code).toBe(0);
+        expect(io.code).toBe(0);
         const created = cluster
           .history()
           .filter((w) => w.verb === "create" && w.ref.plural === "widgets");

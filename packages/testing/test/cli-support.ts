@@ -1,7 +1,7 @@
 /**
  * What the CLI tests share: an in-memory `CliIo`, and a temporary directory per test.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
@@ -23,14 +23,45 @@ export function capture(): CliIo & { stdout: string; stderr: string } {
   return io;
 }
 
+/** What a run of the command did. */
+export interface CliRun {
+  /** The exit code. */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the command on `args` with captured output. */
+export async function runCli(args: string[]): Promise<CliRun> {
+  const io = capture();
+  const code = await main(args, io);
+  return { code, stdout: io.stdout, stderr: io.stderr };
+}
+
+/**
+ * Runs the command on `args` plus `--json report.json --junit junit.xml --html report.html`
+ * in a fresh temporary directory; `read` reads a file of that directory.
+ */
+export async function runCliWithReports(
+  args: string[],
+): Promise<CliRun & { read: (file: string) => Promise<string> }> {
+  const dir = await tempDir();
+  const reports = ["--json", "report.json", "--junit", "junit.xml", "--html", "report.html"];
+  const run = await runCli([
+    ...args,
+    ...reports.map((arg) => (arg.startsWith("--") ? arg : join(dir, arg))),
+  ]);
+  return { ...run, read: (file) => readFile(join(dir, file), "utf8") };
+}
+
 /**
  * Runs the command on `args`, expecting a usage error: exit code 2, nothing on standard
  * output, and on standard error `provisionkit-conformance: <message>` followed by the usage.
  * Resolves to the message.
  */
 export async function usageError(args: string[]): Promise<string> {
-  const io = capture();
-  expect(await main(args, io)).toBe(2);
+  const io = await runCli(args);
+  expect(io.code).toBe(2);
   expect(io.stdout).toBe("");
   const tail = `\n\n${USAGE}\n`;
   expect(io.stderr.endsWith(tail)).toBe(true);

@@ -1,10 +1,8 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseArgs, UsageError } from "../src/cli/args.js";
-import { main } from "../src/cli/main.js";
 import type { ConformanceReport } from "../src/conformance/types.js";
-import { capture, FIXTURES, tempDir, usageError } from "./cli-support.js";
+import { FIXTURES, runCli, runCliWithReports, usageError } from "./cli-support.js";
 
 describe("provisionkit-conformance", () => {
   it("parses its options and refuses bad ones with a usage error", () => {
@@ -19,57 +17,34 @@ describe("provisionkit-conformance", () => {
   });
 
   it("runs every subject, prints progress and tables, writes JSON, JUnit and HTML, exits 1 on a broken rule", async () => {
-    const dir = await tempDir();
-    const io = capture();
-    const code = await main(
-      [
-        join(FIXTURES, "conformance-subjects.ts"),
-        "--json",
-        join(dir, "report.json"),
-        "--junit",
-        join(dir, "junit.xml"),
-        "--html",
-        join(dir, "report.html"),
-        "--scenario",
-        "create-to-ready",
-        "--scenario",
-        "delete-while-provisioning",
-      ],
-      io,
-    );
-    expect(code).toBe(1);
+    const io = await runCliWithReports([
+      join(FIXTURES, "conformance-subjects.ts"),
+      "--scenario",
+      "create-to-ready",
+      "--scenario",
+      "delete-while-provisioning",
+    ]);
+    expect(io.code).toBe(1);
     expect(io.stderr).toContain("MemoryProvider: 2 scenarios");
     expect(io.stderr).toMatch(/\[2\/2\] FAIL delete-while-provisioning \(P5, E1\)/);
     expect(io.stdout).toContain("PASSED: 2 passed, 0 failed, 0 skipped");
     expect(io.stdout).toContain("FAILED: 1 passed, 1 failed, 0 skipped");
-    const reports = JSON.parse(
-      await readFile(join(dir, "report.json"), "utf8"),
-    ) as ConformanceReport[];
+    const reports = JSON.parse(await io.read("report.json")) as ConformanceReport[];
     expect(reports.map((r) => [r.subject, r.passed])).toEqual([
       ["MemoryProvider", true],
       ["IgnoresRunningProvision", false],
     ]);
-    const junit = await readFile(join(dir, "junit.xml"), "utf8");
+    const junit = await io.read("junit.xml");
     expect(junit.match(/<testsuite /g)).toHaveLength(2);
     expect(junit).toContain('type="P5"');
-    expect(await readFile(join(dir, "report-1.html"), "utf8")).toContain("PASSED");
-    expect(await readFile(join(dir, "report-2.html"), "utf8")).toContain('data-overlap="true"');
+    expect(await io.read("report-1.html")).toContain("PASSED");
+    expect(await io.read("report-2.html")).toContain('data-overlap="true"');
   }, 60_000);
 
   it("exits 0 when every rule holds, and --json - prints the report alone", async () => {
-    const io = capture();
-    const code = await main(
-      [
-        join(FIXTURES, "conformance-one.ts"),
-        "--json",
-        "-",
-        "--quiet",
-        "--scenario",
-        "create-to-ready",
-      ],
-      io,
-    );
-    expect(code).toBe(0);
+    const one = join(FIXTURES, "conformance-one.ts");
+    const io = await runCli([one, "--json", "-", "--quiet", "--scenario", "create-to-ready"]);
+    expect(io.code).toBe(0);
     expect(io.stderr).toBe("");
     expect((JSON.parse(io.stdout) as ConformanceReport).passed).toBe(true);
   });
