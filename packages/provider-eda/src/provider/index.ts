@@ -10,4 +10,4 @@ export {
 export { decodeEdaJobId, encodeEdaJobId, type EdaJobId } from "./job-id.js";
 export { defaultPayload } from "./payload.js";
 export { parseFailure, type PlaybookFailure } from "./failure.js";
-export { aapJobSource, type EdaAapFoundJob, type EdaAapJobSource } from "./aap-source.js";
+export type { EdaAapFoundJob, EdaAapJobSource } from "./aap-source.js";
