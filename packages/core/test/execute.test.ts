@@ -9,9 +9,10 @@ import {
   providerSet,
   reconcile,
   type Provider,
+  type ProviderSet,
   type ResourceObject,
 } from "@provisionkit/core";
-import { T0, V1, input, job, status, thrown } from "./support/fixtures.js";
+import { T0, V1, V2, input, iso, job, status, thrown } from "./support/fixtures.js";
 
 const resource: ResourceObject = { metadata: { name: "r", namespace: "ns" }, spec: {} };
 
@@ -28,11 +29,11 @@ function fake(over: Partial<Provider> = {}): Provider {
 }
 
 async function step(
-  provider: Provider,
+  provider: Provider | ProviderSet,
   decideInput = input(),
   signal = new AbortController().signal,
 ) {
-  const providers = providerSet(provider);
+  const providers = "directory" in provider ? provider : providerSet(provider);
   const d = decide({ ...decideInput, providers: providers.directory });
   return execute(
     d,
@@ -164,5 +165,126 @@ describe("execute", () => {
     expect(reasons).toEqual(["update"]);
     await reconcile({ ...args, status: first.status, desiredConfigVersion: "x" });
     expect(reasons).toEqual(["update"]);
+  });
+});
+
+/** `status` with the running provision job `j1` (of V1), due for a poll at T0. */
+const running = () => status({ jobs: [job()] });
+
+describe("execute: polls, cancels and lookups", () => {
+  it("polls a due job through the provider that launched it, and applies the answer", async () => {
+    const asked: string[] = [];
+    const old = fake({
+      getProvisionStatus: (_r, jobId) => {
+        asked.push(jobId);
+        return Promise.resolve({ jobId, state: JobState.Succeeded, message: "done" });
+      },
+    });
+    const current = fake({ name: "new" });
+    const out = await step(providerSet(current, old), input({ status: running() }));
+    expect(asked).toEqual(["j1"]);
+    expect(out.status.reconciledConfigVersion).toBe(V1);
+    expect(out.events.map((e) => e.reason)).toEqual(["ProvisionSucceeded"]);
+  });
+
+  it("records a failed poll on the job and keeps its state", async () => {
+    const provider = fake({ getProvisionStatus: () => Promise.reject(new Error("reset")) });
+    const out = await step(provider, input({ status: running() }));
+    expect(latestJob(out.status.jobs, "provision")).toMatchObject({
+      state: JobState.Running,
+      statusError: { count: 1, message: "reset" },
+    });
+    expect(out.events.map((e) => e.reason)).toEqual(["StatusReadFailed"]);
+  });
+
+  it("checks a status answer (a status of another job is a contract violation)", async () => {
+    const provider = fake({
+      getProvisionStatus: () =>
+        Promise.resolve({ jobId: "other", state: JobState.Succeeded, message: "" }),
+    });
+    const out = await step(provider, input({ status: running() }));
+    expect(out.status.reconciledConfigVersion).toBeUndefined();
+    expect(latestJob(out.status.jobs, "provision")?.statusError?.message).toMatch(/^P3/);
+  });
+
+  it("asks the provider to cancel a job the new spec replaces, and records the request", async () => {
+    const canceled: unknown[] = [];
+    const provider = fake({
+      cancelJob: (_r, jobId, type) => {
+        canceled.push([jobId, type]);
+        return Promise.resolve();
+      },
+    });
+    const out = await step(
+      provider,
+      input({
+        status: running(),
+        desiredConfigVersion: V2,
+        options: { onSpecChangeWhileRunning: "cancel" },
+      }),
+    );
+    expect(canceled).toEqual([["j1", "provision"]]);
+    expect(latestJob(out.status.jobs, "provision")?.cancelRequestedAt).toBe(iso(T0));
+    expect(out.events[0]).toMatchObject({ reason: "CancelRequested" });
+    expect(out.events[0]?.message).toMatch(/the spec changed while it ran/);
+  });
+
+  it("records a failed cancel as a failed read, except after a timeout, where it is only reported", async () => {
+    const provider = fake({ cancelJob: () => Promise.reject(new Error("refused")) });
+    const specChange = await step(
+      provider,
+      input({
+        status: running(),
+        desiredConfigVersion: V2,
+        options: { onSpecChangeWhileRunning: "cancel" },
+      }),
+    );
+    expect(latestJob(specChange.status.jobs, "provision")?.statusError?.message).toBe("refused");
+    const late = status({ jobs: [job({ launchedAt: iso(T0 - 120_000) })] });
+    const timedOut = await step(
+      provider,
+      input({ status: late, options: { jobTimeoutMs: 60_000 } }),
+    );
+    expect(timedOut.events.map((e) => e.reason)).toContain("CancelFailed");
+    expect(latestJob(timedOut.status.jobs, "provision")?.statusError).toBeUndefined();
+  });
+
+  describe("a launch whose outcome is unknown", () => {
+    const pending = {
+      type: "provision" as const,
+      correlationId: "c-lost",
+      provider: "memory",
+      configVersion: V1,
+      attempt: 1,
+      createdAt: iso(T0 - 1_000),
+    };
+    const lost = () => input({ status: status({ pendingLaunch: pending }) });
+
+    it("adopts the job findJob finds by correlation id", async () => {
+      const queries: unknown[] = [];
+      const provider = fake({
+        findJob: (_r, query) => {
+          queries.push(query);
+          return Promise.resolve({ jobId: "j9", state: JobState.Running, message: "" });
+        },
+      });
+      const out = await step(provider, lost());
+      expect(queries).toEqual([{ correlationId: "c-lost", type: "provision" }]);
+      expect(out.status.pendingLaunch).toBeUndefined();
+      expect(latestJob(out.status.jobs, "provision")).toMatchObject({
+        jobId: "j9",
+        correlationId: "c-lost",
+      });
+      expect(out.events[0]?.reason).toBe("JobAdopted");
+    });
+
+    it("looks again later when findJob finds nothing within the grace period, or fails", async () => {
+      const none = await step(fake({ findJob: () => Promise.resolve(undefined) }), lost());
+      expect(none.status.pendingLaunch?.lookupAfter).toBeDefined();
+      expect(none.status.jobs).toEqual([]);
+      const failing = await step(fake({ findJob: () => Promise.reject(new Error("503")) }), lost());
+      expect(failing.status.pendingLaunch?.lookupAfter).toBeDefined();
+      expect(failing.events.map((e) => e.reason)).toEqual(["JobLookupFailed"]);
+    });
   });
 });

@@ -183,28 +183,64 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
   const started = performance.now();
   const { env, providerName, backendName } = await scenarioEnv(options);
   const capabilities = env.capabilities;
-  const wanted = options.scenarios;
-  const unknown = (wanted ?? []).filter((id) => !PROVIDER_SCENARIOS.some((s) => s.id === id));
-  if (unknown.length > 0)
-    throw new RangeError(`unknown conformance scenario(s): ${unknown.join(", ")}`);
-  const scenarios = PROVIDER_SCENARIOS.filter((s) => !wanted || wanted.includes(s.id));
+  const scenarios = selectScenarios(PROVIDER_SCENARIOS, options.scenarios, "conformance");
   const subject = options.subject ?? `${providerName} on ${backendName}`;
-  options.onProgress?.({ type: "start", subject, scenarios: scenarios.map((s) => s.id) });
+  const results = await runInOrder(scenarios, subject, options, (scenario) =>
+    runScenario(scenario, env),
+  );
+  return suiteReport("provider", subject, capabilities, { startedAt, started }, results);
+}
+
+/** The scenarios of `all` named in `wanted` (all when absent), in suite order. */
+export function selectScenarios<S extends { id: string }>(
+  all: readonly S[],
+  wanted: readonly string[] | undefined,
+  suite: string,
+): S[] {
+  const unknown = (wanted ?? []).filter((id) => !all.some((s) => s.id === id));
+  if (unknown.length > 0)
+    throw new RangeError(`unknown ${suite} scenario(s): ${unknown.join(", ")}`);
+  return all.filter((s) => !wanted || wanted.includes(s.id));
+}
+
+/** Run `scenarios` one after the other, telling `listener.onProgress` as they start and end. */
+export async function runInOrder<S extends { id: string; title: string }>(
+  scenarios: readonly S[],
+  subject: string,
+  listener: { onProgress?(event: ConformanceProgressEvent): void },
+  run: (scenario: S) => Promise<ScenarioResult>,
+): Promise<ScenarioResult[]> {
+  listener.onProgress?.({ type: "start", subject, scenarios: scenarios.map((s) => s.id) });
   const results: ScenarioResult[] = [];
   for (const scenario of scenarios) {
-    options.onProgress?.({ type: "scenario-start", id: scenario.id, title: scenario.title });
-    const result = await runScenario(scenario, env);
+    listener.onProgress?.({ type: "scenario-start", id: scenario.id, title: scenario.title });
+    const result = await run(scenario);
     results.push(result);
-    options.onProgress?.({ type: "scenario-end", result });
+    listener.onProgress?.({ type: "scenario-end", result });
   }
+  return results;
+}
+
+/**
+ * The report of a suite's run: its results, a verdict per rule (only `rules`, when given),
+ * passed unless a scenario failed.
+ */
+export function suiteReport(
+  suite: ConformanceReport["suite"],
+  subject: string,
+  capabilities: ConformanceReport["capabilities"],
+  time: { startedAt: string; started: number },
+  results: ScenarioResult[],
+  rules?: ReadonlySet<string>,
+): ConformanceReport {
   return {
-    suite: "provider",
+    suite,
     subject,
     capabilities,
-    startedAt,
-    durationMs: Math.round(performance.now() - started),
+    startedAt: time.startedAt,
+    durationMs: Math.round(performance.now() - time.started),
     scenarios: results,
-    rules: ruleResults(results),
+    rules: ruleResults(results).filter((r) => !rules || rules.has(r.rule)),
     passed: results.every((r) => r.status !== "failed"),
   };
 }

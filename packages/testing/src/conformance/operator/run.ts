@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { ruleResults } from "../runner.js";
+import { runInOrder, selectScenarios, suiteReport } from "../runner.js";
 import { timelineJob } from "../timeline.js";
 import type { ConformanceReport, ResourceTimeline, ScenarioResult, Violation } from "../types.js";
 import { checkDeprovisionRetries, checkProvisionRetries } from "./checks-backoff.js";
@@ -167,31 +167,14 @@ export async function runOperatorConformance(
 ): Promise<ConformanceReport> {
   const startedAt = new Date().toISOString();
   const started = performance.now();
-  const wanted = options.scenarios;
-  const unknown = (wanted ?? []).filter((id) => !OPERATOR_SCENARIOS.some((s) => s.id === id));
-  if (unknown.length > 0) {
-    throw new RangeError(`unknown operator conformance scenario(s): ${unknown.join(", ")}`);
-  }
-  const scenarios = OPERATOR_SCENARIOS.filter((s) => !wanted || wanted.includes(s.id));
+  const scenarios = selectScenarios(OPERATOR_SCENARIOS, options.scenarios, "operator conformance");
   const subject = options.subject ?? `operator on ${options.crd.kind}`;
-  options.onProgress?.({ type: "start", subject, scenarios: scenarios.map((s) => s.id) });
-  const results: ScenarioResult[] = [];
   let capabilities = { findJob: false, cancel: false };
-  for (const scenario of scenarios) {
-    options.onProgress?.({ type: "scenario-start", id: scenario.id, title: scenario.title });
+  const results = await runInOrder(scenarios, subject, options, async (scenario) => {
     const { result, abilities } = await runScenario(scenario, options);
     capabilities = { findJob: abilities.findJob, cancel: abilities.cancel };
-    results.push(result);
-    options.onProgress?.({ type: "scenario-end", result });
-  }
-  return {
-    suite: "operator",
-    subject,
-    capabilities,
-    startedAt,
-    durationMs: Math.round(performance.now() - started),
-    scenarios: results,
-    rules: ruleResults(results).filter((r) => OPERATOR_RULES.has(r.rule)),
-    passed: results.every((r) => r.status !== "failed"),
-  };
+    return result;
+  });
+  const time = { startedAt, started };
+  return suiteReport("operator", subject, capabilities, time, results, OPERATOR_RULES);
 }
