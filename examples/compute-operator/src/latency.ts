@@ -29,7 +29,7 @@ import {
   type KubeObject,
 } from "@provisionkit/testing";
 import { COMPUTE_INSTANCE, FINALIZER } from "./operator.js";
-import { CREATE, DELETE } from "./story-kit.js";
+import { addDemoTemplates, DEMO_RULES } from "./story-kit.js";
 
 // ------------------------------------------------------------------ the model
 
@@ -90,8 +90,7 @@ async function measure(model: Model, path: Path): Promise<number[]> {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(kube.kubeconfig());
   const aap = new AapSimulator({ clock, defaultScript: model.job });
-  aap.addJobTemplate({ name: CREATE, allowSimultaneous: true });
-  aap.addJobTemplate({ name: DELETE, allowSimultaneous: true });
+  addDemoTemplates(aap);
   const aapUrl = await aap.start();
   let eda: EdaSimulator | undefined;
   let provider: Provider;
@@ -105,10 +104,7 @@ async function measure(model: Model, path: Path): Promise<number[]> {
       aap,
       clock,
       kubernetes: kube.kubeconfig(),
-      rules: [
-        { endpoint: CREATE, template: CREATE },
-        { endpoint: DELETE, template: DELETE },
-      ],
+      rules: [...DEMO_RULES],
       webhook: { hmac: { secret: HMAC_SECRET } },
       activation: {
         eventLatencyMs: model.edaRuleLatencyMs,

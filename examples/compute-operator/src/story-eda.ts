@@ -31,7 +31,7 @@ import { operationOf } from "./invariants.js";
 import { provisioningOf, shortVersion } from "./observer.js";
 import { computeInstanceEdaOperator, type EdaProviderOverrides } from "./operator-eda.js";
 import type { ComputeInstance, ComputeInstanceSpec } from "./operator.js";
-import { CREATE, DELETE, describeScript, operatorInstances, startDemoAap } from "./story-kit.js";
+import { DEMO_RULES, describeScript, operatorInstances, startDemoAap } from "./story-kit.js";
 import { finish, type BackendTruth } from "./verdict.js";
 
 /** The secret the rulebook's webhook source checks the signatures with (`hmac_secret`). */
@@ -114,10 +114,7 @@ export async function runEdaStory(): Promise<void> {
   const eda = new EdaSimulator({
     aap,
     kubernetes: world.kube.kubeconfig(),
-    rules: [
-      { endpoint: CREATE, template: CREATE },
-      { endpoint: DELETE, template: DELETE },
-    ],
+    rules: [...DEMO_RULES],
     webhook: { hmac: { secret: HMAC_SECRET } },
     activation: {
       startupMs: ACTIVATION_STARTUP_MS,

@@ -9,6 +9,7 @@ import {
   type AapJobScript,
   type AapLedgerJob,
   type AapTemplateDefinition,
+  type EdaRule,
 } from "@provisionkit/testing";
 import type { DemoWorld } from "./demo-world.js";
 import type { ComputeInstance } from "./operator.js";
@@ -17,6 +18,22 @@ import type { ComputeInstance } from "./operator.js";
 export const CREATE = "create-compute-instance";
 /** The deprovision job template (and, in the EDA story, webhook endpoint). */
 export const DELETE = "delete-compute-instance";
+
+/** The rulebook's rules: each webhook endpoint launches the job template of the same name. */
+export const DEMO_RULES: readonly EdaRule[] = [
+  { endpoint: CREATE, template: CREATE },
+  { endpoint: DELETE, template: DELETE },
+];
+
+/** Adds the {@link CREATE} and {@link DELETE} job templates, both allowing simultaneous jobs. */
+export function addDemoTemplates(
+  aap: AapSimulator,
+  script?: AapTemplateDefinition["script"],
+): void {
+  for (const name of [CREATE, DELETE]) {
+    aap.addJobTemplate({ name, allowSimultaneous: true, ...(script ? { script } : {}) });
+  }
+}
 
 /** A job script in words, for the line that announces what AAP will do. */
 export const describeScript = (script: AapJobScript): string =>
@@ -49,9 +66,7 @@ export async function startDemoAap(
       ...(cancelDelayMs === undefined ? {} : { cancelDelayMs }),
     },
   });
-  for (const name of [CREATE, DELETE]) {
-    aap.addJobTemplate({ name, allowSimultaneous: true, ...(script ? { script } : {}) });
-  }
+  addDemoTemplates(aap, script);
   await aap.start();
   return {
     aap,
