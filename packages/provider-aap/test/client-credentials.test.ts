@@ -23,6 +23,8 @@ import {
   text,
   thrown,
   type Reply,
+  JOB,
+  LAUNCH,
 } from "./client-harness.js";
 
 /** The token in the Secret before and after a rotation; never to be seen in output. */
@@ -78,8 +80,6 @@ class MapSecretSource implements SecretSource {
 
 const server = serverPerTest();
 
-const JOB = "/api/v2/jobs/7/";
-const LAUNCH = "/api/v2/job_templates/5/launch/";
 const launched = json(201, { job: 42, ignored_fields: {}, ...jobBody({ id: 42 }) });
 
 /** 200 with a job for `Bearer <token>`, 401 for anything else. */

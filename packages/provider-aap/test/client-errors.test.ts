@@ -25,11 +25,11 @@ import {
   text,
   thrown,
   serverPerTest,
+  JOB,
 } from "./client-harness.js";
 
 const server = serverPerTest();
 
-const JOB = "/api/v2/jobs/7/";
 const getJob = (overrides = {}): Promise<unknown> =>
   clientFor(server, overrides).getJob({ kind: "job", id: 7 });
 

@@ -6,20 +6,8 @@ import { ScriptedHttpServer } from "@provisionkit/testing";
 import { afterEach, beforeEach } from "vitest";
 import { AapClient, type AapClientOptions } from "../src/client/index.js";
 
-export {
-  ScriptedHttpServer,
-  captureLogger,
-  empty,
-  hang,
-  json,
-  refusedUrl,
-  reset,
-  respond,
-  text,
-  thrown,
-  type RecordedRequest,
-  type Reply,
-} from "@provisionkit/testing";
+// The loopback server, its replies and the error and log checks.
+export * from "@provisionkit/testing";
 
 /** The bearer token used by the tests; must never show up in errors or logs. */
 export const TOKEN = "tok-SECRET-0123456789abcdefXYZ";
@@ -27,6 +15,11 @@ export const TOKEN = "tok-SECRET-0123456789abcdefXYZ";
 export const PASSWORD = "pw-SECRET-hunter2:x";
 /** The basic-auth user. */
 export const USERNAME = "admin";
+
+/** The job every test reads. */
+export const JOB = "/api/v2/jobs/7/";
+/** The launch of job template 5. */
+export const LAUNCH = "/api/v2/job_templates/5/launch/";
 
 /** A scripted server started before each test of the file and closed after it. */
 export function serverPerTest(): ScriptedHttpServer {

@@ -21,12 +21,11 @@ import {
   text,
   thrown,
   serverPerTest,
+  JOB,
+  LAUNCH,
 } from "./client-harness.js";
 
 const server = serverPerTest();
-
-const JOB = "/api/v2/jobs/7/";
-const LAUNCH = "/api/v2/job_templates/5/launch/";
 
 describe("per-request time limit", () => {
   it("a server that never answers → TimeoutError after timeoutMs", async () => {

@@ -20,12 +20,11 @@ import {
   recordSleeps,
   reset,
   thrown,
+  JOB,
+  LAUNCH,
 } from "./client-harness.js";
 
 const server = serverPerTest();
-
-const JOB = "/api/v2/jobs/7/";
-const LAUNCH = "/api/v2/job_templates/5/launch/";
 
 describe("reads", () => {
   it("retry 5xx with exponential backoff, then succeed", async () => {

@@ -16,21 +16,8 @@ import {
 import { ScriptedHttpServer, text, type Reply, type TlsKeyPair } from "@provisionkit/testing";
 import { afterEach, beforeEach } from "vitest";
 
-export {
-  captureLogger,
-  empty,
-  errorText,
-  hang,
-  json,
-  refusedUrl,
-  reset,
-  respond,
-  text,
-  thrown,
-  type LogLine,
-  type RecordedRequest,
-  type Reply,
-} from "@provisionkit/testing";
+// The loopback server, its replies and the error and log checks.
+export * from "@provisionkit/testing";
 
 /** Secrets used by the tests; none may ever show up in errors, logs, details or results. */
 export const TOKEN = "tok-SECRET-0123456789abcdefXYZ";

@@ -29,7 +29,9 @@ export {
   failOption,
   hasControlCharacter,
   isRecord,
+  optionChecks,
   type HttpTlsOptions,
+  type OptionChecks,
   type ResolvedTlsOptions,
 } from "./options.js";
 export { isValidPemBundle } from "./pem.js";

@@ -175,3 +175,51 @@ export function checkTlsOptions(scope: string, value: unknown): ResolvedTlsOptio
   }
   return { ca, insecure: insecureSkipTLSVerify === true };
 }
+
+/** The option checks of one client, bound to its scope (see {@link optionChecks}). */
+export interface OptionChecks {
+  /** Throws the `ConfigurationError` `<scope> option <option> <problem>`. */
+  fail(option: string, problem: string): never;
+  /** {@link checkHttpUrl} */
+  url(option: string, value: unknown): URL;
+  /** {@link checkMilliseconds} */
+  milliseconds(option: string, value: unknown, fallback: number, min: 0 | 1): number;
+  /** {@link checkCount} */
+  count(option: string, value: unknown, fallback: number, max: number): number;
+  /** {@link checkTlsOptions}, for the `tls` option. */
+  tls(value: unknown): ResolvedTlsOptions;
+  /** {@link checkLogger}, for the `logger` option. */
+  logger(value: unknown): Logger;
+  /** {@link checkFunction} */
+  fn<F>(option: string, value: unknown, fallback: F): F;
+  /** {@link checkSecretSource}, for the `secrets` option. */
+  secrets(value: unknown): SecretSource | undefined;
+  /** {@link checkUserAgent}, for the `userAgent` option. */
+  userAgent(value: unknown, fallback: string): string;
+}
+
+/**
+ * The option checks bound to `scope`, the start of every message (e.g. `AAP client`).
+ *
+ * @example
+ * ```ts
+ * const check = optionChecks("runner client");
+ * const url = check.url("url", options.url);
+ * const timeoutMs = check.milliseconds("timeoutMs", options.timeoutMs, 10_000, 1);
+ * const tls = check.tls(options.tls);
+ * ```
+ */
+export function optionChecks(scope: string): OptionChecks {
+  return {
+    fail: (option, problem) => failOption(scope, option, problem),
+    url: (option, value) => checkHttpUrl(scope, option, value),
+    milliseconds: (option, value, fallback, min) =>
+      checkMilliseconds(scope, option, value, fallback, min),
+    count: (option, value, fallback, max) => checkCount(scope, option, value, fallback, max),
+    tls: (value) => checkTlsOptions(scope, value),
+    logger: (value) => checkLogger(scope, value),
+    fn: (option, value, fallback) => checkFunction(scope, option, value, fallback),
+    secrets: (value) => checkSecretSource(scope, value),
+    userAgent: (value, fallback) => checkUserAgent(scope, value, fallback),
+  };
+}

@@ -14,16 +14,4 @@ export {
   type AapTlsOptions,
   type RequestOptions,
 } from "./options.js";
-export type {
-  AapCancelResult,
-  AapJob,
-  AapJobKind,
-  AapJobList,
-  AapJobRef,
-  AapLaunchBody,
-  AapLaunchResult,
-  AapPing,
-  AapTemplate,
-  AapTemplateKind,
-  AapTemplateRef,
-} from "./types.js";
+export type * from "./types.js";

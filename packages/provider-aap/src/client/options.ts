@@ -11,18 +11,10 @@ import {
   type SecretValue,
 } from "@provisionkit/core";
 import {
-  checkCount,
-  checkFunction,
-  checkHttpUrl,
-  checkLogger,
-  checkMilliseconds,
-  checkSecretSource,
-  checkTlsOptions,
-  checkUserAgent,
   defaultSleep,
-  failOption,
   hasControlCharacter,
   isRecord,
+  optionChecks,
   type HttpTlsOptions,
   type ResolvedTlsOptions,
   type RetryPolicy,
@@ -146,12 +138,13 @@ export const DEFAULT_RETRY: Readonly<Required<AapRetryOptions>> = Object.freeze(
 });
 
 const SCOPE = "AAP client";
+const check = optionChecks(SCOPE);
 // eslint-disable-next-line no-control-regex
 const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f]/;
 const VERSIONED_API_PATH = /^\/api\/(?:[^/]+\/)*v\d+\/$/;
 
 function fail(option: string, problem: string): never {
-  failOption(SCOPE, option, problem);
+  return check.fail(option, problem);
 }
 
 interface ParsedUrl {
@@ -163,7 +156,7 @@ interface ParsedUrl {
 
 function parseUrl(value: unknown): ParsedUrl {
   // The URL is never echoed back: it could carry credentials.
-  const url = checkHttpUrl(SCOPE, "url", value);
+  const url = check.url("url", value);
   const path = url.pathname.endsWith("/") ? url.pathname : `${url.pathname}/`;
   const base = { origin: url.origin, https: url.protocol === "https:" };
   if (path === "/" || path === "/api/") {
@@ -244,9 +237,9 @@ function parseRetry(value: unknown): RetryPolicy {
   if (value === undefined) return { ...DEFAULT_RETRY };
   if (!isRecord(value)) fail("retry", "must be an object");
   const ms = (option: keyof RetryPolicy): number =>
-    checkMilliseconds(SCOPE, `retry.${option}`, value[option], DEFAULT_RETRY[option], 0);
+    check.milliseconds(`retry.${option}`, value[option], DEFAULT_RETRY[option], 0);
   return {
-    retries: checkCount(SCOPE, "retry.retries", value.retries, DEFAULT_RETRY.retries, 100),
+    retries: check.count("retry.retries", value.retries, DEFAULT_RETRY.retries, 100),
     initialDelayMs: ms("initialDelayMs"),
     maxDelayMs: ms("maxDelayMs"),
     maxRetryAfterMs: ms("maxRetryAfterMs"),
@@ -261,18 +254,18 @@ function parseRetry(value: unknown): RetryPolicy {
 export function resolveOptions(options: AapClientOptions): ResolvedOptions {
   if (!isRecord(options)) fail("options", "must be an object");
   const url = parseUrl(options.url);
-  const timeoutMs = checkMilliseconds(SCOPE, "timeoutMs", options.timeoutMs, DEFAULT_TIMEOUT_MS, 0);
+  const timeoutMs = check.milliseconds("timeoutMs", options.timeoutMs, DEFAULT_TIMEOUT_MS, 0);
   if (timeoutMs === 0) fail("timeoutMs", "must be greater than 0");
-  const secrets = checkSecretSource(SCOPE, options.secrets);
+  const secrets = check.secrets(options.secrets);
   return {
     ...url,
     auth: parseAuth(options.auth, secrets !== undefined),
     secrets,
-    tls: checkTlsOptions(SCOPE, options.tls),
+    tls: check.tls(options.tls),
     timeoutMs,
     retry: parseRetry(options.retry),
-    logger: checkLogger(SCOPE, options.logger),
-    userAgent: checkUserAgent(SCOPE, options.userAgent, DEFAULT_USER_AGENT),
-    sleep: checkFunction(SCOPE, "sleep", options.sleep, defaultSleep),
+    logger: check.logger(options.logger),
+    userAgent: check.userAgent(options.userAgent, DEFAULT_USER_AGENT),
+    sleep: check.fn("sleep", options.sleep, defaultSleep),
   };
 }

@@ -10,15 +10,9 @@ import {
   type SecretValue,
 } from "@provisionkit/core";
 import {
-  checkFunction,
-  checkLogger,
-  checkMilliseconds,
-  checkSecretSource,
-  checkTlsOptions,
-  checkUserAgent,
-  failOption,
   hasControlCharacter,
   isRecord,
+  optionChecks,
   type HttpTlsOptions,
   type ResolvedTlsOptions,
 } from "@provisionkit/core/http";
@@ -149,7 +143,7 @@ export const DEFAULT_USER_AGENT = "provisionkit-provider-eda";
 /** Default HMAC header (both receivers' default). */
 export const DEFAULT_HMAC_HEADER = "X-Hub-Signature-256";
 
-const SCOPE = "EDA client";
+const check = optionChecks("EDA client");
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const RESERVED_HEADERS: ReadonlySet<string> = new Set([
   "authorization",
@@ -162,7 +156,7 @@ const RESERVED_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 function fail(option: string, problem: string): never {
-  failOption(SCOPE, option, problem);
+  return check.fail(option, problem);
 }
 
 function parseOne(
@@ -257,21 +251,20 @@ export function parseAuth(
 export function resolveClientOptions(options: EdaClientOptions): ResolvedClientOptions {
   if (!isRecord(options)) fail("options", "must be an object");
   const target = parseTarget(options.target);
-  const secrets = checkSecretSource(SCOPE, options.secrets);
+  const secrets = check.secrets(options.secrets);
   return {
     target,
     auth: parseAuth(options.auth, secrets !== undefined, target.type),
     secrets,
-    tls: checkTlsOptions(SCOPE, options.tls),
-    timeoutMs: checkMilliseconds(
-      SCOPE,
+    tls: check.tls(options.tls),
+    timeoutMs: check.milliseconds(
       "requestTimeoutMs",
       options.requestTimeoutMs,
       DEFAULT_REQUEST_TIMEOUT_MS,
       1,
     ),
-    logger: checkLogger(SCOPE, options.logger),
-    userAgent: checkUserAgent(SCOPE, options.userAgent, DEFAULT_USER_AGENT),
-    now: checkFunction(SCOPE, "now", options.now, Date.now),
+    logger: check.logger(options.logger),
+    userAgent: check.userAgent(options.userAgent, DEFAULT_USER_AGENT),
+    now: check.fn("now", options.now, Date.now),
   };
 }

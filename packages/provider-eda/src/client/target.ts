@@ -6,7 +6,7 @@
  */
 import { ConfigurationError, type JobType } from "@provisionkit/core";
 import { kebabCase } from "@provisionkit/core";
-import { checkHttpUrl, failOption, isRecord } from "@provisionkit/core/http";
+import { isRecord, optionChecks } from "@provisionkit/core/http";
 
 /** A value per operation. */
 export interface EdaOperationValues {
@@ -103,18 +103,18 @@ export type ResolvedTarget =
       kinds: Record<string, EdaOperationValues>;
     };
 
-const SCOPE = "EDA client";
+const check = optionChecks("EDA client");
 const OPERATIONS = ["provision", "deprovision"] as const;
 const ENDPOINT = /^[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/;
 const VERB = /^[A-Za-z0-9._~-]+$/;
 
 function fail(option: string, problem: string): never {
-  failOption(SCOPE, option, problem);
+  return check.fail(option, problem);
 }
 
 /** Parses an http(s) URL without credentials, query or fragment. The URL is never echoed. */
 export function parseHttpUrl(value: unknown, option: string): URL {
-  return checkHttpUrl(SCOPE, option, value);
+  return check.url(option, value);
 }
 
 function operationValues(
