@@ -288,3 +288,71 @@ describe("execute: polls, cancels and lookups", () => {
     });
   });
 });
+
+describe("reconcile: persisting", () => {
+  it("persists the pending marker before launching, and launches nothing when that write fails", async () => {
+    const order: string[] = [];
+    const provider = fake({
+      triggerProvision: () => {
+        order.push("launch");
+        return Promise.resolve({ jobId: "j1", initialState: JobState.Pending, message: "" });
+      },
+    });
+    const args = {
+      resource,
+      status: undefined,
+      providers: provider,
+      clock: () => T0,
+      maxSteps: 1,
+    };
+    const failing = reconcile({
+      ...args,
+      persist: (_s: unknown, reason: string) => {
+        order.push(reason);
+        return Promise.reject(new Error("conflict"));
+      },
+    });
+    await expect(failing).rejects.toThrow("conflict");
+    expect(order).toEqual(["before-launch"]);
+    order.length = 0;
+    const written: string[] = [];
+    const result = await reconcile({
+      ...args,
+      persist: (s, reason) => {
+        order.push(reason);
+        if (reason === "before-launch") written.push(s.pendingLaunch?.correlationId ?? "none");
+        return Promise.resolve();
+      },
+    });
+    expect(order).toEqual(["before-launch", "launch", "update"]);
+    expect(written).toHaveLength(1);
+    expect(latestJob(result.status.jobs, "provision")?.correlationId).toBe(written[0]);
+  });
+
+  it("passes a human's resolution on to the decision, which adopts the job it names", async () => {
+    const pending = {
+      type: "provision" as const,
+      correlationId: "c-lost",
+      provider: "memory",
+      configVersion: V1,
+      attempt: 1,
+      createdAt: iso(T0 - 60_000),
+    };
+    const provider = fake({
+      getProvisionStatus: (_r, jobId) =>
+        Promise.resolve({ jobId, state: JobState.Running, message: "" }),
+    });
+    const result = await reconcile({
+      resource,
+      status: status({ pendingLaunch: pending }),
+      providers: provider,
+      clock: () => T0,
+      desiredConfigVersion: V1,
+      resolution: { correlationId: "c-lost", jobId: "j7" },
+      persist: () => Promise.resolve(),
+      maxSteps: 1,
+    });
+    expect(result.status.pendingLaunch).toBeUndefined();
+    expect(latestJob(result.status.jobs, "provision")?.jobId).toBe("j7");
+  });
+});
