@@ -171,6 +171,14 @@ describe("execute", () => {
 /** `status` with the running provision job `j1` (of V1), due for a poll at T0. */
 const running = () => status({ jobs: [job()] });
 
+/** The spec moved to V2 while `j1` runs, under the cancel policy: the engine cancels `j1`. */
+const specChangedWhileRunning = () =>
+  input({
+    status: running(),
+    desiredConfigVersion: V2,
+    options: { onSpecChangeWhileRunning: "cancel" },
+  });
+
 describe("execute: polls, cancels and lookups", () => {
   it("polls a due job through the provider that launched it, and applies the answer", async () => {
     const asked: string[] = [];
@@ -215,14 +223,7 @@ describe("execute: polls, cancels and lookups", () => {
         return Promise.resolve();
       },
     });
-    const out = await step(
-      provider,
-      input({
-        status: running(),
-        desiredConfigVersion: V2,
-        options: { onSpecChangeWhileRunning: "cancel" },
-      }),
-    );
+    const out = await step(provider, specChangedWhileRunning());
     expect(canceled).toEqual([["j1", "provision"]]);
     expect(latestJob(out.status.jobs, "provision")?.cancelRequestedAt).toBe(iso(T0));
     expect(out.events[0]).toMatchObject({ reason: "CancelRequested" });
@@ -231,14 +232,7 @@ describe("execute: polls, cancels and lookups", () => {
 
   it("records a failed cancel as a failed read, except after a timeout, where it is only reported", async () => {
     const provider = fake({ cancelJob: () => Promise.reject(new Error("refused")) });
-    const specChange = await step(
-      provider,
-      input({
-        status: running(),
-        desiredConfigVersion: V2,
-        options: { onSpecChangeWhileRunning: "cancel" },
-      }),
-    );
+    const specChange = await step(provider, specChangedWhileRunning());
     expect(latestJob(specChange.status.jobs, "provision")?.statusError?.message).toBe("refused");
     const late = status({ jobs: [job({ launchedAt: iso(T0 - 120_000) })] });
     const timedOut = await step(
