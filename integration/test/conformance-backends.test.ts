@@ -43,6 +43,22 @@ async function started(backend: ConformanceBackend): Promise<Context & { provide
   return { clock, kube, provider: backend.provider() };
 }
 
+/**
+ * Starts `backend` and provisions a new resource `w-1` through its provider (config version
+ * `v1`, correlation id `corr-1`), the backend's job taking `durationMs`.
+ */
+async function provisioned(backend: ConformanceBackend, durationMs: number) {
+  const ctx = await started(backend);
+  const resource = create(ctx, "w-1");
+  backend.scriptNext("provision", { durationMs });
+  const { jobId } = await ctx.provider.triggerProvision(resource, {
+    configVersion: "v1",
+    correlationId: "corr-1",
+    signal,
+  });
+  return { ...ctx, resource, jobId };
+}
+
 /** Creates the resource in the Kubernetes simulator, as the suite does. */
 function create(ctx: Context, name: string): ResourceObject {
   return ctx.kube.createObject({
@@ -63,15 +79,8 @@ describe("aapSimulatorBackend with AapProvider", () => {
   for (const workflow of [false, true]) {
     it(`a provision lands in the ledger with its version and succeeds (${workflow ? "workflow" : "job"} templates)`, async () => {
       const backend = aapSimulatorBackend({ workflow, provider: (e) => aapProvider(e) });
-      const ctx = await started(backend);
-      const { provider } = ctx;
-      const resource = create(ctx, "w-1");
-      backend.scriptNext("provision", { durationMs: 3000 });
-      const { jobId } = await provider.triggerProvision(resource, {
-        configVersion: "v1",
-        correlationId: "corr-1",
-        signal,
-      });
+      const ctx = await provisioned(backend, 3000);
+      const { provider, resource, jobId } = ctx;
       const [job] = backend.ledger();
       expect(backend.ledger()).toHaveLength(1);
       expect(job).toMatchObject({
@@ -146,15 +155,8 @@ describe("edaSimulatorBackend with EdaProvider", () => {
       const backend = edaSimulatorBackend({
         provider: (e) => edaProvider(e, { aapMode, minEventIntervalMs: 0 }),
       });
-      const ctx = await started(backend);
-      const { provider } = ctx;
-      const resource = create(ctx, "w-1");
-      backend.scriptNext("provision", { durationMs: 2000 });
-      const { jobId } = await provider.triggerProvision(resource, {
-        configVersion: "v1",
-        correlationId: "corr-1",
-        signal,
-      });
+      const ctx = await provisioned(backend, 2000);
+      const { provider, jobId } = ctx;
       expect(backend.ledger()).toEqual([]);
       await backend.settle!();
       expect(backend.ledger()).toEqual([

@@ -33,25 +33,20 @@ describe("findJob (E5 adoption)", () => {
     expect(fx.sim.ledger()).toHaveLength(1);
   });
 
-  it("answers undefined when no job carries the correlation id", async () => {
+  it.each([
+    { when: "no job carries the correlation id", launched: "corr-other", sought: "corr-missing" },
+    {
+      when: "a job only contains the id as a substring",
+      launched: "corr-1-suffix",
+      sought: "corr-1",
+    },
+  ])("answers undefined when $when", async ({ launched, sought }) => {
     const fx = await startAap();
     const vm = computeInstance("vm-1");
-    await fx.provider.triggerProvision(vm, { ...call("corr-other"), configVersion: V1 });
+    await fx.provider.triggerProvision(vm, { ...call(launched), configVersion: V1 });
     const found = await fx.provider.findJob(
       vm,
-      { correlationId: "corr-missing", type: "provision" },
-      signal(),
-    );
-    expect(found).toBeUndefined();
-  });
-
-  it("never adopts a job that only contains the id as a substring", async () => {
-    const fx = await startAap();
-    const vm = computeInstance("vm-1");
-    await fx.provider.triggerProvision(vm, { ...call("corr-1-suffix"), configVersion: V1 });
-    const found = await fx.provider.findJob(
-      vm,
-      { correlationId: "corr-1", type: "provision" },
+      { correlationId: sought, type: "provision" },
       signal(),
     );
     expect(found).toBeUndefined();
