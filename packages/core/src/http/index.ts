@@ -9,7 +9,7 @@
  *
  * @packageDocumentation
  */
-export { createAgent, trackedAgent, type HttpTlsSettings } from "./agents.js";
+export type { HttpTlsSettings } from "./agents.js";
 export {
   httpFailure,
   type ErrorDetails,

@@ -104,11 +104,6 @@ export class HttpTransport {
     });
   }
 
-  /** The default time limit of a request, in milliseconds. */
-  get timeoutMs(): number {
-    return this.#options.timeoutMs;
-  }
-
   /**
    * Sends one request and returns the response, whatever its status.
    *
