@@ -20,7 +20,7 @@ import type { AttemptOutcome } from "./retry.js";
 import { DecodeError, fieldName } from "./schema.js";
 import type { Redactor } from "./secrets.js";
 
-export { RETRIED_STATUSES, serverMessage, type ErrorDetails } from "@provisionkit/core/http";
+export type { ErrorDetails } from "@provisionkit/core/http";
 
 /** An HTTP method the client uses. */
 export type HttpMethod = "GET" | "POST";
