@@ -195,6 +195,11 @@ export class Users {
     }
   }
 
+  /** The status of condition `type` on `name` (`"True"`, `"False"`…), undefined when absent. */
+  async conditionStatus(name: string, type: string): Promise<string | undefined> {
+    return condition(await this.get(name), type)?.status;
+  }
+
   async patch(name: string, body: Record<string, unknown>): Promise<Instance> {
     return (await this.api.patchNamespacedCustomObject(
       { ...this.base, name, body },

@@ -97,10 +97,7 @@ describeOnClusters("ProvisioningController", (cluster) => {
     await ready("vm-1");
     await world.users.delete("vm-1");
     await expect
-      .poll(
-        async () => condition(await world.users.get("vm-1"), ConditionType.DeletionBlocked)?.status,
-        WAIT,
-      )
+      .poll(() => world.users.conditionStatus("vm-1", ConditionType.DeletionBlocked), WAIT)
       .toBe("True");
     expect((await world.users.get("vm-1"))?.metadata.finalizers).toContain(FINALIZER);
     await gone("vm-1");
@@ -221,7 +218,7 @@ describe("ProvisioningController under faults only a simulator can inject", () =
     await world.controller();
     await world.users.create("vm-1", { cores: 2 });
     await expect
-      .poll(async () => condition(await world.users.get("vm-1"), ConditionType.Ready)?.status, WAIT)
+      .poll(() => world.users.conditionStatus("vm-1", ConditionType.Ready), WAIT)
       .toBe("True");
     expect(world.cluster.faults!.dropWatches()).toBeGreaterThan(0);
     await world.users.patch("vm-1", { spec: { cores: 8 } });
@@ -235,7 +232,7 @@ describe("ProvisioningController under faults only a simulator can inject", () =
     await world.controller();
     await world.users.create("vm-1", { cores: 2 });
     await expect
-      .poll(async () => condition(await world.users.get("vm-1"), ConditionType.Ready)?.status, WAIT)
+      .poll(() => world.users.conditionStatus("vm-1", ConditionType.Ready), WAIT)
       .toBe("True");
     expect(world.jobs("vm-1")).toHaveLength(1);
   });
@@ -246,7 +243,7 @@ describe("ProvisioningController under faults only a simulator can inject", () =
     world.cluster.faults!.dropWatches();
     await world.users.create("vm-1", { cores: 2 });
     await expect
-      .poll(async () => condition(await world.users.get("vm-1"), ConditionType.Ready)?.status, WAIT)
+      .poll(() => world.users.conditionStatus("vm-1", ConditionType.Ready), WAIT)
       .toBe("True");
     expect(controller.watchRestarts).toBeGreaterThan(0);
   });
@@ -255,7 +252,7 @@ describe("ProvisioningController under faults only a simulator can inject", () =
     await world.controller();
     await world.users.create("vm-1", { cores: 2 });
     await expect
-      .poll(async () => condition(await world.users.get("vm-1"), ConditionType.Ready)?.status, WAIT)
+      .poll(() => world.users.conditionStatus("vm-1", ConditionType.Ready), WAIT)
       .toBe("True");
     const events = world.cluster.simulator!.coreEvents("faults");
     expect(events.length).toBeGreaterThan(0);

@@ -216,10 +216,7 @@ describeOnClusters("EDA provider and simulator", (cluster) => {
     w.aap.scriptNext(DELETE, { runMs: 1500 });
     await w.users.delete("vm-1");
     await expect
-      .poll(
-        async () => condition(await w.users.get("vm-1"), ConditionType.DeletionBlocked)?.status,
-        WAIT,
-      )
+      .poll(() => w.users.conditionStatus("vm-1", ConditionType.DeletionBlocked), WAIT)
       .toBe("True");
     const blocked = await w.users.get("vm-1");
     expect(blocked?.metadata.finalizers).toEqual(
