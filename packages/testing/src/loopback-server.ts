@@ -122,7 +122,10 @@ export function readRequestBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** Reads the whole request body, or cuts the connection and resolves to undefined when the client went away mid-body. */
+/**
+ * Reads the whole request body; when the client went away mid-body, cuts the connection and
+ * resolves to undefined.
+ */
 export async function readBodyOrCut(req: IncomingMessage): Promise<Buffer | undefined> {
   try {
     return await readRequestBody(req);

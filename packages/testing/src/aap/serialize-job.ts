@@ -63,7 +63,10 @@ function common(job: JobRecord, view: JobView, store: JobStore, base: ApiBase, a
 /** The field naming each kind's template, and the kind as a unified job type. */
 const TEMPLATE_FIELD = { job: "job_template", workflow_job: "workflow_job_template" } as const;
 
-/** The links both kinds have first: their template (as itself and as the unified job template) and organization. */
+/**
+ * The links both kinds have first: their template (as itself and as the unified job
+ * template) and their organization.
+ */
 function templateRelated(job: JobRecord, base: ApiBase): Record<string, string> {
   const { template } = job;
   const templateUrl = `${templateCollection(base, template)}${template.id}/`;
@@ -74,7 +77,7 @@ function templateRelated(job: JobRecord, base: ApiBase): Record<string, string> 
   };
 }
 
-/** The template summaries both kinds have: the template as itself and as the unified job template. */
+/** The template summaries both kinds have: as itself and as the unified job template. */
 function templateSummaries(job: JobRecord): Record<string, Record<string, unknown>> {
   const { template } = job;
   return {
