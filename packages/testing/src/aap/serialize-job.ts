@@ -60,7 +60,7 @@ function common(job: JobRecord, view: JobView, store: JobStore, base: ApiBase, a
   };
 }
 
-/** The field naming each kind's template, and the kind as a unified job type. */
+/** The field that names the template of each job kind. */
 const TEMPLATE_FIELD = { job: "job_template", workflow_job: "workflow_job_template" } as const;
 
 /**
