@@ -42,6 +42,11 @@ function observed(answer: ProvisionStatus) {
   return recordJobStatus(status({ jobs: [job()] }), job(), answer, T0, options);
 }
 
+/** A status read of the provision job `job()` threw `error` (at T0). */
+function readFailed(error: unknown) {
+  return recordStatusError(status({ jobs: [job()] }), job(), error, T0, options);
+}
+
 describe("recordLaunched", () => {
   it("appends the job from the marker, clears marker and launch failure, schedules the first poll", () => {
     const s = status({
@@ -248,13 +253,7 @@ describe("recordJobStatus on a timed-out job (awaitingEnd)", () => {
 
 describe("recordStatusError", () => {
   it("keeps the job and its state, counts failures and backs off", () => {
-    const first = recordStatusError(
-      status({ jobs: [job()] }),
-      job(),
-      new Error("reset"),
-      T0,
-      options,
-    );
+    const first = readFailed(new Error("reset"));
     expect(first.status.jobs[0]).toMatchObject({
       state: JobState.Running,
       statusError: { count: 1 },
@@ -274,25 +273,13 @@ describe("recordStatusError", () => {
   });
 
   it("uses retryAfterMs for rate limits", () => {
-    const t = recordStatusError(
-      status({ jobs: [job()] }),
-      job(),
-      new RateLimitError("429", 9_000),
-      T0,
-      options,
-    );
+    const t = readFailed(new RateLimitError("429", 9_000));
     expect(t.status.jobs[0]?.nextCheckAt).toBe(iso(T0 + 9_000));
     expect(t.events[0]?.reason).toBe("RateLimited");
   });
 
   it("marks a purged job Failed with reason JobNotFound", () => {
-    const t = recordStatusError(
-      status({ jobs: [job()] }),
-      job(),
-      new JobNotFoundError("j1"),
-      T0,
-      options,
-    );
+    const t = readFailed(new JobNotFoundError("j1"));
     expect(t.status.jobs[0]).toMatchObject({
       state: JobState.Failed,
       reason: "JobNotFound",
