@@ -1,14 +1,22 @@
-import { ConditionType, configVersion, type JobRecord, type Provider } from "@provisionkit/core";
+import {
+  ConditionType,
+  ConfigurationError,
+  configVersion,
+  type JobRecord,
+  type Provider,
+} from "@provisionkit/core";
+import { AapClient, AapProvider } from "@provisionkit/provider-aap";
 import {
   ANNOTATION_APPLIED_CONFIG_VERSION,
   ANNOTATION_APPLIED_CORRELATION_ID,
   ANNOTATION_BLOCK_DELETION_ON_FAILURE,
   ANNOTATION_OPERATION,
   ANNOTATION_PLAYBOOK_FAILURE,
+  EdaProvider,
   FINALIZER_AAP,
-  type EdaProvider,
+  type EdaAapJobSource,
 } from "@provisionkit/provider-eda";
-import { afterEach, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { condition, describeOnClusters, type Instance } from "../support/cluster.ts";
 import {
   CREATE,
@@ -309,5 +317,39 @@ describeOnClusters("EDA provider and simulator", (cluster) => {
       [CREATE, "successful"],
       [DELETE, "successful"],
     ]);
+  });
+});
+
+describe("EdaProvider's aap option", () => {
+  it("refuses a real AapClient (the former type) with how to migrate", () => {
+    const client = new AapClient({
+      url: "http://127.0.0.1:9/api/controller/v2/",
+      auth: { type: "bearer", token: "sim-token" },
+    });
+    const build = () =>
+      new EdaProvider({
+        target: { type: "webhook", url: "http://127.0.0.1:9" },
+        auth: { type: "none" },
+        // The former type, as JavaScript callers or stale casts would still pass it.
+        aap: client as unknown as EdaAapJobSource,
+      });
+    expect(build).toThrow(ConfigurationError);
+    expect(build).toThrow("Migrate with `aap: new AapProvider({ client, templates })`");
+  });
+
+  it("takes a real AapProvider", () => {
+    const aap = new AapProvider({
+      client: {
+        url: "http://127.0.0.1:9/api/controller/v2/",
+        auth: { type: "bearer", token: "t" },
+      },
+    });
+    const eda = new EdaProvider({
+      target: { type: "webhook", url: "http://127.0.0.1:9" },
+      auth: { type: "none" },
+      aap,
+    });
+    expect(typeof eda.findJob).toBe("function");
+    expect(typeof eda.cancelJob).toBe("function");
   });
 });

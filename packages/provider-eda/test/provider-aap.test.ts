@@ -316,7 +316,7 @@ describe("AAP mode: the aap option", () => {
   const auth = { type: "none" as const };
 
   it("refuses an AapClient (the former type) with how to migrate", () => {
-    const client = { listJobs() {}, getJob() {}, cancelJob() {} };
+    const client = { listJobs() {}, getJob() {}, cancelJob() {}, launch() {}, findTemplate() {} };
     const error = (() => {
       try {
         new EdaProvider({ target, auth, aap: client as never });

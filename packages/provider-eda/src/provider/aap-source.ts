@@ -49,7 +49,8 @@ export interface EdaAapJobSource extends Required<
 }
 
 const METHODS = ["findJob", "cancelJob", "getProvisionStatus", "getDeprovisionStatus"] as const;
-const CLIENT_METHODS = ["listJobs", "getJob", "cancelJob"];
+/** What an `AapClient`, this option's former type, has and an `AapProvider` has not. */
+const CLIENT_METHODS = ["getJob", "cancelJob", "launch"];
 
 /**
  * The `aap` option, checked: `undefined`, or an object with the four methods of
