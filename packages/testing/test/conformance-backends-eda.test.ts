@@ -1,0 +1,130 @@
+/** edaSimulatorBackend: the EDA simulator as a conformance backend (webhook, HMAC, playbook write-back, ledger, faults). */
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  call,
+  cleanup,
+  edaBackend,
+  payload,
+  ref,
+  sendEvent,
+  widget,
+} from "./conformance/backends-support.js";
+
+afterEach(cleanup);
+
+describe("edaSimulatorBackend", () => {
+  it("hands the provider the webhook, the HMAC secret and the AAP endpoint", async () => {
+    const { backend, endpoint } = await edaBackend();
+    expect(backend.name).toBe("EDA simulator");
+    expect(endpoint.webhookUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(endpoint.aap.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(endpoint.aap.token).toBe("sim-token");
+    expect(endpoint.hmacSecret.length).toBeGreaterThan(16);
+    expect(backend.secrets).toEqual([endpoint.hmacSecret, "sim-token"]);
+    expect(Object.values(backend.controls).every(Boolean)).toBe(true);
+    // Unsigned events are refused by the webhook's HMAC check.
+    expect((await sendEvent(endpoint, "create-widget", {}, false)).status).toBe(400);
+  });
+
+  it("a signed event launches on settle, shows in the ledger, and the playbook writes back", async () => {
+    const { backend, ctx, endpoint } = await edaBackend();
+    ctx.kube.createObject(widget("w-1"));
+    backend.scriptNext("provision", { durationMs: 1000 });
+    const sent = await sendEvent(
+      endpoint,
+      "create-widget",
+      payload("w-1", "provision", "c-1", "v1"),
+    );
+    expect(sent.status).toBe(200);
+    expect(backend.ledger()).toEqual([]);
+    await backend.settle!();
+    const launchedAt = ctx.clock.now();
+    expect(backend.ledger()).toEqual([
+      {
+        id: expect.any(String) as unknown,
+        resourceKey: "default/w-1",
+        operation: "provision",
+        configVersion: "v1",
+        correlationId: "c-1",
+        createdAt: launchedAt,
+      },
+    ]);
+    ctx.clock.advance(1000);
+    await backend.settle!();
+    expect(backend.ledger()[0]).toMatchObject({
+      outcome: "succeeded",
+      finishedAt: launchedAt + 1000,
+    });
+    const object = ctx.kube.getObject(ref("w-1"));
+    expect(object?.metadata.finalizers).toEqual(["provisionkit.io/aap"]);
+    expect(object?.metadata.annotations).toMatchObject({
+      "provisionkit.io/applied-config-version": "v1",
+      "provisionkit.io/applied-correlation-id": "c-1",
+    });
+
+    backend.scriptNext("deprovision", { durationMs: 500 });
+    await sendEvent(endpoint, "delete-widget", payload("w-1", "deprovision", "c-2"));
+    await backend.settle!();
+    ctx.clock.advance(500);
+    await backend.settle!();
+    expect(backend.ledger()[1]).toMatchObject({
+      operation: "deprovision",
+      correlationId: "c-2",
+      outcome: "succeeded",
+    });
+    const after = ctx.kube.getObject(ref("w-1"));
+    expect(after?.metadata.finalizers ?? []).toEqual([]);
+    expect(after?.metadata.annotations?.["provisionkit.io/applied-correlation-id"]).toBe("c-2");
+  });
+
+  it("a scripted failure writes the failure annotation; purge is the AAP purge", async () => {
+    const { backend, ctx, endpoint } = await edaBackend();
+    ctx.kube.createObject(widget("w-2"));
+    backend.scriptNext("provision", { outcome: "failed", durationMs: 200 });
+    await sendEvent(endpoint, "create-widget", payload("w-2", "provision", "c-9", "v1"));
+    await backend.settle!();
+    ctx.clock.advance(200);
+    await backend.settle!();
+    const [job] = backend.ledger();
+    expect(job).toMatchObject({ outcome: "failed" });
+    const failure = ctx.kube.getObject(ref("w-2"))?.metadata.annotations?.[
+      "provisionkit.io/playbook-failure"
+    ];
+    expect(JSON.parse(failure ?? "{}")).toMatchObject({
+      correlationId: "c-9",
+      operation: "provision",
+    });
+    backend.purge!(job!);
+    expect(backend.ledger()[0]?.purgedAt).toBe(ctx.clock.now());
+    const read = await call(endpoint.aap.url, endpoint.aap.token, `jobs/${job!.id}/`);
+    expect(read.status).toBe(404);
+  });
+
+  it("rateLimitNext and failNext answer the next events with 429 (Retry-After) and 503", async () => {
+    const { backend, endpoint } = await edaBackend();
+    const event = payload("w", "provision", "c", "v1");
+    backend.rateLimitNext!(2, 2500);
+    for (let i = 0; i < 2; i++) {
+      const answer = await sendEvent(endpoint, "create-widget", event);
+      expect(answer.status).toBe(429);
+      expect(answer.headers.get("retry-after")).toBe("3");
+    }
+    backend.failNext!(1);
+    expect((await sendEvent(endpoint, "delete-widget", event)).status).toBe(503);
+    await backend.settle!();
+    expect(backend.ledger()).toEqual([]);
+    expect((await sendEvent(endpoint, "create-widget", event)).status).toBe(200);
+    await backend.settle!();
+    expect(backend.ledger()).toHaveLength(1);
+  });
+
+  it("stop is idempotent; settle after stop does nothing", async () => {
+    const { backend, ctx } = await edaBackend({ eda: { eventLatencyMs: 10 } });
+    await backend.stop();
+    await backend.stop();
+    await backend.settle!();
+    expect(() => backend.provider()).toThrow(/not started/);
+    await backend.start(ctx);
+    await backend.stop();
+  });
+});
