@@ -2,10 +2,14 @@
 import {
   JobState,
   emptyStatus,
+  findCondition,
   resolveEngineOptions,
+  type Condition,
   type DecideInput,
+  type Decision,
   type EngineOptionsInput,
   type JobRecord,
+  type PendingLaunch,
   type ProviderCapabilities,
   type ProvisioningStatus,
 } from "@provisionkit/core";
@@ -41,6 +45,24 @@ export function job(overrides: Partial<JobRecord> = {}): JobRecord {
     configVersion: V1,
     ...overrides,
   };
+}
+
+/** A pending launch of a provision of V1 (correlation id `c-pending`), created at T0. */
+export function pending(overrides: Partial<PendingLaunch> = {}): PendingLaunch {
+  return {
+    type: "provision",
+    correlationId: "c-pending",
+    provider: "memory",
+    configVersion: V1,
+    attempt: 1,
+    createdAt: iso(T0),
+    ...overrides,
+  };
+}
+
+/** The condition `type` of a decision's status, if set. */
+export function cond(d: Decision, type: string): Condition | undefined {
+  return findCondition(d.status.conditions, type);
 }
 
 export function status(overrides: Partial<ProvisioningStatus> = {}): ProvisioningStatus {
