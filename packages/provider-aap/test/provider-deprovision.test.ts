@@ -7,7 +7,7 @@ import {
 } from "@provisionkit/core";
 import type { AapLedgerJob } from "@provisionkit/testing";
 import { describe, expect, it } from "vitest";
-import { readProvisionkitVars } from "../src/index.ts";
+import { decodeJobId, readProvisionkitVars } from "../src/index.ts";
 import { call, computeInstance, hostPool, startAap, type AapFixture } from "./support/fixture.ts";
 
 const V1 = configVersion({ cores: 2 });
@@ -35,6 +35,14 @@ async function provision(f: AapFixture, resource: ResourceObject): Promise<JobRe
     configVersion: V1,
   });
   return record(result.jobId, { state: result.initialState });
+}
+
+/** A provision job of `resource` that ended and that AAP then purged; its record remains. */
+async function purgedProvision(f: AapFixture, resource: ResourceObject): Promise<JobRecord> {
+  const job = await provision(f, resource);
+  f.clock.advance(60_000);
+  f.sim.purgeJob(decodeJobId(job.jobId).id);
+  return job;
 }
 
 /** No two jobs of one resource were ever non-terminal at the same instant (E1). */
@@ -137,9 +145,7 @@ describe("triggerDeprovision (P5, P6, P7)", () => {
   it("proceeds when the provision job was purged", async () => {
     const fx = await startAap();
     const vm = computeInstance("vm-1");
-    const provisionJob = await provision(fx, vm);
-    fx.clock.advance(60_000);
-    fx.sim.purgeJob(Number(provisionJob.jobId.split(":")[1]));
+    const provisionJob = await purgedProvision(fx, vm);
     const result = await fx.provider.triggerDeprovision(vm, [provisionJob], call("corr-d"));
     expect(result.action).toBe("triggered");
     expect(
@@ -278,9 +284,7 @@ describe("cancelJob", () => {
   it("throws JobNotFoundError for a purged job", async () => {
     const fx = await startAap();
     const vm = computeInstance("vm-1");
-    const job = await provision(fx, vm);
-    fx.clock.advance(60_000);
-    fx.sim.purgeJob(Number(job.jobId.split(":")[1]));
+    const job = await purgedProvision(fx, vm);
     const error: unknown = await fx.provider
       .cancelJob(vm, job.jobId, "provision", call())
       .catch((e: unknown) => e);
