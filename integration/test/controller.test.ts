@@ -213,13 +213,17 @@ describe("ProvisioningController under faults only a simulator can inject", () =
     await world.stop();
     await world.cluster.stop();
   });
+  /** Creates `name` and waits until it is Ready. */
+  const createdReady = async (name: string) => {
+    await world.users.create(name, { cores: 2 });
+    await expect
+      .poll(() => world.users.conditionStatus(name, ConditionType.Ready), WAIT)
+      .toBe("True");
+  };
 
   it("goes on after every watch is dropped (informer restart)", async () => {
     await world.controller();
-    await world.users.create("vm-1", { cores: 2 });
-    await expect
-      .poll(() => world.users.conditionStatus("vm-1", ConditionType.Ready), WAIT)
-      .toBe("True");
+    await createdReady("vm-1");
     expect(world.cluster.faults!.dropWatches()).toBeGreaterThan(0);
     await world.users.patch("vm-1", { spec: { cores: 8 } });
     await expect
@@ -230,10 +234,7 @@ describe("ProvisioningController under faults only a simulator can inject", () =
   it("converges through a 409 storm on status writes without a duplicate launch", async () => {
     world.cluster.faults!.conflicts({ times: 12, subresource: "status" });
     await world.controller();
-    await world.users.create("vm-1", { cores: 2 });
-    await expect
-      .poll(() => world.users.conditionStatus("vm-1", ConditionType.Ready), WAIT)
-      .toBe("True");
+    await createdReady("vm-1");
     expect(world.jobs("vm-1")).toHaveLength(1);
   });
 
@@ -241,19 +242,13 @@ describe("ProvisioningController under faults only a simulator can inject", () =
     const controller = await world.controller();
     world.cluster.faults!.status({ code: 503, times: 3, method: "GET", pathIncludes: "watch" });
     world.cluster.faults!.dropWatches();
-    await world.users.create("vm-1", { cores: 2 });
-    await expect
-      .poll(() => world.users.conditionStatus("vm-1", ConditionType.Ready), WAIT)
-      .toBe("True");
+    await createdReady("vm-1");
     expect(controller.watchRestarts).toBeGreaterThan(0);
   });
 
   it("records Kubernetes Events on the object", async () => {
     await world.controller();
-    await world.users.create("vm-1", { cores: 2 });
-    await expect
-      .poll(() => world.users.conditionStatus("vm-1", ConditionType.Ready), WAIT)
-      .toBe("True");
+    await createdReady("vm-1");
     const events = world.cluster.simulator!.coreEvents("faults");
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e) => (e.involvedObject as { name?: string }).name === "vm-1")).toBe(true);
