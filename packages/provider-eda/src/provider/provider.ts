@@ -68,14 +68,16 @@ export class EdaProvider implements Provider {
   /** The sender this provider posts events through. */
   readonly client: EdaClient;
   /**
-   * AAP mode only (absent otherwise): the job EDA launched for `query.correlationId`, or
-   * `undefined` when AAP has none. An event still queued in EDA has no job yet, so it is
-   * not found; the engine looks again during its pending-launch grace period.
+   * AAP mode only (absent otherwise): the job EDA launched for `query.correlationId`, found
+   * through the `aap` option's `findJob`, under a synthetic EDA job id; `undefined` when AAP
+   * has none. An event still queued in EDA has no job yet, so it is not found; the engine
+   * looks again during its pending-launch grace period.
    */
   declare readonly findJob?: Provider["findJob"];
   /**
    * AAP mode only (absent otherwise): asks AAP to cancel the job EDA launched for the
-   * event. Idempotent: a job already cancelling or ended needs nothing. An event still
+   * event, through the `aap` option's `cancelJob`. Idempotent: a job that ended, or that
+   * this provider already asked to cancel, needs nothing. An event still
    * queued in EDA cannot be cancelled: that throws a retryable `ProviderError`
    * (code `JOB_NOT_LAUNCHED`).
    */
