@@ -12,7 +12,7 @@ import {
   type ProviderSet,
   type ResourceObject,
 } from "@provisionkit/core";
-import { T0, V1, V2, input, iso, job, status, thrown } from "./support/fixtures.js";
+import { T0, V1, V2, input, iso, job, pending, status, thrown } from "./support/fixtures.js";
 
 const resource: ResourceObject = { metadata: { name: "r", namespace: "ns" }, spec: {} };
 
@@ -244,15 +244,12 @@ describe("execute: polls, cancels and lookups", () => {
   });
 
   describe("a launch whose outcome is unknown", () => {
-    const pending = {
-      type: "provision" as const,
-      correlationId: "c-lost",
-      provider: "memory",
-      configVersion: V1,
-      attempt: 1,
-      createdAt: iso(T0 - 1_000),
-    };
-    const lost = () => input({ status: status({ pendingLaunch: pending }) });
+    const lost = () =>
+      input({
+        status: status({
+          pendingLaunch: pending({ correlationId: "c-lost", createdAt: iso(T0 - 1_000) }),
+        }),
+      });
 
     it("adopts the job findJob finds by correlation id", async () => {
       const queries: unknown[] = [];
@@ -324,21 +321,14 @@ describe("reconcile: persisting", () => {
   });
 
   it("passes a human's resolution on to the decision, which adopts the job it names", async () => {
-    const pending = {
-      type: "provision" as const,
-      correlationId: "c-lost",
-      provider: "memory",
-      configVersion: V1,
-      attempt: 1,
-      createdAt: iso(T0 - 60_000),
-    };
+    const lost = pending({ correlationId: "c-lost", createdAt: iso(T0 - 60_000) });
     const provider = fake({
       getProvisionStatus: (_r, jobId) =>
         Promise.resolve({ jobId, state: JobState.Running, message: "" }),
     });
     const result = await reconcile({
       resource,
-      status: status({ pendingLaunch: pending }),
+      status: status({ pendingLaunch: lost }),
       providers: provider,
       clock: () => T0,
       desiredConfigVersion: V1,
