@@ -172,7 +172,7 @@ export class AapProvider implements Provider {
 
   /**
    * Find the job launched with `query.correlationId` for `query.type` from the template this
-   * resource's operation uses (see {@link findLaunchedJob}), or `undefined` when AAP has none.
+   * resource's operation uses, or `undefined` when AAP has none.
    * A job an EDA rulebook launched for an `EdaProvider` event is found too: its record is
    * read from the event annotations (option `annotations`: use the same names as the
    * `EdaProvider`). A found provision job says the config version it was launched with.
