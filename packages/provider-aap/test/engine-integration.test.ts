@@ -3,50 +3,35 @@ import {
   JobState,
   configVersion,
   findCondition,
-  reconcile,
-  type ProvisioningStatus,
   type ReconcileResult,
   type ResourceObject,
 } from "@provisionkit/core";
-import type { AapLedgerJob } from "@provisionkit/testing";
+import { driveEngine, type AapLedgerJob, type EngineState } from "@provisionkit/testing";
 import { describe, expect, it } from "vitest";
 import { computeInstance, startAap, type AapFixture } from "./support/fixture.ts";
 
 // The engine driving AapProvider against the simulator over real HTTP, on virtual time:
 // the ledger (the simulator's out-of-band record of every job) is what the assertions read.
 
-interface Driven {
-  status: ProvisioningStatus | undefined;
-  last?: ReconcileResult;
-}
+type Driven = EngineState;
 
-let ids = 0;
-async function drive(
+/** Reconciles `resource` against the fixture's provider until `until` holds. */
+function drive(
   f: AapFixture,
   resource: ResourceObject,
   state: Driven,
   until: (result: ReconcileResult) => boolean,
   deleting = false,
 ): Promise<ReconcileResult> {
-  for (let round = 0; round < 200; round++) {
-    const result = await reconcile({
-      resource,
-      status: state.status,
-      providers: f.provider,
-      deleting,
-      clock: () => f.clock.now(),
-      newCorrelationId: () => `corr-${++ids}`,
-      options: { pollIntervalMs: 5000, pendingLaunchGraceMs: 10_000 },
-      persist: (status) => {
-        state.status = status;
-        return Promise.resolve();
-      },
-    });
-    state.last = result;
-    if (until(result)) return result;
-    f.clock.advance(result.requeueAfterMs ?? 5000);
-  }
-  throw new Error("did not settle in 200 rounds");
+  return driveEngine({
+    provider: f.provider,
+    resource,
+    state,
+    clock: f.clock,
+    until,
+    deleting,
+    engine: { pollIntervalMs: 5000, pendingLaunchGraceMs: 10_000 },
+  });
 }
 
 function expectNoOverlap(jobs: AapLedgerJob[]): void {

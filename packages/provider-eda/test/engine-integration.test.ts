@@ -3,11 +3,11 @@ import {
   JobState,
   configVersion,
   findCondition,
-  reconcile,
   type ProvisioningStatus,
   type ReconcileResult,
   type ResourceObject,
 } from "@provisionkit/core";
+import { driveEngine } from "@provisionkit/testing";
 import { describe, expect, it } from "vitest";
 import {
   ANNOTATION_APPLIED_CONFIG_VERSION,
@@ -57,32 +57,24 @@ function play(world: World): void {
   }
 }
 
-async function drive(
+/** Reconciles the world's resource, playing queued events first, until `until` holds. */
+function drive(
   f: ProviderFixture,
   world: World,
   until: (result: ReconcileResult) => boolean,
   deleting = false,
 ): Promise<ReconcileResult> {
-  let ids = world.ledger.length;
-  for (let round = 0; round < 100; round++) {
-    play(world);
-    const result = await reconcile({
-      resource: structuredClone(world.resource),
-      status: world.status,
-      providers: f.provider,
-      deleting,
-      clock: f.clock.now,
-      newCorrelationId: () => `corr-${++ids}`,
-      options: { pollIntervalMs: 5000 },
-      persist: (status) => {
-        world.status = status;
-        return Promise.resolve();
-      },
-    });
-    if (until(result)) return result;
-    f.clock.advance(result.requeueAfterMs ?? 5000);
-  }
-  throw new Error("did not settle in 100 rounds");
+  return driveEngine({
+    provider: f.provider,
+    resource: () => structuredClone(world.resource),
+    state: world,
+    clock: f.clock,
+    until,
+    deleting,
+    beforeRound: () => play(world),
+    engine: { pollIntervalMs: 5000 },
+    maxRounds: 100,
+  });
 }
 
 async function setup(): Promise<{ f: ProviderFixture; world: World }> {
@@ -131,22 +123,16 @@ describe("engine + EdaProvider + a scripted webhook", () => {
     const { f, world } = await setup();
     await drive(f, world, () => world.ledger.length === 1);
     world.hold = true; // the provision playbook is still running
-    for (let i = 0; i < 5; i++) {
-      const result = await reconcile({
-        resource: structuredClone(world.resource),
-        status: world.status,
-        providers: f.provider,
-        deleting: true,
-        clock: f.clock.now,
-        options: { pollIntervalMs: 5000 },
-        persist: (status) => {
-          world.status = status;
-          return Promise.resolve();
-        },
-      });
-      expect(result.finalizer).not.toBe("release");
-      f.clock.advance(result.requeueAfterMs ?? 5000);
-    }
+    let rounds = 0;
+    await drive(
+      f,
+      world,
+      (result) => {
+        expect(result.finalizer).not.toBe("release");
+        return ++rounds === 5;
+      },
+      true,
+    );
     expect(world.ledger.map((e) => e.operation)).toEqual(["provision"]);
     world.hold = false;
     const result = await drive(f, world, (r) => r.finalizer === "release", true);

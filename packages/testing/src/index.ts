@@ -15,3 +15,9 @@ export * from "./kubernetes/index.js";
 export * from "./eda/index.js";
 export * from "./conformance/index.js";
 export * from "./http/index.js";
+export {
+  driveEngine,
+  type AdvancingClock,
+  type DriveEngineOptions,
+  type EngineState,
+} from "./engine-loop.js";
