@@ -55,6 +55,11 @@ export function edaProvider(
   });
 }
 
+/** The endpoint with its URL pinned to the classic `/api/v2/` prefix (no discovery). */
+function classicApi(endpoint) {
+  return { ...endpoint, url: `${endpoint.url.replace(/\/$/, "")}/api/v2/` };
+}
+
 /** The built-in provider configurations, one conformance subject each. */
 export default [
   {
@@ -65,6 +70,21 @@ export default [
     subject: "AapProvider (workflow job templates) on the AAP simulator",
     backend: () =>
       aapSimulatorBackend({ workflow: true, provider: (endpoint) => aapProvider(endpoint) }),
+  },
+  // The subjects above discover the API path (the simulator's gateway: /api/controller/v2/);
+  // these two pin the classic /api/v2/ prefix.
+  {
+    subject: "AapProvider (job templates, /api/v2/) on the AAP simulator",
+    backend: () =>
+      aapSimulatorBackend({ provider: (endpoint) => aapProvider(classicApi(endpoint)) }),
+  },
+  {
+    subject: "AapProvider (workflow job templates, /api/v2/) on the AAP simulator",
+    backend: () =>
+      aapSimulatorBackend({
+        workflow: true,
+        provider: (endpoint) => aapProvider(classicApi(endpoint)),
+      }),
   },
   {
     subject: "EdaProvider (webhook, HMAC) on the EDA simulator",

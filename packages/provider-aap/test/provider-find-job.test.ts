@@ -1,6 +1,14 @@
 import { JobState, configVersion, isOutcomeUnknown, isProviderError } from "@provisionkit/core";
 import { describe, expect, it } from "vitest";
-import { call, computeInstance, hostPool, startAap } from "./support/fixture.ts";
+import type { ResourceObject } from "@provisionkit/core";
+import {
+  API_FORMS,
+  call,
+  computeInstance,
+  hostPool,
+  startAap,
+  type AapFixture,
+} from "./support/fixture.ts";
 
 const V1 = configVersion({ cores: 2 });
 const signal = () => ({ signal: new AbortController().signal });
@@ -89,43 +97,131 @@ describe("findJob (E5 adoption)", () => {
     );
     expect(asProvision).toBeUndefined();
   });
+});
 
-  it("scans the template's recent jobs when AAP rejects the extra_vars filter", async () => {
-    const fx = await startAap();
-    const vm = computeInstance("vm-1");
-    await fx.provider.triggerProvision(vm, { ...call("corr-a"), configVersion: V1 });
-    await fx.provider.triggerProvision(vm, { ...call("corr-b"), configVersion: V1 });
-    fx.sim.faults.inject({
-      operation: "job-list",
-      action: {
-        type: "status",
-        status: 400,
-        body: { detail: "extra_vars is not an allowed filter" },
+/** The list requests the simulator received, with their queries. */
+function listRequests(fx: AapFixture): { path: string; query: Record<string, string> }[] {
+  return fx.sim
+    .requests()
+    .filter((r) => r.operation === "job-list")
+    .map(({ path, query }) => ({ path, query }));
+}
+
+async function launchMany(
+  fx: AapFixture,
+  resource: ResourceObject,
+  count: number,
+  prefix: string,
+): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await fx.provider.triggerProvision(resource, { ...call(`${prefix}-${i}`), configVersion: V1 });
+  }
+}
+
+const KINDS = [
+  { template: "job_template", list: "jobs/", resource: () => computeInstance("vm-1") },
+  { template: "workflow_job_template", list: "workflow_jobs/", resource: () => hostPool("pool-1") },
+] as const;
+
+describe("findJob on AWX: no extra_vars filter (AWX answers 403 to it)", () => {
+  describe.each(API_FORMS)("through %s", (api) => {
+    it.each(KINDS)(
+      "finds the job of a $template by reading its jobs, newest first, in one request",
+      async ({ template, list, resource }) => {
+        const fx = await startAap({ api });
+        await launchMany(fx, resource(), 3, "corr");
+        const found = await fx.provider.findJob(
+          resource(),
+          { correlationId: "corr-1", type: "provision" },
+          signal(),
+        );
+        expect(found?.jobId).toMatch(new RegExp(`:${fx.sim.ledger()[1]!.id}$`));
+        const requests = listRequests(fx);
+        expect(requests).toHaveLength(1);
+        const prefix = api === "discover" ? "/api/controller/v2/" : api;
+        expect(requests[0]!.path).toBe(`${prefix}${list}`);
+        expect(requests[0]!.query).toEqual({
+          [template]: String(fx.sim.ledger()[0]!.templateId),
+          order_by: "-id",
+          page_size: "200",
+        });
       },
+    );
+  });
+
+  it.each(KINDS)(
+    "finds the job of a $template on page 2, walking back by id, with one request per page",
+    async ({ template, resource }) => {
+      const fx = await startAap();
+      await launchMany(fx, resource(), 1, "target");
+      await launchMany(fx, resource(), 200, "newer");
+      const found = await fx.provider.findJob(
+        resource(),
+        { correlationId: "target-0", type: "provision" },
+        signal(),
+      );
+      const ledger = fx.sim.ledger();
+      expect(found?.jobId).toMatch(new RegExp(`:${ledger[0]!.id}$`));
+      const requests = listRequests(fx);
+      expect(requests).toHaveLength(2);
+      expect(requests[1]!.query).toEqual({
+        [template]: String(ledger[0]!.templateId),
+        order_by: "-id",
+        page_size: "200",
+        id__lt: String(ledger[1]!.id),
+      });
+      for (const { query } of requests) {
+        expect(Object.keys(query).some((key) => key.includes("extra_vars"))).toBe(false);
+      }
+    },
+  );
+
+  it("does not match a newer job of another resource or correlation id, and returns the newest match", async () => {
+    const fx = await startAap();
+    const vm1 = computeInstance("vm-1");
+    const vm2 = computeInstance("vm-2");
+    fx.sim.faults.inject({ operation: "launch", action: { type: "drop-after-accept" } });
+    await fx.provider
+      .triggerProvision(vm1, { ...call("corr-a"), configVersion: V1 })
+      .catch(() => undefined);
+    const retried = await fx.provider.triggerProvision(vm1, {
+      ...call("corr-a"),
+      configVersion: V1,
     });
+    await fx.provider.triggerProvision(vm2, { ...call("corr-b"), configVersion: V1 });
+    await fx.provider.triggerProvision(vm1, { ...call("corr-a-2"), configVersion: V1 });
     const found = await fx.provider.findJob(
-      vm,
+      vm1,
       { correlationId: "corr-a", type: "provision" },
       signal(),
     );
-    expect(found?.jobId).toBe(`job:${fx.sim.ledger()[0]!.id}`);
-    expect(fx.logs.some((l) => l.startsWith("warn") && l.includes("scanning"))).toBe(true);
+    expect(fx.sim.ledger()).toHaveLength(4);
+    expect(found?.jobId).toBe(retried.jobId);
+    expect(found?.jobId).toBe(`job:${fx.sim.ledger()[1]!.id}`);
   });
 
-  it("fails (retryable) rather than answering none when the scan could not reach the end", async () => {
+  it("fails (retryable) rather than answering none when the pages run out before the oldest job", async () => {
     const fx = await startAap({ provider: { findJobMaxPages: 1 } });
     const vm = computeInstance("vm-1");
-    for (let i = 0; i < 201; i++) {
-      await fx.provider.triggerProvision(vm, { ...call(`corr-${i}`), configVersion: V1 });
-    }
-    fx.sim.faults.inject({
-      operation: "job-list",
-      action: { type: "status", status: 400, body: { detail: "no such filter" } },
-    });
+    await launchMany(fx, vm, 201, "corr");
     const error: unknown = await fx.provider
       .findJob(vm, { correlationId: "corr-never", type: "provision" }, signal())
       .catch((e: unknown) => e);
     expect(isProviderError(error) && error.code).toBe("LOOKUP_INCOMPLETE");
     expect(isProviderError(error) && error.retryable).toBe(true);
+    expect(listRequests(fx)).toHaveLength(1);
+  });
+
+  it("answers none after reading to the oldest job: one request per 200 jobs", async () => {
+    const fx = await startAap({ provider: { findJobMaxPages: 2 } });
+    const vm = computeInstance("vm-1");
+    await launchMany(fx, vm, 201, "corr");
+    const found = await fx.provider.findJob(
+      vm,
+      { correlationId: "corr-never", type: "provision" },
+      signal(),
+    );
+    expect(found).toBeUndefined();
+    expect(listRequests(fx)).toHaveLength(2);
   });
 });

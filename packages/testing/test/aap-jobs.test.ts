@@ -82,20 +82,14 @@ describe("AAP simulator: job lists and filters", () => {
     expect((await list("created__gte=yesterday")).status).toBe(400);
   });
 
-  it("finds jobs by a value carried in extra_vars (extra_vars__contains / __icontains)", async () => {
+  it("serves extra_vars in the list as json.dumps text; filtering on it is a 403 (aap-filters)", async () => {
     const a = await launchJob(undefined, edaVars("c1", "ns"));
     const b = await launchJob(undefined, edaVars("c2", "ns"));
-    const list = (query: string) => call(url, `${V2}jobs/?${query}`);
+    const results = body(await call(url, `${V2}jobs/`)).results as Record<string, unknown>[];
+    expect(results.map((job) => job.id)).toEqual([a, b]);
     // The text is Python's json.dumps output: `"key": "value"`.
-    const byUid = encodeURIComponent('"uid": "uid-c2"');
-    expect(ids(await list(`extra_vars__contains=${byUid}`))).toEqual([b]);
-    expect(
-      ids(await list(`extra_vars__contains=${encodeURIComponent('"UID": "uid-c2"')}`)),
-    ).toEqual([]);
-    expect(
-      ids(await list(`extra_vars__icontains=${encodeURIComponent('"UID": "UID-C2"')}`)),
-    ).toEqual([b]);
-    expect(ids(await list("extra_vars__icontains=clusterorder"))).toEqual([a, b]);
+    expect(results[1]?.extra_vars).toContain('"uid": "uid-c2"');
+    expect((await call(url, `${V2}jobs/?extra_vars__icontains=uid-c2`)).status).toBe(403);
   });
 
   it("lists workflow jobs on their own, filtered by workflow_job_template", async () => {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { InvalidResponseError, ProviderError } from "@provisionkit/core";
+import { ConfigurationError, InvalidResponseError, ProviderError } from "@provisionkit/core";
 import {
   fromHttpStatus as mapStatus,
   fromTransportFailure,
@@ -78,6 +78,52 @@ function kitContext(context: CallContext, redactor: Redactor): HttpCallContext {
   };
 }
 
+/** `code` of the `ConfigurationError` for a 403 refusing a filter on a field (AWX's `prevent_search` rule). */
+export const FILTER_NOT_ALLOWED = "FILTER_NOT_ALLOWED";
+
+// django-ansible-base (github:ansible/django-ansible-base b082f48a)
+// ansible_base/rest_filters/utils.py:58-60: `Filtering on %(field_name)s is not allowed.`
+// for a `prevent_search` field; utils.py:46: `Filtering on field %(name)s is not allowed.`
+// for a password or encrypted field. Both raise DRF's `PermissionDenied`: 403 `{"detail": …}`.
+const REFUSED_FILTER = /^Filtering on (?:field )?([A-Za-z0-9_]+) is not allowed\.$/;
+
+/**
+ * The field named by a 403 that refuses a filter (AWX's `prevent_search` rule, e.g. 403
+ * `{"detail": "Filtering on extra_vars is not allowed."}`), or undefined for any other
+ * answer. Such a 403 says the request asked for something AWX never allows, whoever asks:
+ * it is not an authentication failure.
+ */
+export function refusedFilterField(response: HttpResponse): string | undefined {
+  if (response.status !== 403) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(response.text);
+  } catch {
+    return undefined;
+  }
+  const detail =
+    typeof body === "object" && body !== null ? (body as { detail?: unknown }).detail : undefined;
+  return typeof detail === "string" ? REFUSED_FILTER.exec(detail)?.[1] : undefined;
+}
+
+/**
+ * The non-retryable `ConfigurationError` (code `FILTER_NOT_ALLOWED`, `details.field`) for a
+ * 403 that refuses a filter, or undefined when `answer` is not one.
+ */
+export function filterRefusal(
+  response: HttpResponse,
+  message: string,
+  details: ErrorDetails,
+): ConfigurationError | undefined {
+  const field = refusedFilterField(response);
+  if (field === undefined) return undefined;
+  return new ConfigurationError(
+    `${message}; AWX refuses any filter on ${field} (its prevent_search rule), whatever the ` +
+      "credentials: the request must not filter on it",
+    { code: FILTER_NOT_ALLOWED, retryable: false, details: { ...details, field } },
+  );
+}
+
 /** Maps a non-success HTTP response to a typed error, with retry hints. */
 export function fromHttpStatus<T>(
   context: CallContext,
@@ -90,9 +136,12 @@ export function fromHttpStatus<T>(
     defaultRetryAfterMs: env.defaultRetryAfterMs,
     // Through the AAP 2.5 gateway a 401 body may not be DRF JSON (unverified): any text is
     // used. AWX itself never sends 429; the gateway's Retry-After form is unverified too:
-    // both the seconds and the HTTP-date forms are accepted.
-    special: ({ response: { status }, message, details }) =>
-      status === 404 && notFound ? notFound(message, details) : undefined,
+    // both the seconds and the HTTP-date forms are accepted. A 403 refusing a filter is not
+    // an authentication failure (filterRefusal); every other 403 is.
+    special: ({ response, message, details }) =>
+      response.status === 404 && notFound
+        ? notFound(message, details)
+        : filterRefusal(response, message, details),
   });
   return { ok: false, ...failure };
 }

@@ -14,4 +14,5 @@ export {
   type AapTlsOptions,
   type RequestOptions,
 } from "./options.js";
+export { FILTER_NOT_ALLOWED } from "./errors.js";
 export type * from "./types.js";

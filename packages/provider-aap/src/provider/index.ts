@@ -12,4 +12,4 @@ export { kebabCase } from "./kebab.js";
 export { templateNameFor, type TemplateName } from "./templates.js";
 export { PAYLOAD_ANNOTATIONS, annotatePayload, type AapAnnotationNames } from "./extra-vars.js";
 export { eventAnnotations, readLaunchRecord } from "./launch-record.js";
-export type { AapFoundJob } from "./find-job.js";
+export { FIND_PAGE_SIZE, LOOKUP_INCOMPLETE, type AapFoundJob } from "./find-job.js";

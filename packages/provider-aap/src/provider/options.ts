@@ -90,8 +90,10 @@ export interface AapProviderOptions {
   /** How long a template lookup is reused. Default 5 minutes; a 404 drops it at once. */
   templateCacheTtlMs?: number;
   /**
-   * Bound on the fallback scan of `findJob` when AAP rejects the `extra_vars__icontains`
-   * filter: how many pages of 200 recent jobs of the template are read. Default 10.
+   * Bound on `findJob`'s walk through the template's jobs, newest first: how many pages of
+   * 200 jobs are read (one request each; AWX refuses filters on `extra_vars`, so the jobs
+   * are read and matched here). A lookup that reaches this bound before the template's
+   * oldest job fails (retryable, code `LOOKUP_INCOMPLETE`). Default 10 (2,000 jobs).
    */
   findJobMaxPages?: number;
   /** Clock for cache expiry and event timestamps. Default `Date.now`. */

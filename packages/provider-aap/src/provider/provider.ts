@@ -176,6 +176,12 @@ export class AapProvider implements Provider {
    * A job an EDA rulebook launched for an `EdaProvider` event is found too: its record is
    * read from the event annotations (option `annotations`: use the same names as the
    * `EdaProvider`). A found provision job says the config version it was launched with.
+   *
+   * AWX refuses filters on `extra_vars` (403), so the template's jobs are read newest first,
+   * 200 per request, and each one's extra vars checked: a lookup costs one request per 200
+   * jobs the template ran since the launch sought (plus the template lookup, cached), and
+   * "none" one request per 200 jobs the template has, at most `findJobMaxPages`; beyond
+   * that it fails (retryable, code `LOOKUP_INCOMPLETE`) rather than answering "none".
    */
   async findJob(
     resource: ResourceObject,

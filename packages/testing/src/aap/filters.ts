@@ -1,15 +1,42 @@
 /**
  * Django-style field lookups on list endpoints (`name`, `name__iexact`, `status__in`,
- * `created__gte`, `extra_vars__icontains`…; research §3), over serialized objects.
+ * `created__gte`…; research §3), over serialized objects, as django-ansible-base's
+ * `FieldLookupBackend` applies them for AWX.
  *
- * Filtering `extra_vars` by substring (`extra_vars__contains`, `__icontains`) is how a
- * client finds a job by a value it put in the extra vars (crash adoption). That AWX's
- * generic field lookups allow it on this text field is our assumption (unverified); the
- * match runs on the JSON text exactly as the API shows it (Python `json.dumps` spacing).
+ * Fields AWX wraps in `prevent_search` (`extra_vars`, `survey_passwords`, `job_args`…, see
+ * list-fields.ts) are refused: any lookup on them (`extra_vars`, `__icontains`,
+ * `__contains`, `__regex`, or a lookup name AWX does not know) answers **403**
+ * `{"detail": "Filtering on extra_vars is not allowed."}`, and so does `order_by` on them.
+ * Verified in the sources (github:ansible/django-ansible-base b082f48a, github:ansible/awx
+ * e21dd0a0):
+ * - `ansible_base/rest_filters/rest_framework/field_lookup_backend.py:53-69`
+ *   (`get_fields_from_lookup`): the key is split into a path and a lookup suffix (a suffix
+ *   it does not know stays part of the path), then the path goes through
+ *   `get_fields_from_path`;
+ * - `ansible_base/rest_filters/utils.py:57-60`: a field marked `__prevent_search__` (set by
+ *   `prevent_search`, `ansible_base/lib/utils/models.py:58-72`) raises DRF's
+ *   `PermissionDenied(_('Filtering on %(field_name)s is not allowed.'))`, a 403 whose body
+ *   is `{"detail": …}`; `field_lookup_backend.py:286-289` turns only `FieldError`,
+ *   `ValueError`, `TypeError`, `ValidationError` into 400s, so the 403 goes out as is;
+ * - `field_lookup_backend.py:210-225`: `chain__`, `or__` and `not__` prefixes are stripped
+ *   before the field is looked up (refused the same way here; the simulator does not
+ *   support the prefixes otherwise: 400);
+ * - `ansible_base/rest_filters/rest_framework/order_backend.py:57-70`: `order_by` fields go
+ *   through the same `get_field_from_path`, and only `FieldError`/`FieldDoesNotExist` are
+ *   turned into 400s: ordering by a `prevent_search` field is a 403 too;
+ * - AWX asserts it: `awx/main/tests/unit/api/test_filters.py:26-51` (`extra_vars__icontains`
+ *   on `JobOptions`, `WorkflowJobOptions`, `SystemJob`, `AdHocCommand`; `job_args`,
+ *   `job_env`, `start_args` on `UnifiedJob`; `survey_passwords` on `Job`, `WorkflowJob`;
+ *   `survey_spec` on both templates → `PermissionDenied`, "not allowed"), and
+ *   `awx/main/tests/functional/api/test_notifications.py:115-119` asserts the exact body
+ *   over HTTP: 403 `{"detail": "Filtering on notification_configuration is not allowed."}`.
+ *
+ * Not modelled: a `prevent_search` field reached through a relation
+ * (`job_template__extra_vars`, refused by AWX too; 400 here, as an unknown field).
  *
  * @module
  */
-import { badRequest } from "./response.js";
+import { ApiError, badRequest } from "./response.js";
 
 /** How a field's filter values are parsed and compared. */
 export type FieldType = "int" | "string" | "datetime" | "bool";
@@ -22,8 +49,45 @@ export interface ListField {
   readonly get: (item: Record<string, unknown>) => unknown;
 }
 
+/**
+ * A field of a list that AWX wraps in `prevent_search`: it is served, but any filter or
+ * ordering on it is refused with a 403 (see the module comment).
+ */
+export interface RefusedField {
+  /** Marks the field as refused. */
+  readonly preventSearch: true;
+}
+
 /** The filterable fields of a list, by query name (e.g. `organization__name`). */
-export type ListFields = Record<string, ListField>;
+export type ListFields = Record<string, ListField | RefusedField>;
+
+/** Whether a list field is one AWX refuses to filter or order on. */
+export function isRefused(field: ListField | RefusedField | undefined): field is RefusedField {
+  return field !== undefined && "preventSearch" in field;
+}
+
+/**
+ * AWX's 403 for a filter or an ordering on a `prevent_search` field:
+ * `{"detail": "Filtering on <field> is not allowed."}` (django-ansible-base
+ * `ansible_base/rest_filters/utils.py:59-60`).
+ */
+export function filteringNotAllowed(field: string): ApiError {
+  return new ApiError(403, { detail: `Filtering on ${field} is not allowed.` });
+}
+
+/**
+ * Throws AWX's 403 when a query key's field is a `prevent_search` one, whatever the lookup:
+ * the first `__` segment after any `chain__`/`or__` and `not__` prefix
+ * (django-ansible-base `field_lookup_backend.py:210-225`, `utils.py:25-60`).
+ */
+export function refuseSearch(fields: ListFields, key: string): void {
+  const field =
+    key
+      .replace(/^(chain__|or__)/, "")
+      .replace(/^not__/, "")
+      .split("__")[0] ?? "";
+  if (isRefused(fields[field])) throw filteringNotAllowed(field);
+}
 
 /** The query parameters that are not filters. */
 export const RESERVED_PARAMS = ["page", "page_size", "order_by", "count_disabled"];
@@ -147,7 +211,7 @@ function parseKey(fields: ListFields, key: string): [ListField, Lookup] | undefi
   const names = Object.keys(fields).sort((a, b) => b.length - a.length);
   for (const name of names) {
     const field = fields[name];
-    if (!field) continue;
+    if (!field || isRefused(field)) continue;
     if (key === name) return [field, "exact"];
     const lookup = key.startsWith(`${name}__`) ? key.slice(name.length + 2) : undefined;
     if (lookup !== undefined && (LOOKUPS as readonly string[]).includes(lookup)) {
@@ -160,8 +224,10 @@ function parseKey(fields: ListFields, key: string): [ListField, Lookup] | undefi
 /**
  * Keeps the items matching every filter in the query.
  *
- * @throws ApiError 400 naming the first query parameter that is neither reserved nor a
- *   known field lookup (AWX's exact message is unverified), or whose value is invalid.
+ * @throws ApiError 403 `Filtering on <field> is not allowed.` for a lookup on a
+ *   `prevent_search` field; 400 naming the first query parameter that is neither reserved
+ *   nor a known field lookup (AWX's exact message is unverified), or whose value is
+ *   invalid. Parameters are checked in query order, like AWX (the first bad one answers).
  */
 export function applyFilters<T extends Record<string, unknown>>(
   items: T[],
@@ -171,6 +237,7 @@ export function applyFilters<T extends Record<string, unknown>>(
   const predicates: Predicate[] = [];
   for (const [key, raw] of query) {
     if (RESERVED_PARAMS.includes(key)) continue;
+    refuseSearch(fields, key);
     const parsed = parseKey(fields, key);
     if (!parsed) throw badRequest(`Unsupported query parameter: ${key}`);
     predicates.push(predicate(parsed[0], parsed[1], raw, key));

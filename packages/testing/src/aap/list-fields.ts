@@ -3,8 +3,40 @@
  *
  * @module
  */
-import { path, type ListFields } from "./filters.js";
+import { path, type ListFields, type RefusedField } from "./filters.js";
+import type { TemplateKind } from "./model.js";
 import type { AapJobKind } from "./types.js";
+
+const REFUSED: RefusedField = { preventSearch: true };
+
+/**
+ * Fields of jobs and workflow jobs wrapped in `prevent_search` (verified in
+ * github:ansible/awx e21dd0a0): `extra_vars` of `JobOptions` (`awx/main/models/jobs.py:120`,
+ * shared by `Job` and `JobTemplate`) and of `WorkflowJobOptions`
+ * (`awx/main/models/workflow.py:397`, shared by `WorkflowJob` and `WorkflowJobTemplate`);
+ * `survey_passwords` of `SurveyJobMixin` (`awx/main/models/mixins.py:394`, `Job` and
+ * `WorkflowJob`); `job_args`, `job_env`, `start_args` of `UnifiedJob`
+ * (`awx/main/models/unified_jobs.py:681`, `694`, `707`). `artifacts` is not one
+ * (`jobs.py:579`, a plain `JSONBlob`).
+ */
+const JOB_REFUSED: ListFields = {
+  extra_vars: REFUSED,
+  survey_passwords: REFUSED,
+  job_args: REFUSED,
+  job_env: REFUSED,
+  start_args: REFUSED,
+};
+
+/**
+ * Template fields wrapped in `prevent_search` (github:ansible/awx e21dd0a0): `extra_vars`
+ * (`jobs.py:120`, `workflow.py:397`), `survey_spec` (`mixins.py:106`), `webhook_key`
+ * (`mixins.py:581`), and for job templates `host_config_key` (`jobs.py:217`).
+ */
+const TEMPLATE_REFUSED: ListFields = {
+  extra_vars: REFUSED,
+  survey_spec: REFUSED,
+  webhook_key: REFUSED,
+};
 
 const shared: ListFields = {
   id: { type: "int", get: path("id") },
@@ -16,12 +48,18 @@ const shared: ListFields = {
   modified: { type: "datetime", get: path("modified") },
 };
 
-/** Fields of `job_templates/`, `workflow_job_templates/` (and, with `type`, the unified list). */
-export function templateFields(unified: boolean): ListFields {
-  return unified ? { ...shared, type: { type: "string", get: path("type") } } : shared;
+/**
+ * Fields of `job_templates/`, `workflow_job_templates/`, and (kind `undefined`, with `type`)
+ * `unified_job_templates/`, whose `UnifiedJobTemplate` model has none of the refused fields
+ * (a filter on them is a 400 there, as an unknown field).
+ */
+export function templateFields(kind: TemplateKind | undefined): ListFields {
+  if (kind === undefined) return { ...shared, type: { type: "string", get: path("type") } };
+  const own: ListFields = kind === "job_template" ? { host_config_key: REFUSED } : {};
+  return { ...shared, ...TEMPLATE_REFUSED, ...own };
 }
 
-/** Fields of `jobs/` and `workflow_jobs/`. */
+/** Fields of `jobs/` and `workflow_jobs/` (`extra_vars` and the other `prevent_search` ones refused). */
 export function jobFields(kind: AapJobKind): ListFields {
   const template = kind === "job" ? "job_template" : "workflow_job_template";
   return {
@@ -33,7 +71,7 @@ export function jobFields(kind: AapJobKind): ListFields {
     finished: { type: "datetime", get: path("finished") },
     unified_job_template: { type: "int", get: path("unified_job_template") },
     [template]: { type: "int", get: path(template) },
-    extra_vars: { type: "string", get: path("extra_vars") },
+    ...JOB_REFUSED,
     limit: { type: "string", get: path("limit") },
   };
 }

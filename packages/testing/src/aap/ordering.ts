@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ListFields } from "./filters.js";
+import { filteringNotAllowed, isRefused, type ListFields } from "./filters.js";
 import { badRequest } from "./response.js";
 
 function compare(a: unknown, b: unknown): number {
@@ -24,7 +24,10 @@ function compare(a: unknown, b: unknown): number {
  * Sorts the items by the query's `order_by` (comma-separated fields, `-` for descending),
  * then by id.
  *
- * @throws ApiError 400 for an unknown field (AWX's exact message is unverified).
+ * @throws ApiError 403 `Filtering on <field> is not allowed.` for a `prevent_search` field
+ *   (django-ansible-base `ansible_base/rest_filters/rest_framework/order_backend.py:57-70`
+ *   looks the field up through the same `get_field_from_path`); 400 for an unknown field
+ *   (AWX's exact message is unverified).
  */
 export function applyOrdering<T extends Record<string, unknown>>(
   items: T[],
@@ -36,6 +39,7 @@ export function applyOrdering<T extends Record<string, unknown>>(
     const descending = key.startsWith("-");
     const name = descending ? key.slice(1) : key;
     const field = fields[name];
+    if (isRefused(field)) throw filteringNotAllowed(name);
     if (!field) throw badRequest(`Cannot order by field: ${name}`);
     return { field, sign: descending ? -1 : 1 };
   });

@@ -1,6 +1,6 @@
 /**
  * JSON text as Python's `json.dumps` writes it with its default options, which is how AWX
- * stores `extra_vars` (and so what `extra_vars__contains` filters match against).
+ * stores `extra_vars` (and so the text the API serves for them).
  *
  * @module
  */

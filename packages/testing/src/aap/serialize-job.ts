@@ -54,6 +54,16 @@ function common(job: JobRecord, view: JobView, store: JobStore, base: ApiBase, a
     result_traceback: resultTraceback(job, view),
     launched_by: { ...LAUNCHING_USER, url: `${base}users/${LAUNCHING_USER.id}/` },
     organization: template.organizationId,
+    // Served in the lists too (verified, github:ansible/awx e21dd0a0): `awx/api/views/__init__.py`
+    // 3458-3460 `JobList` and 2877-2882 `JobTemplateJobsList` use `JobListSerializer`,
+    // 3333-3335 `WorkflowJobList` and 3260-3265 `WorkflowJobTemplateJobsList` use
+    // `WorkflowJobListSerializer`; `awx/api/serializers.py:4313` `JobListSerializer(JobSerializer,
+    // UnifiedJobListSerializer)` keeps `extra_vars` of `JobOptionsSerializer` (3189-3201), and
+    // 3953 `WorkflowJobListSerializer` keeps `WorkflowJobSerializer`'s (3907-3910);
+    // `UnifiedJobListSerializer` (901-909) drops only `job_args`, `job_cwd`, `job_env`,
+    // `result_traceback`, `event_processing_finished`. Both serializers show
+    // `display_extra_vars()` (3499-3500, 3948-3949): survey passwords as `$encrypted$`.
+    // Filtering on it is refused (403, filters.ts).
     extra_vars: pythonJsonDumps(job.extraVars),
     inventory: job.inventory,
     limit: job.limit,

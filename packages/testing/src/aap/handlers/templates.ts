@@ -37,7 +37,7 @@ export function findTemplate(
 
 /** `GET {base}job_templates/`, `workflow_job_templates/`, `unified_job_templates/`. */
 export const templateList: Handler<"template-list"> = (state, route, request) => {
-  const fields = templateFields(route.templateKind === undefined);
+  const fields = templateFields(route.templateKind);
   const items = state.templates
     .list(route.templateKind)
     .map((template) => serializeTemplate(template, route.base));
