@@ -117,6 +117,13 @@ describe("AAP simulator: filters AWX refuses (prevent_search)", () => {
         const [only] = body(reply).results as Record<string, unknown>[];
         expect(only?.id).toBe(id);
         expect(JSON.parse(String(only?.extra_vars))).toEqual(edaVars("c1", "ns"));
+        // UnifiedJobListSerializer (awx/api/serializers.py:901-909) leaves these to details.
+        expect(only).not.toHaveProperty("result_traceback");
+        expect(only).not.toHaveProperty("event_processing_finished");
+        const detail = body(await call(url, String(only?.url)));
+        expect(detail).toHaveProperty("result_traceback");
+        // (WorkflowJobSerializer drops event_processing_finished from details too: 3916.)
+        if (id === job) expect(detail).toHaveProperty("event_processing_finished");
       }
     }
   });

@@ -25,13 +25,28 @@ export function findJob(state: SimState, kind: AapJobKind, id: number): JobRecor
   throw objectNotFound(kind === "job" ? "Job" : "WorkflowJob");
 }
 
+/**
+ * The fields AWX's list serializers leave out of list items: `UnifiedJobListSerializer`
+ * (github:ansible/awx e21dd0a0 `awx/api/serializers.py:901-909`, the base of
+ * `JobListSerializer` 4313 and `WorkflowJobListSerializer` 3953) drops `job_args`,
+ * `job_cwd`, `job_env`, `result_traceback`, `event_processing_finished`; of those the
+ * simulator serves the last two in details. `extra_vars` stays.
+ */
+const DETAIL_ONLY = ["result_traceback", "event_processing_finished"];
+
+function listItem(job: Record<string, unknown>): Record<string, unknown> {
+  const item = { ...job };
+  for (const field of DETAIL_ONLY) delete item[field];
+  return item;
+}
+
 /** `GET {base}jobs/` and `workflow_jobs/`. */
 export const jobList: Handler<"job-list"> = (state, route, request) => {
   const fields = jobFields(route.jobKind);
   const items = state.jobs
     .all()
     .filter((job) => job.kind === route.jobKind && job.purgedAt === undefined)
-    .map((job) => serializeJob(job, state.jobs, route.base, request.now));
+    .map((job) => listItem(serializeJob(job, state.jobs, route.base, request.now)));
   const filtered = applyFilters(items, request.query, fields);
   const ordered = applyOrdering(filtered, request.query.get("order_by"), fields);
   return ok(paginate(ordered, request.path, request.query));
