@@ -55,7 +55,9 @@ export interface FindJobContext {
  * fields; `order_by` and `page_size` are reserved names of the filter backend,
  * `ansible_base/lib/dynamic_config/settings_logic.py:31-44`, and ordering by `id` goes
  * through `order_backend.py:57-70`), `order_by=-id`, `page_size=200`, walking back with
- * `id__lt=<smallest id read>` (keyset pages: jobs launched or deleted meanwhile neither
+ * `id__lt=<smallest id read>` (`lt` is one of the backend's `SUPPORTED_LOOKUPS`,
+ * `ansible_base/rest_filters/rest_framework/field_lookup_backend.py:25-43`; keyset
+ * pages: jobs launched or deleted meanwhile neither
  * shift a job out of the walk nor make it read twice). The list serializers serve
  * `extra_vars` (`awx/api/serializers.py:4313` `JobListSerializer` and `3953`
  * `WorkflowJobListSerializer`, used by `JobList`/`WorkflowJobList`,
@@ -99,7 +101,7 @@ export async function findLaunchedJob(
   }
   context.logger.warn(
     { template: template.name, correlationId: query.correlationId, jobsRead: read },
-    "findJob read findJobMaxPages pages of the template's jobs without reaching the oldest",
+    "findJob stopped before the template's oldest job without finding the launch",
   );
   throw new ProviderError(
     `looked through ${read} recent jobs of ${describeTemplate(template)} without ` +
