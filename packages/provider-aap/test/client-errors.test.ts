@@ -42,6 +42,15 @@ function expectClean(error: Error): void {
 }
 
 describe("HTTP status mapping", () => {
+  it("a JSON error body nested 20,000 deep → ConfigurationError, not a RangeError", async () => {
+    const body = `${'{"detail":'.repeat(20_000)}"x"${"}".repeat(20_000)}`;
+    server.on("GET", JOB, text(400, body, { "content-type": "application/json" }));
+    const error = await thrown(getJob());
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toBe(`AAP GET ${JOB}: bad request (400): (1 more left out)`);
+    expectClean(error);
+  });
+
   it("401 → AuthenticationError with the server's detail, not retried", async () => {
     const detail =
       "Authentication credentials were not provided. To establish a login session, visit /api/login/.";

@@ -45,7 +45,14 @@ export {
   type RetryPolicy,
 } from "./retry.js";
 export { MAX_RETRY_AFTER_MS, parseRetryAfter } from "./retry-after.js";
-export { describeStatus, serverMessage, statusLine, statusReason } from "./server-text.js";
+export {
+  MAX_ERROR_BODY_DEPTH,
+  MAX_ERROR_BODY_PARTS,
+  describeStatus,
+  serverMessage,
+  statusLine,
+  statusReason,
+} from "./server-text.js";
 export { defaultSleep, type Sleep } from "./sleep.js";
 export {
   RETRIED_STATUSES,

@@ -8,7 +8,13 @@ import {
   RateLimitError,
   TransientError,
 } from "@provisionkit/core";
-import { fromHttpStatus, serverMessage, type StatusMapping } from "@provisionkit/core/http";
+import {
+  MAX_ERROR_BODY_DEPTH,
+  MAX_ERROR_BODY_PARTS,
+  fromHttpStatus,
+  serverMessage,
+  type StatusMapping,
+} from "@provisionkit/core/http";
 import { SECRET, answer, context } from "./support.js";
 
 const NOW = Date.parse("Tue, 01 Oct 2024 10:00:00 GMT");
@@ -118,5 +124,33 @@ describe("serverMessage", () => {
     );
     expect(serverMessage("  upstream\n down ", redactor)).toBe("upstream down");
     expect(serverMessage("x".repeat(5000), redactor).length).toBeLessThanOrEqual(1001);
+  });
+
+  it("bounds hostile bodies: nesting thousands deep, thousands of fields", () => {
+    const { redactor } = context();
+    const deep = `${'{"a":'.repeat(10_000)}"bottom"${"}".repeat(10_000)}`;
+    // Deeper than MAX_ERROR_BODY_DEPTH: summarised, never a stack overflow (RangeError).
+    expect(serverMessage(deep, redactor)).toBe("(1 more left out)");
+    const shallow = `${'{"a":'.repeat(MAX_ERROR_BODY_DEPTH - 1)}"bottom"${"}".repeat(MAX_ERROR_BODY_DEPTH - 1)}`;
+    expect(serverMessage(shallow, redactor)).toBe(
+      `${Array(MAX_ERROR_BODY_DEPTH - 1)
+        .fill("a")
+        .join(".")}: bottom`,
+    );
+    const wide = JSON.stringify(
+      Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`f${i}`, "bad"])),
+    );
+    const message = serverMessage(wide, redactor);
+    expect(message.split("; ").slice(0, MAX_ERROR_BODY_PARTS)).toEqual(
+      Array.from({ length: MAX_ERROR_BODY_PARTS }, (_, i) => `f${i}: bad`),
+    );
+    expect(message).toMatch(new RegExp(`; \\(${5000 - MAX_ERROR_BODY_PARTS} more left out\\)$`));
+  });
+
+  it("maps a deeply nested error answer to a typed error", () => {
+    const deep = `${"[".repeat(50_000)}${"]".repeat(50_000)}`;
+    const failure = fromHttpStatus(context(), answer(500, deep), MAPPING);
+    expect(failure.error).toBeInstanceOf(TransientError);
+    expect(failure.error.message).toContain("server error (500)");
   });
 });
