@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { MAX_STATUS_MESSAGE_CHARS, clipText } from "./text-bounds.js";
 
 /** The stable codes of the errors in this module. */
 export const ErrorCode = {
@@ -258,14 +259,16 @@ export function hasErrorCode(value: unknown, code: string): value is ProviderErr
 
 /**
  * The plain record of any thrown value, safe for status and events: typed errors keep
- * their code and flags; anything else becomes code `PROVIDER_ERROR`, retryable.
+ * their code and flags; anything else becomes code `PROVIDER_ERROR`, retryable. The message
+ * is clipped to `MAX_STATUS_MESSAGE_CHARS`.
  */
 export function toErrorRecord(value: unknown): ErrorRecordData {
-  if (isProviderError(value)) return value.toJSON();
-  if (value instanceof Error) {
-    return { name: value.name, code: ErrorCode.Provider, message: value.message, retryable: true };
-  }
-  return { name: "Error", code: ErrorCode.Provider, message: String(value), retryable: true };
+  const record: ErrorRecordData = isProviderError(value)
+    ? value.toJSON()
+    : value instanceof Error
+      ? { name: value.name, code: ErrorCode.Provider, message: value.message, retryable: true }
+      : { name: "Error", code: ErrorCode.Provider, message: String(value), retryable: true };
+  return { ...record, message: clipText(record.message, MAX_STATUS_MESSAGE_CHARS) };
 }
 
 /**

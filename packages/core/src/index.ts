@@ -85,3 +85,4 @@ export {
   type SecretRedactorOptions,
 } from "./redaction.js";
 export { kebabCase } from "./naming.js";
+export { MAX_ERROR_DETAILS_CHARS, MAX_STATUS_MESSAGE_CHARS, clipText } from "./text-bounds.js";

@@ -1,11 +1,14 @@
 import { ContractViolationError } from "../errors.js";
 import { isJobState } from "../job-state.js";
 import type { DeprovisionResult, FoundJob, ProvisionResult, ProvisionStatus } from "../results.js";
+import { MAX_ERROR_DETAILS_CHARS, MAX_STATUS_MESSAGE_CHARS, clipText } from "../text-bounds.js";
 
 /**
  * Checks of provider answers. Custom providers are written in JavaScript too, so the
  * engine checks the shape of what it stores rather than trusting the types. Every check
- * throws a {@link ContractViolationError} naming the rule and the field.
+ * throws a {@link ContractViolationError} naming the rule and the field. Text a provider
+ * returns is clipped here (`MAX_STATUS_MESSAGE_CHARS`, `MAX_ERROR_DETAILS_CHARS`): it goes
+ * into the resource's status, and an oversized status is refused by the API server.
  */
 
 function object(value: unknown, what: string): Record<string, unknown> {
@@ -29,7 +32,7 @@ function message(value: unknown, what: string): string {
   if (value === undefined) return "";
   if (typeof value !== "string")
     throw new ContractViolationError("P3", `${what}.message must be a string`);
-  return value;
+  return clipText(value, MAX_STATUS_MESSAGE_CHARS);
 }
 
 /**
@@ -93,7 +96,7 @@ export function checkProvisionStatus(value: unknown, what = "ProvisionStatus"): 
     if (typeof v !== "string") {
       throw new ContractViolationError("P3", `${what}.${field} must be a string when present`);
     }
-    status[field] = v;
+    status[field] = field === "errorDetails" ? clipText(v, MAX_ERROR_DETAILS_CHARS) : v;
   }
   const progress = o["progress"];
   if (progress !== undefined) {
@@ -138,7 +141,7 @@ function deprovisionResult(value: unknown): DeprovisionResult {
   if (action === "skipped") {
     if (typeof o["reason"] !== "string" || o["reason"].trim() === "")
       throw new ContractViolationError("P6", "a skipped DeprovisionResult must give a reason");
-    return { action, reason: o["reason"] };
+    return { action, reason: clipText(o["reason"], MAX_STATUS_MESSAGE_CHARS) };
   }
   if (action !== "triggered" && action !== "waiting") {
     throw new ContractViolationError(
