@@ -88,21 +88,11 @@ describe("provider text is bounded where the engine takes it in", () => {
       return Promise.resolve();
     };
     let now = Date.UTC(2026, 0, 1);
-    const first = await reconcile({
-      resource,
-      status: undefined,
-      providers: provider,
-      persist,
-      clock: () => now,
-    });
+    const run = (status: ProvisioningStatus | undefined) =>
+      reconcile({ resource, status, providers: provider, persist, clock: () => now });
+    const first = await run(undefined);
     now += first.requeueAfterMs ?? 10_000;
-    const second = await reconcile({
-      resource,
-      status: stored,
-      providers: provider,
-      persist,
-      clock: () => now,
-    });
+    const second = await run(stored);
     expect(second.status.jobs.at(-1)?.state).toBe(JobState.Failed);
     expect(JSON.stringify(stored).length).toBeLessThan(32 * 1024);
     for (const event of [...first.events, ...second.events]) {

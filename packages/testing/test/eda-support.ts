@@ -150,16 +150,23 @@ export function hmac(
   return createHmac(algorithm, secret).update(body).digest(encoding);
 }
 
-/** A ComputeInstance payload as the EDA provider sends it. */
+/** The kind of the resource in a {@link payload}, and its spec. */
+export interface PayloadResource {
+  kind: string;
+  spec: Record<string, unknown>;
+}
+
+/** A payload as the EDA provider sends it: by default a ComputeInstance. */
 export function payload(
   name: string,
   operation: "provision" | "deprovision",
   correlationId: string,
   configVersion?: string,
+  resource: PayloadResource = { kind: "ComputeInstance", spec: { size: "small" } },
 ): Record<string, unknown> {
   return {
     apiVersion: "example.com/v1",
-    kind: "ComputeInstance",
+    kind: resource.kind,
     metadata: {
       name,
       namespace: "default",
@@ -169,7 +176,7 @@ export function payload(
         ...(configVersion === undefined ? {} : { [A_CONFIG_VERSION]: configVersion }),
       },
     },
-    spec: { size: "small" },
+    spec: resource.spec,
   };
 }
 

@@ -13,6 +13,7 @@ import {
   type EdaBackendEndpoint,
 } from "../../src/conformance/backends/index.js";
 import type { BackendContext, ConformanceBackend } from "../../src/conformance/types.js";
+import { payload as edaPayload } from "../eda-support.js";
 
 export const WIDGET: CrdDefinition = {
   group: "example.com",
@@ -21,9 +22,6 @@ export const WIDGET: CrdDefinition = {
   kind: "Widget",
 };
 const API = "/api/controller/v2/";
-const A_OPERATION = "provisionkit.io/operation";
-const A_CORRELATION = "provisionkit.io/correlation-id";
-const A_VERSION = "provisionkit.io/config-version";
 
 /** A provider that is never called: these tests drive the backend's HTTP APIs directly. */
 function stubProvider(): Provider {
@@ -61,22 +59,14 @@ async function started<B extends ConformanceBackend>(backend: B, ctx: BackendCon
   return backend;
 }
 
-/** The payload both providers send: the resource with the provisionkit annotations. */
-export function payload(name: string, operation: string, correlationId: string, version?: string) {
-  return {
-    apiVersion: "example.com/v1",
-    kind: "Widget",
-    metadata: {
-      name,
-      namespace: "default",
-      annotations: {
-        [A_OPERATION]: operation,
-        [A_CORRELATION]: correlationId,
-        ...(version === undefined ? {} : { [A_VERSION]: version }),
-      },
-    },
-    spec: { size: 1 },
-  };
+/** The payload both providers send: a Widget with the provisionkit annotations. */
+export function payload(
+  name: string,
+  operation: "provision" | "deprovision",
+  correlationId: string,
+  version?: string,
+) {
+  return edaPayload(name, operation, correlationId, version, { kind: "Widget", spec: { size: 1 } });
 }
 
 export interface Answer {
