@@ -35,6 +35,8 @@ export const ErrorCode = {
   ContractViolation: "CONTRACT_VIOLATION",
   /** The caller aborted the operation through its `AbortSignal`. */
   Aborted: "ABORTED",
+  /** The job exists but was launched for another resource. See {@link JobOwnershipError}. */
+  JobNotOwned: "JOB_NOT_OWNED",
 } as const;
 
 /** One of the values of {@link ErrorCode}; providers may use codes of their own too. */
@@ -170,6 +172,30 @@ export class JobNotFoundError extends ProviderError {
    */
   constructor(jobId: string, message?: string, options: ProviderErrorOptions = {}) {
     super(message ?? `job ${jobId} was not found (purged or deleted)`, options);
+    this.jobId = jobId;
+  }
+}
+
+/**
+ * The job exists, but the backend's own record of it (for example the resource uid and
+ * correlation id in an AAP job's extra vars) names another resource or another launch.
+ * A provider throws it instead of reporting, adopting or canceling such a job, so a job
+ * id or a pending-launch marker copied or forged into one object's status never leads
+ * to an action on another resource's job. Not retryable: the record will not change.
+ */
+export class JobOwnershipError extends ProviderError {
+  static override readonly brandKind: string = "JobOwnershipError";
+  static override readonly defaultCode: string = ErrorCode.JobNotOwned;
+  static override readonly defaultRetryable: boolean = false;
+  /** The job whose record names another resource. */
+  readonly jobId: string;
+  /**
+   * @param jobId - the job that belongs to something else.
+   * @param message - what differs (never a secret: uids and correlation ids only).
+   * @param options - other options.
+   */
+  constructor(jobId: string, message: string, options: ProviderErrorOptions = {}) {
+    super(message, options);
     this.jobId = jobId;
   }
 }

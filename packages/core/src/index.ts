@@ -40,6 +40,7 @@ export {
   ErrorCode,
   InvalidResponseError,
   JobNotFoundError,
+  JobOwnershipError,
   ProviderError,
   RateLimitError,
   TimeoutError,

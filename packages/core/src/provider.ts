@@ -32,6 +32,12 @@ export interface FindJobQuery {
   correlationId: string;
   /** The kind of job that was launched. */
   type: JobType;
+  /**
+   * When the engine wrote the pending-launch marker (ISO-8601), just before it called
+   * the launch: no job of this launch was created before it. A provider may use it to
+   * bound its search (AAP: jobs created since then, less a clock-skew margin).
+   */
+  launchedAt?: string;
 }
 
 /**
@@ -53,6 +59,18 @@ export interface FindJobQuery {
 export interface Provider<R extends ResourceObject = ResourceObject> {
   /** Stable, non-empty identifier recorded on every job this provider launches (P1). */
   readonly name: string;
+
+  /**
+   * Optional: the longest time, in ms, during which the backend can still create a
+   * launch's job after the launch request ended on the client's side (answered, timed
+   * out, reset, or the process stopped). With {@link Provider.findJob}, the engine
+   * concludes that a launch whose outcome is unknown created no job only from a lookup
+   * that began at least this long after the request ended, and launches again only then
+   * (E5). Leave it undefined when the backend gives no such bound: the engine then never
+   * concludes absence on its own; it keeps looking and a human resolves the launch.
+   * `0` declares that a job exists as soon as its launch request ends.
+   */
+  readonly launchSettleMs?: number;
 
   /** Launch a provision job applying `options.configVersion`. Never retried blindly by the engine. */
   triggerProvision(resource: R, options: TriggerProvisionOptions): Promise<ProvisionResult>;
@@ -99,6 +117,8 @@ export interface ProviderCapabilities {
   canFindJob: boolean;
   /** Whether it implements `cancelJob`. */
   canCancel: boolean;
+  /** {@link Provider.launchSettleMs}, when the provider declares it. */
+  launchSettleMs?: number;
 }
 
 /** The capabilities of a provider object. */
@@ -107,5 +127,8 @@ export function capabilitiesOf(provider: Provider<never>): ProviderCapabilities 
     name: provider.name,
     canFindJob: typeof provider.findJob === "function",
     canCancel: typeof provider.cancelJob === "function",
+    ...(typeof provider.launchSettleMs === "number"
+      ? { launchSettleMs: provider.launchSettleMs }
+      : {}),
   };
 }
