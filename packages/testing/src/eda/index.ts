@@ -23,6 +23,7 @@ export type {
   EdaTemplateKind,
   EdaWebhookHmacOptions,
   EdaWebhookOptions,
+  EdaWriteBackFault,
   KubernetesConnection,
 } from "./types.js";
 export type {

@@ -14,12 +14,14 @@ import {
   WEBHOOK_HMAC_DEFAULTS,
   WEBHOOK_SOURCE_TYPE,
 } from "./constants.js";
+import type { AapLedgerJob } from "../aap/records.js";
 import type {
   EdaAapAuth,
   EdaHmacAlgorithm,
   EdaSignatureEncoding,
   EdaSimulatorOptions,
   EdaTemplateKind,
+  EdaWriteBackFault,
 } from "./types.js";
 
 /** A rule with its defaults. */
@@ -100,6 +102,8 @@ export interface ResolvedPlaybook {
   readonly writeFailure: boolean;
   /** Retries after 409. */
   readonly conflictRetries: number;
+  /** The write-back fault of a job, if any. */
+  readonly writeBack: (job: AapLedgerJob) => EdaWriteBackFault | undefined;
 }
 
 /** Everything but the event streams and the Kubernetes connection, resolved. */
@@ -221,6 +225,7 @@ export function resolveOptions(
       plurals: { ...playbook.plurals },
       writeFailure: playbook.writeFailure ?? true,
       conflictRetries: retries,
+      writeBack: playbook.writeBack ?? (() => undefined),
     },
     pumpIntervalMs: interval === false ? false : positive(interval, "pumpIntervalMs"),
   };

@@ -37,6 +37,11 @@ type WriteResult = Pick<
   "changes" | "outcome" | "reason" | "httpStatus" | "attempts"
 >;
 
+/** Lost write-backs first, then by when they are due. */
+function order(due: number | "lost"): number {
+  return due === "lost" ? Number.NEGATIVE_INFINITY : due;
+}
+
 function statusMessage(response: ClientResponse): string {
   const message = asRecord(response.json)?.message;
   return typeof message === "string" ? message : response.text.slice(0, 200);
@@ -56,26 +61,68 @@ function failed(
   };
 }
 
+/** The reason recorded for a write-back lost by an injected fault. */
+export const LOST_WRITE_BACK = "write-back lost (injected fault)";
+
 /** Runs playbooks for the jobs that ended, each job once. */
 export class PlaybookRunner {
   readonly #deps: PlaybookDeps;
   readonly #seen = new Set<number>();
+  /** Jobs whose write-back fault was asked for: when they write (epoch ms), or lost. */
+  readonly #due = new Map<number, number | "lost">();
 
   /** @param deps - Settings, clients, clock and the effect log. */
   constructor(deps: PlaybookDeps) {
     this.#deps = deps;
   }
 
-  /** Plays the effects of every covered job that is terminal and was not played yet. */
+  /**
+   * Plays the effects of every covered job that is terminal and was not played yet, once
+   * its write-back is due (see `EdaPlaybookOptions.writeBack`); a lost one is recorded
+   * `skipped`.
+   */
   async run(jobs: readonly AapLedgerJob[]): Promise<void> {
+    const now = this.#deps.clock.now();
     const ended = jobs
       .filter((job) => job.finishedAt !== undefined && !this.#seen.has(job.id))
       .filter((job) => this.#deps.covers(job))
-      .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0) || a.id - b.id);
-    for (const job of ended) {
+      .map((job) => ({ job, due: this.#dueOf(job) }))
+      .filter(({ due }) => due === "lost" || due <= now)
+      .sort((a, b) => order(a.due) - order(b.due) || a.job.id - b.job.id);
+    for (const { job, due } of ended) {
       this.#seen.add(job.id);
-      this.#deps.record(await this.#play(job));
+      this.#due.delete(job.id);
+      this.#deps.record(due === "lost" ? this.#lost(job) : await this.#play(job));
     }
+  }
+
+  #dueOf(job: AapLedgerJob): number | "lost" {
+    const known = this.#due.get(job.id);
+    if (known !== undefined) return known;
+    const fault = this.#deps.settings.writeBack(job);
+    const delay = fault?.delayMs ?? 0;
+    if (!Number.isFinite(delay) || delay < 0) {
+      throw new RangeError(`writeBack delayMs must be a non-negative number, got ${delay}`);
+    }
+    const due = fault?.lost === true ? "lost" : (job.finishedAt ?? 0) + delay;
+    this.#due.set(job.id, due);
+    return due;
+  }
+
+  #lost(job: AapLedgerJob): EdaEffectRecord {
+    return {
+      at: this.#deps.clock.now(),
+      jobId: job.id,
+      jobKind: job.kind,
+      templateName: job.templateName,
+      jobStatus: job.status,
+      jobFinishedAt: job.finishedAt ?? this.#deps.clock.now(),
+      ...(job.resourceKey === undefined ? {} : { resourceKey: job.resourceKey }),
+      changes: [],
+      outcome: "skipped",
+      reason: LOST_WRITE_BACK,
+      attempts: 0,
+    };
   }
 
   async #play(job: AapLedgerJob): Promise<EdaEffectRecord> {

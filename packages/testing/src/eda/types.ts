@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { AapLedgerJob } from "../aap/records.js";
 import type { AapSimulator } from "../aap/simulator.js";
 import type { Clock } from "../clock.js";
 
@@ -189,6 +190,26 @@ export interface EdaPlaybookOptions {
   writeFailure?: boolean;
   /** How many times a write is re-read and retried after a 409 Conflict (default 5). */
   conflictRetries?: number;
+  /**
+   * Fault injection: how each ended job's write-back reaches the API server. Called once
+   * per job of the rules' templates, when the pump first sees it ended; `undefined` (the
+   * default) writes at once. See {@link EdaWriteBackFault}.
+   */
+  writeBack?: (job: AapLedgerJob) => EdaWriteBackFault | undefined;
+}
+
+/**
+ * A write-back that is late or never lands. An injected fault, not something the
+ * protocol defines: it models what an operator can see in production when a playbook's
+ * `kubernetes.core.k8s` task lands late (an API server under load, an operator whose
+ * informer cache lags it) or not at all (a task skipped, or failed with `ignore_errors`),
+ * while the AAP job itself reports its real outcome on time.
+ */
+export interface EdaWriteBackFault {
+  /** Write this many ms after the job ended (the first pump at or after then writes). */
+  delayMs?: number;
+  /** Never write; the effect is recorded `skipped` with reason "write-back lost (injected fault)". */
+  lost?: boolean;
 }
 
 /** Where and how the playbooks reach the Kubernetes API. */
