@@ -165,7 +165,7 @@ describe("malformed job bodies", () => {
     const error = await thrown(clientFor(server).launch({ kind: "job_template", id: 5 }, {}));
     expect(error).toBeInstanceOf(InvalidResponseError);
     expect(error.message).toBe(
-      'AAP POST /api/v2/job_templates/5/launch/: "id" is missing (expected an integer)',
+      'AAP POST /api/v2/job_templates/5/launch/: "id" is missing (expected a positive integer)',
     );
     expect((error as ProviderError).outcomeUnknown).toBe(true);
   });

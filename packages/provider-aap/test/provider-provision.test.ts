@@ -190,7 +190,13 @@ describe("provision status", () => {
           finished: null,
           job_explanation: "",
           result_traceback: "",
-          extra_vars: "{}",
+          extra_vars: JSON.stringify({
+            provisionkit: {
+              correlation_id: "corr-1",
+              operation: "provision",
+              resource: { uid: "uid-vm-1" },
+            },
+          }),
         },
       },
     });

@@ -136,14 +136,33 @@ export function jobDecoder(kind: AapJobKind): Decoder<AapJob> {
   };
 }
 
-/** Decodes the 201 body of a launch: the job plus `ignored_fields`. */
+/** Accepts integers from 1: AWX's ids are database primary keys, which start at 1. */
+const positiveId: Decoder<number> = (value, path) => {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    const found = typeof value === "number" ? String(value) : describeValue(value);
+    throw new DecodeError(path, "a positive integer", found);
+  }
+  return value;
+};
+
+/**
+ * Decodes the 201 body of a launch: the job plus `ignored_fields`. The job's `id` must be a
+ * positive integer: a 201 whose id is `0`, negative, fractional, a string, null or missing
+ * names no job that can be polled, so it fails like any unreadable 201 (an
+ * `InvalidResponseError` with `outcomeUnknown: true`: AAP said it created a job, so the
+ * engine looks it up by correlation id instead of launching again).
+ */
 export function launchDecoder(kind: AapJobKind): Decoder<AapLaunchResult> {
   const job = jobDecoder(kind);
+  const launched = object({ id: positiveId });
   const ignored = object({ ignored_fields: optional(nullable(record(unknownValue))) });
-  return (value, path) => ({
-    job: job(value, path),
-    ignoredFields: ignored(value, path).ignored_fields ?? {},
-  });
+  return (value, path) => {
+    launched(value, path);
+    return {
+      job: job(value, path),
+      ignoredFields: ignored(value, path).ignored_fields ?? {},
+    };
+  };
 }
 
 /** Decodes `ping/`. */

@@ -90,6 +90,24 @@ export function readProvisionkitVars(
   return vars;
 }
 
+/**
+ * The resource a job launched by `AapProvider` was launched for, from its `provisionkit`
+ * extra var (`resource.uid`, `resource.key`): each field present only when it is a
+ * non-empty string.
+ */
+export function readProvisionkitResource(extraVars: Record<string, unknown> | undefined): {
+  uid?: string;
+  key?: string;
+} {
+  const own = extraVars?.[PROVISIONKIT_VAR];
+  const resource = isObject(own) ? own.resource : undefined;
+  const found: { uid?: string; key?: string } = {};
+  if (!isObject(resource)) return found;
+  if (typeof resource.uid === "string" && resource.uid !== "") found.uid = resource.uid;
+  if (typeof resource.key === "string" && resource.key !== "") found.key = resource.key;
+  return found;
+}
+
 /** The names of the payload annotations that say what a launch was for. */
 export interface AapAnnotationNames {
   /** The launch's correlation id. Default `provisionkit.io/correlation-id`. */

@@ -12,6 +12,7 @@
 import type { FindJobQuery } from "@provisionkit/core";
 import {
   isObject,
+  readProvisionkitResource,
   readProvisionkitVars,
   type AapAnnotationNames,
   type ProvisionkitVars,
@@ -21,8 +22,16 @@ import {
 export function eventAnnotations(
   extraVars: Record<string, unknown> | undefined,
 ): Record<string, unknown> | undefined {
+  const node = eventMetadata(extraVars)?.annotations;
+  return isObject(node) ? node : undefined;
+}
+
+/** `ansible_eda.event.payload.metadata` of a job's extra vars, or undefined. */
+function eventMetadata(
+  extraVars: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
   let node: unknown = extraVars;
-  for (const key of ["ansible_eda", "event", "payload", "metadata", "annotations"]) {
+  for (const key of ["ansible_eda", "event", "payload", "metadata"]) {
     if (!isObject(node)) return undefined;
     node = node[key];
   }
@@ -30,38 +39,62 @@ export function eventAnnotations(
 }
 
 /**
+ * A job's own record of the launch that made it: what the launch recorded
+ * ({@link ProvisionkitVars}) and, when the job says it, the resource it was launched for.
+ */
+export interface LaunchRecord extends ProvisionkitVars {
+  /**
+   * The `metadata.uid` of the resource the job was launched for: the event payload's
+   * `metadata.uid`, else `provisionkit.resource.uid`; absent when neither names one.
+   */
+  resourceUid?: string;
+  /** The resource's key (`namespace/name`), from `provisionkit.resource.key`, when present. */
+  resourceKey?: string;
+}
+
+/**
  * The launch a job was made for: from the event annotations (with `names`) when they name
- * a correlation id and an operation, a missing config version or `blockDeletionOnFailure`
- * filled from the `provisionkit` extra var of the same launch; else from the `provisionkit`
- * extra var alone; `undefined` when the job was launched by neither path.
+ * a correlation id and an operation, the resource's uid from the event payload's
+ * `metadata.uid`, and a missing config version or `blockDeletionOnFailure` filled from the
+ * `provisionkit` extra var of the same launch; else from the `provisionkit` extra var
+ * alone. The resource uid and key of the `provisionkit` extra var fill what the
+ * annotations do not say when it records the same launch. `undefined` when the job was
+ * launched by neither path.
  */
 export function readLaunchRecord(
   extraVars: Record<string, unknown> | undefined,
   names: AapAnnotationNames,
-): ProvisionkitVars | undefined {
+): LaunchRecord | undefined {
   const own = readProvisionkitVars(extraVars);
   const annotations = eventAnnotations(extraVars);
   const correlationId = annotations?.[names.correlationId];
   const operation = annotations?.[names.operation];
+  let record: LaunchRecord;
   if (
     annotations === undefined ||
     typeof correlationId !== "string" ||
     correlationId === "" ||
     (operation !== "provision" && operation !== "deprovision")
   ) {
-    return own;
+    if (own === undefined) return undefined;
+    record = { ...own };
+  } else {
+    record = { correlationId, operation };
+    const version = annotations[names.configVersion];
+    const block = annotations[names.blockDeletionOnFailure];
+    if (typeof version === "string" && version !== "") record.configVersion = version;
+    if (block === "true" || block === "false") record.blockDeletionOnFailure = block === "true";
+    const uid = eventMetadata(extraVars)?.uid;
+    if (typeof uid === "string" && uid !== "") record.resourceUid = uid;
+    if (own?.correlationId !== correlationId || own.operation !== operation) return record;
+    if (own.configVersion !== undefined) record.configVersion ??= own.configVersion;
+    if (own.blockDeletionOnFailure !== undefined) {
+      record.blockDeletionOnFailure ??= own.blockDeletionOnFailure;
+    }
   }
-  const record: ProvisionkitVars = { correlationId, operation };
-  const version = annotations[names.configVersion];
-  const block = annotations[names.blockDeletionOnFailure];
-  if (typeof version === "string" && version !== "") record.configVersion = version;
-  if (block === "true" || block === "false") record.blockDeletionOnFailure = block === "true";
-  if (own?.correlationId === correlationId && own.operation === operation) {
-    record.configVersion ??= own.configVersion;
-    record.blockDeletionOnFailure ??= own.blockDeletionOnFailure;
-    if (record.configVersion === undefined) delete record.configVersion;
-    if (record.blockDeletionOnFailure === undefined) delete record.blockDeletionOnFailure;
-  }
+  const resource = readProvisionkitResource(extraVars);
+  if (resource.uid !== undefined) record.resourceUid ??= resource.uid;
+  if (resource.key !== undefined) record.resourceKey = resource.key;
   return record;
 }
 

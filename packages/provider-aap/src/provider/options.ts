@@ -2,6 +2,12 @@ import type { JobType, Logger, ResourceObject } from "@provisionkit/core";
 import type { AapClient, AapClientOptions } from "../client/index.js";
 import type { AapAnnotationNames } from "./extra-vars.js";
 
+/**
+ * Default `AapProviderOptions.launchSettleMs`: 180,000 ms, AWX's 115 s uwsgi `harakiri`
+ * and 120 s nginx `uwsgi_read_timeout` with a margin (see the option).
+ */
+export const DEFAULT_LAUNCH_SETTLE_MS = 180_000;
+
 /** The template names of one resource kind (see {@link AapTemplateOptions.kinds}). */
 export interface AapKindTemplates {
   /** Name of the template that provisions this kind. */
@@ -96,6 +102,31 @@ export interface AapProviderOptions {
    * oldest job fails (retryable, code `LOOKUP_INCOMPLETE`). Default 10 (2,000 jobs).
    */
   findJobMaxPages?: number;
+  /**
+   * `Provider.launchSettleMs`: the longest time (ms) after a launch request ended on this
+   * side during which AAP may still create its job. The engine concludes that a launch
+   * whose outcome is unknown created no job (and launches again) only from a lookup begun
+   * at least this long after the request ended. Default {@link DEFAULT_LAUNCH_SETTLE_MS}
+   * (180,000: three minutes).
+   *
+   * Why that default: AWX serves the API from uwsgi with `harakiri = 115` (a worker handling
+   * one request longer than 115 s is killed; github:ansible/awx
+   * `tools/ansible/roles/dockerfile/files/uwsgi.ini:13`) and runs each request in one
+   * database transaction (`ATOMIC_REQUESTS: True`, `awx/settings/defaults.py:30`), so the
+   * launch's job row is committed, and visible to a lookup, only when the launch view
+   * returns: at the latest about 115 s after a worker took the request. AWX's nginx gives up
+   * on uwsgi after `uwsgi_read_timeout 120s`
+   * (`tools/docker-compose/ansible/roles/sources/templates/nginx.locations.conf.j2:42`).
+   * 180 s leaves a margin over both. Unverified: the time a request may wait in uwsgi's
+   * listen queue before a worker takes it is not bounded by AWX's own configuration, and
+   * AAP's platform gateway (2.5+) and any proxy or load balancer in front add timeouts of
+   * their own. Behind a front proxy that holds requests longer (a request queue, a proxy
+   * with a longer read timeout that retries upstream), set this to that proxy's longest
+   * request lifetime (its upstream timeout times its retries, plus its queue time) plus a
+   * margin. `0` would declare that a job exists as soon as its launch request ends: never
+   * true of AWX.
+   */
+  launchSettleMs?: number;
   /** Clock for cache expiry and event timestamps. Default `Date.now`. */
   now?: () => number;
   /** Logger; default silent. Only secret-free fields are logged. */

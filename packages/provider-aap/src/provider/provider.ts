@@ -14,13 +14,19 @@ import {
   type TriggerDeprovisionOptions,
   type TriggerProvisionOptions,
 } from "@provisionkit/core";
+import { optionChecks } from "@provisionkit/core/http";
 import { AapClient } from "../client/index.js";
 import { PAYLOAD_ANNOTATIONS, defaultPayload, type AapAnnotationNames } from "./extra-vars.js";
 import { findLaunchedJob, toFoundJob, type AapFoundJob } from "./find-job.js";
 import { decodeJobId, encodeJobId } from "./job-id.js";
 import { toProvisionStatus } from "./job-status.js";
 import { Launcher, kindWord } from "./launch.js";
-import type { AapProviderOptions, AapTemplateOptions } from "./options.js";
+import {
+  DEFAULT_LAUNCH_SETTLE_MS,
+  type AapProviderOptions,
+  type AapTemplateOptions,
+} from "./options.js";
+import { assertOwned, ownershipProblem } from "./ownership.js";
 import { settleProvisionJob } from "./settle.js";
 import { toJobState } from "./status-map.js";
 import { TemplateResolver, templateNameFor, type TemplateName } from "./templates.js";
@@ -50,6 +56,11 @@ const DEFAULT_TEMPLATE_TTL_MS = 5 * 60_000;
 export class AapProvider implements Provider {
   /** Provider name recorded on every job (P1). */
   readonly name: string;
+  /**
+   * How long after a launch request ended AAP may still create its job (ms); see
+   * `AapProviderOptions.launchSettleMs`. Default 180,000.
+   */
+  readonly launchSettleMs: number;
   /** The client this provider talks through. */
   readonly client: AapClient;
   private readonly templates: AapTemplateOptions;
@@ -90,6 +101,12 @@ export class AapProvider implements Provider {
     });
     this.blockDeletionOnFailure = options.blockDeletionOnFailure ?? true;
     this.findJobMaxPages = positive(options.findJobMaxPages, 10, "findJobMaxPages", false);
+    this.launchSettleMs = optionChecks("AapProvider").milliseconds(
+      "launchSettleMs",
+      options.launchSettleMs,
+      DEFAULT_LAUNCH_SETTLE_MS,
+      0,
+    );
   }
 
   /** Launch the resource kind's provision template. */
@@ -107,19 +124,29 @@ export class AapProvider implements Provider {
     };
   }
 
-  /** Read a provision job; a succeeded one reports the version it was launched with (P4). */
+  /**
+   * Read a provision job; a succeeded one reports the version it was launched with (P4).
+   * One request; the job's own launch record, in the same answer, must name this resource
+   * (see {@link AapProvider.cancelJob} for the rule), else `JobOwnershipError` and no status.
+   */
   async getProvisionStatus(
-    _resource: ResourceObject,
+    resource: ResourceObject,
     jobId: string,
     options: CallOptions,
   ): Promise<ProvisionStatus> {
-    return this.readStatus(jobId, "provision", options.signal);
+    return this.readStatus(resource, jobId, "provision", options.signal);
   }
 
   /**
    * P5: while the latest provision job launched by this provider still runs in AAP, ask
    * AAP to cancel it and answer `waiting`; once it is terminal (or purged), launch the
    * deprovision template. `skipped` when no provision job was ever launched (P6).
+   *
+   * When the latest record's AAP job is not this resource's provision job of that record's
+   * correlation id (its own launch record says otherwise, or it has none), it is neither
+   * cancelled nor waited for, its status is not returned, and the deprovision is launched:
+   * the record does not describe anything this resource runs (the engine marked it failed,
+   * "not owned", when it polled it), and tearing this resource down is what was asked.
    */
   async triggerDeprovision(
     resource: ResourceObject,
@@ -135,12 +162,25 @@ export class AapProvider implements Provider {
     }
     let provisionJobStatus: ProvisionStatus | undefined;
     if (latest.provider === this.name) {
+      const expected = {
+        resource,
+        operation: "provision" as const,
+        correlationId: latest.correlationId,
+      };
       const check = await settleProvisionJob(latest.jobId, {
         client: this.client,
         names: this.names,
         logger: this.logger,
         signal: options.signal,
+        ownershipProblem: (job) => ownershipProblem(job, expected, this.names),
       });
+      if (check.notOwned !== undefined) {
+        this.logger.warn(
+          { jobId: latest.jobId, correlationId: latest.correlationId },
+          `the latest provision record's job is not this resource's (${check.notOwned}): ` +
+            "not cancelled, not waited for; deprovisioning",
+        );
+      }
       if (check.running) {
         return {
           action: "waiting",
@@ -161,13 +201,13 @@ export class AapProvider implements Provider {
     };
   }
 
-  /** Read a deprovision job. */
+  /** Read a deprovision job: one request, checked like {@link AapProvider.getProvisionStatus}. */
   async getDeprovisionStatus(
-    _resource: ResourceObject,
+    resource: ResourceObject,
     jobId: string,
     options: CallOptions,
   ): Promise<ProvisionStatus> {
-    return this.readStatus(jobId, "deprovision", options.signal);
+    return this.readStatus(resource, jobId, "deprovision", options.signal);
   }
 
   /**
@@ -178,10 +218,13 @@ export class AapProvider implements Provider {
    * `EdaProvider`). A found provision job says the config version it was launched with.
    *
    * AWX refuses filters on `extra_vars` (403), so the template's jobs are read newest first,
-   * 200 per request, and each one's extra vars checked: a lookup costs one request per 200
-   * jobs the template ran since the launch sought (plus the template lookup, cached), and
-   * "none" one request per 200 jobs the template has, at most `findJobMaxPages`; beyond
-   * that it fails (retryable, code `LOOKUP_INCOMPLETE`) rather than answering "none".
+   * 200 per request (only those created since `query.launchedAt` less five minutes, when
+   * given), and each one's extra vars checked: a lookup costs one request per 200 jobs the
+   * template ran since the launch sought (plus the template lookup, cached), and "none" one
+   * request per 200 jobs listed, at most `findJobMaxPages`; beyond that it fails
+   * (retryable, code `LOOKUP_INCOMPLETE`) rather than answering "none". The correlation id
+   * is compared exactly, and a job launched for another resource (its record's uid) is
+   * skipped, never answered.
    */
   async findJob(
     resource: ResourceObject,
@@ -198,6 +241,7 @@ export class AapProvider implements Provider {
       maxPages: this.findJobMaxPages,
       logger: this.logger,
       signal: options.signal,
+      resource,
     });
     return job && toFoundJob(job, query, this.names);
   }
@@ -205,24 +249,38 @@ export class AapProvider implements Provider {
   /**
    * Ask AAP to cancel a job. A job that is already terminal (AAP answers 405) needs no
    * cancel, so that resolves too; a purged job throws `JobNotFoundError`.
+   *
+   * Two requests: the job is read first, and cancelled only when its own launch record
+   * (the event annotations, else the `provisionkit` extra var) says it was launched for
+   * `type` and for this resource: the record's resource uid is the resource's
+   * `metadata.uid` (or, when it names no uid, its resource key is the resource's). A job
+   * with no launch record at all (launched by hand or by another tool) or of another
+   * resource throws `JobOwnershipError` (code `JOB_NOT_OWNED`), and no cancel is sent.
+   * A record that names no resource (a rulebook's payload without `metadata.uid`) is
+   * accepted.
    */
   async cancelJob(
-    _resource: ResourceObject,
+    resource: ResourceObject,
     jobId: string,
-    _type: JobType,
+    type: JobType,
     options: CallOptions,
   ): Promise<void> {
-    await this.client.cancelJob(decodeJobId(jobId), { signal: options.signal });
+    const ref = decodeJobId(jobId);
+    const job = await this.client.getJob(ref, { signal: options.signal });
+    assertOwned(jobId, job, { resource, operation: type }, this.names);
+    await this.client.cancelJob(ref, { signal: options.signal });
   }
 
   // ------------------------------------------------------------------ internals
 
   private async readStatus(
+    resource: ResourceObject,
     jobId: string,
     operation: JobType,
     signal: AbortSignal,
   ): Promise<ProvisionStatus> {
     const job = await this.client.getJob(decodeJobId(jobId), { signal });
+    assertOwned(jobId, job, { resource, operation }, this.names);
     return toProvisionStatus(jobId, job, operation, this.names);
   }
 

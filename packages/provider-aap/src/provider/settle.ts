@@ -20,8 +20,13 @@ import { toProvisionStatus } from "./job-status.js";
 export interface SettledProvision {
   /** True while the job is not terminal: the deprovision must wait. */
   running: boolean;
-  /** The job's status; absent when AAP purged it. */
+  /** The job's status; absent when AAP purged it or when it is not the resource's. */
   status?: ProvisionStatus;
+  /**
+   * Why the job is not the resource's (see `ownership.ts`): it was neither cancelled nor
+   * waited for, and its status is not returned.
+   */
+  notOwned?: string;
 }
 
 /** What settling needs. */
@@ -34,10 +39,14 @@ export interface SettleContext {
   logger: Logger;
   /** Aborts the calls. */
   signal: AbortSignal;
+  /** Why a job is not the resource's provision job, or `undefined` when it is. */
+  ownershipProblem: (job: AapJob) => string | undefined;
 }
 
 /**
- * Reads the provision job `jobId`; when it is not terminal and no cancel was requested yet
+ * Reads the provision job `jobId`; a job that is not the resource's (its own launch record
+ * names another resource or correlation id, or none) is left alone: neither cancelled nor
+ * waited for (`notOwned`). When it is not terminal and no cancel was requested yet
  * (AAP records `canceled_on`), asks AAP to cancel it (once is enough, P5) and reads it
  * again: a pending job is cancelled inside the request, a running one takes a while. A
  * purged job runs no more.
@@ -49,6 +58,8 @@ export async function settleProvisionJob(
   const { client, signal } = context;
   const ref = decodeJobId(jobId);
   const job = await readUnlessPurged(client, ref, signal);
+  const notOwned = job && context.ownershipProblem(job);
+  if (notOwned !== undefined) return { running: false, notOwned };
   const before = job && toProvisionStatus(jobId, job, "provision", context.names);
   if (!job || !before || isTerminal(before.state)) {
     return before ? { running: false, status: before } : { running: false };
