@@ -40,11 +40,20 @@ export interface AapDropAfterAcceptFault {
   type: "drop-after-accept";
 }
 
-/** Wait in real time, then process normally. `stop()` abandons the request. */
+/**
+ * The request's handling takes `ms` on the simulator's clock (a `VirtualClock` included:
+ * the delay ends when the clock is advanced past it): the request is carried out at its
+ * arrival + `ms` (a launch's job appears then, with that `created` time) and answered
+ * then, even if its client gave up meanwhile (the work is done, the answer is dropped).
+ * AWX's web container limits apply (`AapSimulatorOptions.harakiriMs`,
+ * `harakiriGracefulMs`, `proxyReadTimeoutMs`): past nginx's read timeout the client gets
+ * 504 while the work goes on; past uwsgi's kill the work is never done and the client gets
+ * 502 (if nginx has not answered yet). `stop()` abandons it unprocessed.
+ */
 export interface AapDelayFault {
   /** Discriminator. */
   type: "delay";
-  /** Real milliseconds to wait. */
+  /** Handling time in milliseconds on the simulator's clock. */
   ms: number;
 }
 

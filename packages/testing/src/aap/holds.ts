@@ -1,5 +1,6 @@
 /**
- * Requests held by `hang` and `delay` faults, and their release.
+ * Requests held by `hang` faults, and their release (`delay` faults run on the simulator's
+ * clock instead: timeline.ts).
  *
  * @module
  */
@@ -8,7 +9,7 @@
 export type HoldOutcome = "release" | "abandon";
 
 interface Held {
-  readonly kind: "hang" | "delay";
+  readonly kind: "hang";
   readonly settle: (outcome: HoldOutcome) => void;
 }
 
@@ -21,21 +22,12 @@ export class Holds {
     return this.#add("hang", () => undefined);
   }
 
-  /** Holds for `ms` real milliseconds, or until {@link Holds.abandonAll}. */
-  delay(ms: number): Promise<HoldOutcome> {
-    let timer: NodeJS.Timeout | undefined;
-    return this.#add("delay", (settle) => {
-      timer = setTimeout(() => settle("release"), ms);
-      return () => clearTimeout(timer);
-    });
-  }
-
   /** Releases every `hang`-held request. */
   releaseHung(): void {
     for (const held of [...this.#held]) if (held.kind === "hang") held.settle("release");
   }
 
-  /** Abandons every held request (hung and delayed). */
+  /** Abandons every held request. */
   abandonAll(): void {
     for (const held of [...this.#held]) held.settle("abandon");
   }

@@ -15,6 +15,8 @@ import type { AapLedgerJob, AapRequestRecord } from "./records.js";
 import { TemplateRegistry } from "./registry.js";
 import { validateScript } from "./script.js";
 import { ScriptQueue } from "./script-queue.js";
+import { requestLimits } from "./request-limits.js";
+import { Timeline } from "./timeline.js";
 import { SimServer } from "./server.js";
 import type { SimState } from "./state.js";
 import type {
@@ -52,15 +54,21 @@ export class AapSimulator {
   readonly #state: SimState;
   readonly #server: SimServer;
   readonly #requests: AapRequestRecord[] = [];
+  readonly #timeline: Timeline;
 
-  /** @param options - Clock, discovery mode, credentials and default script. */
+  /**
+   * @param options - Clock, discovery mode, credentials, default script and request limits.
+   * @throws RangeError for a bad default script or request limit.
+   */
   constructor(options: AapSimulatorOptions = {}) {
     if (options.defaultScript) validateScript(options.defaultScript, "defaultScript");
     this.clock = options.clock ?? systemClock;
+    this.#timeline = new Timeline(this.clock);
     this.#state = {
       clock: this.clock,
       discovery: options.discovery ?? "gateway",
       auth: authSettings(options.auth),
+      limits: requestLimits(options),
       defaultScript: options.defaultScript,
       templates: new TemplateRegistry(),
       jobs: new JobStore(),
@@ -73,6 +81,7 @@ export class AapSimulator {
       state: this.#state,
       faults,
       holds,
+      timeline: this.#timeline,
       record: (record) => this.#requests.push(record),
     });
   }
@@ -147,14 +156,19 @@ export class AapSimulator {
     this.#state.scripts.add(templateName, organization, script, times);
   }
 
-  /** Every job ever created (purged ones too), evaluated at `clock.now()`, by id. */
+  /**
+   * Every job ever created (purged ones too), evaluated at `clock.now()`, by id. Delayed
+   * requests due by then are carried out first, as with every read and control.
+   */
   ledger(): AapLedgerJob[] {
+    this.#timeline.runDue();
     const now = this.clock.now();
     return this.#state.jobs.all().map((job) => ledgerEntry(job, this.#state.jobs, now));
   }
 
   /** One job's ledger entry at `clock.now()`, or undefined for an unknown id. */
   job(id: number): AapLedgerJob | undefined {
+    this.#timeline.runDue();
     const job = this.#state.jobs.get(id);
     return job && ledgerEntry(job, this.#state.jobs, this.clock.now());
   }
@@ -167,6 +181,7 @@ export class AapSimulator {
    */
   finishJob(id: number, outcome: AapOutcome): void {
     if (!OUTCOMES.includes(outcome)) throw new RangeError(`unknown outcome ${String(outcome)}`);
+    this.#timeline.runDue();
     const job = this.#job(id);
     const now = this.clock.now();
     const { status, terminal } = this.#state.jobs.view(job, now);
@@ -181,11 +196,13 @@ export class AapSimulator {
    * @throws Error if the job is unknown.
    */
   purgeJob(id: number): void {
+    this.#timeline.runDue();
     this.#state.jobs.purge(this.#job(id), this.clock.now());
   }
 
   /** Every request received so far, in arrival order; tokens and passwords are never kept. */
   requests(): AapRequestRecord[] {
+    this.#timeline.runDue();
     return this.#requests.map((record) => structuredClone(record));
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Clock } from "../clock.js";
 import type { AuthSettings } from "./auth.js";
+import type { RequestLimits } from "./request-limits.js";
 import type { JobStore } from "./job-store.js";
 import type { TemplateRegistry } from "./registry.js";
 import type { Route } from "./router.js";
@@ -20,6 +21,8 @@ export interface SimState {
   readonly discovery: "gateway" | "controller";
   /** Accepted credentials. */
   readonly auth: AuthSettings;
+  /** uwsgi's and nginx's limits on a request's handling time (`delay` faults). */
+  readonly limits: RequestLimits;
   /** Merged under every script. */
   readonly defaultScript: AapJobScript | undefined;
   /** Registered templates. */

@@ -129,6 +129,30 @@ export interface AapSimulatorOptions {
   auth?: AapAuthOptions;
   /** A script merged under every template's script and every one-shot script. */
   defaultScript?: AapJobScript;
+  /**
+   * uwsgi's `harakiri` in ms, on the simulator's clock (default 115 000, AWX's
+   * `tools/ansible/roles/dockerfile/files/uwsgi.ini:13`; the awx-operator sets 120 000;
+   * `Infinity` for AWX 24.6.1 and older, which had none). A request held by a `delay`
+   * fault for `harakiriMs + harakiriGracefulMs` or longer is killed at that instant: with
+   * `ATOMIC_REQUESTS` (`awx/settings/defaults.py:30`) nothing it did is kept (a launch
+   * creates no job), and its client, unless nginx already answered 504, gets nginx's 502.
+   */
+  harakiriMs?: number;
+  /**
+   * uwsgi's `harakiri-graceful-timeout` in ms (default 110 000, `uwsgi.ini:14`; operator
+   * 115 000). At harakiri the worker only gets SIGABRT, which django-ansible-base's
+   * `LogTracebackMiddleware` catches and logs, so the request goes on; SIGKILL follows this
+   * much later. 0 kills at harakiri.
+   */
+  harakiriGracefulMs?: number;
+  /**
+   * nginx's `uwsgi_read_timeout` in ms (default 120 000, AWX's
+   * `tools/docker-compose/ansible/roles/sources/templates/nginx.locations.conf.j2:42`;
+   * operator 125 000; `Infinity` for none). A request held by a `delay` fault longer than
+   * this is answered 504 Gateway Time-out at this instant, and is still carried out when
+   * its delay ends (unless the worker is killed first).
+   */
+  proxyReadTimeoutMs?: number;
 }
 
 /** Options of {@link AapSimulator.scriptNext}. */

@@ -6,6 +6,7 @@
 import { STATUS_CODES, type ServerResponse } from "node:http";
 import { AWX_VERSION, NODE_NAME } from "./constants.js";
 import type { AapRateLimitFault, AapStatusFault } from "./fault-types.js";
+import { nginxErrorPage } from "./request-limits.js";
 import type { SimResponse } from "./response.js";
 
 /**
@@ -58,4 +59,14 @@ export function rateLimitResponse(fault: AapRateLimitFault): SimResponse {
 export function malformedResponse(processed: SimResponse, body: unknown): SimResponse {
   const status = processed.status >= 200 && processed.status < 300 && processed.status !== 204;
   return { status: status ? processed.status : 200, body, headers: processed.headers ?? {} };
+}
+
+/**
+ * Writes nginx's own error page for a status, as the proxy in front of AWX sends it: no
+ * AWX headers, `text/html` (request-limits.ts).
+ */
+export function writeProxyError(res: ServerResponse, status: 502 | 504): void {
+  res.statusCode = status;
+  res.setHeader("Content-Type", "text/html");
+  res.end(nginxErrorPage(status));
 }
