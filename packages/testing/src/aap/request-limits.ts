@@ -16,7 +16,7 @@
  *   expires, the worker first gets the graceful signal (SIGABRT) and its deadline moves
  *   `harakiri-graceful-timeout` later; only then is it sent SIGKILL.
  * - django-ansible-base `ansible_base/lib/middleware/logging/log_request.py:13-37`
- *   (`LogTracebackMiddleware`, second in AWX's `MIDDLEWARE`, `defaults.py:889`) installs a
+ *   (`LogTracebackMiddleware`, second in AWX's `MIDDLEWARE`, `defaults.py:890`) installs a
  *   SIGABRT handler that only logs the request's stack: the request goes on after the
  *   graceful signal, so it is killed at harakiri + graceful timeout (225 s by default), not
  *   at harakiri (AWX commit 444af2b5 "catch harakiri graceful signal in middlware").
