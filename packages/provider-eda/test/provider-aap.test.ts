@@ -222,6 +222,47 @@ describe("AAP mode: P5", () => {
   });
 });
 
+describe("AAP mode: P6 (issue 14, defect 1)", () => {
+  it("a provision AAP reported Succeeded, whose write-back has not landed: the delete is sent, not skipped", async () => {
+    const { f, aap } = await start();
+    const { jobId, body } = await provision(f);
+    aap.launch(body, { status: "successful" });
+    // The engine's record, from AAP's answer; the resource carries nothing from the playbook.
+    expect((await status(f, jobId)).state).toBe(JobState.Succeeded);
+    const p = record(jobId, {
+      correlationId: "corr-p",
+      configVersion: V1,
+      state: JobState.Succeeded,
+    });
+    f.server.requests.length = 0;
+    const result = await f.provider.triggerDeprovision(computeInstance(), [p], call("d"));
+    expect(result.action).toBe("triggered");
+    expect(f.server.requests.map((r) => r.path)).toEqual(["/delete-compute-instance"]);
+  });
+
+  it("a running provision job cancelled before the delete: the delete is sent (it may have built part of it)", async () => {
+    const { f, aap } = await start();
+    const { jobId, body } = await provision(f);
+    const job = aap.launch(body, { status: "running" });
+    const p = record(jobId, {
+      correlationId: "corr-p",
+      configVersion: V1,
+      state: JobState.Running,
+    });
+    expect((await f.provider.triggerDeprovision(computeInstance(), [p], call("d1"))).action).toBe(
+      "waiting",
+    );
+    aap.update(job.id, { status: "canceled" });
+    f.server.requests.length = 0;
+    const result = await f.provider.triggerDeprovision(computeInstance(), [p], call("d2"));
+    expect(result).toMatchObject({
+      action: "triggered",
+      provisionJobStatus: { state: JobState.Canceled },
+    });
+    expect(f.server.requests).toHaveLength(1);
+  });
+});
+
 describe("AAP mode: findJob and cancelJob", () => {
   it("findJob adopts the job by correlation id with a decodable id", async () => {
     const { f, aap } = await start();

@@ -7,6 +7,7 @@ import {
 import { describe, expect, it } from "vitest";
 import {
   ANNOTATION_APPLIED_CONFIG_VERSION as APPLIED,
+  ANNOTATION_APPLIED_CORRELATION_ID as ACK,
   ANNOTATION_BLOCK_DELETION_ON_FAILURE as BLOCK,
   ANNOTATION_CONFIG_VERSION,
   ANNOTATION_OPERATION,
@@ -43,33 +44,93 @@ function expectWaiting(result: DeprovisionResult) {
 }
 
 describe("P6: skipped", () => {
-  it("when the finalizer was never set and no provision ran", async () => {
+  it("only when no provision was ever sent: no record, no finalizer, no applied version", async () => {
     const fx = await startProvider();
     const result = await fx.provider.triggerDeprovision(computeInstance(), [], call("d"));
     expect(result.action).toBe("skipped");
     if (result.action === "skipped") expect(result.reason).toContain(FINALIZER_AAP);
     expect(fx.server.requests).toHaveLength(0);
   });
+});
 
-  it("when the latest provision failed without setting the finalizer", async () => {
+describe("P6: not skipped when a provision may have provisioned (issue 14)", () => {
+  it("a provision applied a version but could not add the finalizer (it ended after the deletion began)", async () => {
+    const fx = await startProvider();
+    const vm = withMeta(computeInstance(), { [APPLIED]: V1 });
+    const result = await fx.provider.triggerDeprovision(vm, [], call("d"));
+    expect(result.action).toBe("triggered");
+    expect(fx.server.requests).toHaveLength(1);
+  });
+
+  it("the latest provision failed without setting the finalizer: a failed playbook may have built part of it", async () => {
     const fx = await startProvider();
     const p = await provisionRecord(fx);
     const vm = withMeta(computeInstance(), {
       [FAILURE]: JSON.stringify({ correlationId: "corr-p", message: "no capacity" }),
     });
     const result = await fx.provider.triggerDeprovision(vm, [p], call("d"));
-    expect(result.action).toBe("skipped");
-    expect(fx.server.requests).toHaveLength(0);
-  });
-});
-
-describe("not skipped", () => {
-  it("when a provision applied a version but could not add the finalizer (it ended after the deletion began)", async () => {
-    const fx = await startProvider();
-    const vm = withMeta(computeInstance(), { [APPLIED]: V1 });
-    const result = await fx.provider.triggerDeprovision(vm, [], call("d"));
-    expect(result.action).toBe("triggered");
+    expect(result).toMatchObject({
+      action: "triggered",
+      provisionJobStatus: { state: JobState.Failed },
+    });
     expect(fx.server.requests).toHaveLength(1);
+  });
+
+  it("the provision timed out with nothing written back (its event may yet run, or its write-back land late)", async () => {
+    const fx = await startProvider({ provisionTimeoutMs: 10 * MIN, blockDeletionOnFailure: true });
+    const p = await provisionRecord(fx);
+    fx.clock.advance(10 * MIN);
+    const result = await fx.provider.triggerDeprovision(computeInstance(), [p], call("d"));
+    expect(result).toMatchObject({
+      action: "triggered",
+      blockDeletionOnFailure: true,
+      provisionJobStatus: { state: JobState.Failed },
+    });
+    expect(fx.server.requests).toHaveLength(1);
+  });
+
+  it("a provision record the engine already holds as ended (Failed, Succeeded, Canceled, Unknown), with nothing on the resource", async () => {
+    for (const state of [
+      JobState.Failed,
+      JobState.Succeeded,
+      JobState.Canceled,
+      JobState.Unknown,
+    ]) {
+      const fx = await startProvider();
+      const p = await provisionRecord(fx, { state });
+      fx.clock.advance(61 * MIN);
+      const result = await fx.provider.triggerDeprovision(computeInstance(), [p], call("d"));
+      expect(result.action, state).toBe("triggered");
+    }
+  });
+
+  it("another provider's provision record (E6)", async () => {
+    const fx = await startProvider();
+    const other = record("job:7", { provider: "aap", state: JobState.Succeeded });
+    const result = await fx.provider.triggerDeprovision(computeInstance(), [other], call("d"));
+    expect(result.action).toBe("triggered");
+  });
+
+  it("a delete event sent without the finalizer ends only on the playbook's acknowledgement, not on the finalizer's absence", async () => {
+    const fx = await startProvider({ deprovisionTimeoutMs: 10 * MIN, minEventIntervalMs: 0 });
+    const p = await provisionRecord(fx, { state: JobState.Failed });
+    const result = await fx.provider.triggerDeprovision(computeInstance(), [p], call("d-1"));
+    if (result.action !== "triggered") throw new Error(result.action);
+    const read = (vm: ResourceObject) => fx.provider.getDeprovisionStatus(vm, result.jobId, call());
+    // Before the playbook ran: no finalizer, no acknowledgement. Not a success.
+    expect((await read(computeInstance())).state).toBe(JobState.Running);
+    const acked = withMeta(computeInstance(), { [ACK]: "d-1" });
+    expect((await read(acked)).state).toBe(JobState.Succeeded);
+    // A delete event sent while the finalizer was there still takes its removal as done
+    // (playbooks that never write the acknowledgement).
+    const withFinalizer = await fx.provider.triggerDeprovision(provisioned(), [p], call("d-2"));
+    if (withFinalizer.action !== "triggered") throw new Error(withFinalizer.action);
+    const gone = await fx.provider.getDeprovisionStatus(
+      computeInstance(),
+      withFinalizer.jobId,
+      call(),
+    );
+    expect(gone.state).toBe(JobState.Succeeded);
   });
 });
 
@@ -178,8 +239,9 @@ describe("P5: waiting while the provision event's job may still run", () => {
     result = expectWaiting(await fx.provider.triggerDeprovision(computeInstance(), [p], call()));
     expect(result.retryAfterMs).toBe(4_000);
     fx.clock.advance(4_000);
+    // Timed out: it may have provisioned, so the teardown goes (P6).
     const after = await fx.provider.triggerDeprovision(computeInstance(), [p], call());
-    expect(after.action).toBe("skipped");
+    expect(after.action).toBe("triggered");
   });
 
   it("a stale applied version or another job's failure keeps it waiting", async () => {

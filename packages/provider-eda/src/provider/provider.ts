@@ -27,6 +27,7 @@ import {
   type ResourceJudgeContext,
 } from "./resource-status.js";
 import { EventSender } from "./send-event.js";
+import { SentProvisions, rememberBounded } from "./sent-provisions.js";
 
 /** A judged status, with the AAP job it came from in AAP mode. */
 interface Observed extends Judgement {
@@ -54,7 +55,7 @@ const MAX_WARNED = 1000;
  *   removes the finalizer when its event says `blockDeletionOnFailure` is false).
  * - Deprovision (P5): while the latest provision job this provider launched may still run,
  *   the answer is `waiting` (EDA cannot cancel; the delete event is not fired into a
- *   running provision); `skipped` when the finalizer was never set (P6).
+ *   running provision); `skipped` only when no provision was ever sent (P6).
  * - Identical events repeat at most every `minEventIntervalMs` (`RateLimitError`).
  * - AAP mode (option `aap`, an `AapProvider`): the real AAP job of each event is found by
  *   correlation id and its state reported; a running provision job is cancelled before
@@ -87,6 +88,9 @@ export class EdaProvider implements Provider {
   readonly #sender: EventSender;
   readonly #aap: AapMode | undefined;
   readonly #warned = new Set<string>();
+  readonly #sent: SentProvisions;
+  /** Deprovision job ids sent while the resource lacked the finalizer (see #context). */
+  readonly #sentWithoutFinalizer = new Map<string, true>();
 
   /**
    * Validates every option synchronously (nothing is sent, no secret is read).
@@ -100,7 +104,7 @@ export class EdaProvider implements Provider {
     this.client = new EdaClient({ ...options, logger, now });
     this.name = this.#options.name;
     this.#sender = new EventSender(this.client, this.#options);
-    const { aap: source, blockDeletionOnFailure, pollIntervalMs } = this.#options;
+    const { aap: source, blockDeletionOnFailure, pollIntervalMs, annotations } = this.#options;
     if (source !== undefined) {
       const aap = new AapMode({ source, blockDeletionOnFailure, pollIntervalMs, now, logger });
       this.#aap = aap;
@@ -108,19 +112,40 @@ export class EdaProvider implements Provider {
       this.cancelJob = (resource, jobId, type, call) =>
         aap.cancelJob(resource, jobId, this.#decode(jobId, type), call);
     }
+    this.#sent = new SentProvisions({ annotations, aap: this.#aap, logger, now });
   }
 
-  /** Sends the provision event carrying `options.configVersion` and `options.correlationId`. */
+  /**
+   * Sends the provision event carrying `options.configVersion` and `options.correlationId`.
+   *
+   * Unless the previous one was carried out: when the newest provision event this provider
+   * sent for the resource carried the same config version (the engine retries after that
+   * job failed, typically on the provider's timeout) and there is evidence that its playbook
+   * ran — the resource's write-back names it (applied-correlation-id and applied version,
+   * no failure naming it), or in AAP mode AAP has a job for it that did not fail or get
+   * cancelled — nothing is sent: the answer is a new job id for that earlier event, whose
+   * status is judged as any other's. A write-back that is merely late then costs no second
+   * run. Without evidence (a lost event, or a job still queued in EDA and not yet visible),
+   * the event is sent. The memory of sent events is this process's: after a restart, a
+   * retry sends again.
+   */
   async triggerProvision(
     resource: ResourceObject,
     options: TriggerProvisionOptions,
   ): Promise<ProvisionResult> {
     const { configVersion, correlationId, signal } = options;
+    const followed = await this.#sent.follow(resource, configVersion, signal);
+    if (followed !== undefined) return followed;
     const { jobId, destination } = await this.#sender.send(
       resource,
       { operation: "provision", correlationId, configVersion },
       signal,
     );
+    this.#sent.record(resource, {
+      correlationId,
+      configVersion,
+      sentAt: decodeEdaJobId(jobId).sentAt,
+    });
     return {
       jobId,
       initialState: JobState.Pending,
@@ -141,10 +166,19 @@ export class EdaProvider implements Provider {
 
   /**
    * P5: while the latest provision job this provider launched may still run, answer
-   * `waiting` (in AAP mode, after asking AAP once to cancel it); `skipped` when neither the
-   * finalizer nor the applied-version annotation was ever set (P6); else send the
+   * `waiting` (in AAP mode, after asking AAP once to cancel it); `skipped` only when no
+   * provision was ever sent (P6): no provision record, of any provider, and neither the
+   * finalizer nor the applied-version annotation on the resource; else send the
    * deprovision event, which carries `blockDeletionOnFailure` for the playbook
    * (annotation `provisionkit.io/block-deletion-on-failure`).
+   *
+   * Any provision record is a reason to tear down, whatever its state: a succeeded job
+   * whose write-back has not landed (or never will), a timed-out one whose write-back may
+   * land late, a failed or cancelled one that may have built part of it. Nothing the
+   * backend answers proves that an event touched nothing: EDA may launch a queued event
+   * later, a rulebook's `retries` may launch another job for it, and a playbook that
+   * failed may have built something first. A teardown of nothing costs one idempotent
+   * playbook run; a skipped teardown of something is an orphan.
    *
    * A latest provision record of another provider is not judged here: the engine drives
    * it to a terminal state first.
@@ -174,19 +208,20 @@ export class EdaProvider implements Provider {
       provisionJobStatus = check.status;
     }
     const { finalizer, annotations } = this.#options;
-    // Nothing was provisioned when the playbook never added the finalizer and never wrote
-    // an applied version. The version alone counts too: a provision that ended after the
-    // deletion began cannot add the finalizer (the API server refuses new finalizers on an
-    // object being deleted) yet did build something.
+    // P6: skipped only when no provision was ever sent. The resource's marks count too (a
+    // provision recorded elsewhere, or before the records were lost): the finalizer, and the
+    // applied version, which a provision that ended after the deletion began writes without
+    // the finalizer (the API server refuses new finalizers on an object being deleted).
     if (
+      provisionJobs.length === 0 &&
       !hasFinalizer(resource, finalizer) &&
       resource.metadata.annotations?.[annotations.appliedConfigVersion] === undefined
     ) {
       return {
         action: "skipped",
         reason:
-          `neither finalizer ${finalizer} nor annotation ${annotations.appliedConfigVersion} was ` +
-          "ever set on the resource: nothing was provisioned, so nothing to tear down",
+          `no provision job was ever launched for the resource, and neither finalizer ${finalizer} ` +
+          `nor annotation ${annotations.appliedConfigVersion} is set on it: nothing to tear down`,
       };
     }
     const { jobId } = await this.#sender.send(
@@ -198,6 +233,9 @@ export class EdaProvider implements Provider {
       },
       options.signal,
     );
+    if (!hasFinalizer(resource, finalizer)) {
+      rememberBounded(this.#sentWithoutFinalizer, jobId, true);
+    }
     return {
       action: "triggered",
       jobId,
@@ -241,7 +279,12 @@ export class EdaProvider implements Provider {
     return (await this.#observe(resource, jobId, job, signal)).status;
   }
 
-  #context(resource: ResourceObject, job: EdaJobId, queued: boolean): ResourceJudgeContext {
+  #context(
+    resource: ResourceObject,
+    jobId: string,
+    job: EdaJobId,
+    queued: boolean,
+  ): ResourceJudgeContext {
     const o = this.#options;
     const context: ResourceJudgeContext = {
       annotations: o.annotations,
@@ -250,6 +293,9 @@ export class EdaProvider implements Provider {
       now: o.now(),
       onMalformedFailure: (reason) => this.#warnMalformed(resource, reason),
     };
+    // A finalizer that was not there when the delete event went out cannot say, by being
+    // gone, that the teardown ran: only the playbook's acknowledgement (or failure) can.
+    if (this.#sentWithoutFinalizer.has(jobId)) context.acknowledgementOnly = true;
     if (queued) {
       context.waitingState = JobState.Pending;
       context.waitingNote = `queued in EDA: no AAP job with correlation id ${job.correlationId} yet`;
@@ -269,9 +315,10 @@ export class EdaProvider implements Provider {
   ): Promise<Observed> {
     const judge = job.operation === "provision" ? judgeProvision : judgeDeprovision;
     if (this.#aap === undefined)
-      return judge(resource, jobId, job, this.#context(resource, job, false));
+      return judge(resource, jobId, job, this.#context(resource, jobId, job, false));
     const aap = await this.#aap.observe(resource, jobId, job, signal);
-    if (aap === undefined) return judge(resource, jobId, job, this.#context(resource, job, true));
+    if (aap === undefined)
+      return judge(resource, jobId, job, this.#context(resource, jobId, job, true));
     return { status: aap.status, remainingMs: Number.POSITIVE_INFINITY, aap };
   }
 

@@ -30,6 +30,12 @@ export interface ResourceJudgeContext {
   waitingState?: JobStateType;
   /** Says where the job is while no answer has come, e.g. "queued in EDA". */
   waitingNote?: string;
+  /**
+   * Deprovision only: the finalizer was not on the resource when the event was sent, so
+   * its absence says nothing; only the playbook's acknowledgement (or a failure, or the
+   * timeout) ends the job.
+   */
+  acknowledgementOnly?: boolean;
 }
 
 /** A judged status and the time left before the job's timeout. */
@@ -154,7 +160,8 @@ export function judgeProvision(
  * this job (the deprovision playbook's acknowledgement); else `Failed` when the failure
  * annotation names this job; else `Succeeded` when, for playbooks that never write the
  * acknowledgement, the finalizer is gone; `Failed` once the timeout passed; else still
- * waiting.
+ * waiting. The finalizer counts only when it was there when the event was sent
+ * (`acknowledgementOnly` unset).
  *
  * Why not the finalizer alone: a provision that ended after the deletion began cannot add
  * the finalizer (the API server refuses new finalizers on an object being deleted), so
@@ -177,7 +184,8 @@ export function judgeDeprovision(
   // This job's failure wins over a gone finalizer (see above), never over its acknowledgement.
   const failure = acknowledged ? undefined : failureFor(resource, job, context);
   if (failure) return { status: failed(jobId, job, failure, context.now), remainingMs };
-  if (acknowledged || (appliedBy === undefined && finalizerGone)) {
+  const finalizerSays = context.acknowledgementOnly !== true && appliedBy === undefined;
+  if (acknowledged || (finalizerSays && finalizerGone)) {
     return {
       status: {
         jobId,
