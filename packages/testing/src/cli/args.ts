@@ -20,6 +20,8 @@ export interface CliArgs {
   seed?: number;
   /** Runs of the randomized scenarios (provider subjects). */
   numRuns?: number;
+  /** Each provider call's deadline, real ms (L1), in both suites. */
+  callDeadlineMs?: number;
   /**
    * Run operator subjects on the cluster of this kubeconfig file instead of the Kubernetes
    * API simulator.
@@ -36,7 +38,8 @@ export const USAGE = `Usage: provisionkit-conformance <module> [options]
 
 Runs the provisionkit conformance suites on what <module> describes, prints a table per
 subject, and exits 1 when a rule is broken: the provider suite (rules P1-P8, E1-E6) on
-provider subjects, the operator suite (rules E1-E5) on operator subjects.
+provider subjects, the operator suite (rules E1-E5) on operator subjects; in both, L1:
+every provider call returns or throws within its deadline.
 
 <module> is a JavaScript module (a path; .js or .mjs, or .ts under a TypeScript loader)
 whose default export is a subject, a list of them (both kinds mixed), or a function
@@ -54,6 +57,9 @@ Options:
                      subject runs those of its own suite
   --seed N           seed of the randomized provider scenario (default 42)
   --runs N           runs of the randomized provider scenario (default 25)
+  --call-deadline MS each provider call's deadline in real ms (default 30000 for
+                     provider subjects, 5000 for operator subjects): a call past it
+                     is a violation of L1 and ends its scenario, never a hang
   --kubeconfig FILE  run operator subjects on this kubeconfig's cluster (its current
                      context; the CRD installed) instead of the Kubernetes API simulator
   --namespace NS     the namespace of the operator scenarios' objects on that cluster
@@ -86,9 +92,10 @@ const STRING_OPTIONS: Readonly<
 };
 
 /** Options that take a non-negative integer, and the field each sets. */
-const INTEGER_OPTIONS: Readonly<Record<string, "seed" | "numRuns">> = {
+const INTEGER_OPTIONS: Readonly<Record<string, "seed" | "numRuns" | "callDeadlineMs">> = {
   "--seed": "seed",
   "--runs": "numRuns",
+  "--call-deadline": "callDeadlineMs",
 };
 
 /** Parses `argv` (without node and the script); `undefined` means `--help`. */
@@ -118,6 +125,7 @@ export function parseArgs(argv: readonly string[]): CliArgs | undefined {
     else args.module = arg;
   }
   if (args.module === undefined) throw new UsageError("a module to test is required");
+  if (args.callDeadlineMs === 0) throw new UsageError("--call-deadline needs a positive integer");
   if (args.namespace !== undefined && args.kubeconfig === undefined) {
     throw new UsageError("--namespace needs --kubeconfig (the simulator has its own namespace)");
   }

@@ -129,6 +129,7 @@ function run(
     return runOperatorConformance({
       ...subject,
       ...filter,
+      ...(args.callDeadlineMs !== undefined ? { callDeadlineMs: args.callDeadlineMs } : {}),
       ...(cluster !== undefined ? { cluster } : {}),
       ...(args.quiet ? {} : { onProgress: progress(io, index, where) }),
     });
@@ -138,6 +139,7 @@ function run(
     ...filter,
     ...(args.seed !== undefined ? { seed: args.seed } : {}),
     ...(args.numRuns !== undefined ? { numRuns: args.numRuns } : {}),
+    ...(args.callDeadlineMs !== undefined ? { callDeadlineMs: args.callDeadlineMs } : {}),
     ...(args.quiet ? {} : { onProgress: progress(io, index, "the provider suite") }),
   });
 }

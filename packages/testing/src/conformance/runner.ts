@@ -4,6 +4,7 @@
  * @module
  */
 import { capabilitiesOf, resolveEngineOptions } from "@provisionkit/core";
+import { DEFAULT_CALL_DEADLINE_MS } from "./driver/deadline.js";
 import { World } from "./driver/world.js";
 import { PROVIDER_SCENARIOS } from "./scenarios/index.js";
 import type { ConformanceScenario, ScenarioEnv } from "./scenarios/scenario.js";
@@ -39,6 +40,11 @@ export interface ConformanceOptions {
   seed?: number;
   /** Runs of the randomized scenario (default 25). */
   numRuns?: number;
+  /**
+   * Each provider call's deadline, real ms (default 30 000): a call past it has its
+   * `AbortSignal` aborted and is reported under L1, and its scenario stops there.
+   */
+  callDeadlineMs?: number;
   /** Called as scenarios start and end. */
   onProgress?(event: ConformanceProgressEvent): void;
 }
@@ -110,7 +116,8 @@ export async function runScenario(
   const started = performance.now();
   let result: ScenarioResult;
   try {
-    const outcome = await scenario.run(env);
+    const liveness = { ...env.liveness, scenario: scenario.id, seed: env.seed };
+    const outcome = await scenario.run({ ...env, liveness });
     const failed = outcome.violations.length > 0 || outcome.error !== undefined;
     const status = failed ? "failed" : outcome.skipReason !== undefined ? "skipped" : "passed";
     result = { ...base, ...outcome, status, durationMs: 0 };
@@ -170,6 +177,7 @@ export async function scenarioEnv(
     providerWith: typeof probe.providerWith === "function",
     seed: options.seed ?? 42,
     numRuns: options.numRuns ?? 25,
+    liveness: { callDeadlineMs: options.callDeadlineMs ?? DEFAULT_CALL_DEADLINE_MS },
   };
   return { env, providerName, backendName: probe.name };
 }

@@ -7,9 +7,27 @@
 import type { JobType, Provider, ResourceObject } from "@provisionkit/core";
 import type { Clock } from "../clock.js";
 
-/** The rules of DESIGN.md: P1–P8 for providers, E1–E6 for the engine driving them. */
+/**
+ * The rules of DESIGN.md: P1–P8 for providers, E1–E6 for the engine driving them, and L1
+ * (liveness, the suites' check of P9): every provider call returns or throws within its
+ * deadline.
+ */
 export type RuleId =
-  "P1" | "P2" | "P3" | "P4" | "P5" | "P6" | "P7" | "P8" | "E1" | "E2" | "E3" | "E4" | "E5" | "E6";
+  | "P1"
+  | "P2"
+  | "P3"
+  | "P4"
+  | "P5"
+  | "P6"
+  | "P7"
+  | "P8"
+  | "E1"
+  | "E2"
+  | "E3"
+  | "E4"
+  | "E5"
+  | "E6"
+  | "L1";
 
 /** Every rule id, in report order. */
 export const RULE_IDS: readonly RuleId[] = Object.freeze([
@@ -27,6 +45,7 @@ export const RULE_IDS: readonly RuleId[] = Object.freeze([
   "E4",
   "E5",
   "E6",
+  "L1",
 ]);
 
 /** How a job ended in the backend. */

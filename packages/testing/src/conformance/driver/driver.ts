@@ -40,6 +40,18 @@ export class GoalNotReached extends Error {
 
 const singleProvider: ProviderSetBuilder = (make, wrap) => providerSet(wrap(make()));
 
+/**
+ * Thrown when a provider call missed its deadline (L1): the run stops there, its trace is
+ * checked like that of a goal not reached.
+ */
+export class CallsStalled extends GoalNotReached {
+  /** @param method - the provider method that missed its deadline. */
+  constructor(method: string) {
+    super(`the provider's ${method} missed its deadline (L1)`);
+    this.name = "CallsStalled";
+  }
+}
+
 /** Drives processes over one {@link World}. */
 export class Driver {
   readonly human: Human;
@@ -85,6 +97,8 @@ export class Driver {
           jitter,
           nextSeq: () => ++this.#callSeq,
           push: (call) => world.trace.calls.push(call),
+          deadlineMs: world.callDeadlineMs,
+          late: (call, after) => world.late(call, after),
         },
         name,
       );
@@ -156,9 +170,11 @@ export class Driver {
     const clock = this.world.clock;
     let sameInstant = 0;
     while (!done() && clock.now() < deadline) {
+      this.#stopIfLate();
       if (++this.#rounds > 200_000) throw new Error("the driver exceeded 200 000 rounds");
       if (this.world.trace.errors.length > 20) throw new Error(this.world.trace.errors.join("\n"));
       const busy = await this.#round();
+      this.#stopIfLate();
       if (done()) return;
       if (busy && ++sameInstant < SAME_INSTANT_ROUNDS) continue;
       const now = clock.now();
@@ -170,6 +186,12 @@ export class Driver {
       const next = Math.min(now + IDLE_STEP_MS, deadline, ...due);
       clock.set(forced ? Math.max(next, now + 1_000) : Math.max(next, now + 1));
     }
+  }
+
+  #stopIfLate(): void {
+    this.world.stopIfLateBefore();
+    const late = this.world.trace.late[0];
+    if (late) throw new CallsStalled(late.method);
   }
 
   async #round(): Promise<boolean> {

@@ -13,6 +13,7 @@ import {
   type ResourceObject,
 } from "@provisionkit/core";
 import type { ConformanceJob } from "../types.js";
+import { withDeadline, type AfterAbort } from "./deadline.js";
 import type { CallRecord, ErrorFacts, ProviderMethod } from "./trace.js";
 
 /** What the proxy needs from the driver. */
@@ -29,6 +30,13 @@ export interface RecorderContext {
   nextSeq(): number;
   /** Receives each finished call. */
   push(call: CallRecord): void;
+  /** Each call's deadline, real ms (L1); none when absent. */
+  deadlineMs?: number;
+  /**
+   * Told of a call that missed its deadline (it is not pushed: it never finished). Its
+   * caller gets a `CallDeadlineExceeded`.
+   */
+  late?(call: Omit<CallRecord, "outcome">, after: AfterAbort): void;
 }
 
 type Extra = Pick<CallRecord, "jobId" | "jobType" | "configVersion" | "correlationId">;
@@ -86,7 +94,8 @@ export function recordingProvider(inner: Provider, ctx: RecorderContext, name?: 
     method: ProviderMethod,
     resource: ResourceObject,
     extra: Extra,
-    invoke: () => Promise<T>,
+    signal: AbortSignal,
+    invoke: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     await yieldTurns(ctx.jitter());
     const launch = method === "triggerProvision" || method === "triggerDeprovision";
@@ -102,14 +111,34 @@ export function recordingProvider(inner: Provider, ctx: RecorderContext, name?: 
     };
     if (launch) call.ledgerBefore = ctx.ledger();
     let outcome: CallRecord["outcome"] | undefined;
+    let late = false;
+    const deadlineMs = ctx.deadlineMs;
+    const bounded = (): Promise<T> =>
+      deadlineMs === undefined
+        ? invoke(signal)
+        : withDeadline(
+            {
+              method,
+              deadlineMs,
+              signal,
+              onLate: (after) => {
+                late = true;
+                ctx.late?.(call, after);
+              },
+            },
+            invoke,
+          );
     try {
-      const value = await invoke();
+      const value = await bounded();
       outcome = { ok: true, value: plain(value) };
       return value;
     } catch (error) {
       outcome = { ok: false, error: errorFacts(error) };
       throw error;
     } finally {
+      if (!late) push();
+    }
+    function push(): void {
       const done: CallRecord = {
         ...call,
         outcome: outcome ?? { ok: false, error: errorFacts("?") },
@@ -125,32 +154,39 @@ export function recordingProvider(inner: Provider, ctx: RecorderContext, name?: 
         "triggerProvision",
         r,
         { configVersion: o.configVersion, correlationId: o.correlationId },
-        () => inner.triggerProvision(r, o),
+        o.signal,
+        (signal) => inner.triggerProvision(r, { ...o, signal }),
       ),
     getProvisionStatus: (r, jobId, o) =>
-      record("getProvisionStatus", r, { jobId, jobType: "provision" }, () =>
-        inner.getProvisionStatus(r, jobId, o),
+      record("getProvisionStatus", r, { jobId, jobType: "provision" }, o.signal, (signal) =>
+        inner.getProvisionStatus(r, jobId, { ...o, signal }),
       ),
     triggerDeprovision: (r, jobs, o) =>
-      record("triggerDeprovision", r, { correlationId: o.correlationId }, () =>
-        inner.triggerDeprovision(r, jobs, o),
+      record("triggerDeprovision", r, { correlationId: o.correlationId }, o.signal, (signal) =>
+        inner.triggerDeprovision(r, jobs, { ...o, signal }),
       ),
     getDeprovisionStatus: (r, jobId, o) =>
-      record("getDeprovisionStatus", r, { jobId, jobType: "deprovision" }, () =>
-        inner.getDeprovisionStatus(r, jobId, o),
+      record("getDeprovisionStatus", r, { jobId, jobType: "deprovision" }, o.signal, (signal) =>
+        inner.getDeprovisionStatus(r, jobId, { ...o, signal }),
       ),
   };
   const findJob = inner.findJob?.bind(inner);
   if (findJob) {
     proxy.findJob = (r, q, o) =>
-      record("findJob", r, { correlationId: q.correlationId, jobType: q.type }, () =>
-        findJob(r, q, o),
+      record(
+        "findJob",
+        r,
+        { correlationId: q.correlationId, jobType: q.type },
+        o.signal,
+        (signal) => findJob(r, q, { ...o, signal }),
       );
   }
   const cancelJob = inner.cancelJob?.bind(inner);
   if (cancelJob) {
     proxy.cancelJob = (r, jobId, type, o) =>
-      record("cancelJob", r, { jobId, jobType: type }, () => cancelJob(r, jobId, type, o));
+      record("cancelJob", r, { jobId, jobType: type }, o.signal, (signal) =>
+        cancelJob(r, jobId, type, { ...o, signal }),
+      );
   }
   return proxy;
 }

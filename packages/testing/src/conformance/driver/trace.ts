@@ -14,6 +14,7 @@ import type {
   LaunchResolution,
 } from "@provisionkit/core";
 import type { ConformanceCapabilities, ConformanceJob, RuleId, TimelineMark } from "../types.js";
+import type { LateCall } from "./deadline.js";
 
 /** The provider methods the recording proxy sees. */
 export type ProviderMethod =
@@ -196,6 +197,8 @@ export interface Trace {
   expectations: { rule: RuleId; message: string }[];
   /** Unexpected errors of the driver or the engine. */
   errors: string[];
+  /** Provider calls that missed their deadline (L1); the run stopped at the first. */
+  late: LateCall[];
 }
 
 /** A trace starting at `start` with nothing recorded yet. */
@@ -223,5 +226,6 @@ export function emptyTrace(
     final: new Map(),
     expectations: [],
     errors: [],
+    late: [],
   };
 }

@@ -14,7 +14,29 @@ import { VirtualClock } from "../../clock.js";
 import { KubernetesApiSimulator } from "../../kubernetes/simulator.js";
 import type { KubeObject, ObjectRef } from "../../kubernetes/types.js";
 import type { ConformanceBackend, ConformanceCapabilities, ConformanceJob } from "../types.js";
-import { emptyTrace, type Trace } from "./trace.js";
+import {
+  DEFAULT_CALL_DEADLINE_MS,
+  lateCallMessage,
+  type AfterAbort,
+  type LateCall,
+} from "./deadline.js";
+import { emptyTrace, type CallRecord, type Trace } from "./trace.js";
+
+/** How a world bounds its provider calls (L1), and what its reports name. */
+export interface Liveness {
+  /** Each provider call's deadline, real ms (default {@link DEFAULT_CALL_DEADLINE_MS}). */
+  callDeadlineMs?: number;
+  /** The scenario the world belongs to, for the report. */
+  scenario?: string;
+  /** The run's seed, for the report. */
+  seed?: number;
+  /**
+   * The first late call of the scenario, shared by its worlds: once one world saw a call
+   * hang, the later ones (a randomized scenario's runs and shrinks) stop at their first step
+   * with the same violation instead of waiting out the deadline again.
+   */
+  first?: LateCall;
+}
 
 /** The custom resource every scenario uses. */
 export const CONFORMANCE_RESOURCE = Object.freeze({
@@ -50,12 +72,16 @@ export class World {
   readonly clock = new VirtualClock();
   readonly kube: KubernetesApiSimulator;
   readonly trace: Trace;
+  /** Each provider call's deadline, real ms (L1). */
+  readonly callDeadlineMs: number;
 
   private constructor(
     readonly backend: ConformanceBackend,
     options: EngineOptions,
     capabilities: ConformanceCapabilities,
+    readonly liveness: Liveness,
   ) {
+    this.callDeadlineMs = liveness.callDeadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
     this.kube = new KubernetesApiSimulator({
       clock: this.clock,
       crds: [{ ...CONFORMANCE_RESOURCE, statusSubresource: true }],
@@ -69,8 +95,9 @@ export class World {
     backend: ConformanceBackend,
     options: EngineOptions,
     capabilities: ConformanceCapabilities,
+    liveness: Liveness = {},
   ): Promise<World> {
-    const world = new World(backend, options, capabilities);
+    const world = new World(backend, options, capabilities, liveness);
     await world.kube.start();
     try {
       await backend.start({
@@ -168,6 +195,53 @@ export class World {
     if (!this.object(key)) return;
     this.kube.deleteObject(this.ref(key));
     this.mark(key, "deletion requested");
+  }
+
+  /**
+   * Record a provider call that missed its deadline (L1): a violation, and the end of the
+   * run (the driver stops at its next step; the goal is marked unreached under L1).
+   */
+  late(call: Omit<CallRecord, "outcome">, after: AfterAbort): void {
+    const late: LateCall = {
+      ...after,
+      method: call.method,
+      resourceKey: call.resourceKey,
+      ...(call.jobId !== undefined ? { jobId: call.jobId } : {}),
+      ...(call.correlationId !== undefined ? { correlationId: call.correlationId } : {}),
+      caller: call.process,
+      at: `t+${(call.at - this.trace.start) / 1000}s of virtual time`,
+      deadlineMs: this.callDeadlineMs,
+      ...(this.liveness.scenario !== undefined ? { scenario: this.liveness.scenario } : {}),
+      ...(this.liveness.seed !== undefined ? { seed: this.liveness.seed } : {}),
+    };
+    this.liveness.first ??= late;
+    this.#stop(late, lateCallMessage(late));
+    this.mark(call.resourceKey, `${call.method} missed its ${this.callDeadlineMs} ms deadline`);
+  }
+
+  /**
+   * When an earlier world of the scenario saw a call miss its deadline: record it again here
+   * and stop (true), so that this world does not wait out the deadline again.
+   */
+  stopIfLateBefore(): boolean {
+    const first = this.liveness.first;
+    if (first === undefined || this.trace.late.length > 0) return false;
+    this.#stop(
+      first,
+      `${lateCallMessage(first)} (seen in an earlier run of this scenario; this run was stopped before its first provider call)`,
+    );
+    return true;
+  }
+
+  #stop(late: LateCall, message: string): void {
+    this.trace.late.push(late);
+    this.trace.expectations.push({ rule: "L1", message });
+    this.trace.unreached ??= {
+      goal: `the rest of the scenario: it was stopped when ${late.method} missed its deadline (L1)`,
+      rule: "L1",
+      at: this.clock.now(),
+      resourceKey: late.resourceKey,
+    };
   }
 
   /** Add a mark to a resource's timeline (`""`: the whole run). */

@@ -8,7 +8,7 @@ import { runChecks } from "../checks/index.js";
 import { Driver, GoalNotReached, type ProviderSetBuilder } from "../driver/driver.js";
 import { Session } from "../driver/session.js";
 import type { Trace } from "../driver/trace.js";
-import { World } from "../driver/world.js";
+import { World, type Liveness } from "../driver/world.js";
 import { timelines } from "../timeline.js";
 import type {
   BackendControls,
@@ -41,6 +41,8 @@ export interface ScenarioEnv {
   seed: number;
   /** Runs of randomized scenarios. */
   numRuns: number;
+  /** The provider calls' deadline (L1) and what a late call's report names. */
+  liveness?: Liveness;
 }
 
 /**
@@ -109,7 +111,7 @@ export async function runWorld(
   body: (session: Session) => Promise<void>,
 ): Promise<WorldRun> {
   const options = resolveEngineOptions({ ...SCENARIO_ENGINE_OPTIONS, ...setup.engine });
-  const world = await World.open(env.backend(), options, env.capabilities);
+  const world = await World.open(env.backend(), options, env.capabilities, env.liveness);
   let error: string | undefined;
   try {
     const make = setup.provider;
