@@ -27,6 +27,7 @@ export function jobExplanation(job: JobRecord, view: JobView, store: JobStore, a
   if (job.script.jobExplanation !== undefined) return job.script.jobExplanation;
   const schedule = store.schedule(job);
   const byCancel = job.cancelEnd !== undefined && schedule.end === job.cancelEnd.at;
+  if (byCancel && job.cancelEnd?.explanation !== undefined) return job.cancelEnd.explanation;
   if (byCancel && view.status === "failed") return SHUTDOWN_EXPLANATION;
   if (!byCancel && job.kind === "workflow_job" && view.status === "failed") {
     return WORKFLOW_FAILED_EXPLANATION;

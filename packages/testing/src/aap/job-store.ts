@@ -88,18 +88,43 @@ export class JobStore {
   }
 
   /**
-   * Records a cancel request at `at` (the first one counts). A job still `pending` (a
-   * workflow job included) is canceled at once; a started one ends `cancelDelayMs` later
-   * as `cancelEndsAs`, unless it ends by itself first.
+   * Records a cancel request at `at` (the first one counts; AWX sets `cancel_flag` once,
+   * `awx/main/models/unified_jobs.py:1489-1500`).
+   *
+   * - A job still `pending` (a workflow job included) has no dispatcher task yet, so the
+   *   request itself writes `canceled` (`unified_jobs.py:1503-1514`); with `pendingCancel`
+   *   `"task-manager"` (newer AWX) the task manager's next cycle does, `cancelDelayMs`
+   *   later but never after the job would have left `pending`, with "This job was canceled
+   *   before it started." (github.com/ansible/awx/pull/16325).
+   * - A `waiting`/`running` job has one (`awx/main/scheduler/task_manager.py:512`): the
+   *   dispatcher acks the SIGTERM and the runner's cleanup ends it `cancelDelayMs` later
+   *   as `cancelEndsAs`.
+   * - A `running` workflow job's dispatcher check always "acks" (`awx/main/models/workflow.py:786-789`);
+   *   the workflow manager cancels its node jobs and writes `canceled` only once they have
+   *   all concluded (`task_manager.py:183-192`, `dag_workflow.py:116-126`): `cancelDelayMs`
+   *   later, always `canceled`.
    */
-  cancel(job: JobRecord, at: number): void {
+  cancel(job: JobRecord, at: number, pendingCancel: "in-request" | "task-manager"): void {
     if (job.cancelRequestedAt !== undefined) return;
+    const schedule = this.schedule(job);
     const { status } = this.view(job, at);
     job.cancelRequestedAt = at;
-    job.cancelEnd =
-      status === "pending" || status === "new"
-        ? { at, outcome: "canceled", cause: "cancel" }
-        : { at: at + job.script.cancelDelayMs, outcome: job.script.cancelEndsAs, cause: "cancel" };
+    const pending = status === "pending" || status === "new";
+    const delay = job.script.cancelDelayMs;
+    if (pending && pendingCancel === "in-request") {
+      job.cancelEnd = { at, outcome: "canceled", cause: "cancel" };
+    } else if (pending) {
+      job.cancelEnd = {
+        at: Math.max(at, Math.min(at + delay, schedule.pendingEnd)),
+        outcome: "canceled",
+        cause: "cancel",
+        explanation: "This job was canceled before it started.",
+        beforeStart: true,
+      };
+    } else {
+      const outcome = job.kind === "workflow_job" ? "canceled" : job.script.cancelEndsAs;
+      job.cancelEnd = { at: at + delay, outcome, cause: "cancel" };
+    }
     this.#invalidate();
   }
 

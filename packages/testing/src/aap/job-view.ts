@@ -37,10 +37,12 @@ export interface JobView {
 /** Every scheduled status change of a job, including future ones. */
 export function scheduledTransitions(job: JobRecord, schedule: Schedule): AapTransition[] {
   const list: AapTransition[] = [{ status: "pending", at: job.createdAt }];
-  if (job.kind === "job" && schedule.pendingEnd <= schedule.end) {
-    list.push({ status: "waiting", at: schedule.pendingEnd });
+  if (!schedule.neverStarts) {
+    if (job.kind === "job" && schedule.pendingEnd <= schedule.end) {
+      list.push({ status: "waiting", at: schedule.pendingEnd });
+    }
+    if (schedule.runStart <= schedule.end) list.push({ status: "running", at: schedule.runStart });
   }
-  if (schedule.runStart <= schedule.end) list.push({ status: "running", at: schedule.runStart });
   if (Number.isFinite(schedule.end)) list.push({ status: schedule.outcome, at: schedule.end });
   return list;
 }

@@ -74,6 +74,10 @@ export interface EndOverride {
   readonly outcome: AapOutcome;
   /** Why: `cancel` (a cancel request) or `forced` (`finishJob`). */
   readonly cause: "cancel" | "forced";
+  /** The `job_explanation` the end writes, if it writes one. */
+  readonly explanation?: string;
+  /** The end comes instead of leaving `pending`: the job never starts. */
+  readonly beforeStart?: boolean;
 }
 
 /** A created job. */

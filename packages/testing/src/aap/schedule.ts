@@ -24,6 +24,8 @@ export interface Schedule {
   readonly outcome: AapOutcome;
   /** Whether the job was held `pending` by earlier jobs of its template. */
   readonly blocked: boolean;
+  /** Whether it ends straight from `pending` (a cancel the task manager carries out). */
+  readonly neverStarts: boolean;
 }
 
 function earliest(candidates: (EndOverride | undefined)[]): EndOverride | undefined {
@@ -57,5 +59,6 @@ export function computeSchedule(job: JobRecord, release: number): Schedule {
     end: overrides ? override.at : naturalEnd,
     outcome: overrides ? override.outcome : script.outcome,
     blocked: release > naturalPendingEnd,
+    neverStarts: overrides && override.beforeStart === true,
   };
 }

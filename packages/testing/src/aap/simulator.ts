@@ -29,6 +29,13 @@ import type {
 
 const OUTCOMES: readonly AapOutcome[] = ["successful", "failed", "error", "canceled"];
 
+function pendingCancelMode(mode: string | undefined): "in-request" | "task-manager" {
+  if (mode === undefined || mode === "in-request" || mode === "task-manager") {
+    return mode ?? "in-request";
+  }
+  throw new RangeError(`pendingCancel must be "in-request" or "task-manager", got ${mode}`);
+}
+
 /**
  * A real HTTP server on loopback speaking the AAP Controller REST API (AWX 24.x) under
  * both `/api/v2/` and `/api/controller/v2/`: discovery and ping, template lookup, job and
@@ -58,7 +65,7 @@ export class AapSimulator {
 
   /**
    * @param options - Clock, discovery mode, credentials, default script and request limits.
-   * @throws RangeError for a bad default script or request limit.
+   * @throws RangeError for a bad default script, request limit or `pendingCancel`.
    */
   constructor(options: AapSimulatorOptions = {}) {
     if (options.defaultScript) validateScript(options.defaultScript, "defaultScript");
@@ -69,6 +76,7 @@ export class AapSimulator {
       discovery: options.discovery ?? "gateway",
       auth: authSettings(options.auth),
       limits: requestLimits(options),
+      pendingCancel: pendingCancelMode(options.pendingCancel),
       defaultScript: options.defaultScript,
       templates: new TemplateRegistry(),
       jobs: new JobStore(),

@@ -23,6 +23,8 @@ export interface SimState {
   readonly auth: AuthSettings;
   /** uwsgi's and nginx's limits on a request's handling time (`delay` faults). */
   readonly limits: RequestLimits;
+  /** When a cancel request ends a pending job. */
+  readonly pendingCancel: "in-request" | "task-manager";
   /** Merged under every script. */
   readonly defaultScript: AapJobScript | undefined;
   /** Registered templates. */

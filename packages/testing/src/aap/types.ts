@@ -53,13 +53,17 @@ export interface AapJobScript {
   jobExplanation?: string;
   /**
    * A `waiting` or `running` job turns terminal this long after the first cancel request
-   * (default 1000 ms). A `pending` job, and a workflow job still `pending`, is canceled
-   * inside the cancel request (AWX 24.x behaviour).
+   * (default 1000 ms): for a job, the dispatcher's SIGTERM and the runner's cleanup; for a
+   * `running` workflow job, its node jobs' cancels and the workflow manager's next cycle.
+   * A `pending` job, and a workflow job still `pending`, is canceled inside the cancel
+   * request, unless {@link AapSimulatorOptions.pendingCancel} is `"task-manager"` (then it
+   * stays `pending` this long, or until it would have left `pending`, whichever is first).
    */
   cancelDelayMs?: number;
   /**
    * The status a cancel ends in when the job was already `waiting`/`running`: `"canceled"`
    * (default) or `"failed"`, the race where a canceled job reports a shutdown failure.
+   * Jobs only: the workflow manager always ends a canceled workflow job `canceled`.
    */
   cancelEndsAs?: "canceled" | "failed";
 }
@@ -129,6 +133,18 @@ export interface AapSimulatorOptions {
   auth?: AapAuthOptions;
   /** A script merged under every template's script and every one-shot script. */
   defaultScript?: AapJobScript;
+  /**
+   * When a cancel request ends a `pending` job (a workflow job included). `"in-request"`
+   * (default), AWX at e21dd0a0 (24.x): a pending job has no `celery_task_id` yet (set on
+   * leaving `pending`, `awx/main/scheduler/task_manager.py:512`), so `UnifiedJob.cancel`
+   * (`awx/main/models/unified_jobs.py:1483-1521`) writes `status='canceled'` inside the
+   * POST. `"task-manager"`, newer AWX (github.com/ansible/awx/pull/16325, merged 2026-03:
+   * the task manager cancels cancel-flagged pending tasks with "This job was canceled
+   * before it started."): the job stays `pending` after the 202 until the next task
+   * manager cycle, modelled as its script's `cancelDelayMs` (how the POST itself changed in
+   * that PR is not read here: unverified, and so modelled from the task manager's side).
+   */
+  pendingCancel?: "in-request" | "task-manager";
   /**
    * uwsgi's `harakiri` in ms, on the simulator's clock (default 115 000, AWX's
    * `tools/ansible/roles/dockerfile/files/uwsgi.ini:13`; the awx-operator sets 120 000;

@@ -15,11 +15,14 @@ export const cancelGet: Handler<"cancel"> = (state, route, request) => {
 
 /**
  * `POST …/cancel/`: 202 with an empty body while the job is active (repeats too; the
- * first request's time counts), 405 once it is terminal.
+ * first request's time counts), 405 `{"detail": "Method \"POST\" not allowed."}` once it
+ * is terminal: AWX's `GenericCancelView.post` (`awx/api/generics.py:1029-1043`) answers
+ * `HTTP_202_ACCEPTED` when `can_cancel` (status in `new`, `pending`, `waiting`, `running`,
+ * `awx/main/constants.py:42`, `unified_jobs.py:1450-1451`), else `http_method_not_allowed`.
  */
 export const cancelPost: Handler<"cancel"> = (state, route, request) => {
   const job = findJob(state, route.jobKind, route.id);
   if (state.jobs.view(job, request.now).terminal) throw methodNotAllowed("POST");
-  state.jobs.cancel(job, request.now);
+  state.jobs.cancel(job, request.now, state.pendingCancel);
   return { status: 202 };
 };
