@@ -27,6 +27,8 @@ export interface EdaWorldOptions {
   script?: AapJobScript;
   /** Activation settings of the EDA simulator. */
   activation?: EdaSimulatorOptions["activation"];
+  /** Playbook settings of the EDA simulator (write-back faults, say). */
+  playbook?: EdaSimulatorOptions["playbook"];
 }
 
 /**
@@ -65,6 +67,7 @@ export class EdaWorld {
       pumpIntervalMs: 10,
       // The product rulebook's strategy (ansible-rulebook's default is sequential).
       activation: { executionStrategy: "parallel", ...options.activation },
+      ...(options.playbook ? { playbook: options.playbook } : {}),
     });
     await eda.start();
     return new EdaWorld(cluster, namespace, aap, eda);

@@ -162,7 +162,7 @@ describeOnClusters("EDA provider and simulator", (cluster) => {
     expect(w.jobs("vm-1").map((j) => j.status)).toEqual(["successful"]);
   });
 
-  it("a failed playbook fails the job at once through the failure annotation; deletion is skipped without the finalizer (P6)", async () => {
+  it("a failed playbook fails the job at once through the failure annotation; deletion still tears down, since a failed playbook may have built part of it (P6)", async () => {
     const w = await start();
     w.aap.scriptNext(
       CREATE,
@@ -181,8 +181,15 @@ describeOnClusters("EDA provider and simulator", (cluster) => {
     expect(object?.metadata.finalizers).not.toContain(FINALIZER_AAP);
     await w.users.delete("vm-1");
     await gone(w, "vm-1");
-    expect(w.jobs("vm-1").every((j) => j.templateName === CREATE)).toBe(true);
-    expect(w.events("vm-1").some((e) => e.endpoint === DELETE)).toBe(false);
+    // P6: no finalizer, yet a provision ran: the delete event went and its job ran last.
+    const jobs = w.jobs("vm-1");
+    expect(jobs.filter((j) => j.templateName === CREATE).every((j) => j.status === "failed")).toBe(
+      true,
+    );
+    expect(jobs.map((j) => [j.templateName, j.status]).at(-1)).toEqual([DELETE, "successful"]);
+    expect(jobs.filter((j) => j.templateName === DELETE)).toHaveLength(1);
+    expect(overlaps(jobs)).toEqual([]);
+    expect(w.events("vm-1").filter((e) => e.endpoint === DELETE)).toHaveLength(1);
   });
 
   it("a failed deprovision with blockDeletionOnFailure false: the playbook releases its finalizer with the failure, the job reads Failed, and the object goes (E4)", async () => {
@@ -292,7 +299,7 @@ describeOnClusters("EDA provider and simulator", (cluster) => {
     });
   }
 
-  it("AAP mode: a running provision job is cancelled before deprovisioning; nothing was built, so the delete is skipped (P5, P6)", async () => {
+  it("AAP mode: a running provision job is cancelled before deprovisioning, then the delete runs: a cancelled job may have built part of it (P5, P6)", async () => {
     const w = await start();
     w.aap.scriptNext(CREATE, { runMs: 60_000, cancelDelayMs: 200 });
     await w.controller(w.edaProvider({ aap: true }));
@@ -302,9 +309,12 @@ describeOnClusters("EDA provider and simulator", (cluster) => {
     await expect
       .poll(async () => records(await w.users.get("vm-1"))[0]?.state, WAIT)
       .toBe("Running");
-    const jobs = await deleteAndCheck(w, "vm-1", [[CREATE, "canceled"]]);
+    const jobs = await deleteAndCheck(w, "vm-1", [
+      [CREATE, "canceled"],
+      [DELETE, "successful"],
+    ]);
     expect(jobs[0]!.cancelRequestedAt).toBeDefined();
-    expect(w.events("vm-1").map((e) => e.endpoint)).toEqual([CREATE]);
+    expect(w.events("vm-1").map((e) => e.endpoint)).toEqual([CREATE, DELETE]);
   });
 
   it("AAP mode: a provision that finishes reports the real job and the delete runs after it", async () => {
