@@ -118,13 +118,39 @@ describe("AAP simulator: paths", () => {
     }
   });
 
-  it("needs the trailing slash (no redirect: a client that omits it fails loudly)", async () => {
+  it("redirects a slash-less path 301 like Django's APPEND_SLASH, any method, before auth", async () => {
     const url = await started();
     aap?.addJobTemplate({ name: "jt" });
-    expect((await call(url, "/api/v2/job_templates")).status).toBe(404);
-    expect((await call(url, "/api/v2/job_templates/1/launch", { body: {} })).status).toBe(404);
+    const list = await call(url, "/api/v2/job_templates?name=jt&page_size=5", { token: null });
+    expect(list.status).toBe(301);
+    expect(list.headers.location).toBe("/api/v2/job_templates/?name=jt&page_size=5");
+    expect(list.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(list.text).toBe("");
+    const launch = await call(url, `${GW}job_templates/1/launch`, { body: {} });
+    expect(launch.status).toBe(301);
+    expect(launch.headers.location).toBe(`${GW}job_templates/1/launch/`);
     expect(aap?.ledger()).toEqual([]);
-    expect((await call(url, "/api/v2/job_templates/")).status).toBe(200);
+    // A path that the slash does not help stays Django's 404.
+    const unknown = await call(url, "/api/v2/nothing_here");
+    expect(unknown.status).toBe(404);
+    expect(unknown.json).toEqual({ detail: "The requested resource could not be found." });
+  });
+
+  it("a client following the 301 replays a slash-less launch POST as a GET: nothing launched", async () => {
+    const url = await started();
+    aap?.addJobTemplate({ name: "jt" });
+    const reply = await fetch(`${url}/api/v2/job_templates/1/launch`, {
+      method: "POST",
+      headers: { Authorization: "Bearer sim-token", "Content-Type": "application/json" },
+      body: "{}",
+    });
+    expect(reply.status).toBe(200);
+    expect(await reply.json()).toMatchObject({ can_start_without_user_input: true });
+    expect(aap?.ledger()).toEqual([]);
+    expect(aap?.requests().map((r) => [r.method, r.path, r.status])).toEqual([
+      ["POST", "/api/v2/job_templates/1/launch", 301],
+      ["GET", "/api/v2/job_templates/1/launch/", 200],
+    ]);
   });
 
   it("serves the same objects under both prefixes, with links in the request's own prefix", async () => {

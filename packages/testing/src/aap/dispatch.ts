@@ -75,9 +75,42 @@ function handle(state: SimState, route: Route, request: HandlerRequest): SimResp
   }
 }
 
+/**
+ * Django's `APPEND_SLASH` redirect: AWX keeps `django.middleware.common.CommonMiddleware`
+ * (github:ansible/awx e21dd0a0 `awx/settings/defaults.py:897`) and never sets
+ * `APPEND_SLASH`, so Django's default `True` holds. Its `process_response` (Django 4.2,
+ * pinned at `requirements/requirements.txt:129`; `django/middleware/common.py`
+ * `should_redirect_with_slash`, `get_full_path_with_slash`) turns the 404 of a path that
+ * matches no URL pattern, but would with a slash appended, into a 301
+ * (`HttpResponsePermanentRedirect`) to that path with the query kept, whatever the method
+ * and before any authentication (no view runs). With `DEBUG` off (production) a POST is
+ * redirected too, so a client that follows the 301 replays it as a GET: a slash-less
+ * `POST …/launch` then reads the launch view and launches nothing (the symptom of
+ * github.com/ansible/awx/issues/12319). Both prefixes alike: `OptionalURLPrefixPath`
+ * (`awx/main/middleware.py:202-222`) sets the `request.urlconf` the check uses. The nginx
+ * rule meant to add the slash (`rewrite ^(.*)$http_host(.*[^/])$ …`,
+ * `nginx.locations.conf.j2:41`) has a `$` anchor before a literal and never matches
+ * (inferred from nginx's regex syntax; unverified live).
+ */
+function appendSlashRedirect(request: HandlerRequest): SimResponse | undefined {
+  if (request.path.endsWith("/") || !matchRoute(`${request.path}/`)) return undefined;
+  const query = request.query.toString();
+  return {
+    status: 301,
+    headers: {
+      Location: `${request.path}/${query === "" ? "" : `?${query}`}`,
+      "Content-Type": "text/html; charset=utf-8",
+    },
+  };
+}
+
 function respond(state: SimState, classified: Classified, request: HandlerRequest): SimResponse {
   const { route, operation, auth } = classified;
-  if (!route) throw pathNotFound();
+  if (!route) {
+    const redirect = appendSlashRedirect(request);
+    if (redirect) return redirect;
+    throw pathNotFound();
+  }
   // DRF authenticates and checks permissions before it looks at the method.
   if (!PUBLIC_ROUTES.includes(route.kind)) requireAuth(auth, request.method);
   if (!operation) throw methodNotAllowed(request.method);

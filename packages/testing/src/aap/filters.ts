@@ -31,8 +31,19 @@
  *   `awx/main/tests/functional/api/test_notifications.py:115-119` asserts the exact body
  *   over HTTP: 403 `{"detail": "Filtering on notification_configuration is not allowed."}`.
  *
- * Not modelled: a `prevent_search` field reached through a relation
- * (`job_template__extra_vars`, refused by AWX too; 400 here, as an unknown field).
+ * - `utils.py:25-69`: the walk goes through relations field by field and refuses a
+ *   `prevent_search` field wherever it meets one, so `job_template__extra_vars` on a job
+ *   list is the same 403 (lists declare such relations in `ListFields.relations`).
+ *
+ * Reserved query names are not filters: `ANSIBLE_BASE_REST_FILTERS_RESERVED_NAMES`
+ * (django-ansible-base `ansible_base/lib/dynamic_config/settings_logic.py:31-44`, skipped at
+ * `field_lookup_backend.py:170-171`): `page`, `page_size`, `format`, `order`, `order_by`,
+ * `search`, `type`, `host_filter`, `count_disabled`, `no_truncate`, `limit`, `validate`.
+ * So `?limit=h1` filters nothing (a job's `limit` is not searchable by that name). AWX's
+ * filter backends (`settings_logic.py:72-81`) then apply `type` (`TypeFilterBackend`,
+ * `type_filter_backend.py:15-38`: comma-separated types, an item of another type is left
+ * out) and `search` (DRF's `SearchFilter` over the view's `search_fields`, `name` and
+ * `description` here: inferred from AWX `awx/api/generics.py` `ListAPIView.search_fields`).
  *
  * @module
  */
@@ -61,6 +72,12 @@ export interface RefusedField {
 /** The filterable fields of a list, by query name (e.g. `organization__name`). */
 export type ListFields = Record<string, ListField | RefusedField>;
 
+/**
+ * Relations of a list's model whose `prevent_search` fields a filter can reach
+ * (`job_template` → `extra_vars`…): relation name → the refused field names over it.
+ */
+export type RefusedRelations = Record<string, readonly string[]>;
+
 /** Whether a list field is one AWX refuses to filter or order on. */
 export function isRefused(field: ListField | RefusedField | undefined): field is RefusedField {
   return field !== undefined && "preventSearch" in field;
@@ -76,21 +93,44 @@ export function filteringNotAllowed(field: string): ApiError {
 }
 
 /**
- * Throws AWX's 403 when a query key's field is a `prevent_search` one, whatever the lookup:
- * the first `__` segment after any `chain__`/`or__` and `not__` prefix
- * (django-ansible-base `field_lookup_backend.py:210-225`, `utils.py:25-60`).
+ * Throws AWX's 403 when a query key reaches a `prevent_search` field, whatever the lookup:
+ * the first `__` segment after any `chain__`/`or__` and `not__` prefix, or the segment after
+ * a relation that leads to one (django-ansible-base `field_lookup_backend.py:210-225`,
+ * `utils.py:25-69`).
  */
-export function refuseSearch(fields: ListFields, key: string): void {
-  const field =
-    key
-      .replace(/^(chain__|or__)/, "")
-      .replace(/^not__/, "")
-      .split("__")[0] ?? "";
-  if (isRefused(fields[field])) throw filteringNotAllowed(field);
+export function refuseSearch(
+  fields: ListFields,
+  key: string,
+  relations: RefusedRelations = {},
+): void {
+  const [first = "", second] = key
+    .replace(/^(chain__|or__)/, "")
+    .replace(/^not__/, "")
+    .split("__");
+  if (isRefused(fields[first])) throw filteringNotAllowed(first);
+  if (second !== undefined && relations[first]?.includes(second)) {
+    throw filteringNotAllowed(second);
+  }
 }
 
-/** The query parameters that are not filters. */
-export const RESERVED_PARAMS = ["page", "page_size", "order_by", "count_disabled"];
+/**
+ * The query parameters that are not field lookups (django-ansible-base
+ * `settings_logic.py:31-44`); `type` and `search` are applied by their own backends.
+ */
+export const RESERVED_PARAMS = [
+  "page",
+  "page_size",
+  "format",
+  "order",
+  "order_by",
+  "search",
+  "type",
+  "host_filter",
+  "count_disabled",
+  "no_truncate",
+  "limit",
+  "validate",
+];
 
 const LOOKUPS = [
   "exact",
@@ -206,6 +246,31 @@ function comparison(
   };
 }
 
+/**
+ * `type=a,b` (`TypeFilterBackend`, django-ansible-base `type_filter_backend.py:15-38`; the
+ * last `type` parameter wins, as its loop over `query_params.items()` keeps the last).
+ */
+function typePredicate(query: URLSearchParams): Predicate {
+  const raw = query.getAll("type").at(-1);
+  if (raw === undefined || raw === "") return () => true;
+  const types = raw.split(",");
+  return (item) => types.includes(String(item.type));
+}
+
+/** `search=term`: DRF's `SearchFilter`, every term in `name` or `description`, case-insensitive. */
+function searchPredicate(query: URLSearchParams): Predicate {
+  const terms = (query.get("search") ?? "")
+    .split(/[\s,]+/)
+    .filter((term) => term !== "")
+    .map((term) => term.toLowerCase());
+  return (item) =>
+    terms.every((term) =>
+      [item.name, item.description].some(
+        (value) => typeof value === "string" && value.toLowerCase().includes(term),
+      ),
+    );
+}
+
 /** Splits `organization__name__iexact` into a known field and a lookup, if it is one. */
 function parseKey(fields: ListFields, key: string): [ListField, Lookup] | undefined {
   const names = Object.keys(fields).sort((a, b) => b.length - a.length);
@@ -233,11 +298,12 @@ export function applyFilters<T extends Record<string, unknown>>(
   items: T[],
   query: URLSearchParams,
   fields: ListFields,
+  relations: RefusedRelations = {},
 ): T[] {
-  const predicates: Predicate[] = [];
+  const predicates: Predicate[] = [typePredicate(query), searchPredicate(query)];
   for (const [key, raw] of query) {
     if (RESERVED_PARAMS.includes(key)) continue;
-    refuseSearch(fields, key);
+    refuseSearch(fields, key, relations);
     const parsed = parseKey(fields, key);
     if (!parsed) throw badRequest(`Unsupported query parameter: ${key}`);
     predicates.push(predicate(parsed[0], parsed[1], raw, key));

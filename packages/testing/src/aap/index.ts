@@ -9,6 +9,8 @@ export type {
   AapJobKind,
   AapJobScript,
   AapLaunchContext,
+  AapOtherTemplateDefinition,
+  AapOtherTemplateType,
   AapOutcome,
   AapScriptNextOptions,
   AapSimulatorOptions,

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { path, type ListFields, type RefusedField } from "./filters.js";
+import { path, type ListFields, type RefusedField, type RefusedRelations } from "./filters.js";
+import { pythonJsonDumps } from "./python-json.js";
 import type { TemplateKind } from "./model.js";
 import type { AapJobKind } from "./types.js";
 
@@ -59,10 +60,35 @@ export function templateFields(kind: TemplateKind | undefined): ListFields {
   return { ...shared, ...TEMPLATE_REFUSED, ...own };
 }
 
+/**
+ * The template relation of each job kind and the `prevent_search` fields a filter reaches
+ * over it (`job_template__extra_vars` → 403, django-ansible-base `utils.py:25-69`): those of
+ * {@link TEMPLATE_REFUSED}, and `host_config_key` of job templates (`jobs.py:217`).
+ */
+export function jobRelations(kind: AapJobKind): RefusedRelations {
+  const refused = Object.keys(TEMPLATE_REFUSED);
+  return kind === "job"
+    ? { job_template: [...refused, "host_config_key"] }
+    : { workflow_job_template: refused };
+}
+
+/**
+ * `artifacts` of jobs: a `JSONBlob` (`awx/main/fields.py:76-83`, a `JSONField` stored as
+ * text), not `prevent_search` (`jobs.py:579`); django-ansible-base treats JSON fields as
+ * text for filtering (`field_lookup_backend.py:49-51` `TREAT_JSONFIELD_AS_TEXT = True`,
+ * 137-139 `_as_txt`), so `artifacts__icontains=x` matches the stored JSON text (AWX stores
+ * it with `json.dumps`, the simulator's text too). The API shows `{}` until the job is
+ * terminal, and so does the filter here.
+ */
+const ARTIFACTS: ListFields = {
+  artifacts: { type: "string", get: (item) => pythonJsonDumps(item.artifacts ?? {}) },
+};
+
 /** Fields of `jobs/` and `workflow_jobs/` (`extra_vars` and the other `prevent_search` ones refused). */
 export function jobFields(kind: AapJobKind): ListFields {
   const template = kind === "job" ? "job_template" : "workflow_job_template";
   return {
+    ...(kind === "job" ? ARTIFACTS : {}),
     ...shared,
     status: { type: "string", get: path("status") },
     failed: { type: "bool", get: path("failed") },

@@ -3,7 +3,13 @@
  *
  * @module
  */
-import type { AapJobKind, AapJobScript, AapLaunchContext, AapOutcome } from "./types.js";
+import type {
+  AapJobKind,
+  AapJobScript,
+  AapLaunchContext,
+  AapOtherTemplateType,
+  AapOutcome,
+} from "./types.js";
 
 /** The two template kinds, as their API `type`. */
 export type TemplateKind = "job_template" | "workflow_job_template";
@@ -40,6 +46,22 @@ export interface TemplateRecord {
   readonly createdAt: number;
   /** How many jobs were launched from it so far. */
   launches: number;
+}
+
+/** A project, inventory source, system job template or approval template. */
+export interface OtherTemplateRecord {
+  /** Id, in the one id space of unified job templates. */
+  readonly id: number;
+  /** Its API `type`. */
+  readonly type: AapOtherTemplateType;
+  /** Name. */
+  readonly name: string;
+  /** Organization name and id, if it has one. */
+  readonly organization: { readonly name: string; readonly id: number } | undefined;
+  /** Description. */
+  readonly description: string;
+  /** Registration time. */
+  readonly createdAt: number;
 }
 
 /** A job script with every default applied and functions resolved. */

@@ -4,9 +4,16 @@
  * @module
  */
 import { jsonClone } from "./python-json.js";
-import type { TemplateKind, TemplateRecord } from "./model.js";
+import type { OtherTemplateRecord, TemplateKind, TemplateRecord } from "./model.js";
 import { validateScript } from "./script.js";
-import type { AapTemplateDefinition } from "./types.js";
+import type { AapOtherTemplateDefinition, AapTemplateDefinition } from "./types.js";
+
+const OTHER_TYPES: readonly string[] = [
+  "project",
+  "inventory_source",
+  "system_job_template",
+  "workflow_approval_template",
+];
 
 /** How a request names a template: by id, or by the named URL `<name>++<organization>`. */
 export type TemplateRef = { id: number } | { name: string; organization: string };
@@ -18,6 +25,7 @@ export const DEMO_INVENTORY = { id: 1, name: "Demo Inventory" } as const;
 export class TemplateRegistry {
   readonly #templates = new Map<number, TemplateRecord>();
   readonly #organizations = new Map<string, number>();
+  readonly #others: OtherTemplateRecord[] = [];
   #nextId = 1;
 
   /**
@@ -56,6 +64,39 @@ export class TemplateRegistry {
     };
     this.#templates.set(record.id, record);
     return record;
+  }
+
+  /**
+   * Registers a template of another kind (listed by `unified_job_templates/` only).
+   *
+   * @throws TypeError for an empty name; RangeError for an unknown type.
+   */
+  addOther(def: AapOtherTemplateDefinition, now: number): OtherTemplateRecord {
+    if (typeof def.name !== "string" || def.name === "") {
+      throw new TypeError("a template needs a non-empty name");
+    }
+    if (!OTHER_TYPES.includes(def.type)) {
+      throw new RangeError(`unknown template type ${String(def.type)}`);
+    }
+    const global = def.type === "system_job_template" || def.type === "workflow_approval_template";
+    const organization = def.organization ?? "Default";
+    const record: OtherTemplateRecord = {
+      id: this.#nextId++,
+      type: def.type,
+      name: def.name,
+      organization: global
+        ? undefined
+        : { name: organization, id: this.organizationId(organization) },
+      description: def.description ?? "",
+      createdAt: now,
+    };
+    this.#others.push(record);
+    return record;
+  }
+
+  /** Every template of the other kinds, by id. */
+  others(): OtherTemplateRecord[] {
+    return [...this.#others];
   }
 
   /** The id of an organization, assigned on first use. */

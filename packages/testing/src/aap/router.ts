@@ -2,9 +2,9 @@
  * Maps request paths to routes and operations.
  *
  * The controller API is served under both `/api/v2/` and `/api/controller/v2/` (research
- * §1). Every path needs its trailing slash: AWX would redirect a slash-less path (and a
- * POST may then be replayed as a GET that launches nothing, research §7, cause
- * unverified); the simulator answers 404 so that such a client fails loudly.
+ * §1). Every path needs its trailing slash: a slash-less one matches no route, and
+ * dispatch.ts answers it with Django's `APPEND_SLASH` 301 (or 404 when the slash does not
+ * help either).
  *
  * @module
  */

@@ -21,6 +21,7 @@ import { SimServer } from "./server.js";
 import type { SimState } from "./state.js";
 import type {
   AapJobScript,
+  AapOtherTemplateDefinition,
   AapOutcome,
   AapScriptNextOptions,
   AapSimulatorOptions,
@@ -138,6 +139,19 @@ export class AapSimulator {
    */
   addWorkflowTemplate(def: AapTemplateDefinition): number {
     return this.#addTemplate("workflow_job_template", def);
+  }
+
+  /**
+   * Registers a project, inventory source, system job template or workflow approval
+   * template: `unified_job_templates/` lists it with its `type` beside the job and workflow
+   * job templates (so a client resolving a template by name there meets it); nothing else
+   * serves it.
+   *
+   * @returns Its id (the one id space of unified job templates).
+   * @throws TypeError for an empty name; RangeError for an unknown type.
+   */
+  addOtherTemplate(def: AapOtherTemplateDefinition): number {
+    return this.#state.templates.addOther(def, this.clock.now()).id;
   }
 
   /**

@@ -94,6 +94,29 @@ export interface AapTemplateDefinition {
   script?: AapJobScript | ((launch: AapLaunchContext) => AapJobScript);
 }
 
+/**
+ * The template kinds besides job and workflow job templates that AWX's
+ * `unified_job_templates/` lists (`UnifiedJobTemplateSerializer.get_types`, github:ansible/awx
+ * e21dd0a0 `awx/api/serializers.py:711-715`): nothing in the simulator launches them.
+ */
+export type AapOtherTemplateType =
+  "project" | "inventory_source" | "system_job_template" | "workflow_approval_template";
+
+/** A project, inventory source, system job template or approval to list among templates. */
+export interface AapOtherTemplateDefinition {
+  /** Its `type`. */
+  type: AapOtherTemplateType;
+  /** Name. */
+  name: string;
+  /**
+   * Organization name (default `"Default"`; system job templates and workflow approval
+   * templates have none and ignore it).
+   */
+  organization?: string;
+  /** Description (default `""`). */
+  description?: string;
+}
+
 /** A bearer token the simulator accepts. */
 export interface AapTokenCredential {
   /** The token value. */

@@ -4,7 +4,7 @@
  * @module
  */
 import { applyFilters } from "../filters.js";
-import { jobFields } from "../list-fields.js";
+import { jobFields, jobRelations } from "../list-fields.js";
 import type { JobRecord } from "../model.js";
 import { applyOrdering } from "../ordering.js";
 import { paginate } from "../pagination.js";
@@ -47,7 +47,7 @@ export const jobList: Handler<"job-list"> = (state, route, request) => {
     .all()
     .filter((job) => job.kind === route.jobKind && job.purgedAt === undefined)
     .map((job) => listItem(serializeJob(job, state.jobs, route.base, request.now)));
-  const filtered = applyFilters(items, request.query, fields);
+  const filtered = applyFilters(items, request.query, fields, jobRelations(route.jobKind));
   const ordered = applyOrdering(filtered, request.query.get("order_by"), fields);
   return ok(paginate(ordered, request.path, request.query));
 };

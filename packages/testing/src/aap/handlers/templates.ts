@@ -10,6 +10,7 @@ import { applyOrdering } from "../ordering.js";
 import { paginate } from "../pagination.js";
 import type { TemplateRef } from "../registry.js";
 import { objectNotFound, ok, pathNotFound } from "../response.js";
+import { serializeOther } from "../serialize-other.js";
 import { serializeTemplate } from "../serialize-template.js";
 import type { Handler, SimState } from "../state.js";
 
@@ -35,12 +36,22 @@ export function findTemplate(
   throw "id" in ref ? objectNotFound(MODELS[kind]) : pathNotFound();
 }
 
-/** `GET {base}job_templates/`, `workflow_job_templates/`, `unified_job_templates/`. */
+/**
+ * `GET {base}job_templates/`, `workflow_job_templates/`, `unified_job_templates/`; the last
+ * lists the other kinds too (projects, inventory sources, system job templates, approval
+ * templates: serialize-other.ts), all in one id order.
+ */
 export const templateList: Handler<"template-list"> = (state, route, request) => {
   const fields = templateFields(route.templateKind);
+  const others =
+    route.templateKind === undefined
+      ? state.templates.others().map((template) => serializeOther(template, route.base))
+      : [];
   const items = state.templates
     .list(route.templateKind)
-    .map((template) => serializeTemplate(template, route.base));
+    .map((template) => serializeTemplate(template, route.base))
+    .concat(others)
+    .sort((a, b) => (a.id as number) - (b.id as number));
   const filtered = applyFilters(items, request.query, fields);
   const ordered = applyOrdering(filtered, request.query.get("order_by"), fields);
   return ok(paginate(ordered, request.path, request.query));
