@@ -57,7 +57,7 @@ async function handLaunch(
   template: string,
   extraVars: Record<string, unknown>,
 ): Promise<string> {
-  const found = await fx.provider.client.findTemplate(template);
+  const found = await fx.provider.client.findTemplate(template, undefined);
   if (!found) throw new Error(`no template ${template}`);
   const { job } = await fx.provider.client.launch(found, { extra_vars: extraVars });
   return `${job.kind}:${job.id}`;
