@@ -145,7 +145,7 @@ describe("AAP simulator: paths", () => {
       body: "{}",
     });
     expect(reply.status).toBe(200);
-    expect(await reply.json()).toMatchObject({ can_start_without_user_input: true });
+    expect(await reply.json()).toMatchObject({ job_template_data: { name: "jt", id: 1 } });
     expect(aap?.ledger()).toEqual([]);
     expect(aap?.requests().map((r) => [r.method, r.path, r.status])).toEqual([
       ["POST", "/api/v2/job_templates/1/launch", 301],

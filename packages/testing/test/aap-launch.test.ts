@@ -14,7 +14,8 @@ describe("AAP simulator: GET launch/ (research §4)", () => {
     expect(reply.status).toBe(200);
     const view = body(reply);
     expect(view).toMatchObject({
-      can_start_without_user_input: true,
+      // It asks for variables and a limit on launch (awx/main/models/jobs.py:407-430).
+      can_start_without_user_input: false,
       passwords_needed_to_start: [],
       survey_enabled: false,
       variables_needed_to_start: [],

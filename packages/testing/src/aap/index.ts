@@ -13,6 +13,8 @@ export type {
   AapOtherTemplateType,
   AapOutcome,
   AapScriptNextOptions,
+  AapSurveyQuestion,
+  AapSurveySpec,
   AapSimulatorOptions,
   AapTemplateDefinition,
   AapTokenCredential,

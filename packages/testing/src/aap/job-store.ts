@@ -16,6 +16,8 @@ export interface NewJob {
   createdAt: number;
   /** Extra vars the job holds. */
   extraVars: Record<string, unknown>;
+  /** `survey_passwords`. */
+  surveyPasswords: Record<string, string>;
   /** `ignored_fields` of the launch. */
   ignoredFields: Record<string, unknown>;
   /** `limit`. */

@@ -9,6 +9,7 @@ import type { TemplateRecord } from "./model.js";
 import { DEMO_INVENTORY } from "./registry.js";
 import { parseExtraVars } from "./launch-body.js";
 import { ApiError } from "./response.js";
+import { jobExtraVars, splitVariables } from "./survey.js";
 
 /** What a launch request contributes to the job. */
 export interface AcceptedLaunch {
@@ -62,27 +63,30 @@ function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/**
- * Splits the launch vars into accepted and rejected ones like AWX's
- * `_accept_or_ignore_variables`: everything is accepted when the template prompts for
- * variables; otherwise vars identical to the template's own are dropped and the rest
- * rejected.
- */
-function splitVariables(template: TemplateRecord, vars: Record<string, unknown>) {
-  if (template.askVariables) return { accepted: vars, rejected: {} };
-  const rejected = Object.fromEntries(
-    Object.entries(vars).filter(
-      ([key, value]) => !(key in template.extraVars && sameValue(template.extraVars[key], value)),
-    ),
+function variables(template: TemplateRecord, data: Record<string, unknown>) {
+  return splitVariables(
+    template.survey,
+    template.askVariables,
+    template.extraVars,
+    parseExtraVars(data.extra_vars),
   );
-  return { accepted: {}, rejected };
+}
+
+/**
+ * Survey errors block either kind of launch: the job launch serializer excludes only the
+ * `prompts` errors (`awx/api/serializers.py:4667`), and the workflow one none.
+ */
+function surveyErrors(errors: string[]): Record<string, string[]> {
+  return errors.length > 0 ? { variables_needed_to_start: errors } : {};
 }
 
 function jobTemplateLaunch(
   template: TemplateRecord,
   data: Record<string, unknown>,
 ): AcceptedLaunch {
-  const vars = splitVariables(template, parseExtraVars(data.extra_vars));
+  const vars = variables(template, data);
+  const blocking = surveyErrors(vars.surveyErrors);
+  if (Object.keys(blocking).length > 0) throw new ApiError(400, blocking);
   const ignoredFields: Record<string, unknown> = {};
   if (Object.keys(vars.rejected).length > 0) ignoredFields.extra_vars = vars.rejected;
   const prompted: Record<string, unknown> = {};
@@ -95,7 +99,7 @@ function jobTemplateLaunch(
     else ignoredFields[field] = value;
   }
   return {
-    extraVars: { ...template.extraVars, ...vars.accepted },
+    extraVars: jobExtraVars(template.survey, template.extraVars, vars.accepted),
     limit: typeof prompted.limit === "string" ? prompted.limit : "",
     inventory: typeof prompted.inventory === "number" ? prompted.inventory : template.inventory,
     ignoredFields,
@@ -107,8 +111,8 @@ function jobTemplateLaunch(
  * choice: AWX's handling of explicit nulls here is unverified).
  */
 function workflowLaunch(template: TemplateRecord, data: Record<string, unknown>): AcceptedLaunch {
-  const vars = splitVariables(template, parseExtraVars(data.extra_vars));
-  const errors: Record<string, string[]> = {};
+  const vars = variables(template, data);
+  const errors: Record<string, string[]> = surveyErrors(vars.surveyErrors);
   const prompted: Record<string, unknown> = {};
   for (const field of WORKFLOW_TEMPLATE_FIELDS) {
     const value = data[field];
@@ -116,7 +120,7 @@ function workflowLaunch(template: TemplateRecord, data: Record<string, unknown>)
     if (asks(template, field)) prompted[field] = value;
     else errors[field] = ["Field is not configured to prompt on launch."];
   }
-  const rejectedKeys = Object.keys(vars.rejected);
+  const rejectedKeys = vars.unprompted;
   if (rejectedKeys.length > 0) {
     errors.extra_vars = [
       `Variables ${rejectedKeys.join(", ")} are not allowed on launch. Check the Prompt on Launch setting on the Workflow Job Template to include Extra Variables.`,
@@ -124,7 +128,7 @@ function workflowLaunch(template: TemplateRecord, data: Record<string, unknown>)
   }
   if (Object.keys(errors).length > 0) throw new ApiError(400, errors);
   return {
-    extraVars: { ...template.extraVars, ...vars.accepted },
+    extraVars: jobExtraVars(template.survey, template.extraVars, vars.accepted),
     limit: typeof prompted.limit === "string" ? prompted.limit : null,
     inventory: typeof prompted.inventory === "number" ? prompted.inventory : null,
     ignoredFields: {},

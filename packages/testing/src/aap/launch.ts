@@ -8,6 +8,7 @@ import type { AcceptedLaunch } from "./launch-prompts.js";
 import type { JobRecord, TemplateRecord } from "./model.js";
 import { resolveScript } from "./script.js";
 import type { SimState } from "./state.js";
+import { surveyPasswords } from "./survey.js";
 import type { AapLaunchContext } from "./types.js";
 
 /**
@@ -38,6 +39,7 @@ export function createJob(
     template,
     createdAt: now,
     extraVars: launch.extraVars,
+    surveyPasswords: surveyPasswords(template.survey, launch.extraVars),
     ignoredFields: launch.ignoredFields,
     limit: launch.limit,
     inventory: launch.inventory,

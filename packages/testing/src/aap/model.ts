@@ -11,6 +11,8 @@ import type {
   AapOutcome,
 } from "./types.js";
 
+import type { SurveySettings } from "./survey.js";
+
 /** The two template kinds, as their API `type`. */
 export type TemplateKind = "job_template" | "workflow_job_template";
 
@@ -38,6 +40,8 @@ export interface TemplateRecord {
   readonly allowSimultaneous: boolean;
   /** The template's own extra vars. */
   readonly extraVars: Record<string, unknown>;
+  /** `survey_enabled` and `survey_spec`. */
+  readonly survey: SurveySettings;
   /** The template's inventory id (null for workflow templates). */
   readonly inventory: number | null;
   /** The template's script. */
@@ -112,8 +116,10 @@ export interface JobRecord {
   readonly template: TemplateRecord;
   /** Creation time. */
   readonly createdAt: number;
-  /** Extra vars the job holds. */
+  /** Extra vars the job holds (password answers in plain text). */
   readonly extraVars: Record<string, unknown>;
+  /** `survey_passwords`: the password answers the API shows as `$encrypted$`. */
+  readonly surveyPasswords: Record<string, string>;
   /** `ignored_fields` of the launch. */
   readonly ignoredFields: Record<string, unknown>;
   /** `limit`. */

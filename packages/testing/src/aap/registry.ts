@@ -6,7 +6,7 @@
 import { jsonClone } from "./python-json.js";
 import type { OtherTemplateRecord, TemplateKind, TemplateRecord } from "./model.js";
 import { validateScript } from "./script.js";
-import type { AapOtherTemplateDefinition, AapTemplateDefinition } from "./types.js";
+import type { AapOtherTemplateDefinition, AapSurveySpec, AapTemplateDefinition } from "./types.js";
 
 const OTHER_TYPES: readonly string[] = [
   "project",
@@ -57,6 +57,10 @@ export class TemplateRegistry {
       askInventory: job ? (def.askInventoryOnLaunch ?? false) : false,
       allowSimultaneous: job ? (def.allowSimultaneous ?? false) : true,
       extraVars: jsonClone(def.extraVars ?? {}),
+      survey: {
+        enabled: def.surveyEnabled ?? false,
+        spec: def.surveySpec ? (jsonClone({ ...def.surveySpec }) as unknown as AapSurveySpec) : {},
+      },
       inventory: job ? DEMO_INVENTORY.id : null,
       script: def.script,
       createdAt: now,

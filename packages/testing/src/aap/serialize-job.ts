@@ -13,6 +13,7 @@ import { pythonJsonDumps } from "./python-json.js";
 import { DEMO_INVENTORY } from "./registry.js";
 import type { ApiBase } from "./router.js";
 import { organizationSummary, templateCollection } from "./serialize-template.js";
+import { displayExtraVars } from "./survey.js";
 import { isoTime } from "./time.js";
 
 /** The API path of a job under a base. */
@@ -64,7 +65,7 @@ function common(job: JobRecord, view: JobView, store: JobStore, base: ApiBase, a
     // `result_traceback`, `event_processing_finished`. Both serializers show
     // `display_extra_vars()` (3499-3500, 3948-3949): survey passwords as `$encrypted$`.
     // Filtering on it is refused (403, filters.ts).
-    extra_vars: pythonJsonDumps(job.extraVars),
+    extra_vars: pythonJsonDumps(displayExtraVars(job.extraVars, job.surveyPasswords)),
     inventory: job.inventory,
     limit: job.limit,
   };

@@ -98,7 +98,8 @@ export function serializeTemplate(
     limit: job ? "" : null,
     extra_vars: pythonJsonDumps(template.extraVars),
     organization: template.organizationId,
-    survey_enabled: false,
+    // The model field as stored (`awx/api/serializers.py:3346`, `3816`).
+    survey_enabled: template.survey.enabled,
     ...(job ? { allow_simultaneous: template.allowSimultaneous } : {}),
     ...askFlags(template),
   };

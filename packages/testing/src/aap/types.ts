@@ -68,6 +68,39 @@ export interface AapJobScript {
   cancelEndsAs?: "canceled" | "failed";
 }
 
+/**
+ * One survey question (`survey_spec.spec[]` of AWX; the fields its validation reads,
+ * github:ansible/awx e21dd0a0 `awx/main/models/mixins.py:205-296`).
+ */
+export interface AapSurveyQuestion {
+  /** The extra var the answer fills. */
+  variable: string;
+  /** Answer type. */
+  type: "text" | "textarea" | "password" | "integer" | "float" | "multiplechoice" | "multiselect";
+  /** Whether an answer is needed. */
+  required: boolean;
+  /** Default answer (a password default in plain text; AWX stores it encrypted). */
+  default?: unknown;
+  /** Lower bound (length for text types). */
+  min?: number | string | null;
+  /** Upper bound (length for text types). */
+  max?: number | string | null;
+  /** Choices of `multiplechoice`/`multiselect`: a list or newline-separated text. */
+  choices?: string[] | string;
+  /** The question text. */
+  question_name?: string;
+}
+
+/** A survey (`survey_spec` of AWX). */
+export interface AapSurveySpec {
+  /** Survey name. */
+  name: string;
+  /** Survey description. */
+  description: string;
+  /** The questions. */
+  spec: AapSurveyQuestion[];
+}
+
 /** A job template or workflow job template to register with the simulator. */
 export interface AapTemplateDefinition {
   /** Template name; unique per organization within its kind. */
@@ -90,6 +123,14 @@ export interface AapTemplateDefinition {
   allowSimultaneous?: boolean;
   /** The template's own extra vars. */
   extraVars?: Record<string, unknown>;
+  /**
+   * `survey_enabled` (default false). With a `surveySpec`, the survey's answers are
+   * validated and accepted on launch even when `askVariablesOnLaunch` is false, its valid
+   * defaults fill the job's extra vars, and password answers show as `$encrypted$`.
+   */
+  surveyEnabled?: boolean;
+  /** `survey_spec` (default none). */
+  surveySpec?: AapSurveySpec;
   /** How the jobs of this template play out, or a function choosing it per launch. */
   script?: AapJobScript | ((launch: AapLaunchContext) => AapJobScript);
 }
