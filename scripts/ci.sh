@@ -5,7 +5,8 @@
 # provisioned for reasons outside the project, the run says so at the start and again at
 # the end, and those tests are reported as skipped, never as passed.
 # Set PROVISIONKIT_REAL_APISERVER=skip to leave the real tier out on purpose. The browser
-# tier (scripts/browser/) works the same way, with PROVISIONKIT_BROWSER=skip.
+# tier (scripts/browser/) works the same way, with PROVISIONKIT_BROWSER=skip, and the Ansible
+# tier (scripts/ansible/) with PROVISIONKIT_ANSIBLE=skip.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -14,6 +15,9 @@ eval "$tier"
 # The headless-Chromium tier (the conformance HTML report is checked in a real browser).
 browser=$(scripts/browser/ci-tier.sh)
 eval "$browser"
+# The Ansible tier (the reference playbooks of ansible/ run with the real ansible-playbook).
+ansible_tier=$(scripts/ansible/ci-tier.sh)
+eval "$ansible_tier"
 
 pnpm run build
 pnpm run lint
@@ -53,4 +57,15 @@ if [ "${PROVISIONKIT_BROWSER:-}" = "skip" ]; then
   } >&2
 else
   echo "browser tier: ran (the HTML report checked in headless Chromium)"
+fi
+if [ "${PROVISIONKIT_ANSIBLE:-}" = "skip" ]; then
+  {
+    echo
+    echo "################################################################################"
+    echo "##  ANSIBLE TIER: NOT RUN — ${PROVISIONKIT_ANSIBLE_REASON:-skipped on request}"
+    echo "##  Everything else passed; the real ansible-playbook runs of ansible/ were SKIPPED."
+    echo "################################################################################"
+  } >&2
+else
+  echo "ansible tier: ran (the reference playbooks with the real ansible-playbook)"
 fi
