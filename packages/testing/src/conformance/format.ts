@@ -27,6 +27,12 @@ export function formatScenarioFailure(result: ScenarioResult): string {
   const lines = [`${result.id}: ${result.title} failed`];
   for (const v of result.violations) lines.push(`  ${v.message}`);
   if (result.error !== undefined) lines.push(`  error: ${result.error}`);
+  for (const e of result.providerErrors ?? []) {
+    const code = e.code === undefined ? "" : ` ${e.code}`;
+    lines.push(
+      `  provider error: ${e.method} for ${e.resourceKey} at t+${e.at / 1000}s threw ${e.name}${code} (${e.count}x): ${e.message}`,
+    );
+  }
   const example = result.counterexample;
   if (example) {
     lines.push(
@@ -51,7 +57,7 @@ export function formatReport(report: ConformanceReport): string {
     const detail =
       r.status === "failed"
         ? ` in ${r.failedIn.join(", ")}`
-        : r.status === "skipped"
+        : r.status === "skipped" || r.status === "inconclusive"
           ? ` (${r.skipReason ?? ""})`
           : "";
     lines.push(`  ${r.rule} ${r.status}${detail}`);

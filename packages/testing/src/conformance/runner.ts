@@ -138,17 +138,37 @@ export async function runScenario(
   return result;
 }
 
-/** One verdict per rule from the scenario results. */
+/** What a failed scenario failed on: its broken rules, or its error's first line. */
+function failedOn(result: ScenarioResult): string {
+  const rules = [...new Set(result.violations.map((v) => v.rule))];
+  if (rules.length > 0) return rules.join(", ");
+  const first = (result.error ?? "an error").split("\n")[0] ?? "an error";
+  return `an error: ${first.slice(0, 200)}`;
+}
+
+/**
+ * One verdict per rule from the scenario results. A rule no scenario saw broken, but one of
+ * whose scenarios failed anyway, is `inconclusive` (never `passed`): its failures may have
+ * been filed under another rule (issue 13: E5 showed passed while the crash-adoption
+ * scenario failed on E3/E4).
+ */
 export function ruleResults(results: readonly ScenarioResult[]): RuleResult[] {
   return RULE_IDS.map((rule) => {
     const failedIn = results
       .filter((r) => r.violations.some((v) => v.rule === rule))
       .map((r) => r.id);
-    const about = results.filter((r) => r.rules.includes(rule));
+    // Every scenario is about L1: each provider call of each scenario has a deadline.
+    const about = results.filter((r) => rule === "L1" || r.rules.includes(rule));
     const checkedIn = about.filter((r) => r.status !== "skipped").map((r) => r.id);
     const result: RuleResult = { rule, status: "passed", failedIn, checkedIn };
+    const broken = about.filter((r) => r.status === "failed" && !failedIn.includes(r.id));
     if (failedIn.length > 0) result.status = "failed";
-    else if (checkedIn.length === 0) {
+    else if (broken.length > 0) {
+      result.status = "inconclusive";
+      result.inconclusiveIn = broken.map((r) => r.id);
+      const why = broken.map((r) => `${r.id} failed on ${failedOn(r)}`);
+      result.skipReason = `a scenario about ${rule} failed, so the run cannot show ${rule} holds (${why.join("; ")})`;
+    } else if (checkedIn.length === 0) {
       result.status = "skipped";
       const reasons = about.map((r) => `${r.id}: ${r.skipReason ?? "not run"}`);
       result.skipReason =

@@ -112,6 +112,12 @@ export interface BackendControls {
   rateLimit: boolean;
   /** The backend can answer the next requests with a transient failure (HTTP 503). */
   transientFailure: boolean;
+  /**
+   * The backend can carry out a launch and then lose its answer (the caller cannot know
+   * whether the job was created): {@link ConformanceBackend.loseNextAnswer}. Optional, so
+   * that harnesses written before it still compile; absent means no.
+   */
+  loseAnswers?: boolean;
 }
 
 /** A Kubernetes API a backend can reach: its kubeconfig (a simulator is one). */
@@ -178,6 +184,12 @@ export interface ConformanceBackend {
   rateLimitNext?(count: number, retryAfterMs: number): void;
   /** Answer the next `count` requests with a transient failure. Needs {@link BackendControls.transientFailure}. */
   failNext?(count: number): void;
+  /**
+   * Carry out the next launch request of `operation` (the backend creates its job), then
+   * lose the answer: the connection drops, or a gateway answers 504. Needs
+   * {@link BackendControls.loseAnswers}.
+   */
+  loseNextAnswer?(operation: JobType): void;
   /** Secret strings (tokens, keys) that must never appear in provider results or errors (P1). */
   readonly secrets?: readonly string[];
 }
@@ -249,6 +261,31 @@ export interface ResourceTimeline {
   marks: TimelineMark[];
 }
 
+/**
+ * An error a provider capability threw during a scenario (a call of the provider under
+ * test, recorded by the suite), with its message redacted of the backend's secrets. Errors
+ * are reported whether or not a rule was broken: a 403 from `findJob` or an untyped error
+ * from `cancelJob` is visible even when a check files the failure under another rule.
+ */
+export interface ProviderCallError {
+  /** The provider method, e.g. `findJob`. */
+  method: string;
+  /** `namespace/name` of the resource the call was about. */
+  resourceKey: string;
+  /** Virtual ms since the scenario started, of the first such error. */
+  at: number;
+  /** The error's class name, e.g. `ConfigurationError`. */
+  name: string;
+  /** Its code, when it is a typed provider error. */
+  code?: string;
+  /** Whether it was a typed provider error (`ProviderError` of either build). */
+  typed: boolean;
+  /** Its message, secrets replaced by `[redacted]`, at most 500 characters. */
+  message: string;
+  /** How many calls threw this error (same method, class, code and message). */
+  count: number;
+}
+
 /** The result of one scenario. */
 export interface ScenarioResult {
   /** Stable id, e.g. `delete-while-provisioning`. */
@@ -265,6 +302,11 @@ export interface ScenarioResult {
   violations: Violation[];
   /** An error that ended the scenario early (not a rule violation), if any. */
   error?: string;
+  /**
+   * Errors the provider's calls threw during the scenario (absent when none), first seen
+   * first, at most {@link MAX_PROVIDER_ERRORS} distinct ones.
+   */
+  providerErrors?: ProviderCallError[];
   /** For randomized scenarios: the seed and the shrunk counterexample, to replay it. */
   counterexample?: { seed: number; path?: string; steps: string };
   /** Real time taken, ms. */
@@ -275,17 +317,35 @@ export interface ScenarioResult {
   timelines: ResourceTimeline[];
 }
 
+/** At most this many distinct provider errors are kept per scenario. */
+export const MAX_PROVIDER_ERRORS = 20;
+
+/**
+ * The verdict on a rule: `inconclusive` when no scenario saw it broken but a scenario about
+ * it failed (on other rules, or with an error), so the run cannot show that it holds.
+ */
+export type RuleStatus = ScenarioStatus | "inconclusive";
+
 /** The verdict of one rule over a whole run. */
 export interface RuleResult {
   /** The rule. */
   rule: RuleId;
-  /** Failed when any scenario saw it broken; skipped when no scenario that checks it ran. */
-  status: ScenarioStatus;
+  /**
+   * Failed when any scenario saw it broken; inconclusive when none did but a scenario about
+   * it failed; skipped when no scenario that checks it ran; passed otherwise.
+   */
+  status: RuleStatus;
   /** Scenarios that saw it broken. */
   failedIn: string[];
+  /**
+   * Scenarios about the rule that failed without a violation of it (set when the rule is
+   * not failed and there are any): the rule is never shown as passed while one of its
+   * scenarios failed.
+   */
+  inconclusiveIn?: string[];
   /** Scenarios about it (listing it in their `rules`) that ran. Always set by {@link runConformance}. */
   checkedIn?: string[];
-  /** Why it could not be checked, when skipped. */
+  /** Why it could not be checked, when skipped; why it is inconclusive, when it is. */
   skipReason?: string;
 }
 

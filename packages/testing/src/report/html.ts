@@ -17,6 +17,8 @@ table{border-collapse:collapse}td,th{padding:3px 10px 3px 0;text-align:left;vert
 .badge{display:inline-block;min-width:44px;text-align:center;border-radius:10px;font-size:12px;padding:0 6px}
 .badge.passed{background:#dafbe1}.badge.failed{background:#ffebe9;color:#cf222e;font-weight:600}
 .badge.skipped{background:#eaeef2;color:#57606a}
+.badge.inconclusive{background:#fff8c5;color:#9a6700;font-weight:600}
+.provider-errors li{font-family:ui-monospace,monospace;font-size:12.5px}
 section.scenario{border-top:1px solid #d0d7de;padding:8px 0}
 section.scenario.failed h3{color:#cf222e}h3{font-size:15px;margin:6px 0}
 .violations li{color:#cf222e;font-family:ui-monospace,monospace;font-size:12.5px}
@@ -35,11 +37,30 @@ function badge(status: string): string {
   return `<span class="badge ${status}">${status}</span>`;
 }
 
+function scenarioLink(id: string): string {
+  return `<a href="#scenario-${escapeXml(id)}">${escapeXml(id)}</a>`;
+}
+
+function providerErrors(scenario: ScenarioResult): string[] {
+  const errors = scenario.providerErrors ?? [];
+  if (errors.length === 0) return [];
+  const items = errors.map((e) => {
+    const code = e.code === undefined ? "" : ` ${e.code}`;
+    const text = `${e.method} for ${e.resourceKey} at t+${e.at / 1000}s threw ${e.name}${code} (${e.count}×): ${e.message}`;
+    return `<li>${escapeXml(text)}</li>`;
+  });
+  return [
+    `<div class="meta">provider errors</div><ul class="provider-errors">${items.join("")}</ul>`,
+  ];
+}
+
 function ruleRow(rule: RuleResult): string {
   const detail =
     rule.status === "failed"
-      ? `failed in ${rule.failedIn.map((id) => `<a href="#scenario-${escapeXml(id)}">${escapeXml(id)}</a>`).join(", ")}`
-      : escapeXml(rule.skipReason ?? "");
+      ? `failed in ${rule.failedIn.map(scenarioLink).join(", ")}`
+      : rule.status === "inconclusive"
+        ? `inconclusive: ${(rule.inconclusiveIn ?? []).map(scenarioLink).join(", ")} failed. ${escapeXml(rule.skipReason ?? "")}`
+        : escapeXml(rule.skipReason ?? "");
   return `<tr data-rule="${rule.rule}" data-status="${rule.status}"><td>${badge(rule.status)}</td><th>${rule.rule}</th><td>${detail}</td></tr>`;
 }
 
@@ -59,6 +80,7 @@ function scenarioSection(scenario: ScenarioResult): string {
       `<ul class="violations">${problems.map((p) => `<li>${escapeXml(p)}</li>`).join("")}</ul>`,
     );
   }
+  parts.push(...providerErrors(scenario));
   if (scenario.counterexample) {
     const { seed, path, steps } = scenario.counterexample;
     parts.push(

@@ -3,12 +3,13 @@
  *
  * @module
  */
-import type { ConformanceReport, ScenarioResult } from "../conformance/types.js";
+import type { ConformanceReport, RuleStatus } from "../conformance/types.js";
 
-const MARK: Readonly<Record<ScenarioResult["status"], string>> = {
+const MARK: Readonly<Record<RuleStatus, string>> = {
   passed: "pass",
   failed: "FAIL",
   skipped: "skip",
+  inconclusive: "????",
 };
 
 function pad(rows: string[][]): string[] {
@@ -34,7 +35,7 @@ export function renderTable(report: ConformanceReport): string {
     ]),
   ];
   const ruleRows = [
-    ["", "rule", "failed in / skipped because"],
+    ["", "rule", "failed in / inconclusive or skipped because"],
     ...report.rules.map((r) => [
       MARK[r.status],
       r.rule,
@@ -46,6 +47,12 @@ export function renderTable(report: ConformanceReport): string {
     if (s.status === "skipped") details.push(`skip ${s.id}: ${s.skipReason ?? ""}`);
     for (const v of s.violations) details.push(`FAIL ${s.id}: ${v.message}`);
     if (s.error) details.push(`FAIL ${s.id}: error: ${s.error}`);
+    for (const e of s.providerErrors ?? []) {
+      const code = e.code === undefined ? "" : ` ${e.code}`;
+      details.push(
+        `     ${s.id}: provider error: ${e.method} for ${e.resourceKey} at t+${e.at / 1000}s threw ${e.name}${code} (${e.count}x): ${e.message}`,
+      );
+    }
     if (s.counterexample) {
       const { seed, path, steps } = s.counterexample;
       details.push(

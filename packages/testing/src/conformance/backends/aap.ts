@@ -4,10 +4,10 @@
  *
  * @module
  */
-import type { Provider } from "@provisionkit/core";
-import type { BackendContext, ConformanceBackend } from "../types.js";
+import type { JobType, Provider } from "@provisionkit/core";
+import type { BackendContext, BackendControls, ConformanceBackend } from "../types.js";
 import { AapRun, writeToken, type AapRunOptions } from "./aap-run.js";
-import { SimulatorBackend } from "./simulator-backend.js";
+import { EVERY_CONTROL, SimulatorBackend } from "./simulator-backend.js";
 
 /** Where the provider under test reaches the AAP simulator. */
 export interface AapBackendEndpoint {
@@ -51,6 +51,10 @@ class AapSimulatorBackend
 {
   readonly name: string;
   readonly secrets: readonly string[];
+  override readonly controls: BackendControls = Object.freeze({
+    ...EVERY_CONTROL,
+    loseAnswers: true,
+  });
   readonly #options: AapSimulatorBackendOptions;
 
   constructor(options: AapSimulatorBackendOptions) {
@@ -87,6 +91,20 @@ class AapSimulatorBackend
 
   protected injectUnavailable({ run }: Running, count: number): void {
     run.aap.faults.inject({ times: count, action: { type: "status", status: 503 } });
+  }
+
+  /**
+   * The next launch POST (of either template: the scenario asks right before the launch of
+   * `_operation`) is carried out, then its connection is destroyed: the simulator's
+   * `drop-after-accept`.
+   */
+  loseNextAnswer(_operation: JobType): void {
+    this.running().run.aap.faults.inject({
+      operation: "launch",
+      method: "POST",
+      times: 1,
+      action: { type: "drop-after-accept" },
+    });
   }
 }
 

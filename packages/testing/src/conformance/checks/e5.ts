@@ -5,8 +5,58 @@
  *
  * @module
  */
-import type { Violation } from "../types.js";
+import type { ConformanceJob, Violation } from "../types.js";
 import type { CheckContext } from "./context.js";
+
+/**
+ * When the engine recorded the job under its id but with another correlation id than the
+ * backend's job carries, what differs (instead of "the job was lost").
+ */
+function correlationMismatch(ctx: CheckContext, job: ConformanceJob): string | undefined {
+  if (job.correlationId === undefined) return undefined;
+  const ids = new Set([job.id, ctx.providerIdOf(job)].filter((i) => i !== undefined));
+  const view = ctx.views.get(job.resourceKey);
+  const record = [...(view?.values() ?? [])].find(
+    (r) => r.type === job.operation && ids.has(r.jobId),
+  );
+  if (!record) return undefined;
+  return `the engine recorded ${job.operation} job ${record.jobId} with correlation id ${record.correlationId ?? "(none)"}, but the backend's ${ctx.label(job)} carries correlation id ${job.correlationId}: the provider launched or reported it under another correlation id than the engine's`;
+}
+
+/**
+ * `findJob` answers naming a job the backend launched for another launch: another
+ * correlation id, or another resource. The engine then adopts a job that is not the one it
+ * launched (and the real one is lost, or another resource's job is polled and canceled).
+ */
+function wrongAdoptions(ctx: CheckContext): Violation[] {
+  const out: Violation[] = [];
+  const seen = new Set<string>();
+  const launched = ctx.trace.ledger.filter((j) => {
+    const origin = ctx.originOf(j);
+    return origin !== undefined && origin.method !== "findJob";
+  });
+  for (const call of ctx.trace.calls) {
+    if (call.method !== "findJob" || !call.outcome.ok) continue;
+    const jobId = (call.outcome.value as { jobId?: unknown } | undefined)?.jobId;
+    if (typeof jobId !== "string") continue;
+    const other = launched.find(
+      (j) =>
+        ctx.providerIdOf(j) === jobId &&
+        j.operation === call.jobType &&
+        (j.resourceKey !== call.resourceKey ||
+          (j.correlationId !== undefined && j.correlationId !== call.correlationId)),
+    );
+    if (!other || seen.has(`${call.resourceKey}|${jobId}`)) continue;
+    seen.add(`${call.resourceKey}|${jobId}`);
+    out.push(
+      ctx.violation(
+        "E5",
+        `findJob for ${call.resourceKey} at ${ctx.t(call.at)}, asked for correlation id ${call.correlationId ?? "?"}, answered job ${jobId}: the backend's ${ctx.label(other)} was launched for ${other.resourceKey} with correlation id ${other.correlationId ?? "(none)"}`,
+      ),
+    );
+  }
+  return out;
+}
 
 /** E5: duplicate launches, lost jobs, and launches while an outcome was unknown. */
 export function checkE5(ctx: CheckContext): Violation[] {
@@ -30,6 +80,11 @@ export function checkE5(ctx: CheckContext): Violation[] {
     for (const job of jobs) {
       if (ctx.recordOf(job) !== undefined) continue;
       if (pending && job.correlationId === pending.correlationId && ctx.trace.unreached) continue;
+      const differs = correlationMismatch(ctx, job);
+      if (differs !== undefined) {
+        out.push(ctx.violation("E5", `${key}: ${differs}`));
+        continue;
+      }
       out.push(
         ctx.violation(
           "E5",
@@ -38,6 +93,7 @@ export function checkE5(ctx: CheckContext): Violation[] {
       );
     }
   }
+  out.push(...wrongAdoptions(ctx));
   for (const block of ctx.trace.blocks) {
     const { resourceKey: key, pending } = block;
     if (block.providerCanFind) {

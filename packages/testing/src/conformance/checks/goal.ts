@@ -7,6 +7,7 @@
  */
 import { RULE_IDS, type RuleId, type Violation } from "../types.js";
 import type { CheckContext } from "./context.js";
+import { redact } from "./redact.js";
 
 /** The unreached goal, under the rule that explains it best. */
 export function checkGoal(ctx: CheckContext, found: readonly Violation[]): Violation[] {
@@ -28,7 +29,37 @@ export function checkGoal(ctx: CheckContext, found: readonly Violation[]): Viola
   return [
     ctx.violation(
       rule,
-      `the scenario did not reach its goal by ${ctx.t(unreached.at)}: ${unreached.goal}${because}${active}; ${unreached.resourceKey ?? ""} ${conditions}`,
+      `the scenario did not reach its goal by ${ctx.t(unreached.at)}: ${unreached.goal}${because}${active}; ${unreached.resourceKey ?? ""} ${conditions}${untypedErrors(ctx, unreached.resourceKey)}`,
     ),
   ];
+}
+
+/**
+ * The untyped errors (not a `ProviderError`) the provider's job calls threw about the
+ * resource, naming the job and what the backend says of it (purged, ended, active): an
+ * untyped error is a crash to the engine, which retries it forever.
+ */
+function untypedErrors(ctx: CheckContext, key: string | undefined): string {
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  for (const call of ctx.trace.calls) {
+    if (call.outcome.ok || call.outcome.error.typed) continue;
+    if (key !== undefined && call.resourceKey !== key) continue;
+    const { name, message } = call.outcome.error;
+    const slot = `${call.method}|${call.jobId ?? ""}|${name}|${message}`;
+    if (seen.has(slot) || parts.length >= 3) continue;
+    seen.add(slot);
+    const type =
+      call.method === "getDeprovisionStatus" ? "deprovision" : (call.jobType ?? "provision");
+    const job =
+      call.jobId === undefined ? undefined : ctx.ledgerJob(call.resourceKey, type, call.jobId);
+    const about =
+      call.jobId === undefined
+        ? ""
+        : ` about job ${call.jobId}${job ? ` (${ctx.label(job)}${job.purgedAt === undefined ? "" : `, purged at ${ctx.t(job.purgedAt)}`})` : ""}`;
+    parts.push(
+      `${call.method}${about} at ${ctx.t(call.at)} threw an untyped ${name} (not a ProviderError): ${redact(message.slice(0, 300), ctx.trace.secrets)}`,
+    );
+  }
+  return parts.length === 0 ? "" : `; ${parts.join("; ")}`;
 }

@@ -20,6 +20,7 @@ import { checkP3 } from "./p3.js";
 import { checkP4 } from "./p4.js";
 import { checkP5 } from "./p5.js";
 import { checkP6 } from "./p6.js";
+import { checkP7 } from "./p7.js";
 import { checkP8 } from "./p8.js";
 
 /** At most this many violations of one rule are listed per run; the rest are counted. */
@@ -33,6 +34,7 @@ const CHECKS: readonly ((ctx: CheckContext) => Violation[])[] = [
   checkP4,
   checkP5,
   checkP6,
+  checkP7,
   checkP8,
   checkE1,
   checkE2,

@@ -2,6 +2,14 @@
  * P5: while the latest provision job is not terminal, `triggerDeprovision` starts no
  * deprovision: it asks the backend to cancel the provision job and answers `waiting`.
  *
+ * An answer is judged against the ledger as of the answer (`ledgerAfter`), not as of the
+ * call: a backend may end a job inside the cancel request itself (AWX cancels a *pending*
+ * job at once, ansible/awx `awx/main/models/unified_jobs.py` lines 1483-1516, `UnifiedJob.cancel`: a job with no
+ * dispatcher task yet is set `canceled` in the request), and a
+ * provider that reads it back as canceled may then rightly trigger the deprovision in the
+ * same call. A provision job still active when the call returned is never a reason to
+ * trigger one.
+ *
  * @module
  */
 import type { ConformanceJob, Violation } from "../types.js";
@@ -41,7 +49,9 @@ export function checkP5(ctx: CheckContext): Violation[] {
   const noCancel = new Set<string>();
   for (const call of ctx.trace.calls) {
     if (call.method !== "triggerDeprovision" || !call.outcome.ok) continue;
-    const latest = latestProvision(call.ledgerBefore, call.resourceKey);
+    const before = latestProvision(call.ledgerBefore, call.resourceKey);
+    if (!before || before.finishedAt !== undefined) continue;
+    const latest = latestProvision(call.ledgerAfter ?? call.ledgerBefore, call.resourceKey);
     if (!latest || latest.finishedAt !== undefined) continue;
     const action = (call.outcome.value as { action?: unknown } | undefined)?.action;
     if (action !== "waiting") {

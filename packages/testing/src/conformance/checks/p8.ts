@@ -1,12 +1,14 @@
 /**
- * P8: rate limits surface as `RateLimitError` (with a wait); transient failures as
- * retryable typed errors, told apart from permanent ones.
+ * P8: rate limits surface as `RateLimitError` (with a wait no shorter than the backend
+ * asked for: a `Retry-After: 20` read as 20 ms is a broken rate limit); transient failures
+ * as retryable typed errors, told apart from permanent ones.
  *
  * @module
  */
 import type { CallRecord, FaultRecord } from "../driver/trace.js";
 import type { ConformanceJob, Violation } from "../types.js";
 import type { CheckContext } from "./context.js";
+import { redact } from "./redact.js";
 
 function isLaunch(call: CallRecord): boolean {
   return call.method === "triggerProvision" || call.method === "triggerDeprovision";
@@ -33,10 +35,12 @@ function rateLimit(ctx: CheckContext, fault: FaultRecord, calls: CallRecord[]): 
     }
     surfaced++;
     const error = call.outcome.error;
-    if (error.rateLimit && (error.retryAfterMs ?? 0) > 0) continue;
+    const asked = fault.retryAfterMs ?? 0;
+    const wait = error.retryAfterMs ?? 0;
+    if (error.rateLimit && wait > 0 && wait >= asked) continue;
     const what = error.rateLimit
-      ? `a RateLimitError with retryAfterMs ${String(error.retryAfterMs)} (it must be > 0)`
-      : `${error.name}${error.code === undefined ? "" : ` (code ${error.code})`}: ${error.message}`;
+      ? `a RateLimitError with retryAfterMs ${String(error.retryAfterMs)} (it must be > 0 and at least the ${asked} ms the backend asked for)`
+      : `${error.name}${error.code === undefined ? "" : ` (code ${error.code})`}: ${redact(error.message, ctx.trace.secrets)}`;
     return [
       ctx.violation(
         "P8",
@@ -50,6 +54,8 @@ function rateLimit(ctx: CheckContext, fault: FaultRecord, calls: CallRecord[]): 
 function transient(ctx: CheckContext, fault: FaultRecord, calls: CallRecord[]): Violation[] {
   let surfaced = 0;
   for (const call of calls) {
+    // A call answered at the instant of the injection may have been made before it.
+    if (call.outcome.ok && call.at === fault.at && surfaced === 0) continue;
     if (call.outcome.ok || surfaced >= fault.count) return [];
     surfaced++;
     const error = call.outcome.error;
@@ -60,7 +66,7 @@ function transient(ctx: CheckContext, fault: FaultRecord, calls: CallRecord[]): 
     return [
       ctx.violation(
         "P8",
-        `${call.method} for ${call.resourceKey} at ${ctx.t(call.at)}, answered with a transient failure (503, injected at ${ctx.t(fault.at)}), threw ${what}: ${error.message}; a transient failure must be a retryable typed error`,
+        `${call.method} for ${call.resourceKey} at ${ctx.t(call.at)}, answered with a transient failure (503, injected at ${ctx.t(fault.at)}), threw ${what}: ${redact(error.message, ctx.trace.secrets)}; a transient failure must be a retryable typed error`,
       ),
     ];
   }

@@ -45,7 +45,7 @@ class MemoryConformanceBackend implements ConformanceBackend {
   constructor(options: MemoryConformanceOptions) {
     this.#options = options;
     this.name = options.backendName ?? "memory backend";
-    this.controls = Object.freeze({ ...EVERY_CONTROL, ...options.controls });
+    this.controls = Object.freeze({ ...EVERY_CONTROL, loseAnswers: true, ...options.controls });
     this.#provider = {
       name: options.name ?? "memory",
       findJob: options.findJob ?? true,
@@ -105,6 +105,10 @@ class MemoryConformanceBackend implements ConformanceBackend {
 
   failNext(count: number): void {
     this.#running().failNext(count);
+  }
+
+  loseNextAnswer(operation: JobType): void {
+    this.#running().loseNextAnswer(operation);
   }
 
   #running(): MemoryBackend {

@@ -3,6 +3,13 @@
  *
  * @module
  */
+import {
+  crashAmongOtherJobs,
+  deleteDuringSecondProvision,
+  lostLaunchAnswer,
+  purgedFailedJob,
+  transientReadOutage,
+} from "./blind-spots.js";
 import { crashAtEveryStep } from "./crash-at-every-step.js";
 import { crashAdoptsByCorrelationId, providerSwitch, twoControllers } from "./concurrency.js";
 import { createToReady } from "./create-to-ready.js";
@@ -27,14 +34,19 @@ export const PROVIDER_SCENARIOS: readonly ConformanceScenario[] = Object.freeze(
   deleteBeforeProvisioning,
   deleteWhileProvisioning,
   deleteAfterProvisioning,
+  deleteDuringSecondProvision,
   failedProvisionThenDelete,
   failedDeprovisionBlocking,
   failedDeprovisionNonBlocking,
   purgedJob,
+  purgedFailedJob,
   rateLimitedLaunch,
   transientFailure,
+  transientReadOutage,
+  lostLaunchAnswer,
   neverFinishingJob,
   crashAdoptsByCorrelationId,
+  crashAmongOtherJobs,
   crashAtEveryStep,
   twoControllers,
   providerSwitch,

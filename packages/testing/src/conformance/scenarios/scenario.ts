@@ -10,6 +10,7 @@ import { Session } from "../driver/session.js";
 import type { Trace } from "../driver/trace.js";
 import { World, type Liveness } from "../driver/world.js";
 import { timelines } from "../timeline.js";
+import { providerErrors } from "./provider-errors.js";
 import type {
   BackendControls,
   ConformanceBackend,
@@ -51,7 +52,7 @@ export interface ScenarioEnv {
  * that it could not check what it is about.
  */
 export type ScenarioOutcome = Pick<ScenarioResult, "violations" | "timelines" | "virtualMs"> &
-  Partial<Pick<ScenarioResult, "error" | "counterexample" | "skipReason">>;
+  Partial<Pick<ScenarioResult, "error" | "counterexample" | "skipReason" | "providerErrors">>;
 
 /** One scenario of the provider conformance suite. */
 export interface ConformanceScenario {
@@ -138,6 +139,8 @@ export function outcomeOf(run: WorldRun): ScenarioOutcome {
     virtualMs: run.trace.end - run.trace.start,
   };
   if (run.error !== undefined) outcome.error = run.error;
+  const errors = providerErrors(run.trace);
+  if (errors.length > 0) outcome.providerErrors = errors;
   return outcome;
 }
 

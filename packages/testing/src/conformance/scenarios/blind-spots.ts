@@ -1,0 +1,164 @@
+/**
+ * Scenarios for realistic provider bugs the original scenarios could not see (issue 15):
+ * a deletion while a *second* provision job runs, a purged job that had failed, a read
+ * outage longer than a client's retries, a launch whose answer is lost after the backend
+ * created the job, and a crash while another resource's job of the same template exists.
+ *
+ * @module
+ */
+import { SPECS } from "../driver/session.js";
+import { single } from "./scenario.js";
+
+/**
+ * Deleted while the resource's second provision job runs (the first one succeeded long
+ * ago): a provider that looks at the first provision job instead of the latest triggers the
+ * deprovision on top of the running one (P5, E1).
+ */
+export const deleteDuringSecondProvision = single(
+  {
+    id: "delete-during-second-provision",
+    title: "delete while a second provision job runs",
+    rules: ["P5", "E1", "E4"],
+  },
+  async (s) => {
+    const key = s.create("w1", SPECS.A);
+    await s.untilReady(key);
+    s.scriptNext("provision", { durationMs: 120_000 });
+    s.setSpec(key, SPECS.B);
+    await s.until(
+      () => s.ledger(key).filter((j) => j.operation === "provision").length === 2,
+      "a second provision job launched",
+      "E3",
+      key,
+    );
+    await s.runFor(15_000);
+    s.delete(key);
+    await s.untilGone(key);
+  },
+);
+
+/**
+ * A provision job that *failed* is purged before the engine read its end: a provider that
+ * reports a job it cannot find as Succeeded ("gone means done") makes the engine claim a
+ * version no job applied (E3); a contract-keeping one answers JobNotFoundError and the
+ * resource is provisioned again.
+ */
+export const purgedFailedJob = single(
+  {
+    id: "purged-failed-job",
+    title: "a failed job purged before it was read",
+    rules: ["P3", "E3"],
+    needs: { controls: ["failures", "purge"] },
+  },
+  async (s) => {
+    s.scriptNext("provision", { outcome: "failed", durationMs: 25_000 });
+    const key = s.create("w1", SPECS.A);
+    await s.until(
+      () => s.latest(key, "provision") !== undefined,
+      "a provision job launched",
+      "E3",
+      key,
+    );
+    await s.advance(26_000);
+    const job = s.latest(key, "provision");
+    if (job) s.purge(job);
+    await s.untilReady(key);
+  },
+);
+
+/**
+ * Six requests in a row fail with 503 — more than a client's own retries hide — first
+ * while a provision job runs (status reads), then right after a crash that lost a launch's
+ * record (the lookup by correlation id). A transient failure stays a retryable typed error
+ * (P8): never a configuration error, never "no such job" (which makes the engine launch
+ * again, E5).
+ */
+export const transientReadOutage = single(
+  {
+    id: "transient-read-outage",
+    title: "six consecutive 503s on reads and lookups",
+    rules: ["P8", "E2", "E5"],
+    needs: { controls: ["transientFailure"] },
+  },
+  async (s, env) => {
+    s.scriptNext("provision", { durationMs: 60_000 });
+    const key = s.create("w1", SPECS.A);
+    await s.until(
+      () => (s.status(key)?.jobs.length ?? 0) > 0,
+      "a provision job recorded",
+      "E3",
+      key,
+    );
+    s.failNext(6);
+    await s.untilReady(key);
+    if (!env.capabilities.findJob) return;
+    s.driver.crashAt("after-launch");
+    s.setSpec(key, SPECS.B);
+    await s.until(
+      () => s.ledger(key).filter((j) => j.operation === "provision").length === 2,
+      "the second provision job launched",
+      "E3",
+      key,
+    );
+    s.failNext(6);
+    await s.untilReady(key);
+  },
+);
+
+/**
+ * The backend carries out a provision launch and a deprovision launch, and each answer is
+ * lost: the provider must say the outcome is unknown (`outcomeUnknown`, P8) so that the
+ * engine looks the job up instead of launching another (E5).
+ */
+export const lostLaunchAnswer = single(
+  {
+    id: "lost-launch-answer",
+    title: "a launch carried out whose answer is lost",
+    rules: ["P8", "E5"],
+    needs: { controls: ["loseAnswers"] },
+  },
+  async (s) => {
+    s.world.backend.loseNextAnswer?.("provision");
+    s.world.mark("", "the answer of the next provision launch is lost");
+    const key = s.create("w1", SPECS.A);
+    await s.untilReady(key);
+    s.world.backend.loseNextAnswer?.("deprovision");
+    s.world.mark(key, "the answer of the next deprovision launch is lost");
+    s.delete(key);
+    await s.untilGone(key);
+  },
+);
+
+/**
+ * A launch's record is lost in a crash while another resource's provision job of the same
+ * template runs (launched earlier): a `findJob` that ignores the correlation id (or the
+ * resource) adopts the other resource's job, and the resource's own job is lost (E5).
+ */
+export const crashAmongOtherJobs = single(
+  {
+    id: "crash-among-other-jobs",
+    title: "crash adoption while another resource's job runs",
+    rules: ["E5"],
+    needs: { capabilities: ["findJob"] },
+  },
+  async (s) => {
+    s.scriptNext("provision", { durationMs: 120_000 });
+    const other = s.create("w2", SPECS.B);
+    await s.until(() => s.active(other, "provision"), "w2's provision job running", "E3", other);
+    s.driver.crashAt("after-launch");
+    const key = s.create("w1", SPECS.A);
+    await s.untilReady(key);
+    s.scriptNext("deprovision", { durationMs: 60_000 });
+    s.delete(other);
+    await s.until(
+      () => s.active(other, "deprovision"),
+      "w2's deprovision job running",
+      "E4",
+      other,
+    );
+    s.driver.crashAt("after-launch");
+    s.delete(key);
+    await s.untilGone(key);
+    await s.untilGone(other);
+  },
+);

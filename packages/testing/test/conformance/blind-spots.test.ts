@@ -1,0 +1,158 @@
+/**
+ * Issue 15: each new scenario and check is sharp (a broken provider written from the bug's
+ * description fails on the rule named) and raises no false alarm (the contract-keeping
+ * MemoryProvider, and the correct variations that once failed, pass the same scenarios).
+ */
+import type { Provider } from "@provisionkit/core";
+import { describe, expect, it } from "vitest";
+import {
+  memoryBackend,
+  runConformance,
+  type ConformanceReport,
+  type MemoryBackend,
+  type MemoryConformanceOptions,
+  type MemoryProviderOptions,
+  type RuleId,
+} from "../../src/index.js";
+import {
+  CancelsAndTriggers,
+  CancelsThenReadsBack,
+  FirstJobOfTemplate,
+  FirstProvisionJob,
+  FlippingBlockFlag,
+  GoneMeansDone,
+  ReadFailureIsNotFound,
+  LostAnswerIsFailure,
+  OutageAsConfigurationError,
+  RetriesThenTransient,
+  RetryAfterAsMs,
+} from "./broken/blind-spots.js";
+
+type Make = new (backend: MemoryBackend, options: Required<MemoryProviderOptions>) => Provider;
+
+function run(
+  make: Make | undefined,
+  scenarios: string[],
+  extra: MemoryConformanceOptions = {},
+): Promise<ConformanceReport> {
+  const options: MemoryConformanceOptions = { ...extra };
+  if (make) options.provider = (backend, settings) => new make(backend, settings);
+  return runConformance({ backend: () => memoryBackend(options), scenarios });
+}
+
+function failed(report: ConformanceReport): RuleId[] {
+  return report.rules.filter((r) => r.status === "failed").map((r) => r.rule);
+}
+
+function messages(report: ConformanceReport): string {
+  return report.scenarios.flatMap((s) => s.violations.map((v) => v.message)).join("\n");
+}
+
+/** A broken provider, the scenarios that reveal it, and the rules it must fail (at least). */
+const SHARP: readonly {
+  name: string;
+  make: Make;
+  scenarios: string[];
+  rules: RuleId[];
+  options?: MemoryConformanceOptions;
+}[] = [
+  {
+    name: "cancels the running provision job and triggers the deprovision at once",
+    make: CancelsAndTriggers,
+    scenarios: ["delete-while-provisioning"],
+    rules: ["P5"],
+  },
+  {
+    name: "looks at the first provision job instead of the latest when deprovisioning",
+    make: FirstProvisionJob,
+    scenarios: ["delete-during-second-provision"],
+    rules: ["P5"],
+  },
+  {
+    name: "reads a 20 s Retry-After as 20 ms",
+    make: RetryAfterAsMs,
+    scenarios: ["rate-limited-launch"],
+    rules: ["P8"],
+  },
+  {
+    name: "reports a purged job as Succeeded (gone means done)",
+    make: GoneMeansDone,
+    scenarios: ["purged-failed-job"],
+    rules: ["E3"],
+  },
+  {
+    name: "turns a lost launch answer into a definite failure",
+    make: LostAnswerIsFailure,
+    scenarios: ["lost-launch-answer"],
+    rules: ["E5"],
+  },
+  {
+    name: "turns a read outage beyond its retries into a ConfigurationError",
+    make: OutageAsConfigurationError,
+    scenarios: ["transient-read-outage"],
+    rules: ["P8"],
+  },
+  {
+    name: "reports a status read failing beyond its retries as a job not found (and so relaunches)",
+    make: ReadFailureIsNotFound,
+    scenarios: ["transient-read-outage"],
+    rules: ["E1"],
+  },
+  {
+    name: "adopts the first job of the template, whatever its correlation id and resource",
+    make: FirstJobOfTemplate,
+    scenarios: ["crash-among-other-jobs"],
+    rules: ["E5"],
+  },
+  {
+    name: "changes blockDeletionOnFailure between attempts",
+    make: FlippingBlockFlag,
+    scenarios: ["failed-deprovision-blocking"],
+    rules: ["P7"],
+  },
+];
+
+describe("issue 15: the new scenarios and checks are sharp", { timeout: 60_000 }, () => {
+  for (const broken of SHARP) {
+    it(`a provider that ${broken.name} fails ${broken.rules.join(", ")}`, async () => {
+      const report = await run(broken.make, broken.scenarios, broken.options);
+      expect(report.passed, messages(report)).toBe(false);
+      for (const rule of broken.rules) expect(failed(report), messages(report)).toContain(rule);
+    });
+  }
+});
+
+describe("issue 15: no false alarms on correct providers", { timeout: 60_000 }, () => {
+  const scenarios = [
+    "delete-while-provisioning",
+    "delete-during-second-provision",
+    "rate-limited-launch",
+    "purged-failed-job",
+    "lost-launch-answer",
+    "transient-read-outage",
+    "crash-among-other-jobs",
+    "failed-deprovision-blocking",
+  ];
+
+  it("the MemoryProvider passes every new scenario", async () => {
+    const report = await run(undefined, scenarios);
+    expect(messages(report)).toBe("");
+    expect(report.passed).toBe(true);
+  });
+
+  it("a provider retrying 503s like an HTTP client, then throwing TransientError, passes the outage", async () => {
+    const report = await run(RetriesThenTransient, ["transient-failure", "transient-read-outage"]);
+    expect(messages(report)).toBe("");
+  });
+
+  it("P5: a deprovision triggered in the call whose cancel ended the provision job passes (AWX cancels a pending job at once)", async () => {
+    const report = await run(
+      CancelsThenReadsBack,
+      ["delete-while-provisioning", "randomized-interleavings"],
+      {
+        cancelDelayMs: 0,
+      },
+    );
+    expect(messages(report)).toBe("");
+  });
+});
