@@ -213,6 +213,28 @@ describe.each(KINDS)("ownership of $kind jobs (issue 13)", ({ make, provisionTem
     ).toBeUndefined();
   });
 
+  it("the check costs no request on a poll (one GET) and one GET before a cancel", async () => {
+    const fx = await startAap({ simulator: { defaultScript: { runMs: 60_000 } } });
+    const mine = make("mine");
+    const { jobId } = await fx.provider.triggerProvision(mine, { ...call(), configVersion: V1 });
+    const before = fx.sim.requests().length;
+    await fx.provider.getProvisionStatus(mine, jobId, signal());
+    expect(
+      fx.sim
+        .requests()
+        .slice(before)
+        .map((r) => r.operation),
+    ).toEqual(["job-get"]);
+    const beforeCancel = fx.sim.requests().length;
+    await fx.provider.cancelJob(mine, jobId, "provision", signal());
+    expect(
+      fx.sim
+        .requests()
+        .slice(beforeCancel)
+        .map((r) => r.operation),
+    ).toEqual(["job-get", "cancel"]);
+  });
+
   it("a job with no launch record (launched by hand) is no resource's: not read, not cancelled", async () => {
     const fx = await startAap({ simulator: { defaultScript: { runMs: 60_000 } } });
     const mine = make("mine");
