@@ -101,13 +101,36 @@ describe("AAP simulator: named URLs", () => {
     expect(aap.ledger()).toHaveLength(1);
   });
 
-  it("answers 404 for a bare name or an unknown name or organization", async () => {
+  it("answers the object 404 for an unknown name or organization, 401 without credentials", async () => {
     aap.addJobTemplate({ name: "jt" });
-    for (const ref of ["jt", "jt++Other", "nope++Default"]) {
-      expect((await call(url, `${V2}job_templates/${ref}/`)).status, ref).toBe(404);
+    for (const ref of ["jt++Other", "nope++Default", "nope"]) {
+      const detail = await call(url, `${V2}job_templates/${ref}/`);
+      expect([ref, detail.status, body(detail)]).toEqual([
+        ref,
+        404,
+        { detail: "No JobTemplate matches the given query." },
+      ]);
       expect((await call(url, `${V2}job_templates/${ref}/launch/`, { body: {} })).status).toBe(404);
+      expect((await call(url, `${V2}job_templates/${ref}/`, { token: null })).status).toBe(401);
     }
     expect(aap.ledger()).toEqual([]);
+  });
+
+  it("resolves a bare name under job_templates/ only (AWX's deprecated form), oldest organization first", async () => {
+    aap.addJobTemplate({ name: "early", organization: "Zeta" });
+    const first = aap.addJobTemplate({ name: "jt", organization: "Default" });
+    aap.addJobTemplate({ name: "jt", organization: "Other" });
+    aap.addWorkflowTemplate({ name: "wf" });
+    // Zeta was used first, so it is the oldest organization: no jt there; Default next.
+    expect(body(await call(url, `${V2}job_templates/jt/`)).id).toBe(first);
+    const launched = await call(url, `${V2}job_templates/jt/launch/`, { body: {} });
+    expect(launched.status).toBe(201);
+    expect(aap.ledger()[0]?.templateId).toBe(first);
+    const workflow = await call(url, `${V2}workflow_job_templates/wf/`);
+    expect([workflow.status, body(workflow)]).toEqual([
+      404,
+      { detail: "The requested resource could not be found." },
+    ]);
   });
 });
 

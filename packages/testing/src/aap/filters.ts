@@ -291,8 +291,10 @@ function parseKey(fields: ListFields, key: string): [ListField, Lookup] | undefi
  *
  * @throws ApiError 403 `Filtering on <field> is not allowed.` for a lookup on a
  *   `prevent_search` field; 400 naming the first query parameter that is neither reserved
- *   nor a known field lookup (AWX's exact message is unverified), or whose value is
- *   invalid. Parameters are checked in query order, like AWX (the first bad one answers).
+ *   nor a known field lookup, or whose value is invalid. AWX answers these 400s with the
+ *   Django error's text (`field_lookup_backend.py:286-287` `ParseError(e.args[0])`, e.g.
+ *   "Job has no field named 'colour'"); the simulator's text differs: clients key on the
+ *   status. Parameters are checked in query order, like AWX (the first bad one answers).
  */
 export function applyFilters<T extends Record<string, unknown>>(
   items: T[],

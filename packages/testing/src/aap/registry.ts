@@ -15,8 +15,11 @@ const OTHER_TYPES: readonly string[] = [
   "workflow_approval_template",
 ];
 
-/** How a request names a template: by id, or by the named URL `<name>++<organization>`. */
-export type TemplateRef = { id: number } | { name: string; organization: string };
+/**
+ * How a request names a template: by id, by the named URL `<name>++<organization>`, or (job
+ * templates only, AWX's deprecated form) by a bare name, `organization` undefined.
+ */
+export type TemplateRef = { id: number } | { name: string; organization: string | undefined };
 
 /** The inventory every job template uses unless a launch prompts for another. */
 export const DEMO_INVENTORY = { id: 1, name: "Demo Inventory" } as const;
@@ -119,9 +122,12 @@ export class TemplateRegistry {
       const found = this.#templates.get(ref.id);
       return found && (kind === undefined || found.kind === kind) ? found : undefined;
     }
-    return this.list(kind).find(
-      (template) => template.name === ref.name && template.organization === ref.organization,
-    );
+    const { name, organization } = ref;
+    const named = this.list(kind).filter((template) => template.name === name);
+    if (organization !== undefined) return named.find((t) => t.organization === organization);
+    // `JobTemplate.objects.filter(name=name).order_by('organization__created').first()`:
+    // organizations are created here in id order.
+    return named.sort((a, b) => a.organizationId - b.organizationId || a.id - b.id)[0];
   }
 
   /** Every template of the kind (both kinds when undefined), by id. */

@@ -38,8 +38,13 @@ export function pathNotFound(): ApiError {
 }
 
 /**
- * DRF's 404 for a missing object. AWX 24.x (DRF 3.15.1) likely says "No <Model> matches
- * the given query." (research §7, unverified); clients must key on the status only.
+ * DRF's 404 for a missing object: `GenericAPIView.get_object` raises Django's `Http404("No
+ * <Model> matches the given query.")` (`get_object_or_404`), and DRF 3.15's
+ * `exception_handler` (`rest_framework/views.py`, `exceptions.NotFound(*(exc.args))`) keeps
+ * that text; AWX pins DRF 3.15.1 (github:ansible/awx e21dd0a0
+ * `requirements/requirements.txt:165`) and its `api_exception_handler`
+ * (`awx/api/views/__init__.py:146-165`) passes it on. Older DRF said "Not found.": clients
+ * key on the status only.
  */
 export function objectNotFound(model: string): ApiError {
   return new ApiError(404, { detail: `No ${model} matches the given query.` });

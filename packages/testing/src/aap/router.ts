@@ -53,13 +53,19 @@ const OPERATIONS: Record<Route["kind"], Partial<Record<string, AapOperation>>> =
 };
 
 /**
- * A template path segment: a numeric id, or a named URL `<name>++<organization>` (a bare
- * name is not a valid named URL: inferred, research §3).
+ * A template path segment: a numeric id, a named URL `<name>++<organization>`, or for job
+ * templates a bare name. AWX's `URLModificationMiddleware` (github:ansible/awx e21dd0a0
+ * `awx/main/middleware.py:100-170`) rewrites a named URL to the pk it resolves to, or to
+ * `0` when it resolves to nothing (so the view answers 404, or 401 to an anonymous
+ * client, `middleware.py:116-129`); a bare name is resolved only under `job_templates/`
+ * (`_hijack_for_old_jt_name`, `middleware.py:101-110`, 130-135: the template of that name
+ * in the oldest organization), elsewhere it matches no URL pattern.
  */
-function templateRef(segment: string): TemplateRef | undefined {
+function templateRef(segment: string, kind: TemplateKind): TemplateRef | undefined {
   if (/^[0-9]+$/.test(segment)) return { id: Number(segment) };
   const separator = segment.lastIndexOf("++");
-  if (separator <= 0) return undefined;
+  if (separator <= 0)
+    return kind === "job_template" ? { name: segment, organization: undefined } : undefined;
   return { name: segment.slice(0, separator), organization: segment.slice(separator + 2) };
 }
 
@@ -85,7 +91,7 @@ function matchUnderBase(base: ApiBase, rest: string): Route | undefined {
   const templateKind = TEMPLATE_LISTS[collection];
   if (templateKind) {
     if (item === undefined) return { kind: "template-list", base, templateKind };
-    const ref = templateRef(item);
+    const ref = templateRef(item, templateKind);
     if (!ref) return undefined;
     if (sub === undefined) return { kind: "template", base, templateKind, ref };
     return sub === "launch" ? { kind: "launch", base, templateKind, ref } : undefined;

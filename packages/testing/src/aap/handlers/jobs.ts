@@ -17,7 +17,7 @@ import type { AapJobKind } from "../types.js";
  * The visible job of a kind with this id. Jobs and workflow jobs share one id sequence,
  * so an id of the other kind is a 404, as is a purged job (research §5, §7).
  *
- * @throws ApiError 404 (DRF's "No … matches the given query.", text unverified).
+ * @throws ApiError 404 (DRF's "No … matches the given query.", response.ts).
  */
 export function findJob(state: SimState, kind: AapJobKind, id: number): JobRecord {
   const job = state.jobs.get(id);
@@ -58,7 +58,10 @@ export const jobGet: Handler<"job"> = (state, route, request) =>
 
 /**
  * `DELETE {base}jobs/{id}/`: a terminal job is purged (204); an active one is refused with
- * 403 "Cannot delete running job resource." (message unverified).
+ * 403 "Cannot delete running job resource." (github:ansible/awx e21dd0a0
+ * `awx/api/views/mixin.py:44-46`, status in `ACTIVE_STATES` but not `new`). Not modelled:
+ * the 403 of `mixin.py:47-52` for a job finished less than a minute ago whose events are
+ * still being processed.
  */
 export const jobDelete: Handler<"job"> = (state, route, request) => {
   const job = findJob(state, route.jobKind, route.id);

@@ -9,7 +9,7 @@ import type { TemplateKind, TemplateRecord } from "../model.js";
 import { applyOrdering } from "../ordering.js";
 import { paginate } from "../pagination.js";
 import type { TemplateRef } from "../registry.js";
-import { objectNotFound, ok, pathNotFound } from "../response.js";
+import { objectNotFound, ok } from "../response.js";
 import { serializeOther } from "../serialize-other.js";
 import { serializeTemplate } from "../serialize-template.js";
 import type { Handler, SimState } from "../state.js";
@@ -22,9 +22,9 @@ const MODELS: Record<TemplateKind, string> = {
 /**
  * The template a path names.
  *
- * @throws ApiError 404: for an unknown id DRF's "No … matches the given query." (text
- *   unverified); for an unknown named URL Django's path 404, since AWX only rewrites named
- *   URLs that resolve and the rest match no URL pattern (inferred).
+ * @throws ApiError 404 DRF's "No … matches the given query." (response.ts), for an
+ *   unknown id and for a named URL that resolves to nothing (AWX rewrites it to pk `0`,
+ *   router.ts), after authentication.
  */
 export function findTemplate(
   state: SimState,
@@ -33,7 +33,7 @@ export function findTemplate(
 ): TemplateRecord {
   const template = state.templates.find(kind, ref);
   if (template) return template;
-  throw "id" in ref ? objectNotFound(MODELS[kind]) : pathNotFound();
+  throw objectNotFound(MODELS[kind]);
 }
 
 /**
