@@ -107,8 +107,11 @@ function jobTemplateLaunch(
 }
 
 /**
- * Unprompted fields of a workflow launch are errors. A null value counts as absent (our
- * choice: AWX's handling of explicit nulls here is unverified).
+ * Unprompted fields of a workflow launch are errors (github:ansible/awx e21dd0a0
+ * `awx/main/models/workflow.py:569-610`). A value equal to the template's own is a no-op
+ * there (`workflow.py:594-595`); the simulator only applies that to null, which equals a
+ * workflow template's unset `inventory` and `limit` (the template values of the other
+ * workflow prompts are not modelled).
  */
 function workflowLaunch(template: TemplateRecord, data: Record<string, unknown>): AcceptedLaunch {
   const vars = variables(template, data);
