@@ -28,7 +28,8 @@ import {
   type AnsibleCase,
   type ObjectSummary,
 } from "../support/ansible-cases.ts";
-import { describeOnClusters, Users, type TestCluster } from "../support/cluster.ts";
+import { DiscoveryFront } from "../support/ansible-discovery.ts";
+import { CRD, describeOnClusters, Users, type TestCluster } from "../support/cluster.ts";
 import { CREATE, DELETE, FINALIZER } from "../support/world.ts";
 import { execFile } from "node:child_process";
 
@@ -113,6 +114,10 @@ describe.skipIf(!ansible.available)("the reference Ansible content (real ansible
       let aap: AapSimulator;
       let eda: EdaSimulator;
       let capture: EventCapture;
+      /** The real server's discovery front (see ansible-discovery.ts); none on the simulator. */
+      let front: DiscoveryFront | undefined;
+      /** The kubeconfig the playbooks get. */
+      let playbookKubeconfig: string;
       const namespace = "ansible-tier";
 
       beforeAll(async () => {
@@ -135,8 +140,16 @@ describe.skipIf(!ansible.available)("the reference Ansible content (real ansible
         });
         await eda.start();
         capture = await EventCapture.start();
+        if (cluster().kind === "real") {
+          front = await DiscoveryFront.start(cluster().kubeconfigText(), [CRD]);
+          playbookKubeconfig = front.kubeconfig;
+        } else playbookKubeconfig = cluster().kubeconfigText();
       });
       afterAll(async () => {
+        if (front) {
+          console.info(`discovery the front answered itself: ${[...front.synthesized].join(", ")}`);
+        }
+        await front?.stop();
         await capture?.stop();
         await eda?.stop();
         await aap?.stop();
@@ -251,7 +264,7 @@ describe.skipIf(!ansible.available)("the reference Ansible content (real ansible
               : {};
         const running = runPlaybook(c.operation, {
           payload,
-          kubeconfig: cluster().kubeconfigText(),
+          kubeconfig: playbookKubeconfig,
           extraVars,
           signal: cancel.signal,
           endpoint: c.operation === "provision" ? CREATE : DELETE,
