@@ -6,9 +6,13 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import type { Provider } from "@provisionkit/core";
+import type { JobType, Provider } from "@provisionkit/core";
 import { EdaSimulator } from "../../eda/simulator.js";
-import type { EdaActivationOptions, EdaPlaybookOptions } from "../../eda/types.js";
+import type {
+  EdaActivationOptions,
+  EdaPlaybookOptions,
+  EdaWriteBackFault,
+} from "../../eda/types.js";
 import type { BackendContext, ConformanceBackend } from "../types.js";
 import { AapRun, writeToken, type AapRunOptions } from "./aap-run.js";
 import { conventionalNames, type OperationNames } from "./names.js";
@@ -85,6 +89,8 @@ class EdaSimulatorBackend
   readonly #options: EdaSimulatorBackendOptions;
   readonly #hmacSecret = `hmac-${randomBytes(18).toString("base64url")}`;
   readonly #token: string;
+  /** Write-back faults for the next jobs of each operation, oldest first. */
+  readonly #writeBacks: Record<JobType, EdaWriteBackFault[]> = { provision: [], deprovision: [] };
 
   constructor(options: EdaSimulatorBackendOptions) {
     super(options?.provider, "edaSimulatorBackend");
@@ -130,6 +136,14 @@ class EdaSimulatorBackend
     await this.active()?.eda.pump();
   }
 
+  /**
+   * The next job of `operation` to end writes back late, or never (the operator suite's
+   * late-completion scenarios; `EdaPlaybookOptions.writeBack`).
+   */
+  delayNextWriteBack(operation: JobType, fault: EdaWriteBackFault): void {
+    this.#writeBacks[operation].push({ ...fault });
+  }
+
   protected injectRateLimit({ eda }: Running, count: number, seconds: number): void {
     eda.faults.webhook({ status: 429, headers: { "Retry-After": String(seconds) }, times: count });
   }
@@ -157,7 +171,20 @@ class EdaSimulatorBackend
       ],
       webhook: { hmac: { secret: this.#hmacSecret } },
       activation: { executionStrategy: "parallel", eventLatencyMs: 0, ...activation },
-      playbook: { ...playbook, plurals: { [kind]: plural, ...playbook?.plurals } },
+      playbook: {
+        ...playbook,
+        plurals: { [kind]: plural, ...playbook?.plurals },
+        writeBack: (job) => {
+          const operation =
+            job.templateName === run.templates.provision
+              ? "provision"
+              : job.templateName === run.templates.deprovision
+                ? "deprovision"
+                : undefined;
+          const queued = operation && this.#writeBacks[operation].shift();
+          return queued || playbook?.writeBack?.(job);
+        },
+      },
       pumpIntervalMs: false,
     });
   }
