@@ -3,7 +3,7 @@
  * default status mapping and the spec as desired config, which each test may break one way
  * (controller options replaced, the provider wrapped, suite options added).
  */
-import type { Provider } from "@provisionkit/core";
+import type { EngineOptionsInput, Provider } from "@provisionkit/core";
 import {
   ProvisioningController,
   type ProvisioningControllerOptions,
@@ -28,11 +28,14 @@ export interface WidgetChanges {
   wrap?: (provider: Provider) => Provider;
   /** Suite options added. */
   suite?: Partial<OperatorConformanceOptions>;
+  /** The engine options the controller is built with, from `env.engine` (default: as handed). */
+  wrapEngine?: (engine: EngineOptionsInput) => EngineOptionsInput;
 }
 
 /** The operator suite's options for the Widget operator, changed as asked. */
 export function widgetOperator(changes: WidgetChanges = {}): OperatorConformanceOptions {
   const wrap = changes.wrap ?? ((p: Provider) => p);
+  const wrapEngine = changes.wrapEngine ?? ((e: EngineOptionsInput) => ({ ...e }));
   return {
     crd: CRD,
     finalizer: FINALIZER,
@@ -43,7 +46,7 @@ export function widgetOperator(changes: WidgetChanges = {}): OperatorConformance
         provider: wrap(provider),
         finalizer: FINALIZER,
         resource: { ...CRD, namespace },
-        engine: { ...engine },
+        engine: wrapEngine(engine),
         resyncIntervalMs: 0,
         events: false,
         ...changes.controller,

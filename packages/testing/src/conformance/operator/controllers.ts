@@ -10,7 +10,13 @@ import type { ConformanceBackend } from "../types.js";
 import type { ScenarioCluster } from "./cluster.js";
 import { loadKubeConfig } from "./kubeconfig.js";
 import { ApiLink } from "./link.js";
-import { tapProvider, type DeprovisionDeclaration, type TapCall } from "./provider-tap.js";
+import {
+  tapProvider,
+  type DeprovisionDeclaration,
+  type DeprovisionHandover,
+  type TapCall,
+  type TapLate,
+} from "./provider-tap.js";
 import type { OperatorConformanceOptions, OperatorController } from "./types.js";
 
 /** How a controller is started. */
@@ -49,6 +55,10 @@ export interface FleetContext {
   engine: EngineOptionsInput;
   /** Told when a controller crashed (for the timelines). */
   onCrash(): void;
+  /** Each provider call's deadline, real ms (L1). */
+  deadlineMs: number;
+  /** Told of a provider call that missed its deadline, and which controller (1, 2, …) made it. */
+  onLate(late: TapLate, controller: number): void;
 }
 
 /** The controllers of one scenario. */
@@ -57,13 +67,17 @@ export class ControllerFleet {
   readonly declarations: DeprovisionDeclaration[] = [];
   /** The providers' `skipped` deprovision answers (read by E4). */
   readonly skips: { resourceKey: string; at: number }[] = [];
+  /** The provision jobs each `triggerDeprovision` was handed (read by E5). */
+  readonly handovers: DeprovisionHandover[] = [];
   readonly #running: Running[] = [];
+  #started = 0;
 
   /** @param context - the scenario's API, backend and options. */
   constructor(private readonly context: FleetContext) {}
 
   /** A new controller from the user's factory, started. */
   async start(options: StartControllerOptions = {}): Promise<OperatorController> {
+    const index = ++this.#started;
     const { cluster, options: suite } = this.context;
     const server = (await loadKubeConfig(cluster.kubeconfigText)).getCurrentCluster()?.server;
     if (!server) throw new Error("operator conformance: the kubeconfig names no server");
@@ -80,6 +94,9 @@ export class ControllerFleet {
       ...(options.crashAfter ? { crashAfter: options.crashAfter } : {}),
       crash: (launch) => this.#crash(running, launch),
       onCall: (call) => running.calls.push(call),
+      handovers: this.handovers,
+      deadlineMs: this.context.deadlineMs,
+      late: (late) => this.context.onLate(late, index),
     });
     const kubeConfig = await loadKubeConfig(cluster.kubeconfigText, cluster.namespace, link);
     running.controller = suite.operator({
@@ -116,10 +133,38 @@ export class ControllerFleet {
     return this.#running.slice(index + 1).some((r) => r.calls.some(about));
   }
 
-  /** Stop every controller (those that crashed: wait for what was left of them) and cut every link. */
-  async stopAll(): Promise<void> {
-    await Promise.allSettled(this.#running.map((r) => r.crash.stopped ?? r.controller.stop()));
+  /** The job ids the providers' launches with this correlation id answered. */
+  launchedIds(correlationId: string): string[] {
+    return this.#running.flatMap((r) =>
+      r.calls
+        .filter((c) => c.method === "launch" && c.correlationId === correlationId)
+        .flatMap((c) => (c.jobId !== undefined ? [c.jobId] : [])),
+    );
+  }
+
+  /**
+   * Stop every controller (those that crashed: wait for what was left of them) and cut every
+   * link. A stop that has not resolved within `limitMs` is given up on (an in-flight
+   * reconcile that never ends): resolves to the numbers (1, 2, …) of those controllers.
+   */
+  async stopAll(limitMs: number): Promise<number[]> {
+    const stuck: number[] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const limit = new Promise<"stuck">((resolve) => {
+      timer = setTimeout(() => resolve("stuck"), limitMs);
+    });
+    await Promise.all(
+      this.#running.map(async (r, i) => {
+        const stopped = Promise.resolve(r.crash.stopped ?? r.controller.stop()).then(
+          () => "stopped" as const,
+          () => "stopped" as const,
+        );
+        if ((await Promise.race([stopped, limit])) === "stuck") stuck.push(i + 1);
+      }),
+    );
+    clearTimeout(timer);
     for (const running of this.#running) running.link.cut();
+    return stuck.sort((a, b) => a - b);
   }
 
   #find(controller: OperatorController): Running {

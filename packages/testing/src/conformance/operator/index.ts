@@ -4,8 +4,8 @@
  * @module
  */
 export { runOperatorConformance } from "./run.js";
-export { FAST_ENGINE, OPERATOR_NAMESPACE } from "./timings.js";
-export { defaultReconciledVersion } from "./world.js";
+export { FAST_ENGINE, LONG_JOB_MS, OPERATOR_NAMESPACE, operatorEngine } from "./timings.js";
+export { defaultDesiredVersion, defaultReconciledVersion } from "./world.js";
 export type {
   OperatorCluster,
   OperatorConformanceOptions,

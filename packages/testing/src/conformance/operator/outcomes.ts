@@ -29,3 +29,12 @@ export class ScenarioSkipped extends Error {
     this.name = "ScenarioSkipped";
   }
 }
+
+/** A provider call missed its deadline (L1): the scenario stops, the call is reported. */
+export class CallLate extends Error {
+  /** @param method - the provider method that missed its deadline. */
+  constructor(readonly method: string) {
+    super(`the provider's ${method} missed its deadline (L1)`);
+    this.name = "CallLate";
+  }
+}

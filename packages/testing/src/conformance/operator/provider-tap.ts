@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { JobType, Provider, ResourceObject } from "@provisionkit/core";
+import type { JobRecord, JobType, Provider, ResourceObject } from "@provisionkit/core";
+import { withDeadline, type AfterAbort } from "../driver/deadline.js";
 
 /** What a provider declared about one deprovision launch (or a found deprovision job). */
 export interface DeprovisionDeclaration {
@@ -31,6 +32,32 @@ export interface TapCall {
   jobId?: string;
 }
 
+/** A provider call that missed its deadline (L1), as the tap saw it. */
+export interface TapLate extends AfterAbort {
+  /** The provider method. */
+  method: string;
+  /** `namespace/name` of the resource. */
+  resourceKey: string;
+  /** The job asked about, if any. */
+  jobId?: string;
+  /** The correlation id launched with or looked for, if any. */
+  correlationId?: string;
+  /** When the call was made (epoch ms). */
+  at: number;
+  /** Its deadline, real ms. */
+  deadlineMs: number;
+}
+
+/** The provision jobs a `triggerDeprovision` was handed (E5: no job lost from the history). */
+export interface DeprovisionHandover {
+  /** `namespace/name` of the resource. */
+  resourceKey: string;
+  /** When it was asked (epoch ms). */
+  at: number;
+  /** The provision job records handed over: id and correlation id. */
+  provisionJobs: Pick<JobRecord, "jobId" | "correlationId">[];
+}
+
 /** How one controller's provider is wrapped. */
 export interface TapOptions {
   /** Where deprovision declarations go (shared by all controllers of a scenario). */
@@ -43,6 +70,12 @@ export interface TapOptions {
   crash?: (launch: TapCall) => void;
   /** Told every launch and every question about a job, as it is made. */
   onCall?: (call: TapCall) => void;
+  /** Each call's deadline, real ms (L1); unbounded when absent. */
+  deadlineMs?: number;
+  /** Told of a call that missed its deadline; its caller then gets a `CallDeadlineExceeded`. */
+  late?: (late: TapLate) => void;
+  /** Where each `triggerDeprovision`'s provision jobs go. */
+  handovers?: DeprovisionHandover[];
 }
 
 /** Thrown by every call of a crashed controller's provider: a dead process calls nothing. */
@@ -74,6 +107,22 @@ export function tapProvider(provider: Provider, options: TapOptions): Provider {
     options.crash?.(launch);
   };
   const asked = (call: TapCall) => options.onCall?.(call);
+  /** `invoke` with the call's signal, bounded by the deadline when there is one. */
+  const bounded = <T>(
+    method: string,
+    resource: ResourceObject,
+    about: { jobId?: string; correlationId?: string },
+    signal: AbortSignal,
+    invoke: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> => {
+    const deadlineMs = options.deadlineMs;
+    if (deadlineMs === undefined) return invoke(signal);
+    const at = Date.now();
+    const resourceKey = keyOf(resource);
+    const onLate = (after: AfterAbort): void =>
+      options.late?.({ ...after, method, resourceKey, ...about, at, deadlineMs });
+    return withDeadline({ method, deadlineMs, signal, onLate }, invoke);
+  };
   const declare = (resource: ResourceObject, correlationId: string, block: boolean) => {
     options.declarations.push({
       resourceKey: keyOf(resource),
@@ -86,19 +135,38 @@ export function tapProvider(provider: Provider, options: TapOptions): Provider {
     name: provider.name,
     async triggerProvision(resource, call) {
       alive();
-      const result = await provider.triggerProvision(resource, call);
       const { correlationId } = call;
+      const result = await bounded(
+        "triggerProvision",
+        resource,
+        { correlationId },
+        call.signal,
+        (signal) => provider.triggerProvision(resource, { ...call, signal }),
+      );
       launched({ method: "launch", operation: "provision", correlationId, jobId: result.jobId });
       return result;
     },
     async getProvisionStatus(resource, jobId, call) {
       alive();
       asked({ method: "status", operation: "provision", jobId });
-      return provider.getProvisionStatus(resource, jobId, call);
+      return bounded("getProvisionStatus", resource, { jobId }, call.signal, (signal) =>
+        provider.getProvisionStatus(resource, jobId, { ...call, signal }),
+      );
     },
     async triggerDeprovision(resource, provisionJobs, call) {
       alive();
-      const result = await provider.triggerDeprovision(resource, provisionJobs, call);
+      options.handovers?.push({
+        resourceKey: keyOf(resource),
+        at: Date.now(),
+        provisionJobs: provisionJobs.map(({ jobId, correlationId }) => ({ jobId, correlationId })),
+      });
+      const result = await bounded(
+        "triggerDeprovision",
+        resource,
+        { correlationId: call.correlationId },
+        call.signal,
+        (signal) => provider.triggerDeprovision(resource, provisionJobs, { ...call, signal }),
+      );
       if (result.action === "skipped")
         options.skips.push({ resourceKey: keyOf(resource), at: Date.now() });
       if (result.action === "triggered") {
@@ -116,7 +184,9 @@ export function tapProvider(provider: Provider, options: TapOptions): Provider {
     async getDeprovisionStatus(resource, jobId, call) {
       alive();
       asked({ method: "status", operation: "deprovision", jobId });
-      return provider.getDeprovisionStatus(resource, jobId, call);
+      return bounded("getDeprovisionStatus", resource, { jobId }, call.signal, (signal) =>
+        provider.getDeprovisionStatus(resource, jobId, { ...call, signal }),
+      );
     },
   };
   if (provider.findJob) {
@@ -124,7 +194,10 @@ export function tapProvider(provider: Provider, options: TapOptions): Provider {
     tapped.findJob = async (resource, query, call) => {
       alive();
       asked({ method: "findJob", operation: query.type, correlationId: query.correlationId });
-      const found = await findJob(resource, query, call);
+      const { correlationId } = query;
+      const found = await bounded("findJob", resource, { correlationId }, call.signal, (signal) =>
+        findJob(resource, query, { ...call, signal }),
+      );
       if (found && query.type === "deprovision") {
         declare(resource, query.correlationId, found.blockDeletionOnFailure ?? true);
       }
@@ -135,7 +208,9 @@ export function tapProvider(provider: Provider, options: TapOptions): Provider {
     const cancelJob = provider.cancelJob.bind(provider);
     tapped.cancelJob = async (resource, jobId, type, call) => {
       alive();
-      await cancelJob(resource, jobId, type, call);
+      await bounded("cancelJob", resource, { jobId }, call.signal, (signal) =>
+        cancelJob(resource, jobId, type, { ...call, signal }),
+      );
     };
   }
   return tapped;

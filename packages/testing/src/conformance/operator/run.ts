@@ -7,14 +7,15 @@ import { runInOrder, selectScenarios, suiteReport } from "../runner.js";
 import { timelineJob } from "../timeline.js";
 import type { ConformanceReport, ResourceTimeline, ScenarioResult, Violation } from "../types.js";
 import { checkDeprovisionRetries, checkProvisionRetries } from "./checks-backoff.js";
+import { checkHandovers } from "./checks-handover.js";
 import { checkE1, checkE2, checkE5, keysOf } from "./checks-ledger.js";
 import { checkE3, checkE4 } from "./checks-status.js";
 import { OPERATOR_SCENARIOS, SETTLE_MS, type OperatorScenario } from "./scenarios.js";
 import type { OperatorConformanceOptions } from "./types.js";
-import { GoalTimeout, ScenarioSkipped } from "./outcomes.js";
+import { CallLate, GoalTimeout, ScenarioSkipped } from "./outcomes.js";
 import { OperatorWorld, type ProviderAbilities } from "./world.js";
 
-const OPERATOR_RULES = new Set(["E1", "E2", "E3", "E4", "E5"]);
+const OPERATOR_RULES = new Set(["E1", "E2", "E3", "E4", "E5", "L1"]);
 
 /** The scenarios of the operator suite: ids, titles, rules. */
 export function operatorScenarios(): readonly OperatorScenario[] {
@@ -45,6 +46,8 @@ function check(world: OperatorWorld, quietSince: number | undefined): Violation[
     ...checkE4(world),
     ...checkDeprovisionRetries(world),
     ...checkE5(world),
+    ...checkHandovers(world),
+    ...world.expectations,
   ];
 }
 
@@ -61,7 +64,7 @@ async function runScenario(
   options: OperatorConformanceOptions,
 ): Promise<{ result: ScenarioResult; abilities: ProviderAbilities }> {
   const started = performance.now();
-  const world = await OperatorWorld.open(options);
+  const world = await OperatorWorld.open(options, scenario.id);
   const skipReason = scenario.skip?.(world.abilities);
   if (skipReason !== undefined) {
     await world.close();
@@ -76,7 +79,10 @@ async function runScenario(
     await world.settle(SETTLE_MS);
     violations.push(...check(world, quietSince));
   } catch (thrown) {
-    if (thrown instanceof GoalTimeout) {
+    if (thrown instanceof CallLate) {
+      // Reported below, with any other late call, once the controllers stopped.
+      violations.push(...check(world, undefined));
+    } else if (thrown instanceof GoalTimeout) {
       violations.push({ rule: thrown.rule, message: thrown.message });
       violations.push(...check(world, undefined));
     } else if (thrown instanceof ScenarioSkipped) {
@@ -87,6 +93,8 @@ async function runScenario(
   } finally {
     await world.close();
   }
+  // A call can miss its deadline while a goal times out, or while the controllers stop.
+  violations.unshift(...world.lateViolations());
   const result: ScenarioResult = {
     id: scenario.id,
     title: scenario.title,

@@ -6,8 +6,7 @@
 import type { RuleId } from "../types.js";
 import type { StartControllerOptions } from "./controllers.js";
 import { blocked, failed, provisioning, ready, released } from "./goals.js";
-import { LATE_COMPLETION_SCENARIOS } from "./late-completion.js";
-import { JOB_MS } from "./timings.js";
+import { JOB_MS, LONG_JOB_MS } from "./timings.js";
 import type { OperatorController } from "./types.js";
 import type { OperatorWorld, ProviderAbilities } from "./world.js";
 
@@ -84,6 +83,29 @@ function crashAfterLaunch(operation: "provision" | "deprovision", title: string)
   };
 }
 
+/**
+ * The object's first provision job (the long one) must have run to its end: not canceled,
+ * not replaced, since nothing (no spec change, no deletion) asked for it to stop.
+ */
+function expectLongJobKept(world: OperatorWorld, name: string): void {
+  const key = world.key(name);
+  const [job, ...others] = world.jobs(key, "provision");
+  if (!job) return;
+  const timeout = world.engine.jobTimeoutMs;
+  const why = `a job running ${LONG_JOB_MS} ms was given up though neither a spec change nor a deletion asked for it (the operator's jobTimeoutMs is ${timeout === undefined ? "not set" : `${timeout} ms`}: a timeout meant as seconds or minutes, written as milliseconds?)`;
+  if (job.cancelRequestedAt !== undefined) {
+    world.expect(
+      "E3",
+      `${key}: ${world.label(job)} was asked to cancel at ${world.t(job.cancelRequestedAt)}: ${why}`,
+    );
+  } else if (others.some((o) => o.createdAt < (job.finishedAt ?? Infinity))) {
+    world.expect(
+      "E3",
+      `${key}: another provision was launched while ${world.label(job)} ran: ${why}`,
+    );
+  }
+}
+
 /** Every scenario of the operator suite, in report order. */
 export const OPERATOR_SCENARIOS: readonly OperatorScenario[] = Object.freeze([
   {
@@ -104,6 +126,21 @@ export const OPERATOR_SCENARIOS: readonly OperatorScenario[] = Object.freeze([
       await ready(world, NAME);
       await world.setSpec(NAME, 0);
       await ready(world, NAME);
+    },
+  },
+  {
+    id: "long-job",
+    title: `a provision job of ${LONG_JOB_MS / 1000} s, longer than a job timeout written in the wrong unit, runs to its end`,
+    rules: ["E3"],
+    async run(world: OperatorWorld) {
+      world.extendDeadline(LONG_JOB_MS);
+      world.scriptNext("provision", { durationMs: LONG_JOB_MS });
+      await startAndCreate(world);
+      try {
+        await ready(world, NAME);
+      } finally {
+        expectLongJobKept(world, NAME);
+      }
     },
   },
   {
@@ -210,5 +247,4 @@ export const OPERATOR_SCENARIOS: readonly OperatorScenario[] = Object.freeze([
       await released(world, NAME);
     },
   },
-  ...LATE_COMPLETION_SCENARIOS,
 ]);

@@ -30,9 +30,12 @@ export interface OperatorEnv {
   /** The namespace the scenario's objects live in (the kubeconfig's context namespace too). */
   namespace: string;
   /**
-   * Fast engine timings (poll interval, backoffs, pending-launch grace). Spread them into the
-   * controller's `engine` options, after your own: `engine: { ...mine, ...env.engine }`. With
-   * production timings (a 10 s poll) no scenario reaches its goal in time.
+   * The engine options to build the controller with, as they are: `engine: env.engine`. They
+   * are the suite's `engine` option (your operator's options: policies, job timeout,
+   * backoffs) over the suite's fast timings (`FAST_ENGINE`: a 20 ms poll, backoffs from
+   * 100 ms), so that what runs is what the suite checks against (the retry backoff, E2
+   * and E4). Do not spread other options over them: the suite would check timings that do
+   * not run.
    */
   engine: EngineOptionsInput;
 }
@@ -76,9 +79,26 @@ export interface OperatorConformanceOptions {
   /**
    * The config version the operator should reach for an object, used for the final
    * "Ready iff desired == reconciled" check once nothing runs any more. Default
-   * `configVersion(object.spec)`.
+   * {@link defaultDesiredVersion}: the `status.provisioning.desiredConfigVersion` the engine
+   * wrote from the operator's own `desiredConfig` (defaults it adds included), when the
+   * status was written for the object's current generation; `configVersion(object.spec)`
+   * otherwise. Give it when your status mapping keeps the desired version elsewhere.
    */
   desiredVersion?: (object: KubeObject) => string;
+  /**
+   * Your operator's engine options (policies, `jobTimeoutMs`, backoffs, poll interval,
+   * grace): handed to the factory as `env.engine` over the suite's fast timings, and what
+   * the retry checks expect (E2, E4: each retry waits at least the configured backoff, and
+   * the backoff grows). Keep its timings within the scenarios' budget (`timeoutMs`): backoffs
+   * from ~100 ms, a poll of tens of ms. Default: none (the fast timings alone).
+   */
+  engine?: EngineOptionsInput;
+  /**
+   * Each provider call's deadline, real ms (L1): a call past it has its `AbortSignal`
+   * aborted, is reported as a violation of L1 and ends the scenario. Default: half of
+   * `timeoutMs`, at most 5 000.
+   */
+  callDeadlineMs?: number;
   /**
    * The backend and provider the operator runs with, e.g. `aapSimulatorBackend({ provider,
    * simulator: { defaultScript: { runMs: 150 } } })`: started for each scenario on the real

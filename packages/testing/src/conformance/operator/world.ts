@@ -5,9 +5,15 @@
  *
  * @module
  */
-import { configVersion, type JobType } from "@provisionkit/core";
+import {
+  configVersion,
+  resolveEngineOptions,
+  type EngineOptions,
+  type JobType,
+} from "@provisionkit/core";
 import { systemClock } from "../../clock.js";
 import type { KubeObject } from "../../kubernetes/types.js";
+import { abortGraceMs, lateCallMessage, type LateCall } from "../driver/deadline.js";
 import { shortVersion } from "../driver/world.js";
 import { memoryBackend } from "../memory/harness.js";
 import type {
@@ -16,14 +22,18 @@ import type {
   ConformanceJobScript,
   RuleId,
   TimelineMark,
+  Violation,
 } from "../types.js";
 import { ScenarioCluster } from "./cluster.js";
 import { ControllerFleet, type StartControllerOptions } from "./controllers.js";
 import { ObjectObserver, SAMPLE_INTERVAL_MS } from "./observer.js";
-import { GoalTimeout, ScenarioSkipped } from "./outcomes.js";
-import type { DeprovisionDeclaration } from "./provider-tap.js";
-import { CANCEL_MS, FAST_ENGINE, JOB_MS } from "./timings.js";
+import { CallLate, GoalTimeout, ScenarioSkipped } from "./outcomes.js";
+import type { DeprovisionDeclaration, DeprovisionHandover, TapLate } from "./provider-tap.js";
+import { CANCEL_MS, JOB_MS, operatorEngine } from "./timings.js";
 import type { OperatorConformanceOptions, OperatorController } from "./types.js";
+
+/** How much longer than a call's deadline and grace a controller's stop may take, ms. */
+const STOP_SLACK_MS = 2_000;
 
 /** What the backend's providers can do (detected on a provider of the backend). */
 export interface ProviderAbilities {
@@ -50,7 +60,17 @@ export class OperatorWorld {
   /** The ledger as it was when the world closed (a stopped backend may forget its jobs). */
   #closedLedger: ConformanceJob[] | undefined;
   #closedAt: number | undefined;
-  readonly #deadline: number;
+  #deadline: number;
+  /** The engine options the controllers are handed (`env.engine`), resolved. */
+  readonly engine: EngineOptions;
+  /** Each provider call's deadline, real ms (L1). */
+  readonly callDeadlineMs: number;
+  /** Provider calls that missed their deadline (L1). */
+  readonly late: LateCall[] = [];
+  /** Violations the scenario itself found (beyond the checks run after every scenario). */
+  readonly expectations: Violation[] = [];
+  /** Controllers whose stop never resolved (L1). */
+  readonly #stuck: string[] = [];
 
   private constructor(
     /** The scenario's Kubernetes API. */
@@ -62,18 +82,26 @@ export class OperatorWorld {
     readonly options: OperatorConformanceOptions,
     readonly reconciled: (object: KubeObject) => string | undefined,
     readonly desired: (object: KubeObject) => string,
+    /** The scenario's id, for the report. */
+    readonly scenario: string | undefined,
   ) {
     this.observer = new ObjectObserver(cluster, {
       finalizer: options.finalizer,
       reconciled,
       deletionBlocked: options.deletionBlocked ?? defaultDeletionBlocked,
     });
-    this.#deadline = this.start + (options.timeoutMs ?? 8_000);
+    const timeoutMs = options.timeoutMs ?? 8_000;
+    this.#deadline = this.start + timeoutMs;
+    const engine = operatorEngine(options.engine);
+    this.engine = resolveEngineOptions(engine);
+    this.callDeadlineMs = options.callDeadlineMs ?? Math.min(5_000, Math.ceil(timeoutMs / 2));
     this.controllers = new ControllerFleet({
       cluster,
       backend,
       options,
-      engine: FAST_ENGINE,
+      engine,
+      deadlineMs: this.callDeadlineMs,
+      onLate: (late, controller) => this.#late(late, controller),
       onCrash: () => {
         for (const key of this.userWrites.keys()) this.mark(key, "controller crashed");
       },
@@ -90,8 +118,16 @@ export class OperatorWorld {
     return this.controllers.skips;
   }
 
+  /** The provision jobs each `triggerDeprovision` was handed (read by E5). */
+  get handovers(): readonly DeprovisionHandover[] {
+    return this.controllers.handovers;
+  }
+
   /** Start a world for `options`. */
-  static async open(options: OperatorConformanceOptions): Promise<OperatorWorld> {
+  static async open(
+    options: OperatorConformanceOptions,
+    scenario?: string,
+  ): Promise<OperatorWorld> {
     const cluster = await ScenarioCluster.open(options.crd, options.cluster);
     const backend =
       options.backend?.() ?? memoryBackend({ defaultDurationMs: JOB_MS, cancelDelayMs: CANCEL_MS });
@@ -117,7 +153,8 @@ export class OperatorWorld {
       },
       options,
       options.reconciledVersion ?? defaultReconciledVersion,
-      options.desiredVersion ?? ((object) => configVersion(object.spec ?? {})),
+      options.desiredVersion ?? defaultDesiredVersion,
+      scenario,
     );
     try {
       await world.observer.start();
@@ -271,6 +308,7 @@ export class OperatorWorld {
    */
   async until(reached: () => boolean, rule: RuleId, seen: () => string): Promise<void> {
     for (;;) {
+      this.#stopIfLate();
       await this.backend.settle?.();
       if (reached()) return;
       if (Date.now() >= this.#deadline) throw new GoalTimeout(rule, seen());
@@ -282,6 +320,7 @@ export class OperatorWorld {
   async settle(ms: number): Promise<void> {
     const end = Date.now() + ms;
     while (Date.now() < end) {
+      this.#stopIfLate();
       await this.backend.settle?.();
       await sleep(SAMPLE_INTERVAL_MS);
     }
@@ -292,7 +331,12 @@ export class OperatorWorld {
    * cluster, stop the backend and the simulator.
    */
   async close(): Promise<void> {
-    await this.controllers.stopAll();
+    const limitMs = this.callDeadlineMs + abortGraceMs(this.callDeadlineMs) + STOP_SLACK_MS;
+    for (const controller of await this.controllers.stopAll(limitMs)) {
+      this.#stuck.push(
+        `controller ${controller}'s stop() had not resolved ${limitMs} ms after the scenario ended: a reconcile never ended, though every provider call the suite hands out has its deadline (a call of the operator's own, or a provider wrapper of its own, that never returns?)`,
+      );
+    }
     this.#closedAt ??= Date.now();
     this.#closedLedger ??= this.backend.ledger();
     try {
@@ -302,6 +346,41 @@ export class OperatorWorld {
       await this.backend.stop();
       await this.cluster.stop();
     }
+  }
+
+  /** Give the scenario's goals `ms` more (a scenario with a long job). */
+  extendDeadline(ms: number): void {
+    this.#deadline += ms;
+  }
+
+  /** Record a violation the scenario found. */
+  expect(rule: RuleId, message: string): void {
+    this.expectations.push({ rule, message: `${rule}: ${message}` });
+  }
+
+  #stopIfLate(): void {
+    const late = this.late[0];
+    if (late) throw new CallLate(late.method);
+  }
+
+  #late(late: TapLate, controller: number): void {
+    const { at, ...rest } = late;
+    const call: LateCall = {
+      ...rest,
+      caller: `controller ${controller}`,
+      at: this.t(at),
+      ...(this.scenario !== undefined ? { scenario: this.scenario } : {}),
+    };
+    this.late.push(call);
+    this.mark(late.resourceKey, `${late.method} missed its ${late.deadlineMs} ms deadline`);
+  }
+
+  /** The L1 violations of the calls that missed their deadline. */
+  lateViolations(): Violation[] {
+    return [
+      ...this.late.map((late) => `L1: ${lateCallMessage(late)}`),
+      ...this.#stuck.map((message) => `L1: ${message}`),
+    ].map((message) => ({ rule: "L1", message }));
   }
 
   #userWrite(key: string, label: string): void {
@@ -322,6 +401,24 @@ export function defaultDeletionBlocked(object: KubeObject): boolean {
         c?.type === "DeletionBlocked" && c.status === "True",
     )
   );
+}
+
+/**
+ * The config version the operator itself wants for an object: the
+ * `status.provisioning.desiredConfigVersion` the engine wrote (from the operator's
+ * `desiredConfig`, defaults it adds included) when the status was written for the object's
+ * current generation (`status.observedGeneration`, as the default status mapping writes it);
+ * otherwise `configVersion(object.spec)`, so that an operator that never reconciled the
+ * latest spec is not excused by its stale status.
+ */
+export function defaultDesiredVersion(object: KubeObject): string {
+  const status = object.status as
+    { observedGeneration?: unknown; provisioning?: { desiredConfigVersion?: unknown } } | undefined;
+  const written = status?.provisioning?.desiredConfigVersion;
+  const current =
+    object.metadata.generation !== undefined &&
+    status?.observedGeneration === object.metadata.generation;
+  return current && typeof written === "string" ? written : configVersion(object.spec ?? {});
 }
 
 /** `status.provisioning.reconciledConfigVersion`, as the default status mapping writes it. */
