@@ -20,7 +20,7 @@ export const launchGet: Handler<"launch"> = (state, route) =>
 /**
  * `POST …/launch/`: creates a job (201, `Location`, `{"job": id, "ignored_fields": …,
  * …job}`) or a workflow job (`{"workflow_job": id, …}`): github:ansible/awx e21dd0a0
- * `awx/api/views/__init__.py:2446-2465` (`JobTemplateLaunch.post`) and 3208-3215
+ * `awx/api/views/__init__.py:2440-2465` (`JobTemplateLaunch.post`) and 3196-3215
  * (`WorkflowJobTemplateLaunch.post`). `Location` is `get_absolute_url(request)`, a path
  * relative to the host in the request's own prefix (`awx/api/versioning.py:26-45`: the
  * versioning scheme reverses without the request).
