@@ -207,11 +207,18 @@ describe("AAP simulator: template lists, filters and pagination", () => {
     expect(results(await call(url, `${V2}job_templates/?page_size=zero`))).toHaveLength(25);
   });
 
-  it("drops count and links with count_disabled=1", async () => {
+  it("drops count and links with count_disabled, whatever its value; only page 1 exists", async () => {
     aap.addJobTemplate({ name: "a" });
-    expect(body(await call(url, `${V2}job_templates/?count_disabled=1`))).toEqual({
-      results: [expect.objectContaining({ name: "a" })],
-    });
+    aap.addJobTemplate({ name: "b" });
+    for (const value of ["1", "0", "false", ""]) {
+      expect(
+        body(await call(url, `${V2}job_templates/?count_disabled=${value}&page_size=1`)),
+      ).toEqual({
+        results: [expect.objectContaining({ name: "a" })],
+      });
+    }
+    const second = await call(url, `${V2}job_templates/?count_disabled=1&page_size=1&page=2`);
+    expect([second.status, body(second)]).toEqual([404, { detail: "Invalid page." }]);
   });
 
   it("orders by id by default, or by order_by fields", async () => {

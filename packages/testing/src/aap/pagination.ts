@@ -1,8 +1,10 @@
 /**
- * AWX's page-number pagination (research §3): `page` (1-based, or `last`), `page_size`
- * (default 25, silently capped at 200), `count_disabled`, and relative `next`/`previous`
- * links built from the request's own path and query like DRF's `replace_query_param`
- * (parameters sorted by name).
+ * AWX's page-number pagination (github:ansible/awx e21dd0a0 `awx/api/pagination.py:26-70`,
+ * `awx/settings/defaults.py:366` `MAX_PAGE_SIZE = 200`, 369 `PAGE_SIZE: 25`): `page`
+ * (1-based, or `last`), `page_size` (default 25, silently capped at 200, and the cap
+ * written into the links, `cap_page_size`), `count_disabled`, and relative `next`/
+ * `previous` links built from the request's own path and query like DRF's
+ * `replace_query_param` (parameters sorted by name).
  *
  * @module
  */
@@ -29,8 +31,12 @@ function link(path: string, query: URLSearchParams, page: number, size: number):
   return `${path}?${new URLSearchParams(sorted).toString()}`;
 }
 
-function countDisabled(raw: string | null): boolean {
-  return raw !== null && !["", "0", "false", "False"].includes(raw);
+/**
+ * `count_disabled`: present at all, whatever its value (github:ansible/awx e21dd0a0
+ * `awx/api/pagination.py:57-64`, `'count_disabled' in request.query_params`).
+ */
+function countDisabled(query: URLSearchParams): boolean {
+  return query.has("count_disabled");
 }
 
 /**
@@ -45,12 +51,15 @@ export function paginate(
   query: URLSearchParams,
 ): Record<string, unknown> {
   const size = pageSize(query.get("page_size"));
-  const pages = Math.max(1, Math.ceil(items.length / size));
+  const disabled = countDisabled(query);
+  // With count_disabled, AWX's `DisabledPaginator` claims one page (`pagination.py:16-23`):
+  // only the first page exists.
+  const pages = disabled ? 1 : Math.max(1, Math.ceil(items.length / size));
   const raw = query.get("page") ?? "1";
   const page = raw === "last" ? pages : /^\s*\+?\d+\s*$/.test(raw) ? Number(raw) : NaN;
   if (!(page >= 1 && page <= pages)) throw new ApiError(404, { detail: "Invalid page." });
   const results = items.slice((page - 1) * size, page * size);
-  if (countDisabled(query.get("count_disabled"))) return { results };
+  if (disabled) return { results };
   return {
     count: items.length,
     next: page < pages ? link(path, query, page + 1, size) : null,
