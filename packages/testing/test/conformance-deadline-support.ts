@@ -3,7 +3,12 @@
  * answers, either honouring its AbortSignal (it rejects once aborted) or ignoring it forever.
  */
 import type { CallOptions, Provider } from "@provisionkit/core";
-import { MemoryProvider, memoryBackend, type ConformanceBackend } from "../src/index.js";
+import {
+  MemoryProvider,
+  memoryBackend,
+  type ConformanceBackend,
+  type MemoryConformanceOptions,
+} from "../src/index.js";
 
 /** The provider methods a test can make hang. */
 export type HangingMethod =
@@ -52,13 +57,15 @@ export function hanging(
   return wrapped;
 }
 
-/** The memory backend whose providers hang on `method`. */
+/** The memory backend (with `options`) whose providers hang on `method`. */
 export function hangingBackend(
   method: HangingMethod,
   mode: "honours" | "ignores",
+  options: MemoryConformanceOptions = {},
 ): () => ConformanceBackend {
   return () =>
     memoryBackend({
+      ...options,
       provider: (backend, options) => hanging(new MemoryProvider(backend, options), method, mode),
     });
 }
