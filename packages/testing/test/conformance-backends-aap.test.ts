@@ -18,6 +18,7 @@ describe("aapSimulatorBackend", () => {
     expect(backend.name).toBe("AAP simulator");
     expect(backend.controls).toEqual({
       failures: true,
+      loseAnswers: true,
       neverFinishes: true,
       purge: true,
       rateLimit: true,
@@ -183,6 +184,18 @@ describe("aapSimulatorBackend", () => {
     backend.rateLimitNext!(0, 1000);
     expect((await launch(endpoint, "create-widget", vars)).status).toBe(201);
     expect(() => backend.rateLimitNext!(-1, 1000)).toThrow(RangeError);
+  });
+
+  it("loseNextAnswer: the next launch creates its job, then its connection drops", async () => {
+    const { backend, endpoint } = await aapBackend();
+    backend.loseNextAnswer!("provision");
+    const vars = eventVars(payload("w", "provision", "corr-lost", "v"));
+    // Reads are untouched.
+    expect((await call(endpoint.url, endpoint.token, "job_templates/")).status).toBe(200);
+    await expect(launch(endpoint, "create-widget", vars)).rejects.toThrow();
+    expect(backend.ledger().map((j) => j.correlationId)).toEqual(["corr-lost"]);
+    expect((await launch(endpoint, "create-widget", vars)).status).toBe(201);
+    expect(backend.ledger()).toHaveLength(2);
   });
 
   it("failNext: the next n requests of any kind answer 503", async () => {
