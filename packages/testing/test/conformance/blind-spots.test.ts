@@ -145,6 +145,17 @@ describe("issue 15: no false alarms on correct providers", { timeout: 60_000 }, 
     expect(messages(report)).toBe("");
   });
 
+  it("P8: overlapping rate limits (1001 ms, then 1000 ms) answered with the newest wait are no false alarm (MemoryProvider, seed 3, 300 runs)", async () => {
+    const report = await runConformance({
+      backend: () => memoryBackend(),
+      scenarios: ["randomized-interleavings"],
+      seed: 3,
+      numRuns: 300,
+    });
+    const p8 = report.scenarios.flatMap((s) => s.violations).filter((v) => v.rule === "P8");
+    expect(p8.map((v) => v.message)).toEqual([]);
+  });
+
   it("P5: a deprovision triggered in the call whose cancel ended the provision job passes (AWX cancels a pending job at once)", async () => {
     const report = await run(
       CancelsThenReadsBack,

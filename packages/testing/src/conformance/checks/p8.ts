@@ -35,7 +35,14 @@ function rateLimit(ctx: CheckContext, fault: FaultRecord, calls: CallRecord[]): 
     }
     surfaced++;
     const error = call.outcome.error;
-    const asked = fault.retryAfterMs ?? 0;
+    // Rate limits injected one after the other may be answered in any order (the memory
+    // backend answers every pending one with the newest wait, AAP fires its rules in
+    // insertion order): the wait must be at least the shortest any of them asked for.
+    const asked = Math.min(
+      ...ctx.trace.faults
+        .filter((f) => f.kind === "rateLimit" && f.at <= call.at)
+        .map((f) => f.retryAfterMs ?? 0),
+    );
     const wait = error.retryAfterMs ?? 0;
     if (error.rateLimit && wait > 0 && wait >= asked) continue;
     const what = error.rateLimit
