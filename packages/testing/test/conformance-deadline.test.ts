@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { memoryBackend, runConformance, type ConformanceReport } from "../src/index.js";
 import { CallDeadlineExceeded, withDeadline } from "../src/conformance/driver/deadline.js";
+import { IgnoresRunningProvision } from "./conformance/broken-providers.js";
 import { hangingBackend, never, untilAborted } from "./conformance-deadline-support.js";
 
 const DEADLINE_MS = 300;
@@ -127,5 +128,19 @@ describe("runConformance never hangs (L1)", () => {
     });
     expect(report.passed).toBe(true);
     expect(report.rules.find((r) => r.rule === "L1")?.status).not.toBe("failed");
+  }, 30_000);
+
+  it("another rule's failure leaves L1 passed, not inconclusive: every call had its deadline", async () => {
+    const report = await runConformance({
+      backend: () =>
+        memoryBackend({
+          provider: (backend, options) => new IgnoresRunningProvision(backend, options),
+        }),
+      scenarios: ["delete-while-provisioning"],
+      callDeadlineMs: DEADLINE_MS,
+    });
+    expect(report.scenarios[0]?.status).toBe("failed");
+    expect(report.rules.find((r) => r.rule === "P5")?.status).toBe("failed");
+    expect(report.rules.find((r) => r.rule === "L1")?.status).toBe("passed");
   }, 30_000);
 });
