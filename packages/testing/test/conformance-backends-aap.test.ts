@@ -1,4 +1,5 @@
 /** aapSimulatorBackend: the AAP simulator as a conformance backend (templates, ledger mapping, scripts, faults, life cycle). */
+import { configVersion } from "@provisionkit/core";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   aapBackend,
@@ -60,6 +61,8 @@ describe("aapSimulatorBackend", () => {
         resourceKey: "default/w-1",
         operation: "provision",
         configVersion: "v1",
+        // The spec the job received (the payload's Widget spec), for P4's old-spec check.
+        appliedConfigVersion: configVersion({ size: 1 }),
         correlationId: "c-1",
         createdAt: t0,
       },

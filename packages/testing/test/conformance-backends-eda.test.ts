@@ -1,4 +1,5 @@
 /** edaSimulatorBackend: the EDA simulator as a conformance backend (webhook, HMAC, playbook write-back, ledger, faults). */
+import { configVersion } from "@provisionkit/core";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   call,
@@ -45,6 +46,8 @@ describe("edaSimulatorBackend", () => {
         resourceKey: "default/w-1",
         operation: "provision",
         configVersion: "v1",
+        // The spec the job received (the payload's Widget spec), for P4's old-spec check.
+        appliedConfigVersion: configVersion({ size: 1 }),
         correlationId: "c-1",
         createdAt: launchedAt,
       },

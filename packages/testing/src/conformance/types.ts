@@ -70,6 +70,13 @@ export interface ConformanceJob {
   /** For a provision: the config version it applies, when the backend can tell. */
   configVersion?: string;
   /**
+   * For a provision: the config version of the spec the job actually received, when the
+   * backend can show it (the AAP backends: `configVersion` of the extra vars'
+   * `ansible_eda.event.payload.spec`). P4 compares it with {@link ConformanceJob.configVersion},
+   * the version label: an old spec sent under the right label shows here.
+   */
+  appliedConfigVersion?: string;
+  /**
    * The correlation id it was launched with, when the backend can tell. Strongly advised:
    * it is how the suite matches the provider's job ids to the ledger and finds a job twice
    * launched (E5).

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { JobType } from "@provisionkit/core";
+import { configVersion, type JobType } from "@provisionkit/core";
 import type { AapJobStatus, AapLedgerJob } from "../../aap/records.js";
 import { asRecord } from "../../eda/payload.js";
 import { withEnd } from "../ledger-entry.js";
@@ -39,6 +39,15 @@ interface LaunchFacts {
   correlationId: string | undefined;
   configVersion: string | undefined;
   resourceKey: string | undefined;
+  appliedConfigVersion: string | undefined;
+}
+
+/** The config version of the payload's `spec` (an object), if it has one. */
+function appliedVersion(payload: Record<string, unknown> | undefined): string | undefined {
+  const spec = payload?.spec;
+  return typeof spec === "object" && spec !== null && !Array.isArray(spec)
+    ? configVersion(spec)
+    : undefined;
 }
 
 /**
@@ -54,6 +63,7 @@ function launchFacts(extraVars: Record<string, unknown>): LaunchFacts {
     correlationId: text(annotations[JOB_ANNOTATIONS.correlationId]) ?? text(own.correlation_id),
     configVersion: text(annotations[JOB_ANNOTATIONS.configVersion]) ?? text(own.config_version),
     resourceKey: text(asRecord(own.resource)?.key),
+    appliedConfigVersion: appliedVersion(payload),
   };
 }
 
@@ -81,6 +91,9 @@ export function toConformanceJob(job: AapLedgerJob, templates: OperationNames): 
   };
   if (operation === "provision" && facts.configVersion !== undefined) {
     entry.configVersion = facts.configVersion;
+  }
+  if (operation === "provision" && facts.appliedConfigVersion !== undefined) {
+    entry.appliedConfigVersion = facts.appliedConfigVersion;
   }
   if (facts.correlationId !== undefined) entry.correlationId = facts.correlationId;
   return withEnd(entry, OUTCOMES[job.status], job);

@@ -69,5 +69,39 @@ export function checkP4(ctx: CheckContext): Violation[] {
       ),
     );
   }
+  out.push(...oldSpecs(ctx));
   return out;
+}
+
+/**
+ * Provision jobs whose backend shows they received another spec of the resource than the
+ * version they were labelled with: an old spec under the right version label. Only a spec
+ * the resource actually had counts (a provider's own payload transformation is not judged).
+ */
+function oldSpecs(ctx: CheckContext): Violation[] {
+  const out: Violation[] = [];
+  for (const job of ctx.trace.ledger) {
+    const { configVersion: label, appliedConfigVersion: applied } = job;
+    if (job.operation !== "provision" || label === undefined || applied === undefined) continue;
+    if (label === applied || !knownVersions(ctx, job.resourceKey).has(applied)) continue;
+    out.push(
+      ctx.violation(
+        "P4",
+        `${job.resourceKey}: the backend's ${ctx.label(job)} received the spec of config version ${shortVersion(applied)} under the version label ${shortVersion(label)}`,
+      ),
+    );
+  }
+  return out;
+}
+
+/** Every config version the resource's spec had during the run. */
+function knownVersions(ctx: CheckContext, key: string): Set<string> {
+  const versions = new Set<string>();
+  for (const persist of ctx.trace.persists) {
+    const desired = persist.status.desiredConfigVersion;
+    if (persist.resourceKey === key && desired !== undefined) versions.add(desired);
+  }
+  const desired = ctx.trace.final.get(key)?.desired;
+  if (desired !== undefined) versions.add(desired);
+  return versions;
 }
