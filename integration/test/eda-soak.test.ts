@@ -21,8 +21,10 @@ import { overlaps } from "../support/world.ts";
 // with short jobs, on the API-server simulator only (the real API server adds nothing to
 // what is counted here and would multiply the tier's time).
 
-const LIFECYCLES = 16;
-const SEEDS = [1, 2, 3];
+/** Lifecycles per seed and mode; `EDA_SOAK_LIFECYCLES` raises it for a longer one-off run. */
+const LIFECYCLES = Number(process.env.EDA_SOAK_LIFECYCLES ?? 16);
+/** The seeds; `EDA_SOAK_SEEDS` (comma-separated) replaces them. */
+const SEEDS = (process.env.EDA_SOAK_SEEDS ?? "1,2,3").split(",").map(Number);
 const GONE_MS = 45_000;
 
 /** mulberry32: a small seeded PRNG, so a failing seed replays. */
