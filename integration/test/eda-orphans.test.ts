@@ -15,6 +15,7 @@ import {
 } from "@provisionkit/provider-eda";
 import {
   edaSimulatorBackend,
+  runConformance,
   runOperatorConformance,
   type AapLedgerJob,
   type EdaBackendEndpoint,
@@ -239,5 +240,37 @@ describe("operator suite: the late-completion scenarios", { timeout: 120_000 }, 
       expect(p6, scenario.id).toHaveLength(1);
       expect(p6[0]!.message).toMatch(/^P6: .* released with no teardown after provision/);
     }
+  });
+});
+
+describe("provider suite: P6 on the EDA simulator", { timeout: 60_000 }, () => {
+  it("fails the old skip rule after a failed provision (issue 14), and passes EdaProvider", async () => {
+    const backend =
+      (make: (options: ConstructorParameters<typeof EdaProvider>[0]) => EdaProvider) => () =>
+        edaSimulatorBackend({
+          provider: (endpoint: EdaBackendEndpoint) =>
+            make({
+              target: { type: "webhook", url: endpoint.webhookUrl },
+              auth: { type: "hmac", secret: endpoint.hmacSecret },
+              now: endpoint.now,
+            }),
+        });
+    const scenarios = ["failed-provision-then-delete"];
+    const old = await runConformance({
+      backend: backend((options) => new SkipsWithoutMarks(options)),
+      scenarios,
+    });
+    const p6 = old.scenarios.flatMap((s) => s.violations).filter((v) => v.rule === "P6");
+    expect(p6).toHaveLength(1);
+    expect(p6[0]!.message).toMatch(
+      /answered skipped, but the backend ran provision .* ended failed/,
+    );
+    const fixed = await runConformance({
+      backend: backend((options) => new EdaProvider(options)),
+      scenarios,
+    });
+    expect(fixed.scenarios.map((s) => [s.id, s.status, s.violations])).toEqual([
+      ["failed-provision-then-delete", "passed", []],
+    ]);
   });
 });
