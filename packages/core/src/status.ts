@@ -23,6 +23,17 @@ export interface PendingLaunch {
   createdAt: string;
   /** Not before this instant is the job looked up again with `findJob` (ISO-8601). */
   lookupAfter?: string;
+  /**
+   * By when the launch request had ended on the client's side (ISO-8601): when its call
+   * failed with an unknown outcome, or, for a marker left by a process that stopped (or
+   * by another replica), the first lookup's start or `createdAt` plus the pending-launch
+   * grace, whichever is later. The backend can create the launch's job until this
+   * instant plus the provider's `launchSettleMs`; absence is concluded only from a lookup
+   * that began after that (E5).
+   */
+  requestEndedAt?: string;
+  /** How many `findJob` lookups found nothing so far. */
+  lookups?: number;
 }
 
 /** A launch that failed without creating a job: the engine retries it with backoff. */

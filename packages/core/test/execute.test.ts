@@ -260,7 +260,9 @@ describe("execute: polls, cancels and lookups", () => {
         },
       });
       const out = await step(provider, lost());
-      expect(queries).toEqual([{ correlationId: "c-lost", type: "provision" }]);
+      expect(queries).toEqual([
+        { correlationId: "c-lost", type: "provision", launchedAt: iso(T0 - 1_000) },
+      ]);
       expect(out.status.pendingLaunch).toBeUndefined();
       expect(latestJob(out.status.jobs, "provision")).toMatchObject({
         jobId: "j9",
@@ -276,6 +278,39 @@ describe("execute: polls, cancels and lookups", () => {
       const failing = await step(fake({ findJob: () => Promise.reject(new Error("503")) }), lost());
       expect(failing.status.pendingLaunch?.lookupAfter).toBeDefined();
       expect(failing.events.map((e) => e.reason)).toEqual(["JobLookupFailed"]);
+    });
+
+    it("judges absence by when the lookup began, with the provider's launchSettleMs", async () => {
+      const ended = status({
+        pendingLaunch: pending({ correlationId: "c-lost", requestEndedAt: iso(T0 - 5_000) }),
+      });
+      const run = async (settle: number, lookupTakesMs: number) => {
+        const providers = providerSet(
+          fake({ launchSettleMs: settle, findJob: () => Promise.resolve(undefined) }),
+        );
+        const now = { t: T0 };
+        const d = decide({ ...input({ status: ended }), providers: providers.directory });
+        return execute(
+          d,
+          { ...input({ status: ended }), providers: providers.directory },
+          {
+            resource,
+            providers,
+            clock: () => {
+              const at = now.t;
+              now.t += lookupTakesMs;
+              return at;
+            },
+            signal: new AbortController().signal,
+          },
+        );
+      };
+      // Began 5 s after the request ended: a settle of 5 s is over, of 6 s it is not —
+      // even though this lookup itself ended 10 s later.
+      expect((await run(5_000, 10_000)).status.pendingLaunch).toBeUndefined();
+      const waiting = await run(6_000, 10_000);
+      expect(waiting.status.pendingLaunch?.lookups).toBe(1);
+      expect(waiting.events.map((e) => e.reason)).toEqual(["LaunchOutcomeUnknown"]);
     });
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   ErrorCode,
   JobNotFoundError,
+  JobOwnershipError,
   JobState,
   RateLimitError,
   TimeoutError,
@@ -11,7 +12,6 @@ import {
   recordJobStatus,
   recordLaunchError,
   recordLaunched,
-  recordLookupMiss,
   recordStatusError,
   resolveEngineOptions,
   type PendingLaunch,
@@ -109,7 +109,7 @@ describe("recordLaunched", () => {
 describe("recordLaunchError", () => {
   it("keeps the marker when the outcome is unknown (timeout after accept)", () => {
     const t = launchFailed(new TimeoutError("no answer", 30_000));
-    expect(t.status.pendingLaunch).toEqual(pending);
+    expect(t.status.pendingLaunch).toEqual({ ...pending, requestEndedAt: iso(T0) });
     expect(t.status.launchFailure).toMatchObject({ code: ErrorCode.Timeout, count: 1 });
     expect(t.events[0]?.message).toMatch(/unknown outcome/);
   });
@@ -286,6 +286,36 @@ describe("recordStatusError", () => {
       finishedAt: iso(T0),
     });
   });
+
+  it("E3: a provision job purged unseen makes the reconciled version unknown", () => {
+    // V1 was applied by an earlier job; j2 applying V2 may have succeeded before its purge.
+    const earlier = job({ state: JobState.Succeeded, finishedAt: iso(T0) });
+    const purged = job({ jobId: "j2", configVersion: V2 });
+    const s = status({ jobs: [earlier, purged], reconciledConfigVersion: V1 });
+    const t = recordStatusError(s, purged, new JobNotFoundError("j2"), T0, options);
+    expect(t.status.reconciledConfigVersion).toBeUndefined();
+    // An older job purged behind a newer one changes nothing: the newer one decides.
+    const older = recordStatusError(
+      status({ jobs: [job({ jobId: "j0" }), earlier], reconciledConfigVersion: V1 }),
+      job({ jobId: "j0" }),
+      new JobNotFoundError("j0"),
+      T0,
+      options,
+    );
+    expect(older.status.reconciledConfigVersion).toBe(V1);
+  });
+
+  it("a job launched for another resource is marked JobNotOwned and never read again", () => {
+    const t = readFailed(new JobOwnershipError("j1", "job j1 names resource uid u-2, not u-1"));
+    expect(t.status.jobs[0]).toMatchObject({
+      state: JobState.Failed,
+      reason: "JobNotOwned",
+      finishedAt: iso(T0),
+    });
+    expect(t.status.jobs[0]?.nextCheckAt).toBeUndefined();
+    expect(t.status.jobs[0]?.message).toMatch(/u-2, not u-1/);
+    expect(t.events).toEqual([expect.objectContaining({ type: "Warning", reason: "JobNotOwned" })]);
+  });
 });
 
 describe("recordDeprovisionAnswer", () => {
@@ -357,16 +387,5 @@ describe("recordDeprovisionAnswer", () => {
     );
     expect(t.status.deprovisionSkipped).toEqual({ reason: "nothing there", at: iso(T0) });
     expect(t.status.pendingLaunch).toBeUndefined();
-  });
-});
-
-describe("recordLookupMiss", () => {
-  it("looks again within the grace period, then clears the marker", () => {
-    const opts = resolveEngineOptions({ pollIntervalMs: 1_000, pendingLaunchGraceMs: 2_500 });
-    const within = recordLookupMiss(status({ pendingLaunch: pending }), pending, T0 + 2_000, opts);
-    expect(within.status.pendingLaunch?.lookupAfter).toBe(iso(T0 + 2_500));
-    const after = recordLookupMiss(status({ pendingLaunch: pending }), pending, T0 + 2_500, opts);
-    expect(after.status.pendingLaunch).toBeUndefined();
-    expect(after.events[0]?.reason).toBe("LaunchNotFound");
   });
 });

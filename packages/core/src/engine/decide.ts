@@ -130,7 +130,18 @@ function decidePending(
     return withEvents(route(input, clearPending(status)), [event]);
   }
   const provider = input.providers.get(pending.provider);
-  const age = now - ms(pending.createdAt, now);
+  const created = Date.parse(pending.createdAt);
+  if (!provider?.canFindJob && (Number.isNaN(created) || created > now)) {
+    // A marker whose time cannot be trusted would never age out: count from now.
+    const fixed = { ...pending, createdAt: iso(now) };
+    const event: EngineEvent = {
+      type: "Warning",
+      reason: "PendingLaunchRepaired",
+      message: `the pending ${pending.type} launch's createdAt ${JSON.stringify(pending.createdAt).slice(0, 80)} is not a past timestamp; its grace period is counted from ${iso(now)}`,
+    };
+    return withEvents(route(input, { ...status, pendingLaunch: fixed }), [event]);
+  }
+  const age = now - created;
   if (provider?.canFindJob) {
     const after = ms(pending.lookupAfter, now);
     if (now >= after) return { action: { kind: "adopt", pending }, status };

@@ -138,13 +138,21 @@ async function run<R extends ResourceObject>(
       const pending = action.pending;
       const provider = env.providers.get(pending.provider);
       if (!provider?.findJob) return { status, events: [] };
+      const startedAt = env.clock();
       try {
         const found = await provider.findJob(
           env.resource,
-          { correlationId: pending.correlationId, type: pending.type },
+          {
+            correlationId: pending.correlationId,
+            type: pending.type,
+            launchedAt: pending.createdAt,
+          },
           call,
         );
-        if (found === undefined) return recordLookupMiss(status, pending, env.clock(), options);
+        if (found === undefined) {
+          const settleMs = input.providers.get(pending.provider)?.launchSettleMs;
+          return recordLookupMiss(status, pending, startedAt, env.clock(), options, settleMs);
+        }
         return recordAdopted(status, pending, checkFoundJob(found), env.clock(), options);
       } catch (error) {
         rethrowIfAborted(env.signal, error);

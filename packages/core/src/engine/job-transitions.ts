@@ -114,9 +114,12 @@ function terminalEvent(job: JobRecord): EngineEvent {
 /**
  * Record a failed status read on the job, keeping the job and its state. A purged job
  * (`JOB_NOT_FOUND`) can never be read again: it becomes `Failed` with reason
- * `JobNotFound` (its real outcome is unknowable, so a provision is retried and a
- * blocking deprovision stays blocked). Rate limits retry after `retryAfterMs`; other
- * errors with the error backoff.
+ * `JobNotFound` (its real outcome is unknowable, so a provision is retried, the
+ * reconciled version becomes unknown (E3), and a blocking deprovision stays blocked). A
+ * job the provider shows was launched for another resource (`JOB_NOT_OWNED`, for example
+ * a job id copied into this object's status) becomes `Failed` with reason `JobNotOwned`
+ * and is never read, adopted or canceled again. Rate limits retry after `retryAfterMs`;
+ * other errors with the error backoff.
  */
 export function recordStatusError(
   status: ProvisioningStatus,
@@ -126,21 +129,39 @@ export function recordStatusError(
   options: EngineOptions,
 ): Transition {
   const record = toErrorRecord(error);
-  if (record.code === ErrorCode.JobNotFound) {
+  if (record.code === ErrorCode.JobNotFound || record.code === ErrorCode.JobNotOwned) {
+    const gone = record.code === ErrorCode.JobNotFound;
+    const reason = gone ? "JobNotFound" : "JobNotOwned";
     const updated: JobRecord = {
       ...job,
       state: JobState.Failed,
-      reason: "JobNotFound",
-      message: `job ${job.jobId} is gone from the backend (purged or deleted) before it was seen to finish`,
+      reason,
+      message: gone
+        ? `job ${job.jobId} is gone from the backend (purged or deleted) before it was seen to finish`
+        : `job ${job.jobId} was not launched for this resource (${record.message}); it is never polled, adopted or canceled from here`,
       updatedAt: iso(now),
       finishedAt: iso(now),
     };
     delete updated.statusError;
     delete updated.nextCheckAt;
-    return {
-      status: { ...status, jobs: updateJob(status.jobs, job.jobId, () => updated, job.type) },
-      events: [{ type: "Warning", reason: "JobNotFound", message: updated.message }],
+    delete updated.awaitingEnd;
+    let next: ProvisioningStatus = {
+      ...status,
+      jobs: updateJob(status.jobs, job.jobId, () => updated, job.type),
     };
+    // E3: a provision job whose outcome is unknown may have applied its version, so the
+    // version the backend last applied is unknown too; the desired one is provisioned
+    // again (a spec that went A→C→A while C's job was purged unseen re-provisions A).
+    if (
+      gone &&
+      job.type === "provision" &&
+      isActive(job) &&
+      latestJob(next.jobs, "provision")?.jobId === job.jobId
+    ) {
+      const { reconciledConfigVersion: _r, ...rest } = next;
+      next = rest;
+    }
+    return { status: next, events: [{ type: "Warning", reason, message: updated.message }] };
   }
   const count = (job.statusError?.count ?? 0) + 1;
   const failure = failureAfter(error, record, count, now, options);

@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { backoffDelay } from "../backoff.js";
+import { ConditionType, findCondition, setCondition } from "../conditions.js";
 import { RateLimitError, isOutcomeUnknown, toErrorRecord } from "../errors.js";
 import { appendJob, latestJob } from "../history.js";
 import type { JobRecord } from "../job-record.js";
@@ -99,7 +101,9 @@ export function recordLaunchError(
       ? previous.count + 1
       : 1;
   const failure = failureAfter(error, record, count, now, options);
-  const base = unknown ? status : clearPending(status);
+  const base: ProvisioningStatus = unknown
+    ? { ...status, pendingLaunch: { ...pending, requestEndedAt: iso(now) } }
+    : clearPending(status);
   const next: ProvisioningStatus = {
     ...base,
     launchFailure: {
@@ -243,31 +247,112 @@ function clearLaunchFailure(status: ProvisioningStatus, type: JobType): Provisio
 }
 
 /**
- * `findJob` found nothing for the pending launch. Within the grace period the launch may
- * still land (another replica, a request still in flight): look again later. After it,
- * the launch never reached the backend: clear the marker so the next decision launches.
+ * `findJob` found nothing for the pending launch. A launch is adopted or proven absent,
+ * never guessed absent (E5): the backend can still create the launch's job until the
+ * request ended ({@link PendingLaunch.requestEndedAt}) plus the provider's
+ * `launchSettleMs`. Only a lookup that *began* after that instant and found nothing
+ * proves that no job exists and none can appear: then the marker is cleared and the next
+ * decision launches again. Before it, the marker stays, the job is looked up again (at
+ * least once after the instant), and the resource says so with a `LaunchOutcomeUnknown`
+ * condition (reason `LookingUp`). When the provider declares no `launchSettleMs`, absence
+ * can never be shown: the engine keeps looking (with the error backoff) and a human
+ * resolves the launch, or, with `unknownLaunchPolicy: "relaunch"`, it launches again once
+ * the request has ended.
+ *
+ * @param startedAt - when this lookup began (epoch ms): only what the backend held then
+ *   is known to be absent.
+ * @param settleMs - the provider's `launchSettleMs`, when it declares one.
  */
 export function recordLookupMiss(
   status: ProvisioningStatus,
   pending: PendingLaunch,
+  startedAt: number,
   now: number,
   options: EngineOptions,
+  settleMs: number | undefined,
 ): Transition {
-  const graceEnd = ms(pending.createdAt, now) + options.pendingLaunchGraceMs;
-  if (now < graceEnd) {
-    const lookupAfter = iso(Math.min(now + options.pollIntervalMs, graceEnd));
-    return { status: { ...status, pendingLaunch: { ...pending, lookupAfter } }, events: [] };
+  const endedAt = requestEndedBy(pending, startedAt, options);
+  const lookups = (pending.lookups ?? 0) + 1;
+  const what = `${pending.type} launch with correlation id ${pending.correlationId}`;
+  if (settleMs !== undefined && startedAt >= endedAt + settleMs) {
+    return {
+      status: clearPending(status),
+      events: [
+        {
+          type: "Normal",
+          reason: "LaunchNotFound",
+          message: `no job of the ${what} exists, and none can appear any more: its request ended by ${iso(endedAt)} and the backend creates a launch's job within ${settleMs} ms of that (launchSettleMs); a lookup begun at ${iso(startedAt)} found none (${lookups} lookups); launching again`,
+        },
+      ],
+    };
   }
-  return {
-    status: clearPending(status),
-    events: [
-      {
-        type: "Normal",
-        reason: "LaunchNotFound",
-        message: `no ${pending.type} job with correlation id ${pending.correlationId} exists: the launch never reached the backend; launching again`,
-      },
-    ],
+  if (
+    settleMs === undefined &&
+    options.unknownLaunchPolicy === "relaunch" &&
+    startedAt >= endedAt
+  ) {
+    return {
+      status: clearPending(status),
+      events: [
+        {
+          type: "Warning",
+          reason: "LaunchOutcomeUnknown",
+          message: `no job of the ${what} found, and provider ${pending.provider} declares no launchSettleMs, so its absence cannot be shown; launching again as unknownLaunchPolicy is "relaunch": a duplicate job may exist`,
+        },
+      ],
+    };
+  }
+  const lookupAfter =
+    settleMs === undefined
+      ? now + backoffDelay(options.errorBackoff, lookups)
+      : Math.min(now + options.pollIntervalMs, Math.max(endedAt + settleMs, now));
+  const next: PendingLaunch = {
+    ...pending,
+    requestEndedAt: iso(endedAt),
+    lookups,
+    lookupAfter: iso(lookupAfter),
   };
+  const message =
+    settleMs === undefined
+      ? `the ${what} (request ended by ${iso(endedAt)}) has an unknown outcome and no job was found in ${lookups} lookups; provider ${pending.provider} declares no launchSettleMs, so the engine cannot show that none will appear. It keeps looking (next at ${iso(lookupAfter)}) and launches nothing until the job is found or a human resolves the launch: look for a job with this correlation id in the backend and resolve with its job id (adopt it), or with no job id if there is none (launch again).`
+      : `the ${what} (request ended by ${iso(endedAt)}) has an unknown outcome; no job found yet (${lookups} lookups). The backend can still create it until ${iso(endedAt + settleMs)} (launchSettleMs ${settleMs} ms); looking again at ${iso(lookupAfter)}, and launching again only if no job exists after that.`;
+  const reason = settleMs === undefined ? "NeedsResolution" : "LookingUp";
+  const already = findCondition(status.conditions, ConditionType.LaunchOutcomeUnknown);
+  const conditions = setCondition(
+    status.conditions,
+    { type: ConditionType.LaunchOutcomeUnknown, status: "True", reason, message },
+    iso(now),
+  );
+  const first = already?.status !== "True" || already.reason !== reason;
+  return {
+    status: { ...status, pendingLaunch: next, conditions },
+    events: first
+      ? [
+          {
+            type: settleMs === undefined ? "Warning" : "Normal",
+            reason: "LaunchOutcomeUnknown",
+            message,
+          },
+        ]
+      : [],
+  };
+}
+
+/**
+ * By when the pending launch's request had ended (epoch ms). Recorded on the marker
+ * when the call failed; for a marker left by a process that stopped, or by another
+ * replica whose request may still be in flight, the later of this lookup's start and
+ * `createdAt` plus the pending-launch grace (which the grace's documentation asks to keep
+ * above the provider's own launch timeout).
+ */
+function requestEndedBy(pending: PendingLaunch, startedAt: number, options: EngineOptions): number {
+  const recorded = Date.parse(pending.requestEndedAt ?? "");
+  // Never later than the engine itself could have written it (a hand-edited far-future
+  // value would otherwise keep the launch undecided for ever).
+  if (!Number.isNaN(recorded)) return Math.min(recorded, startedAt + options.pendingLaunchGraceMs);
+  const created = Date.parse(pending.createdAt);
+  const createdAt = Number.isNaN(created) ? startedAt : Math.min(created, startedAt);
+  return Math.max(startedAt, createdAt + options.pendingLaunchGraceMs);
 }
 
 /** `findJob` failed: keep the marker and look again after the error backoff. */

@@ -21,7 +21,8 @@ export interface ProviderSet<R extends ResourceObject = ResourceObject> {
  * Build a {@link ProviderSet} from the current provider and, optionally, providers that
  * launched jobs earlier (for example the one a resource was migrated away from).
  *
- * @throws ConfigurationError when a name is empty (P1) or used twice.
+ * @throws ConfigurationError when a name is empty (P1) or used twice, or a
+ *   `launchSettleMs` is not a finite number >= 0.
  */
 export function providerSet<R extends ResourceObject>(
   current: Provider<R>,
@@ -31,6 +32,15 @@ export function providerSet<R extends ResourceObject>(
   for (const provider of [current, ...others]) {
     if (typeof provider.name !== "string" || provider.name.trim() === "") {
       throw new ConfigurationError("P1: a provider's name must be a non-empty string");
+    }
+    const settle: unknown = provider.launchSettleMs;
+    if (
+      settle !== undefined &&
+      !(typeof settle === "number" && Number.isFinite(settle) && settle >= 0)
+    ) {
+      throw new ConfigurationError(
+        `provider ${provider.name}: launchSettleMs must be a finite number >= 0 or undefined, got ${String(settle)}`,
+      );
     }
     if (byName.has(provider.name)) {
       throw new ConfigurationError(`two providers are named ${JSON.stringify(provider.name)}`);

@@ -100,7 +100,7 @@ export function checkE5(ctx: CheckContext): Violation[] {
       out.push(
         ctx.violation(
           "E5",
-          `${key}: LaunchOutcomeUnknown at ${ctx.t(block.at)} although provider ${pending.provider} can look jobs up (findJob)`,
+          `${key}: LaunchOutcomeUnknown asked a human at ${ctx.t(block.at)} although provider ${pending.provider} can settle the launch itself (findJob and launchSettleMs)`,
         ),
       );
     }

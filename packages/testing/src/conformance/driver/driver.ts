@@ -198,7 +198,10 @@ export class Driver {
     const world = this.world;
     await world.settle();
     const directory = this.processes[0]?.providers.directory;
-    for (const key of this.human.observe((name) => directory?.get(name)?.canFindJob === true)) {
+    for (const key of this.human.observe((name) => {
+      const caps = directory?.get(name);
+      return caps?.canFindJob === true && caps.launchSettleMs !== undefined;
+    })) {
       for (const process of this.processes) process.wake(key);
     }
     const now = world.clock.now();

@@ -47,8 +47,10 @@ export class Human {
       const answer = this.#answers.get(key);
       if (answer && answer.correlationId !== pending?.correlationId) this.#answers.delete(key);
       if (!pending || !status) continue;
-      const blocked =
-        findCondition(status.conditions, ConditionType.LaunchOutcomeUnknown)?.status === "True";
+      // Only a launch the engine cannot settle on its own asks for a human (reason
+      // NeedsResolution); while it is looking the job up (LookingUp) a human stays out.
+      const condition = findCondition(status.conditions, ConditionType.LaunchOutcomeUnknown);
+      const blocked = condition?.status === "True" && condition.reason === "NeedsResolution";
       let block = this.world.trace.blocks.find(
         (b) => b.resourceKey === key && b.pending.correlationId === pending.correlationId,
       );

@@ -149,6 +149,8 @@ export function recordingProvider(inner: Provider, ctx: RecorderContext, name?: 
   }
   const proxy: Provider = {
     name: shownName,
+    // The settle bound is part of what the engine is told about the provider (E5).
+    ...(inner.launchSettleMs === undefined ? {} : { launchSettleMs: inner.launchSettleMs }),
     triggerProvision: (r, o) =>
       record(
         "triggerProvision",

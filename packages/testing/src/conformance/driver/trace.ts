@@ -127,7 +127,10 @@ export interface BlockRecord {
   at: number;
   /** The launch it is about. */
   pending: PendingLaunch;
-  /** Whether the provider named on the launch could look jobs up. */
+  /**
+   * Whether the provider named on the launch could settle it without a human: it looks
+   * jobs up (`findJob`) and declares `launchSettleMs`, so absence can be shown.
+   */
   providerCanFind: boolean;
   /** When the human answered. */
   resolvedAt?: number;

@@ -52,6 +52,7 @@ class MemoryConformanceBackend implements ConformanceBackend {
       cancel: options.cancel ?? true,
       blockDeletionOnFailure: options.blockDeletionOnFailure ?? true,
       token: options.token ?? "mem-secret-7f3a9c2e",
+      launchSettleMs: 0,
     };
     this.secrets = Object.freeze([this.#provider.token]);
   }

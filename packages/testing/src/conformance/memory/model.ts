@@ -96,6 +96,12 @@ export interface MemoryProviderOptions {
   blockDeletionOnFailure?: boolean;
   /** The credential it "uses": never in a result or an error (P1). */
   token?: string;
+  /**
+   * What it declares as `launchSettleMs` (default 0: the memory backend creates a job
+   * inside the launch call, so once the call ended, a lookup that finds nothing proves
+   * absence). `null` declares no bound, as a provider whose backend gives none.
+   */
+  launchSettleMs?: number | null;
 }
 
 /** A memory job as the conformance suite's ledger shows it. */

@@ -44,6 +44,8 @@ export class MemoryProvider implements Provider {
   readonly blockDeletionOnFailure: boolean;
   /** Whether it cancels running jobs. */
   readonly canCancel: boolean;
+  /** See {@link Provider.launchSettleMs}: 0 unless the options say otherwise. */
+  readonly launchSettleMs?: number;
   /** Find a job by correlation id (absent when turned off). */
   readonly findJob?: Provider["findJob"];
   /** Ask the backend to cancel a job (absent when turned off). */
@@ -63,6 +65,8 @@ export class MemoryProvider implements Provider {
     this.blockDeletionOnFailure = options.blockDeletionOnFailure ?? true;
     this.canCancel = options.cancel ?? true;
     this.token = options.token ?? "memory-token";
+    const settle = options.launchSettleMs === undefined ? 0 : options.launchSettleMs;
+    if (settle !== null) this.launchSettleMs = settle;
     if (options.findJob ?? true) this.findJob = (r, q) => this.call(() => this.find(r, q));
     if (this.canCancel) this.cancelJob = (r, id) => this.call(() => this.cancel(r, id));
   }

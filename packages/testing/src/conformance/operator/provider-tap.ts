@@ -133,6 +133,8 @@ export function tapProvider(provider: Provider, options: TapOptions): Provider {
   };
   const tapped: Provider = {
     name: provider.name,
+    // The settle bound is part of what the engine is told about the provider (E5).
+    ...(provider.launchSettleMs === undefined ? {} : { launchSettleMs: provider.launchSettleMs }),
     async triggerProvision(resource, call) {
       alive();
       const { correlationId } = call;

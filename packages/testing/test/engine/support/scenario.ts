@@ -231,7 +231,8 @@ export class Scenario {
     const status = this.h.status;
     return (
       status?.pendingLaunch !== undefined &&
-      findCondition(status.conditions, ConditionType.LaunchOutcomeUnknown)?.status === "True"
+      findCondition(status.conditions, ConditionType.LaunchOutcomeUnknown)?.reason ===
+        "NeedsResolution"
     );
   }
 
@@ -300,7 +301,8 @@ export class Scenario {
       resourceKey: this.h.key,
       at: now,
       pending,
-      providerCanFind: this.provider.findJob !== undefined,
+      providerCanFind:
+        this.provider.findJob !== undefined && this.provider.launchSettleMs !== undefined,
       resolvedAt: now,
       resolution,
     });
