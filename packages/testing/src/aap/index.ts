@@ -4,6 +4,8 @@
  * @module
  */
 export { AapSimulator } from "./simulator.js";
+export { AapPlaybookRunner, REAL_PLAYBOOK_SCRIPT } from "./playbook-runner.js";
+export type { AapPlaybookRun, AapPlaybookRunnerOptions } from "./playbook-runner.js";
 export type {
   AapAuthOptions,
   AapJobKind,
