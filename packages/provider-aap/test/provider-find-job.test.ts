@@ -12,6 +12,11 @@ import {
 
 const V1 = configVersion({ cores: 2 });
 const signal = () => ({ signal: new AbortController().signal });
+/**
+ * Wall-clock budget of a test that launches 200+ jobs over loopback (a few seconds alone,
+ * more on a loaded machine): a time budget, not a checked behaviour.
+ */
+const MANY_JOBS_TIMEOUT_MS = 60_000;
 
 describe("findJob (E5 adoption)", () => {
   it("finds a job whose launch response was lost, instead of letting it be launched twice", async () => {
@@ -174,6 +179,7 @@ describe("findJob on AWX: no extra_vars filter (AWX answers 403 to it)", () => {
         expect(Object.keys(query).some((key) => key.includes("extra_vars"))).toBe(false);
       }
     },
+    MANY_JOBS_TIMEOUT_MS,
   );
 
   it("does not match a newer job of another resource or correlation id, and returns the newest match", async () => {
@@ -200,28 +206,36 @@ describe("findJob on AWX: no extra_vars filter (AWX answers 403 to it)", () => {
     expect(found?.jobId).toBe(`job:${fx.sim.ledger()[1]!.id}`);
   });
 
-  it("fails (retryable) rather than answering none when the pages run out before the oldest job", async () => {
-    const fx = await startAap({ provider: { findJobMaxPages: 1 } });
-    const vm = computeInstance("vm-1");
-    await launchMany(fx, vm, 201, "corr");
-    const error: unknown = await fx.provider
-      .findJob(vm, { correlationId: "corr-never", type: "provision" }, signal())
-      .catch((e: unknown) => e);
-    expect(isProviderError(error) && error.code).toBe("LOOKUP_INCOMPLETE");
-    expect(isProviderError(error) && error.retryable).toBe(true);
-    expect(listRequests(fx)).toHaveLength(1);
-  });
+  it(
+    "fails (retryable) rather than answering none when the pages run out before the oldest job",
+    async () => {
+      const fx = await startAap({ provider: { findJobMaxPages: 1 } });
+      const vm = computeInstance("vm-1");
+      await launchMany(fx, vm, 201, "corr");
+      const error: unknown = await fx.provider
+        .findJob(vm, { correlationId: "corr-never", type: "provision" }, signal())
+        .catch((e: unknown) => e);
+      expect(isProviderError(error) && error.code).toBe("LOOKUP_INCOMPLETE");
+      expect(isProviderError(error) && error.retryable).toBe(true);
+      expect(listRequests(fx)).toHaveLength(1);
+    },
+    MANY_JOBS_TIMEOUT_MS,
+  );
 
-  it("answers none after reading to the oldest job: one request per 200 jobs", async () => {
-    const fx = await startAap({ provider: { findJobMaxPages: 2 } });
-    const vm = computeInstance("vm-1");
-    await launchMany(fx, vm, 201, "corr");
-    const found = await fx.provider.findJob(
-      vm,
-      { correlationId: "corr-never", type: "provision" },
-      signal(),
-    );
-    expect(found).toBeUndefined();
-    expect(listRequests(fx)).toHaveLength(2);
-  });
+  it(
+    "answers none after reading to the oldest job: one request per 200 jobs",
+    async () => {
+      const fx = await startAap({ provider: { findJobMaxPages: 2 } });
+      const vm = computeInstance("vm-1");
+      await launchMany(fx, vm, 201, "corr");
+      const found = await fx.provider.findJob(
+        vm,
+        { correlationId: "corr-never", type: "provision" },
+        signal(),
+      );
+      expect(found).toBeUndefined();
+      expect(listRequests(fx)).toHaveLength(2);
+    },
+    MANY_JOBS_TIMEOUT_MS,
+  );
 });
