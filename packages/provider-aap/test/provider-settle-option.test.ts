@@ -5,11 +5,17 @@ import { AapProvider, DEFAULT_LAUNCH_SETTLE_MS } from "../src/index.ts";
 const client = { url: "http://127.0.0.1:1/api/v2/", auth: { type: "bearer", token: "t" } } as const;
 
 describe("launchSettleMs (issue 13)", () => {
-  it("defaults to 180 s, AWX's 115 s harakiri and 120 s nginx read timeout with a margin, and the engine sees it", () => {
+  it("defaults to 300 s (AWX kills a request at harakiri + graceful timeout, 225 s; 235 s under awx-operator), and the engine sees it", () => {
     const provider = new AapProvider({ client });
-    expect(DEFAULT_LAUNCH_SETTLE_MS).toBe(180_000);
-    expect(provider.launchSettleMs).toBe(180_000);
-    expect(capabilitiesOf(provider).launchSettleMs).toBe(180_000);
+    expect(DEFAULT_LAUNCH_SETTLE_MS).toBe(300_000);
+    expect(provider.launchSettleMs).toBe(300_000);
+    expect(capabilitiesOf(provider).launchSettleMs).toBe(300_000);
+  });
+
+  it("false declares no bound (AWX 24.6.1 and older ran uwsgi without harakiri)", () => {
+    const provider = new AapProvider({ client, launchSettleMs: false });
+    expect(provider.launchSettleMs).toBeUndefined();
+    expect(capabilitiesOf(provider)).not.toHaveProperty("launchSettleMs");
   });
 
   it.each([0, 1, 600_000, 2_147_483_647])("accepts %d ms", (value) => {
@@ -17,7 +23,7 @@ describe("launchSettleMs (issue 13)", () => {
     expect(capabilitiesOf(provider).launchSettleMs).toBe(value);
   });
 
-  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY, 2_147_483_648, "180000", null])(
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY, 2_147_483_648, "300000", null, true])(
     "refuses %j with a ConfigurationError naming the option",
     (value) => {
       let error: unknown;

@@ -3,10 +3,12 @@ import type { AapClient, AapClientOptions } from "../client/index.js";
 import type { AapAnnotationNames } from "./extra-vars.js";
 
 /**
- * Default `AapProviderOptions.launchSettleMs`: 180,000 ms, AWX's 115 s uwsgi `harakiri`
- * and 120 s nginx `uwsgi_read_timeout` with a margin (see the option).
+ * Default `AapProviderOptions.launchSettleMs`: 300,000 ms. AWX's uwsgi kills a request
+ * at harakiri + graceful timeout (115 + 110 s; 120 + 115 s under awx-operator), and the
+ * job is committed only when the launch returns; five minutes leaves a margin (see the
+ * option).
  */
-export const DEFAULT_LAUNCH_SETTLE_MS = 180_000;
+export const DEFAULT_LAUNCH_SETTLE_MS = 300_000;
 
 /** The template names of one resource kind (see {@link AapTemplateOptions.kinds}). */
 export interface AapKindTemplates {
@@ -107,26 +109,31 @@ export interface AapProviderOptions {
    * side during which AAP may still create its job. The engine concludes that a launch
    * whose outcome is unknown created no job (and launches again) only from a lookup begun
    * at least this long after the request ended. Default {@link DEFAULT_LAUNCH_SETTLE_MS}
-   * (180,000: three minutes).
+   * (300,000: five minutes). `false` declares no bound: the engine then never concludes
+   * absence on its own (a human resolves the launch, or its `unknownLaunchPolicy` applies).
    *
-   * Why that default: AWX serves the API from uwsgi with `harakiri = 115` (a worker handling
-   * one request longer than 115 s is killed; github:ansible/awx
-   * `tools/ansible/roles/dockerfile/files/uwsgi.ini:13`) and runs each request in one
-   * database transaction (`ATOMIC_REQUESTS: True`, `awx/settings/defaults.py:30`), so the
+   * Why that default: AWX runs each request in one database transaction
+   * (`ATOMIC_REQUESTS: True`, github:ansible/awx `awx/settings/defaults.py:30`), so the
    * launch's job row is committed, and visible to a lookup, only when the launch view
-   * returns: at the latest about 115 s after a worker took the request. AWX's nginx gives up
-   * on uwsgi after `uwsgi_read_timeout 120s`
-   * (`tools/docker-compose/ansible/roles/sources/templates/nginx.locations.conf.j2:42`).
-   * 180 s leaves a margin over both. Unverified: the time a request may wait in uwsgi's
-   * listen queue before a worker takes it is not bounded by AWX's own configuration, and
-   * AAP's platform gateway (2.5+) and any proxy or load balancer in front add timeouts of
-   * their own. Behind a front proxy that holds requests longer (a request queue, a proxy
-   * with a longer read timeout that retries upstream), set this to that proxy's longest
-   * request lifetime (its upstream timeout times its retries, plus its queue time) plus a
-   * margin. `0` would declare that a job exists as soon as its launch request ends: never
-   * true of AWX.
+   * returns. AWX serves the API from uwsgi with `harakiri = 115`,
+   * `harakiri-graceful-timeout = 110` and `harakiri-graceful-signal = 6`
+   * (`tools/ansible/roles/dockerfile/files/uwsgi.ini:13-15`; awx-operator deployments: 120,
+   * 115): at harakiri the worker only gets SIGABRT, which django-ansible-base's
+   * `LogTracebackMiddleware` (`ansible_base/lib/middleware/logging/log_request.py:12-34`,
+   * in AWX's `MIDDLEWARE`, `awx/settings/defaults.py:890`) catches and logs, so the request
+   * goes on until the SIGKILL at harakiri + graceful timeout: 225 s (235 s under the
+   * operator). nginx stops waiting after `uwsgi_read_timeout 120s`
+   * (`tools/docker-compose/ansible/roles/sources/templates/nginx.locations.conf.j2:42`)
+   * but the worker does not stop with it. So a job can appear up to about 235 s after a
+   * worker took the request; 300 s leaves a margin. Unverified: the time a request may wait
+   * in uwsgi's listen queue before a worker takes it is not bounded by AWX's configuration,
+   * and AAP's platform gateway (2.5+) adds timeouts of its own. AWX 24.6.1 and older ran
+   * uwsgi without harakiri: no bound at all; use `false` there, or a value you accept the
+   * risk of. Behind a front that holds requests longer (a request queue, a proxy that
+   * retries upstream), add its longest request lifetime. A value below what the server can
+   * take risks a duplicate launch; a higher one only delays the relaunch of a lost launch.
    */
-  launchSettleMs?: number;
+  launchSettleMs?: number | false;
   /** Clock for cache expiry and event timestamps. Default `Date.now`. */
   now?: () => number;
   /** Logger; default silent. Only secret-free fields are logged. */

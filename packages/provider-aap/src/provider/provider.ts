@@ -58,9 +58,10 @@ export class AapProvider implements Provider {
   readonly name: string;
   /**
    * How long after a launch request ended AAP may still create its job (ms); see
-   * `AapProviderOptions.launchSettleMs`. Default 180,000.
+   * `AapProviderOptions.launchSettleMs`. Default 300,000; undefined when the option is
+   * `false` (no bound declared).
    */
-  readonly launchSettleMs: number;
+  readonly launchSettleMs: number | undefined;
   /** The client this provider talks through. */
   readonly client: AapClient;
   private readonly templates: AapTemplateOptions;
@@ -101,12 +102,15 @@ export class AapProvider implements Provider {
     });
     this.blockDeletionOnFailure = options.blockDeletionOnFailure ?? true;
     this.findJobMaxPages = positive(options.findJobMaxPages, 10, "findJobMaxPages", false);
-    this.launchSettleMs = optionChecks("AapProvider").milliseconds(
-      "launchSettleMs",
-      options.launchSettleMs,
-      DEFAULT_LAUNCH_SETTLE_MS,
-      0,
-    );
+    this.launchSettleMs =
+      options.launchSettleMs === false
+        ? undefined
+        : optionChecks("AapProvider").milliseconds(
+            "launchSettleMs",
+            options.launchSettleMs,
+            DEFAULT_LAUNCH_SETTLE_MS,
+            0,
+          );
   }
 
   /** Launch the resource kind's provision template. */
