@@ -71,6 +71,8 @@ function lateCompletion(lost: boolean): OperatorScenario {
         );
       }
       control.delayNextWriteBack("provision", lost ? { lost: true } : { delayMs: LATE_MS });
+      // The late write-back, and the settling after the release, come on top of the usual goals.
+      world.extendDeadline(lost ? 2 * JOB_MS : 2 * LATE_MS + 2 * JOB_MS);
       const key = world.key(NAME);
       await world.startController();
       await world.create(NAME, 0);
