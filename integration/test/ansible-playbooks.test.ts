@@ -5,7 +5,7 @@
  * leave the same object (issue 14). Skipped, never passed, when the tier is not installed
  * (scripts/ansible/ci-tier.sh).
  */
-import { access } from "node:fs/promises";
+import { access, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JobState, type ResourceObject } from "@provisionkit/core";
@@ -254,7 +254,13 @@ describe.skipIf(!ansible.available)("the reference Ansible content (real ansible
           c.operation === "provision"
             ? "provisionkit_provision_tasks"
             : "provisionkit_deprovision_tasks";
-        const marker = join(tmpdir(), `provisionkit-ansible-${process.pid}-${name}`);
+        // One marker per cluster and case (the same file runs the case on both): a stale one
+        // would cancel the run before the tasks start.
+        const marker = join(
+          tmpdir(),
+          `provisionkit-ansible-${process.pid}-${cluster().kind}-${name}`,
+        );
+        await rm(marker, { force: true });
         const cancel = new AbortController();
         const extraVars =
           c.outcome === "failed"
