@@ -6,6 +6,7 @@
 import type { RuleId } from "../types.js";
 import type { StartControllerOptions } from "./controllers.js";
 import { blocked, failed, provisioning, ready, released } from "./goals.js";
+import { LATE_COMPLETION_SCENARIOS } from "./late-completion.js";
 import { JOB_MS, LONG_JOB_MS } from "./timings.js";
 import type { OperatorController } from "./types.js";
 import type { OperatorWorld, ProviderAbilities } from "./world.js";
@@ -247,4 +248,5 @@ export const OPERATOR_SCENARIOS: readonly OperatorScenario[] = Object.freeze([
       await released(world, NAME);
     },
   },
+  ...LATE_COMPLETION_SCENARIOS,
 ]);
