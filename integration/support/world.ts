@@ -156,6 +156,7 @@ export function wrap<R extends ResourceObject>(
 ): Provider<R> {
   const wrapped: Provider<R> = {
     name: provider.name,
+    ...(provider.launchSettleMs === undefined ? {} : { launchSettleMs: provider.launchSettleMs }),
     triggerProvision: (r, o) => provider.triggerProvision(r, o),
     getProvisionStatus: (r, id, o) => provider.getProvisionStatus(r, id, o),
     triggerDeprovision: (r, jobs, o) => provider.triggerDeprovision(r, jobs, o),
