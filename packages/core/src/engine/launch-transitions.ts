@@ -15,7 +15,7 @@ import type { DeprovisionResult, FoundJob } from "../results.js";
 import type { PendingLaunch, ProvisioningStatus } from "../status.js";
 import { recordCancelRequested, recordJobStatus } from "./job-transitions.js";
 import type { EngineOptions } from "./options.js";
-import { iso, ms } from "./time.js";
+import { iso } from "./time.js";
 import { failureAfter, type Transition } from "./transition.js";
 import type { EngineEvent } from "./types.js";
 

@@ -39,7 +39,7 @@ export function providerSet<R extends ResourceObject>(
       !(typeof settle === "number" && Number.isFinite(settle) && settle >= 0)
     ) {
       throw new ConfigurationError(
-        `provider ${provider.name}: launchSettleMs must be a finite number >= 0 or undefined, got ${String(settle)}`,
+        `provider ${provider.name}: launchSettleMs must be a finite number >= 0 or undefined, got ${JSON.stringify(settle) ?? typeof settle}`,
       );
     }
     if (byName.has(provider.name)) {
