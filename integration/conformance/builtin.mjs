@@ -86,6 +86,18 @@ export default [
         provider: (endpoint) => aapProvider(classicApi(endpoint)),
       }),
   },
+  // AWX versions differ in how a pending job's cancel ends: at this AWX commit inside the
+  // cancel request; newer AWX (ansible/awx#16325) leaves it to the task manager. AapProvider
+  // is checked on both.
+  {
+    subject:
+      "AapProvider (job templates) on the AAP simulator as newer AWX (pending cancel by the task manager)",
+    backend: () =>
+      aapSimulatorBackend({
+        simulator: { pendingCancel: "task-manager" },
+        provider: (endpoint) => aapProvider(endpoint),
+      }),
+  },
   {
     subject: "EdaProvider (webhook, HMAC) on the EDA simulator",
     backend: () => edaSimulatorBackend({ provider: (endpoint) => edaProvider(endpoint) }),
