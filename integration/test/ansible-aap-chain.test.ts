@@ -117,6 +117,7 @@ describe.skipIf(!ansible.available)(
           updatedAt: now,
           finishedAt: now,
           configVersion: "v1",
+          attempt: 1,
         };
         const result = await provider.triggerDeprovision(deleting, [record], {
           correlationId: "c-aap-deprovision",
