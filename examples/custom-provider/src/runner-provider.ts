@@ -44,6 +44,8 @@ const status = (job: RunnerJob): ProvisionStatus => ({
 /** The whole provider: P1–P8 in under 50 lines. */
 export class RunnerProvider implements Provider {
   readonly name = "runner";
+  /** `submit` returns once the job exists: a lookup after the call ended is the truth (E5). */
+  readonly launchSettleMs = 0;
   constructor(private readonly runner: JobRunner) {}
 
   async triggerProvision(r: ResourceObject, o: { configVersion: string; correlationId: string }) {
