@@ -335,6 +335,21 @@ describe("decide: a pending launch (E5)", () => {
     expect(d.status.pendingLaunch).toBeDefined();
   });
 
+  it("without findJob, repairs a marker whose createdAt is not a past time, so it ages out", () => {
+    for (const createdAt of ["not a time", "2999-01-01T00:00:00.000Z"]) {
+      const d = decide(
+        input({
+          status: status({ pendingLaunch: pending({ createdAt }) }),
+          now: T0,
+          providers: directory(caps("memory", false)),
+        }),
+      );
+      expect(d.status.pendingLaunch?.createdAt).toBe(iso(T0));
+      expect(d.requeueAfterMs).toBe(DEFAULT_ENGINE_OPTIONS.pendingLaunchGraceMs);
+      expect(d.events).toEqual([expect.objectContaining({ reason: "PendingLaunchRepaired" })]);
+    }
+  });
+
   it("without findJob and policy block, sets LaunchOutcomeUnknown once and launches nothing", () => {
     const providers = directory(caps("memory", false));
     const now = T0 + DEFAULT_ENGINE_OPTIONS.pendingLaunchGraceMs;
