@@ -18,7 +18,9 @@ export {
   CONFORMANCE_FINALIZER,
   CONFORMANCE_NAMESPACE,
   CONFORMANCE_RESOURCE,
+  type Liveness,
 } from "./driver/world.js";
+export { DEFAULT_CALL_DEADLINE_MS, type AfterAbort, type LateCall } from "./driver/deadline.js";
 export { CRASH_POINTS, type CrashPoint } from "./driver/crash.js";
 export {
   detectCapabilities,

@@ -79,7 +79,7 @@ export interface OperatorConformanceOptions {
   /**
    * The config version the operator should reach for an object, used for the final
    * "Ready iff desired == reconciled" check once nothing runs any more. Default
-   * {@link defaultDesiredVersion}: the `status.provisioning.desiredConfigVersion` the engine
+   * `defaultDesiredVersion` (exported by the package root): the `status.provisioning.desiredConfigVersion` the engine
    * wrote from the operator's own `desiredConfig` (defaults it adds included), when the
    * status was written for the object's current generation; `configVersion(object.spec)`
    * otherwise. Give it when your status mapping keeps the desired version elsewhere.
