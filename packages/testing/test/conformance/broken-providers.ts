@@ -6,7 +6,6 @@ import {
   JobState,
   ProviderError,
   isTerminal,
-  resourceKey,
   type DeprovisionResult,
   type JobRecord,
   type ProvisionResult,
@@ -93,10 +92,7 @@ export class SkippedWhileProvisioned extends MemoryProvider {
     provisionJobs: readonly JobRecord[],
     options: TriggerDeprovisionOptions,
   ): DeprovisionResult {
-    const latest = this.backend
-      .jobsFor(resourceKey(resource))
-      .filter((j) => j.operation === "provision")
-      .at(-1);
+    const latest = this.provisionJobsOf(resource).at(-1);
     if (latest && !isTerminal(latest.state))
       return super.deprovision(resource, provisionJobs, options);
     return { action: "skipped", reason: "no instance found" };

@@ -7,7 +7,6 @@
  */
 import {
   JobState,
-  resourceKey,
   type DeprovisionResult,
   type JobRecord,
   type ResourceObject,
@@ -34,9 +33,7 @@ class SkipsUnlessSucceeded extends MemoryProvider {
     provisionJobs: readonly JobRecord[],
     options: TriggerDeprovisionOptions,
   ): DeprovisionResult {
-    const provisions = this.backend
-      .jobsFor(resourceKey(resource))
-      .filter((j) => j.operation === "provision");
+    const provisions = this.provisionJobsOf(resource);
     const latest = provisions.at(-1);
     if (latest && latest.state !== JobState.Succeeded && latest.state !== JobState.Failed)
       return super.deprovision(resource, provisionJobs, options);

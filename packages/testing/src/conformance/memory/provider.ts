@@ -122,8 +122,7 @@ export class MemoryProvider implements Provider {
     options: TriggerDeprovisionOptions,
   ): DeprovisionResult {
     this.backend.request("read");
-    const key = resourceKey(resource);
-    const provisions = this.backend.jobsFor(key).filter((j) => j.operation === "provision");
+    const provisions = this.provisionJobsOf(resource);
     const latest = provisions.at(-1);
     if (latest && !isTerminal(latest.state)) {
       if (this.canCancel) this.backend.cancel(latest.id);
@@ -139,6 +138,11 @@ export class MemoryProvider implements Provider {
     const result = this.launchDeprovision(resource, options);
     if (latest) result.provisionJobStatus = this.report(latest);
     return result;
+  }
+
+  /** The resource's provision jobs in the backend, oldest first (no request counted). */
+  protected provisionJobsOf(resource: ResourceObject): MemoryJob[] {
+    return this.backend.jobsFor(resourceKey(resource)).filter((j) => j.operation === "provision");
   }
 
   /** Launch a deprovision job, declaring {@link MemoryProvider.blockDeletionOnFailure}, and answer `triggered`. */

@@ -38,10 +38,7 @@ export class CancelsThenReadsBack extends MemoryProvider {
     provisionJobs: readonly JobRecord[],
     options: TriggerDeprovisionOptions,
   ): DeprovisionResult {
-    const latest = this.backend
-      .jobsFor(resourceKey(resource))
-      .filter((j) => j.operation === "provision")
-      .at(-1);
+    const latest = this.provisionJobsOf(resource).at(-1);
     if (latest && !isTerminal(latest.state)) this.backend.cancel(latest.id);
     return super.deprovision(resource, provisionJobs, options);
   }
@@ -54,10 +51,7 @@ export class CancelsAndTriggers extends MemoryProvider {
     _provisionJobs: readonly JobRecord[],
     options: TriggerDeprovisionOptions,
   ): DeprovisionResult {
-    const latest = this.backend
-      .jobsFor(resourceKey(resource))
-      .filter((j) => j.operation === "provision")
-      .at(-1);
+    const latest = this.provisionJobsOf(resource).at(-1);
     if (latest && !isTerminal(latest.state)) this.backend.cancel(latest.id);
     return this.launchDeprovision(resource, options);
   }
