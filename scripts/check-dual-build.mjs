@@ -26,6 +26,33 @@ assert.ok(
 assert.ok(esm.isProviderError(fromCjs) && cjs.hasErrorCode(fromEsm, "JOB_NOT_FOUND"));
 assert.equal(esm.configVersion({ b: 1, a: 2 }), cjs.configVersion({ a: 2, b: 1 }));
 
+// The bundler renames classes with static members (`_ProviderError`); `name`, and so
+// `toJSON()` and every status and log line, must carry the source name in both builds.
+const ERROR_CLASSES = [
+  ["ProviderError", (m) => new m.ProviderError("x")],
+  ["RateLimitError", (m) => new m.RateLimitError("x", 1)],
+  ["JobNotFoundError", (m) => new m.JobNotFoundError("7")],
+  ["JobOwnershipError", (m) => new m.JobOwnershipError("7", "x")],
+  ["ConfigurationError", (m) => new m.ConfigurationError("x")],
+  ["AuthenticationError", (m) => new m.AuthenticationError("x")],
+  ["TimeoutError", (m) => new m.TimeoutError("x", 1)],
+  ["TransientError", (m) => new m.TransientError("x")],
+  ["InvalidResponseError", (m) => new m.InvalidResponseError("x")],
+  ["ContractViolationError", (m) => new m.ContractViolationError("P1", "x")],
+  ["AbortedError", (m) => new m.AbortedError("x")],
+];
+for (const [label, build] of [
+  ["ESM", esm],
+  ["CJS", cjs],
+]) {
+  for (const [name, make] of ERROR_CLASSES) {
+    const error = make(build);
+    assert.equal(error.name, name, `${label} ${name}: name`);
+    assert.equal(error.toJSON().name, name, `${label} ${name}: toJSON().name`);
+    assert.equal(build.toErrorRecord(error).name, name, `${label} ${name}: toErrorRecord().name`);
+  }
+}
+
 // A provider's CJS build loads the CJS core; its errors must still be recognised by a
 // caller holding the ESM core (and the reverse).
 const aapEsm = await import("../packages/provider-aap/dist/index.js");

@@ -68,7 +68,12 @@ export interface ProviderErrorOptions {
  * specific class, or subclass it for your provider's own errors.
  */
 export class ProviderError extends Error {
-  /** Brand kind used for cross-build `instanceof`. */
+  /**
+   * Brand kind used for cross-build `instanceof`; also the `name` of the class's instances.
+   * Every class of this module declares its own, equal to its source name, because a bundler
+   * may rename the class itself (tsup emits `_ProviderError`). A subclass that declares no
+   * `brandKind` of its own is named after its constructor.
+   */
   static readonly brandKind: string = "ProviderError";
   /** Stable machine-readable code. */
   readonly code: string;
@@ -87,7 +92,11 @@ export class ProviderError extends Error {
   constructor(message: string, options: ProviderErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     const ctor = new.target;
-    this.name = ctor.name;
+    // Not ctor.name alone: the bundled builds rename classes (`_ProviderError`), and the
+    // name reaches `toJSON`, status and logs.
+    this.name = Object.prototype.hasOwnProperty.call(ctor, "brandKind")
+      ? ctor.brandKind
+      : ctor.name;
     this.code = options.code ?? ctor.defaultCode;
     this.retryable = options.retryable ?? ctor.defaultRetryable;
     this.outcomeUnknown = options.outcomeUnknown ?? ctor.defaultOutcomeUnknown;

@@ -230,6 +230,38 @@ describe("isOutcomeUnknown", () => {
   });
 });
 
+describe("error names survive a bundler's renaming (issue 16, item 6)", () => {
+  // tsup emits `var _ProviderError = class _ProviderError …`: the constructor's own name
+  // changes, the source name must not. Rename each class the same way for one construction.
+  it.each(classes)(
+    "%s keeps its source name in name, toJSON and toErrorRecord",
+    (name, cls, make) => {
+      const original = Object.getOwnPropertyDescriptor(cls, "name");
+      Object.defineProperty(cls, "name", { value: `_${name}`, configurable: true });
+      try {
+        expect(cls.name).toBe(`_${name}`);
+        const err = make("boom");
+        expect(err.name).toBe(name);
+        expect(err.toJSON().name).toBe(name);
+        expect(toErrorRecord(err).name).toBe(name);
+        expect(String(err)).toBe(`${name}: ${err.message}`);
+      } finally {
+        if (original) Object.defineProperty(cls, "name", original);
+      }
+    },
+  );
+
+  it("a subclass with no brandKind of its own is named after its constructor", () => {
+    class Mine extends RateLimitError {}
+    expect(new Mine("slow", 1).name).toBe("Mine");
+    class Branded extends ProviderError {
+      static override readonly brandKind: string = "Branded";
+    }
+    Object.defineProperty(Branded, "name", { value: "_Branded", configurable: true });
+    expect(new Branded("x").name).toBe("Branded");
+  });
+});
+
 describe("isProviderError / hasErrorCode on other values", () => {
   it.each([
     ["a plain Error", new Error("x")],
