@@ -1,5 +1,21 @@
 import { createHash } from "node:crypto";
 import { ConfigurationError } from "./errors.js";
+import { clipText } from "./text-bounds.js";
+
+/**
+ * The deepest nesting of objects and arrays {@link canonicalJson} accepts: the top-level
+ * value counts as level 1. A Kubernetes API server stores custom resources nested thousands
+ * deep, but such a configuration cannot travel further: V8's `JSON.stringify` overflows the
+ * stack at about 4,000 levels and `structuredClone` at about 1,950 (Node 20, measured), and the
+ * Python JSON decoders of AWX and ansible-rulebook stop at the interpreter's recursion limit
+ * (1,000 by default). 512 levels leave room for the envelope a provider wraps a spec in.
+ */
+export const MAX_CONFIG_DEPTH = 512;
+
+/** Longest path {@link canonicalJson} names in an error message (start and end are kept). */
+const MAX_PATH_CHARS = 200;
+/** Longest path kept in an error's `details.path` (keys may be long). */
+const MAX_DETAIL_PATH_CHARS = 2000;
 
 /**
  * Canonical JSON of a value: the text whose hash is a config version.
@@ -15,16 +31,18 @@ import { ConfigurationError } from "./errors.js";
  *
  * Values outside JSON are rejected rather than guessed at: `NaN`, `Infinity`, bigint,
  * functions, symbols, `undefined` inside arrays, cycles, and objects other than plain
- * objects and arrays (a `Date` or `Map` has no single JSON form). The error names the
- * path to the offending value.
+ * objects and arrays (a `Date` or `Map` has no single JSON form). So are objects and arrays
+ * nested deeper than {@link MAX_CONFIG_DEPTH} levels: the walk stops there, so no input
+ * can overflow the stack. The error names the path to the offending value (its middle cut
+ * when long) in its message, and in full in `details.path`.
  *
- * @throws ConfigurationError (code `CONFIGURATION`) for a value outside JSON.
+ * @throws ConfigurationError (code `CONFIGURATION`) for a value outside JSON or nested too deep.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, "$", new Set());
+  return write(value, "$", new Set(), 0);
 }
 
-function write(value: unknown, path: string, seen: Set<object>): string {
+function write(value: unknown, path: string, seen: Set<object>, depth: number): string {
   switch (typeof value) {
     case "string":
       return JSON.stringify(value);
@@ -35,6 +53,7 @@ function write(value: unknown, path: string, seen: Set<object>): string {
       return Object.is(value, -0) ? "0" : String(value);
     case "object": {
       if (value === null) return "null";
+      if (depth >= MAX_CONFIG_DEPTH) throw tooDeep(path);
       if (seen.has(value)) throw notJson(path, "a circular reference");
       seen.add(value);
       try {
@@ -42,7 +61,7 @@ function write(value: unknown, path: string, seen: Set<object>): string {
           // Array.from, not map: map skips the holes of a sparse array, which would give `[1,,3]`.
           const items = Array.from(value, (item: unknown, i) => {
             if (item === undefined) throw notJson(`${path}[${i}]`, "undefined");
-            return write(item, `${path}[${i}]`, seen);
+            return write(item, `${path}[${i}]`, seen, depth + 1);
           });
           return `[${items.join(",")}]`;
         }
@@ -56,7 +75,9 @@ function write(value: unknown, path: string, seen: Set<object>): string {
         for (const key of Object.keys(record).sort()) {
           const member = record[key];
           if (member === undefined) continue;
-          members.push(`${JSON.stringify(key)}:${write(member, `${path}.${key}`, seen)}`);
+          members.push(
+            `${JSON.stringify(key)}:${write(member, `${path}.${key}`, seen, depth + 1)}`,
+          );
         }
         return `{${members.join(",")}}`;
       } finally {
@@ -70,8 +91,16 @@ function write(value: unknown, path: string, seen: Set<object>): string {
 
 function notJson(path: string, what: string): ConfigurationError {
   return new ConfigurationError(
-    `cannot compute a config version: ${path} is ${what}, which has no JSON form`,
-    { details: { path } },
+    `cannot compute a config version: ${clipText(path, MAX_PATH_CHARS)} is ${what}, which has no JSON form`,
+    { details: { path: clipText(path, MAX_DETAIL_PATH_CHARS) } },
+  );
+}
+
+function tooDeep(path: string): ConfigurationError {
+  return new ConfigurationError(
+    `cannot compute a config version: ${clipText(path, MAX_PATH_CHARS)} is nested deeper than ` +
+      `${MAX_CONFIG_DEPTH} levels of objects and arrays`,
+    { details: { path: clipText(path, MAX_DETAIL_PATH_CHARS), maxDepth: MAX_CONFIG_DEPTH } },
   );
 }
 
@@ -86,7 +115,8 @@ export const CONFIG_VERSION_PREFIX = "sha256:";
  *
  * @example
  * configVersion({ b: 1, a: [true, null] }) === configVersion({ a: [true, null], b: 1 })
- * @throws ConfigurationError for a value outside JSON (see {@link canonicalJson}).
+ * @throws ConfigurationError for a value outside JSON or nested deeper than
+ * {@link MAX_CONFIG_DEPTH} (see {@link canonicalJson}).
  */
 export function configVersion(config: unknown): string {
   const digest = createHash("sha256").update(canonicalJson(config), "utf8").digest("hex");

@@ -52,7 +52,12 @@ export {
   type ErrorRecordData,
   type ProviderErrorOptions,
 } from "./errors.js";
-export { CONFIG_VERSION_PREFIX, canonicalJson, configVersion } from "./config-version.js";
+export {
+  CONFIG_VERSION_PREFIX,
+  MAX_CONFIG_DEPTH,
+  canonicalJson,
+  configVersion,
+} from "./config-version.js";
 export { DEFAULT_HISTORY_LIMIT, appendJob, jobsOfType, latestJob, updateJob } from "./history.js";
 export {
   ConditionType,
@@ -86,4 +91,16 @@ export {
   type SecretRedactorOptions,
 } from "./redaction.js";
 export { kebabCase } from "./naming.js";
-export { MAX_ERROR_DETAILS_CHARS, MAX_STATUS_MESSAGE_CHARS, clipText } from "./text-bounds.js";
+export {
+  MAX_CODE_CHARS,
+  MAX_CONDITION_MESSAGE_CHARS,
+  MAX_ERROR_DETAILS_CHARS,
+  MAX_EVENT_MESSAGE_BYTES,
+  MAX_HISTORY_LIMIT,
+  MAX_JOB_ID_CHARS,
+  MAX_OLD_JOB_TEXT_CHARS,
+  MAX_STATUS_MESSAGE_CHARS,
+  STATUS_BUDGET,
+  clipText,
+  clipUtf8,
+} from "./text-bounds.js";

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   CONFIG_VERSION_PREFIX,
   ConfigurationError,
+  MAX_CONFIG_DEPTH,
   canonicalJson,
   configVersion,
 } from "@provisionkit/core";
@@ -157,5 +158,58 @@ describe("canonicalJson: values outside JSON", () => {
     const list: unknown[] = [1];
     list.push(list);
     expect(rejection(list).details).toEqual({ path: "$[1]" });
+  });
+});
+
+/** `{"a":{"a":…1…}}` with `levels` objects, parsed from text as a server body would be. */
+const deepObject = (levels: number): unknown =>
+  JSON.parse(`${'{"a":'.repeat(levels)}1${"}".repeat(levels)}`);
+/** `[[[…]]]` with `levels` arrays. */
+const deepArray = (levels: number): unknown =>
+  JSON.parse(`${"[".repeat(levels)}${"]".repeat(levels)}`);
+
+describe("canonicalJson: depth (issue 16, item 3)", () => {
+  it("accepts exactly MAX_CONFIG_DEPTH levels, byte for byte as before", () => {
+    expect(MAX_CONFIG_DEPTH).toBe(512);
+    const text = `${'{"a":'.repeat(MAX_CONFIG_DEPTH)}1${"}".repeat(MAX_CONFIG_DEPTH)}`;
+    expect(canonicalJson(JSON.parse(text))).toBe(text);
+    expect(configVersion(JSON.parse(text))).toBe(expectedVersion(text));
+  });
+
+  it("rejects one level more with a ConfigurationError naming the path", () => {
+    const err = rejection({ spec: deepArray(MAX_CONFIG_DEPTH) });
+    expect(err.code).toBe("CONFIGURATION");
+    expect(err.retryable).toBe(false);
+    const path = `$.spec${"[0]".repeat(MAX_CONFIG_DEPTH - 1)}`;
+    expect(err.details).toEqual({ path, maxDepth: MAX_CONFIG_DEPTH });
+    expect(err.message).toContain("nested deeper than 512 levels");
+    expect(err.message).toMatch(/^cannot compute a config version: \$\.spec\[0\]/);
+    expect(err.message).toContain("[0][0] is nested");
+    expect(err.message.length).toBeLessThan(400);
+  });
+
+  it.each([
+    ["objects", 10_000, deepObject],
+    ["objects", 100_000, deepObject],
+    ["arrays", 10_000, deepArray],
+    ["arrays", 100_000, deepArray],
+  ])(
+    "a spec of %s nested %i deep is a ConfigurationError, not a RangeError",
+    (_kind, levels, make) => {
+      const spec = make(levels);
+      const err = thrown(() => configVersion(spec), ConfigurationError);
+      expect(err.message).toContain(`deeper than ${MAX_CONFIG_DEPTH} levels`);
+      expect(String(err.details["path"]).length).toBeLessThanOrEqual(2000);
+    },
+  );
+
+  it("a long key in the path is cut in the message and in details", () => {
+    const key = "k".repeat(100_000);
+    let value: unknown = [];
+    for (let i = 0; i < MAX_CONFIG_DEPTH; i++) value = { [key]: value };
+    const err = rejection(value);
+    expect(err.message.length).toBeLessThan(400);
+    expect(String(err.details["path"]).length).toBeLessThanOrEqual(2000);
+    expect(String(err.details["path"]).startsWith(`$.${"k".repeat(100)}`)).toBe(true);
   });
 });
