@@ -90,8 +90,18 @@ export interface AapFaultRule {
   operation?: AapOperation | AapOperation[];
   /** HTTP method the rule applies to, case-insensitive (default: any). */
   method?: string;
-  /** How many requests the rule fires for (default 1; `Infinity` allowed). */
+  /**
+   * How many requests the rule fires for (default 1, or `Infinity` when `rate` is given;
+   * `Infinity` allowed).
+   */
   times?: number;
+  /**
+   * Fire on each matching request with this probability, in (0, 1] (default 1: on every
+   * one), drawn from the simulator's seeded generator (see {@link AapFaults.seed}): the
+   * same seed and the same sequence of requests fire the same requests. A matching rule
+   * whose draw misses lets the next rule be tried.
+   */
+  rate?: number;
   /** What to do. */
   action: AapFaultAction;
 }
@@ -111,6 +121,13 @@ export interface AapFaults {
    * remaining times fires.
    */
   inject(rule: AapFaultRule): AapFaultHandle;
+  /**
+   * Restarts the seeded generator that rate-based rules draw from (seed 0 until called),
+   * e.g. at the start of a soak, so that it can be replayed.
+   *
+   * @throws RangeError when `seed` is not a safe integer.
+   */
+  seed(seed: number): void;
   /** Removes every rule (held requests stay held). */
   clear(): void;
   /** Releases every held (`hang`) request: each is then processed and answered normally. */

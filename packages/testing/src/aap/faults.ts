@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { checkFaultTimes, FaultRules } from "../fault-rules.js";
+import { checkFaultRate, checkFaultTimes, FaultRandom, FaultRules } from "../fault-rules.js";
 import type { AapFaultAction, AapFaultHandle, AapFaultRule, AapFaults } from "./fault-types.js";
 import type { Holds } from "./holds.js";
 import type { AapOperation } from "./records.js";
@@ -14,8 +14,14 @@ interface ActiveRule {
   readonly action: AapFaultAction;
 }
 
+/** A rule's `times`: 1 unless given, or `Infinity` for a rule with a rate. */
+function timesOf(rule: AapFaultRule): number {
+  return rule.times ?? (rule.rate === undefined ? 1 : Infinity);
+}
+
 function validate(rule: AapFaultRule): void {
-  checkFaultTimes(rule.times ?? 1, "fault rule times");
+  checkFaultTimes(timesOf(rule), "fault rule times");
+  if (rule.rate !== undefined) checkFaultRate(rule.rate, "fault rule rate");
   const { action } = rule;
   if (action.type === "delay" && !(Number.isFinite(action.ms) && action.ms >= 0)) {
     throw new RangeError(`delay fault needs ms >= 0, got ${action.ms}`);
@@ -30,7 +36,8 @@ function validate(rule: AapFaultRule): void {
 
 /** The fault rules of one simulator. */
 export class FaultRegistry implements AapFaults {
-  readonly #rules = new FaultRules<ActiveRule>();
+  readonly #random = new FaultRandom();
+  readonly #rules = new FaultRules<ActiveRule>(this.#random);
   readonly #holds: Holds;
 
   /** @param holds - The held requests that {@link FaultRegistry.release} releases. */
@@ -52,7 +59,12 @@ export class FaultRegistry implements AapFaults {
       method: rule.method?.toUpperCase(),
       action: structuredClone(rule.action),
     };
-    return this.#rules.add(active, rule.times ?? 1);
+    return this.#rules.add(active, timesOf(rule), rule.rate);
+  }
+
+  /** {@inheritDoc AapFaults.seed} */
+  seed(seed: number): void {
+    this.#random.reseed(seed);
   }
 
   /** {@inheritDoc AapFaults.clear} */

@@ -19,8 +19,18 @@ export interface EdaWebhookFaultRule {
   body?: string;
   /** Only POSTs to this endpoint (the path without its leading slash; default: any endpoint). */
   endpoint?: string;
-  /** How many events the rule answers (default 1; `Infinity` allowed). */
+  /**
+   * How many events the rule answers (default 1, or `Infinity` when `rate` is given;
+   * `Infinity` allowed).
+   */
   times?: number;
+  /**
+   * Answer each matching event with this probability, in (0, 1] (default 1: every one),
+   * drawn from the simulator's seeded generator (see {@link EdaFaults.seed}): the same seed
+   * and the same sequence of events fault the same events. A matching rule whose draw
+   * misses lets the next rule be tried.
+   */
+  rate?: number;
 }
 
 /** A handle on an injected rule. */
@@ -38,9 +48,16 @@ export interface EdaFaults {
    * before the activation's status; the first matching rule with remaining times fires.
    * Only POSTs (events) match; other methods are answered as usual.
    *
-   * @throws RangeError for a status outside 100–599 or a bad `times`.
+   * @throws RangeError for a status outside 100–599, a bad `times` or a bad `rate`.
    */
   webhook(rule: EdaWebhookFaultRule): EdaFaultHandle;
+  /**
+   * Restarts the seeded generator that rate-based rules draw from (seed 0 until called),
+   * e.g. at the start of a soak, so that it can be replayed.
+   *
+   * @throws RangeError when `seed` is not a safe integer.
+   */
+  seed(seed: number): void;
   /** Removes every rule. */
   clear(): void;
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { STATUS_CODES } from "node:http";
-import { checkFaultTimes, FaultRules } from "../fault-rules.js";
+import { checkFaultRate, checkFaultTimes, FaultRandom, FaultRules } from "../fault-rules.js";
 import type { EdaFaultHandle, EdaFaults, EdaWebhookFaultRule } from "./fault-types.js";
 import type { Reply } from "./http-io.js";
 
@@ -14,8 +14,9 @@ interface ActiveRule {
 }
 
 function validate(rule: EdaWebhookFaultRule): number {
-  const times = rule.times ?? 1;
+  const times = rule.times ?? (rule.rate === undefined ? 1 : Infinity);
   checkFaultTimes(times, "fault rule times");
+  if (rule.rate !== undefined) checkFaultRate(rule.rate, "fault rule rate");
   if (!(Number.isInteger(rule.status) && rule.status >= 100 && rule.status <= 599)) {
     throw new RangeError(`webhook fault needs an HTTP status, got ${rule.status}`);
   }
@@ -24,7 +25,8 @@ function validate(rule: EdaWebhookFaultRule): number {
 
 /** The fault rules of one EDA simulator. */
 export class FaultRegistry implements EdaFaults {
-  readonly #rules = new FaultRules<ActiveRule>();
+  readonly #random = new FaultRandom();
+  readonly #rules = new FaultRules<ActiveRule>(this.#random);
 
   /** {@inheritDoc EdaFaults.webhook} */
   webhook(rule: EdaWebhookFaultRule): EdaFaultHandle {
@@ -39,7 +41,12 @@ export class FaultRegistry implements EdaFaults {
         ...(rule.headers === undefined ? {} : { headers: { ...rule.headers } }),
       },
     };
-    return this.#rules.add(active, times);
+    return this.#rules.add(active, times, rule.rate);
+  }
+
+  /** {@inheritDoc EdaFaults.seed} */
+  seed(seed: number): void {
+    this.#random.reseed(seed);
   }
 
   /** {@inheritDoc EdaFaults.clear} */

@@ -15,6 +15,12 @@ export interface KubeConflictFaultOptions {
   subresource?: "status" | "main";
   /** Only writes to objects of this name (default any). */
   name?: string;
+  /**
+   * Fire on each matching request with this probability, in (0, 1] (default 1: on every
+   * one, until `times` ran out), drawn from the simulator's seeded generator (see
+   * {@link KubeFaults.seed}). A matching rule whose draw misses lets the next rule be tried.
+   */
+  rate?: number;
 }
 
 /** Which requests a status fault answers with an error instead of processing them. */
@@ -31,6 +37,12 @@ export interface KubeStatusFaultOptions {
   retryAfterSeconds?: number;
   /** The Status message (default: the real server's wording for the code). */
   message?: string;
+  /**
+   * Fire on each matching request with this probability, in (0, 1] (default 1: on every
+   * one, until `times` ran out), drawn from the simulator's seeded generator (see
+   * {@link KubeFaults.seed}). A matching rule whose draw misses lets the next rule be tried.
+   */
+  rate?: number;
 }
 
 /** Which requests a delay fault holds before processing them. */
@@ -43,6 +55,35 @@ export interface KubeDelayFaultOptions {
   method?: string;
   /** A substring of the request's path and query string to match (default any). */
   pathIncludes?: string;
+  /**
+   * Fire on each matching request with this probability, in (0, 1] (default 1: on every
+   * one, until `times` ran out), drawn from the simulator's seeded generator (see
+   * {@link KubeFaults.seed}). A matching rule whose draw misses lets the next rule be tried.
+   */
+  rate?: number;
+}
+
+/**
+ * A rule that, when it fires on a request, ends every open watch stream (`drop`, as
+ * {@link KubeFaults.dropWatches}) or forgets the watch history (`compact`, as
+ * {@link KubeFaults.compact}) before the request is processed: an API server restart or an
+ * etcd compaction happening at a moment a request stream decides, at a seeded rate.
+ */
+export interface KubeWatchFaultOptions {
+  /** What happens when it fires. */
+  action: "drop" | "compact";
+  /** How many times it fires (a positive integer or `Infinity`). */
+  times: number;
+  /** HTTP method of the requests that may fire it, case-insensitive (default any). */
+  method?: string;
+  /** A substring of the request's path and query string to match (default any). */
+  pathIncludes?: string;
+  /**
+   * Fire on each matching request with this probability, in (0, 1] (default 1: on every
+   * one, until `times` ran out), drawn from the simulator's seeded generator (see
+   * {@link KubeFaults.seed}). A matching rule whose draw misses lets the next rule be tried.
+   */
+  rate?: number;
 }
 
 /** A handle on an injected fault rule. */
@@ -65,6 +106,18 @@ export interface KubeFaults {
   /** The next `times` matching requests wait `ms` real milliseconds before being processed. */
   delay(options: KubeDelayFaultOptions): KubeFaultHandle;
   /**
+   * Ends every open watch, or compacts the watch history, when a matching request comes (at
+   * the rule's rate, `times` times); the request is then processed as usual.
+   */
+  watches(options: KubeWatchFaultOptions): KubeFaultHandle;
+  /**
+   * Restarts the seeded generator that rate-based rules draw from (seed 0 until called),
+   * e.g. at the start of a soak, so that it can be replayed.
+   *
+   * @throws RangeError when `seed` is not a safe integer.
+   */
+  seed(seed: number): void;
+  /**
    * Ends every open watch stream now, cleanly, as an API server restart or a load balancer
    * does; clients resume from their last resourceVersion.
    *
@@ -77,6 +130,6 @@ export interface KubeFaults {
    * continue tokens expire.
    */
   compact(): void;
-  /** Removes every conflict, status and delay rule. */
+  /** Removes every conflict, status, delay and watch rule. */
   clear(): void;
 }

@@ -3,13 +3,14 @@
  *
  * @module
  */
-import { checkFaultTimes, FaultRules } from "../fault-rules.js";
+import { checkFaultRate, checkFaultTimes, FaultRandom, FaultRules } from "../fault-rules.js";
 import type {
   KubeConflictFaultOptions,
   KubeDelayFaultOptions,
   KubeFaultHandle,
   KubeFaults,
   KubeStatusFaultOptions,
+  KubeWatchFaultOptions,
 } from "./fault-types.js";
 
 /** The request a fault rule is matched against. */
@@ -28,8 +29,9 @@ export interface FaultHooks {
   readonly compact: () => void;
 }
 
-function checkTimes(times: number): void {
-  checkFaultTimes(times, "fault times");
+function checkTimes(options: { times: number; rate?: number }): void {
+  checkFaultTimes(options.times, "fault times");
+  if (options.rate !== undefined) checkFaultRate(options.rate, "fault rate");
 }
 
 function matchesRequest(
@@ -45,9 +47,11 @@ function matchesRequest(
 /** The fault rules of one simulator. */
 export class FaultRegistry implements KubeFaults {
   readonly #hooks: FaultHooks;
-  readonly #conflicts = new FaultRules<KubeConflictFaultOptions>();
-  readonly #statuses = new FaultRules<KubeStatusFaultOptions>();
-  readonly #delays = new FaultRules<KubeDelayFaultOptions>();
+  readonly #random = new FaultRandom();
+  readonly #conflicts = new FaultRules<KubeConflictFaultOptions>(this.#random);
+  readonly #statuses = new FaultRules<KubeStatusFaultOptions>(this.#random);
+  readonly #delays = new FaultRules<KubeDelayFaultOptions>(this.#random);
+  readonly #watches = new FaultRules<KubeWatchFaultOptions>(this.#random);
 
   /** @param hooks - How to drop watches and compact history. */
   constructor(hooks: FaultHooks) {
@@ -56,13 +60,13 @@ export class FaultRegistry implements KubeFaults {
 
   /** {@inheritDoc KubeFaults.conflicts} */
   conflicts(options: KubeConflictFaultOptions): KubeFaultHandle {
-    checkTimes(options.times);
+    checkTimes(options);
     return this.#add(this.#conflicts, options);
   }
 
   /** {@inheritDoc KubeFaults.status} */
   status(options: KubeStatusFaultOptions): KubeFaultHandle {
-    checkTimes(options.times);
+    checkTimes(options);
     if (!(Number.isInteger(options.code) && options.code >= 400 && options.code <= 599)) {
       throw new RangeError(`status fault needs an error status code, got ${options.code}`);
     }
@@ -75,11 +79,27 @@ export class FaultRegistry implements KubeFaults {
 
   /** {@inheritDoc KubeFaults.delay} */
   delay(options: KubeDelayFaultOptions): KubeFaultHandle {
-    checkTimes(options.times);
+    checkTimes(options);
     if (!(Number.isFinite(options.ms) && options.ms >= 0)) {
       throw new RangeError(`delay fault needs ms >= 0, got ${options.ms}`);
     }
     return this.#add(this.#delays, options);
+  }
+
+  /** {@inheritDoc KubeFaults.watches} */
+  watches(options: KubeWatchFaultOptions): KubeFaultHandle {
+    checkTimes(options);
+    if (options.action !== "drop" && options.action !== "compact") {
+      throw new RangeError(
+        `watch fault action must be drop or compact, got ${String(options.action)}`,
+      );
+    }
+    return this.#add(this.#watches, options);
+  }
+
+  /** {@inheritDoc KubeFaults.seed} */
+  seed(seed: number): void {
+    this.#random.reseed(seed);
   }
 
   /** {@inheritDoc KubeFaults.dropWatches} */
@@ -97,6 +117,22 @@ export class FaultRegistry implements KubeFaults {
     this.#conflicts.clear();
     this.#statuses.clear();
     this.#delays.clear();
+    this.#watches.clear();
+  }
+
+  /**
+   * Fires a matching watch rule: drops the open watches or compacts the history; returns
+   * which it did.
+   */
+  takeWatchFault(request: FaultRequest): "drop-watches" | "compact" | undefined {
+    const rule = this.#watches.take((o) => matchesRequest(o, request));
+    if (!rule) return undefined;
+    if (rule.action === "drop") {
+      this.#hooks.dropWatches();
+      return "drop-watches";
+    }
+    this.#hooks.compact();
+    return "compact";
   }
 
   /** Fires a matching delay rule; returns its milliseconds. */
@@ -120,7 +156,10 @@ export class FaultRegistry implements KubeFaults {
     return fired !== undefined;
   }
 
-  #add<T extends { times: number }>(rules: FaultRules<T>, options: T): KubeFaultHandle {
-    return rules.add(structuredClone(options), options.times);
+  #add<T extends { times: number; rate?: number }>(
+    rules: FaultRules<T>,
+    options: T,
+  ): KubeFaultHandle {
+    return rules.add(structuredClone(options), options.times, options.rate);
   }
 }

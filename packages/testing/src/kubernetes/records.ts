@@ -35,7 +35,7 @@ export interface WriteRecord {
 }
 
 /** The fault applied to a request, if any. */
-export type KubeFaultKind = "status" | "delay" | "conflict";
+export type KubeFaultKind = "status" | "delay" | "conflict" | "drop-watches" | "compact";
 
 /** One HTTP request the simulator received. Credentials are never recorded. */
 export interface KubeRequestRecord {

@@ -10,7 +10,7 @@ import { Delays } from "./delays.js";
 import { dispatch, type Outcome } from "./dispatch.js";
 import { faultStatus, internalError, unauthorized } from "./errors.js";
 import type { FaultRegistry } from "./faults.js";
-import type { KubeRequestRecord } from "./records.js";
+import type { KubeFaultKind, KubeRequestRecord } from "./records.js";
 import { route } from "./router.js";
 import type { KubeState } from "./state.js";
 import { KubeStatusError, type KubeStatus } from "./status.js";
@@ -86,12 +86,14 @@ export class KubeServer extends LoopbackService<ServerDeps> {
       ...(userAgent === undefined ? {} : { userAgent }),
     };
     this.deps.record(record);
-    const addFault = (kind: "status" | "delay" | "conflict"): void => {
+    const addFault = (kind: KubeFaultKind): void => {
       record.faults = [...(record.faults ?? []), kind];
     };
     const bytes = await readBodyOrCut(req);
     if (bytes === undefined) return;
     const body = bytes.toString("utf8");
+    const watchFault = faults.takeWatchFault({ method, target });
+    if (watchFault !== undefined) addFault(watchFault);
     const delay = faults.takeDelay({ method, target });
     if (delay !== undefined) {
       addFault("delay");
