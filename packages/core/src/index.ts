@@ -25,10 +25,12 @@ export type {
 } from "./results.js";
 export {
   capabilitiesOf,
+  providerDeclarations,
   type CallOptions,
   type FindJobQuery,
   type Provider,
   type ProviderCapabilities,
+  type ProviderDeclarations,
   type TriggerDeprovisionOptions,
   type TriggerProvisionOptions,
 } from "./provider.js";

@@ -34,6 +34,12 @@ export {
 } from "./job-transitions.js";
 export * from "./launch-transitions.js";
 export {
+  INVALID_STATUS_CODE,
+  InvalidStatusError,
+  boundStatus,
+  parseProvisioningStatus,
+} from "./status-check.js";
+export {
   checkDeprovisionResult,
   checkFoundJob,
   checkProvisionResult,

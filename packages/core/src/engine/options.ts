@@ -1,6 +1,7 @@
 import type { BackoffPolicy } from "../backoff.js";
 import { ConfigurationError } from "../errors.js";
 import { DEFAULT_HISTORY_LIMIT } from "../history.js";
+import { MAX_HISTORY_LIMIT } from "../text-bounds.js";
 
 /** What to do when the spec changes while a provision job runs. */
 export type SpecChangePolicy = "wait" | "cancel";
@@ -18,7 +19,7 @@ export type UnknownLaunchPolicy = "block" | "relaunch";
 
 /** Options of the lifecycle engine. Every field has a default (see {@link DEFAULT_ENGINE_OPTIONS}). */
 export interface EngineOptions {
-  /** Job records kept in status. Default 10. */
+  /** Job records kept in status. Default 10, at most `MAX_HISTORY_LIMIT` (25). */
   historyLimit: number;
   /** Delay between status polls of a running job, in ms. Default 10 000. */
   pollIntervalMs: number;
@@ -90,8 +91,16 @@ export function resolveEngineOptions(input: EngineOptionsInput = {}): EngineOpti
     unknownLaunchPolicy: input.unknownLaunchPolicy ?? d.unknownLaunchPolicy,
     pendingLaunchGraceMs: input.pendingLaunchGraceMs ?? d.pendingLaunchGraceMs,
   };
-  if (!Number.isInteger(options.historyLimit) || options.historyLimit < 1) {
-    throw invalid("historyLimit", "an integer >= 1", options.historyLimit);
+  if (
+    !Number.isInteger(options.historyLimit) ||
+    options.historyLimit < 1 ||
+    options.historyLimit > MAX_HISTORY_LIMIT
+  ) {
+    throw invalid(
+      "historyLimit",
+      `an integer from 1 to ${MAX_HISTORY_LIMIT} (the status budget)`,
+      options.historyLimit,
+    );
   }
   positive("pollIntervalMs", options.pollIntervalMs);
   nonNegative("pendingLaunchGraceMs", options.pendingLaunchGraceMs);

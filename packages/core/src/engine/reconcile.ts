@@ -8,6 +8,7 @@ import { decide } from "./decide.js";
 import { execute } from "./execute.js";
 import { resolveEngineOptions, type EngineOptions, type EngineOptionsInput } from "./options.js";
 import { providerSet, type ProviderSet } from "./providers.js";
+import { boundStatus, parseProvisioningStatus } from "./status-check.js";
 import type {
   DecideInput,
   EngineAction,
@@ -27,7 +28,11 @@ export type PersistReason =
 export interface ReconcileArgs<R extends ResourceObject = ResourceObject> {
   /** The resource as last read. */
   resource: R;
-  /** Its provisioning status as last persisted; `undefined` for a new resource. */
+  /**
+   * Its provisioning status as last persisted; `undefined` for a new resource. Checked
+   * before any provider call (see `parseProvisioningStatus`): a status that is not one
+   * makes {@link reconcile} throw an `InvalidStatusError` naming the field at fault.
+   */
   status: ProvisioningStatus | undefined;
   /** The provider, or a set when jobs of other providers may be on record. */
   providers: Provider<R> | ProviderSet<R>;
@@ -84,7 +89,11 @@ export interface ReconcileResult {
  * reached, in which case it asks to be requeued at once).
  *
  * This is the driver the Kubernetes runtime uses; it works with any persistence that can
- * do a conditional write.
+ * do a conditional write. Every status it persists is within the status budget
+ * (`boundStatus`).
+ *
+ * @throws InvalidStatusError when `args.status` is not a provisioning status; no provider
+ *   is called then.
  */
 export async function reconcile<R extends ResourceObject>(
   args: ReconcileArgs<R>,
@@ -96,14 +105,22 @@ export async function reconcile<R extends ResourceObject>(
   const maxSteps = args.maxSteps ?? 8;
   const desiredConfigVersion = args.desiredConfigVersion ?? configVersion(args.resource.spec ?? {});
   const deleting = args.deleting ?? Boolean(args.resource.metadata.deletionTimestamp);
-  let status = args.status ?? emptyStatus();
+  // Checked before anything else, so no provider is called on a status the engine could
+  // misread or could not record a job in (InvalidStatusError names the field at fault).
+  let status = args.status === undefined ? emptyStatus() : parseProvisioningStatus(args.status);
   let persisted = canonicalJson(status);
   const events: EngineEvent[] = [];
-  const save = async (next: ProvisioningStatus, reason: PersistReason): Promise<void> => {
-    const text = canonicalJson(next);
-    if (reason === "update" && text === persisted) return;
-    await args.persist(next, reason);
+  /** Persist `next` within the status budget; returns what was persisted. */
+  const save = async (
+    next: ProvisioningStatus,
+    reason: PersistReason,
+  ): Promise<ProvisioningStatus> => {
+    const bounded = boundStatus(next);
+    const text = canonicalJson(bounded);
+    if (reason === "update" && text === persisted) return bounded;
+    await args.persist(bounded, reason);
     persisted = text;
+    return bounded;
   };
   for (let step = 0; step < maxSteps; step++) {
     if (signal.aborted) throw new AbortedError("reconcile aborted");
@@ -132,9 +149,9 @@ export async function reconcile<R extends ResourceObject>(
     }
     events.push(...decision.events);
     if (decision.action.kind === "none") {
-      await save(decision.status, "update");
+      const saved = await save(decision.status, "update");
       const result: ReconcileResult = {
-        status: decision.status,
+        status: saved,
         finalizer: decision.finalizer,
         events,
         steps: step,
@@ -150,8 +167,7 @@ export async function reconcile<R extends ResourceObject>(
       signal,
     });
     events.push(...outcome.events);
-    status = outcome.status;
-    await save(status, "update");
+    status = await save(outcome.status, "update");
   }
   return {
     status,

@@ -1,7 +1,12 @@
 import { ContractViolationError } from "../errors.js";
 import { isJobState } from "../job-state.js";
 import type { DeprovisionResult, FoundJob, ProvisionResult, ProvisionStatus } from "../results.js";
-import { MAX_ERROR_DETAILS_CHARS, MAX_STATUS_MESSAGE_CHARS, clipText } from "../text-bounds.js";
+import {
+  MAX_ERROR_DETAILS_CHARS,
+  MAX_JOB_ID_CHARS,
+  MAX_STATUS_MESSAGE_CHARS,
+  clipText,
+} from "../text-bounds.js";
 
 /**
  * Checks of provider answers. Custom providers are written in JavaScript too, so the
@@ -24,6 +29,13 @@ function object(value: unknown, what: string): Record<string, unknown> {
 function jobId(value: unknown, what: string): string {
   if (typeof value !== "string" || value === "") {
     throw new ContractViolationError("P2", `${what}.jobId must be a non-empty string`);
+  }
+  if (value.length > MAX_JOB_ID_CHARS) {
+    // An id is never clipped (a clipped id names another job); a longer one is refused.
+    throw new ContractViolationError(
+      "P2",
+      `${what}.jobId must be at most ${MAX_JOB_ID_CHARS} characters, got ${value.length}`,
+    );
   }
   return value;
 }

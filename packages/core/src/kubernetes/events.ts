@@ -1,10 +1,12 @@
 import type { EngineEvent } from "../engine/types.js";
 import type { Logger } from "../logger.js";
+import { MAX_EVENT_MESSAGE_BYTES, clipUtf8 } from "../text-bounds.js";
 import type { CustomObject, KubeApi } from "./kube-api.js";
 import { KubeApiError } from "./kube-api.js";
 
 /**
- * Records engine events as core/v1 Events on the object. An API server without the core
+ * Records engine events as core/v1 Events on the object, each message clipped to
+ * `MAX_EVENT_MESSAGE_BYTES` (1024) bytes of UTF-8, never inside a character. An API server without the core
  * Events API (apiextensions-apiserver on its own, or RBAC that forbids them) answers 404
  * or 403: the recorder says so once in the log and stops trying. Event failures never
  * fail a reconcile.
@@ -53,7 +55,8 @@ export class EventRecorder {
           },
           type: event.type,
           reason: event.reason,
-          message: event.message.slice(0, 1024),
+          // The API server's limit on an Event's note is 1024 bytes (MAX_EVENT_MESSAGE_BYTES).
+          message: clipUtf8(event.message, MAX_EVENT_MESSAGE_BYTES),
           source: { component: this.component },
           reportingComponent: this.component,
           reportingInstance: this.component,
