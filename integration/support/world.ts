@@ -1,5 +1,6 @@
 import {
   TimeoutError,
+  providerDeclarations,
   type CallOptions,
   type Provider,
   type ResourceObject,
@@ -156,7 +157,7 @@ export function wrap<R extends ResourceObject>(
 ): Provider<R> {
   const wrapped: Provider<R> = {
     name: provider.name,
-    ...(provider.launchSettleMs === undefined ? {} : { launchSettleMs: provider.launchSettleMs }),
+    ...providerDeclarations(provider),
     triggerProvision: (r, o) => provider.triggerProvision(r, o),
     getProvisionStatus: (r, id, o) => provider.getProvisionStatus(r, id, o),
     triggerDeprovision: (r, jobs, o) => provider.triggerDeprovision(r, jobs, o),

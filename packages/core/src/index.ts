@@ -88,6 +88,7 @@ export {
 } from "./secrets.js";
 export {
   MAX_SERVER_TEXT,
+  MIN_BASE64_FRAGMENT,
   REDACTED,
   SecretRedactor,
   type SecretRedactorOptions,

@@ -121,14 +121,35 @@ export interface ProviderCapabilities {
   launchSettleMs?: number;
 }
 
+/**
+ * The properties a provider declares about itself, apart from its name and methods: what a
+ * wrapper that rebuilds a provider object must carry over so that the engine is told the
+ * same thing about the wrapper as about the provider it wraps. Today that is
+ * {@link Provider.launchSettleMs}; a wrapper that drops it silently turns automatic recovery
+ * of a lost launch answer into a wait for a human (E5).
+ */
+export interface ProviderDeclarations {
+  /** {@link Provider.launchSettleMs}, when the provider declares it. */
+  readonly launchSettleMs?: number;
+}
+
+/**
+ * The declarations of `provider` ({@link ProviderDeclarations}), to spread into a wrapper:
+ * `{ name, ...providerDeclarations(inner), triggerProvision: ..., ... }`. Only the properties
+ * the provider actually declares are present, so the result suits `exactOptionalPropertyTypes`.
+ *
+ * @param provider - the provider being wrapped.
+ */
+export function providerDeclarations(provider: Provider<never>): ProviderDeclarations {
+  return provider.launchSettleMs === undefined ? {} : { launchSettleMs: provider.launchSettleMs };
+}
+
 /** The capabilities of a provider object. */
 export function capabilitiesOf(provider: Provider<never>): ProviderCapabilities {
   return {
     name: provider.name,
     canFindJob: typeof provider.findJob === "function",
     canCancel: typeof provider.cancelJob === "function",
-    ...(typeof provider.launchSettleMs === "number"
-      ? { launchSettleMs: provider.launchSettleMs }
-      : {}),
+    ...providerDeclarations(provider),
   };
 }

@@ -5,7 +5,9 @@ import {
   JobState,
   decide,
   execute,
+  capabilitiesOf,
   latestJob,
+  providerDeclarations,
   providerSet,
   reconcile,
   type Provider,
@@ -124,6 +126,17 @@ describe("execute", () => {
     const set = providerSet(fake(), fake({ name: "old", cancelJob: () => Promise.resolve() }));
     expect(set.directory.get("old")).toEqual({ name: "old", canFindJob: false, canCancel: true });
     expect(set.directory.get("nope")).toBeUndefined();
+  });
+
+  it("providerDeclarations carries launchSettleMs to a wrapper, and only when declared", () => {
+    const inner = fake({ launchSettleMs: 300_000, findJob: () => Promise.resolve(undefined) });
+    const wrapper: Provider = { ...fake(), ...providerDeclarations(inner) };
+    expect(capabilitiesOf(wrapper).launchSettleMs).toBe(300_000);
+    expect(capabilitiesOf(inner).launchSettleMs).toBe(300_000);
+    expect(providerDeclarations(fake({ launchSettleMs: 0 }))).toEqual({ launchSettleMs: 0 });
+    const none = providerDeclarations(fake());
+    expect(none).toEqual({});
+    expect("launchSettleMs" in none).toBe(false);
   });
 
   it("reconcile stops at maxSteps and asks to be requeued at once", async () => {

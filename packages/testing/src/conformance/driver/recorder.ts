@@ -8,6 +8,7 @@
 import {
   RateLimitError,
   isProviderError,
+  providerDeclarations,
   resourceKey,
   type Provider,
   type ResourceObject,
@@ -150,7 +151,7 @@ export function recordingProvider(inner: Provider, ctx: RecorderContext, name?: 
   const proxy: Provider = {
     name: shownName,
     // The settle bound is part of what the engine is told about the provider (E5).
-    ...(inner.launchSettleMs === undefined ? {} : { launchSettleMs: inner.launchSettleMs }),
+    ...providerDeclarations(inner),
     triggerProvision: (r, o) =>
       record(
         "triggerProvision",

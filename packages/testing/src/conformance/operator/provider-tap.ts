@@ -5,7 +5,13 @@
  *
  * @module
  */
-import type { JobRecord, JobType, Provider, ResourceObject } from "@provisionkit/core";
+import {
+  providerDeclarations,
+  type JobRecord,
+  type JobType,
+  type Provider,
+  type ResourceObject,
+} from "@provisionkit/core";
 import { withDeadline, type AfterAbort } from "../driver/deadline.js";
 
 /** What a provider declared about one deprovision launch (or a found deprovision job). */
@@ -134,7 +140,7 @@ export function tapProvider(provider: Provider, options: TapOptions): Provider {
   const tapped: Provider = {
     name: provider.name,
     // The settle bound is part of what the engine is told about the provider (E5).
-    ...(provider.launchSettleMs === undefined ? {} : { launchSettleMs: provider.launchSettleMs }),
+    ...providerDeclarations(provider),
     async triggerProvision(resource, call) {
       alive();
       const { correlationId } = call;
