@@ -20,15 +20,75 @@ const AUTH_SCHEME = /\b(Bearer|Basic|Token)(\s+)[A-Za-z0-9\-._~+/=]{16,}/gi;
 export interface SecretRedactorOptions {
   /**
    * The user name of basic credentials: each secret added is then also removed as the
-   * `user:secret` pair and its base64 form (what an `Authorization: Basic` header carries).
+   * `user:secret` pair, in every form a secret is removed in (see {@link SecretRedactor}).
    */
   basicUsername?: string;
 }
 
 /**
+ * Shortest piece of a base64 stream {@link SecretRedactor} removes when the secret sits at an
+ * unknown byte offset inside longer encoded data (shorter pieces would match ordinary text).
+ */
+export const MIN_BASE64_FRAGMENT = 8;
+
+/** `bytes` in standard and URL-safe base64, each with and without `=` padding. */
+function base64Forms(bytes: Buffer): string[] {
+  const padded = bytes.toString("base64");
+  const bare = padded.replace(/=+$/, "");
+  const url = (b64: string) => b64.replace(/\+/g, "-").replace(/\//g, "_");
+  return [padded, bare, url(padded), url(bare)];
+}
+
+/**
+ * The characters of a base64 stream that depend on `bytes` alone, when `bytes` starts at a
+ * byte offset of 0, 1 or 2 (mod 3) inside longer data: whatever comes before or after, the
+ * stream contains these characters (standard and URL-safe alphabets).
+ */
+function base64Fragments(bytes: Buffer): string[] {
+  const out: string[] = [];
+  for (let offset = 0; offset < 3; offset++) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString("base64");
+    // Character i covers bits [6i, 6i + 6); the secret covers [8 * offset, 8 * (offset + n)).
+    const first = Math.ceil((8 * offset) / 6);
+    const end = Math.floor((8 * (offset + bytes.length)) / 6);
+    const fragment = encoded.slice(first, end);
+    if (fragment.length >= MIN_BASE64_FRAGMENT) {
+      out.push(fragment, fragment.replace(/\+/g, "-").replace(/\//g, "_"));
+    }
+  }
+  return out;
+}
+
+/** `\uXXXX` escapes for the code units `pattern` matches (as JSON encoders write them). */
+function unicodeEscape(text: string, pattern: RegExp): string {
+  return text.replace(pattern, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** The ways a server may quote `form` back: URL-encoded, JSON-escaped (three encoders). */
+function quotings(form: string): string[] {
+  const json = JSON.stringify(form).slice(1, -1);
+  return [
+    form,
+    encodeURIComponent(form),
+    json,
+    // Python's json.dumps with its default ensure_ascii=True: non-ASCII as \uXXXX.
+    unicodeEscape(json, /[\u0080-\uffff]/g),
+    // Go's encoding/json (the Kubernetes API server): <, > and & as \u003c, \u003e, \u0026.
+    unicodeEscape(json, /[<>&\u2028\u2029]/g),
+  ];
+}
+
+/**
  * Removes registered secrets, and anything that looks like an `Authorization` value, from
- * text. Each secret is removed as is, trimmed, URL-encoded and JSON-escaped; longer forms
- * first, so a secret containing another is removed whole.
+ * text. Each secret (and, with {@link SecretRedactorOptions.basicUsername}, its `user:secret`
+ * pair) is removed:
+ * - as is and trimmed;
+ * - in base64, standard and URL-safe, with and without padding, and as the part of a longer
+ *   base64 stream that encodes it at any of the three byte offsets (pieces of at least
+ *   {@link MIN_BASE64_FRAGMENT} characters);
+ * - each of those URL-encoded and JSON-escaped (as JavaScript, Python and Go escape it).
+ *
+ * Longer forms are removed first, so a secret containing another is removed whole.
  *
  * @example
  * ```ts
@@ -40,6 +100,7 @@ export interface SecretRedactorOptions {
 export class SecretRedactor {
   readonly #username: string | undefined;
   #secrets: string[] = [];
+  readonly #added = new Set<string>();
 
   /** @param options - see {@link SecretRedactorOptions}. */
   constructor(options: SecretRedactorOptions = {}) {
@@ -48,19 +109,24 @@ export class SecretRedactor {
 
   /** Registers a secret (a token, password or key, e.g. one just read from a Secret). */
   add(secret: string): void {
-    if (secret === "") return;
-    const forms = [secret, secret.trim()];
+    if (secret === "" || this.#added.has(secret)) return;
+    this.#added.add(secret);
+    const plain = new Set([secret, secret.trim()]);
     if (this.#username !== undefined) {
-      const pair = `${this.#username}:${secret}`;
-      forms.push(Buffer.from(pair, "utf8").toString("base64"), pair);
+      for (const value of [...plain]) plain.add(`${this.#username}:${value}`);
+    }
+    const forms = new Set<string>();
+    for (const value of plain) {
+      if (value === "") continue;
+      const bytes = Buffer.from(value, "utf8");
+      for (const form of [value, ...base64Forms(bytes), ...base64Fragments(bytes)]) {
+        forms.add(form);
+      }
     }
     const all = new Set(this.#secrets);
     const before = all.size;
     for (const form of forms) {
-      // Servers may echo a value URL-encoded or JSON-escaped.
-      for (const variant of [form, encodeURIComponent(form), JSON.stringify(form).slice(1, -1)]) {
-        if (variant !== "") all.add(variant);
-      }
+      for (const variant of quotings(form)) if (variant !== "") all.add(variant);
     }
     if (all.size === before) return;
     this.#secrets = [...all].sort((a, b) => b.length - a.length);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_SERVER_TEXT, REDACTED, SecretRedactor } from "@provisionkit/core";
+import { MAX_SERVER_TEXT, MIN_BASE64_FRAGMENT, REDACTED, SecretRedactor } from "@provisionkit/core";
 
 const SECRET = "s3cr3t/+token value";
 
@@ -50,5 +50,108 @@ describe("SecretRedactor", () => {
       path: `/${REDACTED}`,
       status: 401,
     });
+  });
+});
+
+/** Every form of `value` a server may echo, by name (issue 16, item 5). */
+function formsOf(value: string): [string, string][] {
+  const bytes = Buffer.from(value, "utf8");
+  const std = bytes.toString("base64");
+  const url = bytes.toString("base64url");
+  const forms: [string, string][] = [
+    ["raw", value],
+    ["URL-encoded", encodeURIComponent(value)],
+    ["JSON-escaped", JSON.stringify(value)],
+    ["base64", std],
+    ["base64 without padding", std.replace(/=+$/, "")],
+    ["base64url", url],
+    ["base64url with padding", url + "=".repeat((4 - (url.length % 4)) % 4)],
+    ["base64, URL-encoded", encodeURIComponent(std)],
+  ];
+  // Inside a longer base64 stream, at each of the three byte offsets, with bytes after it.
+  for (const offset of [1, 2, 3, 4, 5]) {
+    const stream = Buffer.concat([Buffer.from("P".repeat(offset)), bytes, Buffer.from("!?~")]);
+    forms.push([`inside base64 at byte ${offset}`, stream.toString("base64")]);
+    forms.push([`inside base64url at byte ${offset}`, stream.toString("base64url")]);
+  }
+  return forms;
+}
+
+/** Text `needle` must not be found in (nor its long base64 core pieces). */
+function leaks(text: string, value: string): boolean {
+  const bytes = Buffer.from(value, "utf8");
+  const cores = [0, 1, 2].map((offset) => {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString("base64");
+    return encoded.slice(
+      Math.ceil((8 * offset) / 6),
+      Math.floor((8 * (offset + bytes.length)) / 6),
+    );
+  });
+  const needles = [value, encodeURIComponent(value), ...cores, ...cores.map(toUrlSafe)];
+  return needles.some((needle) => text.includes(needle));
+}
+const toUrlSafe = (b64: string) => b64.replace(/\+/g, "-").replace(/\//g, "_");
+
+describe("SecretRedactor: every form of every registered secret (issue 16, item 5)", () => {
+  // Lengths 0, 1 and 2 mod 3, a '+' and '/' producing base64 content, non-ASCII, and < & >.
+  const canaries = ["tok-CANARY-0a1b2c3d4e5f", "hmac~CANARY~secret/+?", "pw-CANARY-é<&>x"];
+
+  it.each(canaries)("removes %s in every form, alone and in text", (canary) => {
+    const redactor = new SecretRedactor();
+    redactor.add(canary);
+    for (const [label, form] of formsOf(canary)) {
+      const scrubbed = redactor.scrub(`server said: ${form} (echo)`);
+      expect(leaks(scrubbed, canary), `${label}: ${scrubbed}`).toBe(false);
+      expect(scrubbed, label).toContain(REDACTED);
+      expect(scrubbed, label).toMatch(/^server said: /);
+    }
+  });
+
+  it("removes a lone basic password and the user:password pair in every form", () => {
+    const password = "pw-CANARY-basic-42";
+    const redactor = new SecretRedactor({ basicUsername: "admin" });
+    redactor.add(password);
+    for (const value of [password, `admin:${password}`]) {
+      for (const [label, form] of formsOf(value)) {
+        const scrubbed = redactor.scrub(`echo ${form}.`);
+        expect(leaks(scrubbed, password), `${value} ${label}: ${scrubbed}`).toBe(false);
+      }
+    }
+    // The header itself, as a proxy echoes it.
+    const header = `Basic ${Buffer.from(`admin:${password}`).toString("base64")}`;
+    expect(redactor.scrub(`got ${header}`)).toBe(`got Basic ${REDACTED}`);
+  });
+
+  it("removes Python- and Go-style JSON escapes of a secret", () => {
+    const canary = "pw-CANARY-é<&>x";
+    const redactor = new SecretRedactor();
+    redactor.add(canary);
+    const python = "pw-CANARY-\\u00e9<&>x";
+    const go = "pw-CANARY-é\\u003c\\u0026\\u003ex";
+    expect(redactor.scrub(`{"detail": "${python}"}`)).toBe(`{"detail": "${REDACTED}"}`);
+    expect(redactor.scrub(`{"message": "${go}"}`)).toBe(`{"message": "${REDACTED}"}`);
+  });
+
+  it("leaves ordinary text alone: fragments shorter than MIN_BASE64_FRAGMENT are not removed", () => {
+    expect(MIN_BASE64_FRAGMENT).toBe(8);
+    const redactor = new SecretRedactor();
+    redactor.add("abcd");
+    // "abcd" is YWJjZA== in base64; at offsets 1 and 2 its pieces are under 8 characters.
+    const offsetPiece = Buffer.from("\0abcd").toString("base64").slice(2, 6);
+    expect(offsetPiece).toBe("FiY2");
+    expect(redactor.scrub(`code ${offsetPiece} ok`)).toBe(`code ${offsetPiece} ok`);
+    expect(redactor.scrub("YWJjZA and YWJjZA==")).toBe(`${REDACTED} and ${REDACTED}`);
+  });
+
+  it("registering a secret twice changes nothing", () => {
+    const once = new SecretRedactor();
+    once.add("tok-CANARY-0a1b2c3d4e5f");
+    const twice = new SecretRedactor();
+    twice.add("tok-CANARY-0a1b2c3d4e5f");
+    twice.add("tok-CANARY-0a1b2c3d4e5f");
+    const text = formsOf("tok-CANARY-0a1b2c3d4e5f")
+      .map(([, form]) => form)
+      .join(" ");
+    expect(twice.scrub(text)).toBe(once.scrub(text));
   });
 });
