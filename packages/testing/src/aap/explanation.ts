@@ -5,7 +5,7 @@
  */
 import type { JobStore } from "./job-store.js";
 import type { JobView } from "./job-view.js";
-import type { JobRecord } from "./model.js";
+import type { EndOverride, JobRecord } from "./model.js";
 
 /** How long a blocked job stays pending before AWX explains why (research §5: "~30 s"). */
 const BLOCKED_EXPLANATION_AFTER_MS = 30_000;
@@ -24,8 +24,10 @@ export function jobExplanation(job: JobRecord, view: JobView, store: JobStore, a
     return blocker ? `waiting for job-${blocker.id} to finish` : "";
   }
   if (!view.terminal || view.status === "successful") return "";
-  if (job.script.jobExplanation !== undefined) return job.script.jobExplanation;
   const schedule = store.schedule(job);
+  const forced = endedBy(job.forcedEnd, schedule.end);
+  if (forced?.explanation !== undefined) return forced.explanation;
+  if (job.script.jobExplanation !== undefined) return job.script.jobExplanation;
   const byCancel = job.cancelEnd !== undefined && schedule.end === job.cancelEnd.at;
   if (byCancel && job.cancelEnd?.explanation !== undefined) return job.cancelEnd.explanation;
   if (byCancel && view.status === "failed") return SHUTDOWN_EXPLANATION;
@@ -35,8 +37,18 @@ export function jobExplanation(job: JobRecord, view: JobView, store: JobStore, a
   return "";
 }
 
-/** The `result_traceback` of a job: the scripted one once it ended `failed` or `error`. */
-export function resultTraceback(job: JobRecord, view: JobView): string {
+/**
+ * The `result_traceback` of a job once it ended `failed` or `error`: the one `finishJob`
+ * gave, when that call ended it, else the scripted one.
+ */
+export function resultTraceback(job: JobRecord, view: JobView, store: JobStore): string {
   const failed = view.status === "failed" || view.status === "error";
-  return failed ? (job.script.resultTraceback ?? "") : "";
+  if (!failed) return "";
+  const forced = endedBy(job.forcedEnd, store.schedule(job).end);
+  return forced?.traceback ?? job.script.resultTraceback ?? "";
+}
+
+/** The override, when it is what ended the job (its instant is the job's end). */
+function endedBy(override: EndOverride | undefined, end: number): EndOverride | undefined {
+  return override !== undefined && override.at === end ? override : undefined;
 }

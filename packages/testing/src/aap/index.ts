@@ -4,10 +4,15 @@
  * @module
  */
 export { AapSimulator } from "./simulator.js";
-export { AapPlaybookRunner, REAL_PLAYBOOK_SCRIPT } from "./playbook-runner.js";
-export type { AapPlaybookRun, AapPlaybookRunnerOptions } from "./playbook-runner.js";
+export { AAP_CANCEL_SIGNAL, AapPlaybookRunner, REAL_PLAYBOOK_SCRIPT } from "./playbook-runner.js";
+export type {
+  AapPlaybookFailure,
+  AapPlaybookRun,
+  AapPlaybookRunnerOptions,
+} from "./playbook-runner.js";
 export type {
   AapAuthOptions,
+  AapFinishDetails,
   AapJobKind,
   AapJobScript,
   AapLaunchContext,

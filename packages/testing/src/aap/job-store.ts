@@ -6,7 +6,7 @@
 import { viewJob, type JobView } from "./job-view.js";
 import type { JobRecord, ResolvedScript, TemplateRecord } from "./model.js";
 import { computeSchedule, type Schedule } from "./schedule.js";
-import type { AapJobKind, AapOutcome } from "./types.js";
+import type { AapFinishDetails, AapJobKind, AapOutcome } from "./types.js";
 
 /** What a new job is made of; the store assigns id and kind. */
 export interface NewJob {
@@ -131,8 +131,14 @@ export class JobStore {
   }
 
   /** Ends an active job at `at` with `outcome`. */
-  finish(job: JobRecord, outcome: AapOutcome, at: number): void {
-    job.forcedEnd = { at, outcome, cause: "forced" };
+  finish(job: JobRecord, outcome: AapOutcome, at: number, details: AapFinishDetails = {}): void {
+    job.forcedEnd = {
+      at,
+      outcome,
+      cause: "forced",
+      ...(details.jobExplanation === undefined ? {} : { explanation: details.jobExplanation }),
+      ...(details.resultTraceback === undefined ? {} : { traceback: details.resultTraceback }),
+    };
     this.#invalidate();
   }
 

@@ -102,6 +102,8 @@ export interface EndOverride {
   readonly cause: "cancel" | "forced";
   /** The `job_explanation` the end writes, if it writes one. */
   readonly explanation?: string;
+  /** The `result_traceback` the end writes, if it writes one (a `finishJob` detail). */
+  readonly traceback?: string;
   /** The end comes instead of leaving `pending`: the job never starts. */
   readonly beforeStart?: boolean;
 }

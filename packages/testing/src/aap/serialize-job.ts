@@ -52,7 +52,7 @@ function common(job: JobRecord, view: JobView, store: JobStore, base: ApiBase, a
     canceled_on: isoTime(canceledOn(job, view)),
     elapsed: view.startedAt === undefined ? 0 : (end - view.startedAt) / 1000,
     job_explanation: jobExplanation(job, view, store, at),
-    result_traceback: resultTraceback(job, view),
+    result_traceback: resultTraceback(job, view, store),
     launched_by: { ...LAUNCHING_USER, url: `${base}users/${LAUNCHING_USER.id}/` },
     organization: template.organizationId,
     // Served in the lists too (verified, github:ansible/awx e21dd0a0): `awx/api/views/__init__.py`

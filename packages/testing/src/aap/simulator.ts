@@ -20,6 +20,7 @@ import { Timeline } from "./timeline.js";
 import { SimServer } from "./server.js";
 import type { SimState } from "./state.js";
 import type {
+  AapFinishDetails,
   AapJobScript,
   AapOtherTemplateDefinition,
   AapOutcome,
@@ -197,18 +198,19 @@ export class AapSimulator {
 
   /**
    * Ends an active job now with `outcome` (a test control; the job's timeline is cut at
-   * `clock.now()`).
+   * `clock.now()`). `details` set the `job_explanation` and `result_traceback` this end
+   * writes, over the job script's (e.g. a real run's output, see `AapPlaybookRunner`).
    *
    * @throws Error if the job is unknown or already terminal.
    */
-  finishJob(id: number, outcome: AapOutcome): void {
+  finishJob(id: number, outcome: AapOutcome, details?: AapFinishDetails): void {
     if (!OUTCOMES.includes(outcome)) throw new RangeError(`unknown outcome ${String(outcome)}`);
     this.#timeline.runDue();
     const job = this.#job(id);
     const now = this.clock.now();
     const { status, terminal } = this.#state.jobs.view(job, now);
     if (terminal) throw new Error(`job ${id} is already ${status}`);
-    this.#state.jobs.finish(job, outcome, now);
+    this.#state.jobs.finish(job, outcome, now, details);
   }
 
   /**

@@ -8,6 +8,19 @@ import type { Clock } from "../clock.js";
 /** The terminal statuses a scripted job can end with. */
 export type AapOutcome = "successful" | "failed" | "error" | "canceled";
 
+/**
+ * What `AapSimulator.finishJob` writes on the job besides its status, as AWX writes them
+ * along with a job's final status (`awx/main/tasks/jobs.py`, `BaseTask.run`: the delayed
+ * `job_explanation` and `result_traceback` saved with `status`; github:ansible/awx e21dd0a0,
+ * lines 616-633 and 650). Each overrides the job script's value for this end.
+ */
+export interface AapFinishDetails {
+  /** `job_explanation`, shown once the job is `failed`, `error` or `canceled`. */
+  jobExplanation?: string;
+  /** `result_traceback`, shown once the job is `failed` or `error`. */
+  resultTraceback?: string;
+}
+
 /** The two kinds of unified jobs the simulator creates. */
 export type AapJobKind = "job" | "workflow_job";
 
