@@ -1,15 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { backoffDelay, type BackoffPolicy } from "../backoff.js";
-import { ConditionType, findCondition } from "../conditions.js";
+import { ConditionType, findCondition, type Condition } from "../conditions.js";
 import { canonicalJson, configVersion } from "../config-version.js";
+import { ConfigurationError } from "../errors.js";
 import { resolveEngineOptions, type EngineOptions } from "../engine/options.js";
 import { providerSet, type ProviderSet } from "../engine/providers.js";
 import { reconcile, type ReconcileResult } from "../engine/reconcile.js";
+import { InvalidStatusError } from "../engine/status-check.js";
 import type { LaunchResolution } from "../engine/types.js";
 import { isTerminal } from "../job-state.js";
 import { silentLogger, type Logger } from "../logger.js";
 import type { ResourceObject } from "../resource.js";
 import type { ProvisioningStatus } from "../status.js";
+import { MAX_CONDITION_MESSAGE_CHARS, clipText } from "../text-bounds.js";
 import { EventRecorder } from "./events.js";
 import { ResourceWatcher } from "./informer.js";
 import { KubeApi, KubeApiError, type CustomObject } from "./kube-api.js";
@@ -32,6 +35,9 @@ const ERROR_BACKOFF: BackoffPolicy = { initialMs: 1000, factor: 2, maxMs: 120_00
 const IMMEDIATE_CONFLICT_RETRIES = 3;
 const CONFLICT_BACKOFF: BackoffPolicy = { initialMs: 50, factor: 2, maxMs: 5000 };
 
+/** Why the controller cannot work on an object: the `Ready=False` reason it reports. */
+type InvalidReason = "InvalidStatus" | "InvalidSpec";
+
 /** How one reconcile of one resource ended. */
 type ReconcileOutcome =
   /** The object does not exist (any more). */
@@ -42,6 +48,11 @@ type ReconcileOutcome =
   | { kind: "released" }
   /** The engine ran; `result` says what it decided. */
   | { kind: "reconciled"; result: ReconcileResult; object: CustomObject }
+  /**
+   * The object cannot be worked on (its status or its spec); reported on the object, not
+   * retried: a change to the object queues it again.
+   */
+  | { kind: "invalid"; reason: InvalidReason }
   /** A write lost a race (409): the object is read again and reconciled again. */
   | { kind: "conflict"; message: string }
   /** Something else failed; retried with backoff. */
@@ -215,7 +226,10 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     const started = this.clock();
     const done = (outcome: ReconcileOutcome): ReconcileOutcome => {
       const label =
-        outcome.kind === "conflict" || outcome.kind === "error" || outcome.kind === "paused"
+        outcome.kind === "conflict" ||
+        outcome.kind === "error" ||
+        outcome.kind === "paused" ||
+        outcome.kind === "invalid"
           ? outcome.kind
           : outcome.kind === "reconciled" && outcome.result.withheld
             ? "withheld"
@@ -255,12 +269,28 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       object = await this.api.setFinalizers(object, [...finalizers, finalizer]);
       this.logger.debug({ key }, "finalizer added");
     }
-    const before = this.mapping.read(object);
+    let before: ProvisioningStatus | undefined;
+    try {
+      before = this.mapping.read(object);
+    } catch (error) {
+      if (error instanceof InvalidStatusError) {
+        return this.reportInvalid(key, object, "InvalidStatus", error.message);
+      }
+      throw error;
+    }
     let current: CustomObject = object;
     const resource = object as unknown as R;
-    const desired = configVersion(
-      this.options.desiredConfig ? this.options.desiredConfig(resource) : (object.spec ?? {}),
-    );
+    let desired: string;
+    try {
+      desired = configVersion(
+        this.options.desiredConfig ? this.options.desiredConfig(resource) : (object.spec ?? {}),
+      );
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error;
+      // A deletion needs no config version: the teardown goes on with the one last seen.
+      if (!deleting) return this.reportInvalid(key, object, "InvalidSpec", error.message);
+      desired = before?.desiredConfigVersion ?? "";
+    }
     const args: Parameters<typeof reconcile<R>>[0] = {
       resource,
       status: before,
@@ -278,7 +308,16 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     if (observeOnly) args.mayAct = (action) => action.kind === "poll" || action.kind === "adopt";
     const resolution = readResolution(annotations[LAUNCH_RESOLUTION_ANNOTATION], this.logger, key);
     if (resolution) args.resolution = resolution;
-    const result = await reconcile(args);
+    let result: ReconcileResult;
+    try {
+      result = await reconcile(args);
+    } catch (error) {
+      // A custom StatusMapping's read may hand over what the engine then refuses.
+      if (error instanceof InvalidStatusError) {
+        return this.reportInvalid(key, object, "InvalidStatus", error.message);
+      }
+      throw error;
+    }
     if (result.withheld) {
       this.logger.info(
         { key, action: result.withheld.kind },
@@ -298,6 +337,53 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       this.logger.info({ key }, "deprovisioned; finalizer released");
     }
     return { kind: "reconciled", result, object: current };
+  }
+
+  /**
+   * Report an object the controller cannot work on: `Ready=False` with `reason` and a message
+   * naming the field at fault, and one Warning Event. Nothing is written, and no Event
+   * recorded, when the object already carries that very condition: a resync or a restart
+   * does not repeat the report of a problem that did not change. Nothing is launched or
+   * polled for the object until it is repaired; the status the controller could not read
+   * is left as it is.
+   */
+  private async reportInvalid(
+    key: string,
+    object: CustomObject,
+    reason: InvalidReason,
+    problem: string,
+  ): Promise<ReconcileOutcome> {
+    const message = clipText(
+      `${reason === "InvalidStatus" ? "the status" : "the spec"} cannot be worked on: ${problem}; nothing is launched, polled or deleted for this object until it is repaired`,
+      MAX_CONDITION_MESSAGE_CHARS,
+    );
+    this.logger.warn({ key, reason, problem }, "cannot work on this object");
+    const existing = findCondition(readConditions(object), ConditionType.Ready);
+    const generation = object.metadata.generation;
+    if (
+      existing?.status === "False" &&
+      existing.reason === reason &&
+      existing.message === message &&
+      existing.observedGeneration === generation
+    ) {
+      return { kind: "invalid", reason };
+    }
+    let target = object;
+    if (this.mapping.writeConditions) {
+      const now = new Date(this.clock()).toISOString();
+      const ready: Condition = {
+        type: ConditionType.Ready,
+        status: "False",
+        reason,
+        message,
+        lastTransitionTime: existing?.status === "False" ? existing.lastTransitionTime : now,
+      };
+      target = await this.api.replaceStatus(object, this.mapping.writeConditions(object, [ready]));
+    }
+    if (this.events) {
+      await this.events.record(target, [{ type: "Warning", reason, message }]);
+    }
+    return { kind: "invalid", reason };
   }
 
   /**
@@ -389,6 +475,17 @@ function readResolution(
     'ignoring a launch resolution that is not JSON {"correlationId": string, "jobId"?: string}',
   );
   return undefined;
+}
+
+/** The conditions stored on an object, as they are (malformed entries skipped). */
+function readConditions(object: CustomObject): Condition[] {
+  const status = object.status as Record<string, unknown> | undefined;
+  const list = status?.["conditions"];
+  return Array.isArray(list)
+    ? (list as unknown[]).filter(
+        (c): c is Condition => typeof c === "object" && c !== null && "type" in c,
+      )
+    : [];
 }
 
 function describe(error: unknown): string {

@@ -22,9 +22,12 @@ export interface ControllerMetrics {
   deletionCompleted?(durationMs: number): void;
   /** The number of keys waiting in the work queue changed. */
   queueDepth?(depth: number): void;
-  /** A reconcile ended; `outcome` says how. */
+  /**
+   * A reconcile ended; `outcome` says how (`invalid`: the object's status or spec cannot be
+   * worked on, and was reported as `Ready=False`).
+   */
   reconciled?(
-    labels: { outcome: "ok" | "conflict" | "error" | "paused" | "withheld" },
+    labels: { outcome: "ok" | "conflict" | "error" | "paused" | "withheld" | "invalid" },
     durationMs: number,
   ): void;
 }

@@ -1,14 +1,16 @@
 import type { Condition } from "../conditions.js";
 import { ConditionType } from "../conditions.js";
-import { InvalidResponseError } from "../errors.js";
+import { parseProvisioningStatus } from "../engine/status-check.js";
 import type { ResourceObject } from "../resource.js";
 import type { ProvisioningStatus } from "../status.js";
 
 /**
  * Where the provisioning status lives in a resource's `status`, both ways. `read` returns
  * `undefined` for a resource never reconciled, and throws when what is there cannot be a
- * provisioning status (the controller then stops for that resource rather than forget
- * jobs and launch duplicates). `write` returns the resource's whole new `status`.
+ * provisioning status (the controller then works no further on that resource rather than
+ * forget jobs and launch duplicates, and reports it: `Ready=False`, reason `InvalidStatus`,
+ * when the error is an `InvalidStatusError`). `write` returns the resource's whole new
+ * `status`.
  */
 export interface StatusMapping {
   /** The provisioning status stored in `resource`, if any. */
@@ -18,6 +20,17 @@ export interface StatusMapping {
    * holds (other controllers' fields, foreign conditions).
    */
   write(resource: ResourceObject, status: ProvisioningStatus): Record<string, unknown>;
+  /**
+   * The resource's new `status` with `conditions` set (each replacing the engine's
+   * condition of its type) and everything else as stored: how the controller reports an
+   * object it cannot work on (`Ready=False`, `InvalidStatus` or `InvalidSpec`) without
+   * touching a status it could not read. Without it, such an object is reported only by a
+   * Warning Event and the log.
+   */
+  writeConditions?(
+    resource: ResourceObject,
+    conditions: readonly Condition[],
+  ): Record<string, unknown>;
 }
 
 /** The condition types the engine owns; other conditions in `status.conditions` are kept. */
@@ -33,6 +46,9 @@ const OWN_CONDITIONS: ReadonlySet<string> = new Set(Object.values(ConditionType)
  *   other conditions already there;
  * - `status.observedGeneration`: the generation last reconciled.
  *
+ * `read` checks what is stored field by field (`parseProvisioningStatus`) and throws an
+ * `InvalidStatusError` naming the field at fault, as `status.provisioning.jobs[2]`.
+ *
  * @param field - the key under `status` for the engine's data. Default `provisioning`.
  */
 export function defaultStatusMapping(field = "provisioning"): StatusMapping {
@@ -42,16 +58,28 @@ export function defaultStatusMapping(field = "provisioning"): StatusMapping {
       const stored = status?.[field];
       if (stored === undefined || stored === null) return undefined;
       const record = asRecord(stored);
-      if (!record || !Array.isArray(record.jobs)) {
-        throw new InvalidResponseError(
-          `status.${field} of ${resource.metadata.name} is not a provisioning status (no jobs list); refusing to reconcile it`,
-          { retryable: false, details: { field: `status.${field}` } },
-        );
-      }
       const conditions = Array.isArray(status?.conditions)
-        ? (status.conditions as Condition[]).filter((c) => OWN_CONDITIONS.has(c?.type))
+        ? (status.conditions as unknown[]).filter((c) =>
+            OWN_CONDITIONS.has(asRecord(c)?.type as string),
+          )
         : [];
-      return { ...(record as unknown as Omit<ProvisioningStatus, "conditions">), conditions };
+      // A non-object is passed on as is, for the check to name it.
+      return parseProvisioningStatus(
+        record ? { ...record, conditions } : stored,
+        `status.${field}`,
+      );
+    },
+    writeConditions(resource, conditions) {
+      const status = asRecord(resource.status) ?? {};
+      const generation = resource.metadata.generation;
+      const types = new Set(conditions.map((c) => c.type));
+      const kept = Array.isArray(status.conditions)
+        ? (status.conditions as unknown[]).filter((c) => !types.has(asRecord(c)?.type as string))
+        : [];
+      const set = conditions.map((c) =>
+        generation === undefined ? c : { ...c, observedGeneration: generation },
+      );
+      return { ...status, conditions: [...kept, ...set] };
     },
     write(resource, provisioning) {
       const status = asRecord(resource.status) ?? {};

@@ -59,8 +59,43 @@ describe("defaultStatusMapping", () => {
 
   it("refuses a status field that is not a provisioning status", () => {
     expect(() => defaultStatusMapping().read(resource({ provisioning: { jobs: "x" } }))).toThrow(
-      /refusing to reconcile/,
+      expect.objectContaining({
+        name: "InvalidStatusError",
+        code: "INVALID_STATUS",
+        path: "status.provisioning.jobs",
+      }),
     );
-    expect(() => defaultStatusMapping().read(resource({ provisioning: 7 }))).toThrow();
+    expect(() => defaultStatusMapping().read(resource({ provisioning: 7 }))).toThrow(
+      "status.provisioning must be an object, got number",
+    );
+    expect(() => defaultStatusMapping().read(resource({ provisioning: { jobs: [null] } }))).toThrow(
+      "status.provisioning.jobs[0] must be an object, got null",
+    );
+  });
+
+  it("writeConditions sets the given conditions and leaves everything else as stored", () => {
+    const stored = {
+      provisioning: { jobs: "not a list" },
+      other: 1,
+      conditions: [
+        { type: "Reachable", status: "True" },
+        { type: "Ready", status: "True", reason: "Provisioned" },
+      ],
+    };
+    const ready = {
+      type: "Ready",
+      status: "False" as const,
+      reason: "InvalidStatus",
+      message: "m",
+      lastTransitionTime: "t",
+    };
+    expect(defaultStatusMapping().writeConditions!(resource(stored), [ready])).toEqual({
+      provisioning: { jobs: "not a list" },
+      other: 1,
+      conditions: [
+        { type: "Reachable", status: "True" },
+        { ...ready, observedGeneration: 3 },
+      ],
+    });
   });
 });
