@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { AapLedgerJob, EdaWriteBackFault } from "@provisionkit/testing";
+import {
+  EXTERNAL_EFFECTS,
+  type AapLedgerJob,
+  type EdaPlaybookEffects,
+  type EdaWriteBackFault,
+} from "@provisionkit/testing";
 import {
   A_APPLIED_CORRELATION,
   A_APPLIED_VERSION,
@@ -100,3 +105,66 @@ describe("EDA simulator: late and lost write-backs", () => {
     await expect(startWith({ delayMs: -1 })).rejects.toThrow(RangeError);
   });
 });
+
+describe('EDA simulator: playbook.effects "external" (a real playbook writes)', () => {
+  it("writes nothing for an ended job, records it skipped at once, and never asks for a write-back fault", async () => {
+    const { harness, asked, applied } = await startWithEffects("external");
+    const [job] = harness.aap.ledger();
+    expect(job?.status).toBe("successful");
+    const object = harness.kube!.getObject(vmRef("vm-1"))!;
+    expect(applied()).toBeUndefined();
+    expect(object.metadata.finalizers ?? []).toEqual([]);
+    expect(harness.eda.effects()).toMatchObject([
+      {
+        jobId: job!.id,
+        outcome: "skipped",
+        reason: EXTERNAL_EFFECTS,
+        changes: [],
+        attempts: 0,
+        jobStatus: "successful",
+        at: job!.finishedAt,
+      },
+    ]);
+    await harness.eda.pump();
+    expect(harness.eda.effects()).toHaveLength(1);
+    expect(asked).toEqual([]);
+  });
+
+  it('"modelled" (the default) writes, as before', async () => {
+    const { harness, applied } = await startWithEffects("modelled");
+    expect(applied()).toBe("v1");
+    expect(harness.eda.effects()).toMatchObject([{ outcome: "applied" }]);
+  });
+
+  it("refuses an unknown value", async () => {
+    await expect(startWithEffects("real" as EdaPlaybookEffects)).rejects.toThrow(
+      /playbook.effects must be/,
+    );
+  });
+});
+
+/** startWith, with `playbook.effects` set and a write-back fault that records who asked. */
+async function startWithEffects(effects: EdaPlaybookEffects) {
+  const asked: number[] = [];
+  const harness = await start({
+    playbook: {
+      effects,
+      writeBack: (job: AapLedgerJob) => {
+        asked.push(job.id);
+        return undefined;
+      },
+    },
+  });
+  const kube = harness.kube!;
+  kube.createObject(computeInstance("vm-1"));
+  const sent = await post(
+    `${harness.webhookUrl}/create-compute-instance`,
+    payload("vm-1", "provision", "c-1", "v1"),
+  );
+  expect(sent.status).toBe(200);
+  await harness.eda.pump();
+  harness.clock.advance(RUN_MS);
+  await harness.eda.pump();
+  const applied = () => kube.getObject(vmRef("vm-1"))?.metadata.annotations?.[A_APPLIED_VERSION];
+  return { harness, asked, applied };
+}

@@ -5,6 +5,7 @@
  */
 export { EdaSimulator, type EdaSimulatorUrls } from "./simulator.js";
 export type { EdaFaultHandle, EdaFaults, EdaWebhookFaultRule } from "./fault-types.js";
+export { EXTERNAL_EFFECTS } from "./types.js";
 export type {
   EdaAapAuth,
   EdaAapBasicAuth,
@@ -12,6 +13,7 @@ export type {
   EdaActivationOptions,
   EdaEventStreamDefinition,
   EdaHmacAlgorithm,
+  EdaPlaybookEffects,
   EdaPlaybookOptions,
   EdaRule,
   EdaSignatureEncoding,

@@ -18,6 +18,7 @@ import type { AapLedgerJob } from "../aap/records.js";
 import type {
   EdaAapAuth,
   EdaHmacAlgorithm,
+  EdaPlaybookEffects,
   EdaSignatureEncoding,
   EdaSimulatorOptions,
   EdaTemplateKind,
@@ -104,6 +105,8 @@ export interface ResolvedPlaybook {
   readonly conflictRetries: number;
   /** The write-back fault of a job, if any. */
   readonly writeBack: (job: AapLedgerJob) => EdaWriteBackFault | undefined;
+  /** Who writes the effects. */
+  readonly effects: EdaPlaybookEffects;
 }
 
 /** Everything but the event streams and the Kubernetes connection, resolved. */
@@ -130,6 +133,14 @@ function nonNegative(value: number | undefined, fallback: number, name: string):
     throw new RangeError(`${name} must be a non-negative number, got ${result}`);
   }
   return result;
+}
+
+function effectsOf(value: EdaPlaybookEffects | undefined): EdaPlaybookEffects {
+  const effects = value ?? "modelled";
+  if (effects !== "modelled" && effects !== "external") {
+    throw new TypeError(`playbook.effects must be "modelled" or "external", got ${String(value)}`);
+  }
+  return effects;
 }
 
 function positive(value: number, name: string): number {
@@ -226,6 +237,7 @@ export function resolveOptions(
       writeFailure: playbook.writeFailure ?? true,
       conflictRetries: retries,
       writeBack: playbook.writeBack ?? (() => undefined),
+      effects: effectsOf(playbook.effects),
     },
     pumpIntervalMs: interval === false ? false : positive(interval, "pumpIntervalMs"),
   };

@@ -14,6 +14,7 @@ import type { ResolvedPlaybook } from "./options.js";
 import { asRecord, resourceKey } from "./payload.js";
 import { planPlaybook, type MetadataMutation } from "./playbook-plan.js";
 import type { EdaEffectRecord, EdaEffectResource } from "./records.js";
+import { EXTERNAL_EFFECTS } from "./types.js";
 
 /** What the playbook runner needs. */
 export interface PlaybookDeps {
@@ -97,6 +98,8 @@ export class PlaybookRunner {
   }
 
   #dueOf(job: AapLedgerJob): number | "lost" {
+    // The real playbook wrote (or did not write) while the job ran: nothing is due.
+    if (this.#deps.settings.effects === "external") return job.finishedAt ?? 0;
     const known = this.#due.get(job.id);
     if (known !== undefined) return known;
     const fault = this.#deps.settings.writeBack(job);
@@ -125,7 +128,25 @@ export class PlaybookRunner {
     };
   }
 
+  /** The effect of a job whose real playbook writes its effects: nothing written here. */
+  #external(job: AapLedgerJob): EdaEffectRecord {
+    return {
+      at: this.#deps.clock.now(),
+      jobId: job.id,
+      jobKind: job.kind,
+      templateName: job.templateName,
+      jobStatus: job.status,
+      jobFinishedAt: job.finishedAt ?? this.#deps.clock.now(),
+      ...(job.resourceKey === undefined ? {} : { resourceKey: job.resourceKey }),
+      changes: [],
+      outcome: "skipped",
+      reason: EXTERNAL_EFFECTS,
+      attempts: 0,
+    };
+  }
+
   async #play(job: AapLedgerJob): Promise<EdaEffectRecord> {
+    if (this.#deps.settings.effects === "external") return this.#external(job);
     const { settings, kube, aap, clock } = this.#deps;
     const plan = await planPlaybook(settings, job, async () => {
       const explanation = await aap.jobExplanation(job.kind, job.id);

@@ -191,12 +191,30 @@ export interface EdaPlaybookOptions {
   /** How many times a write is re-read and retried after a 409 Conflict (default 5). */
   conflictRetries?: number;
   /**
+   * Who writes the playbooks' effects (default `"modelled"`): the simulator, from the job's
+   * outcome and event, as documented here; or, with `"external"`, the jobs' real playbooks
+   * (e.g. the reference playbooks of `ansible/` run by an `AapPlaybookRunner` on the AAP
+   * simulator): the simulator then writes nothing and records each ended job's effect
+   * `skipped` with reason {@link EXTERNAL_EFFECTS}. `writeBack` faults do not apply then.
+   */
+  effects?: EdaPlaybookEffects;
+  /**
    * Fault injection: how each ended job's write-back reaches the API server. Called once
    * per job of the rules' templates, when the pump first sees it ended; `undefined` (the
    * default) writes at once. See {@link EdaWriteBackFault}.
    */
   writeBack?: (job: AapLedgerJob) => EdaWriteBackFault | undefined;
 }
+
+/** Who writes the playbooks' effects; see {@link EdaPlaybookOptions.effects}. */
+export type EdaPlaybookEffects = "modelled" | "external";
+
+/**
+ * The reason recorded on the effect of a job whose effects its real playbook writes
+ * (`playbook.effects: "external"`).
+ */
+export const EXTERNAL_EFFECTS =
+  "effects left to the job's real playbook (playbook.effects: external)";
 
 /**
  * A write-back that is late or never lands. An injected fault, not something the
