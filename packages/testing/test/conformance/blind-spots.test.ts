@@ -16,6 +16,7 @@ import {
 } from "../../src/index.js";
 import {
   CancelsAndTriggers,
+  ContainedFindJob,
   CancelsThenReadsBack,
   FirstJobOfTemplate,
   FirstProvisionJob,
@@ -24,8 +25,10 @@ import {
   ReadFailureIsNotFound,
   LostAnswerIsFailure,
   OutageAsConfigurationError,
+  PrefixFindJob,
   RetriesThenTransient,
   RetryAfterAsMs,
+  SubstringFindJob,
 } from "./broken/blind-spots.js";
 
 type Make = new (backend: MemoryBackend, options: Required<MemoryProviderOptions>) => Provider;
@@ -105,6 +108,24 @@ const SHARP: readonly {
     rules: ["E5"],
   },
   {
+    name: "finds jobs by a substring of the correlation id, newest first",
+    make: SubstringFindJob,
+    scenarios: ["crash-among-similar-ids"],
+    rules: ["E5"],
+  },
+  {
+    name: "finds jobs by a prefix of the correlation id, oldest first",
+    make: PrefixFindJob,
+    scenarios: ["crash-among-similar-ids"],
+    rules: ["E5"],
+  },
+  {
+    name: "finds jobs whose correlation id is inside the one asked for",
+    make: ContainedFindJob,
+    scenarios: ["crash-among-similar-ids"],
+    rules: ["E5"],
+  },
+  {
     name: "changes blockDeletionOnFailure between attempts",
     make: FlippingBlockFlag,
     scenarios: ["failed-deprovision-blocking"],
@@ -131,6 +152,7 @@ describe("issue 15: no false alarms on correct providers", { timeout: 60_000 }, 
     "lost-launch-answer",
     "transient-read-outage",
     "crash-among-other-jobs",
+    "crash-among-similar-ids",
     "failed-deprovision-blocking",
   ];
 

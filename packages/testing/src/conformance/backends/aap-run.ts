@@ -117,10 +117,69 @@ export class AapRun {
     this.aap.purgeJob(id);
   }
 
+  /**
+   * Launches a job of `like`'s template through the simulator's API (`POST
+   * <templates>/<id>/launch/`, as any client would) with `like`'s extra vars, every string
+   * equal to its correlation id replaced by `correlationId`, then ends it as successful at
+   * once (`finishJob`). The launch takes a script queued for the template, if any.
+   *
+   * @param url - the simulator's base URL.
+   * @throws Error when `like` is no job of the simulator, has no correlation id, or the
+   *   launch is refused.
+   */
+  async launchStray(
+    url: string,
+    like: ConformanceJob,
+    correlationId: string,
+  ): Promise<ConformanceJob> {
+    const source = this.aap.job(Number(like.id));
+    if (!source) throw new Error(`not a job of the AAP simulator: ${like.id}`);
+    if (like.correlationId === undefined) {
+      throw new Error(`AAP job ${like.id} carries no correlation id to resemble`);
+    }
+    const extraVars = replaceText(source.extraVars, like.correlationId, correlationId);
+    const path = this.workflow ? "workflow_job_templates" : "job_templates";
+    const before = new Set(this.aap.ledger().map((job) => job.id));
+    const response = await fetch(`${url}/api/v2/${path}/${source.templateId}/launch/`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${this.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ extra_vars: extraVars }),
+    });
+    const body = await response.text();
+    if (!response.ok) {
+      throw new Error(
+        `launching a stray job answered HTTP ${response.status}: ${body.slice(0, 200)}`,
+      );
+    }
+    const created = this.aap.ledger().find((job) => !before.has(job.id));
+    if (!created) throw new Error("launching a stray job created no job");
+    this.aap.finishJob(created.id, "successful");
+    const entry = this.aap.job(created.id);
+    if (!entry) throw new Error(`stray job ${created.id} vanished`);
+    return toConformanceJob(entry, this.templates);
+  }
+
   /** Every job, evaluated at `clock.now()`. */
   ledger(): ConformanceJob[] {
     return this.aap.ledger().map((job) => toConformanceJob(job, this.templates));
   }
+}
+
+/** `value` with every string equal to `from` replaced by `to`, at any depth (a copy). */
+function replaceText(
+  value: Record<string, unknown>,
+  from: string,
+  to: string,
+): Record<string, unknown> {
+  const walk = (v: unknown): unknown => {
+    if (v === from) return to;
+    if (Array.isArray(v)) return v.map(walk);
+    if (typeof v === "object" && v !== null) {
+      return Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, walk(inner)]));
+    }
+    return v;
+  };
+  return walk(value) as Record<string, unknown>;
 }
 
 /**

@@ -42,7 +42,7 @@ export interface AapSimulatorBackendOptions extends AapRunOptions {
 
 interface Running {
   readonly run: AapRun;
-  readonly url: string;
+  readonly aapUrl: string;
 }
 
 class AapSimulatorBackend
@@ -61,6 +61,7 @@ class AapSimulatorBackend
     super(options?.provider, "aapSimulatorBackend");
     this.#options = options;
     this.name = options.name ?? (options.workflow ? "AAP simulator (workflows)" : "AAP simulator");
+    strays: true,
     this.secrets = Object.freeze([writeToken(options.simulator?.auth)]);
   }
 
@@ -68,14 +69,14 @@ class AapSimulatorBackend
     this.assertIdle();
     const run = new AapRun(context, this.#options);
     const url = await run.aap.start();
-    this.begin({ run, url });
+    this.begin({ run, aapUrl: url });
   }
 
   protected async shutdown(state: Running): Promise<void> {
     await state.run.aap.stop();
   }
 
-  protected endpoint({ run, url }: Running): AapBackendEndpoint {
+  protected endpoint({ run, aapUrl: url }: Running): AapBackendEndpoint {
     const clock = run.aap.clock;
     return { url, token: run.token, now: () => clock.now() };
   }

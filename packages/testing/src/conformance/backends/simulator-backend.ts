@@ -22,6 +22,8 @@ export const EVERY_CONTROL: BackendControls = Object.freeze({
 export interface RunningState {
   /** The AAP simulator with the scenario's templates. */
   readonly run: AapRun;
+  /** The AAP simulator's base URL. */
+  readonly aapUrl: string;
 }
 
 /**
@@ -38,8 +40,11 @@ export abstract class SimulatorBackend<
   readonly #factory: (endpoint: E) => Provider;
   #current: { state: S; stopped: boolean } | undefined;
 
-  /** Every test control: both simulators script, purge, rate limit and fail on demand. */
-  readonly controls: BackendControls = EVERY_CONTROL;
+  /**
+   * Every test control: both simulators script, purge, rate limit and fail on demand, and
+   * launch stray jobs on the AAP simulator.
+   */
+  readonly controls: BackendControls = Object.freeze({ ...EVERY_CONTROL, strays: true });
 
   /**
    * @param factory - builds the provider under test for an endpoint.
@@ -89,6 +94,15 @@ export abstract class SimulatorBackend<
   /** Purges a job in the AAP simulator. */
   purge(job: ConformanceJob): void {
     this.running().run.purge(job);
+  }
+
+  /**
+   * A job of `like`'s template launched through the AAP API with its extra vars under
+   * `correlationId`, ended at once (see {@link AapRun.launchStray}).
+   */
+  launchStray(like: ConformanceJob, correlationId: string): Promise<ConformanceJob> {
+    const state = this.running();
+    return state.run.launchStray(state.aapUrl, like, correlationId);
   }
 
   /**

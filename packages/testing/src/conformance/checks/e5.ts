@@ -58,6 +58,62 @@ function wrongAdoptions(ctx: CheckContext): Violation[] {
   return out;
 }
 
+const OUTCOME_OF: Partial<Record<string, ConformanceJob["outcome"]>> = {
+  Succeeded: "succeeded",
+  Failed: "failed",
+  Canceled: "canceled",
+};
+
+/**
+ * `findJob` answers while the backend held stray jobs of the resource (created by the
+ * scenario under correlation ids resembling the engine's, e.g. `corr-1x` beside `corr-1`):
+ * an answer is wrong when the backend had no job launched with the asked correlation id by
+ * then, or when the answer's terminal state is not that job's at that instant (a stray
+ * ended at once; the launch's job ran on). A `findJob` matching correlation ids by
+ * substring or prefix adopts a stray, and the launch's own job is lost or another's is
+ * polled.
+ */
+function strayAdoptions(ctx: CheckContext): Violation[] {
+  const strays = ctx.trace.strays ?? [];
+  if (strays.length === 0) return [];
+  const out: Violation[] = [];
+  for (const call of ctx.trace.calls) {
+    if (call.method !== "findJob" || !call.outcome.ok || call.correlationId === undefined) continue;
+    const answer = call.outcome.value as { jobId?: unknown; state?: unknown } | undefined;
+    if (typeof answer?.jobId !== "string") continue;
+    const near = strays.filter(
+      (s) => s.resourceKey === call.resourceKey && s.operation === call.jobType && s.at <= call.at,
+    );
+    if (near.length === 0) continue;
+    const what = `findJob for ${call.resourceKey} at ${ctx.t(call.at)}, asked for correlation id ${call.correlationId}, answered job ${answer.jobId}${typeof answer.state === "string" ? ` (${answer.state})` : ""}`;
+    const similar = `the backend held ${call.jobType ?? "?"} job(s) with similar correlation ids (${near.map((s) => `${s.jobId}: ${s.correlationId}`).join(", ")}): a findJob that matches correlation ids by substring or prefix adopts one of them`;
+    const own = ctx
+      .jobs(call.resourceKey, call.jobType)
+      .find((j) => j.correlationId === call.correlationId && j.createdAt <= call.at);
+    if (!own) {
+      out.push(
+        ctx.violation(
+          "E5",
+          `${what}, but the backend had no job launched with that correlation id then; ${similar}`,
+        ),
+      );
+      continue;
+    }
+    const said = typeof answer.state === "string" ? OUTCOME_OF[answer.state] : undefined;
+    if (said === undefined) continue;
+    const ended = own.finishedAt !== undefined && own.finishedAt <= call.at;
+    if (!ended || own.outcome !== said) {
+      out.push(
+        ctx.violation(
+          "E5",
+          `${what}, but the job launched with that correlation id, ${ctx.label(own)}, ${ended ? `had ended ${own.outcome ?? "?"}` : "was still active"} then; ${similar}`,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
 /** E5: duplicate launches, lost jobs, and launches while an outcome was unknown. */
 export function checkE5(ctx: CheckContext): Violation[] {
   const out: Violation[] = [];
@@ -94,6 +150,7 @@ export function checkE5(ctx: CheckContext): Violation[] {
     }
   }
   out.push(...wrongAdoptions(ctx));
+  out.push(...strayAdoptions(ctx));
   for (const block of ctx.trace.blocks) {
     const { resourceKey: key, pending } = block;
     if (block.providerCanFind) {

@@ -119,6 +119,28 @@ export interface FaultRecord {
   jobId?: string;
 }
 
+/**
+ * A job a scenario had the backend create outside any provider call (see
+ * `ConformanceBackend.launchStray`): launched like one of the resource's jobs, under a
+ * correlation id similar to one of the engine's. The checks leave it out of the ledger (it
+ * is no job of the engine's: never lost, never a duplicate, never an overlap); E5 checks
+ * that `findJob` never answers it.
+ */
+export interface StrayRecord {
+  /** Its ledger id. */
+  jobId: string;
+  /** `namespace/name` of the resource it names. */
+  resourceKey: string;
+  /** Provision or deprovision. */
+  operation: JobType;
+  /** Its correlation id. */
+  correlationId: string;
+  /** The engine's correlation id it resembles. */
+  resembles: string;
+  /** Virtual time it was created. */
+  at: number;
+}
+
 /** An engine blocked on an unknown launch outcome, and the human's answer. */
 export interface BlockRecord {
   /** `namespace/name`. */
@@ -186,6 +208,8 @@ export interface Trace {
   faults: FaultRecord[];
   /** Unknown launch outcomes. */
   blocks: BlockRecord[];
+  /** Jobs the scenario had the backend create outside the provider (absent: none). */
+  strays?: StrayRecord[];
   /** Marks per resource key (`""` for the whole run). */
   marks: Map<string, TimelineMark[]>;
   /** The resources of the run, by key. */

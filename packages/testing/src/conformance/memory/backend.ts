@@ -115,6 +115,27 @@ export class MemoryBackend {
     return job;
   }
 
+  /**
+   * Create a job outside any launch request (no fault gate, no script taken), ended as
+   * succeeded at once: a stray job of the resource, for the conformance suite's
+   * `launchStray` control.
+   */
+  stray(launch: MemoryLaunch): MemoryJob {
+    const now = this.clock.now();
+    const job: MemoryJob = {
+      ...launch,
+      id: `mem-${++this.#seq}`,
+      createdAt: now,
+      state: JobState.Succeeded,
+      startAt: now,
+      endAt: now,
+      outcome: "succeeded",
+      finishedAt: now,
+    };
+    this.#jobs.push(job);
+    return job;
+  }
+
   /** A job by id, brought up to date; `undefined` when unknown or purged. No fault gate. */
   job(id: string): MemoryJob | undefined {
     this.settle();

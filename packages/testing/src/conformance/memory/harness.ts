@@ -14,7 +14,7 @@ import type {
 } from "../types.js";
 import { EVERY_CONTROL } from "../backends/simulator-backend.js";
 import { MemoryBackend } from "./backend.js";
-import type { MemoryProviderOptions } from "./model.js";
+import type { MemoryLaunch, MemoryProviderOptions } from "./model.js";
 import { MemoryProvider } from "./provider.js";
 
 /** Options of {@link memoryBackend}. */
@@ -45,7 +45,12 @@ class MemoryConformanceBackend implements ConformanceBackend {
   constructor(options: MemoryConformanceOptions) {
     this.#options = options;
     this.name = options.backendName ?? "memory backend";
-    this.controls = Object.freeze({ ...EVERY_CONTROL, loseAnswers: true, ...options.controls });
+    this.controls = Object.freeze({
+      ...EVERY_CONTROL,
+      loseAnswers: true,
+      strays: true,
+      ...options.controls,
+    });
     this.#provider = {
       name: options.name ?? "memory",
       findJob: options.findJob ?? true,
@@ -110,6 +115,24 @@ class MemoryConformanceBackend implements ConformanceBackend {
 
   loseNextAnswer(operation: JobType): void {
     this.#running().loseNextAnswer(operation);
+  }
+
+  launchStray(like: ConformanceJob, correlationId: string): Promise<ConformanceJob> {
+    const backend = this.#running();
+    const source = backend.job(like.id);
+    const launch: MemoryLaunch = {
+      resourceKey: like.resourceKey,
+      operation: like.operation,
+      correlationId,
+    };
+    if (like.configVersion !== undefined) launch.configVersion = like.configVersion;
+    if (source?.blockDeletionOnFailure !== undefined) {
+      launch.blockDeletionOnFailure = source.blockDeletionOnFailure;
+    }
+    const job = backend.stray(launch);
+    const entry = backend.ledger().find((j) => j.id === job.id);
+    if (!entry) throw new Error(`${this.name} lost stray job ${job.id}`);
+    return Promise.resolve(entry);
   }
 
   #running(): MemoryBackend {

@@ -2,11 +2,13 @@
  * Scenarios for realistic provider bugs the original scenarios could not see (issue 15):
  * a deletion while a *second* provision job runs, a purged job that had failed, a read
  * outage longer than a client's retries, a launch whose answer is lost after the backend
- * created the job, and a crash while another resource's job of the same template exists.
+ * created the job, a crash while another resource's job of the same template exists, and a
+ * crash while the resource has jobs whose correlation ids resemble the launch's.
  *
  * @module
  */
-import { SPECS } from "../driver/session.js";
+import { SPECS, type Session } from "../driver/session.js";
+import type { ConformanceJob } from "../types.js";
 import { single } from "./scenario.js";
 
 /**
@@ -160,5 +162,98 @@ export const crashAmongOtherJobs = single(
     s.delete(key);
     await s.untilGone(key);
     await s.untilGone(other);
+  },
+);
+
+/**
+ * Correlation ids that resemble `id` without being it, as a `findJob` matching by substring
+ * or prefix confuses with it: `id` extended at its end (`corr-2x`) and at its start
+ * (`re-corr-2`), and `id` less its first character (`orr-2`, inside `id`). None is an id
+ * the driver gives (`corr-<n>`).
+ */
+export function similarCorrelationIds(id: string): string[] {
+  return [`${id}x`, `re-${id}`, ...(id.length > 1 ? [id.slice(1)] : [])];
+}
+
+/**
+ * Has the backend create a stray job like `like` under each of
+ * {@link similarCorrelationIds}`(correlationId)`, and records them (the checks leave them
+ * out of the ledger; E5 checks that `findJob` never answers one).
+ */
+async function straysBeside(
+  s: Session,
+  like: ConformanceJob,
+  correlationId: string,
+): Promise<void> {
+  const { backend, trace, clock } = s.world;
+  if (!backend.launchStray) throw new Error(`${backend.name} cannot launch stray jobs`);
+  for (const id of similarCorrelationIds(correlationId)) {
+    const job = await backend.launchStray(like, id);
+    (trace.strays ??= []).push({
+      jobId: job.id,
+      resourceKey: job.resourceKey,
+      operation: job.operation,
+      correlationId: id,
+      resembles: correlationId,
+      at: clock.now(),
+    });
+    s.world.mark(
+      job.resourceKey,
+      `stray ${job.operation} job ${job.id} created with correlation id ${id} (resembles ${correlationId})`,
+    );
+  }
+}
+
+/**
+ * Run until the first live process has crashed (the crash armed before), and answer the
+ * correlation id of the launch marker it left: the restarted process has not reconciled yet.
+ */
+async function crashedLeaving(s: Session, key: string, goal: string): Promise<string> {
+  const process = s.driver.processes[0];
+  await s.until(() => process?.alive !== true, goal, "E5", key);
+  const pending = s.status(key)?.pendingLaunch;
+  if (!pending) throw new Error(`${key} has no launch marker after the crash`);
+  return pending.correlationId;
+}
+
+/**
+ * A crash loses a launch while the resource has jobs whose correlation ids *resemble* the
+ * launch's (`corr-3x`, `re-corr-3`, `orr-3` beside `corr-3`: same resource, template and
+ * configuration, ended at once, succeeded). First, as the spec goes A→B→A, the crash comes
+ * after the marker of the launch applying A again is written and before the launch is sent:
+ * the strays (copies of the first job applying A) are older than anything the restarted
+ * engine launches, and no job carries the marker's id. Then, on a change to C, the crash
+ * comes after the launch is sent: the strays (copies of the launch's job) are newer than the
+ * launch's job, which runs on for two minutes. A `findJob` that trusts
+ * a substring or prefix match adopts a stray, oldest-first or newest-first: E5 (the answer
+ * is not the job launched with the correlation id).
+ */
+export const crashAmongSimilarIds = single(
+  {
+    id: "crash-among-similar-ids",
+    title: "crash adoption beside jobs with similar correlation ids",
+    rules: ["E5"],
+    needs: { capabilities: ["findJob"], controls: ["strays"] },
+  },
+  async (s) => {
+    const key = s.create("w1", SPECS.A);
+    await s.untilReady(key);
+    const applyA = s.latest(key, "provision");
+    s.setSpec(key, SPECS.B);
+    await s.untilReady(key);
+    s.driver.crashAt("after-launch-write");
+    s.setSpec(key, SPECS.A);
+    const first = await crashedLeaving(s, key, "a crash after the launch marker was written");
+    if (applyA) await straysBeside(s, applyA, first);
+    await s.untilReady(key);
+    s.scriptNext("provision", { durationMs: 120_000 });
+    s.driver.crashAt("after-launch");
+    s.setSpec(key, SPECS.C);
+    const second = await crashedLeaving(s, key, "a crash after the launch was sent");
+    const like = s.latest(key, "provision");
+    if (like) await straysBeside(s, like, second);
+    await s.untilReady(key);
+    s.delete(key);
+    await s.untilGone(key);
   },
 );

@@ -5,6 +5,7 @@
  */
 import {
   crashAmongOtherJobs,
+  crashAmongSimilarIds,
   deleteDuringSecondProvision,
   lostLaunchAnswer,
   purgedFailedJob,
@@ -47,6 +48,7 @@ export const PROVIDER_SCENARIOS: readonly ConformanceScenario[] = Object.freeze(
   neverFinishingJob,
   crashAdoptsByCorrelationId,
   crashAmongOtherJobs,
+  crashAmongSimilarIds,
   crashAtEveryStep,
   twoControllers,
   providerSwitch,

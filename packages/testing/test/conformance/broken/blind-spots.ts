@@ -224,3 +224,57 @@ export class FlippingBlockFlag extends MemoryProvider {
     return { ...answer, blockDeletionOnFailure: this.#answers++ % 2 === 0 };
   }
 }
+
+/**
+ * E5: `findJob` trusts a substring match of the correlation id (as a client trusting a
+ * server-side `__icontains` filter would), reading the resource's jobs newest first.
+ */
+export class SubstringFindJob extends MemoryProvider {
+  constructor(backend: MemoryBackend, options: MemoryProviderOptions) {
+    super(backend, options);
+    (this as { findJob?: MemoryProvider["findJob"] }).findJob = (resource, query) =>
+      this.call(() => {
+        this.backend.request("read");
+        const job = this.backend
+          .jobsFor(resourceKey(resource))
+          .reverse()
+          .find((j) => j.operation === query.type && j.correlationId.includes(query.correlationId));
+        return job ? this.report(job) : undefined;
+      });
+  }
+}
+
+/** E5: `findJob` matches correlation ids by prefix, reading the resource's jobs oldest first. */
+export class PrefixFindJob extends MemoryProvider {
+  constructor(backend: MemoryBackend, options: MemoryProviderOptions) {
+    super(backend, options);
+    (this as { findJob?: MemoryProvider["findJob"] }).findJob = (resource, query) =>
+      this.call(() => {
+        this.backend.request("read");
+        const job = this.backend
+          .jobsFor(resourceKey(resource))
+          .find(
+            (j) => j.operation === query.type && j.correlationId.startsWith(query.correlationId),
+          );
+        return job ? this.report(job) : undefined;
+      });
+  }
+}
+
+/**
+ * E5: `findJob` accepts a job whose correlation id is inside the one asked for (a lookup
+ * that strips a prefix it does not expect), reading the resource's jobs oldest first.
+ */
+export class ContainedFindJob extends MemoryProvider {
+  constructor(backend: MemoryBackend, options: MemoryProviderOptions) {
+    super(backend, options);
+    (this as { findJob?: MemoryProvider["findJob"] }).findJob = (resource, query) =>
+      this.call(() => {
+        this.backend.request("read");
+        const job = this.backend
+          .jobsFor(resourceKey(resource))
+          .find((j) => j.operation === query.type && query.correlationId.includes(j.correlationId));
+        return job ? this.report(job) : undefined;
+      });
+  }
+}
