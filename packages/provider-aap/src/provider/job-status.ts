@@ -1,10 +1,18 @@
-import { JobState, type ProvisionStatus } from "@provisionkit/core";
+import {
+  JobState,
+  MAX_STATUS_MESSAGE_CHARS,
+  clipText,
+  type ProvisionStatus,
+} from "@provisionkit/core";
 import type { AapJob } from "../client/index.js";
 import { PAYLOAD_ANNOTATIONS, type AapAnnotationNames } from "./extra-vars.js";
 import { readLaunchRecord } from "./launch-record.js";
 import { toJobState } from "./status-map.js";
 
-/** How much of `result_traceback` is kept as error details (its tail, where the error is). */
+/**
+ * How much of `result_traceback`, and of `job_explanation`, is kept in the error details
+ * (each clipped by `clipText`: its start and its end, where the error is, around a marker).
+ */
 export const MAX_ERROR_DETAILS = 2000;
 
 /**
@@ -15,6 +23,10 @@ export const MAX_ERROR_DETAILS = 2000;
  * its event carried. A playbook may also report `config_version` through `set_stats` (the job's
  * artifacts); it is accepted only when it agrees, and a disagreement is said in the
  * message, never reported as the reconciled version (P4).
+ *
+ * AAP bounds none of its texts (`job_explanation`, `result_traceback`, artifacts); the
+ * status is bounded here: the message to `MAX_STATUS_MESSAGE_CHARS`, the details to
+ * 2 × {@link MAX_ERROR_DETAILS} and a newline.
  */
 export function toProvisionStatus(
   jobId: string,
@@ -41,6 +53,7 @@ export function toProvisionStatus(
           : `; the playbook reported config_version ${JSON.stringify(reported)}, which differs from the launched ${launched}: ignored`;
     }
   }
+  status.message = clipText(status.message, MAX_STATUS_MESSAGE_CHARS);
   return status;
 }
 
@@ -53,10 +66,8 @@ function describe(job: AapJob, state: JobState): string {
 }
 
 function errorDetails(job: AapJob): string | undefined {
-  const parts = [job.jobExplanation.trim(), tail(job.resultTraceback.trim())].filter(Boolean);
+  const parts = [job.jobExplanation.trim(), job.resultTraceback.trim()]
+    .filter(Boolean)
+    .map((text) => clipText(text, MAX_ERROR_DETAILS));
   return parts.length ? parts.join("\n") : undefined;
-}
-
-function tail(text: string): string {
-  return text.length <= MAX_ERROR_DETAILS ? text : `…${text.slice(-MAX_ERROR_DETAILS)}`;
 }
