@@ -150,20 +150,39 @@ function brandKinds(value: unknown): readonly string[] | undefined {
   return Array.isArray(kinds) ? (kinds as string[]) : undefined;
 }
 
+/**
+ * The longest wait a server can impose, in milliseconds (one day): the bound of every
+ * server-provided delay — a `Retry-After` header, a {@link RateLimitError}'s `retryAfterMs`,
+ * a provider's `retryAfterMs`. A longer one is read as this: it keeps every delay a valid
+ * timer and `now + delay` a valid date, whatever a server or proxy sends
+ * (`Retry-After: 100000000000000` is not a plan, it is a bug).
+ */
+export const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * A server-provided delay made safe to wait for: 0 for a negative, `NaN` or non-number
+ * value, {@link MAX_RETRY_AFTER_MS} for a longer (or infinite) one.
+ */
+export function clampRetryAfterMs(ms: number): number {
+  if (typeof ms !== "number" || Number.isNaN(ms) || ms <= 0) return 0;
+  return Math.min(MAX_RETRY_AFTER_MS, ms);
+}
+
 /** The backend rate-limited the call. Retry after {@link RateLimitError.retryAfterMs}. */
 export class RateLimitError extends ProviderError {
   static override readonly brandKind: string = "RateLimitError";
   static override readonly defaultCode: string = ErrorCode.RateLimited;
-  /** How long to wait before the next call, in milliseconds (0 or more). */
+  /** How long to wait before the next call, in milliseconds (0 to {@link MAX_RETRY_AFTER_MS}). */
   readonly retryAfterMs: number;
   /**
    * @param message - description.
-   * @param retryAfterMs - wait before retrying; negative or non-finite values become 0.
+   * @param retryAfterMs - wait before retrying; negative or `NaN` values become 0, longer
+   *   ones (infinity too) {@link MAX_RETRY_AFTER_MS}.
    * @param options - other options.
    */
   constructor(message: string, retryAfterMs: number, options: ProviderErrorOptions = {}) {
     super(message, options);
-    this.retryAfterMs = Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? retryAfterMs : 0;
+    this.retryAfterMs = clampRetryAfterMs(retryAfterMs);
   }
 }
 

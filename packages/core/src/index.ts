@@ -53,6 +53,8 @@ export {
   toErrorRecord,
   type ErrorRecordData,
   type ProviderErrorOptions,
+  MAX_RETRY_AFTER_MS,
+  clampRetryAfterMs,
 } from "./errors.js";
 export {
   CONFIG_VERSION_PREFIX,

@@ -9,10 +9,12 @@ import {
   InvalidResponseError,
   JobNotFoundError,
   JobOwnershipError,
+  MAX_RETRY_AFTER_MS,
   ProviderError,
   RateLimitError,
   TimeoutError,
   TransientError,
+  clampRetryAfterMs,
   hasErrorCode,
   isOutcomeUnknown,
   isProviderError,
@@ -186,10 +188,31 @@ describe("error classes", () => {
   it.each([
     ["negative", -5],
     ["NaN", Number.NaN],
-    ["Infinity", Number.POSITIVE_INFINITY],
     ["-Infinity", Number.NEGATIVE_INFINITY],
   ])("RateLimitError clamps a %s retryAfterMs to 0", (_label, value) => {
     expect(new RateLimitError("slow down", value).retryAfterMs).toBe(0);
+  });
+
+  // Issue 16, item 4: a server's absurd delay must stay a valid timer and date; an
+  // unbounded wait is read as the longest one (never as "retry at once", P8).
+  it.each([
+    ["Infinity", Number.POSITIVE_INFINITY],
+    ["1e17 (Retry-After: 100000000000000 in ms)", 100_000_000_000_000 * 1000],
+    ["one day and one ms", MAX_RETRY_AFTER_MS + 1],
+  ])("RateLimitError clamps a %s retryAfterMs to MAX_RETRY_AFTER_MS", (_label, value) => {
+    expect(MAX_RETRY_AFTER_MS).toBe(86_400_000);
+    const error = new RateLimitError("slow down", value);
+    expect(error.retryAfterMs).toBe(MAX_RETRY_AFTER_MS);
+    expect(new Date(Date.now() + error.retryAfterMs).toISOString()).toMatch(/^\d{4}-/);
+  });
+
+  it("clampRetryAfterMs keeps delays inside [0, MAX_RETRY_AFTER_MS]", () => {
+    expect(clampRetryAfterMs(0)).toBe(0);
+    expect(clampRetryAfterMs(1_500)).toBe(1_500);
+    expect(clampRetryAfterMs(MAX_RETRY_AFTER_MS)).toBe(MAX_RETRY_AFTER_MS);
+    expect(clampRetryAfterMs(8.64e15)).toBe(MAX_RETRY_AFTER_MS);
+    expect(clampRetryAfterMs(-1)).toBe(0);
+    expect(clampRetryAfterMs(Number.NaN)).toBe(0);
   });
 
   it("RateLimitError keeps a valid retryAfterMs", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   ContractViolationError,
+  MAX_RETRY_AFTER_MS,
   checkDeprovisionResult,
   checkFoundJob,
   checkProvisionResult,
@@ -131,6 +132,15 @@ describe("checkDeprovisionResult", () => {
       blockDeletionOnFailure: false,
       provisionJobStatus: status,
       retryAfterMs: 0,
+    });
+  });
+
+  it("clamps a waiting answer's retryAfterMs to MAX_RETRY_AFTER_MS (issue 16, item 4)", () => {
+    const answer = { action: "waiting", blockDeletionOnFailure: true, retryAfterMs: 1e17 };
+    expect(checkDeprovisionResult(answer)).toEqual({
+      action: "waiting",
+      blockDeletionOnFailure: true,
+      retryAfterMs: MAX_RETRY_AFTER_MS,
     });
   });
 

@@ -1,4 +1,4 @@
-import { ContractViolationError } from "../errors.js";
+import { ContractViolationError, clampRetryAfterMs } from "../errors.js";
 import { isJobState } from "../job-state.js";
 import type { DeprovisionResult, FoundJob, ProvisionResult, ProvisionStatus } from "../results.js";
 import {
@@ -187,5 +187,10 @@ function deprovisionResult(value: unknown): DeprovisionResult {
   };
   if (action === "triggered")
     return { action, jobId: jobId(o["jobId"], "DeprovisionResult"), ...common };
-  return { action, ...common, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+  // A provider may copy a server's delay: bounded like every server-provided delay.
+  return {
+    action,
+    ...common,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs: clampRetryAfterMs(retryAfterMs) }),
+  };
 }

@@ -4,12 +4,9 @@
  * @module
  */
 
-/**
- * The longest `Retry-After` honoured, in milliseconds (one day). A longer header is read as
- * this: it keeps every delay a valid timer and `now + delay` a valid date, whatever a server
- * or proxy sends (`Retry-After: 100000000000000` is not a plan, it is a bug).
- */
-export const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
+import { MAX_RETRY_AFTER_MS, clampRetryAfterMs } from "../errors.js";
+
+export { MAX_RETRY_AFTER_MS };
 
 /**
  * Parses a `Retry-After` header: delay seconds (`"120"`, fractions accepted) or an HTTP
@@ -32,6 +29,5 @@ export function parseRetryAfter(header: string | undefined, nowMs: number): numb
 }
 
 function clamp(ms: number): number {
-  if (!Number.isFinite(ms)) return MAX_RETRY_AFTER_MS;
-  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
+  return Number.isNaN(ms) ? MAX_RETRY_AFTER_MS : clampRetryAfterMs(ms);
 }
