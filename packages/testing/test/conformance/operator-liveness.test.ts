@@ -2,6 +2,7 @@
  * L1 in the operator suite: a provider call that never returns ends its scenario at the
  * call's deadline with a violation naming the call, never a hang.
  */
+import type { Provider } from "@provisionkit/core";
 import { describe, expect, it } from "vitest";
 import { runOperatorConformance } from "../../src/index.js";
 import { hangingBackend, type HangingMethod } from "../conformance-deadline-support.js";
@@ -84,6 +85,47 @@ describe("operator suite never hangs (L1)", () => {
           /^L1: controller 1's stop\(\) had not resolved 2250 ms after the scenario ended/,
         ),
       );
+    },
+  );
+
+  it(
+    "a crashed controller whose stop never resolves: L1 within the stop limit, the run ends",
+    TIMEOUT,
+    async () => {
+      // The operator's own wrapper holds the launch forever once the suite's provider
+      // answered: the crash (right after that answer) cuts the link, and the controller's
+      // stop waits for a reconcile that never ends.
+      const started = performance.now();
+      const report = await runOperatorConformance(
+        widgetOperator({
+          wrap: (provider) => ({
+            ...provider,
+            name: provider.name,
+            triggerProvision: async (...args: Parameters<Provider["triggerProvision"]>) => {
+              await provider.triggerProvision(...args);
+              return new Promise<never>(() => undefined);
+            },
+          }),
+          suite: {
+            scenarios: ["crash-after-provision-launch"],
+            timeoutMs: 4_000,
+            callDeadlineMs: 200,
+          },
+        }),
+      );
+      const messages = report.scenarios[0]?.violations.map((v) => v.message) ?? [];
+      expect(messages, dump(report)).toContainEqual(
+        expect.stringMatching(
+          /^L1: controller 1 crashed at \d+ ms \(after a provision launch\), but what was left of it had not stopped 2250 ms later: a reconcile never ended/,
+        ),
+      );
+      // Reported once: close() does not name the same controller's stop again.
+      expect(messages.filter((m) => m.includes("controller 1"))).toHaveLength(1);
+      expect(report.rules.find((r) => r.rule === "L1")?.failedIn).toEqual([
+        "crash-after-provision-launch",
+      ]);
+      // Bounded: the stop limit (2.25 s) and the close's, not the scenario's budget or forever.
+      expect(performance.now() - started).toBeLessThan(30_000);
     },
   );
 

@@ -110,6 +110,11 @@ export class ControllerFleet {
     return running.controller;
   }
 
+  /** A controller's number (1, 2, … in the order they were started), as reports name it. */
+  numberOf(controller: OperatorController): number {
+    return this.#running.indexOf(this.#find(controller)) + 1;
+  }
+
   /** How far a controller's crash went. */
   crashOf(controller: OperatorController): CrashState {
     const running = this.#find(controller);

@@ -71,6 +71,8 @@ export class OperatorWorld {
   readonly expectations: Violation[] = [];
   /** Controllers whose stop never resolved (L1). */
   readonly #stuck: string[] = [];
+  /** The numbers of the crashed controllers {@link OperatorWorld.crashed} gave up on (already reported). */
+  readonly #stuckCrashes = new Set<number>();
 
   private constructor(
     /** The scenario's Kubernetes API. */
@@ -184,8 +186,10 @@ export class OperatorWorld {
 
   /**
    * Wait until a controller crashed (see {@link StartControllerOptions.crashAfter}) and what
-   * was left of it stopped.
+   * was left of it stopped, for at most {@link OperatorWorld.stopLimitMs}.
    *
+   * @throws GoalTimeout of L1 when what was left of it had not stopped by then (a reconcile
+   *   that never ends: the scenario cannot go on with it half alive).
    * @throws Error when it never connected through its link: cutting it crashed nothing.
    */
   async crashed(controller: OperatorController, rule: RuleId, awaited: string): Promise<void> {
@@ -196,6 +200,16 @@ export class OperatorWorld {
         `${rule}: the controller never got to crash: ${awaited} never happened by ${this.t(Date.now())}`,
     );
     const crash = this.controllers.crashOf(controller);
+    const crashedAt = Date.now();
+    const limitMs = this.stopLimitMs;
+    if (!(await settlesWithin(crash.stopped, limitMs))) {
+      const number = this.controllers.numberOf(controller);
+      this.#stuckCrashes.add(number);
+      throw new GoalTimeout(
+        "L1",
+        `L1: controller ${number} crashed at ${this.t(crashedAt)} (after ${awaited}), but what was left of it had not stopped ${limitMs} ms later: a reconcile never ended, though every provider call the suite hands out has its deadline (a call of the operator's own, or a provider wrapper of its own, that never returns?)`,
+      );
+    }
     await crash.stopped;
     if (crash.connections === 0) {
       // Then cutting the link crashed nothing: the crash scenario would test a clean restart.
@@ -331,8 +345,9 @@ export class OperatorWorld {
    * cluster, stop the backend and the simulator.
    */
   async close(): Promise<void> {
-    const limitMs = this.callDeadlineMs + abortGraceMs(this.callDeadlineMs) + STOP_SLACK_MS;
+    const limitMs = this.stopLimitMs;
     for (const controller of await this.controllers.stopAll(limitMs)) {
+      if (this.#stuckCrashes.has(controller)) continue;
       this.#stuck.push(
         `controller ${controller}'s stop() had not resolved ${limitMs} ms after the scenario ended: a reconcile never ended, though every provider call the suite hands out has its deadline (a call of the operator's own, or a provider wrapper of its own, that never returns?)`,
       );
@@ -346,6 +361,14 @@ export class OperatorWorld {
       await this.backend.stop();
       await this.cluster.stop();
     }
+  }
+
+  /**
+   * How long a controller's stop may take, real ms: its provider calls' deadline, their
+   * abort grace, and a 2 s slack. A stop still pending then is an L1 violation.
+   */
+  get stopLimitMs(): number {
+    return this.callDeadlineMs + abortGraceMs(this.callDeadlineMs) + STOP_SLACK_MS;
   }
 
   /** Give the scenario's goals `ms` more (a scenario with a long job). */
@@ -426,6 +449,23 @@ export function defaultReconciledVersion(object: KubeObject): string | undefined
   const status = object.status as { provisioning?: { reconciledConfigVersion?: unknown } };
   const value = status?.provisioning?.reconciledConfigVersion;
   return typeof value === "string" ? value : undefined;
+}
+
+/** Whether `promise` settles (either way) within `ms`; no timer is left behind. */
+async function settlesWithin(promise: Promise<unknown> | undefined, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = Promise.resolve(promise).then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function sleep(ms: number): Promise<void> {
