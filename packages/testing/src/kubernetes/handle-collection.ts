@@ -53,7 +53,7 @@ export function collection(
       );
     }
     case "POST": {
-      const object = decodeObject(type, parseBody(request), request.body);
+      const object = decodeObject(type, parseBody(request, type.kind), request.body);
       return json(201, createObject(state, type, namespace, object, writeContext(request)));
     }
     case "DELETE": {

@@ -39,7 +39,7 @@ export function object(
       return json(200, clone(found));
     }
     case "PUT": {
-      const candidate = decodeObject(type, parseBody(request), request.body);
+      const candidate = decodeObject(type, parseBody(request, type.kind), request.body);
       return json(
         200,
         replaceObject(

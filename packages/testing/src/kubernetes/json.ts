@@ -1,5 +1,9 @@
 /**
- * Plain JSON helpers: type guards, deep equality, cloning and safe key assignment.
+ * Plain JSON helpers: type guards, deep equality, cloning, serialization, safe key
+ * assignment and a scanner for depth and number limits. Nothing here recurses on the
+ * depth of a value: the real API server accepts objects nested 10,000 deep (see
+ * `limits.ts`), deeper than `structuredClone` (about 2,000 here) or `JSON.stringify`
+ * (about 4,000) can handle on Node's default stack.
  *
  * @module
  */
@@ -12,9 +16,99 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** A deep copy of a JSON value. */
+function isContainer(value: unknown): value is JsonObject | unknown[] {
+  return typeof value === "object" && value !== null;
+}
+
+/**
+ * A deep copy of a JSON value. `structuredClone` first (fast); a value nested too deeply
+ * for it is copied by an iterative walk (plain objects and arrays; anything else is shared).
+ */
 export function clone<T>(value: T): T {
-  return structuredClone(value);
+  try {
+    return structuredClone(value);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return cloneIteratively(value);
+  }
+}
+
+function cloneIteratively<T>(value: T): T {
+  if (!isContainer(value)) return value;
+  const copyOf = (source: JsonObject | unknown[]): JsonObject | unknown[] =>
+    Array.isArray(source) ? new Array<unknown>(source.length) : {};
+  const root = copyOf(value);
+  const stack: [JsonObject | unknown[], JsonObject | unknown[]][] = [[value, root]];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [source, target] = top;
+    const entries: [string | number, unknown][] = Array.isArray(source)
+      ? source.map((item, index) => [index, item])
+      : Object.entries(source);
+    for (const [key, item] of entries) {
+      const copy = isContainer(item) && !(item instanceof Date) ? copyOf(item) : item;
+      if (Array.isArray(target)) target[key as number] = copy;
+      else setKey(target, key as string, copy);
+      if (copy !== item) stack.push([item as JsonObject | unknown[], copy as JsonObject]);
+    }
+  }
+  return root as T;
+}
+
+/**
+ * `JSON.stringify(value)` for the values the simulator serves; a value nested too deeply
+ * for it is serialized by an iterative walk with the same rules (object members whose value
+ * is undefined or a function are left out, array slots become `null`, non-finite numbers
+ * `null`, `toJSON` is honoured).
+ */
+export function stringifyJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return stringifyIteratively(value);
+  }
+}
+
+type Frame = { kind: "text"; text: string } | { kind: "value"; value: unknown; inArray: boolean };
+
+function stringifyIteratively(value: unknown): string {
+  const out: string[] = [];
+  const stack: Frame[] = [{ kind: "value", value, inArray: true }];
+  for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
+    if (frame.kind === "text") {
+      out.push(frame.text);
+      continue;
+    }
+    let item = frame.value;
+    if (isContainer(item) && typeof (item as { toJSON?: unknown }).toJSON === "function")
+      item = (item as { toJSON: () => unknown }).toJSON();
+    if (!isContainer(item)) {
+      const text = JSON.stringify(item) as string | undefined;
+      out.push(text ?? "null");
+      continue;
+    }
+    // Frames are pushed in reverse: the stack pops the first member first.
+    if (Array.isArray(item)) {
+      stack.push({ kind: "text", text: "]" });
+      for (let i = item.length - 1; i >= 0; i--) {
+        stack.push({ kind: "value", value: item[i], inArray: true });
+        if (i > 0) stack.push({ kind: "text", text: "," });
+      }
+      out.push("[");
+      continue;
+    }
+    const members = Object.entries(item).filter(
+      ([, member]) => member !== undefined && typeof member !== "function",
+    );
+    stack.push({ kind: "text", text: "}" });
+    for (let i = members.length - 1; i >= 0; i--) {
+      const [key, member] = members[i] as [string, unknown];
+      stack.push({ kind: "value", value: member, inArray: false });
+      stack.push({ kind: "text", text: `${i > 0 ? "," : ""}${JSON.stringify(key)}:` });
+    }
+    out.push("{");
+  }
+  return out.join("");
 }
 
 /**
@@ -30,18 +124,26 @@ export function setKey(target: JsonObject, key: string, value: unknown): void {
   });
 }
 
-/** Semantic JSON equality: key order does not matter, array order does. */
+/** Semantic JSON equality: key order does not matter, array order does. Iterative. */
 export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  const stack: [unknown, unknown][] = [[a, b]];
+  for (let pair = stack.pop(); pair !== undefined; pair = stack.pop()) {
+    const [x, y] = pair;
+    if (x === y) continue;
+    if (Array.isArray(x)) {
+      if (!Array.isArray(y) || x.length !== y.length) return false;
+      for (let i = 0; i < x.length; i++) stack.push([x[i], y[i]]);
+      continue;
+    }
+    if (!isObject(x) || !isObject(y)) return false;
+    const keys = Object.keys(x);
+    if (keys.length !== Object.keys(y).length) return false;
+    for (const key of keys) {
+      if (!Object.hasOwn(y, key)) return false;
+      stack.push([x[key], y[key]]);
+    }
   }
-  if (isObject(a) && isObject(b)) {
-    const keys = Object.keys(a);
-    if (keys.length !== Object.keys(b).length) return false;
-    return keys.every((key) => Object.hasOwn(b, key) && deepEqual(a[key], b[key]));
-  }
-  return false;
+  return true;
 }
 
 /** A shallow copy of `object` without the given top-level keys. */
@@ -51,4 +153,46 @@ export function omitKeys(object: JsonObject, keys: readonly string[]): JsonObjec
     if (!keys.includes(key)) setKey(copy, key, value);
   }
   return copy;
+}
+
+/** What {@link scanJson} found in a JSON text. */
+export interface JsonScan {
+  /** The bracket (`{` or `[`) that first nested deeper than the limit, if one did. */
+  readonly tooDeep?: "{" | "[";
+  /** The first number literal outside the range of a float64 (such as `1e400`), if any. */
+  readonly overflow?: string;
+}
+
+/**
+ * Scans a JSON text (without parsing it) for nesting deeper than `maxDepth` (the outermost
+ * object or array is depth 1) and for number literals that overflow a float64. Strings are
+ * skipped; malformed text is left to the parser.
+ */
+export function scanJson(text: string, maxDepth: number): JsonScan {
+  let depth = 0;
+  let overflow: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      for (i++; i < text.length; i++) {
+        const s = text.charCodeAt(i);
+        if (s === 0x5c /* \ */) i++;
+        else if (s === 0x22) break;
+      }
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      depth++;
+      if (depth > maxDepth) {
+        return { tooDeep: c === 0x7b ? "{" : "[", ...(overflow ? { overflow } : {}) };
+      }
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      depth--;
+    } else if (overflow === undefined && (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39))) {
+      let end = i + 1;
+      while (end < text.length && /[0-9eE+\-.]/.test(text.charAt(end))) end++;
+      const literal = text.slice(i, end);
+      if (!Number.isFinite(Number(literal)) && /^-?[0-9]/.test(literal)) overflow = literal;
+      i = end - 1;
+    }
+  }
+  return overflow === undefined ? {} : { overflow };
 }

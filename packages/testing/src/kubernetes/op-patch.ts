@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { MAX_JSON_PATCH_OPERATIONS, patchDepthError, requestEntityTooLarge } from "./limits.js";
 import { commitUpdate } from "./commit-update.js";
 import {
   badRequest,
@@ -33,6 +34,8 @@ export function patchTypes(type: ResourceType): string[] {
 }
 
 function applyPatch(existing: KubeObject, mediaType: string, text: string): KubeObject {
+  const tooDeep = patchDepthError(text);
+  if (tooDeep) throw tooDeep;
   let patch: unknown;
   try {
     patch = JSON.parse(text);
@@ -42,6 +45,11 @@ function applyPatch(existing: KubeObject, mediaType: string, text: string): Kube
   }
   let patched: unknown;
   if (mediaType === JSON_PATCH) {
+    if (Array.isArray(patch) && patch.length > MAX_JSON_PATCH_OPERATIONS) {
+      throw requestEntityTooLarge(
+        `The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${patch.length}`,
+      );
+    }
     try {
       patched = applyJsonPatch(existing, patch);
     } catch (error) {

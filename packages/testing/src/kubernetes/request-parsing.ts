@@ -7,6 +7,7 @@
 import { badRequest, unsupportedMediaType } from "./errors.js";
 import { makeFilter, type ObjectFilter } from "./filter.js";
 import { isObject } from "./json.js";
+import { parseObjectBody } from "./limits.js";
 import type { DeletePreconditions } from "./op-delete.js";
 import type { KubeHttpRequest, Outcome } from "./request.js";
 import type { ResourceType } from "./resource-type.js";
@@ -28,13 +29,15 @@ export function flag(query: URLSearchParams, name: string): boolean {
 }
 
 /**
- * Parses a JSON body.
+ * Parses a JSON body. With `kind` (a create or an update of that kind) the real server's
+ * nesting and number limits apply, with its wording (see `parseObjectBody`).
  *
  * @throws KubeStatusError 415 for a non-JSON content type, 400 for malformed JSON.
  */
-export function parseBody(request: KubeHttpRequest): unknown {
+export function parseBody(request: KubeHttpRequest, kind?: string): unknown {
   const mediaType = (request.contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   if (mediaType !== "" && !JSON_TYPES.includes(mediaType)) throw unsupportedMediaType(JSON_TYPES);
+  if (kind !== undefined) return parseObjectBody(request.body, kind);
   try {
     return JSON.parse(request.body) as unknown;
   } catch (error) {

@@ -10,6 +10,8 @@ import { Delays } from "./delays.js";
 import { dispatch, type Outcome } from "./dispatch.js";
 import { faultStatus, internalError, unauthorized } from "./errors.js";
 import type { FaultRegistry } from "./faults.js";
+import { stringifyJson } from "./json.js";
+import { bodyTooLarge, MAX_REQUEST_BODY_BYTES } from "./limits.js";
 import type { KubeFaultKind, KubeRequestRecord } from "./records.js";
 import { route } from "./router.js";
 import type { KubeState } from "./state.js";
@@ -39,7 +41,7 @@ function writeJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const payload = JSON.stringify(body);
+  const payload = stringifyJson(body);
   res.writeHead(status, {
     "Content-Type": "application/json",
     "Content-Length": Buffer.byteLength(payload),
@@ -58,6 +60,9 @@ function writeStatus(
   writeJson(res, code, status, headers);
   return code;
 }
+
+/** Methods whose body the real server reads with its size limit (create, update, patch, delete). */
+const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /** An HTTP server serving the simulator. */
 export class KubeServer extends LoopbackService<ServerDeps> {
@@ -118,6 +123,11 @@ export class KubeServer extends LoopbackService<ServerDeps> {
     const { token } = this.deps;
     if (token !== undefined && req.headers.authorization !== `Bearer ${token}`) {
       record.status = writeStatus(res, unauthorized().status);
+      return;
+    }
+    if (bytes.length > MAX_REQUEST_BODY_BYTES && WRITE_METHODS.has(method)) {
+      // k8s.io/apiserver reads write bodies through limitedReadBody (see limits.ts).
+      record.status = writeStatus(res, bodyTooLarge().status);
       return;
     }
     let outcome: Outcome;

@@ -234,7 +234,7 @@ export class KubernetesApiSimulator {
 
   /** Every successful write so far, HTTP and out of band, in order (copies). */
   history(): WriteRecord[] {
-    return this.#state.writes.map((record) => structuredClone(record));
+    return this.#state.writes.map((record) => clone(record));
   }
 
   /** Every HTTP request received so far, in arrival order (copies; no credentials). */

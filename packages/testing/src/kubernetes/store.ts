@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { clone } from "./json.js";
+import { clone, stringifyJson } from "./json.js";
+import { checkStorageSize } from "./limits.js";
 import { typeKey, type ResourceType } from "./resource-type.js";
 import type { KubeObject } from "./types.js";
 
@@ -42,6 +43,19 @@ export type ChangeListener = (type: ResourceType, change: StoredChange) => void;
 /** The key of an object within its resource. */
 export function objectKey(namespace: string | undefined, name: string): string {
   return namespace === undefined ? name : `${namespace}/${name}`;
+}
+
+/** Bytes of an object as etcd would hold it: its JSON without `resourceVersion`. */
+function storedBytes(object: KubeObject): number {
+  const { resourceVersion: _ignored, ...metadata } = object.metadata;
+  return Buffer.byteLength(stringifyJson({ ...object, metadata }));
+}
+
+/** The etcd key of an object: `/registry/<group>/<plural>/[<namespace>/]<name>`. */
+function etcdKey(type: ResourceType, object: KubeObject): string {
+  const { namespace, name } = object.metadata;
+  const group = type.group === "" ? "" : `${type.group}/`;
+  return `/registry/${group}${type.plural}/${namespace === undefined ? "" : `${namespace}/`}${name}`;
 }
 
 /** The simulator's storage. */
@@ -98,11 +112,14 @@ export class ObjectStore {
    * Stores an object (created or replaced) at a new revision.
    *
    * @returns A copy of the stored object.
+   * @throws KubeStatusError 500 when the object is too large for etcd (see `limits.ts`);
+   *   nothing is stored then.
    */
   put(type: ResourceType, object: KubeObject): KubeObject {
     const bucket = this.#bucket(type);
     const key = objectKey(object.metadata.namespace, object.metadata.name);
     const previous = bucket.objects.get(key);
+    checkStorageSize(storedBytes(object), etcdKey(type, object));
     const revision = ++this.#revision;
     const stored = clone(object);
     stored.metadata.resourceVersion = String(revision);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { stringifyJson } from "./json.js";
 import type { ServerResponse } from "node:http";
 import type { WatchEvent, WatchSink } from "./watch-hub.js";
 
@@ -55,7 +56,7 @@ export class HttpWatchSink implements WatchSink {
 
   /** Writes one event line. */
   send(event: WatchEvent): void {
-    if (!this.#ended) this.#res.write(`${JSON.stringify(event)}\n`);
+    if (!this.#ended) this.#res.write(`${stringifyJson(event)}\n`);
   }
 
   /** Ends the stream cleanly (the chunked body terminates). */
