@@ -147,6 +147,21 @@ describe("serverMessage", () => {
     expect(message).toMatch(new RegExp(`; \\(${5000 - MAX_ERROR_BODY_PARTS} more left out\\)$`));
   });
 
+  // Issue 16: every walk over a server body is bounded; 100,000 levels (JSON.parse handles
+  // them: V8's parser is iterative) end in the status's typed error, never a RangeError.
+  it.each([
+    ["objects", 10_000, (n: number) => `${'{"a":'.repeat(n)}"bottom"${"}".repeat(n)}`],
+    ["objects", 100_000, (n: number) => `${'{"a":'.repeat(n)}"bottom"${"}".repeat(n)}`],
+    ["arrays", 10_000, (n: number) => `${"[".repeat(n)}"bottom"${"]".repeat(n)}`],
+    ["arrays", 100_000, (n: number) => `${"[".repeat(n)}"bottom"${"]".repeat(n)}`],
+  ])("a body of %s nested %i deep is summarised and mapped", (_kind, levels, make) => {
+    const body = make(levels);
+    expect(serverMessage(body, context().redactor)).toBe("(1 more left out)");
+    const failure = fromHttpStatus(context(), answer(400, body), MAPPING);
+    expect(failure.error).toBeInstanceOf(ConfigurationError);
+    expect(failure.error.message).toContain("(1 more left out)");
+  });
+
   it("maps a deeply nested error answer to a typed error", () => {
     const deep = `${"[".repeat(50_000)}${"]".repeat(50_000)}`;
     const failure = fromHttpStatus(context(), answer(500, deep), MAPPING);
