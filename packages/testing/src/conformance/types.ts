@@ -6,6 +6,7 @@
  */
 import type { JobType, Provider, ResourceObject } from "@provisionkit/core";
 import type { Clock } from "../clock.js";
+import type { OperatorSoakFigures } from "./operator/types.js";
 
 /**
  * The rules of DESIGN.md: P1–P8 for providers, E1–E6 for the engine driving them, and L1
@@ -157,6 +158,30 @@ export interface BackendContext {
   resource: { group: string; version: string; plural: string; kind: string };
 }
 
+/** The rate-based faults a soak asks a backend for (see {@link ConformanceBackend.injectFaults}). */
+export interface BackendFaultPlan {
+  /**
+   * About this share of the requests the provider makes is faulted, in [0, 1]: each fault
+   * kind fires on a request it matches with probability `rate / kinds`.
+   */
+  rate: number;
+  /** The seed of the simulators' fault generators: the same seed and requests, the same faults. */
+  seed: number;
+  /**
+   * How long a slow answer takes, real ms: longer than the provider client's timeout, the
+   * client gives up while the work goes on.
+   */
+  slowAnswerMs: number;
+}
+
+/** The faults a backend injects for a soak, and what fired. */
+export interface InjectedFaults {
+  /** How many times each fault kind fired so far, by kind (`aap-5xx`, `eda-429`, …). */
+  counts(): Record<string, number>;
+  /** Removes the rules: no fault fires any more. */
+  remove(): void;
+}
+
 /**
  * A backend as the conformance suite drives it: one per scenario, started and stopped by
  * the suite. Ready-made ones exist for the AAP and EDA simulators; write one for your own
@@ -193,6 +218,13 @@ export interface ConformanceBackend {
   scriptNext(operation: JobType, script: ConformanceJobScript): void;
   /** Purge a job. Needs {@link BackendControls.purge}. */
   purge?(job: ConformanceJob): void;
+  /**
+   * Inject rate-based, seeded faults of every kind the backend's simulators model (server
+   * errors, resets, answers lost after the work was done, slow answers, rate limits) into
+   * the requests of its providers, until removed: the operator soak does, for the whole
+   * soak. Optional: without it, a soak injects Kubernetes faults only.
+   */
+  injectFaults?(plan: BackendFaultPlan): InjectedFaults;
   /** Answer the next `count` launch requests with a rate limit. Needs {@link BackendControls.rateLimit}. */
   rateLimitNext?(count: number, retryAfterMs: number): void;
   /** Answer the next `count` requests with a transient failure. Needs {@link BackendControls.transientFailure}. */
@@ -390,6 +422,8 @@ export interface ConformanceReport {
   rules: RuleResult[];
   /** True when no scenario failed. */
   passed: boolean;
+  /** The soak's figures, when the operator suite ran its soak (`runOperatorConformance({ soak })`). */
+  soak?: OperatorSoakFigures;
 }
 
 /** Read access to the resources of a scenario, for checks and backends. */

@@ -5,9 +5,16 @@
  * @module
  */
 import type { JobType, Provider } from "@provisionkit/core";
-import type { BackendContext, BackendControls, ConformanceBackend } from "../types.js";
+import type {
+  BackendContext,
+  BackendControls,
+  BackendFaultPlan,
+  ConformanceBackend,
+  InjectedFaults,
+} from "../types.js";
 import { AapRun, writeToken, type AapRunOptions } from "./aap-run.js";
 import { EVERY_CONTROL, SimulatorBackend } from "./simulator-backend.js";
+import { aapFaultKinds, injectKinds } from "./soak-faults.js";
 
 /** Where the provider under test reaches the AAP simulator. */
 export interface AapBackendEndpoint {
@@ -106,6 +113,11 @@ class AapSimulatorBackend
       times: 1,
       action: { type: "drop-after-accept" },
     });
+  }
+
+  /** The AAP simulator's rate-based faults of a soak (see `aapFaultKinds`). */
+  injectFaults(plan: BackendFaultPlan): InjectedFaults {
+    return injectKinds(aapFaultKinds(this.running().run.aap.faults, plan), plan.rate);
   }
 }
 

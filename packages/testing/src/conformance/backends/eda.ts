@@ -13,10 +13,17 @@ import type {
   EdaPlaybookOptions,
   EdaWriteBackFault,
 } from "../../eda/types.js";
-import type { BackendContext, ConformanceBackend } from "../types.js";
+import type {
+  BackendContext,
+  BackendControls,
+  BackendFaultPlan,
+  ConformanceBackend,
+  InjectedFaults,
+} from "../types.js";
 import { AapRun, writeToken, type AapRunOptions } from "./aap-run.js";
 import { conventionalNames, type OperationNames } from "./names.js";
-import { SimulatorBackend } from "./simulator-backend.js";
+import { EVERY_CONTROL, SimulatorBackend } from "./simulator-backend.js";
+import { aapFaultKinds, edaFaultKinds, injectKinds } from "./soak-faults.js";
 
 /** Where the provider under test reaches the EDA simulator (and the AAP simulator behind it). */
 export interface EdaBackendEndpoint {
@@ -79,6 +86,8 @@ interface Running {
   readonly eda: EdaSimulator;
   readonly aapUrl: string;
   readonly webhookUrl: string;
+  /** The webhook endpoint of each operation. */
+  readonly endpoints: OperationNames;
 }
 
 class EdaSimulatorBackend
@@ -86,6 +95,11 @@ class EdaSimulatorBackend
   implements ConformanceBackend
 {
   readonly name: string;
+  override readonly controls: BackendControls = Object.freeze({
+    ...EVERY_CONTROL,
+    strays: true,
+    loseAnswers: true,
+  });
   readonly #options: EdaSimulatorBackendOptions;
   readonly #hmacSecret = `hmac-${randomBytes(18).toString("base64url")}`;
   readonly #token: string;
@@ -108,9 +122,10 @@ class EdaSimulatorBackend
     const run = new AapRun(context, this.#options.aap ?? {});
     const aapUrl = await run.aap.start();
     try {
+      const endpoints = conventionalNames(context.resource.kind, this.#options.endpoints);
       const eda = this.#simulator(context, run);
       const { webhookUrl } = await eda.start();
-      this.begin({ run, eda, aapUrl, webhookUrl });
+      this.begin({ run, eda, aapUrl, webhookUrl, endpoints });
     } catch (error) {
       await run.aap.stop();
       throw error;
@@ -150,6 +165,35 @@ class EdaSimulatorBackend
 
   protected injectUnavailable({ eda }: Running, count: number): void {
     eda.faults.webhook({ status: 503, times: count });
+  }
+
+  /**
+   * The next event to `operation`'s endpoint is taken (queued: its rule launches the job),
+   * then its connection is dropped without an answer: the EDA simulator's
+   * `faults.dropAfterAccept` (see `EdaDropAfterAcceptRule` for the source and the
+   * assumption).
+   */
+  loseNextAnswer(operation: JobType): void {
+    const { eda, endpoints } = this.running();
+    eda.faults.dropAfterAccept({ endpoint: endpoints[operation], times: 1 });
+  }
+
+  /**
+   * The soak's rate-based faults: on the webhook (`edaFaultKinds`), and on the AAP
+   * simulator's API (`aapFaultKinds` without lost launch answers: the rules launch inside
+   * the simulator), which a provider in AAP mode reads and cancels through.
+   */
+  injectFaults(plan: BackendFaultPlan): InjectedFaults {
+    const { eda, run } = this.running();
+    const webhook = injectKinds(edaFaultKinds(eda.faults, plan), plan.rate);
+    const aap = injectKinds(aapFaultKinds(run.aap.faults, plan, false), plan.rate);
+    return {
+      counts: () => ({ ...webhook.counts(), ...aap.counts() }),
+      remove: () => {
+        webhook.remove();
+        aap.remove();
+      },
+    };
   }
 
   #simulator(context: BackendContext, run: AapRun): EdaSimulator {

@@ -6,6 +6,7 @@
  * @module
  */
 import type { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import type { KubeFaults } from "../../kubernetes/fault-types.js";
 import { KubernetesApiSimulator } from "../../kubernetes/simulator.js";
 import type { CrdDefinition, KubeObject } from "../../kubernetes/types.js";
 import { loadKubeConfig } from "./kubeconfig.js";
@@ -16,6 +17,27 @@ export const DEFAULT_NAMESPACE = "conformance";
 
 /** How long the cleanup waits for the scenario's objects to go, ms. */
 const CLEANUP_MS = 5_000;
+
+/** Attempts of a user-side write that the API answered 429 or 5xx (a soak's faults). */
+const WRITE_ATTEMPTS = 20;
+
+/**
+ * Runs a user-side write again while the API answers 429 or 5xx, as kubectl's user would
+ * (the soak injects such faults; the simulator's answer them unprocessed, so a retry is
+ * safe), a little longer each time.
+ */
+async function retried<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      const status = statusOf(error);
+      const transient = status === 429 || (status !== undefined && status >= 500);
+      if (!transient || attempt >= WRITE_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
+    }
+  }
+}
 
 /** An error of the Kubernetes API as client-node throws it (`code` is the HTTP status). */
 function statusOf(error: unknown): number | undefined {
@@ -73,6 +95,11 @@ export class ScenarioCluster {
     }
   }
 
+  /** The simulator's fault injection (`undefined` on a caller's cluster). */
+  get faults(): KubeFaults | undefined {
+    return this.simulator?.faults;
+  }
+
   /** Whether the CRD is namespaced. */
   get namespaced(): boolean {
     return (this.crd.scope ?? "Namespaced") === "Namespaced";
@@ -94,9 +121,11 @@ export class ScenarioCluster {
     const metadata: Record<string, string> = { name };
     if (this.namespaced) metadata.namespace = this.namespace;
     const body = { apiVersion: `${group}/${version}`, kind, metadata, spec };
-    if (this.namespaced) {
-      await this.api.createNamespacedCustomObject({ ...this.#base(), body });
-    } else await this.api.createClusterCustomObject({ ...this.#base(), body });
+    await retried(async () => {
+      if (this.namespaced) {
+        await this.api.createNamespacedCustomObject({ ...this.#base(), body });
+      } else await this.api.createClusterCustomObject({ ...this.#base(), body });
+    });
   }
 
   /** Replace an object's spec (read, then replace with its resourceVersion; 409s retried). */
@@ -109,9 +138,11 @@ export class ScenarioCluster {
   /** Ask for an object's deletion (404 ignored). */
   async delete(name: string): Promise<void> {
     try {
-      if (this.namespaced) {
-        await this.api.deleteNamespacedCustomObject({ ...this.#base(), name });
-      } else await this.api.deleteClusterCustomObject({ ...this.#base(), name });
+      await retried(async () => {
+        if (this.namespaced) {
+          await this.api.deleteNamespacedCustomObject({ ...this.#base(), name });
+        } else await this.api.deleteClusterCustomObject({ ...this.#base(), name });
+      });
     } catch (error) {
       if (statusOf(error) !== 404) throw error;
     }
@@ -174,16 +205,18 @@ export class ScenarioCluster {
   async #update(name: string, change: (object: KubeObject) => void): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const params = { ...this.#base(), name };
-      const object = (
+      const object = (await retried(() =>
         this.namespaced
-          ? await this.api.getNamespacedCustomObject(params)
-          : await this.api.getClusterCustomObject(params)
-      ) as KubeObject;
+          ? this.api.getNamespacedCustomObject(params)
+          : this.api.getClusterCustomObject(params),
+      )) as KubeObject;
       change(object);
       try {
-        if (this.namespaced) {
-          await this.api.replaceNamespacedCustomObject({ ...params, body: object });
-        } else await this.api.replaceClusterCustomObject({ ...params, body: object });
+        await retried(async () => {
+          if (this.namespaced) {
+            await this.api.replaceNamespacedCustomObject({ ...params, body: object });
+          } else await this.api.replaceClusterCustomObject({ ...params, body: object });
+        });
         return;
       } catch (error) {
         if (statusOf(error) !== 409 || attempt >= 20) throw error;

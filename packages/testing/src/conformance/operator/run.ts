@@ -11,7 +11,8 @@ import { checkHandovers } from "./checks-handover.js";
 import { checkE1, checkE2, checkE5, keysOf } from "./checks-ledger.js";
 import { checkE3, checkE4 } from "./checks-status.js";
 import { OPERATOR_SCENARIOS, SETTLE_MS, type OperatorScenario } from "./scenarios.js";
-import type { OperatorConformanceOptions } from "./types.js";
+import { checkSoakOptions, soakScenario, type SoakRun } from "./soak.js";
+import type { OperatorConformanceOptions, OperatorSoakFigures } from "./types.js";
 import { CallLate, GoalTimeout, ScenarioSkipped } from "./outcomes.js";
 import { OperatorWorld, type ProviderAbilities } from "./world.js";
 
@@ -60,9 +61,9 @@ export async function runOperatorScenario(
 }
 
 async function runScenario(
-  scenario: OperatorScenario,
+  scenario: OperatorScenario & { soak?: SoakRun },
   options: OperatorConformanceOptions,
-): Promise<{ result: ScenarioResult; abilities: ProviderAbilities }> {
+): Promise<{ result: ScenarioResult; abilities: ProviderAbilities; soak?: OperatorSoakFigures }> {
   const started = performance.now();
   const world = await OperatorWorld.open(options, scenario.id);
   const skipReason = scenario.skip?.(world.abilities);
@@ -77,6 +78,7 @@ async function runScenario(
     await scenario.run(world);
     const quietSince = Date.now();
     await world.settle(SETTLE_MS);
+    scenario.soak?.checkOrphans(world);
     violations.push(...check(world, quietSince));
   } catch (thrown) {
     if (thrown instanceof CallLate) {
@@ -95,6 +97,7 @@ async function runScenario(
   }
   // A call can miss its deadline while a goal times out, or while the controllers stop.
   violations.unshift(...world.lateViolations());
+  const soak = scenario.soak?.figures(world, violations);
   const result: ScenarioResult = {
     id: scenario.id,
     title: scenario.title,
@@ -109,7 +112,7 @@ async function runScenario(
   if (skipLate !== undefined && result.status === "passed") {
     return { result: skipped(scenario, skipLate, started), abilities: world.abilities };
   }
-  return { result, abilities: world.abilities };
+  return { result, abilities: world.abilities, ...(soak ? { soak } : {}) };
 }
 
 function skipped(scenario: OperatorScenario, reason: string, started: number): ScenarioResult {
@@ -175,14 +178,20 @@ export async function runOperatorConformance(
 ): Promise<ConformanceReport> {
   const startedAt = new Date().toISOString();
   const started = performance.now();
-  const scenarios = selectScenarios(OPERATOR_SCENARIOS, options.scenarios, "operator conformance");
+  if (options.soak) checkSoakOptions(options.soak);
+  const scenarios: readonly (OperatorScenario & { soak?: SoakRun })[] = options.soak
+    ? [soakScenario(options.soak)]
+    : selectScenarios(OPERATOR_SCENARIOS, options.scenarios, "operator conformance");
   const subject = options.subject ?? `operator on ${options.crd.kind}`;
   let capabilities = { findJob: false, cancel: false };
+  let soak: OperatorSoakFigures | undefined;
   const results = await runInOrder(scenarios, subject, options, async (scenario) => {
-    const { result, abilities } = await runScenario(scenario, options);
-    capabilities = { findJob: abilities.findJob, cancel: abilities.cancel };
-    return result;
+    const ran = await runScenario(scenario, options);
+    capabilities = { findJob: ran.abilities.findJob, cancel: ran.abilities.cancel };
+    soak = ran.soak ?? soak;
+    return ran.result;
   });
   const time = { startedAt, started };
-  return suiteReport("operator", subject, capabilities, time, results, OPERATOR_RULES);
+  const report = suiteReport("operator", subject, capabilities, time, results, OPERATOR_RULES);
+  return soak ? { ...report, soak } : report;
 }

@@ -56,6 +56,79 @@ export interface OperatorCluster {
   namespace?: string;
 }
 
+/**
+ * A soak (see {@link OperatorConformanceOptions.soak}): how many lifecycles, how many faults,
+ * which seed.
+ */
+export interface OperatorSoakOptions {
+  /**
+   * How many objects are taken through a lifecycle, each drawn (seeded) from: create and
+   * delete; a spec change; spec A→B→A at once; deletion while the provision job runs; a spec
+   * change while it runs. Each ends with the object deleted and released.
+   */
+  lifecycles: number;
+  /**
+   * About this share of the requests to each simulator is faulted, in [0, 1], split evenly
+   * among the fault kinds it models: Kubernetes 409s and 500s, dropped watches and
+   * compactions (on the suite's Kubernetes API simulator, not on a `cluster`), and what the
+   * backend's `injectFaults` injects (the ready-made backends: AAP 500s, resets, launch
+   * answers lost after the job was created, slow answers, 429s; EDA webhook 503s and 429s).
+   */
+  faultRate: number;
+  /** Seed of the lifecycles drawn, the controller churn and every simulator's fault rules. */
+  seed: number;
+  /** Lifecycles in flight at once (default 8). */
+  concurrency?: number;
+  /**
+   * How long a slow backend answer takes, real ms (default 1 500): make it longer than your
+   * provider client's timeout to soak "the client gave up, the work was done".
+   */
+  slowAnswerMs?: number;
+  /** Each lifecycle's budget, real ms (default 30 000): past it the object counts as stuck. */
+  lifecycleTimeoutMs?: number;
+}
+
+/** What a soak did and found: the `soak` of the operator suite's report. */
+export interface OperatorSoakFigures {
+  /** Lifecycles asked for. */
+  lifecycles: number;
+  /** Lifecycles that reached their end (the object deleted and released). */
+  completed: number;
+  /** The seed. */
+  seed: number;
+  /** The fault rate. */
+  faultRate: number;
+  /** Faults injected, by kind (`kube-409`, `aap-reset`, …). */
+  faults: Record<string, number>;
+  /** Faults injected, all kinds. */
+  faultsInjected: number;
+  /**
+   * Controllers started, restarts (the older of two stopped), crashes (cut off right after a
+   * launch), and how long two controllers ran at once, real ms.
+   */
+  controllers: { started: number; restarts: number; crashes: number; twoAtOnceMs: number };
+  /** Jobs the backend created. */
+  jobs: { provision: number; deprovision: number };
+  /** Duplicate launches: violations of E2 (a second success, or a launch after one) and E5 (a correlation id launched twice). */
+  duplicates: number;
+  /** Overlapping jobs of one object (E1). */
+  overlaps: number;
+  /** Objects released while the backend still held something of theirs. */
+  orphans: number;
+  /** Objects whose lifecycle did not end within its budget. */
+  stuck: number;
+  /** Reconciled versions wrong (E3, the stuck objects aside). */
+  wrongVersions: number;
+  /** Provider calls past their deadline (L1). */
+  lateCalls: number;
+  /** Violations of any rule, before the report leaves repeats out. */
+  violations: number;
+  /** Real time the lifecycles took, ms. */
+  durationMs: number;
+  /** The process's peak V8 heap while the soak ran, bytes. */
+  peakHeapBytes: number;
+}
+
 /** Options of {@link runOperatorConformance}. */
 export interface OperatorConformanceOptions {
   /** The custom resource the operator manages, served by the simulator (status subresource on). */
@@ -115,8 +188,17 @@ export interface OperatorConformanceOptions {
    * end, removing the finalizer of any left behind.
    */
   cluster?: OperatorCluster;
-  /** Only these scenario ids (default all). */
+  /** Only these scenario ids (default all; ignored with `soak`). */
   scenarios?: string[];
+  /**
+   * Run the soak instead of the scenarios: `lifecycles` objects through creates, spec
+   * changes and deletions while provisioning, `concurrency` at a time, under rate-based,
+   * seeded faults, with controllers restarted, crashed right after a launch (a provider with
+   * `findJob`) and run two at once; then every check of the suite (E1–E5) over the whole run.
+   * The report's `soak` holds its figures. `timeoutMs` still bounds each controller's stop;
+   * `soak.lifecycleTimeoutMs` bounds each lifecycle.
+   */
+  soak?: OperatorSoakOptions;
   /** What was tested, for the report (default `operator on <kind>`). */
   subject?: string;
   /** Called as scenarios start and end. */
