@@ -23,6 +23,8 @@ export interface SecretRedactorOptions {
    * `user:secret` pair, in every form a secret is removed in (see {@link SecretRedactor}).
    */
   basicUsername?: string;
+  /** What a removed secret is replaced with. Default {@link REDACTED}. */
+  replacement?: string;
 }
 
 /**
@@ -99,12 +101,14 @@ function quotings(form: string): string[] {
  */
 export class SecretRedactor {
   readonly #username: string | undefined;
+  readonly #replacement: string;
   #secrets: string[] = [];
   readonly #added = new Set<string>();
 
   /** @param options - see {@link SecretRedactorOptions}. */
   constructor(options: SecretRedactorOptions = {}) {
     this.#username = options.basicUsername;
+    this.#replacement = options.replacement ?? REDACTED;
   }
 
   /** Registers a secret (a token, password or key, e.g. one just read from a Secret). */
@@ -132,13 +136,14 @@ export class SecretRedactor {
     this.#secrets = [...all].sort((a, b) => b.length - a.length);
   }
 
-  /** `text` with every secret replaced by {@link REDACTED}. */
+  /** `text` with every secret replaced by {@link REDACTED} (or the chosen replacement). */
   scrub(text: string): string {
     let out = text;
-    for (const secret of this.#secrets) out = out.split(secret).join(REDACTED);
+    const mark = this.#replacement;
+    for (const secret of this.#secrets) out = out.split(secret).join(mark);
     return out
-      .replace(AUTH_HEADER, (_m, prefix: string) => `${prefix}${REDACTED}`)
-      .replace(AUTH_SCHEME, (_m, scheme: string, space: string) => `${scheme}${space}${REDACTED}`);
+      .replace(AUTH_HEADER, (_m, prefix: string) => `${prefix}${mark}`)
+      .replace(AUTH_SCHEME, (_m, scheme: string, space: string) => `${scheme}${space}${mark}`);
   }
 
   /** Scrubbed, flattened and shortened (to {@link MAX_SERVER_TEXT}) server text for a message. */

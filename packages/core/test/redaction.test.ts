@@ -155,3 +155,15 @@ describe("SecretRedactor: every form of every registered secret (issue 16, item 
     expect(twice.scrub(text)).toBe(once.scrub(text));
   });
 });
+
+describe("SecretRedactor: replacement", () => {
+  it("replaces secrets and Authorization values with the chosen text", () => {
+    const redactor = new SecretRedactor({ replacement: "[redacted]" });
+    redactor.add("tok-CANARY-0a1b2c3d4e5f");
+    const b64 = Buffer.from("tok-CANARY-0a1b2c3d4e5f").toString("base64");
+    expect(redactor.scrub(`a tok-CANARY-0a1b2c3d4e5f b ${b64} c`)).toBe(
+      "a [redacted] b [redacted] c",
+    );
+    expect(redactor.scrub("Authorization: Bearer $& $1")).toBe("Authorization: [redacted]");
+  });
+});

@@ -4,12 +4,21 @@
  *
  * @module
  */
+import { SecretRedactor } from "@provisionkit/core";
 
-/** `text` with every secret (four characters or more) replaced by `[redacted]`. */
+const redactors = new WeakMap<readonly string[], SecretRedactor>();
+
+/**
+ * `text` with every secret (four characters or more) replaced by `[redacted]`, in every form
+ * core's `SecretRedactor` knows: as is, URL-encoded, JSON-escaped and in base64 (standard and
+ * URL-safe, alone or inside a longer stream), and any `Authorization` value.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join("[redacted]");
+  let redactor = redactors.get(secrets);
+  if (redactor === undefined) {
+    redactor = new SecretRedactor({ replacement: "[redacted]" });
+    for (const secret of secrets) if (secret.length >= 4) redactor.add(secret);
+    redactors.set(secrets, redactor);
   }
-  return out;
+  return redactor.scrub(text);
 }

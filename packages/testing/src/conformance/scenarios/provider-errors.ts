@@ -22,11 +22,9 @@ export function providerErrors(trace: Trace): ProviderCallError[] {
   for (const call of trace.calls) {
     if (call.outcome.ok) continue;
     const error = call.outcome.error;
-    const cut =
-      error.message.length > MAX_MESSAGE
-        ? `${error.message.slice(0, MAX_MESSAGE)}…`
-        : error.message;
-    const message = redact(cut, trace.secrets);
+    // Redact before cutting: a cut through a secret would leave half of it unrecognised.
+    const whole = redact(error.message, trace.secrets);
+    const message = whole.length > MAX_MESSAGE ? `${whole.slice(0, MAX_MESSAGE)}…` : whole;
     const slot = `${call.method}|${error.name}|${error.code ?? ""}|${message}`;
     const seen = found.get(slot);
     if (seen) {
