@@ -11,8 +11,10 @@ import { join } from "node:path";
 import { JobState, type JobRecord, type ResourceObject } from "@provisionkit/core";
 import { AapProvider } from "@provisionkit/provider-aap";
 import {
+  AAP_CANCEL_SIGNAL,
   AapPlaybookRunner,
   AapSimulator,
+  type AapPlaybookFailure,
   KubernetesApiSimulator,
   REAL_PLAYBOOK_SCRIPT,
 } from "@provisionkit/testing";
@@ -36,7 +38,10 @@ describe.skipIf(!ansible.available)(
     let runner: AapPlaybookRunner;
     let users: Users;
 
-    async function start(templateVars: Record<string, unknown> = {}): Promise<void> {
+    async function start(
+      templateVars: Record<string, unknown> = {},
+      failureAs: AapPlaybookFailure = "playbook",
+    ): Promise<void> {
       aap = new AapSimulator({ defaultScript: REAL_PLAYBOOK_SCRIPT });
       aap.addJobTemplate({ name: CREATE, allowSimultaneous: true, extraVars: templateVars });
       aap.addJobTemplate({ name: DELETE, allowSimultaneous: true });
@@ -48,6 +53,7 @@ describe.skipIf(!ansible.available)(
           [DELETE]: join(ANSIBLE_DIR, "playbooks/deprovision.yml"),
         },
         env: { K8S_AUTH_KUBECONFIG: join(dir, "kubeconfig"), ANSIBLE_LOCALHOST_WARNING: "false" },
+        failureAs,
       });
       runner.start();
     }
@@ -145,6 +151,50 @@ describe.skipIf(!ansible.available)(
     );
 
     it(
+      "a real failed playbook whose worker AAP reports failed: AapProvider's failure details carry AWX's clipped \"Worker output\" traceback",
+      async () => {
+        await start({ provisionkit_provision_tasks: TEST_TASKS.fail }, "worker");
+        const provider = new AapProvider({ client: aapClientOptions(aap) });
+        const object = await created("traceback");
+        const { jobId } = await provider.triggerProvision(object, {
+          configVersion: "v1",
+          correlationId: "c-aap-traceback",
+          signal,
+        });
+        const status = await vi.waitFor(
+          async () => {
+            const s = await provider.getProvisionStatus(object, jobId, { signal });
+            if (s.state !== JobState.Succeeded && s.state !== JobState.Failed)
+              throw new Error(s.state);
+            return s;
+          },
+          { timeout: TIMEOUT_MS, interval: 200 },
+        );
+        const job = aap.ledger().find((j) => j.templateName === CREATE)!;
+        const run = runner.run(job.id)!;
+        expect(job.status).toBe("error");
+        expect(status.state, run.output).toBe(JobState.Failed);
+        expect(status.message).toContain("Job terminated due to error");
+        // The traceback is the run's last 1000 bytes (AWX's clip), after the explanation.
+        const output = Buffer.from(run.output);
+        expect(output.length).toBeGreaterThan(1000);
+        const tail = output.subarray(output.length - 1000).toString();
+        expect(status.errorDetails).toBe(
+          `Job terminated due to error\nWorker output:\n${tail.trim()}`,
+        );
+        expect(status.errorDetails).toContain("the test's own tasks failed on purpose");
+        expect(status.errorDetails).toContain("PLAY RECAP");
+        expect(status.errorDetails).not.toContain(output.subarray(0, 200).toString());
+        // The playbook still reported the failure on the object.
+        const after = (await users.get("traceback"))!;
+        expect(after.metadata.annotations?.["provisionkit.io/playbook-failure"]).toContain(
+          "c-aap-traceback",
+        );
+      },
+      TIMEOUT_MS,
+    );
+
+    it(
       "a job canceled through AAP stops its playbook by signal and writes nothing",
       async () => {
         const marker = join(dir, "started");
@@ -181,7 +231,8 @@ describe.skipIf(!ansible.available)(
           { timeout: TIMEOUT_MS, interval: 100 },
         );
         expect(run.canceled).toBe(true);
-        expect(run.signal ?? run.code).not.toBe(0);
+        // AAP's cancel reaches ansible-playbook as SIGKILL to its process group (AAP_CANCEL_SIGNAL).
+        expect(run).toMatchObject({ signal: AAP_CANCEL_SIGNAL, code: null });
         expect(aap.job(job.id)?.status).toBe("canceled");
         const status = await provider.getProvisionStatus(object, jobId, { signal });
         expect(status.state).toBe(JobState.Canceled);
