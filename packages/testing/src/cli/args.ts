@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { OperatorSoakOptions } from "../conformance/operator/types.js";
+
 /** What the command was asked to do. */
 export interface CliArgs {
   /** The module that describes what to test. */
@@ -29,6 +31,8 @@ export interface CliArgs {
   kubeconfig?: string;
   /** The namespace of the operator scenarios' objects on that cluster (needs `kubeconfig`). */
   namespace?: string;
+  /** Run operator subjects' soak instead of their scenarios (`--soak`). */
+  soak?: OperatorSoakOptions;
   /** No progress lines. */
   quiet: boolean;
 }
@@ -64,6 +68,11 @@ Options:
                      context; the CRD installed) instead of the Kubernetes API simulator
   --namespace NS     the namespace of the operator scenarios' objects on that cluster
                      (needs --kubeconfig; default conformance)
+  --soak SPEC        run the operator subjects' soak instead of their scenarios:
+                     SPEC is lifecycles=N,faultRate=R,seed=S (all three), and
+                     optionally concurrency=N, slowAnswerMs=MS, lifecycleTimeoutMs=MS;
+                     e.g. --soak lifecycles=200,faultRate=0.05,seed=7 (provider
+                     subjects are not run)
   --quiet            no progress lines
   --help             this text
 
@@ -78,6 +87,51 @@ function integer(flag: string, value: string | undefined): number {
     throw new UsageError(`${flag} needs a non-negative integer`);
   }
   return n;
+}
+
+/** The numbers a `--soak` spec takes: the soak options, each an integer but `faultRate`. */
+const SOAK_KEYS = [
+  "lifecycles",
+  "faultRate",
+  "seed",
+  "concurrency",
+  "slowAnswerMs",
+  "lifecycleTimeoutMs",
+] as const;
+
+/** Parses `lifecycles=200,faultRate=0.05,seed=7`. */
+function soakSpec(value: string | undefined): OperatorSoakOptions {
+  if (value === undefined || value.startsWith("-")) {
+    throw new UsageError("--soak needs lifecycles=N,faultRate=R,seed=S");
+  }
+  const spec: Partial<Record<(typeof SOAK_KEYS)[number], number>> = {};
+  for (const part of value.split(",")) {
+    const [key = "", raw, ...extra] = part.split("=");
+    const known = SOAK_KEYS.find((k) => k === key);
+    const n = Number(raw);
+    if (known === undefined || raw === undefined || raw === "" || extra.length > 0) {
+      throw new UsageError(
+        `--soak: ${JSON.stringify(part)} is not one of ${SOAK_KEYS.join(", ")} =number`,
+      );
+    }
+    const ok =
+      known === "faultRate"
+        ? Number.isFinite(n) && n >= 0 && n <= 1
+        : known === "seed"
+          ? Number.isSafeInteger(n)
+          : Number.isSafeInteger(n) && n >= 1;
+    if (!ok) {
+      throw new UsageError(
+        `--soak: ${known} ${known === "faultRate" ? "must be in [0, 1]" : known === "seed" ? "must be an integer" : "must be a positive integer"}, got ${raw}`,
+      );
+    }
+    spec[known] = n;
+  }
+  const { lifecycles, faultRate, seed, ...rest } = spec;
+  if (lifecycles === undefined || faultRate === undefined || seed === undefined) {
+    throw new UsageError("--soak needs lifecycles, faultRate and seed");
+  }
+  return { lifecycles, faultRate, seed, ...rest };
 }
 
 /** Options that take a string value, and the field each sets. */
@@ -119,6 +173,7 @@ export function parseArgs(argv: readonly string[]): CliArgs | undefined {
     else if (integerField !== undefined) args[integerField] = integer(arg, argv[++i]);
     else if (arg === "--help" || arg === "-h") return undefined;
     else if (arg === "--scenario") args.scenarios.push(next());
+    else if (arg === "--soak") args.soak = soakSpec(argv[++i]);
     else if (arg === "--quiet") args.quiet = true;
     else if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
     else if (args.module !== undefined) throw new UsageError(`one module only (got ${arg} too)`);

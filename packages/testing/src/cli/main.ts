@@ -131,6 +131,7 @@ function run(
       ...filter,
       ...(args.callDeadlineMs !== undefined ? { callDeadlineMs: args.callDeadlineMs } : {}),
       ...(cluster !== undefined ? { cluster } : {}),
+      ...(args.soak !== undefined ? { soak: args.soak } : {}),
       ...(args.quiet ? {} : { onProgress: progress(io, index, where) }),
     });
   }
@@ -208,6 +209,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     const index = { done: 0, total: 0 };
     for (const [i, subject] of subjects.entries()) {
       const suite = suiteOf(subject);
+      if (args.soak !== undefined && suite !== "operator") {
+        if (!args.quiet) {
+          io.err(
+            `${subject.subject ?? `subject ${i + 1}`}: not run, --soak runs operator subjects\n`,
+          );
+        }
+        continue;
+      }
       const ids = args.scenarios.filter((id) => known[suite].has(id));
       if (args.scenarios.length > 0 && ids.length === 0) {
         if (!args.quiet) {

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { OperatorSoakFigures } from "./operator/types.js";
 import type { ConformanceReport, ResourceTimeline, ScenarioResult } from "./types.js";
 
 function seconds(ms: number | undefined): string {
@@ -44,6 +45,22 @@ export function formatScenarioFailure(result: ScenarioResult): string {
   return lines.join("\n");
 }
 
+/** A soak's figures, a few lines: what ran, what was injected, what was found. */
+export function formatSoakFigures(figures: OperatorSoakFigures): string {
+  const faults = Object.entries(figures.faults)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(", ");
+  const c = figures.controllers;
+  return [
+    `  soak: ${figures.completed}/${figures.lifecycles} lifecycles in ${seconds(figures.durationMs)}, fault rate ${figures.faultRate}, seed ${figures.seed}`,
+    `    faults injected: ${figures.faultsInjected}${faults ? ` (${faults})` : ""}`,
+    `    controllers: ${c.started} started, ${c.restarts} restarts, ${c.crashes} crashes, two at once for ${seconds(c.twoAtOnceMs)}`,
+    `    jobs: ${figures.jobs.provision} provision, ${figures.jobs.deprovision} deprovision`,
+    `    duplicates ${figures.duplicates}, overlaps ${figures.overlaps}, orphans ${figures.orphans}, stuck ${figures.stuck}, wrong versions ${figures.wrongVersions}, late calls ${figures.lateCalls}`,
+    `    peak heap ${(figures.peakHeapBytes / 2 ** 20).toFixed(1)} MiB`,
+  ].join("\n");
+}
+
 /** A report as a table: one line per scenario, one per rule. */
 export function formatReport(report: ConformanceReport): string {
   const lines = [
@@ -62,5 +79,6 @@ export function formatReport(report: ConformanceReport): string {
           : "";
     lines.push(`  ${r.rule} ${r.status}${detail}`);
   }
+  if (report.soak) lines.push(formatSoakFigures(report.soak));
   return lines.join("\n");
 }

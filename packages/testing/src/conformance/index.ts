@@ -35,6 +35,11 @@ export type {
   ScenarioNeeds,
   ScenarioOutcome,
 } from "./scenarios/scenario.js";
-export { formatReport, formatScenarioFailure, formatTimeline } from "./format.js";
+export {
+  formatReport,
+  formatScenarioFailure,
+  formatSoakFigures,
+  formatTimeline,
+} from "./format.js";
 export * from "./backends/index.js";
 export * from "./operator/index.js";

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { formatSoakFigures } from "../conformance/format.js";
 import type { ConformanceReport, RuleStatus } from "../conformance/types.js";
 
 const MARK: Readonly<Record<RuleStatus, string>> = {
@@ -70,6 +71,7 @@ export function renderTable(report: ConformanceReport): string {
     "",
     ...pad(ruleRows),
     ...(details.length > 0 ? ["", ...details] : []),
+    ...(report.soak ? ["", formatSoakFigures(report.soak).replace(/^ {2}/gm, "")] : []),
     "",
     `${report.passed ? "PASSED" : "FAILED"}: ${counts} in ${(report.durationMs / 1000).toFixed(1)} s`,
   ].join("\n");
