@@ -123,7 +123,11 @@ export class KubeApi {
 
   /**
    * Replace the object's status through the status subresource. The body carries the
-   * object's resourceVersion, so a stale write answers 409.
+   * object's resourceVersion, so a stale write answers 409. It carries no spec: the API
+   * server takes only `status` from a status write and keeps the rest as stored
+   * (k8s.io/apiextensions-apiserver pkg/registry/customresource/status_strategy.go,
+   * `PrepareForUpdate`), so a large or deeply nested spec is never sent back with every
+   * status write.
    */
   async replaceStatus(
     object: CustomObject,
@@ -131,7 +135,12 @@ export class KubeApi {
   ): Promise<CustomObject> {
     const { group, version, plural } = this.ref;
     const { name, namespace } = object.metadata;
-    const body = { ...object, status };
+    const body = {
+      apiVersion: object.apiVersion,
+      kind: object.kind,
+      metadata: object.metadata,
+      status,
+    };
     try {
       const updated: unknown =
         this.namespaced && namespace
