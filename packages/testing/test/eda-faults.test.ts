@@ -76,4 +76,39 @@ describe("EDA simulator: webhook fault injection", () => {
     expect(() => eda.faults.webhook({ status: 503, times: 0 })).toThrow(RangeError);
     expect(() => eda.faults.webhook({ status: 503, times: 1.5 })).toThrow(RangeError);
   });
+
+  it("drop-after-accept: the event is taken and launches, its connection closes without an answer", async () => {
+    const { eda, webhookUrl, aap } = await fixture.start({
+      setup: (a) => a.addJobTemplate({ name: "jt", allowSimultaneous: true }),
+      activation: { executionStrategy: "parallel" },
+      webhook: { hmac: { secret: "s3cret" } },
+    });
+    const handle = eda.faults.dropAfterAccept({ endpoint: "create-thing" });
+    const signed = (body: string) => ({
+      "X-Hub-Signature-256": hmac("sha256", "s3cret", body, "hex"),
+    });
+    // Refused before it is queued (unsigned): answered as usual, the rule does not fire.
+    expect((await post(`${webhookUrl}/create-thing`, { a: 0 })).status).not.toBe(200);
+    expect(handle.fired).toBe(0);
+    // Another endpoint: answered.
+    const other = JSON.stringify(payload("vm", "deprovision", "c-0"));
+    expect((await post(`${webhookUrl}/delete-thing`, other, signed(other))).status).toBe(200);
+    const body = JSON.stringify(payload("vm", "provision", "c-1"));
+    await expect(post(`${webhookUrl}/create-thing`, body, signed(body))).rejects.toThrow();
+    expect(handle.fired).toBe(1);
+    await eda.pump();
+    // Taken all the same: the rule ran and launched the job.
+    expect(eda.events().map((e) => [e.status, e.fate])).toEqual([
+      [expect.any(Number), "rejected"],
+      [200, "launched"],
+      [200, "launched"],
+    ]);
+    expect(aap.ledger()).toHaveLength(2);
+    // The request log says it was never answered.
+    expect(eda.requests().map((r) => r.status)).toEqual([expect.any(Number), 200, 0]);
+    // Once: the next event is answered.
+    const next = JSON.stringify(payload("vm", "provision", "c-2"));
+    expect((await post(`${webhookUrl}/create-thing`, next, signed(next))).status).toBe(200);
+    expect(() => eda.faults.dropAfterAccept({ times: 0 })).toThrow(RangeError);
+  });
 });

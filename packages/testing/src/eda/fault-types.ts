@@ -33,6 +33,25 @@ export interface EdaWebhookFaultRule {
   rate?: number;
 }
 
+/**
+ * A rule that takes the webhook's next event POSTs as usual (authenticated, queued: the
+ * rules run and launch their jobs) and then drops the connection instead of answering: the
+ * client cannot know whether its event was taken. The plugin queues an event before it
+ * writes its answer (ansible/ansible-rulebook 0a3e87fd
+ * `ansible_rulebook/event_source/webhook.py:113-131`: `queue.put(data)` at 130, the 200 at
+ * 131), so an answer lost on the way back (a proxy's or route's timeout, a reset) leaves
+ * the event taken. Unverified assumption: what the client sees is the connection closed
+ * without a response (here: the socket destroyed once the event is queued); a gateway
+ * could answer 502/504 instead, which the status rules model. An event refused before it is
+ * queued (bad credentials, activation down, not a POST) is answered as usual.
+ */
+export interface EdaDropAfterAcceptRule {
+  /** Only POSTs to this endpoint (the path without its leading slash; default: any endpoint). */
+  endpoint?: string;
+  /** How many taken events lose their answer (default 1; `Infinity` allowed). */
+  times?: number;
+}
+
 /** A handle on an injected rule. */
 export interface EdaFaultHandle {
   /** How many events the rule has answered. */
@@ -51,6 +70,14 @@ export interface EdaFaults {
    * @throws RangeError for a status outside 100–599, a bad `times` or a bad `rate`.
    */
   webhook(rule: EdaWebhookFaultRule): EdaFaultHandle;
+  /**
+   * Adds a rule that drops the answer of the next events the webhook takes (see
+   * {@link EdaDropAfterAcceptRule}). Checked after the status rules, authentication and the
+   * activation's status, once the event is queued.
+   *
+   * @throws RangeError for a bad `times`.
+   */
+  dropAfterAccept(rule?: EdaDropAfterAcceptRule): EdaFaultHandle;
   /**
    * Restarts the seeded generator that rate-based rules draw from (seed 0 until called),
    * e.g. at the start of a soak, so that it can be replayed.

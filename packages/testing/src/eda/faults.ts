@@ -5,7 +5,12 @@
  */
 import { STATUS_CODES } from "node:http";
 import { checkFaultRate, checkFaultTimes, FaultRandom, FaultRules } from "../fault-rules.js";
-import type { EdaFaultHandle, EdaFaults, EdaWebhookFaultRule } from "./fault-types.js";
+import type {
+  EdaDropAfterAcceptRule,
+  EdaFaultHandle,
+  EdaFaults,
+  EdaWebhookFaultRule,
+} from "./fault-types.js";
 import type { Reply } from "./http-io.js";
 
 interface ActiveRule {
@@ -27,6 +32,7 @@ function validate(rule: EdaWebhookFaultRule): number {
 export class FaultRegistry implements EdaFaults {
   readonly #random = new FaultRandom();
   readonly #rules = new FaultRules<ActiveRule>(this.#random);
+  readonly #drops = new FaultRules<{ readonly endpoint: string | undefined }>(this.#random);
 
   /** {@inheritDoc EdaFaults.webhook} */
   webhook(rule: EdaWebhookFaultRule): EdaFaultHandle {
@@ -44,6 +50,13 @@ export class FaultRegistry implements EdaFaults {
     return this.#rules.add(active, times, rule.rate);
   }
 
+  /** {@inheritDoc EdaFaults.dropAfterAccept} */
+  dropAfterAccept(rule: EdaDropAfterAcceptRule = {}): EdaFaultHandle {
+    const times = rule.times ?? 1;
+    checkFaultTimes(times, "drop-after-accept rule times");
+    return this.#drops.add({ endpoint: rule.endpoint }, times);
+  }
+
   /** {@inheritDoc EdaFaults.seed} */
   seed(seed: number): void {
     this.#random.reseed(seed);
@@ -52,6 +65,15 @@ export class FaultRegistry implements EdaFaults {
   /** {@inheritDoc EdaFaults.clear} */
   clear(): void {
     this.#rules.clear();
+    this.#drops.clear();
+  }
+
+  /** Whether the answer to an event just taken at `endpoint` is to be dropped (fires a rule). */
+  dropsAnswer(endpoint: string): boolean {
+    return (
+      this.#drops.take((rule) => rule.endpoint === undefined || rule.endpoint === endpoint) !==
+      undefined
+    );
   }
 
   /** Fires the first rule matching a webhook request and returns its reply, if any. */

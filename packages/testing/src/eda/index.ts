@@ -4,7 +4,12 @@
  * @module
  */
 export { EdaSimulator, type EdaSimulatorUrls } from "./simulator.js";
-export type { EdaFaultHandle, EdaFaults, EdaWebhookFaultRule } from "./fault-types.js";
+export type {
+  EdaDropAfterAcceptRule,
+  EdaFaultHandle,
+  EdaFaults,
+  EdaWebhookFaultRule,
+} from "./fault-types.js";
 export { EXTERNAL_EFFECTS } from "./types.js";
 export type {
   EdaAapAuth,

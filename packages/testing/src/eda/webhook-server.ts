@@ -68,9 +68,19 @@ export class WebhookServer extends LoopbackService<WebhookDeps> {
         rawHeader(req.rawHeaders, settings.hmac.header) !== undefined);
     const record = arrivalRecord("webhook", req, path, at, credentialsPresented);
     this.deps.record(record);
-    await serveReply(req, res, record, (body) =>
-      this.#handle(record.method, path, req.rawHeaders, body, at),
-    );
+    let dropped = false;
+    await serveReply(req, res, record, (body) => {
+      const reply = this.#handle(record.method, path, req.rawHeaders, body, at);
+      if (reply.status === 200 && record.method === "POST") {
+        // The event is queued: a drop-after-accept rule loses its answer (see
+        // EdaDropAfterAcceptRule). Writes to the destroyed socket are dropped by Node.
+        dropped = this.deps.faults.dropsAnswer(endpointOf(path));
+        if (dropped) req.socket.destroy();
+      }
+      return reply;
+    });
+    // Never answered.
+    if (dropped) record.status = 0;
   }
 
   #handle(method: string, path: string, raw: string[], body: Buffer, at: number): Reply {

@@ -90,6 +90,13 @@ const SHARP: readonly {
     rules: ["E5"],
   },
   {
+    name: "has no findJob and turns a lost launch answer into a definite failure",
+    make: LostAnswerIsFailure,
+    scenarios: ["lost-launch-answer"],
+    rules: ["E5"],
+    options: { findJob: false },
+  },
+  {
     name: "turns a read outage beyond its retries into a ConfigurationError",
     make: OutageAsConfigurationError,
     scenarios: ["transient-read-outage"],
@@ -160,6 +167,14 @@ describe("issue 15: no false alarms on correct providers", { timeout: 60_000 }, 
     const report = await run(undefined, scenarios);
     expect(messages(report)).toBe("");
     expect(report.passed).toBe(true);
+  });
+
+  it("E5: without findJob, a lost launch answer leaves the engine blocked for a human, and that passes", async () => {
+    const report = await run(undefined, ["lost-launch-answer"], { findJob: false });
+    expect(messages(report)).toBe("");
+    expect(report.scenarios[0]?.status).toBe("passed");
+    const marks = report.scenarios[0]?.timelines.flatMap((t) => t.marks.map((m) => m.label));
+    expect(marks).toContain("LaunchOutcomeUnknown (provision corr-1)");
   });
 
   it("a provider retrying 503s like an HTTP client, then throwing TransientError, passes the outage", async () => {

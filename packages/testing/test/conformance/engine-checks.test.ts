@@ -30,7 +30,7 @@ function rules(violations: { rule: RuleId }[]): RuleId[] {
   return [...new Set(violations.map((v) => v.rule))];
 }
 
-describe("the engine checks fail when the engine breaks its invariant", () => {
+describe("the engine checks fail when the engine breaks its invariant", { timeout: 60_000 }, () => {
   it("E1: two provision jobs active together", async () => {
     const run = await runWorld(env, {}, async (s) => {
       const key = s.create("w1", SPECS.A);

@@ -6,7 +6,7 @@
  * @module
  */
 import { isUnsuccessful, type JobRecord, type JobType } from "@provisionkit/core";
-import type { CallRecord, Trace } from "../driver/trace.js";
+import type { BlockRecord, CallRecord, Trace } from "../driver/trace.js";
 import { shortVersion } from "../driver/world.js";
 import type { ConformanceJob, RuleId, Violation } from "../types.js";
 import { answeredJobId, callType, type LedgerView } from "./calls.js";
@@ -104,6 +104,36 @@ export class CheckContext implements LedgerView {
     }
     const id = this.#providerId.get(job.id);
     return id === undefined ? undefined : view.get(`${job.operation}|${id}`);
+  }
+
+  /**
+   * The launch a resource was left blocked on at the end, awaiting a human (the engine asked
+   * for a resolution, none came, and its marker still names that launch): the engine holds
+   * it unresolved, as E5 asks, so its job is neither lost nor a version to claim.
+   */
+  awaitingHuman(key: string): BlockRecord | undefined {
+    const pending = this.trace.final.get(key)?.status?.pendingLaunch;
+    if (!pending) return undefined;
+    return this.trace.blocks.find(
+      (b) =>
+        b.resourceKey === key &&
+        b.resolvedAt === undefined &&
+        b.pending.correlationId === pending.correlationId,
+    );
+  }
+
+  /**
+   * When the engine stopped waiting on a block's launch without a human: the first status
+   * written after the block whose marker no longer names that launch (it adopted the job,
+   * or proved it absent). Undefined while it still does.
+   */
+  settledWithoutHuman(block: BlockRecord): number | undefined {
+    return this.trace.persists.find(
+      (p) =>
+        p.resourceKey === block.resourceKey &&
+        p.at >= block.at &&
+        p.status.pendingLaunch?.correlationId !== block.pending.correlationId,
+    )?.at;
   }
 
   /** The config version a provision job applies: the ledger's, else the one it was launched with. */

@@ -51,6 +51,8 @@ export function checkE3(ctx: CheckContext): Violation[] {
   if (ctx.trace.unreached) return out;
   for (const [key, final] of ctx.trace.final) {
     if (!final.exists || final.deleting || !final.status) continue;
+    // Blocked on a launch a human has yet to resolve: no version can be claimed (E5).
+    if (ctx.awaitingHuman(key)) continue;
     const reconciled = final.status.reconciledConfigVersion;
     const latest = ctx
       .jobs(key, "provision")

@@ -136,6 +136,9 @@ export function checkE5(ctx: CheckContext): Violation[] {
     for (const job of jobs) {
       if (ctx.recordOf(job) !== undefined) continue;
       if (pending && job.correlationId === pending.correlationId && ctx.trace.unreached) continue;
+      if (job.correlationId !== undefined) {
+        if (ctx.awaitingHuman(key)?.pending.correlationId === job.correlationId) continue;
+      }
       const differs = correlationMismatch(ctx, job);
       if (differs !== undefined) {
         out.push(ctx.violation("E5", `${key}: ${differs}`));
@@ -162,7 +165,10 @@ export function checkE5(ctx: CheckContext): Violation[] {
       );
     }
     const from = Date.parse(pending.createdAt);
-    const to = block.resolvedAt ?? ctx.trace.end;
+    const to = Math.min(
+      block.resolvedAt ?? ctx.trace.end,
+      ctx.settledWithoutHuman(block) ?? ctx.trace.end,
+    );
     for (const job of ctx.jobs(key)) {
       if (job.correlationId === pending.correlationId || job.id === block.resolution?.jobId)
         continue;

@@ -9,7 +9,8 @@
  */
 import { SPECS, type Session } from "../driver/session.js";
 import type { ConformanceJob } from "../types.js";
-import { single } from "./scenario.js";
+import { HUMAN_DELAY_MS } from "../driver/human.js";
+import { outcomeOf, runWorld, single, type ConformanceScenario } from "./scenario.js";
 
 /**
  * Deleted while the resource's second provision job runs (the first one succeeded long
@@ -111,25 +112,44 @@ export const transientReadOutage = single(
  * The backend carries out a provision launch and a deprovision launch, and each answer is
  * lost: the provider must say the outcome is unknown (`outcomeUnknown`, P8) so that the
  * engine looks the job up instead of launching another (E5).
+ *
+ * A provider without `findJob` cannot look the job up: E5 then asks the engine to launch
+ * nothing and ask a human (`LaunchOutcomeUnknown`, reason `NeedsResolution`). The scenario
+ * checks that state and ends in it, before the simulated human would answer: the answer
+ * adopts a job by the id the provider gives its jobs, which the lost answer never told
+ * (an EDA-only provider's ids are its own, not the backend's), so the suite cannot give it.
  */
-export const lostLaunchAnswer = single(
-  {
-    id: "lost-launch-answer",
-    title: "a launch carried out whose answer is lost",
-    rules: ["P8", "E5"],
-    needs: { controls: ["loseAnswers"] },
+export const lostLaunchAnswer: ConformanceScenario = {
+  id: "lost-launch-answer",
+  title: "a launch carried out whose answer is lost",
+  rules: ["P8", "E5"],
+  needs: { controls: ["loseAnswers"] },
+  run: async (env) => {
+    const canFind = env.capabilities.findJob;
+    const run = await runWorld(env, { quiesce: canFind }, async (s) => {
+      s.world.backend.loseNextAnswer?.("provision");
+      s.world.mark("", "the answer of the next provision launch is lost");
+      const key = s.create("w1", SPECS.A);
+      if (!canFind) {
+        await s.until(
+          () => s.world.trace.blocks.some((b) => b.resourceKey === key),
+          "the engine asks a human about the lost launch (LaunchOutcomeUnknown, NeedsResolution)",
+          "E5",
+          key,
+        );
+        // Blocked: nothing may be launched while it waits (E5's block check).
+        await s.runFor(HUMAN_DELAY_MS / 2);
+        return;
+      }
+      await s.untilReady(key);
+      s.world.backend.loseNextAnswer?.("deprovision");
+      s.world.mark(key, "the answer of the next deprovision launch is lost");
+      s.delete(key);
+      await s.untilGone(key);
+    });
+    return outcomeOf(run);
   },
-  async (s) => {
-    s.world.backend.loseNextAnswer?.("provision");
-    s.world.mark("", "the answer of the next provision launch is lost");
-    const key = s.create("w1", SPECS.A);
-    await s.untilReady(key);
-    s.world.backend.loseNextAnswer?.("deprovision");
-    s.world.mark(key, "the answer of the next deprovision launch is lost");
-    s.delete(key);
-    await s.untilGone(key);
-  },
-);
+};
 
 /**
  * A launch's record is lost in a crash while another resource's provision job of the same

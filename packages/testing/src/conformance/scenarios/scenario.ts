@@ -90,6 +90,12 @@ export interface WorldSetup {
   processes?: number;
   /** Their providers (default one fresh provider each). */
   build?: ProviderSetBuilder;
+  /**
+   * Run the world until every resource is Ready or gone after the body (default true).
+   * False ends it where the body ends: a scenario whose goal is a state the engine must hold
+   * (blocked on an unknown launch, awaiting a human).
+   */
+  quiesce?: boolean;
 }
 
 /** One world's trace and its check results. */
@@ -120,7 +126,7 @@ export async function runWorld(
     for (let i = 0; i < (setup.processes ?? 1); i++) driver.startProcess(setup.build);
     const session = new Session(driver);
     await body(session);
-    await session.quiesce();
+    if (setup.quiesce !== false) await session.quiesce();
   } catch (caught) {
     if (!(caught instanceof GoalNotReached)) {
       error = caught instanceof Error ? (caught.stack ?? caught.message) : String(caught);
