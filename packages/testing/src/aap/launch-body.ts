@@ -19,6 +19,43 @@ function pythonType(value: unknown): string {
   return "dict";
 }
 
+/**
+ * The nesting at which AWX can no longer parse a JSON body. CPython's JSON decoder enters
+ * one interpreter recursion level per object or array (`Py_EnterRecursiveCall` in
+ * Modules/_json.c), and the default recursion limit is 1,000: measured on Python 3.11.7,
+ * `json.loads` parses 900 nested arrays and raises `RecursionError` at 1,000. AWX's
+ * `JSONParser.parse` (ansible/awx awx/api/parsers.py, commit 200d85d4, the `try` around
+ * `json.loads`) catches `ValueError` only, and `RecursionError` is not one, so the request
+ * ends in AWX's `handle_500`. Unverified assumption: the frames AWX already has on the
+ * stack when it parses lower the real bound somewhat below 1,000; the simulator accepts
+ * everything below it.
+ */
+export const AWX_MAX_JSON_DEPTH = 1000;
+
+/** The deepest nesting of objects and arrays in `value` (0 for a scalar), without recursion. */
+function nesting(value: unknown, stopAt: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== "object" || node === null) continue;
+    const level = depth + 1;
+    if (level > deepest) deepest = level;
+    if (deepest >= stopAt) return deepest;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (typeof child === "object" && child !== null) stack.push([child, level]);
+    }
+  }
+  return deepest;
+}
+
+/** Throws what AWX answers for JSON nested too deep for Python (see {@link AWX_MAX_JSON_DEPTH}). */
+function checkNesting(value: unknown): void {
+  if (nesting(value, AWX_MAX_JSON_DEPTH) >= AWX_MAX_JSON_DEPTH) {
+    throw new ApiError(500, { detail: "A server error has occurred." });
+  }
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -28,7 +65,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * only parses a body that has a length).
  *
  * @throws ApiError 415 for a body that is not `application/json`, 400 for bad JSON or a
- *   JSON value that is not an object.
+ *   JSON value that is not an object, 500 for JSON nested {@link AWX_MAX_JSON_DEPTH} deep.
  */
 export function parseJsonBody(
   contentType: string | undefined,
@@ -43,6 +80,7 @@ export function parseJsonBody(
   } catch (error) {
     throw new ApiError(400, { detail: `JSON parse error - ${(error as Error).message}` });
   }
+  checkNesting(data);
   if (!isRecord(data)) {
     throw new ApiError(400, {
       non_field_errors: [`Invalid data. Expected a dictionary, but got ${pythonType(data)}.`],
@@ -73,6 +111,9 @@ export function parseExtraVars(value: unknown): Record<string, unknown> {
         ],
       });
     }
+    // The same bound for JSON in a string: unverified (AWX's parse_yaml_or_json falls back to
+    // YAML, whose Python parser recurses as well).
+    checkNesting(parsed);
   }
   if (!isRecord(parsed)) {
     throw new ApiError(400, {
