@@ -76,10 +76,14 @@ const options = () => ({
   requestTimeoutMs: TIMEOUT_MS,
 });
 
-/** Deep payloads, as a hostile spec could make them (JSON nested 100–20,000 deep). */
+/**
+ * Deep payloads, as a hostile spec could make them (JSON nested 100–20,000 deep). The value
+ * prints as its description: fast-check prints a failing case with a recursive stringify.
+ */
 const deepArb = fc.integer({ min: 100, max: 20_000 }).map((depth) => {
-  let value: unknown = "leaf";
-  for (let i = 0; i < depth; i++) value = { a: value };
+  let value: Record<string | symbol, unknown> = { a: "leaf" };
+  for (let i = 1; i < depth; i++) value = { a: value };
+  Object.defineProperty(value, fc.toStringMethod, { value: () => `<object nested ${depth} deep>` });
   return value;
 });
 

@@ -26,7 +26,7 @@ export function fuzzSettings(): FuzzSettings {
   const runs = runsText === undefined || runsText === "" ? undefined : Number(runsText);
   if (runs !== undefined && (!Number.isInteger(runs) || runs < 1))
     throw new Error(`FUZZ_RUNS must be a positive integer, got ${JSON.stringify(runsText)}`);
-  const seed = seedText === undefined || seedText === "" ? 16_2026 : Number(seedText);
+  const seed = seedText === undefined || seedText === "" ? 162_026 : Number(seedText);
   if (!Number.isInteger(seed)) throw new Error(`FUZZ_SEED must be an integer, got ${seedText}`);
   return { runs: (ciRuns) => runs ?? ciRuns, seed };
 }
