@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { PYTHON_JSON_MAX_DEPTH, tooDeepForPython } from "../json-depth.js";
 import { ApiError } from "./response.js";
 
 const MEDIA_TYPE_ERROR =
@@ -20,38 +21,16 @@ function pythonType(value: unknown): string {
 }
 
 /**
- * The nesting at which AWX can no longer parse a JSON body. CPython's JSON decoder enters
- * one interpreter recursion level per object or array (`Py_EnterRecursiveCall` in
- * Modules/_json.c), and the default recursion limit is 1,000: measured on Python 3.11.7,
- * `json.loads` parses 900 nested arrays and raises `RecursionError` at 1,000. AWX's
- * `JSONParser.parse` (ansible/awx awx/api/parsers.py, commit 200d85d4, the `try` around
- * `json.loads`) catches `ValueError` only, and `RecursionError` is not one, so the request
- * ends in AWX's `handle_500`. Unverified assumption: the frames AWX already has on the
- * stack when it parses lower the real bound somewhat below 1,000; the simulator accepts
- * everything below it.
+ * The nesting at which AWX can no longer parse a JSON body: Python's (see
+ * {@link PYTHON_JSON_MAX_DEPTH}). AWX's `JSONParser.parse` (ansible/awx awx/api/parsers.py,
+ * commit 200d85d4, the `try` around `json.loads`) catches `ValueError` only, and
+ * `RecursionError` is not one, so the request ends in AWX's `handle_500`.
  */
-export const AWX_MAX_JSON_DEPTH = 1000;
-
-/** The deepest nesting of objects and arrays in `value` (0 for a scalar), without recursion. */
-function nesting(value: unknown, stopAt: number): number {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (typeof node !== "object" || node === null) continue;
-    const level = depth + 1;
-    if (level > deepest) deepest = level;
-    if (deepest >= stopAt) return deepest;
-    for (const child of Array.isArray(node) ? node : Object.values(node)) {
-      if (typeof child === "object" && child !== null) stack.push([child, level]);
-    }
-  }
-  return deepest;
-}
+export const AWX_MAX_JSON_DEPTH = PYTHON_JSON_MAX_DEPTH;
 
 /** Throws what AWX answers for JSON nested too deep for Python (see {@link AWX_MAX_JSON_DEPTH}). */
 function checkNesting(value: unknown): void {
-  if (nesting(value, AWX_MAX_JSON_DEPTH) >= AWX_MAX_JSON_DEPTH) {
+  if (tooDeepForPython(value)) {
     throw new ApiError(500, { detail: "A server error has occurred." });
   }
 }

@@ -15,6 +15,7 @@ import type { EventOrigin, Intake } from "./intake.js";
 import { asRecord } from "./payload.js";
 import type { EdaRequestRecord } from "./records.js";
 import { checkStreamAuth } from "./stream-auth.js";
+import { PYYAML_MAX_DEPTH, tooDeepForPython } from "../json-depth.js";
 import { parseStreamBody } from "./stream-body.js";
 import type { StreamEntry, StreamRegistry } from "./streams.js";
 
@@ -115,6 +116,13 @@ export class StreamServer extends LoopbackService<StreamServerDeps> {
     const contentType = request.headers["content-type"] ?? "";
     const parsed = parseStreamBody(contentType, request.body);
     if (!parsed.ok) return refuse(400, `Invalid content. Type: ${contentType}`);
+    // The EDA server parses with yaml.safe_load, which raises RecursionError on a body
+    // nested PYYAML_MAX_DEPTH deep (measured, src/json-depth.ts). Unverified assumption:
+    // that it ends in a 500, and its body (the server's uncaught-exception page is not
+    // modelled).
+    if (tooDeepForPython(parsed.data, PYYAML_MAX_DEPTH)) {
+      return refuse(500, "A server error occurred.");
+    }
     // "Some sites send in an array or a string": anything but an object is wrapped.
     const data = asRecord(parsed.data) ?? { body: parsed.data };
     const headers = streamEventHeaders(

@@ -5,6 +5,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { tooDeepForPython } from "../json-depth.js";
 import { LoopbackService } from "../loopback-server.js";
 import type { Activation } from "./activation.js";
 import { WEBHOOK_SOURCE_TYPE } from "./constants.js";
@@ -103,6 +104,18 @@ export class WebhookServer extends LoopbackService<WebhookDeps> {
     }
     const parsed = parseJson(body);
     if (!parsed.ok) return refuse(textReply(400, "Invalid JSON payload"));
+    // ansible.eda.webhook catches json.JSONDecodeError only (ansible/event-driven-ansible
+    // extensions/eda/plugins/event_source/webhook.py, commit 002b3057, `webhook()`): Python's
+    // RecursionError on JSON nested PYTHON_JSON_MAX_DEPTH deep reaches aiohttp, whose
+    // handle_error answers 500 text/plain "500 Internal Server Error\n\nServer got itself in
+    // trouble" and closes the connection (aio-libs/aiohttp aiohttp/web_protocol.py, commit
+    // 000ffb62, `handle_error`).
+    if (tooDeepForPython(parsed.value)) {
+      return refuse({
+        ...textReply(500, "500 Internal Server Error\n\nServer got itself in trouble"),
+        headers: { Connection: "close" },
+      });
+    }
     const source = { name: settings.sourceName, type: WEBHOOK_SOURCE_TYPE };
     const event = webhookEvent(parsed.value, endpoint, webhookHeaders(raw), source, at);
     intake.accept(origin, at, event);
