@@ -5,12 +5,14 @@ import { clipText } from "./text-bounds.js";
 /**
  * The deepest nesting of objects and arrays {@link canonicalJson} accepts: the top-level
  * value counts as level 1. A Kubernetes API server stores custom resources nested thousands
- * deep, but such a configuration cannot travel further: V8's `JSON.stringify` overflows the
- * stack at about 4,000 levels and `structuredClone` at about 1,950 (Node 20, measured), and the
- * Python JSON decoders of AWX and ansible-rulebook stop at the interpreter's recursion limit
- * (1,000 by default). 512 levels leave room for the envelope a provider wraps a spec in.
+ * deep, but such a configuration cannot travel further. Measured: V8's `JSON.stringify`
+ * overflows the stack at about 4,000 levels and `structuredClone` at about 1,950 (Node 20);
+ * Python's `json.loads` raises `RecursionError` at 1,000 levels and PyYAML's `safe_load` at
+ * about 492 (Python 3.11, PyYAML 6.0), which is what AWX, ansible-rulebook and the EDA
+ * server parse bodies with. 256 levels leave room for the envelope a provider wraps a spec in
+ * and for the frames a server already has on its stack.
  */
-export const MAX_CONFIG_DEPTH = 512;
+export const MAX_CONFIG_DEPTH = 256;
 
 /** Longest path {@link canonicalJson} names in an error message (start and end are kept). */
 const MAX_PATH_CHARS = 200;

@@ -170,7 +170,7 @@ const deepArray = (levels: number): unknown =>
 
 describe("canonicalJson: depth (issue 16, item 3)", () => {
   it("accepts exactly MAX_CONFIG_DEPTH levels, byte for byte as before", () => {
-    expect(MAX_CONFIG_DEPTH).toBe(512);
+    expect(MAX_CONFIG_DEPTH).toBe(256);
     const text = `${'{"a":'.repeat(MAX_CONFIG_DEPTH)}1${"}".repeat(MAX_CONFIG_DEPTH)}`;
     expect(canonicalJson(JSON.parse(text))).toBe(text);
     expect(configVersion(JSON.parse(text))).toBe(expectedVersion(text));
@@ -182,7 +182,7 @@ describe("canonicalJson: depth (issue 16, item 3)", () => {
     expect(err.retryable).toBe(false);
     const path = `$.spec${"[0]".repeat(MAX_CONFIG_DEPTH - 1)}`;
     expect(err.details).toEqual({ path, maxDepth: MAX_CONFIG_DEPTH });
-    expect(err.message).toContain("nested deeper than 512 levels");
+    expect(err.message).toContain("nested deeper than 256 levels");
     expect(err.message).toMatch(/^cannot compute a config version: \$\.spec\[0\]/);
     expect(err.message).toContain("[0][0] is nested");
     expect(err.message.length).toBeLessThan(400);
