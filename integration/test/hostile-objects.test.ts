@@ -231,7 +231,7 @@ describeOnClusters("objects the controller cannot take as they are", (cluster) =
     const object = (await world.users.get("vm-1"))!;
     expect(ready(object)?.status).toBe("False");
     expect(ready(object)?.message).toMatch(/^the spec cannot be worked on: .*\$\.nested\.n\.n/);
-    expect(ready(object)?.message).toContain("nested deeper than 512 levels");
+    expect(ready(object)?.message).toContain("nested deeper than 256 levels");
     expect(world.jobs("vm-1")).toEqual([]);
     if (cluster().kind === "simulator") {
       expect(await warnings("vm-1", "InvalidSpec")).toHaveLength(1);
