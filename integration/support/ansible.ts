@@ -14,11 +14,12 @@
  *
  * @module
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { AAP_CANCEL_SIGNAL } from "@provisionkit/testing";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository's `ansible/` folder (the reference content). */
@@ -90,9 +91,12 @@ export interface RunPlaybookOptions {
   kubeconfig: string;
   /** More extra vars (the tests' task overrides). */
   extraVars?: Record<string, unknown>;
-  /** Aborting it sends `killSignal` to ansible-playbook (a canceled job). */
+  /**
+   * Aborting it sends `killSignal` to ansible-playbook's process group (a canceled job; the
+   * run is started in a process group of its own, as ansible-runner's pexpect pty does).
+   */
   signal?: AbortSignal;
-  /** Default SIGTERM. */
+  /** Default `AAP_CANCEL_SIGNAL` (SIGKILL): what AAP's cancel delivers, cited there. */
   killSignal?: NodeJS.Signals;
   /** The EDA endpoint the event came in on (the webhook source's `meta.endpoint`). */
   endpoint?: string;
@@ -129,30 +133,42 @@ export async function runPlaybook(
     await writeFile(vars, JSON.stringify(extraVars), { mode: 0o600 });
     const playbook = join(ANSIBLE_DIR, "playbooks", `${name}.yml`);
     return await new Promise<PlaybookRun>((done) => {
-      execFile(
-        "ansible-playbook",
-        [playbook, "-e", `@${vars}`],
-        {
-          env: {
-            ...process.env,
-            K8S_AUTH_KUBECONFIG: kubeconfig,
-            ANSIBLE_LOCALHOST_WARNING: "false",
-            ANSIBLE_NOCOLOR: "1",
-            ANSIBLE_RETRY_FILES_ENABLED: "false",
-          },
-          maxBuffer: 16 * 1024 * 1024,
-          ...(options.signal ? { signal: options.signal } : {}),
-          killSignal: options.killSignal ?? "SIGTERM",
+      // spawn, not execFile: execFile does not pass `detached` on, and the run needs a
+      // process group of its own for the cancel to reach its workers.
+      const child = spawn("ansible-playbook", [playbook, "-e", `@${vars}`], {
+        env: {
+          ...process.env,
+          K8S_AUTH_KUBECONFIG: kubeconfig,
+          ANSIBLE_LOCALHOST_WARNING: "false",
+          ANSIBLE_NOCOLOR: "1",
+          ANSIBLE_RETRY_FILES_ENABLED: "false",
         },
-        (error, stdout, stderr) => {
-          const failure = error as (Error & { code?: unknown; signal?: NodeJS.Signals }) | null;
-          done({
-            code: failure ? (typeof failure.code === "number" ? failure.code : null) : 0,
-            signal: failure?.signal ?? null,
-            output: `${stdout}${stderr}`,
-          });
-        },
-      );
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+      child.on("error", (error) => {
+        options.signal?.removeEventListener("abort", cancel);
+        done({ code: null, signal: null, output: `${stdout}${stderr}\n${error.message}` });
+      });
+      child.on("close", (code, signal) => {
+        options.signal?.removeEventListener("abort", cancel);
+        done({ code, signal, output: `${stdout}${stderr}` });
+      });
+      // The whole group: ansible-playbook and the workers running its modules.
+      function cancel(): void {
+        if (child.pid === undefined) return;
+        try {
+          process.kill(-child.pid, options.killSignal ?? AAP_CANCEL_SIGNAL);
+        } catch {
+          // Already gone.
+        }
+      }
+      if (options.signal?.aborted) cancel();
+      else options.signal?.addEventListener("abort", cancel, { once: true });
     });
   } finally {
     await rm(dir, { recursive: true, force: true });

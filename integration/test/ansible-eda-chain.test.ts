@@ -38,6 +38,7 @@ const signal = new AbortController().signal;
 const RUN_TIMEOUT_MS = 180_000;
 
 type Mode = "object" | "aap";
+const TERMINAL: readonly JobState[] = [JobState.Succeeded, JobState.Failed, JobState.Canceled];
 
 describe.skipIf(!ansible.available)(
   "EdaProvider → EDA webhook → rule → AAP job → real ansible-playbook → Kubernetes → EdaProvider",
@@ -156,7 +157,7 @@ describe.skipIf(!ansible.available)(
             const object = await users.get(name);
             if (!object) throw new Error(`${name} is gone`);
             const status = await read(object);
-            if (![JobState.Succeeded, JobState.Failed, JobState.Canceled].includes(status.state))
+            if (!TERMINAL.includes(status.state))
               throw new Error(`${status.state}: ${status.message}`);
             return status;
           },
