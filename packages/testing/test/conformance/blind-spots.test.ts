@@ -23,6 +23,7 @@ import {
   FlippingBlockFlag,
   GoneMeansDone,
   ReadFailureIsNotFound,
+  LookupFailureIsAbsence,
   LostAnswerIsFailure,
   OutageAsConfigurationError,
   PrefixFindJob,
@@ -97,6 +98,12 @@ const SHARP: readonly {
     options: { findJob: false },
   },
   {
+    name: "answers no such job when a lookup fails beyond its retries",
+    make: LookupFailureIsAbsence,
+    scenarios: ["lookup-outage-after-lost-answer"],
+    rules: ["E5"],
+  },
+  {
     name: "turns a read outage beyond its retries into a ConfigurationError",
     make: OutageAsConfigurationError,
     scenarios: ["transient-read-outage"],
@@ -160,6 +167,7 @@ describe("issue 15: no false alarms on correct providers", { timeout: 60_000 }, 
     "transient-read-outage",
     "crash-among-other-jobs",
     "crash-among-similar-ids",
+    "lookup-outage-after-lost-answer",
     "failed-deprovision-blocking",
   ];
 
@@ -177,8 +185,20 @@ describe("issue 15: no false alarms on correct providers", { timeout: 60_000 }, 
     expect(marks).toContain("LaunchOutcomeUnknown (provision corr-1)");
   });
 
+  it("E2/E4: a wrongly adopted job the engine read as not found times the backoff from that read, not from the real job's end (crash-among-other-jobs: E5 only)", async () => {
+    // The engine adopted w2's job for w1 (the broken findJob), read it as not found at
+    // t+10s and relaunched after its 30 s backoff at t+40s: the backoff once looked broken
+    // when timed from w1's own (never read) job's end at t+30s.
+    const report = await run(FirstJobOfTemplate, ["crash-among-other-jobs"]);
+    expect(failed(report), messages(report)).toEqual(["E5"]);
+  });
+
   it("a provider retrying 503s like an HTTP client, then throwing TransientError, passes the outage", async () => {
-    const report = await run(RetriesThenTransient, ["transient-failure", "transient-read-outage"]);
+    const report = await run(RetriesThenTransient, [
+      "transient-failure",
+      "transient-read-outage",
+      "lookup-outage-after-lost-answer",
+    ]);
     expect(messages(report)).toBe("");
   });
 

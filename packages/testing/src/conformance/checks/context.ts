@@ -12,6 +12,18 @@ import type { ConformanceJob, RuleId, Violation } from "../types.js";
 import { answeredJobId, callType, type LedgerView } from "./calls.js";
 import { findRejected, type RejectedLaunch } from "./rejected.js";
 
+/**
+ * The earliest instant the engine can have known that a job ended unsuccessfully from the
+ * backend: its end, its purge, or its timeout.
+ */
+export function knownEndedAt(job: ConformanceJob, jobTimeoutMs: number | undefined): number {
+  return Math.min(
+    job.finishedAt ?? Number.POSITIVE_INFINITY,
+    job.purgedAt ?? Number.POSITIVE_INFINITY,
+    jobTimeoutMs === undefined ? Number.POSITIVE_INFINITY : job.createdAt + jobTimeoutMs,
+  );
+}
+
 /** Facts derived once from a trace, shared by the checks. */
 export class CheckContext implements LedgerView {
   /** Ledger jobs per resource key, oldest first. */
@@ -150,6 +162,39 @@ export class CheckContext implements LedgerView {
   engineFailed(job: ConformanceJob): boolean {
     const record = this.recordOf(job);
     return record !== undefined && isUnsuccessful(record.state) && record.awaitingEnd !== true;
+  }
+
+  /**
+   * When the engine first wrote its record of the job as unsuccessful (the record matched as
+   * in {@link CheckContext.recordOf}), if it ever did: the engine knew of the failure by then
+   * even when the backend's job did not fail (a job it adopted wrongly, read as not found).
+   */
+  engineFailedAt(job: ConformanceJob): number | undefined {
+    const providerId = this.#providerId.get(job.id);
+    for (const persist of this.trace.persists) {
+      if (persist.resourceKey !== job.resourceKey) continue;
+      const record = persist.status.jobs.find(
+        (r) =>
+          r.type === job.operation &&
+          (job.correlationId !== undefined
+            ? r.correlationId === job.correlationId
+            : providerId !== undefined && r.jobId === providerId),
+      );
+      if (record && isUnsuccessful(record.state) && record.awaitingEnd !== true) return persist.at;
+    }
+    return undefined;
+  }
+
+  /**
+   * The earliest instant the engine can have known that a job ended unsuccessfully: its end
+   * in the backend, its purge or its timeout ({@link knownEndedAt}), or the engine's own
+   * record of it as unsuccessful, whichever came first.
+   */
+  failureKnownAt(job: ConformanceJob): number {
+    return Math.min(
+      knownEndedAt(job, this.trace.options.jobTimeoutMs),
+      this.engineFailedAt(job) ?? Number.POSITIVE_INFINITY,
+    );
   }
 
   /** The `blockDeletionOnFailure` the provider declared for a deprovision job. */

@@ -9,18 +9,6 @@ import type { ConformanceJob, Violation } from "../types.js";
 import type { CheckContext } from "./context.js";
 
 /**
- * The earliest instant the engine can have known that a job ended unsuccessfully: its end
- * in the backend, its purge, or its timeout.
- */
-export function knownEndedAt(job: ConformanceJob, jobTimeoutMs: number | undefined): number {
-  return Math.min(
-    job.finishedAt ?? Number.POSITIVE_INFINITY,
-    job.purgedAt ?? Number.POSITIVE_INFINITY,
-    jobTimeoutMs === undefined ? Number.POSITIVE_INFINITY : job.createdAt + jobTimeoutMs,
-  );
-}
-
-/**
  * E2: (a) no two provision jobs of one version that succeeded (and that the engine saw
  * succeed) without a provision of another version launched between them; (b) after a
  * failed provision, the next launch of the same version waits the provision backoff of
@@ -28,7 +16,7 @@ export function knownEndedAt(job: ConformanceJob, jobTimeoutMs: number | undefin
  */
 export function checkE2(ctx: CheckContext): Violation[] {
   const out: Violation[] = [];
-  const { provisionBackoff, jobTimeoutMs } = ctx.trace.options;
+  const { provisionBackoff } = ctx.trace.options;
   for (const [key] of ctx.ledgerByKey) {
     const provisions = ctx.jobs(key, "provision").filter((j) => !ctx.disowned.has(j.id));
     let lastSucceeded: ConformanceJob | undefined;
@@ -42,7 +30,7 @@ export function checkE2(ctx: CheckContext): Violation[] {
         run = 0;
       }
       if (previous && run > 0) {
-        const earliest = knownEndedAt(previous, jobTimeoutMs) + backoffDelay(provisionBackoff, run);
+        const earliest = ctx.failureKnownAt(previous) + backoffDelay(provisionBackoff, run);
         if (job.createdAt < earliest) {
           out.push(
             ctx.violation(

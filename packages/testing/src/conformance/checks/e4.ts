@@ -16,7 +16,6 @@ import {
 import type { ReleaseRecord } from "../driver/trace.js";
 import type { ConformanceJob, Violation } from "../types.js";
 import type { CheckContext } from "./context.js";
-import { knownEndedAt } from "./e2.js";
 
 function blocks(ctx: CheckContext, job: ConformanceJob): boolean | undefined {
   return ctx.declaredBlock(job) ?? ctx.recordOf(job)?.blockDeletionOnFailure;
@@ -63,7 +62,7 @@ export function checkE4(ctx: CheckContext): Violation[] {
       ),
     );
   }
-  const { deprovisionBackoff, jobTimeoutMs } = ctx.trace.options;
+  const { deprovisionBackoff } = ctx.trace.options;
   for (const [key] of ctx.ledgerByKey) {
     const jobs = ctx.jobs(key, "deprovision").filter((j) => !ctx.disowned.has(j.id));
     for (const job of jobs) {
@@ -105,7 +104,7 @@ export function checkE4(ctx: CheckContext): Violation[] {
           ),
         );
       }
-      const earliest = knownEndedAt(previous, jobTimeoutMs) + backoffDelay(deprovisionBackoff, run);
+      const earliest = ctx.failureKnownAt(previous) + backoffDelay(deprovisionBackoff, run);
       if (job.createdAt < earliest) {
         out.push(
           ctx.violation(

@@ -277,3 +277,36 @@ export const crashAmongSimilarIds = single(
     await s.untilGone(key);
   },
 );
+
+/**
+ * A launch's answer is lost, and the lookups that follow meet an outage longer than a
+ * client's own retries (six 503s). A `findJob` that answers "no such job" when its lookup
+ * failed makes the engine launch again once the backend could no longer create the lost
+ * launch's job (the request's end plus `launchSettleMs`): a duplicate (E5, with E1 and E2
+ * following). A contract-keeping `findJob` throws a retryable error; the engine keeps the
+ * launch's marker and looks again (E5).
+ */
+export const lookupOutageAfterLostAnswer = single(
+  {
+    id: "lookup-outage-after-lost-answer",
+    title: "a lost launch answer, then lookups failing with 503",
+    rules: ["P8", "E5"],
+    needs: { controls: ["loseAnswers", "transientFailure"], capabilities: ["findJob"] },
+  },
+  async (s) => {
+    s.scriptNext("provision", { durationMs: 60_000 });
+    s.world.backend.loseNextAnswer?.("provision");
+    s.world.mark("", "the answer of the next provision launch is lost");
+    // The process dies right after it recorded the launch's unknown outcome, before it looks
+    // the job up: the outage starts there.
+    s.driver.crashAt("after-update-write");
+    const key = s.create("w1", SPECS.A);
+    const process = s.driver.processes[0];
+    await s.until(() => process?.alive !== true, "a crash after a status write", "E5", key);
+    if (s.status(key)?.pendingLaunch?.requestEndedAt === undefined) {
+      throw new Error(`${key}: the lost launch was not recorded before the crash`);
+    }
+    s.failNext(6);
+    await s.untilReady(key);
+  },
+);

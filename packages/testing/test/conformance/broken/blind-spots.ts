@@ -179,9 +179,11 @@ export class ReadFailureIsNotFound extends RetryingProvider {
 }
 
 /**
- * `findJob` answers "no such job" when the lookup fails (after its retries). Not caught by
- * a 6-request outage: the engine keeps a launch's marker through its grace and looks again,
- * so only an outage longer than the grace would make it launch twice.
+ * E5: `findJob` answers "no such job" when the lookup fails (after its retries). Harmless
+ * while the backend may still create the launch's job (the engine keeps the marker and
+ * looks again), a duplicate once it no longer can: after a lost launch answer, a lookup
+ * begun `launchSettleMs` after the request ended proves absence, so the failed lookup that
+ * says "none" makes the engine launch again.
  */
 export class LookupFailureIsAbsence extends RetryingProvider {
   constructor(backend: MemoryBackend, options: MemoryProviderOptions) {
