@@ -23,7 +23,7 @@ import {
 // More cases: `pnpm fuzz -- --runs 20000 --seed 7` (or FUZZ_RUNS / FUZZ_SEED).
 
 const TOKEN = "fuzz-SECRET-token-0123456789";
-const TIMEOUT_MS = 250;
+const TIMEOUT_MS = 120;
 const RETRIES = 1;
 /** A call's bound: every attempt may time out, plus slack for a loaded machine. */
 const BOUND_MS = TIMEOUT_MS * (RETRIES + 1) * 2 + 3_000;
@@ -118,7 +118,7 @@ describe("fuzz: AAP client and provider against a hostile AAP", () => {
             failUnlessTyped(outcome, `${what} with ${JSON.stringify(script).slice(0, 300)}`);
           },
         ),
-        1_200,
+        600,
       );
       console.info(
         `fuzz AapClient: ${runs} cases in ${ms} ms; outcomes ${tally.summary()}; heap baseline ${heap.baselineMiB} MiB, peak ${heap.peakMiB} MiB`,
@@ -221,7 +221,7 @@ describe("fuzz: AAP client and provider against a hostile AAP", () => {
             heap.sample();
           },
         ),
-        300,
+        120,
       );
       console.info(
         `fuzz AapProvider: ${runs} lifecycles (${tally.calls} calls) in ${ms} ms; outcomes ${tally.summary()}; heap peak ${heap.peakMiB} MiB`,

@@ -261,7 +261,7 @@ describe("fuzz: hostile custom resources through the controller", () => {
           });
           if (sim.getObject(ref(name))) sim.deleteObject(ref(name));
         }),
-        40,
+        25,
       );
       // The controller still works: a healthy object becomes Ready=True.
       sim.createObject({

@@ -146,7 +146,7 @@ describe("fuzz: EDA client and provider against a hostile webhook and hostile re
             failUnlessTyped(outcome, `send with ${JSON.stringify(hostile).slice(0, 300)}`);
           },
         ),
-        500,
+        300,
       );
       console.info(
         `fuzz EdaClient: ${runs} cases in ${ms} ms; outcomes ${tally.summary()}; heap baseline ${heap.baselineMiB} MiB, peak ${heap.peakMiB} MiB`,
@@ -250,7 +250,7 @@ describe("fuzz: EDA client and provider against a hostile webhook and hostile re
             heap.sample();
           },
         ),
-        250,
+        120,
       );
       console.info(
         `fuzz EdaProvider: ${runs} lifecycles (${tally.calls} calls) in ${ms} ms; outcomes ${tally.summary()}; heap peak ${heap.peakMiB} MiB`,

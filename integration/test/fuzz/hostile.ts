@@ -170,7 +170,7 @@ export const hostileArb: fc.Arbitrary<Hostile> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc
-      .record({ status: fc.constantFrom(200, 201, 400, 500), mib: fc.integer({ min: 1, max: 3 }) })
+      .record({ status: fc.constantFrom(200, 201, 400, 500), mib: fc.integer({ min: 1, max: 2 }) })
       .map((r): Hostile => ({ kind: "huge", ...r })),
   },
   {
