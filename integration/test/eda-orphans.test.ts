@@ -234,6 +234,11 @@ describe("operator suite: the late-completion scenarios", { timeout: 120_000 }, 
       ...operatorSubject(backend),
       scenarios: SCENARIOS,
     });
+    // The report's rule table has the P6 row, failed in both.
+    expect(report.rules.find((r) => r.rule === "P6")).toMatchObject({
+      status: "failed",
+      failedIn: SCENARIOS,
+    });
     for (const scenario of report.scenarios) {
       expect(scenario.status, scenario.id).toBe("failed");
       const p6 = scenario.violations.filter((v) => v.rule === "P6");

@@ -51,7 +51,7 @@ describe("provisionkit-conformance on operator subjects", () => {
       expect(report.scenarios.map((s) => [s.id, s.status])).toEqual([
         ["create-to-ready", "passed"],
       ]);
-      expect(report.rules.map((r) => r.rule)).toEqual(["E1", "E2", "E3", "E4", "E5", "L1"]);
+      expect(report.rules.map((r) => r.rule)).toEqual(["P6", "E1", "E2", "E3", "E4", "E5", "L1"]);
       const junit = await io.read("junit.xml");
       expect(junit).toContain('name="provisionkit operator conformance: Widget operator"');
       expect(junit).toContain('classname="operator.Widget operator"');

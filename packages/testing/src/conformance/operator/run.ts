@@ -5,7 +5,13 @@
  */
 import { runInOrder, selectScenarios, suiteReport } from "../runner.js";
 import { timelineJob } from "../timeline.js";
-import type { ConformanceReport, ResourceTimeline, ScenarioResult, Violation } from "../types.js";
+import type {
+  ConformanceReport,
+  ResourceTimeline,
+  RuleId,
+  ScenarioResult,
+  Violation,
+} from "../types.js";
 import { checkDeprovisionRetries, checkProvisionRetries } from "./checks-backoff.js";
 import { checkHandovers } from "./checks-handover.js";
 import { checkE1, checkE2, checkE5, keysOf } from "./checks-ledger.js";
@@ -16,7 +22,21 @@ import type { OperatorConformanceOptions, OperatorSoakFigures } from "./types.js
 import { CallLate, GoalTimeout, ScenarioSkipped } from "./outcomes.js";
 import { OperatorWorld, type ProviderAbilities } from "./world.js";
 
-const OPERATOR_RULES = new Set(["E1", "E2", "E3", "E4", "E5", "L1"]);
+/** The rules the operator suite checks after every scenario. */
+const CHECKED_IN_EVERY_SCENARIO: readonly RuleId[] = ["E1", "E2", "E3", "E4", "E5", "L1"];
+
+/**
+ * The rows of an operator report's rule table: the rules checked after every scenario, every
+ * rule a scenario of the suite is about (P6 for the late-completion scenarios), and any rule a
+ * violation names, so that no failure goes without its row.
+ */
+export function operatorRuleIds(results: readonly ScenarioResult[]): ReadonlySet<string> {
+  return new Set<string>([
+    ...CHECKED_IN_EVERY_SCENARIO,
+    ...OPERATOR_SCENARIOS.flatMap((scenario) => scenario.rules),
+    ...results.flatMap((result) => [...result.rules, ...result.violations.map((v) => v.rule)]),
+  ]);
+}
 
 /** The scenarios of the operator suite: ids, titles, rules. */
 export function operatorScenarios(): readonly OperatorScenario[] {
@@ -192,6 +212,7 @@ export async function runOperatorConformance(
     return ran.result;
   });
   const time = { startedAt, started };
-  const report = suiteReport("operator", subject, capabilities, time, results, OPERATOR_RULES);
+  const rules = operatorRuleIds(results);
+  const report = suiteReport("operator", subject, capabilities, time, results, rules);
   return soak ? { ...report, soak } : report;
 }
