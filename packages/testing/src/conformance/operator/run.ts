@@ -17,7 +17,7 @@ import { checkHandovers } from "./checks-handover.js";
 import { checkE1, checkE2, checkE5, keysOf } from "./checks-ledger.js";
 import { checkE3, checkE4 } from "./checks-status.js";
 import { OPERATOR_SCENARIOS, SETTLE_MS, type OperatorScenario } from "./scenarios.js";
-import { checkSoakOptions, soakScenario, type SoakRun } from "./soak.js";
+import { checkSoakOptions, soakOptions, soakScenario, type SoakRun } from "./soak.js";
 import type { OperatorConformanceOptions, OperatorSoakFigures } from "./types.js";
 import { CallLate, GoalTimeout, ScenarioSkipped } from "./outcomes.js";
 import { OperatorWorld, type ProviderAbilities } from "./world.js";
@@ -198,7 +198,10 @@ export async function runOperatorConformance(
 ): Promise<ConformanceReport> {
   const startedAt = new Date().toISOString();
   const started = performance.now();
-  if (options.soak) checkSoakOptions(options.soak);
+  if (options.soak) {
+    checkSoakOptions(options.soak);
+    options = soakOptions(options, options.soak);
+  }
   const scenarios: readonly (OperatorScenario & { soak?: SoakRun })[] = options.soak
     ? [soakScenario(options.soak)]
     : selectScenarios(OPERATOR_SCENARIOS, options.scenarios, "operator conformance");

@@ -13,7 +13,12 @@ import type { CountedFaultHandle } from "../../fault-rules.js";
 import type { ConformanceJob, InjectedFaults, Violation } from "../types.js";
 import { SAMPLE_INTERVAL_MS } from "./observer.js";
 import type { OperatorScenario } from "./scenarios.js";
-import type { OperatorController, OperatorSoakFigures, OperatorSoakOptions } from "./types.js";
+import type {
+  OperatorConformanceOptions,
+  OperatorController,
+  OperatorSoakFigures,
+  OperatorSoakOptions,
+} from "./types.js";
 import type { OperatorWorld } from "./world.js";
 
 /** The soak scenario's id. */
@@ -60,6 +65,29 @@ export function checkSoakOptions(soak: OperatorSoakOptions): void {
   for (const name of ["concurrency", "slowAnswerMs", "lifecycleTimeoutMs"] as const) {
     if (soak[name] !== undefined) positive(name, soak[name]);
   }
+}
+
+/** E3's default bound on reporting a succeeded provision, ms (`reconcileWithinMs`). */
+const RECONCILE_WITHIN_MS = 1_500;
+/** The `Retry-After` of the soak's 429s, ms. */
+const SOAK_RETRY_AFTER_MS = 1_000;
+
+/**
+ * The suite's options for a soak: with faults, E3's bound on reporting a succeeded provision
+ * (`reconcileWithinMs`, default 1.5 s) grows by the delays the soak injects itself into a
+ * status read (a slow answer, `slowAnswerMs`, and a 429's 1 s `Retry-After`): the operator
+ * cannot learn of the success sooner. Without faults it is as given.
+ */
+export function soakOptions(
+  options: OperatorConformanceOptions,
+  soak: OperatorSoakOptions,
+): OperatorConformanceOptions {
+  if (soak.faultRate === 0) return options;
+  const injected = (soak.slowAnswerMs ?? SOAK_DEFAULTS.slowAnswerMs) + SOAK_RETRY_AFTER_MS;
+  return {
+    ...options,
+    reconcileWithinMs: (options.reconcileWithinMs ?? RECONCILE_WITHIN_MS) + injected,
+  };
 }
 
 /** A lifecycle goal not reached within its budget. */
@@ -291,6 +319,11 @@ export class SoakRun {
       const what = error.message;
       this.stuck.set(key, what);
       const rule = what.startsWith("the finalizer") ? "E4" : "E3";
+      const object = world.object(name);
+      const seen =
+        object === undefined
+          ? "the object is gone"
+          : `finalizers ${JSON.stringify(object.metadata.finalizers ?? [])}, ${object.metadata.deletionTimestamp ? "deleting" : "not deleting"}, status ${JSON.stringify(object.status ?? {}).slice(0, 1_500)}`;
       const jobs =
         world
           .jobs(key)
@@ -298,7 +331,7 @@ export class SoakRun {
           .join(", ") || "none";
       world.expect(
         rule,
-        `${key}: ${STUCK} (${kind}): ${what} not reached within ${this.options.lifecycleTimeoutMs ?? SOAK_DEFAULTS.lifecycleTimeoutMs} ms (jobs: ${jobs})`,
+        `${key}: ${STUCK} (${kind}): ${what} not reached within ${this.options.lifecycleTimeoutMs ?? SOAK_DEFAULTS.lifecycleTimeoutMs} ms (jobs: ${jobs}; last seen: ${seen})`,
       );
     }
   }
