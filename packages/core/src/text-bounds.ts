@@ -31,6 +31,12 @@ export const MAX_OLD_JOB_TEXT_CHARS = 256;
 /** Longest job id a provider may return (a longer one is a contract violation, P2). */
 export const MAX_JOB_ID_CHARS = 256;
 
+/**
+ * Longest operator-chosen string the engine stores: a provider's name, a correlation id
+ * from `newCorrelationId`, a desired config version (longer ones are a `ConfigurationError`).
+ */
+export const MAX_OPERATOR_STRING_CHARS = 253;
+
 /** Longest error `code` or record `reason` kept in status. */
 export const MAX_CODE_CHARS = 128;
 
@@ -95,7 +101,7 @@ export const STATUS_BUDGET = ((operatorStringChars: number) => {
     /** `worstCaseChars` × 6: the most bytes it can take as the API server's JSON. */
     worstCaseBytes: 6 * worstCaseChars,
   };
-})(253);
+})(MAX_OPERATOR_STRING_CHARS);
 
 /**
  * `text` made safe to store and clipped to `max` characters. Lone UTF-16 surrogates are

@@ -9,6 +9,7 @@ import {
   MAX_HISTORY_LIMIT,
   MAX_JOB_ID_CHARS,
   MAX_OLD_JOB_TEXT_CHARS,
+  MAX_OPERATOR_STRING_CHARS,
   MAX_STATUS_MESSAGE_CHARS,
   ProviderError,
   STATUS_BUDGET,
@@ -16,6 +17,7 @@ import {
   checkProvisionResult,
   clipText,
   clipUtf8,
+  providerSet,
   reconcile,
   resolveEngineOptions,
   type JobRecord,
@@ -250,5 +252,41 @@ describe("the status budget", () => {
         initialState: JobState.Running,
       }),
     ).toThrow(expect.objectContaining({ rule: "P2", outcomeUnknown: true }));
+  });
+
+  it("operator-chosen strings stored in status are refused past MAX_OPERATOR_STRING_CHARS", async () => {
+    const provider = (name: string): Provider => ({
+      name,
+      triggerProvision: () =>
+        Promise.resolve({ jobId: "j", initialState: JobState.Running, message: "" }),
+      getProvisionStatus: () => Promise.reject(new Error("not called")),
+      triggerDeprovision: () => Promise.reject(new Error("not called")),
+      getDeprovisionStatus: () => Promise.reject(new Error("not called")),
+    });
+    expect(() => providerSet(provider("p".repeat(MAX_OPERATOR_STRING_CHARS)))).not.toThrow();
+    expect(() => providerSet(provider("p".repeat(MAX_OPERATOR_STRING_CHARS + 1)))).toThrow(
+      expect.objectContaining({ code: "CONFIGURATION" }),
+    );
+    const resource: ResourceObject = { metadata: { name: "r" }, spec: {} };
+    const persisted: ProvisioningStatus[] = [];
+    const run = (extra: { newCorrelationId?: () => string; desiredConfigVersion?: string }) =>
+      reconcile({
+        resource,
+        status: undefined,
+        providers: provider("p"),
+        persist: (s) => {
+          persisted.push(s);
+          return Promise.resolve();
+        },
+        ...extra,
+      });
+    const long = "c".repeat(MAX_OPERATOR_STRING_CHARS + 1);
+    await expect(run({ newCorrelationId: () => long })).rejects.toThrow(
+      /correlation id from newCorrelationId must be at most 253 characters/,
+    );
+    await expect(run({ desiredConfigVersion: long })).rejects.toThrow(
+      /desiredConfigVersion must be at most 253 characters/,
+    );
+    expect(persisted).toEqual([]); // refused before the pending marker was written
   });
 });

@@ -1,6 +1,7 @@
 import { ConfigurationError } from "../errors.js";
 import { capabilitiesOf, type Provider } from "../provider.js";
 import type { ResourceObject } from "../resource.js";
+import { MAX_OPERATOR_STRING_CHARS } from "../text-bounds.js";
 import type { ProviderDirectory } from "./types.js";
 
 /**
@@ -21,7 +22,8 @@ export interface ProviderSet<R extends ResourceObject = ResourceObject> {
  * Build a {@link ProviderSet} from the current provider and, optionally, providers that
  * launched jobs earlier (for example the one a resource was migrated away from).
  *
- * @throws ConfigurationError when a name is empty (P1) or used twice, or a
+ * @throws ConfigurationError when a name is empty (P1), longer than
+ *   `MAX_OPERATOR_STRING_CHARS` (253, the status budget) or used twice, or a
  *   `launchSettleMs` is not a finite number >= 0.
  */
 export function providerSet<R extends ResourceObject>(
@@ -32,6 +34,11 @@ export function providerSet<R extends ResourceObject>(
   for (const provider of [current, ...others]) {
     if (typeof provider.name !== "string" || provider.name.trim() === "") {
       throw new ConfigurationError("P1: a provider's name must be a non-empty string");
+    }
+    if (provider.name.length > MAX_OPERATOR_STRING_CHARS) {
+      throw new ConfigurationError(
+        `a provider's name must be at most ${MAX_OPERATOR_STRING_CHARS} characters (it is stored on every job record), got ${provider.name.length}`,
+      );
     }
     const settle: unknown = provider.launchSettleMs;
     if (

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { canonicalJson, configVersion } from "../config-version.js";
-import { AbortedError } from "../errors.js";
+import { AbortedError, ConfigurationError } from "../errors.js";
 import type { Provider } from "../provider.js";
 import type { ResourceObject } from "../resource.js";
 import { emptyStatus, type ProvisioningStatus } from "../status.js";
+import { MAX_OPERATOR_STRING_CHARS } from "../text-bounds.js";
 import { decide } from "./decide.js";
 import { execute } from "./execute.js";
 import { resolveEngineOptions, type EngineOptions, type EngineOptionsInput } from "./options.js";
@@ -103,7 +104,13 @@ export async function reconcile<R extends ResourceObject>(
   const clock = args.clock ?? Date.now;
   const signal = args.signal ?? new AbortController().signal;
   const maxSteps = args.maxSteps ?? 8;
-  const desiredConfigVersion = args.desiredConfigVersion ?? configVersion(args.resource.spec ?? {});
+  const desiredConfigVersion = bounded(
+    "desiredConfigVersion",
+    args.desiredConfigVersion ?? configVersion(args.resource.spec ?? {}),
+  );
+  const correlationIds = args.newCorrelationId ?? randomUUID;
+  const newCorrelationId = () =>
+    bounded("a correlation id from newCorrelationId", correlationIds());
   const deleting = args.deleting ?? Boolean(args.resource.metadata.deletionTimestamp);
   // Checked before anything else, so no provider is called on a status the engine could
   // misread or could not record a job in (InvalidStatusError names the field at fault).
@@ -131,7 +138,7 @@ export async function reconcile<R extends ResourceObject>(
       now: clock(),
       providers: providers.directory,
       options,
-      newCorrelationId: args.newCorrelationId ?? randomUUID,
+      newCorrelationId,
     };
     const generation = args.resource.metadata.generation;
     if (generation !== undefined) input.generation = generation;
@@ -176,4 +183,14 @@ export async function reconcile<R extends ResourceObject>(
     events,
     steps: maxSteps,
   };
+}
+
+/** `value`, when it fits the status budget's `MAX_OPERATOR_STRING_CHARS`. */
+function bounded(what: string, value: string): string {
+  if (value.length > MAX_OPERATOR_STRING_CHARS) {
+    throw new ConfigurationError(
+      `${what} must be at most ${MAX_OPERATOR_STRING_CHARS} characters (it is stored in status), got ${value.length}`,
+    );
+  }
+  return value;
 }
