@@ -74,6 +74,10 @@ type ReconcileOutcome =
  * - **Conditions, events, metrics, logs.** Conditions (Ready, Provisioned, Deleting,
  *   DeletionBlocked, LaunchOutcomeUnknown) carry observedGeneration; engine events become
  *   Kubernetes Events when the API has them; see {@link ControllerMetrics}.
+ * - **Invalid objects.** An object whose status cannot be read (`InvalidStatusError`) or
+ *   whose config version cannot be computed (`ConfigurationError`) gets `Ready=False`,
+ *   reason `InvalidStatus` or `InvalidSpec`, naming the field at fault, and one Warning
+ *   Event; nothing is launched for it until it is repaired.
  * - **Pause and observe-only** by annotation ({@link PAUSE_ANNOTATION},
  *   {@link OBSERVE_ONLY_ANNOTATION}) or for all with `observeOnly`.
  * - **Stop.** `stop()` stops the watch, aborts in-flight provider calls and waits for the
