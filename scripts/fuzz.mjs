@@ -13,7 +13,8 @@ for (let i = 0; i < args.length; i++) {
   const [flag, inline] = arg.split("=", 2);
   if (flag === "--runs" || flag === "--seed") {
     const value = inline ?? args[++i];
-    if (value === undefined || !/^-?[0-9]+$/.test(value)) {
+    const random = flag === "--seed" && value === "random";
+    if (value === undefined || (!random && !/^-?[0-9]+$/.test(value))) {
       console.error(`pnpm fuzz: ${flag} needs an integer, got ${JSON.stringify(value)}`);
       process.exit(2);
     }

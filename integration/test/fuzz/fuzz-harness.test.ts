@@ -46,7 +46,9 @@ describe("fuzz harness", () => {
       fc.asyncProperty(fc.array(hostileArb, { minLength: 1, maxLength: 3 }), async (script) => {
         const outcome = await outcomeOf(
           () =>
-            script.some((h) => h.kind === "deep")
+            // Every script fails here (a script holds at least one answer), so the property
+            // fails whatever FUZZ_RUNS a run sets.
+            script.length > 0
               ? Promise.reject(new RangeError("Maximum call stack size exceeded"))
               : Promise.resolve("ok"),
           1_000,
