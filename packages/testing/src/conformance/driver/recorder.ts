@@ -47,8 +47,19 @@ export async function yieldTurns(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await Promise.resolve();
 }
 
-function plain(value: unknown): unknown {
-  return value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as unknown);
+/**
+ * A plain JSON copy of a provider's answer for the trace. An answer JSON cannot copy
+ * (nested thousands deep: `JSON.stringify` overflows the stack; a cycle; a bigint) is kept
+ * as a marker naming why, so recording it never turns the answer into a thrown error.
+ */
+export function plain(value: unknown): unknown {
+  if (value === undefined) return undefined;
+  try {
+    return JSON.parse(JSON.stringify(value)) as unknown;
+  } catch (error) {
+    const why = error instanceof Error ? error.name : "error";
+    return `[answer not recordable as JSON: ${why}]`;
+  }
 }
 
 /** The facts of a thrown value. */
