@@ -8,7 +8,7 @@ import {
 import type { ProvisioningController } from "@provisionkit/core/kubernetes";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { CRD, condition, describeOnClusters, type Instance } from "../support/cluster.ts";
-import { CREATE, FAST, World } from "../support/world.ts";
+import { CREATE, FAST, FINALIZER, World } from "../support/world.ts";
 
 // Issue 16 items 1 and 3, on both API servers (the simulator, and a real apiextensions-apiserver
 // + etcd when the tier is provisioned): a failed AAP job with a 1 MiB explanation and traceback
@@ -240,5 +240,19 @@ describeOnClusters("objects the controller cannot take as they are", (cluster) =
     await world.users.patch("vm-1", { spec: { nested: null } });
     await expect.poll(async () => ready(await world.users.get("vm-1"))?.status, WAIT).toBe("True");
     expect(world.jobs("vm-1")).toHaveLength(1);
+  }, 60_000);
+
+  it("an object with a spec nested 3,000 deep can still be deleted (a teardown needs no config version)", async () => {
+    await start();
+    await world.controller();
+    await world.users.create("vm-2", { cores: 2, nested: deep(3000) });
+    await expect
+      .poll(async () => ready(await world.users.get("vm-2"))?.reason, WAIT)
+      .toBe("InvalidSpec");
+    expect((await world.users.get("vm-2"))?.metadata.finalizers).toEqual([FINALIZER]);
+    await world.users.delete("vm-2");
+    await expect.poll(async () => (await world.users.get("vm-2")) === undefined, WAIT).toBe(true);
+    // Nothing was provisioned, so the deprovision was skipped (P6): no job at all.
+    expect(world.jobs("vm-2")).toEqual([]);
   }, 60_000);
 });
