@@ -126,7 +126,9 @@ afterEach(async () => {
 });
 
 describe("AAP: a server echoing every encoding of the credentials", () => {
-  it("gets no secret into errors, logs, status or Events", async () => {
+  // Dozens of loopback requests: a wall-clock budget for a loaded machine (vitest's default
+  // is 5 s); the assertions do not depend on time.
+  it("gets no secret into errors, logs, status or Events", { timeout: 60_000 }, async () => {
     server = await ScriptedHttpServer.start({ fallback: echo(500) });
     const clock = new VirtualClock();
     const log = captureLogger();

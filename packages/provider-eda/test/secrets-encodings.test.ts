@@ -121,7 +121,9 @@ afterEach(async () => {
 });
 
 describe("EDA: a server echoing every encoding of the credentials", () => {
-  it("gets no secret into errors, logs, status or Events", async () => {
+  // Dozens of loopback requests: a wall-clock budget for a loaded machine (vitest's default
+  // is 5 s); the assertions do not depend on time.
+  it("gets no secret into errors, logs, status or Events", { timeout: 60_000 }, async () => {
     server = await ScriptedServer.start();
     const clock = new TestClock();
     const log = captureLogger();
