@@ -120,6 +120,14 @@ describe("parseProvisioningStatus: a status edited by hand", () => {
     expect(message.startsWith(`${path} `)).toBe(true);
   });
 
+  it("shows at most 80 characters of a value in its message", () => {
+    const { message } = refusal({ jobs: [{ ...record, state: "S".repeat(100_000) }] });
+    expect(message.length).toBeLessThan(200);
+    expect(message).toMatch(
+      /^status\.provisioning\.jobs\[0\]\.state must be a job state, got "S+ … \[\d+ characters cut\] … S+"$/,
+    );
+  });
+
   it("drops unknown fields, and reads a missing message as empty and a missing updatedAt as launchedAt", () => {
     const edited = {
       ...valid(),

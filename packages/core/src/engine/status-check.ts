@@ -47,6 +47,11 @@ function record(value: unknown, path: string): Fields {
   return value as Fields;
 }
 
+/** A value from the stored status, as shown in a message: JSON, at most 80 characters. */
+function shown(value: unknown): string {
+  return clipText(JSON.stringify(value) ?? typeof value, 80);
+}
+
 function kind(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
@@ -74,7 +79,7 @@ function int(o: Fields, key: string, path: string, min: number): number {
   if (!(typeof v === "number" && Number.isInteger(v) && v >= min)) {
     throw new InvalidStatusError(
       `${path}.${key}`,
-      v === undefined ? "is missing" : `must be an integer >= ${min}, got ${JSON.stringify(v)}`,
+      v === undefined ? "is missing" : `must be an integer >= ${min}, got ${shown(v)}`,
     );
   }
   return v;
@@ -93,7 +98,7 @@ function jobType(o: Fields, path: string): "provision" | "deprovision" {
   if (v !== "provision" && v !== "deprovision") {
     throw new InvalidStatusError(
       `${path}.type`,
-      `must be "provision" or "deprovision", got ${v === undefined ? "nothing" : JSON.stringify(v)}`,
+      `must be "provision" or "deprovision", got ${v === undefined ? "nothing" : shown(v)}`,
     );
   }
   return v;
@@ -124,7 +129,7 @@ function job(value: unknown, path: string): JobRecord {
   if (!isJobState(state)) {
     throw new InvalidStatusError(
       `${path}.state`,
-      `must be a job state, got ${state === undefined ? "nothing" : JSON.stringify(state)}`,
+      `must be a job state, got ${state === undefined ? "nothing" : shown(state)}`,
     );
   }
   const out: JobRecord = {
@@ -256,7 +261,7 @@ export function parseProvisioningStatus(value: unknown, path = "status"): Provis
     if (seen.has(id)) {
       throw new InvalidStatusError(
         `${path}.jobs[${i}].jobId`,
-        `repeats ${j.type} job ${JSON.stringify(j.jobId)}, which is already in the list`,
+        `repeats ${j.type} job ${shown(j.jobId)}, which is already in the list`,
       );
     }
     seen.add(id);
