@@ -91,10 +91,8 @@ export async function startRealApiServer(options: RealApiServerOptions): Promise
     ]);
 
     let url = "";
-    for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
-      url = `https://127.0.0.1:${port}`;
-      const apiserver = startChild(
+    const launch = (port: number): Child =>
+      startChild(
         "apiextensions-apiserver",
         binaries.apiserver,
         [
@@ -114,14 +112,21 @@ export async function startRealApiServer(options: RealApiServerOptions): Promise
         ],
         dir,
       );
+    const ready = (apiserver: Child) =>
+      waitFor("/readyz to answer 200", apiserver, timeoutMs, async () => {
+        const reply = await call(pki, url, "GET", "/readyz", undefined, 2_000);
+        if (reply.status !== 200)
+          throw new Error(`/readyz answered ${reply.status}: ${reply.text.slice(0, 500)}`);
+        return true;
+      });
+    let port = 0;
+    for (let attempt = 1; ; attempt++) {
+      port = await freePort();
+      url = `https://127.0.0.1:${port}`;
+      const apiserver = launch(port);
       children.push(apiserver);
       try {
-        await waitFor("/readyz to answer 200", apiserver, timeoutMs, async () => {
-          const reply = await call(pki, url, "GET", "/readyz", undefined, 2_000);
-          if (reply.status !== 200)
-            throw new Error(`/readyz answered ${reply.status}: ${reply.text.slice(0, 500)}`);
-          return true;
-        });
+        await ready(apiserver);
         timings.apiserverMs = since();
         await Promise.all(
           options.crds.map((crd) => createCrd(pki, url, crd, apiserver, timeoutMs)),
@@ -139,7 +144,20 @@ export async function startRealApiServer(options: RealApiServerOptions): Promise
     }
     timings.crdsMs = since();
     timings.totalMs = Math.round(performance.now() - started);
-    return { kubeconfig: kubeconfigFor(url, pki), url, timings, stop };
+    const restartApiServer = async (): Promise<void> => {
+      // SIGKILL, as a crashed or OOM-killed process: no graceful shutdown, open watches and
+      // requests just break. etcd keeps the objects (and the CRDs).
+      const old = children.pop();
+      if (old && old.exitDescription() === undefined) {
+        const gone = new Promise<void>((resolve) => old.process.once("exit", () => resolve()));
+        old.process.kill("SIGKILL");
+        await gone;
+      }
+      const apiserver = launch(port);
+      children.push(apiserver);
+      await ready(apiserver);
+    };
+    return { kubeconfig: kubeconfigFor(url, pki), url, timings, stop, restartApiServer };
   } catch (error) {
     await stop();
     throw error;

@@ -43,6 +43,12 @@ export interface RealApiServer {
   readonly timings: { etcdMs: number; apiserverMs: number; crdsMs: number; totalMs: number };
   /** Stops the API server and etcd, closes the auth stub and removes the temporary directory. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Kills the API server process (SIGKILL) and starts a new one on the same port, with the
+   * same certificates and etcd; resolves once its `/readyz` answers 200 again. Its clients'
+   * watches and requests break meanwhile, as in an API server crash or a rolling restart.
+   */
+  restartApiServer(): Promise<void>;
 }
 
 /** Paths of the provisioned binaries. */

@@ -19,12 +19,19 @@ export const DEFAULT_NAMESPACE = "conformance";
 const CLEANUP_MS = 5_000;
 
 /** Attempts of a user-side write that the API answered 429 or 5xx (a soak's faults). */
-const WRITE_ATTEMPTS = 20;
+const WRITE_ATTEMPTS = 30;
+
+/** A connection the API server refused or broke (`ECONNREFUSED`, `ECONNRESET`): it restarts. */
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown; cause?: { code?: unknown } } | undefined)?.code;
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return [code, cause].some((c) => c === "ECONNREFUSED" || c === "ECONNRESET");
+}
 
 /**
- * Runs a user-side write again while the API answers 429 or 5xx, as kubectl's user would
- * (the soak injects such faults; the simulator's answer them unprocessed, so a retry is
- * safe), a little longer each time.
+ * Runs a user-side write again while the API answers 429 or 5xx, or refuses connections, as
+ * kubectl's user would (the soak injects such faults, and may restart a real API server; the
+ * simulator answers its faults unprocessed, so a retry is safe), a little longer each time.
  */
 async function retried<T>(write: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -32,7 +39,8 @@ async function retried<T>(write: () => Promise<T>): Promise<T> {
       return await write();
     } catch (error) {
       const status = statusOf(error);
-      const transient = status === 429 || (status !== undefined && status >= 500);
+      const transient =
+        status === 429 || (status !== undefined && status >= 500) || isConnectionError(error);
       if (!transient || attempt >= WRITE_ATTEMPTS) throw error;
       await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
     }
@@ -121,10 +129,17 @@ export class ScenarioCluster {
     const metadata: Record<string, string> = { name };
     if (this.namespaced) metadata.namespace = this.namespace;
     const body = { apiVersion: `${group}/${version}`, kind, metadata, spec };
+    let attempts = 0;
     await retried(async () => {
-      if (this.namespaced) {
-        await this.api.createNamespacedCustomObject({ ...this.#base(), body });
-      } else await this.api.createClusterCustomObject({ ...this.#base(), body });
+      attempts++;
+      try {
+        if (this.namespaced) {
+          await this.api.createNamespacedCustomObject({ ...this.#base(), body });
+        } else await this.api.createClusterCustomObject({ ...this.#base(), body });
+      } catch (error) {
+        // An earlier attempt whose connection broke was carried out: the object is there.
+        if (!(attempts > 1 && statusOf(error) === 409)) throw error;
+      }
     });
   }
 
