@@ -78,6 +78,13 @@ export const SOAK_BACKENDS = {
     }),
 };
 
+/**
+ * Each provider call's deadline (L1) in the soak: above the AAP client's worst case under its
+ * faults (3 attempts of at most 1 s, each possibly after a 1 s Retry-After: about 6 s), which
+ * the default (4 s) is not.
+ */
+const CALL_DEADLINE_MS = 10_000;
+
 /** The operator suite's options for a soak of the ComputeInstance operator on `backend`. */
 export function soakSubject(backend) {
   return {
@@ -86,6 +93,7 @@ export function soakSubject(backend) {
     finalizer: FINALIZER,
     spec: (index) => ({ cores: index + 1 }),
     backend,
+    callDeadlineMs: CALL_DEADLINE_MS,
   };
 }
 
