@@ -7,6 +7,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { request as httpRequest } from "node:http";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { isProviderError } from "@provisionkit/core";
 import type { RecordedRequest, Reply } from "@provisionkit/testing";
 import fc from "fast-check";
@@ -29,6 +31,14 @@ export function fuzzSettings(): FuzzSettings {
   const seed = seedText === undefined || seedText === "" ? 162_026 : Number(seedText);
   if (!Number.isInteger(seed)) throw new Error(`FUZZ_SEED must be an integer, got ${seedText}`);
   return { runs: (ciRuns) => runs ?? ciRuns, seed };
+}
+
+/**
+ * A property's wall-clock budget: a minute or two, plus `perCaseMs` for each of its cases
+ * (hangs, time-outs and slow bodies spend real time, and a loaded machine stretches it).
+ */
+export function fuzzTimeoutMs(ciRuns: number, perCaseMs: number): number {
+  return 120_000 + fuzzSettings().runs(ciRuns) * perCaseMs;
 }
 
 /**
@@ -443,10 +453,31 @@ export function describeError(error: unknown): string {
   return `non-Error thrown: ${String(error).slice(0, 300)}`;
 }
 
-/** Samples the heap; `peak` and `growth` in MiB. */
+/**
+ * A full garbage collection, through V8's `gc` (exposed at run time: the test workers are not
+ * started with `--expose-gc`).
+ */
+export function collectGarbage(): void {
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+}
+
+/** Samples the heap; `peak`, `baseline` and `retained` (after a full collection) in MiB. */
 export class HeapGauge {
-  readonly #baseline = process.memoryUsage().heapUsed;
-  #peak = this.#baseline;
+  readonly #baseline: number;
+  #peak: number;
+
+  constructor() {
+    collectGarbage();
+    this.#baseline = process.memoryUsage().heapUsed;
+    this.#peak = this.#baseline;
+  }
+
+  /** Heap used after a full collection, less the baseline, in MiB: what the cases retained. */
+  retainedMiB(): number {
+    collectGarbage();
+    return Math.round((process.memoryUsage().heapUsed - this.#baseline) / 2 ** 20);
+  }
 
   sample(): void {
     this.#peak = Math.max(this.#peak, process.memoryUsage().heapUsed);
@@ -458,10 +489,6 @@ export class HeapGauge {
 
   get baselineMiB(): number {
     return Math.round(this.#baseline / 2 ** 20);
-  }
-
-  get growthMiB(): number {
-    return Math.round((process.memoryUsage().heapUsed - this.#baseline) / 2 ** 20);
   }
 }
 
