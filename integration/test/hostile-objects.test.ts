@@ -77,6 +77,10 @@ describeOnClusters("objects the controller cannot take as they are", (cluster) =
     }
   };
 
+  // Before the fix (run on ee6bd36, the commit before the text bounds): on the simulator, which
+  // has no size limit, the job's message in status was 1,048,660 characters; on the real API
+  // server the record stayed "Pending" (every write of the failure was refused) and this test
+  // timed out.
   it("a failed job with a 1 MiB explanation and traceback: the status write succeeds and Ready/Provisioned show the failure", async () => {
     await start({
       ...FAST,
