@@ -136,6 +136,22 @@ describe("AapPlaybookRunner", () => {
     expect(run.output).toContain("ENOENT");
   });
 
+  it("extra vars that cannot be written fail the job, and stop() still returns", async () => {
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = join(dir, "no-such-dir");
+    try {
+      const id = await launch({ exitCode: 0 });
+      const { job, run } = await ended(id);
+      expect(job.status).toBe("failed");
+      expect(run.code).toBe(127);
+      expect(run.output).toContain("ENOENT");
+      await runner.stop();
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+  });
+
   it("a cancel through the API ends the job canceled and SIGKILLs the run's process group", async () => {
     expect(AAP_CANCEL_SIGNAL).toBe("SIGKILL");
     const id = await launch({ hang: true });

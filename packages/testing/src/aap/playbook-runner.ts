@@ -187,8 +187,9 @@ export class AapPlaybookRunner {
     const starting = new Promise<void>((resolve) => (spawned = resolve));
     this.#starting.add(starting);
     void (async () => {
-      const dir = await mkdtemp(join(tmpdir(), "provisionkit-aap-job-"));
+      let dir: string | undefined;
       try {
+        dir = await mkdtemp(join(tmpdir(), "provisionkit-aap-job-"));
         const vars = join(dir, "extra_vars.json");
         await writeFile(vars, JSON.stringify(job.extraVars), { mode: 0o600 });
         // detached: a session and process group of its own, as pexpect's pty gives
@@ -231,11 +232,23 @@ export class AapPlaybookRunner {
           const [outcome, details] = endOf(run, this.#options.failureAs ?? "playbook");
           this.#options.aap.finishJob(job.id, outcome, details);
         }
+      } catch (error) {
+        // The extra vars could not be written: the job fails, as a run that could not start.
+        run.output += `\n${(error as Error).message}`;
+        run.code ??= 127;
+        run.signal ??= null;
+        try {
+          if (this.#options.aap.job(job.id)?.finishedAt === undefined) {
+            this.#options.aap.finishJob(job.id, "failed");
+          }
+        } catch {
+          // The job ended meanwhile: nothing to end.
+        }
       } finally {
         this.#active.delete(job.id);
         this.#starting.delete(starting);
         spawned();
-        await rm(dir, { recursive: true, force: true });
+        if (dir !== undefined) await rm(dir, { recursive: true, force: true });
       }
     })();
   }
