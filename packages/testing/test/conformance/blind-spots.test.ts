@@ -7,6 +7,7 @@ import type { Provider } from "@provisionkit/core";
 import { describe, expect, it } from "vitest";
 import {
   memoryBackend,
+  type ConformanceBackend,
   runConformance,
   type ConformanceReport,
   type MemoryBackend,
@@ -191,6 +192,26 @@ describe("issue 15: no false alarms on correct providers", { timeout: 60_000 }, 
     // when timed from w1's own (never read) job's end at t+30s.
     const report = await run(FirstJobOfTemplate, ["crash-among-other-jobs"]);
     expect(failed(report), messages(report)).toEqual(["E5"]);
+  });
+
+  it("crash-among-similar-ids skips, saying why, on a backend whose ledger shows no correlation ids", async () => {
+    const inner = memoryBackend();
+    const backend: ConformanceBackend = {
+      name: "memory backend without correlation ids",
+      controls: inner.controls,
+      start: (context) => inner.start(context),
+      stop: () => inner.stop(),
+      provider: () => inner.provider(),
+      ledger: () => inner.ledger().map(({ correlationId: _hidden, ...job }) => job),
+      scriptNext: (operation, script) => inner.scriptNext(operation, script),
+      launchStray: (like, id) => inner.launchStray!(like, id),
+    };
+    const report = await runConformance({
+      backend: () => backend,
+      scenarios: ["crash-among-similar-ids"],
+    });
+    expect(report.scenarios[0]?.status, messages(report)).toBe("skipped");
+    expect(report.scenarios[0]?.skipReason).toMatch(/no correlation id/);
   });
 
   it("a provider retrying 503s like an HTTP client, then throwing TransientError, passes the outage", async () => {
