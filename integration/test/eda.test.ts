@@ -73,38 +73,46 @@ describeOnClusters("EDA provider and simulator", (cluster) => {
     return world;
   };
 
+  /**
+   * Where `name` stands, for a wait that did not end: the object's finalizers, annotations
+   * and status, the events EDA received, the playbook effects and the jobs AAP ran.
+   */
+  const stuck = async (w: EdaWorld, name: string, what: string, error: unknown) => {
+    const object = await w.users.get(name);
+    const facts = {
+      finalizers: object?.metadata.finalizers,
+      deletionTimestamp: object?.metadata.deletionTimestamp,
+      annotations: object?.metadata.annotations,
+      status: object?.status,
+      events: w.events(name),
+      effects: w.eda.effects().filter((e) => e.resourceKey === `${w.namespace}/${name}`),
+      jobs: w.jobs(name).map((j) => [j.id, j.templateName, j.status, j.createdAt, j.finishedAt]),
+    };
+    return new Error(`${name} ${what}: ${JSON.stringify(facts, null, 1)}`, { cause: error });
+  };
   const ready = async (w: EdaWorld, name: string, version: string) => {
-    await expect
-      .poll(async () => {
-        const object = await w.users.get(name);
-        const provisioning = object?.status?.provisioning as
-          { reconciledConfigVersion?: string } | undefined;
-        return (
-          condition(object, ConditionType.Ready)?.status === "True" &&
-          provisioning?.reconciledConfigVersion === version
-        );
-      }, WAIT)
-      .toBe(true);
+    try {
+      await expect
+        .poll(async () => {
+          const object = await w.users.get(name);
+          const provisioning = object?.status?.provisioning as
+            { reconciledConfigVersion?: string } | undefined;
+          return (
+            condition(object, ConditionType.Ready)?.status === "True" &&
+            provisioning?.reconciledConfigVersion === version
+          );
+        }, WAIT)
+        .toBe(true);
+    } catch (error) {
+      throw await stuck(w, name, `did not become Ready at ${version}`, error);
+    }
     return (await w.users.get(name))!;
   };
   const gone = async (w: EdaWorld, name: string) => {
     try {
       await expect.poll(async () => (await w.users.get(name)) === undefined, WAIT).toBe(true);
     } catch (error) {
-      // Say where it stopped: the object's finalizers, annotations and status, the events
-      // EDA received and the jobs AAP ran.
-      const object = await w.users.get(name);
-      const facts = {
-        finalizers: object?.metadata.finalizers,
-        deletionTimestamp: object?.metadata.deletionTimestamp,
-        annotations: object?.metadata.annotations,
-        status: object?.status,
-        events: w.events(name),
-        jobs: w.jobs(name).map((j) => [j.id, j.templateName, j.status, j.createdAt, j.finishedAt]),
-      };
-      throw new Error(`${name} was not deleted: ${JSON.stringify(facts, null, 1)}`, {
-        cause: error,
-      });
+      throw await stuck(w, name, "was not deleted", error);
     }
   };
   /**

@@ -112,11 +112,15 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
         correlationId: "c-1",
         changes: ["finalizer-added", "applied-version"],
         outcome: "applied",
-        attempts: 1,
+        attempts: 2,
       },
     ]);
+    // As the reference playbook: the finalizer, then the success annotations, in two writes.
     const writes = kube.history().filter((w) => w.origin === "http");
-    expect(writes).toMatchObject([{ verb: "patch", ref: { name: "vm-1" } }]);
+    expect(writes).toMatchObject([
+      { verb: "patch", ref: { name: "vm-1" } },
+      { verb: "patch", ref: { name: "vm-1" } },
+    ]);
     // Each job's effect is played once.
     await harness.eda.pump();
     expect(harness.eda.effects()).toHaveLength(1);
@@ -137,15 +141,37 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
     ]);
   });
 
-  it("deprovision success removes the finalizer, which lets a deleted object go", async () => {
-    const { harness, kube } = await startWithVm({ finalizers: [FINALIZER], deleted: true });
+  it("deprovision success removes the finalizer, then acknowledges; once the operator lets go, the object is gone", async () => {
+    const { harness, kube } = await startWithVm({
+      finalizers: ["operator/finalizer", FINALIZER],
+      deleted: true,
+    });
     expect(kube.getObject(vmRef("vm-1"))?.metadata.deletionTimestamp).toBeDefined();
     await runEvent("delete-compute-instance", payload("vm-1", "deprovision", "c-3"));
-    expect(kube.getObject(vmRef("vm-1"))).toBeUndefined();
+    const object = kube.getObject(vmRef("vm-1"));
+    expect(object?.metadata.finalizers).toEqual(["operator/finalizer"]);
+    expect(object?.metadata.annotations?.[A_APPLIED_CORRELATION]).toBe("c-3");
     expect(harness.eda.effects()[0]).toMatchObject({
       operation: "deprovision",
       changes: ["finalizer-removed", "applied-correlation"],
       outcome: "applied",
+      attempts: 2,
+    });
+    kube.updateObject(vmRef("vm-1"), (obj) => {
+      obj.metadata.finalizers = [];
+    });
+    expect(kube.getObject(vmRef("vm-1"))).toBeUndefined();
+  });
+
+  it("deprovision success on an object held by no other finalizer: it goes at the release, and the acknowledgement finds nothing to write", async () => {
+    const { harness, kube } = await startWithVm({ finalizers: [FINALIZER], deleted: true });
+    await runEvent("delete-compute-instance", payload("vm-1", "deprovision", "c-3"));
+    expect(kube.getObject(vmRef("vm-1"))).toBeUndefined();
+    // kubernetes.core's state: patched only warns on a missing object; the job succeeds.
+    expect(harness.eda.effects()[0]).toMatchObject({
+      changes: ["finalizer-removed"],
+      outcome: "applied",
+      attempts: 1,
     });
   });
 
@@ -174,7 +200,7 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
     expect(kube.getObject(vmRef("vm-1"))?.metadata.finalizers).toBeUndefined();
   });
 
-  it('a failed deprovision whose event says block-deletion-on-failure "false" also removes the finalizer, in the same write', async () => {
+  it('a failed deprovision whose event says block-deletion-on-failure "false" also removes the finalizer, after the failure annotation', async () => {
     const { harness, kube } = await startWithVm({
       finalizers: ["operator/finalizer", FINALIZER],
       deleted: true,
@@ -201,10 +227,10 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
         jobStatus: "failed",
         changes: ["failure", "finalizer-removed"],
         outcome: "applied",
-        attempts: 1,
+        attempts: 2,
       },
     ]);
-    expect(kube.history().filter((w) => w.origin === "http")).toHaveLength(1);
+    expect(kube.history().filter((w) => w.origin === "http")).toHaveLength(2);
   });
 
   it("the same with an errored job: once the operator lets go too, the object is gone", async () => {
@@ -331,35 +357,87 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
     const storm = kube.faults.conflicts({ times: 2, verbs: ["patch"] });
     await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v1"));
     expect(storm.fired).toBe(2);
-    expect(harness.eda.effects()[0]).toMatchObject({ outcome: "applied", attempts: 3 });
+    expect(harness.eda.effects()[0]).toMatchObject({ outcome: "applied", attempts: 4 });
     const methods = kube.requests().map((r) => r.method);
-    expect(methods).toEqual(["GET", "PATCH", "GET", "PATCH", "GET", "PATCH"]);
+    // The finalizer in three attempts, then the annotations.
+    expect(methods).toEqual(["GET", "PATCH", "GET", "PATCH", "GET", "PATCH", "GET", "PATCH"]);
     expect(kube.getObject(vmRef("vm-1"))?.metadata.finalizers).toEqual([FINALIZER]);
   });
 
-  it("gives up after conflictRetries retries", async () => {
+  it("gives up on the finalizer after conflictRetries retries and reports the run as failed, never as a success", async () => {
+    const { harness, kube } = await startWithVm({}, { playbook: { conflictRetries: 2 } });
+    kube.faults.conflicts({ times: 3 });
+    await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v1"));
+    expect(harness.eda.effects()[0]).toMatchObject({
+      outcome: "failed",
+      httpStatus: 409,
+      attempts: 4,
+      changes: ["failure"],
+    });
+    expect(harness.eda.effects()[0]?.reason).toMatch(
+      /^could not add finalizer provisionkit\.io\/aap in 3 attempts: PATCH answered HTTP 409/,
+    );
+    // The rescue's failure annotation, and no success annotation next to it.
+    const object = kube.getObject(vmRef("vm-1"));
+    expect(object?.metadata.finalizers ?? []).toEqual([]);
+    expect(object?.metadata.annotations).not.toHaveProperty(A_APPLIED_VERSION);
+    expect(JSON.parse(object?.metadata.annotations?.[A_FAILURE] ?? "")).toEqual({
+      correlationId: "c-1",
+      operation: "provision",
+      message: expect.stringMatching(
+        /^Check that the finalizer was written: could not add finalizer provisionkit\.io\/aap in 3 attempts/,
+      ) as unknown,
+    });
+  });
+
+  it('a deprovision whose finalizer cannot be removed is a failure, not an acknowledgement; with "false" the rescue releases it', async () => {
+    const { harness, kube } = await startWithVm(
+      { finalizers: ["operator/finalizer", FINALIZER], deleted: true },
+      { playbook: { conflictRetries: 1 } },
+    );
+    kube.faults.conflicts({ times: 2 });
+    const body = annotated(payload("vm-1", "deprovision", "c-d"), A_BLOCK_DELETION, "false");
+    await runEvent("delete-compute-instance", body);
+    const object = kube.getObject(vmRef("vm-1"));
+    expect(object?.metadata.annotations).not.toHaveProperty(A_APPLIED_CORRELATION);
+    expect(JSON.parse(object?.metadata.annotations?.[A_FAILURE] ?? "")).toMatchObject({
+      correlationId: "c-d",
+      operation: "deprovision",
+    });
+    expect(object?.metadata.finalizers).toEqual(["operator/finalizer"]);
+    expect(harness.eda.effects()[0]).toMatchObject({
+      outcome: "failed",
+      changes: ["failure", "finalizer-removed"],
+    });
+  });
+
+  it("a conflict on every write: the finalizer and the rescue both fail, and nothing is written", async () => {
     const { harness, kube } = await startWithVm({}, { playbook: { conflictRetries: 2 } });
     kube.faults.conflicts({ times: Infinity });
     await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v1"));
     expect(harness.eda.effects()[0]).toMatchObject({
       outcome: "failed",
       httpStatus: 409,
-      attempts: 3,
-      changes: ["finalizer-added", "applied-version"],
+      attempts: 4,
+      changes: [],
     });
+    expect(kube.getObject(vmRef("vm-1"))?.metadata.annotations ?? {}).toEqual({});
   });
 
-  it("sends the read resourceVersion as a precondition: a write in between is a real 409", async () => {
-    const { harness, kube } = await startWithVm({}, { kube: true });
-    // A proxy in front of the API server lets another writer in between the playbook's
-    // GET and its first PATCH.
+  /**
+   * Runs a provision event through an EdaSimulator whose Kubernetes calls pass a proxy that,
+   * before the playbook's first PATCH, lets another writer change the object with `touch`.
+   */
+  async function withWriterInBetween(
+    vm: { finalizers?: string[] },
+    touch: (obj: { metadata: { labels?: Record<string, string>; finalizers?: string[] } }) => void,
+  ) {
+    const { harness, kube } = await startWithVm(vm, { kube: true });
     let interfered = false;
     const proxy = createServer((req, res) => {
       if (req.method === "PATCH" && !interfered) {
         interfered = true;
-        kube.updateObject(vmRef("vm-1"), (obj) => {
-          obj.metadata.labels = { touched: "yes" };
-        });
+        kube.updateObject(vmRef("vm-1"), touch);
       }
       const upstream = httpRequest(
         `${kube.url}${req.url ?? "/"}`,
@@ -387,24 +465,70 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
       await eda.pump();
       harness.clock.advance(RUN_MS);
       await eda.pump();
-      expect(eda.effects()[0]).toMatchObject({ outcome: "applied", attempts: 2 });
-      expect(kube.requests().map((r) => [r.method, r.status])).toEqual([
-        ["GET", 200],
-        ["PATCH", 409],
-        ["GET", 200],
-        ["PATCH", 200],
-      ]);
-      expect(kube.getObject(vmRef("vm-1"))?.metadata).toMatchObject({
-        labels: { touched: "yes" },
-        finalizers: [FINALIZER],
-      });
+      return { effect: eda.effects()[0], kube };
     } finally {
       await eda.stop();
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
     }
+  }
+
+  it("guards the finalizer write with a test of the list just read: another finalizer written in between refuses it (422), and the re-read write keeps both", async () => {
+    const { effect, kube } = await withWriterInBetween({ finalizers: ["operator/f"] }, (obj) => {
+      obj.metadata.finalizers = [...(obj.metadata.finalizers ?? []), "other/f"];
+    });
+    expect(effect).toMatchObject({ outcome: "applied", attempts: 3 });
+    expect(kube.requests().map((r) => [r.method, r.status])).toEqual([
+      ["GET", 200],
+      ["PATCH", 422],
+      ["GET", 200],
+      ["PATCH", 200],
+      ["GET", 200],
+      ["PATCH", 200],
+    ]);
+    expect(kube.getObject(vmRef("vm-1"))?.metadata.finalizers).toEqual([
+      "operator/f",
+      "other/f",
+      FINALIZER,
+    ]);
   });
 
-  it("records a 404 when the object is gone; on an object being deleted writes the annotations but no finalizer", async () => {
+  it("a write in between that leaves the finalizer list alone (the operator's status, a label) does not refuse it", async () => {
+    const { effect, kube } = await withWriterInBetween({ finalizers: ["operator/f"] }, (obj) => {
+      obj.metadata.labels = { touched: "yes" };
+    });
+    expect(effect).toMatchObject({ outcome: "applied", attempts: 2 });
+    expect(kube.requests().map((r) => [r.method, r.status])).toEqual([
+      ["GET", 200],
+      ["PATCH", 200],
+      ["GET", 200],
+      ["PATCH", 200],
+    ]);
+    expect(kube.getObject(vmRef("vm-1"))?.metadata).toMatchObject({
+      labels: { touched: "yes" },
+      finalizers: ["operator/f", FINALIZER],
+    });
+  });
+
+  it("on an object with no finalizer, tests the resourceVersion read: any write in between refuses it", async () => {
+    const { effect, kube } = await withWriterInBetween({}, (obj) => {
+      obj.metadata.labels = { touched: "yes" };
+    });
+    expect(effect).toMatchObject({ outcome: "applied", attempts: 3 });
+    expect(
+      kube
+        .requests()
+        .map((r) => [r.method, r.status])
+        .slice(0, 4),
+    ).toEqual([
+      ["GET", 200],
+      ["PATCH", 422],
+      ["GET", 200],
+      ["PATCH", 200],
+    ]);
+    expect(kube.getObject(vmRef("vm-1"))?.metadata.finalizers).toEqual([FINALIZER]);
+  });
+
+  it("finds nothing to do on an object that is gone (as kubernetes.core's k8s_info and state: patched); on an object being deleted writes the annotations but no finalizer", async () => {
     const harness = await start();
     const kube = kubeOf(harness);
     await runEvent("create-compute-instance", payload("vm-gone", "provision", "c-1", "v1"));
@@ -412,7 +536,7 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
     kube.deleteObject(vmRef("vm-2"));
     await runEvent("create-compute-instance", payload("vm-2", "provision", "c-2", "v1"));
     const [gone, deleting] = harness.eda.effects();
-    expect(gone).toMatchObject({ outcome: "failed", httpStatus: 404, attempts: 0 });
+    expect(gone).toMatchObject({ outcome: "unchanged", changes: [], attempts: 0 });
     // The API server refuses new finalizers on an object being deleted (422): the playbook
     // does not try, but still reports what it applied.
     expect(deleting).toMatchObject({ outcome: "applied", changes: ["applied-version"] });

@@ -49,5 +49,6 @@ export const PLAYBOOK_DEFAULTS = {
   correlationAnnotation: "provisionkit.io/correlation-id",
   configVersionAnnotation: "provisionkit.io/config-version",
   blockDeletionOnFailureAnnotation: "provisionkit.io/block-deletion-on-failure",
-  conflictRetries: 5,
+  // 5 attempts in all, as ansible/playbooks/vars/provisionkit.yml's provisionkit_write_attempts.
+  conflictRetries: 4,
 } as const;

@@ -1,5 +1,6 @@
 /**
- * The playbooks' Kubernetes API calls: GET an object and JSON-merge-patch it.
+ * The playbooks' Kubernetes API calls: GET an object, JSON-merge-patch it (annotations) and
+ * JSON-patch it (the finalizer list, behind a `test` operation).
  *
  * @module
  */
@@ -35,11 +36,16 @@ export class KubeClient {
     this.#connection = connection;
   }
 
-  #call(method: string, path: string, body?: unknown): Promise<ClientResponse> {
+  #call(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = "application/merge-patch+json",
+  ): Promise<ClientResponse> {
     const { server, token, ca, cert, key, insecureSkipTLSVerify } = this.#connection;
     const headers: Record<string, string> = {};
     if (token !== undefined) headers.Authorization = `Bearer ${token}`;
-    if (body !== undefined) headers["Content-Type"] = "application/merge-patch+json";
+    if (body !== undefined) headers["Content-Type"] = contentType;
     return send({
       method,
       url: `${server.replace(/\/+$/, "")}${path}`,
@@ -62,5 +68,13 @@ export class KubeClient {
   /** `PATCH` the object with a JSON merge patch. */
   mergePatch(location: ObjectLocation, patch: Record<string, unknown>): Promise<ClientResponse> {
     return this.#call("PATCH", objectPath(location), patch);
+  }
+
+  /** `PATCH` the object with a JSON patch (RFC 6902). */
+  jsonPatch(
+    location: ObjectLocation,
+    operations: readonly Record<string, unknown>[],
+  ): Promise<ClientResponse> {
+    return this.#call("PATCH", objectPath(location), operations, "application/json-patch+json");
   }
 }

@@ -6,19 +6,26 @@
  */
 import type { AapLedgerJob } from "../aap/records.js";
 import type { ResolvedPlaybook } from "./options.js";
-import { asRecord, jobPayload, payloadAnnotation, payloadResource } from "./payload.js";
+import { jobPayload, payloadAnnotation, payloadResource } from "./payload.js";
 import type { EdaEffectChange, EdaEffectResource } from "./records.js";
 
-/** The metadata fields a write sets, and the changes they amount to. */
-export interface MetadataWrite {
-  /** Fields of `metadata` to merge-patch (`finalizers` replaces the whole list). */
-  readonly fields: Record<string, unknown>;
-  /** The changes. */
-  readonly changes: EdaEffectChange[];
-}
-
-/** Computes the write against an object's current metadata; no changes means nothing to do. */
-export type MetadataMutation = (metadata: Record<string, unknown>) => MetadataWrite;
+/**
+ * One write task of a playbook, as the reference playbooks of `ansible/` do it:
+ * - `annotate`: a JSON merge patch of annotations with no resourceVersion precondition
+ *   (`ansible/playbooks/tasks/annotate.yml`): keys only this playbook writes cannot conflict
+ *   with other writers, so it is never refused for a concurrent change;
+ * - `finalizer`: read the object, then a patch whose precondition is the resourceVersion just
+ *   read, re-read and tried again on a conflict (`tasks/finalizer.yml`,
+ *   `tasks/finalizer-attempt.yml`); adding is skipped on an object being deleted, since the
+ *   API server refuses new finalizers then.
+ */
+export type PlaybookStep =
+  | {
+      readonly kind: "annotate";
+      readonly annotations: Readonly<Record<string, string>>;
+      readonly change: EdaEffectChange;
+    }
+  | { readonly kind: "finalizer"; readonly action: "add" | "remove" };
 
 /** What the playbook will do for a job. */
 export type PlaybookPlan =
@@ -34,115 +41,40 @@ export type PlaybookPlan =
       readonly resource: EdaEffectResource;
       readonly operation: "provision" | "deprovision";
       readonly correlationId: string | undefined;
-      readonly mutation: MetadataMutation;
+      /** The write tasks, in order; the first that fails ends them. */
+      readonly steps: readonly PlaybookStep[];
+      /**
+       * The `rescue:` tasks run when a step failed, given what failed (the failure annotation,
+       * and a release of the finalizer where the event allows it); none for a failure's own
+       * writes.
+       */
+      readonly rescue: ((failure: string) => readonly PlaybookStep[]) | undefined;
     };
-
-function finalizersOf(metadata: Record<string, unknown>): string[] {
-  const list = metadata.finalizers;
-  return Array.isArray(list) ? list.filter((f): f is string => typeof f === "string") : [];
-}
-
-function annotationsOf(metadata: Record<string, unknown>): Record<string, unknown> {
-  return asRecord(metadata.annotations) ?? {};
-}
-
-/** One field of a write and the change it amounts to; undefined when nothing changes. */
-type WritePart = readonly [
-  field: "annotations" | "finalizers",
-  value: unknown,
-  change: EdaEffectChange,
-];
-
-/** The write made of the parts that change something, in order. */
-function writeOf(parts: readonly (WritePart | undefined)[]): MetadataWrite {
-  const fields: Record<string, unknown> = {};
-  const changes: EdaEffectChange[] = [];
-  for (const [field, value, change] of parts.filter((part) => part !== undefined)) {
-    fields[field] = value;
-    changes.push(change);
-  }
-  return { fields, changes };
-}
-
-/** Sets annotations; the change is reported only when a value differs. */
-function annotate(
-  metadata: Record<string, unknown>,
-  wanted: Record<string, string>,
-  change: EdaEffectChange,
-): WritePart | undefined {
-  const current = annotationsOf(metadata);
-  const differs = Object.entries(wanted).some(([key, value]) => current[key] !== value);
-  return differs ? ["annotations", wanted, change] : undefined;
-}
-
-/** Removes the finalizer, when the object has it. */
-function removeFinalizer(
-  metadata: Record<string, unknown>,
-  finalizer: string,
-): WritePart | undefined {
-  const finalizers = finalizersOf(metadata);
-  return finalizers.includes(finalizer)
-    ? ["finalizers", finalizers.filter((f) => f !== finalizer), "finalizer-removed"]
-    : undefined;
-}
-
-function provision(
-  settings: ResolvedPlaybook,
-  correlationId: string | undefined,
-  configVersion: string | undefined,
-): MetadataMutation {
-  return (metadata) => {
-    const finalizers = finalizersOf(metadata);
-    // The API server refuses new finalizers on an object being deleted (422), so the
-    // playbook adds it only while the object is not; the annotations are written anyway.
-    const deleting =
-      metadata.deletionTimestamp !== undefined && metadata.deletionTimestamp !== null;
-    const addFinalizer = !finalizers.includes(settings.finalizer) && !deleting;
-    const wanted: Record<string, string> = {};
-    if (configVersion !== undefined) wanted[settings.appliedVersionAnnotation] = configVersion;
-    if (correlationId !== undefined) wanted[settings.appliedCorrelationAnnotation] = correlationId;
-    return writeOf([
-      addFinalizer
-        ? ["finalizers", [...finalizers, settings.finalizer], "finalizer-added"]
-        : undefined,
-      annotate(metadata, wanted, "applied-version"),
-    ]);
-  };
-}
-
-function deprovision(
-  settings: ResolvedPlaybook,
-  correlationId: string | undefined,
-): MetadataMutation {
-  return (metadata) =>
-    writeOf([
-      removeFinalizer(metadata, settings.finalizer),
-      // The acknowledgement: the correlation id of the last event whose playbook succeeded.
-      correlationId === undefined
-        ? undefined
-        : annotate(
-            metadata,
-            { [settings.appliedCorrelationAnnotation]: correlationId },
-            "applied-correlation",
-          ),
-    ]);
-}
 
 /**
  * The failure annotation and, for a deprovision whose event said block-deletion-on-failure
- * `"false"`, the finalizer's removal, in one write: a failed teardown must not keep the
- * object from going then.
+ * `"false"`, the finalizer's removal after it: a failed teardown must not keep the object
+ * from going then, and the failure is on record before the finalizer goes
+ * (`ansible/playbooks/deprovision.yml`, `rescue:`).
  */
-function failure(
+function failureSteps(
   settings: ResolvedPlaybook,
   text: string,
   releaseFinalizer: boolean,
-): MetadataMutation {
-  return (metadata) =>
-    writeOf([
-      annotate(metadata, { [settings.failureAnnotation]: text }, "failure"),
-      releaseFinalizer ? removeFinalizer(metadata, settings.finalizer) : undefined,
-    ]);
+): PlaybookStep[] {
+  return [
+    { kind: "annotate", annotations: { [settings.failureAnnotation]: text }, change: "failure" },
+    ...(releaseFinalizer ? [{ kind: "finalizer", action: "remove" } as const] : []),
+  ];
+}
+
+/** The failure annotation's text, as `tasks/failure.yml` writes it. */
+function failureText(
+  correlationId: string | undefined,
+  operation: "provision" | "deprovision",
+  message: string,
+): string {
+  return JSON.stringify({ correlationId: correlationId ?? "", operation, message });
 }
 
 /**
@@ -182,37 +114,61 @@ export async function planPlaybook(
         : `unknown operation "${operation}"`;
     return { kind: "skip", reason, ...context };
   }
-  const write: Omit<Extract<PlaybookPlan, { kind: "write" }>, "mutation"> = {
-    kind: "write",
-    resource,
-    operation,
-    correlationId,
-  };
+  const write = { kind: "write", resource, operation, correlationId } as const;
+  // Absent or anything but "false" keeps the finalizer: the safe default.
+  const release =
+    operation === "deprovision" &&
+    payloadAnnotation(payload, settings.blockDeletionOnFailureAnnotation) === "false";
   switch (job.status) {
-    case "successful":
-      return {
-        ...write,
-        mutation:
-          operation === "provision"
-            ? provision(
-                settings,
-                correlationId,
-                payloadAnnotation(payload, settings.configVersionAnnotation),
-              )
-            : deprovision(settings, correlationId),
+    case "successful": {
+      // The success annotation is the last write of a successful run, after the finalizer
+      // (`ansible/playbooks/provision.yml`, `deprovision.yml`): it says that everything the
+      // run had to do is done, so a finalizer write that fails is reported as the run's
+      // failure (its rescue), never next to a success.
+      const configVersion = payloadAnnotation(payload, settings.configVersionAnnotation);
+      const applied: Record<string, string> = {};
+      if (operation === "provision" && configVersion !== undefined) {
+        applied[settings.appliedVersionAnnotation] = configVersion;
+      }
+      if (correlationId !== undefined)
+        applied[settings.appliedCorrelationAnnotation] = correlationId;
+      const acknowledge: PlaybookStep[] =
+        Object.keys(applied).length === 0
+          ? []
+          : [
+              {
+                kind: "annotate",
+                annotations: applied,
+                change: operation === "provision" ? "applied-version" : "applied-correlation",
+              },
+            ];
+      const finalizer: PlaybookStep = {
+        kind: "finalizer",
+        action: operation === "provision" ? "add" : "remove",
       };
+      // `tasks/failure.yml` names the failed task and its message.
+      const rescue = settings.writeFailure
+        ? (failure: string) =>
+            failureSteps(
+              settings,
+              failureText(
+                correlationId,
+                operation,
+                `Check that the finalizer was written: ${failure}`,
+              ),
+              release,
+            )
+        : undefined;
+      return { ...write, steps: [finalizer, ...acknowledge], rescue };
+    }
     case "failed":
     case "error": {
       if (!settings.writeFailure) {
         return { kind: "skip", reason: "failure writing is disabled", ...context };
       }
       const message = await explanation();
-      const text = JSON.stringify({ correlationId: correlationId ?? "", operation, message });
-      // Absent or anything but "false" keeps the finalizer: the safe default.
-      const release =
-        operation === "deprovision" &&
-        payloadAnnotation(payload, settings.blockDeletionOnFailureAnnotation) === "false";
-      return { ...write, mutation: failure(settings, text, release) };
+      const steps = failureSteps(settings, failureText(correlationId, operation, message), release);
+      return { ...write, steps, rescue: undefined };
     }
     default:
       return {

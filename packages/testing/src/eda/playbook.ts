@@ -12,8 +12,8 @@ import type { ClientResponse } from "./http-client.js";
 import type { KubeClient, ObjectLocation } from "./kube-client.js";
 import type { ResolvedPlaybook } from "./options.js";
 import { asRecord, resourceKey } from "./payload.js";
-import { planPlaybook, type MetadataMutation } from "./playbook-plan.js";
-import type { EdaEffectRecord, EdaEffectResource } from "./records.js";
+import { planPlaybook, type PlaybookPlan, type PlaybookStep } from "./playbook-plan.js";
+import type { EdaEffectChange, EdaEffectRecord, EdaEffectResource } from "./records.js";
 import { EXTERNAL_EFFECTS } from "./types.js";
 
 /** What the playbook runner needs. */
@@ -48,18 +48,29 @@ function statusMessage(response: ClientResponse): string {
   return typeof message === "string" ? message : response.text.slice(0, 200);
 }
 
-function failed(
-  response: ClientResponse,
-  what: string,
-  partial: Partial<WriteResult>,
-): WriteResult {
+/** A request of a write task that failed: what it answered. */
+interface StepFailure {
+  readonly reason: string;
+  readonly httpStatus?: number;
+}
+
+function refused(response: ClientResponse, what: string): StepFailure {
   return {
-    changes: partial.changes ?? [],
-    attempts: partial.attempts ?? 0,
-    outcome: "failed",
     httpStatus: response.status,
     reason: `${what} answered HTTP ${response.status}: ${statusMessage(response)}`,
   };
+}
+
+/** What one write task did. */
+interface StepResult {
+  readonly attempts: number;
+  readonly change?: EdaEffectChange;
+  readonly failure?: StepFailure;
+}
+
+function finalizersOf(metadata: Record<string, unknown>): string[] {
+  const list = metadata.finalizers;
+  return Array.isArray(list) ? list.filter((f): f is string => typeof f === "string") : [];
 }
 
 /** The reason recorded for a write-back lost by an injected fault. */
@@ -178,7 +189,7 @@ export class PlaybookRunner {
       const reason = "no Kubernetes connection: the playbook writes nothing";
       return { at: clock.now(), ...base, changes: [], outcome: "skipped", reason, attempts: 0 };
     }
-    const result = await this.#write(kube, this.#location(plan.resource), plan.mutation);
+    const result = await this.#write(kube, this.#location(plan.resource), plan);
     return { at: clock.now(), ...base, ...result };
   }
 
@@ -192,31 +203,126 @@ export class PlaybookRunner {
     };
   }
 
-  /** GET, compute, PATCH with the read resourceVersion; on 409 start over (bounded). */
+  /**
+   * Runs the plan's write tasks in order; when one fails, the rest are left and the plan's
+   * rescue runs (`block:`/`rescue:` of the reference playbooks), and the run is `failed`.
+   */
   async #write(
     kube: KubeClient,
     location: ObjectLocation,
-    mutation: MetadataMutation,
+    plan: Extract<PlaybookPlan, { kind: "write" }>,
   ): Promise<WriteResult> {
+    const changes: EdaEffectChange[] = [];
     let attempts = 0;
-    try {
-      for (;;) {
-        const read = await kube.get(location);
-        if (read.status !== 200) return failed(read, "GET", { attempts });
-        const metadata = asRecord(asRecord(read.json)?.metadata) ?? {};
-        const { fields, changes } = mutation(metadata);
-        if (changes.length === 0) return { changes, attempts, outcome: "unchanged" };
-        const patch = { metadata: { ...fields, resourceVersion: metadata.resourceVersion } };
-        attempts += 1;
-        const written = await kube.mergePatch(location, patch);
-        if (written.status === 200 || written.status === 201) {
-          return { changes, attempts, outcome: "applied" };
-        }
-        const retry = written.status === 409 && attempts <= this.#deps.settings.conflictRetries;
-        if (!retry) return failed(written, "PATCH", { changes, attempts });
+    const run = async (steps: readonly PlaybookStep[]): Promise<StepFailure | undefined> => {
+      for (const step of steps) {
+        const result =
+          step.kind === "annotate"
+            ? await this.#annotate(kube, location, step.annotations, step.change)
+            : await this.#finalizer(kube, location, step.action);
+        attempts += result.attempts;
+        if (result.change !== undefined) changes.push(result.change);
+        if (result.failure) return result.failure;
       }
+      return undefined;
+    };
+    try {
+      const failure = await run(plan.steps);
+      if (!failure)
+        return { changes, attempts, outcome: changes.length > 0 ? "applied" : "unchanged" };
+      // A rescue that fails too ends the run the same way: the job failed.
+      if (plan.rescue) await run(plan.rescue(failure.reason));
+      return {
+        changes,
+        attempts,
+        outcome: "failed",
+        reason: failure.reason,
+        ...(failure.httpStatus === undefined ? {} : { httpStatus: failure.httpStatus }),
+      };
     } catch (error) {
-      return { changes: [], attempts, outcome: "failed", reason: (error as Error).message };
+      return { changes, attempts, outcome: "failed", reason: (error as Error).message };
+    }
+  }
+
+  /**
+   * `tasks/annotate.yml`: `kubernetes.core.k8s` with `state: patched` reads the object and
+   * sends a merge patch of the annotations only when one differs, with no resourceVersion
+   * precondition (so a concurrent write never refuses it). On an object that is gone it only
+   * warns and the task succeeds (kubernetes.core `plugins/module_utils/k8s/runner.py`
+   * lines 144-151, as Debian's ansible 7.7.0 ships it): nothing to do.
+   */
+  async #annotate(
+    kube: KubeClient,
+    location: ObjectLocation,
+    wanted: Readonly<Record<string, string>>,
+    change: EdaEffectChange,
+  ): Promise<StepResult> {
+    const read = await kube.get(location);
+    if (read.status === 404) return { attempts: 0 };
+    if (read.status !== 200) return { attempts: 0, failure: refused(read, "GET") };
+    const metadata = asRecord(asRecord(read.json)?.metadata) ?? {};
+    const current = asRecord(metadata.annotations) ?? {};
+    if (Object.entries(wanted).every(([key, value]) => current[key] === value)) {
+      return { attempts: 0 };
+    }
+    const written = await kube.mergePatch(location, { metadata: { annotations: wanted } });
+    if (written.status === 200 || written.status === 201) return { attempts: 1, change };
+    return { attempts: 1, failure: refused(written, "PATCH") };
+  }
+
+  /**
+   * `tasks/finalizer.yml`: read, decide, and send a JSON patch whose first operation tests
+   * the finalizer list just read (the resourceVersion when the object has none), so that
+   * only a change of the list itself refuses it — not the operator's status writes, which
+   * on every poll would otherwise starve the write. A refused test is a 422 (the API
+   * server's `NewGenericServerResponse(422)` for a patch it cannot apply), a conflict a 409:
+   * on either, read again and retry, up to `conflictRetries` more times (the reference
+   * playbook makes `provisionkit_write_attempts`, 5, attempts in all). Adding is
+   * nothing to do on an object being deleted (the API server refuses new finalizers then),
+   * and anything is nothing to do on an object that is gone (`finalizer-attempt.yml`:
+   * `not object`).
+   */
+  async #finalizer(
+    kube: KubeClient,
+    location: ObjectLocation,
+    action: "add" | "remove",
+  ): Promise<StepResult> {
+    const { finalizer, conflictRetries } = this.#deps.settings;
+    let attempts = 0;
+    for (;;) {
+      const read = await kube.get(location);
+      if (read.status === 404) return { attempts };
+      if (read.status !== 200) return { attempts, failure: refused(read, "GET") };
+      const metadata = asRecord(asRecord(read.json)?.metadata) ?? {};
+      const current = finalizersOf(metadata);
+      const deleting =
+        metadata.deletionTimestamp !== undefined && metadata.deletionTimestamp !== null;
+      const has = current.includes(finalizer);
+      if (action === "add" ? has || deleting : !has) return { attempts };
+      const wanted =
+        action === "add" ? [...current, finalizer] : current.filter((f) => f !== finalizer);
+      attempts += 1;
+      const precondition = Array.isArray(metadata.finalizers)
+        ? { op: "test", path: "/metadata/finalizers", value: metadata.finalizers }
+        : { op: "test", path: "/metadata/resourceVersion", value: metadata.resourceVersion };
+      const written = await kube.jsonPatch(location, [
+        precondition,
+        { op: "add", path: "/metadata/finalizers", value: wanted },
+      ]);
+      if (written.status === 200 || written.status === 201) {
+        return { attempts, change: action === "add" ? "finalizer-added" : "finalizer-removed" };
+      }
+      const refusedNow = written.status === 409 || written.status === 422;
+      if (!refusedNow || attempts > conflictRetries) {
+        const why = refused(written, "PATCH");
+        return {
+          attempts,
+          failure: {
+            ...why,
+            reason: `could not ${action} finalizer ${finalizer} in ${attempts} attempts: ${why.reason}`,
+          },
+        };
+      }
     }
   }
 }

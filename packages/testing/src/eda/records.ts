@@ -129,7 +129,10 @@ export interface EdaEffectRecord {
   operation?: string;
   /** The payload's correlation-id annotation, if any. */
   correlationId?: string;
-  /** The changes written (or attempted, when `failed`). */
+  /**
+   * The changes written, in order; for a `failed` run, those written before the failing task
+   * and by its rescue (the failure annotation).
+   */
   changes: EdaEffectChange[];
   /** What happened. */
   outcome: EdaEffectOutcome;

@@ -188,7 +188,12 @@ export interface EdaPlaybookOptions {
    * false it writes nothing at all, the finalizer included.
    */
   writeFailure?: boolean;
-  /** How many times a write is re-read and retried after a 409 Conflict (default 5). */
+  /**
+   * How many times a finalizer write is re-read and retried after a 409 Conflict (default 4:
+   * 5 attempts in all, as the reference playbooks' `provisionkit_write_attempts`). When they
+   * run out, the run fails as the reference playbook's `rescue:` does: the failure annotation
+   * is written (and the finalizer released where a failed deprovision must not block deletion).
+   */
   conflictRetries?: number;
   /**
    * Who writes the playbooks' effects (default `"modelled"`): the simulator, from the job's
