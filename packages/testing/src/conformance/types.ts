@@ -126,13 +126,13 @@ export interface BackendControls {
    * that harnesses written before it still compile; absent means no.
    */
   loseAnswers?: boolean;
-}
   /**
    * The backend can create a job outside any provider, launched like one of a resource's
    * jobs under another correlation id: {@link ConformanceBackend.launchStray}. Optional;
    * absent means no.
    */
   strays?: boolean;
+}
 
 /** A Kubernetes API a backend can reach: its kubeconfig (a simulator is one). */
 export interface KubernetesEndpoint {
@@ -235,6 +235,16 @@ export interface ConformanceBackend {
    * {@link BackendControls.loseAnswers}.
    */
   loseNextAnswer?(operation: JobType): void;
+  /**
+   * Create a job now, outside any provider, launched like `like` (same resource, operation,
+   * template and configuration: its extra vars or payload copied) but under `correlationId`,
+   * and end it at once as succeeded: a job of the resource whose correlation id only
+   * resembles the engine's (`corr-1x` beside `corr-1`), as another tool or an earlier
+   * install may leave. It may take a script queued for the operation (the AAP simulator's
+   * scripts are per template): script the next jobs after creating strays. Resolves to the
+   * new job's ledger entry. Needs {@link BackendControls.strays}.
+   */
+  launchStray?(like: ConformanceJob, correlationId: string): Promise<ConformanceJob>;
   /** Secret strings (tokens, keys) that must never appear in provider results or errors (P1). */
   readonly secrets?: readonly string[];
 }
@@ -267,16 +277,6 @@ export interface Violation {
   rule: RuleId;
   /** What was observed: job ids, times, states. Starts with the rule id. */
   message: string;
-  /**
-   * Create a job now, outside any provider, launched like `like` (same resource, operation,
-   * template and configuration: its extra vars or payload copied) but under `correlationId`,
-   * and end it at once as succeeded: a job of the resource whose correlation id only
-   * resembles the engine's (`corr-1x` beside `corr-1`), as another tool or an earlier
-   * install may leave. It may take a script queued for the operation (the AAP simulator's
-   * scripts are per template): script the next jobs after creating strays. Resolves to the
-   * new job's ledger entry. Needs {@link BackendControls.strays}.
-   */
-  launchStray?(like: ConformanceJob, correlationId: string): Promise<ConformanceJob>;
 }
 
 /** The outcome of one scenario. */

@@ -61,6 +61,7 @@ class AapSimulatorBackend
   override readonly controls: BackendControls = Object.freeze({
     ...EVERY_CONTROL,
     loseAnswers: true,
+    strays: true,
   });
   readonly #options: AapSimulatorBackendOptions;
 
@@ -68,7 +69,6 @@ class AapSimulatorBackend
     super(options?.provider, "aapSimulatorBackend");
     this.#options = options;
     this.name = options.name ?? (options.workflow ? "AAP simulator (workflows)" : "AAP simulator");
-    strays: true,
     this.secrets = Object.freeze([writeToken(options.simulator?.auth)]);
   }
 
