@@ -33,6 +33,13 @@ export interface ExecuteEnv<R extends ResourceObject = ResourceObject> {
   clock: () => number;
   /** Aborts in-flight provider calls. */
   signal: AbortSignal;
+  /**
+   * Aborts an in-flight launch (`triggerProvision`, `triggerDeprovision`); default
+   * `signal`. A launch aborted after its request left has an unknown outcome (E5), so a
+   * caller that shuts down may abort it later than the other calls, giving a launch already
+   * sent time to answer and be recorded.
+   */
+  launchSignal?: AbortSignal;
 }
 
 /** The result of carrying out one decision. */
@@ -176,7 +183,8 @@ async function launch<R extends ResourceObject>(
 ): Promise<Transition> {
   const { options } = input;
   const provider = env.providers.current;
-  const call = { signal: env.signal, correlationId: pending.correlationId };
+  const signal = env.launchSignal ?? env.signal;
+  const call = { signal, correlationId: pending.correlationId };
   try {
     if (pending.type === "provision") {
       const result = checkProvisionResult(
@@ -211,7 +219,7 @@ async function launch<R extends ResourceObject>(
     if (result.action === "triggered") assertNewJobId(status.jobs, result.jobId, "deprovision");
     return recordDeprovisionAnswer(status, pending, result, env.clock(), options);
   } catch (error) {
-    rethrowIfAborted(env.signal, error);
+    rethrowIfAborted(signal, error);
     return recordLaunchError(status, pending, error, env.clock(), options);
   }
 }

@@ -53,6 +53,14 @@ export interface ReconcileArgs<R extends ResourceObject = ResourceObject> {
   clock?: () => number;
   /** Aborts in-flight provider calls. */
   signal?: AbortSignal;
+  /**
+   * Aborts an in-flight launch (`triggerProvision`, `triggerDeprovision`); default `signal`.
+   * While it is not aborted, a launch under way when `signal` aborts is answered, its job
+   * persisted, and only then does the reconcile throw `AbortedError`: an aborted launch
+   * whose request had left has an unknown outcome, which a provider without `findJob`
+   * cannot resolve (E5). The controller's `stop()` uses it (see `stopLaunchGraceMs`).
+   */
+  launchSignal?: AbortSignal;
   /** Correlation id source; default `crypto.randomUUID`. */
   newCorrelationId?: () => string;
   /** A human's resolution of an unknown launch outcome. */
@@ -172,6 +180,7 @@ export async function reconcile<R extends ResourceObject>(
       providers,
       clock,
       signal,
+      ...(args.launchSignal === undefined ? {} : { launchSignal: args.launchSignal }),
     });
     events.push(...outcome.events);
     status = await save(outcome.status, "update");

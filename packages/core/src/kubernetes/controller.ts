@@ -26,12 +26,14 @@ import {
 import { WorkQueue } from "./queue.js";
 import { parseKey } from "./resource-ref.js";
 import { defaultStatusMapping, type StatusMapping } from "./status-mapping.js";
-import { systemTimers, type Timers } from "./timers.js";
+import { systemTimers, type TimerHandle, type Timers } from "./timers.js";
 
 const DEFAULT_RESYNC_MS = 10 * 60_000;
 const WATCH_BACKOFF: BackoffPolicy = { initialMs: 1000, factor: 2, maxMs: 60_000 };
 const ERROR_BACKOFF: BackoffPolicy = { initialMs: 1000, factor: 2, maxMs: 120_000 };
 /** Conflicts retried at once before backing off (a 409 storm must not spin). */
+/** `stopLaunchGraceMs` unless set. */
+const DEFAULT_STOP_LAUNCH_GRACE_MS = 5_000;
 const IMMEDIATE_CONFLICT_RETRIES = 3;
 const CONFLICT_BACKOFF: BackoffPolicy = { initialMs: 50, factor: 2, maxMs: 5000 };
 
@@ -98,6 +100,8 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
   private readonly failures = new Map<string, number>();
   private readonly conflicts = new Map<string, number>();
   private abort = new AbortController();
+  /** Aborts launches under way; on `stop()`, `stopLaunchGraceMs` after `abort`. */
+  private launchAbort = new AbortController();
   private running = false;
 
   /** @param options - see {@link ProvisioningControllerOptions}. */
@@ -106,6 +110,10 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       throw new RangeError(
         `finalizer must be a qualified name such as "example.com/provisioning", got "${options.finalizer}"`,
       );
+    }
+    const grace = options.stopLaunchGraceMs;
+    if (grace !== undefined && !(Number.isFinite(grace) && grace >= 0)) {
+      throw new RangeError(`stopLaunchGraceMs must be a non-negative number, got ${grace}`);
     }
     this.logger = options.logger ?? silentLogger;
     this.metrics = options.metrics ?? {};
@@ -157,6 +165,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     if (this.running) return;
     this.running = true;
     this.abort = new AbortController();
+    this.launchAbort = new AbortController();
     this.logger.info(
       { resource: `${this.options.resource.plural}.${this.options.resource.group}` },
       "provisioning controller starting",
@@ -165,15 +174,26 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
   }
 
   /**
-   * Stop: no new reconciles; in-flight provider calls are aborted; resolves once the
-   * reconciles in progress have ended (with what they had already written kept).
+   * Stop: no new reconciles; in-flight provider calls are aborted, except a launch under
+   * way, which gets `stopLaunchGraceMs` (default 5 s) to answer and be recorded before it is
+   * aborted too (an aborted launch has an unknown outcome); resolves once the reconciles in
+   * progress have ended (with what they had already written kept).
    */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     await this.watcher.stop();
     this.abort.abort();
-    await this.queue.stop();
+    const drained = this.queue.stop();
+    const grace = this.options.stopLaunchGraceMs ?? DEFAULT_STOP_LAUNCH_GRACE_MS;
+    let timer: TimerHandle | undefined;
+    const expired = new Promise<void>((resolve) => {
+      timer = this.timers.setTimeout(resolve, grace);
+    });
+    await Promise.race([drained, expired]);
+    if (timer !== undefined) this.timers.clearTimeout(timer);
+    this.launchAbort.abort();
+    await drained;
     this.logger.info({}, "provisioning controller stopped");
   }
 
@@ -304,6 +324,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       options: this.engine,
       clock: this.clock,
       signal: this.abort.signal,
+      launchSignal: this.launchAbort.signal,
       newCorrelationId: this.options.newCorrelationId ?? randomUUID,
       persist: async (status) => {
         current = await this.writeStatus(current, status);

@@ -45,6 +45,15 @@ export interface ProvisioningControllerOptions<R extends ResourceObject = Resour
   concurrency?: number;
   /** Every cached resource is reconciled again this often (ms); 0 turns it off. Default 10 minutes. */
   resyncIntervalMs?: number;
+  /**
+   * How long `stop()` lets a launch already under way (`triggerProvision`,
+   * `triggerDeprovision`) answer before aborting it, ms; its job is then recorded in status.
+   * Other provider calls are aborted at once. A launch aborted after its request left has an
+   * unknown outcome, which a provider without `findJob` (an `EdaProvider` outside AAP mode)
+   * cannot resolve: the object then waits for a human (`LaunchOutcomeUnknown`). Default
+   * 5000; 0 aborts launches at once too.
+   */
+  stopLaunchGraceMs?: number;
   /** Backoff between informer restarts after watch errors. Default 1 s doubling to 60 s. */
   watchRestartBackoff?: Partial<BackoffPolicy>;
   /** Backoff of a resource whose reconcile failed (not a provider failure: those are in status). Default 1 s doubling to 2 min. */
