@@ -80,6 +80,10 @@ describe("the operator soak", () => {
       expect(soak.controllers.started).toBeGreaterThan(1);
       expect(soak.jobs.deprovision).toBe(16);
       expect(soak.peakHeapBytes).toBeGreaterThan(0);
+      // The event loop the controllers, simulators and suite share was measured while it ran.
+      expect(soak.eventLoopDelayMs.max).toBeGreaterThan(0);
+      expect(soak.eventLoopDelayMs.p99).toBeLessThanOrEqual(soak.eventLoopDelayMs.max);
+      expect(formatReport(report)).toMatch(/event loop delay p99 \d+ ms, max \d+ ms/);
       expect(formatReport(report)).toMatch(/soak: 16\/16 lifecycles .* seed 7/);
     },
   );

@@ -14,4 +14,5 @@ export type {
   OperatorEnv,
   OperatorSoakFigures,
   OperatorSoakOptions,
+  SoakEventLoopDelay,
 } from "./types.js";

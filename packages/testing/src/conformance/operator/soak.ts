@@ -7,6 +7,8 @@
  *
  * @module
  */
+import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
+import type { JobType } from "@provisionkit/core";
 import { FaultRandom } from "../../fault-rules.js";
 import type { KubeFaults } from "../../kubernetes/fault-types.js";
 import type { CountedFaultHandle } from "../../fault-rules.js";
@@ -30,6 +32,7 @@ export const SOAK_DEFAULTS = Object.freeze({
   slowAnswerMs: 1_500,
   lifecycleTimeoutMs: 30_000,
   churnEveryMs: 1_000,
+  ledgerRefreshMs: 50,
 });
 
 /** The lifecycles a soak draws from, with what each does. */
@@ -90,6 +93,54 @@ export function soakOptions(
   };
 }
 
+/**
+ * The backend's ledger as the lifecycles read it: one copy, grouped by object, shared by every
+ * lifecycle and taken again at most every `everyMs` (the copy costs a pass over every job the
+ * run ever launched).
+ *
+ * Each lifecycle looks at its object every {@link SAMPLE_INTERVAL_MS}; when each look took its
+ * own copy of the whole ledger, the harness's cost grew with lifecycles in flight times jobs so
+ * far: by a few hundred jobs it held the event loop that the controllers, the simulators and
+ * their timers share with it, and lifecycles ran past their budget (counted stuck) while the
+ * operator waited for its turn, not for a decision.
+ */
+export class SoakLedgerView {
+  #takenAt = -Infinity;
+  #byKey = new Map<string, ConformanceJob[]>();
+  /** How many copies of the ledger were taken. */
+  copies = 0;
+
+  /**
+   * @param ledger - the backend's ledger (a fresh copy per call).
+   * @param everyMs - the most often a copy is taken, ms.
+   * @param now - a monotonic clock, ms.
+   */
+  constructor(
+    private readonly ledger: () => readonly ConformanceJob[],
+    private readonly everyMs: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** The jobs of the object `key` (of one operation), oldest first, as of the last copy. */
+  jobs(key: string, operation?: JobType): ConformanceJob[] {
+    const now = this.now();
+    if (now - this.#takenAt >= this.everyMs) {
+      this.#takenAt = now;
+      this.copies++;
+      const byKey = new Map<string, ConformanceJob[]>();
+      for (const job of this.ledger()) {
+        const list = byKey.get(job.resourceKey);
+        if (list) list.push(job);
+        else byKey.set(job.resourceKey, [job]);
+      }
+      for (const list of byKey.values()) list.sort((a, b) => a.createdAt - b.createdAt);
+      this.#byKey = byKey;
+    }
+    const jobs = this.#byKey.get(key) ?? [];
+    return operation ? jobs.filter((j) => j.operation === operation) : jobs.slice();
+  }
+}
+
 /** A lifecycle goal not reached within its budget. */
 class Stuck extends Error {}
 
@@ -108,6 +159,8 @@ export class SoakRun {
   #backendFaults: InjectedFaults | undefined;
   #kubeFaults: { name: string; handle: CountedFaultHandle }[] = [];
   #peakHeap = 0;
+  #ledger: SoakLedgerView | undefined;
+  #loopDelay: IntervalHistogram | undefined;
   #started = 0;
   #ended = 0;
 
@@ -124,6 +177,9 @@ export class SoakRun {
   async run(world: OperatorWorld): Promise<void> {
     const soak = this.options;
     const random = new FaultRandom(soak.seed);
+    this.#ledger = new SoakLedgerView(() => world.ledger(), SOAK_DEFAULTS.ledgerRefreshMs);
+    this.#loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    this.#loopDelay.enable();
     this.#started = performance.now();
     const heap = setInterval(() => this.#sampleHeap(), 50);
     this.#sampleHeap();
@@ -153,6 +209,7 @@ export class SoakRun {
       for (const { handle } of this.#kubeFaults) handle.remove();
       clearInterval(heap);
       this.#sampleHeap();
+      this.#loopDelay.disable();
       this.#ended = performance.now();
     }
   }
@@ -186,6 +243,10 @@ export class SoakRun {
       violations: violations.length,
       durationMs: Math.round((this.#ended || performance.now()) - this.#started),
       peakHeapBytes: this.#peakHeap,
+      eventLoopDelayMs: {
+        p99: nanosToMs(this.#loopDelay?.percentile(99)),
+        max: nanosToMs(this.#loopDelay?.max),
+      },
     };
   }
 
@@ -239,12 +300,13 @@ export class SoakRun {
         await sleep(SAMPLE_INTERVAL_MS);
       }
     };
+    const ledger = this.#ledger ?? new SoakLedgerView(() => world.ledger(), 0);
+    const jobs = (operation?: JobType) => ledger.jobs(key, operation);
     const since = () => world.userWrites.get(key)?.at(-1) ?? world.start;
     const ready = () => {
       const after = since();
       return wait(`Ready after the write at ${world.t(after)}`, () => {
-        const job = world
-          .jobs(key, "provision")
+        const job = jobs("provision")
           .filter((j) => j.outcome === "succeeded")
           .at(-1);
         const object = world.object(name);
@@ -258,8 +320,7 @@ export class SoakRun {
     };
     // A provision job launched (it may have ended by the time this looks, on a loaded
     // machine: the deletion then comes right after it).
-    const provisioning = () =>
-      wait("a provision job", () => world.jobs(key, "provision").length > 0);
+    const provisioning = () => wait("a provision job", () => jobs("provision").length > 0);
     const released = () =>
       wait("the finalizer released", () => {
         const sample = world.observer.latest(key);
@@ -278,21 +339,21 @@ export class SoakRun {
           break;
         case "a-b-a": {
           await ready();
-          const a = world.jobs(key, "provision").find((j) => j.outcome === "succeeded");
+          const a = jobs("provision").find((j) => j.outcome === "succeeded");
           await world.setSpec(name, 1);
           // Back to A once B's provision runs (not at once: a launch the controller decided
           // just before the user's second write lands after it, which E2 would count as a
           // launch with no change by the user): A must be provisioned again.
           await wait("a provision job of B", () =>
-            world.jobs(key, "provision").some((j) => j.configVersion !== a?.configVersion),
+            jobs("provision").some((j) => j.configVersion !== a?.configVersion),
           );
           await world.setSpec(name, 0);
           await wait("Ready on A again", () => {
-            const jobs = world.jobs(key, "provision");
-            const latest = jobs.filter((j) => j.outcome === "succeeded").at(-1);
+            const provisions = jobs("provision");
+            const latest = provisions.filter((j) => j.outcome === "succeeded").at(-1);
             const object = world.object(name);
             return (
-              !jobs.some((j) => j.outcome === undefined) &&
+              !provisions.some((j) => j.outcome === undefined) &&
               latest?.configVersion === a?.configVersion &&
               object !== undefined &&
               world.reconciled(object) === a?.configVersion
@@ -463,6 +524,11 @@ export function soakScenario(soak: OperatorSoakOptions): OperatorScenario & { so
       await run.run(world);
     },
   };
+}
+
+/** Whole milliseconds of a histogram's nanoseconds (0 when nothing was recorded). */
+function nanosToMs(nanos: number | undefined): number {
+  return nanos !== undefined && Number.isFinite(nanos) ? Math.round(nanos / 1e6) : 0;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -127,6 +127,21 @@ export interface OperatorSoakFigures {
   durationMs: number;
   /** The process's peak V8 heap while the soak ran, bytes. */
   peakHeapBytes: number;
+  /**
+   * How late the process's event loop ran while the soak ran (`monitorEventLoopDelay`), ms:
+   * the controllers, the simulators and the suite share it, so seconds here mean every
+   * reconcile, answer and timer waited that long, and a lifecycle can run past its budget
+   * for that alone.
+   */
+  eventLoopDelayMs: SoakEventLoopDelay;
+}
+
+/** The event loop's delay during a soak, ms (see {@link OperatorSoakFigures.eventLoopDelayMs}). */
+export interface SoakEventLoopDelay {
+  /** The 99th percentile. */
+  p99: number;
+  /** The longest. */
+  max: number;
 }
 
 /** Options of {@link runOperatorConformance}. */
