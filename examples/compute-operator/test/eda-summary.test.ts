@@ -111,10 +111,14 @@ describe("the EDA story's event log", () => {
       {
         jobId: "eda:provision:c-1:1",
         correlationId: "c-1",
+        provider: "eda",
         type: "provision",
+        attempt: 1,
+        configVersion: "sha256:00000000000000000000000000000000",
         state: "Failed",
         message: "timed out after 8 s waiting for annotation …",
         launchedAt: new Date(T0).toISOString(),
+        updatedAt: new Date(T0 + 8000).toISOString(),
         finishedAt: new Date(T0 + 8000).toISOString(),
       },
     ]);

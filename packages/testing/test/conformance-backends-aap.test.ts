@@ -23,6 +23,7 @@ describe("aapSimulatorBackend", () => {
       neverFinishes: true,
       purge: true,
       rateLimit: true,
+      strays: true,
       transientFailure: true,
     });
     expect(backend.secrets).toEqual(["sim-token"]);

@@ -168,14 +168,43 @@ describe("ScenarioCluster on a simulator of its own", () => {
     expect(names(await cluster.list())).toEqual(["w2"]);
   });
 
-  it("delete rejects with any error other than 404", async () => {
+  it("delete rejects with any error other than 404 that is not transient, and with a transient one that lasts", async () => {
+    const simulator = await startSimulator([CRD]);
+    const cluster = await open(CRD, { kubeconfig: simulator.kubeconfig(), namespace: "team" });
+    await cluster.create("w1", {});
+    const forbidden = simulator.faults.status({ code: 403, times: 1, method: "DELETE" });
+    await expect(cluster.delete("w1")).rejects.toMatchObject({ code: 403 });
+    expect(forbidden.fired).toBe(1);
+    const outage = simulator.faults.status({ code: 500, times: Infinity, method: "DELETE" });
+    await expect(cluster.delete("w1")).rejects.toMatchObject({ code: 500 });
+    // Retried as a user would (a few seconds), then given up: never taken for "already gone".
+    expect(outage.fired).toBeGreaterThan(1);
+    outage.remove();
+    expect(names(await cluster.list())).toEqual(["w1"]);
+  });
+
+  it("delete retries a 404 that names no object (a restarted API server not serving the resource yet), and the object goes; an object already gone is done", async () => {
+    const simulator = await startSimulator([CRD]);
+    const cluster = await open(CRD, { kubeconfig: simulator.kubeconfig(), namespace: "team" });
+    await cluster.create("w1", {});
+    const unserved = simulator.faults.status({ code: 404, times: 2, method: "DELETE" });
+    await cluster.delete("w1");
+    expect(unserved.fired).toBe(2);
+    expect(names(await cluster.list())).toEqual([]);
+    // The object's own 404 (details name it) is not retried: it is already gone.
+    const before = simulator.requests().length;
+    await cluster.delete("w1");
+    expect(simulator.requests().length - before).toBe(1);
+  });
+
+  it("delete retries a transient 500 as a user would, and the object goes", async () => {
     const simulator = await startSimulator([CRD]);
     const cluster = await open(CRD, { kubeconfig: simulator.kubeconfig(), namespace: "team" });
     await cluster.create("w1", {});
     const fault = simulator.faults.status({ code: 500, times: 1, method: "DELETE" });
-    await expect(cluster.delete("w1")).rejects.toMatchObject({ code: 500 });
+    await cluster.delete("w1");
     expect(fault.fired).toBe(1);
-    expect(names(await cluster.list())).toEqual(["w1"]);
+    expect(names(await cluster.list())).toEqual([]);
   });
 
   it("replaceSpec retries on 409 Conflict, reading the object again each time", async () => {
