@@ -35,6 +35,22 @@ const SIMULATOR = {
  * have created no job 3 s after its request ended (past the 2 s kill), and is launched again.
  */
 const LAUNCH_SETTLE_MS = 3_000;
+/**
+ * The EdaProvider's settings for that AWX, scaled as the simulator's are. An event EDA took
+ * but could not turn into a job (its launch of the template met one of the soak's AAP faults:
+ * ansible-rulebook's run_job_template does not retry by default) is lost, and the EdaProvider
+ * learns it only from its timeout (defaults 60 and 30 minutes): 8 s here, several times a job's
+ * worst path in the soak (a 1.5 s slow launch, a 1 s Retry-After, the write-back), so that a
+ * lost event is retried within a lifecycle's 30 s. A deprovision that timed out blocks the
+ * deletion and is retried (`blockDeletionOnFailure`), as the AapProvider does by default: with
+ * `false`, a lost delete event releases the object with its provision still standing, which
+ * the soak reports as an orphan.
+ */
+const EDA_SCALED = {
+  provisionTimeoutMs: 8_000,
+  deprovisionTimeoutMs: 8_000,
+  blockDeletionOnFailure: true,
+};
 /** The AAP client's options in the soak: answers slower than 1 s are given up on. */
 const CLIENT = { timeoutMs: 1_000, retry: { initialDelayMs: 10, retries: 2 } };
 
@@ -74,7 +90,12 @@ export const SOAK_BACKENDS = {
     edaSimulatorBackend({
       aap: { simulator: SIMULATOR },
       provider: (endpoint) =>
-        edaProvider(endpoint, { realTime: true, pollIntervalMs: 50, minEventIntervalMs: 0 }),
+        edaProvider(endpoint, {
+          realTime: true,
+          pollIntervalMs: 50,
+          minEventIntervalMs: 0,
+          ...EDA_SCALED,
+        }),
     }),
 };
 

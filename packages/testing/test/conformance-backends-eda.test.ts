@@ -103,6 +103,26 @@ describe("edaSimulatorBackend", () => {
     expect(read.status).toBe(404);
   });
 
+  it("a successful job whose playbook could not write (its rescue ran) is failed in the ledger, as the real job fails", async () => {
+    const { backend, ctx, endpoint } = await edaBackend();
+    ctx.kube.createObject(widget("w-3"));
+    backend.scriptNext("provision", { durationMs: 200 });
+    await sendEvent(endpoint, "create-widget", payload("w-3", "provision", "c-7", "v1"));
+    await backend.settle!();
+    // Every PATCH of the playbook is refused (a 500 the API server did not process).
+    const refused = ctx.kube.faults.status({ code: 500, times: Infinity, method: "PATCH" });
+    ctx.clock.advance(200);
+    await backend.settle!();
+    refused.remove();
+    // AAP ended the job successful before its playbook wrote; the playbook's rescue fails it.
+    expect(backend.ledger()[0]).toMatchObject({
+      outcome: "failed",
+      finishedAt: expect.any(Number),
+    });
+    const annotations = ctx.kube.getObject(ref("w-3"))?.metadata.annotations ?? {};
+    expect(annotations["provisionkit.io/applied-correlation-id"]).toBeUndefined();
+  });
+
   it("rateLimitNext and failNext answer the next events with 429 (Retry-After) and 503", async () => {
     const { backend, endpoint } = await edaBackend();
     const event = payload("w", "provision", "c", "v1");

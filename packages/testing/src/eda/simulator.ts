@@ -247,6 +247,11 @@ export class EdaSimulator {
     return this.#log.all();
   }
 
+  /** How many playbook side effects were recorded so far (what {@link effects} would list). */
+  get effectCount(): number {
+    return this.#effects.length;
+  }
+
   /** Every playbook side effect applied or attempted so far (copies), in order. */
   effects(): EdaEffectRecord[] {
     return this.#effects.map((effect) => structuredClone(effect));

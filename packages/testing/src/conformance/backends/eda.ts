@@ -18,6 +18,7 @@ import type {
   BackendControls,
   BackendFaultPlan,
   ConformanceBackend,
+  ConformanceJob,
   InjectedFaults,
 } from "../types.js";
 import { AapRun, writeToken, type AapRunOptions } from "./aap-run.js";
@@ -106,6 +107,41 @@ class EdaSimulatorBackend
   /** Write-back faults for the next jobs of each operation, oldest first. */
   readonly #writeBacks: Record<JobType, EdaWriteBackFault[]> = { provision: [], deprovision: [] };
 
+  /**
+   * The last scenario's simulator and the AAP jobs whose playbook failed to write (its
+   * `rescue:` ran), refreshed when it recorded new effects; kept after `stop` as the ledger is.
+   */
+  #plays: { eda: EdaSimulator; seen: number; failed: Set<string> } | undefined;
+
+  /**
+   * The AAP simulator's jobs as conformance jobs, with one correction: a job AAP ended
+   * `successful` whose playbook then failed to write (a request of its `kubernetes.core.k8s`
+   * tasks refused, so its `rescue:` ran) ended `failed`. The simulator decides a job's
+   * status before its playbook's writes are played; the reference playbooks' `rescue:` ends
+   * with `ansible.builtin.fail` (`ansible/playbooks/provision.yml` and `deprovision.yml`,
+   * "Fail the job, as the playbook failed"), so the real job fails. Without this, a job
+   * whose write-back the soak's Kubernetes faults defeated read as a success the operator
+   * could never see: its retry counted as an E2 duplicate and its version as owed by E3.
+   */
+  override ledger(): ConformanceJob[] {
+    const jobs = super.ledger();
+    const plays = this.#plays;
+    if (plays === undefined) return jobs;
+    if (plays.eda.effectCount !== plays.seen) {
+      const effects = plays.eda.effects();
+      plays.seen = effects.length;
+      plays.failed = new Set(
+        effects
+          .filter((e) => e.outcome === "failed" && e.jobStatus === "successful")
+          .map((e) => String(e.jobId)),
+      );
+    }
+    for (const job of jobs) {
+      if (job.outcome === "succeeded" && plays.failed.has(job.id)) job.outcome = "failed";
+    }
+    return jobs;
+  }
+
   constructor(options: EdaSimulatorBackendOptions) {
     super(options?.provider, "edaSimulatorBackend");
     this.#options = options;
@@ -126,6 +162,7 @@ class EdaSimulatorBackend
       const eda = this.#simulator(context, run);
       const { webhookUrl } = await eda.start();
       this.begin({ run, eda, aapUrl, webhookUrl, endpoints });
+      this.#plays = { eda, seen: 0, failed: new Set() };
     } catch (error) {
       await run.aap.stop();
       throw error;
