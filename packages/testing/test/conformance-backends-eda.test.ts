@@ -117,7 +117,7 @@ describe("edaSimulatorBackend", () => {
     // AAP ended the job successful before its playbook wrote; the playbook's rescue fails it.
     expect(backend.ledger()[0]).toMatchObject({
       outcome: "failed",
-      finishedAt: expect.any(Number),
+      finishedAt: expect.any(Number) as unknown,
     });
     const annotations = ctx.kube.getObject(ref("w-3"))?.metadata.annotations ?? {};
     expect(annotations["provisionkit.io/applied-correlation-id"]).toBeUndefined();
