@@ -3,7 +3,9 @@ import { AapProvider } from "@provisionkit/provider-aap";
 import {
   ScriptedHttpServer,
   captureLogger,
+  findSecretLeaks,
   respond,
+  secretForms,
   text,
   type RecordedRequest,
 } from "@provisionkit/testing";
@@ -20,43 +22,11 @@ import { World } from "../support/world.ts";
 const TOKEN = "tok-CANARY-0123456789abcdefXYZ";
 const WAIT = { timeout: 15_000, interval: 20 };
 
-function formsOf(value: string): string[] {
-  const bytes = Buffer.from(value, "utf8");
-  const std = bytes.toString("base64");
-  const forms = [
-    value,
-    encodeURIComponent(value),
-    JSON.stringify(value),
-    std,
-    std.replace(/=+$/, ""),
-    bytes.toString("base64url"),
-    encodeURIComponent(std),
-  ];
-  for (const offset of [1, 2, 3]) {
-    const stream = Buffer.concat([Buffer.from("#".repeat(offset)), bytes, Buffer.from("~!")]);
-    forms.push(stream.toString("base64"), stream.toString("base64url"));
-  }
-  return forms;
-}
-
-/** The token as is, URL-encoded, and the base64 pieces that encode it at each byte offset. */
-function needles(value: string): string[] {
-  const bytes = Buffer.from(value, "utf8");
-  const cores = [0, 1, 2].flatMap((offset) => {
-    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString("base64");
-    const core = encoded.slice(
-      Math.ceil((8 * offset) / 6),
-      Math.floor((8 * (offset + bytes.length)) / 6),
-    );
-    return [core, core.replace(/\+/g, "-").replace(/\//g, "_")];
-  });
-  return [value, encodeURIComponent(value), ...cores];
-}
-const leaks = (text: string) => needles(TOKEN).filter((needle) => text.includes(needle));
+const leaks = (text: string) => findSecretLeaks(text, [TOKEN]);
 
 /** The token's forms, if the request carried it (a proxy echoing the request). */
 const echoOf = (request: RecordedRequest) =>
-  String(request.headers.authorization ?? "").includes(TOKEN) ? formsOf(TOKEN).join(" | ") : "";
+  String(request.headers.authorization ?? "").includes(TOKEN) ? secretForms(TOKEN).join(" | ") : "";
 
 describeOnClusters("secrets echoed by AAP never reach the cluster", (cluster) => {
   let world: World | undefined;

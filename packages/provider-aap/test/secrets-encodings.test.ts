@@ -6,9 +6,7 @@
  * Secrets: a bearer token read through a SecretSource, a lone basic password and its
  * `user:password` pair.
  */
-import { inspect } from "node:util";
 import {
-  toErrorRecord,
   type EngineEvent,
   type ReconcileResult,
   type SecretReference,
@@ -19,7 +17,10 @@ import {
   captureLogger,
   driveEngine,
   empty,
+  errorSurfaces,
+  findSecretLeaks,
   respond,
+  secretForms,
   text,
   VirtualClock,
   type EngineState,
@@ -35,71 +36,7 @@ const PASSWORD = "pw-CANARY-hunter2:xy";
 const PAIR = `${USERNAME}:${PASSWORD}`;
 const SECRETS = [TOKEN, PASSWORD, PAIR];
 
-/** Every form of `value` a server may echo. */
-function formsOf(value: string): string[] {
-  const bytes = Buffer.from(value, "utf8");
-  const std = bytes.toString("base64");
-  const url = bytes.toString("base64url");
-  const forms = [
-    value,
-    encodeURIComponent(value),
-    JSON.stringify(value),
-    std,
-    std.replace(/=+$/, ""),
-    url,
-    url + "=".repeat((4 - (url.length % 4)) % 4),
-    encodeURIComponent(std),
-  ];
-  for (const offset of [1, 2, 3]) {
-    const stream = Buffer.concat([Buffer.from("#".repeat(offset)), bytes, Buffer.from("~!")]);
-    forms.push(stream.toString("base64"), stream.toString("base64url"));
-  }
-  return forms;
-}
-
-/** What must never be found: each secret as is, URL-encoded, and its base64 pieces. */
-function needlesOf(value: string): string[] {
-  const bytes = Buffer.from(value, "utf8");
-  const cores = [0, 1, 2].flatMap((offset) => {
-    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString("base64");
-    const core = encoded.slice(
-      Math.ceil((8 * offset) / 6),
-      Math.floor((8 * (offset + bytes.length)) / 6),
-    );
-    return [core, core.replace(/\+/g, "-").replace(/\//g, "_")];
-  });
-  return [value, encodeURIComponent(value), ...cores];
-}
-const NEEDLES = SECRETS.flatMap(needlesOf);
-const leaks = (text: string) => NEEDLES.filter((needle) => text.includes(needle));
-
-/** An error as every surface shows it: message, stack, own fields, toJSON, inspect, causes. */
-function surfaces(error: unknown, depth = 0): string {
-  if (!(error instanceof Error) || depth > 4) return String(error);
-  const own: Record<string, unknown> = {};
-  for (const key of Object.getOwnPropertyNames(error)) {
-    own[key] = (error as unknown as Record<string, unknown>)[key];
-  }
-  const toJSON = (error as { toJSON?: () => unknown }).toJSON;
-  return [
-    String(error),
-    error.message,
-    error.stack ?? "",
-    inspect(error, { depth: 10, showHidden: true }),
-    safeJson(own),
-    typeof toJSON === "function" ? safeJson(toJSON.call(error)) : "",
-    safeJson(toErrorRecord(error)),
-    error.cause === undefined ? "" : surfaces(error.cause, depth + 1),
-  ].join("\n");
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? "";
-  } catch {
-    return inspect(value, { depth: 10 });
-  }
-}
+const leaks = (text: string) => findSecretLeaks(text, SECRETS);
 
 /**
  * The server's page: every form of every secret the request carried, as a leaky proxy would
@@ -108,7 +45,7 @@ function safeJson(value: unknown): string {
 function echoOf(request: RecordedRequest): string {
   const auth = String(request.headers.authorization ?? "");
   const carried = auth.startsWith("Basic ") ? [PASSWORD, PAIR] : [TOKEN];
-  return carried.flatMap(formsOf).join(" | ");
+  return carried.flatMap(secretForms).join(" | ");
 }
 const echo = (status: number) =>
   respond((r) => text(status, `{"detail": ${JSON.stringify(echoOf(r))}}`));
@@ -214,12 +151,12 @@ describe("AAP: a server echoing every encoding of the credentials", () => {
     expect(sent).toContain(TOKEN);
     expect(sent).toContain(Buffer.from(PAIR).toString("base64"));
     expect(errors.length).toBeGreaterThanOrEqual(30);
-    expect(errors.some((e) => surfaces(e).includes("[REDACTED]"))).toBe(true);
+    expect(errors.some((e) => errorSurfaces(e).includes("[REDACTED]"))).toBe(true);
     expect(events.some((e) => e.message.includes("[REDACTED]"))).toBe(true);
     expect(statuses.some((s) => s.includes("[REDACTED]"))).toBe(true);
     // … and none of them is anywhere.
     for (const [i, error] of errors.entries()) {
-      expect(leaks(surfaces(error)), `error ${i}: ${String(error)}`).toEqual([]);
+      expect(leaks(errorSurfaces(error)), `error ${i}: ${String(error)}`).toEqual([]);
     }
     expect(leaks(log.dump()), "logs").toEqual([]);
     expect(leaks(statuses.join("\n")), "status").toEqual([]);

@@ -44,7 +44,8 @@ export type PlaybookPlan =
       /** The write tasks, in order; the first that fails ends them. */
       readonly steps: readonly PlaybookStep[];
       /**
-       * The `rescue:` tasks run when a step failed, given what failed (the failure annotation,
+       * The `rescue:` tasks run when a step failed, given the failed task's name and message
+       * as `tasks/failure.yml` composes them (the failure annotation,
        * and a release of the finalizer where the event allows it); none for a failure's own
        * writes.
        */
@@ -149,15 +150,7 @@ export async function planPlaybook(
       // `tasks/failure.yml` names the failed task and its message.
       const rescue = settings.writeFailure
         ? (failure: string) =>
-            failureSteps(
-              settings,
-              failureText(
-                correlationId,
-                operation,
-                `Check that the finalizer was written: ${failure}`,
-              ),
-              release,
-            )
+            failureSteps(settings, failureText(correlationId, operation, failure), release)
         : undefined;
       return { ...write, steps: [finalizer, ...acknowledge], rescue };
     }

@@ -61,6 +61,17 @@ function refused(response: ClientResponse, what: string): StepFailure {
   };
 }
 
+/**
+ * The name of the reference playbooks' task that fails when `step` does, as
+ * `tasks/failure.yml` puts it in the failure message: `tasks/finalizer.yml`'s check, or
+ * `tasks/annotate.yml`'s write.
+ */
+function taskName(step: PlaybookStep): string {
+  return step.kind === "finalizer"
+    ? "Check that the finalizer was written"
+    : `Write ${Object.keys(step.annotations).join(", ")}`;
+}
+
 /** What one write task did. */
 interface StepResult {
   readonly attempts: number;
@@ -214,8 +225,10 @@ export class PlaybookRunner {
   ): Promise<WriteResult> {
     const changes: EdaEffectChange[] = [];
     let attempts = 0;
+    let failedTask = "";
     const run = async (steps: readonly PlaybookStep[]): Promise<StepFailure | undefined> => {
       for (const step of steps) {
+        failedTask = taskName(step);
         const result =
           step.kind === "annotate"
             ? await this.#annotate(kube, location, step.annotations, step.change)
@@ -231,7 +244,7 @@ export class PlaybookRunner {
       if (!failure)
         return { changes, attempts, outcome: changes.length > 0 ? "applied" : "unchanged" };
       // A rescue that fails too ends the run the same way: the job failed.
-      if (plan.rescue) await run(plan.rescue(failure.reason));
+      if (plan.rescue) await run(plan.rescue(`${failedTask}: ${failure.reason}`));
       return {
         changes,
         attempts,
