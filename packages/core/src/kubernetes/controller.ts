@@ -31,9 +31,9 @@ import { systemTimers, type TimerHandle, type Timers } from "./timers.js";
 const DEFAULT_RESYNC_MS = 10 * 60_000;
 const WATCH_BACKOFF: BackoffPolicy = { initialMs: 1000, factor: 2, maxMs: 60_000 };
 const ERROR_BACKOFF: BackoffPolicy = { initialMs: 1000, factor: 2, maxMs: 120_000 };
-/** Conflicts retried at once before backing off (a 409 storm must not spin). */
 /** `stopLaunchGraceMs` unless set. */
 const DEFAULT_STOP_LAUNCH_GRACE_MS = 5_000;
+/** Conflicts retried at once before backing off (a 409 storm must not spin). */
 const IMMEDIATE_CONFLICT_RETRIES = 3;
 const CONFLICT_BACKOFF: BackoffPolicy = { initialMs: 50, factor: 2, maxMs: 5000 };
 
