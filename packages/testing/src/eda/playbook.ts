@@ -115,7 +115,9 @@ export class PlaybookRunner {
     for (const { job, due } of ended) {
       this.#seen.add(job.id);
       this.#due.delete(job.id);
-      this.#deps.record(due === "lost" ? this.#lost(job) : await this.#play(job));
+      this.#deps.record(
+        due === "lost" ? this.#skipped(job, LOST_WRITE_BACK) : await this.#play(job),
+      );
     }
   }
 
@@ -134,7 +136,8 @@ export class PlaybookRunner {
     return due;
   }
 
-  #lost(job: AapLedgerJob): EdaEffectRecord {
+  /** The record of a job whose effects are not written here, and why. */
+  #skipped(job: AapLedgerJob, reason: string): EdaEffectRecord {
     return {
       at: this.#deps.clock.now(),
       jobId: job.id,
@@ -145,30 +148,15 @@ export class PlaybookRunner {
       ...(job.resourceKey === undefined ? {} : { resourceKey: job.resourceKey }),
       changes: [],
       outcome: "skipped",
-      reason: LOST_WRITE_BACK,
-      attempts: 0,
-    };
-  }
-
-  /** The effect of a job whose real playbook writes its effects: nothing written here. */
-  #external(job: AapLedgerJob): EdaEffectRecord {
-    return {
-      at: this.#deps.clock.now(),
-      jobId: job.id,
-      jobKind: job.kind,
-      templateName: job.templateName,
-      jobStatus: job.status,
-      jobFinishedAt: job.finishedAt ?? this.#deps.clock.now(),
-      ...(job.resourceKey === undefined ? {} : { resourceKey: job.resourceKey }),
-      changes: [],
-      outcome: "skipped",
-      reason: EXTERNAL_EFFECTS,
+      reason,
       attempts: 0,
     };
   }
 
   async #play(job: AapLedgerJob): Promise<EdaEffectRecord> {
-    if (this.#deps.settings.effects === "external") return this.#external(job);
+    if (this.#deps.settings.effects === "external")
+      // The real playbook writes its effects: nothing is written here.
+      return this.#skipped(job, EXTERNAL_EFFECTS);
     const { settings, kube, aap, clock } = this.#deps;
     const plan = await planPlaybook(settings, job, async () => {
       const explanation = await aap.jobExplanation(job.kind, job.id);
