@@ -10,31 +10,76 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-tier=$(scripts/real-apiserver/ci-tier.sh)
-eval "$tier"
-# The headless-Chromium tier (the conformance HTML report is checked in a real browser).
-browser=$(scripts/browser/ci-tier.sh)
-eval "$browser"
-# The Ansible tier (the reference playbooks of ansible/ run with the real ansible-playbook).
-ansible_tier=$(scripts/ansible/ci-tier.sh)
-eval "$ansible_tier"
+# Every stage runs through `stage NAME command...`, which prints its elapsed seconds when it
+# ends; the table of all stages is printed at the end, and also when a stage fails (then
+# with that stage marked FAILED), so every run shows where the time went. `set -e` still
+# stops the run at the first failing command: the stage's command runs in this shell.
+stage_names=()
+stage_secs=()
+stage_current=""
+stage_started=""
+stage_clock() { echo "${EPOCHREALTIME/,/.}"; }
+stage_elapsed() { awk -v a="$1" -v b="$(stage_clock)" 'BEGIN { printf "%.1f", b - a }'; }
+stage() {
+  local name=$1
+  shift
+  stage_current=$name
+  stage_started=$(stage_clock)
+  echo "==> [ci stage] ${name}: $*"
+  "$@"
+  local secs
+  secs=$(stage_elapsed "$stage_started")
+  stage_names+=("$name")
+  stage_secs+=("$secs")
+  stage_current=""
+  echo "==> [ci stage] ${name}: done in ${secs} s"
+}
+ci_started=$(stage_clock)
+stage_summary() {
+  local status=$?
+  {
+    echo
+    echo "ci stages (seconds):"
+    local i
+    for i in "${!stage_names[@]}"; do
+      printf '  %-28s %8s\n' "${stage_names[$i]}" "${stage_secs[$i]}"
+    done
+    if [ -n "$stage_current" ]; then
+      printf '  %-28s %8s  FAILED (exit %s)\n' "$stage_current" "$(stage_elapsed "$stage_started")" "$status"
+    fi
+    printf '  %-28s %8s\n' "total (scripts/ci.sh)" "$(stage_elapsed "$ci_started")"
+  } >&2
+}
+trap stage_summary EXIT
 
-pnpm run build
-pnpm run lint
-pnpm run typecheck
-pnpm run test
+# A tier script prints the variables it decided (PROVISIONKIT_*=...); they are set here.
+tier_env() {
+  local decided
+  decided=$("$1")
+  eval "$decided"
+}
+stage tier:real-apiserver tier_env scripts/real-apiserver/ci-tier.sh
+# The headless-Chromium tier (the conformance HTML report is checked in a real browser).
+stage tier:browser tier_env scripts/browser/ci-tier.sh
+# The Ansible tier (the reference playbooks of ansible/ run with the real ansible-playbook).
+stage tier:ansible tier_env scripts/ansible/ci-tier.sh
+
+stage build pnpm run build
+stage lint pnpm run lint
+stage typecheck pnpm run typecheck
+stage test pnpm run test
 # The conformance CLI on the built packages, as a user runs it: both built-in providers,
 # with the JUnit and HTML reports kept under reports/ (not committed).
-node packages/testing/dist/cli/bin.js integration/conformance/builtin.mjs \
+stage cli:builtin node packages/testing/dist/cli/bin.js integration/conformance/builtin.mjs \
   --junit reports/conformance.xml --html reports/conformance.html
 # The operator suite through the same CLI: the ComputeInstance operator with AapProvider, with
 # EdaProvider and with EdaProvider in AAP mode, in real time on the Kubernetes API simulator
 # (one HTML page per subject, operator-conformance-1.html to -3.html).
-node packages/testing/dist/cli/bin.js integration/conformance/operator.mjs \
+stage cli:operator node packages/testing/dist/cli/bin.js integration/conformance/operator.mjs \
   --json reports/operator-conformance.json --junit reports/operator-conformance.xml \
   --html reports/operator-conformance.html
-pnpm run docs
-pnpm run check:packages
+stage docs pnpm run docs
+stage check:packages pnpm run check:packages
 
 if [ "${PROVISIONKIT_REAL_APISERVER:-}" = "skip" ]; then
   {
