@@ -1,5 +1,5 @@
 import type { JobRecord } from "./job-record.js";
-import type { JobType } from "./job-state.js";
+import type { JobState, JobType } from "./job-state.js";
 import type { ResourceObject } from "./resource.js";
 import type { DeprovisionResult, FoundJob, ProvisionResult, ProvisionStatus } from "./results.js";
 
@@ -38,6 +38,32 @@ export interface FindJobQuery {
    * bound its search (AAP: jobs created since then, less a clock-skew margin).
    */
   launchedAt?: string;
+}
+
+/**
+ * A hint from a backend that one of its jobs may have changed state (it started or ended):
+ * what {@link Provider.jobSignals} delivers. It is a hint, never a fact: the engine does not
+ * trust it, it only reads the job through the status call sooner than its poll schedule
+ * would. A signal that is lost, late, duplicated, reordered or forged therefore costs latency
+ * (or one extra read), never correctness.
+ */
+export interface JobSignal {
+  /** The job id, in the form the provider's launch calls return (e.g. `job:42`). */
+  readonly jobId: string;
+  /**
+   * The state the sender claimed, when it said one. Informative only (logs, metrics): the
+   * engine reads the job before it acts.
+   */
+  readonly stateHint?: JobState;
+}
+
+/** Receives {@link JobSignal}s; must not throw (what it throws is ignored). */
+export type JobSignalListener = (signal: JobSignal) => void;
+
+/** A subscription returned by {@link Provider.jobSignals}. */
+export interface JobSignalSubscription {
+  /** Stops delivering signals to this listener and releases what it holds. Idempotent. */
+  close(): Promise<void>;
 }
 
 /**
@@ -107,6 +133,21 @@ export interface Provider<R extends ResourceObject = ResourceObject> {
    * and when a job exceeds its timeout.
    */
   cancelJob?(resource: R, jobId: string, type: JobType, options: CallOptions): Promise<void>;
+
+  /**
+   * Optional capability: subscribe to hints that jobs changed state, pushed by the backend
+   * (for AAP: webhook notifications attached to the templates), so that a job's end is
+   * noticed without waiting for the next poll. The Kubernetes runtime subscribes when it
+   * starts and closes the subscription when it stops.
+   *
+   * Rules: a signal is a hint ({@link JobSignal}); the engine always reads the job through
+   * {@link Provider.getProvisionStatus} / {@link Provider.getDeprovisionStatus} before it
+   * acts, and polling stays on as the safety net, so a lost, late, duplicated or forged
+   * signal costs latency only. A provider authenticates what it receives before it calls
+   * the listener, and never puts a secret in a signal. Signals for jobs the runtime does
+   * not know are ignored.
+   */
+  jobSignals?(listener: JobSignalListener): JobSignalSubscription;
 }
 
 /** What the pure engine needs to know about a provider: its name and capabilities. */
