@@ -5,7 +5,8 @@
 //
 // A block opens with ```ts or ```typescript. A block that is deliberately partial (a fragment
 // of a class, an option shown out of context) opens with ```ts nocheck: it is skipped and
-// counted. Each checked block is its own ES module (top-level await allowed).
+// counted. Each checked block is its own ES module (top-level await allowed), except one that
+// opens with ```ts continued: it goes on the module of the previous checked block of its file.
 //
 // Usage: node scripts/check-doc-snippets.mjs   (build the packages first: pnpm run build)
 // Exit code 1 and one line per error (file:line of the markdown) when a block does not compile.
@@ -46,7 +47,7 @@ const OPENING = /^(\s*)```(ts|typescript)(?:\s+(.*))?\s*$/;
  * The TypeScript blocks of one markdown text.
  *
  * @param {string} text
- * @returns {{ line: number, code: string, nocheck: boolean, info: string }[]} `line` is the
+ * @returns {{ line: number, code: string, nocheck: boolean, continued: boolean, info: string }[]} `line` is the
  *   1-based line of the block's first code line.
  */
 export function extractBlocks(text) {
@@ -61,7 +62,13 @@ export function extractBlocks(text) {
     let j = i + 1;
     for (; j < lines.length && !/^\s*```\s*$/.test(lines[j]); j++)
       body.push(lines[j].slice(indent));
-    blocks.push({ line: i + 2, code: body.join("\n"), nocheck: /\bnocheck\b/.test(info), info });
+    blocks.push({
+      line: i + 2,
+      code: body.join("\n"),
+      nocheck: /\bnocheck\b/.test(info),
+      continued: /\bcontinued\b/.test(info),
+      info,
+    });
     i = j;
   }
   return blocks;
@@ -97,27 +104,46 @@ export function checkDocSnippets(options = {}) {
     writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module", private: true }));
     symlinkSync(join(root, "integration", "node_modules"), join(dir, "node_modules"), "dir");
     mkdirSync(join(dir, "src"));
-    const origin = new Map(); // snippet file -> { name, line }
+    const modules = []; // { file, name, segments: { from: module line, line: markdown line }[], code }
     const skipped = [];
     let checked = 0;
     for (const { name, text } of sources) {
       const stem = basename(name, ".md");
-      for (const [index, block] of extractBlocks(text).entries()) {
+      let previous;
+      for (const block of extractBlocks(text)) {
         if (block.nocheck) {
           skipped.push({ file: name, line: block.line - 1 });
           continue;
         }
-        const file = join(dir, "src", `${stem}-${index + 1}.ts`);
-        // `export {}` makes every block a module, so that two blocks' names never clash.
-        writeFileSync(file, `${block.code}\nexport {};\n`);
-        origin.set(file, { name, line: block.line });
         checked++;
+        if (block.continued && previous) {
+          // ```ts continued: the same module as the previous checked block of this file.
+          previous.segments.push({ from: previous.code.split("\n").length, line: block.line });
+          previous.code += `\n${block.code}`;
+          continue;
+        }
+        previous = {
+          file: join(dir, "src", `${stem}-${modules.length + 1}.ts`),
+          name,
+          segments: [{ from: 0, line: block.line }],
+          code: block.code,
+        };
+        modules.push(previous);
       }
+    }
+    const origin = new Map();
+    for (const module of modules) {
+      // `export {}` makes every block a module, so that two blocks' names never clash.
+      writeFileSync(module.file, `${module.code}\nexport {};\n`);
+      origin.set(module.file, module);
     }
     const parsed = ts.convertCompilerOptionsFromJson(SNIPPET_COMPILER_OPTIONS, dir);
     if (parsed.errors.length > 0)
       throw new Error(ts.flattenDiagnosticMessageText(parsed.errors[0].messageText, "\n"));
-    const program = ts.createProgram({ rootNames: [...origin.keys()], options: parsed.options });
+    const program = ts.createProgram({
+      rootNames: modules.map((m) => m.file),
+      options: parsed.options,
+    });
     const errors = ts.getPreEmitDiagnostics(program).map((diagnostic) => {
       const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n  ");
       const file = diagnostic.file?.fileName;
@@ -126,7 +152,8 @@ export function checkDocSnippets(options = {}) {
         return `${file ? relative(dir, file) : "(options)"}: TS${diagnostic.code}: ${message}`;
       }
       const { line } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start);
-      return `${from.name}:${from.line + line}: TS${diagnostic.code}: ${message}`;
+      const segment = from.segments.findLast((s) => s.from <= line) ?? from.segments[0];
+      return `${from.name}:${segment.line + line - segment.from}: TS${diagnostic.code}: ${message}`;
     });
     return { checked, skipped, errors };
   } finally {
