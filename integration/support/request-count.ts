@@ -1,0 +1,281 @@
+/**
+ * Counts the Kubernetes requests (by verb) and TCP connections a ProvisioningController makes
+ * per create→Ready→delete lifecycle, on the Kubernetes API simulator, in virtual time: the
+ * controller's clock and timers are the test's, and a provider of its own runs jobs of a given
+ * length on that clock. The same harness backs the request-count test and the benchmark
+ * (integration/bench/requests.ts).
+ */
+import { createServer, connect, type Server, type Socket } from "node:net";
+import type { AddressInfo } from "node:net";
+import { KubeConfig, CustomObjectsApi } from "@kubernetes/client-node";
+import {
+  ConditionType,
+  JobState,
+  type Condition,
+  type Provider,
+  type ProvisionStatus,
+} from "@provisionkit/core";
+import {
+  ProvisioningController,
+  type TimerHandle,
+  type Timers,
+} from "@provisionkit/core/kubernetes";
+import { KubernetesApiSimulator, type KubeRequestRecord } from "@provisionkit/testing";
+import { CRD } from "./cluster.ts";
+
+const FINALIZER = "example.com/provisioning";
+
+/** Timers that fire only when advanced; `now()` is virtual. */
+export class VirtualTimers implements Timers {
+  private current = 0;
+  private nextId = 1;
+  private readonly pending = new Map<number, { at: number; fn: () => void }>();
+  now(): number {
+    return this.current;
+  }
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const id = this.nextId++;
+    this.pending.set(id, { at: this.current + Math.max(0, ms), fn });
+    return id;
+  }
+  clearTimeout(handle: TimerHandle): void {
+    this.pending.delete(handle as number);
+  }
+  /** When the earliest pending timer fires, if any. */
+  next(): number | undefined {
+    let at: number | undefined;
+    for (const t of this.pending.values()) if (at === undefined || t.at < at) at = t.at;
+    return at;
+  }
+  /** Fire every timer due by `at` (in order), moving time to `at`. */
+  advanceTo(at: number): void {
+    for (;;) {
+      let next: [number, { at: number; fn: () => void }] | undefined;
+      for (const entry of this.pending) {
+        if (entry[1].at <= at && (!next || entry[1].at < next[1].at)) next = entry;
+      }
+      if (!next) break;
+      this.pending.delete(next[0]);
+      this.current = Math.max(this.current, next[1].at);
+      next[1].fn();
+    }
+    this.current = Math.max(this.current, at);
+  }
+}
+
+/** A TCP forwarder in front of the simulator that counts the connections clients open. */
+class CountingProxy {
+  connections = 0;
+  private readonly sockets = new Set<Socket>();
+  private server: Server | undefined;
+  async start(target: string): Promise<string> {
+    const { hostname, port } = new URL(target);
+    const server = createServer((client) => {
+      this.connections++;
+      const upstream = connect(Number(port), hostname);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on("close", () => this.sockets.delete(s));
+        s.on("error", () => s.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+      client.on("close", () => upstream.destroy());
+      upstream.on("close", () => client.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    this.server = server;
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+}
+
+/**
+ * A provider whose jobs run `jobMs` of the controller's (virtual) clock: launched Running,
+ * read Running until then, Succeeded after.
+ */
+function timedProvider(clock: () => number, jobMs: number): Provider & { calls: number } {
+  const started = new Map<string, { at: number; version?: string }>();
+  let seq = 0;
+  const status = (jobId: string): ProvisionStatus => {
+    const job = started.get(jobId);
+    if (!job) throw new Error(`unknown job ${jobId}`);
+    const done = clock() >= job.at + jobMs;
+    const s: ProvisionStatus = {
+      jobId,
+      state: done ? JobState.Succeeded : JobState.Running,
+      message: done ? "done" : "running",
+    };
+    if (done && job.version !== undefined) s.reconciledVersion = job.version;
+    return s;
+  };
+  const provider = {
+    name: "timed",
+    calls: 0,
+    async triggerProvision(_r: unknown, o: { configVersion: string }) {
+      provider.calls++;
+      const jobId = `p${++seq}`;
+      started.set(jobId, { at: clock(), version: o.configVersion });
+      return { jobId, initialState: JobState.Running, message: "running" };
+    },
+    async getProvisionStatus(_r: unknown, jobId: string) {
+      provider.calls++;
+      return status(jobId);
+    },
+    async triggerDeprovision() {
+      provider.calls++;
+      const jobId = `d${++seq}`;
+      started.set(jobId, { at: clock() });
+      return { action: "triggered" as const, jobId, blockDeletionOnFailure: true };
+    },
+    async getDeprovisionStatus(_r: unknown, jobId: string) {
+      provider.calls++;
+      return status(jobId);
+    },
+  };
+  return provider;
+}
+
+/** What one measurement found. */
+export interface LifecycleCounts {
+  /** Lifecycles run. */
+  lifecycles: number;
+  /** Requests per lifecycle by verb (watches and lists excluded). */
+  perLifecycle: Record<string, number>;
+  /** All requests per lifecycle (watches and lists excluded). */
+  total: number;
+  /** TCP connections opened per lifecycle (all of them: lists and watches included). */
+  connections: number;
+  /** Provider calls per lifecycle. */
+  providerCalls: number;
+  /** Reconciles that ended in a conflict or an error. */
+  troubled: number;
+}
+
+function verbOf(r: KubeRequestRecord): string {
+  if (r.path.endsWith("/events")) return "event";
+  if (r.method === "PUT" && r.path.endsWith("/status")) return "status";
+  if (r.method === "PATCH") return "patch";
+  return r.method.toLowerCase();
+}
+
+/**
+ * Run `lifecycles` create→Ready→delete lifecycles one after the other, each with one job
+ * of `jobMs` per launch (virtual time; poll interval 10 s), and count.
+ */
+export async function measureLifecycles(options: {
+  jobMs: number;
+  lifecycles: number;
+  events?: boolean;
+}): Promise<LifecycleCounts> {
+  const sim = new KubernetesApiSimulator({ crds: [CRD] });
+  const proxy = new CountingProxy();
+  const timers = new VirtualTimers();
+  const base = Date.parse("2026-01-01T00:00:00Z");
+  const clock = () => base + timers.now();
+  const provider = timedProvider(clock, options.jobMs);
+  let troubled = 0;
+  const namespace = "requests";
+  const url = await sim.start();
+  const proxied = await proxy.start(url);
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(sim.kubeconfig());
+  const cluster = kubeConfig.getCurrentCluster()!;
+  kubeConfig.clusters = kubeConfig.clusters.map((c) =>
+    c.name === cluster.name ? { ...c, server: proxied } : c,
+  );
+  const controller = new ProvisioningController({
+    kubeConfig,
+    resource: { ...CRD, namespace },
+    provider,
+    finalizer: FINALIZER,
+    engine: { pollIntervalMs: 10_000 },
+    events: options.events ?? true,
+    resyncIntervalMs: 0,
+    clock,
+    timers,
+    metrics: {
+      reconciled: (l) => {
+        if (l.outcome === "conflict" || l.outcome === "error") troubled++;
+      },
+    },
+  });
+  const users = new KubeConfig();
+  users.loadFromString(sim.kubeconfig());
+  const api = users.makeApiClient(CustomObjectsApi);
+  const { group, version, plural } = CRD;
+  const ref = (name: string) => ({ group, version, plural, namespace, name });
+  const ready = (name: string) => {
+    const o = sim.getObject({ ...ref(name) });
+    const conditions = ((o?.status as { conditions?: Condition[] } | undefined)?.conditions ??
+      []) as Condition[];
+    return conditions.some((c) => c.type === ConditionType.Ready && c.status === "True");
+  };
+  const gone = (name: string) => sim.getObject({ ...ref(name) }) === undefined;
+  /** Let the controller work until `done`, firing its timers in virtual time when it waits. */
+  const drive = async (done: () => boolean) => {
+    for (let turns = 0; turns < 100_000; turns++) {
+      if (done()) return;
+      await controller.idle();
+      // Let in-flight HTTP answers and watch events land (real I/O on loopback).
+      await new Promise((r) => setTimeout(r, 5));
+      if (done()) return;
+      await controller.idle();
+      const at = timers.next();
+      if (at !== undefined && at <= timers.now()) timers.advanceTo(at);
+      else if (at !== undefined) timers.advanceTo(at);
+    }
+    throw new Error("the lifecycle did not finish");
+  };
+  try {
+    await controller.start();
+    const before = sim.requests().length;
+    const connectionsBefore = proxy.connections;
+    const callsBefore = provider.calls;
+    for (let i = 0; i < options.lifecycles; i++) {
+      const name = `vm-${i}`;
+      await api.createNamespacedCustomObject({
+        group,
+        version,
+        plural,
+        namespace,
+        body: {
+          apiVersion: `${group}/${version}`,
+          kind: CRD.kind,
+          metadata: { name, namespace },
+          spec: { cores: 2 },
+        },
+      });
+      await drive(() => ready(name));
+      await api.deleteNamespacedCustomObject({ group, version, plural, namespace, name });
+      await drive(() => gone(name));
+      // The deletion's watch event, handled before the next lifecycle.
+      await new Promise((r) => setTimeout(r, 20));
+      await controller.idle();
+    }
+    const records = sim
+      .requests()
+      .slice(before)
+      .filter((r) => !r.watch && r.path.includes(`/namespaces/${namespace}/`))
+      // The test's own create and delete.
+      .filter((r) => !(r.method === "POST" && r.path.endsWith(`/${plural}`)))
+      .filter((r) => !(r.method === "DELETE" && r.path.includes(`/${plural}/`)));
+    const perLifecycle: Record<string, number> = {};
+    for (const r of records) perLifecycle[verbOf(r)] = (perLifecycle[verbOf(r)] ?? 0) + 1;
+    for (const k of Object.keys(perLifecycle)) perLifecycle[k]! /= options.lifecycles;
+    return {
+      lifecycles: options.lifecycles,
+      perLifecycle,
+      total: records.length / options.lifecycles,
+      connections: (proxy.connections - connectionsBefore) / options.lifecycles,
+      providerCalls: (provider.calls - callsBefore) / options.lifecycles,
+      troubled,
+    };
+  } finally {
+    await controller.stop();
+    await proxy.stop();
+    await sim.stop();
+  }
+}
