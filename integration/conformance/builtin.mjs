@@ -60,30 +60,46 @@ function classicApi(endpoint) {
   return { ...endpoint, url: `${endpoint.url.replace(/\/$/, "")}/api/v2/` };
 }
 
+/**
+ * The AapProvider subjects' client retries wait 10 ms before the first retry (doubling: 150 ms
+ * for the four), not the default 500 ms (7.5 s for the four). The retry *count* stays the
+ * default (4: five attempts), so the scenarios with 503s keep their meaning: the six
+ * consecutive 503s of transient-read-outage and lookup-outage-after-lost-answer still outlast
+ * the client's own retries. No scenario is about how long a retry waits, and these waits are
+ * the only real time in the suite's virtual-time scenarios: with the default they took ~25 s
+ * of each AAP subject's ~28 s (transient-failure 1.5 s, lookup-outage-after-lost-answer 8 s,
+ * transient-read-outage 16 s). operator.mjs shortens its retries the same way.
+ */
+const QUICK_RETRY = { client: { retry: { initialDelayMs: 10 } } };
+
+/** An AapProvider for the suite's subjects: {@link aapProvider} with {@link QUICK_RETRY}. */
+function suiteAapProvider(endpoint) {
+  return aapProvider(endpoint, QUICK_RETRY);
+}
+
 /** The built-in provider configurations, one conformance subject each. */
 export default [
   {
     subject: "AapProvider (job templates) on the AAP simulator",
-    backend: () => aapSimulatorBackend({ provider: (endpoint) => aapProvider(endpoint) }),
+    backend: () => aapSimulatorBackend({ provider: suiteAapProvider }),
   },
   {
     subject: "AapProvider (workflow job templates) on the AAP simulator",
-    backend: () =>
-      aapSimulatorBackend({ workflow: true, provider: (endpoint) => aapProvider(endpoint) }),
+    backend: () => aapSimulatorBackend({ workflow: true, provider: suiteAapProvider }),
   },
   // The subjects above discover the API path (the simulator's gateway: /api/controller/v2/);
   // these two pin the classic /api/v2/ prefix.
   {
     subject: "AapProvider (job templates, /api/v2/) on the AAP simulator",
     backend: () =>
-      aapSimulatorBackend({ provider: (endpoint) => aapProvider(classicApi(endpoint)) }),
+      aapSimulatorBackend({ provider: (endpoint) => suiteAapProvider(classicApi(endpoint)) }),
   },
   {
     subject: "AapProvider (workflow job templates, /api/v2/) on the AAP simulator",
     backend: () =>
       aapSimulatorBackend({
         workflow: true,
-        provider: (endpoint) => aapProvider(classicApi(endpoint)),
+        provider: (endpoint) => suiteAapProvider(classicApi(endpoint)),
       }),
   },
   // AWX versions differ in how a pending job's cancel ends: at this AWX commit inside the
@@ -95,7 +111,7 @@ export default [
     backend: () =>
       aapSimulatorBackend({
         simulator: { pendingCancel: "task-manager" },
-        provider: (endpoint) => aapProvider(endpoint),
+        provider: suiteAapProvider,
       }),
   },
   {
