@@ -8,3 +8,4 @@
  */
 export * from "./client/index.js";
 export * from "./provider/index.js";
+export * from "./notifications/index.js";

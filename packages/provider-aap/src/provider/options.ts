@@ -1,5 +1,6 @@
 import type { JobType, Logger, ResourceObject } from "@provisionkit/core";
 import type { AapClient, AapClientOptions } from "../client/index.js";
+import type { AapNotificationReceiver } from "../notifications/receiver.js";
 import type { AapAnnotationNames } from "./extra-vars.js";
 
 /**
@@ -134,6 +135,13 @@ export interface AapProviderOptions {
    * take risks a duplicate launch; a higher one only delays the relaunch of a lost launch.
    */
   launchSettleMs?: number | false;
+  /**
+   * A receiver of AAP webhook notifications (see `AapNotificationReceiver` and
+   * docs/provider-aap.md, "Job notifications"). When given, the provider offers the
+   * `jobSignals` capability: the Kubernetes runtime reads a job as soon as AAP notifies its
+   * end, and polls only as a safety net. Without it the provider has no `jobSignals`.
+   */
+  notifications?: AapNotificationReceiver;
   /** Clock for cache expiry and event timestamps. Default `Date.now`. */
   now?: () => number;
   /** Logger; default silent. Only secret-free fields are logged. */

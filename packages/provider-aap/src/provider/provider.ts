@@ -5,6 +5,8 @@ import {
   type DeprovisionResult,
   type FindJobQuery,
   type JobRecord,
+  type JobSignalListener,
+  type JobSignalSubscription,
   type JobType,
   type Logger,
   type Provider,
@@ -64,6 +66,11 @@ export class AapProvider implements Provider {
   readonly launchSettleMs: number | undefined;
   /** The client this provider talks through. */
   readonly client: AapClient;
+  /**
+   * `Provider.jobSignals`: present only when the `notifications` option gave a receiver;
+   * delivers the job signals of the AAP webhook notifications it accepts.
+   */
+  readonly jobSignals?: (listener: JobSignalListener) => JobSignalSubscription;
   private readonly templates: AapTemplateOptions;
   private readonly resolver: TemplateResolver;
   private readonly launcher: Launcher;
@@ -101,6 +108,15 @@ export class AapProvider implements Provider {
       logger: this.logger,
     });
     this.blockDeletionOnFailure = options.blockDeletionOnFailure ?? true;
+    const receiver = options.notifications;
+    if (receiver !== undefined) {
+      if (typeof receiver?.subscribe !== "function") {
+        throw new ConfigurationError(
+          "AapProvider notifications must be an AapNotificationReceiver",
+        );
+      }
+      this.jobSignals = (listener) => receiver.subscribe(listener);
+    }
     this.findJobMaxPages = positive(options.findJobMaxPages, 10, "findJobMaxPages", false);
     this.launchSettleMs =
       options.launchSettleMs === false
