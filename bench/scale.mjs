@@ -1,0 +1,792 @@
+#!/usr/bin/env node
+/**
+ * `pnpm bench:scale` — provisionkit against a bare hand-written loop, on the simulators, on
+ * the built packages (issue 17). Two parts:
+ *
+ * 1. Throughput (real time): N objects are created at once; each is deleted as soon as the
+ *    "user" sees it Ready (deletions interleaved with the burst of creates). Once with the
+ *    ProvisioningController + AapProvider, once with a bare loop doing the minimal HTTP
+ *    calls (watch; add finalizer → launch → read until done → write status Ready; on
+ *    deletion: launch → read until done → remove finalizer), at the same concurrency and
+ *    poll interval. The simulators (and the user) run in a child process, so the client's
+ *    CPU and RSS are its own; TCP connections are counted by a forwarder in front of each
+ *    simulator.
+ * 2. Latency/calls (virtual time): lifecycles with AAP jobs of 10 s, 60 s, 300 s and 1,800 s,
+ *    with the controller's default engine options, on one virtual clock shared by the
+ *    controller's timers and the AapSimulator: detection latency (job end → Ready written,
+ *    job end → finalizer removed) and AAP calls per lifecycle against the minimum (a launch
+ *    and one read per job).
+ *
+ * ```sh
+ * pnpm bench:scale                                  # N=1000, concurrency 4, both parts
+ * pnpm bench:scale -- --n 1000,10000                # 10k is opt-in (minutes)
+ * node bench/scale.mjs --only latency --lifecycles 20 --seed 7
+ * node bench/scale.mjs --root /tmp/other-checkout   # measure another build of the packages
+ * ```
+ *
+ * Figures are from whatever machine runs it, under whatever else it runs: on a shared machine,
+ * run small sizes several times rather than trusting one run.
+ */
+import { Buffer } from "node:buffer";
+import { fork } from "node:child_process";
+import http from "node:http";
+import { createServer, connect } from "node:net";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { clearTimeout, setImmediate, setTimeout } from "node:timers";
+import { URL, fileURLToPath, pathToFileURL } from "node:url";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+// ------------------------------------------------------------------ options
+
+function parseArgs(argv) {
+  const options = {
+    n: [1000],
+    concurrency: 4,
+    seed: 1,
+    only: undefined,
+    pollMs: 500,
+    jobMs: 0,
+    lifecycles: 20,
+    jobSeconds: [10, 60, 300, 1800],
+    root: path.resolve(HERE, ".."),
+    timeoutS: 900,
+    role: "main",
+    mode: undefined,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    const numbers = (v) =>
+      v.split(",").map((x) => {
+        const n = Number(x);
+        if (!Number.isFinite(n) || n < 0) throw new Error(`${arg}: not a number: ${x}`);
+        return n;
+      });
+    if (arg === "--") continue;
+    else if (arg === "--n") options.n = numbers(value());
+    else if (arg === "--concurrency") options.concurrency = numbers(value())[0];
+    else if (arg === "--seed") options.seed = numbers(value())[0];
+    else if (arg === "--only") options.only = value();
+    else if (arg === "--poll-ms") options.pollMs = numbers(value())[0];
+    else if (arg === "--job-ms") options.jobMs = numbers(value())[0];
+    else if (arg === "--lifecycles") options.lifecycles = numbers(value())[0];
+    else if (arg === "--job-seconds") options.jobSeconds = numbers(value());
+    else if (arg === "--root") options.root = path.resolve(value());
+    else if (arg === "--timeout-s") options.timeoutS = numbers(value())[0];
+    else if (arg === "--role") options.role = value();
+    else if (arg === "--mode") options.mode = value();
+    else throw new Error(`unknown option ${arg}`);
+  }
+  if (options.only !== undefined && !["latency", "throughput"].includes(options.only)) {
+    throw new Error("--only takes latency or throughput");
+  }
+  return options;
+}
+
+/** The built packages of the checkout at `root` (dist; same module instances as they use). */
+async function load(root, parts = ["clientNode", "kubernetes", "aapProvider", "testing"]) {
+  const url = (p) => pathToFileURL(path.join(root, p)).href;
+  const paths = {
+    clientNode: "packages/core/node_modules/@kubernetes/client-node/dist/index.js",
+    kubernetes: "packages/core/dist/kubernetes/index.js",
+    aapProvider: "packages/provider-aap/dist/index.js",
+    testing: "packages/testing/dist/index.js",
+  };
+  const libs = {};
+  for (const part of parts) libs[part] = await import(url(paths[part]));
+  return libs;
+}
+
+const CRD = {
+  group: "example.com",
+  version: "v1",
+  plural: "computeinstances",
+  kind: "ComputeInstance",
+  scope: "Namespaced",
+  statusSubresource: true,
+};
+const NAMESPACE = "bench";
+const FINALIZER = "example.com/provisioning";
+const TOKEN = "sim-token";
+const TEMPLATES = ["create-compute-instance", "delete-compute-instance"];
+
+function isReady(object) {
+  const conditions = object?.status?.conditions ?? [];
+  return conditions.some((c) => c.type === "Ready" && c.status === "True");
+}
+
+/** A TCP forwarder that counts the connections clients open. */
+async function countingProxy(target) {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set();
+  const proxy = { connections: 0 };
+  const server = createServer((client) => {
+    proxy.connections++;
+    const upstream = connect(Number(port), hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+      s.on("error", () => s.destroy());
+    }
+    client.pipe(upstream).pipe(client);
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  proxy.url = `http://127.0.0.1:${server.address().port}`;
+  proxy.stop = async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => server.close(() => resolve()));
+  };
+  return proxy;
+}
+
+function percentile(values, p) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length) - 1;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
+}
+
+const mean = (values) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+
+function table(rows) {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
+  return rows
+    .map((r) => r.map((cell, c) => String(cell).padStart(widths[c])).join("  "))
+    .join("\n");
+}
+
+/** A seeded PRNG (mulberry32). */
+function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// ------------------------------------------------------------------ throughput: simulators + user
+
+async function runSims(options) {
+  const { testing } = await load(options.root, ["testing"]);
+  const kube = new testing.KubernetesApiSimulator({ crds: [CRD] });
+  const kubeUrl = await kube.start();
+  const aap = new testing.AapSimulator({
+    defaultScript: { pendingMs: 0, waitingMs: 0, runMs: options.jobMs },
+  });
+  for (const name of TEMPLATES) aap.addJobTemplate({ name, allowSimultaneous: true });
+  const aapUrl = await aap.start();
+  const kubeProxy = await countingProxy(kubeUrl);
+  const aapProxy = await countingProxy(aapUrl);
+  const send = (message) => process.send(message);
+  send({
+    type: "ready",
+    kubeconfig: kube.kubeconfig(),
+    kubeProxy: kubeProxy.url,
+    aap: aapProxy.url,
+  });
+
+  await new Promise((resolve) => process.once("message", resolve));
+  const n = options.n[0];
+  const requestsBefore = kube.requests().length;
+  const aapBefore = aap.requests().length;
+  const start = performance.now();
+  const readyAt = new Map();
+  const deletedAt = new Map();
+  // The user watches (directly, not through the counting forwarder) and deletes each object
+  // as soon as it is Ready.
+  const watchUrl = new URL(
+    `/apis/${CRD.group}/${CRD.version}/namespaces/${NAMESPACE}/${CRD.plural}?watch=1&resourceVersion=0&allowWatchBookmarks=false`,
+    kubeUrl,
+  );
+  const done = new Promise((resolve) => {
+    const request = http.get(watchUrl, (response) => {
+      let buffer = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk) => {
+        buffer += chunk;
+        let newline;
+        while ((newline = buffer.indexOf("\n")) >= 0) {
+          const line = buffer.slice(0, newline);
+          buffer = buffer.slice(newline + 1);
+          if (!line.trim()) continue;
+          const event = JSON.parse(line);
+          const name = event.object?.metadata?.name;
+          if (!name) continue;
+          if (event.type === "DELETED") {
+            if (!deletedAt.has(name)) deletedAt.set(name, performance.now() - start);
+            if (deletedAt.size === n) {
+              request.destroy();
+              resolve();
+            }
+          } else if (!readyAt.has(name) && isReady(event.object)) {
+            readyAt.set(name, performance.now() - start);
+            kube.deleteObject({ ...CRD, namespace: NAMESPACE, name });
+          }
+        }
+      });
+    });
+    request.on("error", () => {});
+  });
+  // Let the watch open before the burst.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  for (let i = 0; i < n; i++) {
+    kube.createObject({
+      apiVersion: `${CRD.group}/${CRD.version}`,
+      kind: CRD.kind,
+      metadata: { name: `vm-${i}`, namespace: NAMESPACE },
+      spec: { cores: 2, index: i },
+    });
+    if (i % 500 === 499) await new Promise((resolve) => setImmediate(resolve));
+  }
+  const timeout = setTimeout(() => {
+    send({
+      type: "done",
+      timedOut: true,
+      ready: readyAt.size,
+      deleted: deletedAt.size,
+    });
+  }, options.timeoutS * 1000);
+  await done;
+  clearTimeout(timeout);
+  const kubeRequests = kube
+    .requests()
+    .slice(requestsBefore)
+    .filter((r) => !r.watch && r.path.includes(`/namespaces/${NAMESPACE}/`));
+  const byVerb = {};
+  for (const r of kubeRequests) {
+    const verb = r.path.endsWith("/events")
+      ? "event"
+      : r.path.endsWith("/status")
+        ? `status-${r.method.toLowerCase()}`
+        : r.method.toLowerCase();
+    byVerb[verb] = (byVerb[verb] ?? 0) + 1;
+  }
+  send({
+    type: "done",
+    timedOut: false,
+    allReadyS: Math.max(...readyAt.values()) / 1000,
+    allDeletedS: Math.max(...deletedAt.values()) / 1000,
+    readyP50S: percentile([...readyAt.values()], 50) / 1000,
+    deletedP50S: percentile([...deletedAt.values()], 50) / 1000,
+    kubeRequests: kubeRequests.length,
+    kubeByVerb: byVerb,
+    aapRequests: aap.requests().length - aapBefore,
+    kubeConnections: kubeProxy.connections,
+    aapConnections: aapProxy.connections,
+    aapJobs: aap.ledger().length,
+  });
+}
+
+// ------------------------------------------------------------------ throughput: clients
+
+async function runClient(options) {
+  const sims = fork(fileURLToPath(import.meta.url), [...process.argv.slice(2), "--role", "sims"], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const ready = await new Promise((resolve) => sims.once("message", resolve));
+  // The bare loop loads nothing but node's own modules.
+  const client =
+    options.mode === "pk"
+      ? await pkClient(
+          await load(options.root, ["clientNode", "kubernetes", "aapProvider"]),
+          options,
+          ready,
+        )
+      : bareClient(options, ready);
+  await client.start();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  sims.send({ type: "go" });
+  const result = await new Promise((resolve) => sims.once("message", resolve));
+  const wallS = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  await client.stop();
+  sims.kill();
+  process.send({
+    ...result,
+    wallS,
+    cpuMsPerResource: (cpu.user + cpu.system) / 1000 / options.n[0],
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  });
+}
+
+async function pkClient(libs, options, ready) {
+  const { KubeConfig } = libs.clientNode;
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(ready.kubeconfig);
+  const cluster = kubeConfig.getCurrentCluster();
+  kubeConfig.clusters = kubeConfig.clusters.map((c) =>
+    c.name === cluster.name ? { ...c, server: ready.kubeProxy } : c,
+  );
+  const provider = new libs.aapProvider.AapProvider({
+    client: { url: ready.aap, auth: { type: "bearer", token: TOKEN } },
+    blockDeletionOnFailure: true,
+  });
+  const controller = new libs.kubernetes.ProvisioningController({
+    kubeConfig,
+    resource: { ...CRD, namespace: NAMESPACE },
+    provider,
+    finalizer: FINALIZER,
+    concurrency: options.concurrency,
+    engine: { pollIntervalMs: options.pollMs },
+    resyncIntervalMs: 0,
+  });
+  return { start: () => controller.start(), stop: () => controller.stop() };
+}
+
+/** The bare loop: one keep-alive agent, a watch, a work queue of `concurrency` workers. */
+function bareClient(options, ready) {
+  const agent = new http.Agent({ keepAlive: true });
+  const kubeBase = new URL(ready.kubeProxy);
+  const kubeHeaders = {};
+  const token = /token:\s*(\S+)/.exec(ready.kubeconfig)?.[1];
+  if (token) kubeHeaders.authorization = `Bearer ${token}`;
+  const aapHeaders = { authorization: `Bearer ${TOKEN}` };
+  const call = (base, method, pathname, body, headers = {}) =>
+    new Promise((resolve, reject) => {
+      const data = body === undefined ? undefined : JSON.stringify(body);
+      const request = http.request(
+        new URL(pathname, base),
+        {
+          method,
+          agent,
+          headers: {
+            accept: "application/json",
+            ...headers,
+            ...(data === undefined ? {} : { "content-length": Buffer.byteLength(data) }),
+          },
+        },
+        (response) => {
+          let text = "";
+          response.setEncoding("utf8");
+          response.on("data", (c) => (text += c));
+          response.on("end", () => {
+            if (response.statusCode >= 400) {
+              reject(
+                new Error(`${method} ${pathname}: ${response.statusCode} ${text.slice(0, 200)}`),
+              );
+            } else resolve(text ? JSON.parse(text) : undefined);
+          });
+        },
+      );
+      request.on("error", reject);
+      if (data !== undefined) request.write(data);
+      request.end();
+    });
+  const aapBase = new URL(ready.aap);
+  const objectPath = (name) =>
+    `/apis/${CRD.group}/${CRD.version}/namespaces/${NAMESPACE}/${CRD.plural}/${name}`;
+  const mergePatch = (p, body) =>
+    call(kubeBase, "PATCH", p, body, {
+      ...kubeHeaders,
+      "content-type": "application/merge-patch+json",
+    });
+  let templateIds;
+  const queue = [];
+  let active = 0;
+  const pump = () => {
+    while (active < options.concurrency && queue.length > 0) {
+      const task = queue.shift();
+      active++;
+      task()
+        .catch((error) => console.error(`bare loop: ${error.message}`))
+        .finally(() => {
+          active--;
+          pump();
+        });
+    }
+  };
+  const enqueue = (task) => {
+    queue.push(task);
+    pump();
+  };
+  const terminal = ["successful", "failed", "error", "canceled"];
+  /** Launch, then read every poll interval until terminal (the worker is free between reads). */
+  const runJob = (template, name, then) =>
+    enqueue(async () => {
+      const launched = await call(
+        aapBase,
+        "POST",
+        `/api/controller/v2/job_templates/${template}/launch/`,
+        { extra_vars: { name, namespace: NAMESPACE } },
+        { ...aapHeaders, "content-type": "application/json" },
+      );
+      const check = () =>
+        enqueue(async () => {
+          const job = await call(
+            aapBase,
+            "GET",
+            `/api/controller/v2/jobs/${launched.id}/`,
+            undefined,
+            aapHeaders,
+          );
+          if (terminal.includes(job.status)) await then(job);
+          else setTimeout(check, options.pollMs);
+        });
+      setTimeout(check, options.pollMs);
+    });
+  const seen = new Set();
+  const deleting = new Set();
+  let watch;
+  const onEvent = (event) => {
+    const object = event.object;
+    const name = object?.metadata?.name;
+    if (!name || event.type === "DELETED" || event.type === "BOOKMARK") return;
+    if (object.metadata.deletionTimestamp) {
+      if (deleting.has(name) || !(object.metadata.finalizers ?? []).includes(FINALIZER)) return;
+      deleting.add(name);
+      runJob(templateIds[1], name, () =>
+        mergePatch(objectPath(name), { metadata: { finalizers: null } }),
+      );
+    } else if (!seen.has(name)) {
+      seen.add(name);
+      enqueue(async () => {
+        await mergePatch(objectPath(name), { metadata: { finalizers: [FINALIZER] } });
+        runJob(templateIds[0], name, (job) =>
+          mergePatch(`${objectPath(name)}/status`, {
+            status: {
+              conditions: [
+                {
+                  type: "Ready",
+                  status: job.status === "successful" ? "True" : "False",
+                  reason: job.status,
+                  lastTransitionTime: new Date().toISOString(),
+                },
+              ],
+            },
+          }),
+        );
+      });
+    }
+  };
+  return {
+    async start() {
+      templateIds = [];
+      for (const name of TEMPLATES) {
+        const list = await call(
+          aapBase,
+          "GET",
+          `/api/controller/v2/job_templates/?name=${name}`,
+          undefined,
+          aapHeaders,
+        );
+        templateIds.push(list.results[0].id);
+      }
+      watch = http.get(
+        new URL(
+          `/apis/${CRD.group}/${CRD.version}/namespaces/${NAMESPACE}/${CRD.plural}?watch=1&resourceVersion=0`,
+          kubeBase,
+        ),
+        { headers: kubeHeaders },
+        (response) => {
+          let buffer = "";
+          response.setEncoding("utf8");
+          response.on("data", (chunk) => {
+            buffer += chunk;
+            let newline;
+            while ((newline = buffer.indexOf("\n")) >= 0) {
+              const line = buffer.slice(0, newline);
+              buffer = buffer.slice(newline + 1);
+              if (line.trim()) onEvent(JSON.parse(line));
+            }
+          });
+        },
+      );
+      watch.on("error", () => {});
+    },
+    async stop() {
+      watch?.destroy();
+      agent.destroy();
+    },
+  };
+}
+
+async function throughput(options) {
+  const rows = [
+    [
+      "N",
+      "client",
+      "res/s",
+      "ratio",
+      "CPU ms/res",
+      "kube req/lc",
+      "AAP req/lc",
+      "TCP conns",
+      "peak RSS MB",
+      "all Ready s",
+      "all deleted s",
+    ],
+  ];
+  const details = [];
+  for (const n of options.n) {
+    const results = {};
+    for (const mode of ["bare", "pk"]) {
+      const child = fork(
+        fileURLToPath(import.meta.url),
+        [
+          ...process.argv.slice(2).filter((a) => a !== "--"),
+          "--role",
+          "client",
+          "--mode",
+          mode,
+          "--n",
+          String(n),
+        ],
+        { stdio: ["ignore", "inherit", "inherit", "ipc"] },
+      );
+      const result = await new Promise((resolve, reject) => {
+        child.once("message", resolve);
+        child.once("exit", (code) => reject(new Error(`${mode} client exited with ${code}`)));
+      });
+      child.removeAllListeners("exit");
+      await new Promise((resolve) => child.once("exit", resolve));
+      results[mode] = result;
+      if (result.timedOut) {
+        rows.push([
+          n,
+          mode,
+          `timed out: ${result.ready} Ready, ${result.deleted} deleted`,
+          "",
+          "",
+          "",
+          "",
+          "",
+          "",
+          "",
+          "",
+        ]);
+        continue;
+      }
+      const rate = n / Math.max(result.allReadyS, result.allDeletedS);
+      result.rate = rate;
+      rows.push([
+        n,
+        mode,
+        rate.toFixed(1),
+        mode === "pk" && results.bare?.rate ? (rate / results.bare.rate).toFixed(2) : "1.00",
+        result.cpuMsPerResource.toFixed(2),
+        (result.kubeRequests / n).toFixed(1),
+        (result.aapRequests / n).toFixed(1),
+        result.kubeConnections + result.aapConnections,
+        result.peakRssMb.toFixed(0),
+        result.allReadyS.toFixed(1),
+        result.allDeletedS.toFixed(1),
+      ]);
+      details.push(
+        `  ${mode} N=${n}: kube requests by verb ${JSON.stringify(result.kubeByVerb)}; kube/AAP connections ${result.kubeConnections}/${result.aapConnections}; Ready p50 ${result.readyP50S.toFixed(1)} s, deleted p50 ${result.deletedP50S.toFixed(1)} s`,
+      );
+    }
+  }
+  console.log(
+    `\nThroughput: N objects created at once, each deleted when Ready; concurrency ${options.concurrency}, ` +
+      `poll ${options.pollMs} ms, AAP jobs ${options.jobMs} ms (real time; lc = lifecycle)\n`,
+  );
+  console.log(table(rows));
+  console.log(details.join("\n"));
+}
+
+// ------------------------------------------------------------------ latency (virtual time)
+
+class VirtualTimers {
+  current = 0;
+  #next = 1;
+  #pending = new Map();
+  now() {
+    return this.current;
+  }
+  setTimeout(fn, ms) {
+    const id = this.#next++;
+    this.#pending.set(id, { at: this.current + Math.max(0, ms), fn });
+    return id;
+  }
+  clearTimeout(handle) {
+    this.#pending.delete(handle);
+  }
+  next() {
+    let at;
+    for (const t of this.#pending.values()) if (at === undefined || t.at < at) at = t.at;
+    return at;
+  }
+  /** Fires every timer due by `at`, in order, moving time to `at`. */
+  advanceTo(at) {
+    for (;;) {
+      let next;
+      for (const entry of this.#pending) {
+        if (entry[1].at <= at && (!next || entry[1].at < next[1].at)) next = entry;
+      }
+      if (!next) break;
+      this.#pending.delete(next[0]);
+      this.current = Math.max(this.current, next[1].at);
+      next[1].fn();
+    }
+    this.current = Math.max(this.current, at);
+  }
+}
+
+async function latencyRun(libs, options, jobSeconds) {
+  const { KubeConfig } = libs.clientNode;
+  const timers = new VirtualTimers();
+  const base = Date.parse("2026-01-01T00:00:00Z");
+  const now = () => base + timers.now();
+  const clock = { now };
+  const kube = new libs.testing.KubernetesApiSimulator({ crds: [CRD] });
+  await kube.start();
+  const aap = new libs.testing.AapSimulator({ clock });
+  const rand = random(options.seed * 7919 + jobSeconds);
+  // Each job runs the nominal length ±10 % (seeded), so that job ends fall anywhere between
+  // two polls rather than on a multiple of the poll interval.
+  const script = () => ({
+    pendingMs: 0,
+    waitingMs: 0,
+    runMs: Math.round(jobSeconds * 1000 * (0.9 + 0.2 * rand())),
+  });
+  for (const name of TEMPLATES) aap.addJobTemplate({ name, allowSimultaneous: true, script });
+  const aapUrl = await aap.start();
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(kube.kubeconfig());
+  const provider = new libs.aapProvider.AapProvider({
+    client: { url: aapUrl, auth: { type: "bearer", token: TOKEN } },
+    blockDeletionOnFailure: true,
+    now,
+  });
+  const controller = new libs.kubernetes.ProvisioningController({
+    kubeConfig,
+    resource: { ...CRD, namespace: NAMESPACE },
+    provider,
+    finalizer: FINALIZER,
+    resyncIntervalMs: 0,
+    clock: now,
+    timers,
+  });
+  await controller.start();
+  const n = options.lifecycles;
+  const names = Array.from({ length: n }, (_, i) => `lat-${i}`);
+  const readyAt = new Map();
+  const goneAt = new Map();
+  const createdAt = new Map();
+  const aapBefore = aap.requests().length;
+  for (const name of names) {
+    // Creations spread over one default poll interval, at seeded instants.
+    timers.setTimeout(
+      () => {
+        kube.createObject({
+          apiVersion: `${CRD.group}/${CRD.version}`,
+          kind: CRD.kind,
+          metadata: { name, namespace: NAMESPACE },
+          spec: { cores: 2 },
+        });
+        createdAt.set(name, now());
+      },
+      Math.floor(rand() * 10_000),
+    );
+  }
+  const observe = () => {
+    for (const name of createdAt.keys()) {
+      if (goneAt.has(name)) continue;
+      const object = kube.getObject({ ...CRD, namespace: NAMESPACE, name });
+      if (!object) goneAt.set(name, now());
+      else if (!readyAt.has(name) && isReady(object)) {
+        readyAt.set(name, now());
+        kube.deleteObject({ ...CRD, namespace: NAMESPACE, name });
+      }
+    }
+  };
+  const deadline = Date.now() + options.timeoutS * 1000;
+  while (goneAt.size < n) {
+    if (Date.now() > deadline)
+      throw new Error(`latency ${jobSeconds} s: ${goneAt.size}/${n} done in time`);
+    await controller.idle();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await controller.idle();
+    observe();
+    if (goneAt.size === n) break;
+    const at = timers.next();
+    if (at !== undefined) timers.advanceTo(at);
+    else await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const aapCalls = aap.requests().length - aapBefore;
+  const ledger = aap.ledger();
+  const detections = { provision: [], deprovision: [] };
+  for (const job of ledger) {
+    const name = /"name":"(lat-\d+)"/.exec(JSON.stringify(job.extraVars))?.[1];
+    if (!name || job.finishedAt === undefined) continue;
+    if (job.templateName === TEMPLATES[0])
+      detections.provision.push(readyAt.get(name) - job.finishedAt);
+    else if (goneAt.has(name)) detections.deprovision.push(goneAt.get(name) - job.finishedAt);
+  }
+  await controller.stop();
+  await aap.stop();
+  await kube.stop();
+  return { jobSeconds, n, aapCalls, jobs: ledger.length, detections };
+}
+
+async function latency(options) {
+  const libs = await load(options.root);
+  const rows = [
+    [
+      "job length",
+      "lifecycles",
+      "Ready latency mean",
+      "p95",
+      "removal latency mean",
+      "p95",
+      "AAP calls/lc",
+      "minimum",
+      "ratio",
+    ],
+  ];
+  for (const jobSeconds of options.jobSeconds) {
+    const r = await latencyRun(libs, options, jobSeconds);
+    const minimum = (2 * r.jobs) / r.n; // a launch and one read per job
+    const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
+    rows.push([
+      `${jobSeconds} s`,
+      r.n,
+      s(mean(r.detections.provision)),
+      s(percentile(r.detections.provision, 95)),
+      s(mean(r.detections.deprovision)),
+      s(percentile(r.detections.deprovision, 95)),
+      (r.aapCalls / r.n).toFixed(1),
+      minimum.toFixed(1),
+      (r.aapCalls / r.n / minimum).toFixed(2),
+    ]);
+  }
+  console.log(
+    `\nDetection latency and AAP calls per lifecycle (virtual time, controller defaults, ` +
+      `seed ${options.seed}; jobs of the nominal length ±10 %; latency = job end to Ready ` +
+      `written / finalizer removed; minimum = a launch and one read per job)\n`,
+  );
+  console.log(table(rows));
+}
+
+// ------------------------------------------------------------------ main
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  if (options.role === "sims") return runSims(options);
+  if (options.role === "client") return runClient(options);
+  console.log(`bench:scale on ${options.root} (node ${process.version})`);
+  if (options.only !== "latency") await throughput(options);
+  if (options.only !== "throughput") await latency(options);
+}
+
+main().then(
+  () => {
+    if (process.send) setTimeout(() => process.exit(0), 50);
+  },
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
