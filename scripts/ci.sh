@@ -34,6 +34,71 @@ stage() {
   stage_current=""
   echo "==> [ci stage] ${name}: done in ${secs} s"
 }
+# `stages_in_parallel NAME=FUNCTION...` runs stages at the same time, each in a subshell with
+# `set -euo pipefail` and its output kept in a file, printed whole when it ends (so outputs
+# do not interleave). Each one's elapsed seconds go into the table, and the group's own wall
+# time as `parallel: NAMES`. When one fails, the others still run to their end; then the run
+# stops with the first failure's status, that stage marked FAILED in the table. Used for the
+# static checks, which are single-threaded (tsc, eslint, typedoc, attw) and so each left one
+# of the two cores idle when they ran one after another.
+stages_in_parallel() {
+  if ((BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 1))); then
+    # `wait -n -p` needs bash 5.1: one after another instead.
+    for spec in "$@"; do stage "${spec%%=*}" "${spec#*=}"; done
+    return
+  fi
+  local dir spec name fn pid file
+  dir=$(mktemp -d)
+  local -A names=() files=()
+  local group_started failed="" failed_status=0 group=""
+  group_started=$(stage_clock)
+  for spec in "$@"; do
+    name=${spec%%=*}
+    fn=${spec#*=}
+    group+="${group:+,}${name}"
+    echo "==> [ci stage] ${name}: ${fn} (in parallel; its output follows when it ends)"
+    file="${dir}/${name//[^A-Za-z0-9]/_}"
+    (
+      set -euo pipefail
+      # The moment it ended, whichever way: the wait below may reap it later.
+      trap 'stage_clock >"${file}.end"' EXIT
+      "$fn"
+    ) >"${file}.log" 2>&1 &
+    names[$!]=$name
+    files[$!]=$file
+  done
+  local status
+  while [ "${#names[@]}" -gt 0 ]; do
+    status=0
+    wait -n -p pid "${!names[@]}" || status=$?
+    name=${names[$pid]}
+    file=${files[$pid]}
+    echo "==> [ci stage] ${name}: output"
+    cat "${file}.log"
+    local secs
+    secs=$(awk -v a="$group_started" -v b="$(cat "${file}.end")" 'BEGIN { printf "%.1f", b - a }')
+    if [ "$status" -eq 0 ]; then
+      stage_names+=("$name")
+      stage_secs+=("$secs")
+      echo "==> [ci stage] ${name}: done in ${secs} s (in parallel)"
+    else
+      echo "==> [ci stage] ${name}: FAILED (exit ${status}) after ${secs} s (in parallel)"
+      if [ -z "$failed" ]; then
+        failed=$name
+        failed_status=$status
+      fi
+    fi
+    unset "names[$pid]"
+  done
+  rm -rf "$dir"
+  stage_names+=("parallel: ${group}")
+  stage_secs+=("$(stage_elapsed "$group_started")")
+  if [ -n "$failed" ]; then
+    stage_current=$failed
+    stage_started=$group_started
+    return "$failed_status"
+  fi
+}
 ci_started=$(stage_clock)
 stage_summary() {
   local status=$?
@@ -65,13 +130,21 @@ stage tier:browser tier_env scripts/browser/ci-tier.sh
 stage tier:ansible tier_env scripts/ansible/ci-tier.sh
 
 stage build pnpm run build
-stage lint pnpm run lint
-stage typecheck pnpm run typecheck
+# The static checks at once (they read the built providers' types, so after the build).
+run_lint() { pnpm run lint; }
+run_typecheck() { pnpm run typecheck; }
+run_docs() { pnpm run docs; }
+stages_in_parallel lint=run_lint typecheck=run_typecheck docs=run_docs
 stage test pnpm run test
 # The conformance CLI on the built packages, as a user runs it: both built-in providers,
-# with the JUnit and HTML reports kept under reports/ (not committed).
-stage cli:builtin node packages/testing/dist/cli/bin.js integration/conformance/builtin.mjs \
-  --junit reports/conformance.xml --html reports/conformance.html
+# with the JUnit and HTML reports kept under reports/ (not committed); in virtual time, so it
+# runs next to the package checks.
+run_cli_builtin() {
+  node packages/testing/dist/cli/bin.js integration/conformance/builtin.mjs \
+    --junit reports/conformance.xml --html reports/conformance.html
+}
+run_check_packages() { pnpm run check:packages; }
+stages_in_parallel cli:builtin=run_cli_builtin check:packages=run_check_packages
 # The operator suite through the same CLI: the ComputeInstance operator with AapProvider, with
 # EdaProvider and with EdaProvider in AAP mode, in real time on the Kubernetes API simulator
 # (one HTML page per subject, operator-conformance-1.html to -3.html). Only three of its
@@ -87,8 +160,6 @@ stage cli:operator node packages/testing/dist/cli/bin.js integration/conformance
   --scenario provision-write-back-late \
   --json reports/operator-conformance.json --junit reports/operator-conformance.xml \
   --html reports/operator-conformance.html
-stage docs pnpm run docs
-stage check:packages pnpm run check:packages
 
 if [ "${PROVISIONKIT_REAL_APISERVER:-}" = "skip" ]; then
   {
