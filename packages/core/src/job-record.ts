@@ -37,6 +37,12 @@ export interface JobRecord {
   updatedAt: string;
   /** When the engine saw the job reach a terminal state (ISO-8601). */
   finishedAt?: string;
+  /**
+   * For a job a status read saw end: the last instant before that read when the job was
+   * known not to have ended (its launch, or the previous read) (ISO-8601). The job ended
+   * between this and `finishedAt`; a `JobDurationEstimator` learns from it.
+   */
+  endedAfter?: string;
   /** For provision jobs: the config version the job was launched with. */
   configVersion?: string;
   /** For deprovision jobs: whether a failure blocks deletion (E4). */

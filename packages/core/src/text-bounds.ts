@@ -68,7 +68,7 @@ export const MAX_HISTORY_LIMIT = 25;
  * in the API server's JSON (see the module comment).
  */
 export const STATUS_BUDGET = ((operatorStringChars: number) => {
-  const timestamps = 5 * 30; // launchedAt, updatedAt, finishedAt, cancelRequestedAt, nextCheckAt
+  const timestamps = 6 * 30; // launchedAt, updatedAt, finishedAt, endedAfter, cancelRequestedAt, nextCheckAt
   const keys = 400; // field names, quotes, punctuation and numbers of one record
   const failure = (message: number) => MAX_CODE_CHARS + message + 2 * 30 + 100;
   const record = (text: number, details: number) =>

@@ -248,7 +248,7 @@ function decideRunning(input: DecideInput, status: ProvisioningStatus, job: JobR
     input.options.onSpecChangeWhileRunning === "cancel" &&
     provider?.canCancel &&
     !job.cancelRequestedAt &&
-    input.now >= nextCheckAt(job, input.now)
+    input.now >= dueAt(input, job)
   ) {
     return { action: { kind: "cancel", job, reason: "spec-change" }, status };
   }
@@ -272,9 +272,20 @@ function pollWhenDue(input: DecideInput, status: ProvisioningStatus, job: JobRec
       ],
     };
   }
-  const due = nextCheckAt(job, now);
+  const due = dueAt(input, job);
   if (now >= due) return { action: { kind: "poll", job }, status };
   return { action: { kind: "none" }, status, requeueAfterMs: withTimeout(input, job, due - now) };
+}
+
+/**
+ * When a job is next due for a read: its `nextCheckAt`, or now when a completion signal
+ * reported it (`signaledJobIds`), unless a failed read's `retryAt` is still ahead.
+ */
+function dueAt(input: DecideInput, job: JobRecord): number {
+  const scheduled = nextCheckAt(job, input.now);
+  if (!input.signaledJobIds?.has(job.jobId)) return scheduled;
+  const retry = job.statusError ? retryAt(job.statusError, input.now) : input.now;
+  return Math.min(scheduled, Math.max(input.now, retry));
 }
 
 /** Never sleep past a job's timeout. */
@@ -320,7 +331,7 @@ function decideDeletion(input: DecideInput, status: ProvisioningStatus): Step {
       // Launched by another provider: the current one cannot cancel it, so the engine
       // drives it to a terminal state through its own provider first (E1, E6).
       const owner = input.providers.get(provision.provider);
-      if (owner?.canCancel && !provision.cancelRequestedAt && now >= nextCheckAt(provision, now)) {
+      if (owner?.canCancel && !provision.cancelRequestedAt && now >= dueAt(input, provision)) {
         return { action: { kind: "cancel", job: provision, reason: "deletion" }, status };
       }
       return pollWhenDue(input, status, provision);

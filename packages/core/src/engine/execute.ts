@@ -14,6 +14,7 @@ import {
   recordLookupError,
   recordLookupMiss,
 } from "./launch-transitions.js";
+import type { PollInputs } from "./poll-policy.js";
 import type { Transition } from "./transition.js";
 import type { DecideInput, Decision } from "./types.js";
 import {
@@ -99,7 +100,14 @@ async function run<R extends ResourceObject>(
           job.type === "provision"
             ? await provider.getProvisionStatus(env.resource, job.jobId, call)
             : await provider.getDeprovisionStatus(env.resource, job.jobId, call);
-        return recordJobStatus(status, job, checkProvisionStatus(raw), env.clock(), options);
+        return recordJobStatus(
+          status,
+          job,
+          checkProvisionStatus(raw),
+          env.clock(),
+          options,
+          pollInputs(input),
+        );
       } catch (error) {
         rethrowIfAborted(env.signal, error);
         return recordStatusError(status, job, error, env.clock(), options);
@@ -160,13 +168,28 @@ async function run<R extends ResourceObject>(
           const settleMs = input.providers.get(pending.provider)?.launchSettleMs;
           return recordLookupMiss(status, pending, startedAt, env.clock(), options, settleMs);
         }
-        return recordAdopted(status, pending, checkFoundJob(found), env.clock(), options);
+        return recordAdopted(
+          status,
+          pending,
+          checkFoundJob(found),
+          env.clock(),
+          options,
+          pollInputs(input),
+        );
       } catch (error) {
         rethrowIfAborted(env.signal, error);
         return recordLookupError(status, pending, error, env.clock(), options);
       }
     }
   }
+}
+
+/** The caller's adaptive-polling inputs, or `undefined` when it gave none. */
+function pollInputs(input: DecideInput): PollInputs | undefined {
+  const inputs: PollInputs = {};
+  if (input.expectedDurationMs) inputs.expectedDurationMs = input.expectedDurationMs;
+  if (input.signalsActive) inputs.signalsActive = input.signalsActive;
+  return inputs.expectedDurationMs || inputs.signalsActive ? inputs : undefined;
 }
 
 function cancelWhy(reason: "spec-change" | "timeout" | "deletion"): string {
@@ -200,6 +223,7 @@ async function launch<R extends ResourceObject>(
         { jobId: result.jobId, state: result.initialState, message: result.message },
         env.clock(),
         options,
+        pollInputs(input),
       );
       return {
         status: next,
@@ -217,7 +241,14 @@ async function launch<R extends ResourceObject>(
       await provider.triggerDeprovision(env.resource, provisionJobs, call),
     );
     if (result.action === "triggered") assertNewJobId(status.jobs, result.jobId, "deprovision");
-    return recordDeprovisionAnswer(status, pending, result, env.clock(), options);
+    return recordDeprovisionAnswer(
+      status,
+      pending,
+      result,
+      env.clock(),
+      options,
+      pollInputs(input),
+    );
   } catch (error) {
     rethrowIfAborted(signal, error);
     return recordLaunchError(status, pending, error, env.clock(), options);

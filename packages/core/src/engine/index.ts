@@ -16,6 +16,14 @@ export type {
   ProviderDirectory,
 } from "./types.js";
 export { decide } from "./decide.js";
+export { JobDurationEstimator, type JobDurationEstimatorOptions } from "./duration-estimator.js";
+export {
+  nextPollAt,
+  pollContext,
+  pollDelay,
+  type PollContext,
+  type PollInputs,
+} from "./poll-policy.js";
 export { execute, type ExecuteEnv, type StepOutcome } from "./execute.js";
 export { providerSet, type ProviderSet } from "./providers.js";
 export {

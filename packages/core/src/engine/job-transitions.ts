@@ -11,6 +11,7 @@ import { JobState, isSuccessful, isTerminal } from "../job-state.js";
 import type { ProvisionStatus } from "../results.js";
 import type { ProvisioningStatus } from "../status.js";
 import type { EngineOptions } from "./options.js";
+import { nextPollAt, type PollInputs } from "./poll-policy.js";
 import { iso, ms } from "./time.js";
 import { failureAfter, isActive, type Transition } from "./transition.js";
 import type { EngineEvent } from "./types.js";
@@ -24,6 +25,9 @@ import type { EngineEvent } from "./types.js";
  *   (P4): the engine never trusts a version it did not launch.
  * - A status whose `jobId` differs from the job asked about is a contract violation,
  *   recorded as a failed status read; the job keeps its state.
+ * - A job still running is read next as `pollDelay` says, from the caller's `poll`
+ *   inputs (without them, after `pollIntervalMs`). A job seen to end gets `finishedAt`
+ *   and `endedAfter`.
  */
 export function recordJobStatus(
   status: ProvisioningStatus,
@@ -31,6 +35,7 @@ export function recordJobStatus(
   observed: ProvisionStatus,
   now: number,
   options: EngineOptions,
+  poll?: PollInputs,
 ): Transition {
   if (observed.jobId !== job.jobId) {
     const violation = new ContractViolationError(
@@ -60,7 +65,7 @@ export function recordJobStatus(
     state,
     message,
     updatedAt: iso(now),
-    nextCheckAt: iso(now + options.pollIntervalMs),
+    nextCheckAt: nextPollAt(job, now, options, poll),
   };
   delete updated.statusError;
   if (reason !== undefined) updated.reason = reason;
@@ -79,6 +84,9 @@ export function recordJobStatus(
   }
   if (isTerminal(updated.state) && wasActive && !isActive(updated)) {
     updated.finishedAt = iso(now);
+    // The record last changed when the job was last known not to have ended (its launch,
+    // or a read that saw it run): the end lies between then and now.
+    updated.endedAfter = job.updatedAt;
     events.push(terminalEvent(updated));
   }
   let next: ProvisioningStatus = {

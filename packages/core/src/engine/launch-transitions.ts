@@ -15,6 +15,7 @@ import type { DeprovisionResult, FoundJob } from "../results.js";
 import type { PendingLaunch, ProvisioningStatus } from "../status.js";
 import { recordCancelRequested, recordJobStatus } from "./job-transitions.js";
 import type { EngineOptions } from "./options.js";
+import { nextPollAt, type PollInputs } from "./poll-policy.js";
 import { iso } from "./time.js";
 import { failureAfter, type Transition } from "./transition.js";
 import type { EngineEvent } from "./types.js";
@@ -33,7 +34,8 @@ export interface LaunchedJob {
 
 /**
  * Record a job created by the launch behind `pending`: append it to the history, clear
- * the marker and any launch failure. The first poll is due one poll interval later.
+ * the marker and any launch failure. The first poll is due as `pollDelay` says from
+ * the caller's `poll` inputs (without them, one poll interval later).
  */
 export function recordLaunched(
   status: ProvisioningStatus,
@@ -41,6 +43,7 @@ export function recordLaunched(
   job: LaunchedJob,
   now: number,
   options: EngineOptions,
+  poll?: PollInputs,
 ): ProvisioningStatus {
   const record: JobRecord = {
     jobId: job.jobId,
@@ -51,12 +54,12 @@ export function recordLaunched(
     correlationId: pending.correlationId,
     launchedAt: pending.createdAt,
     updatedAt: iso(now),
-    nextCheckAt: iso(now + options.pollIntervalMs),
     attempt: pending.attempt,
   };
   if (pending.configVersion !== undefined) record.configVersion = pending.configVersion;
   if (pending.type === "deprovision")
     record.blockDeletionOnFailure = job.blockDeletionOnFailure ?? true;
+  record.nextCheckAt = nextPollAt(record, now, options, poll);
   if (isTerminal(job.state)) record.finishedAt = iso(now);
   const { pendingLaunch: _p, launchFailure: _f, ...rest } = status;
   let jobs = status.jobs;
@@ -135,18 +138,29 @@ export function recordAdopted(
   found: FoundJob,
   now: number,
   options: EngineOptions,
+  poll?: PollInputs,
 ): Transition {
   // Record the job as Unknown first, then apply what was found through the usual path,
   // so the P4 check, terminal handling and reconciled version work as for a poll.
   const launched: LaunchedJob = { jobId: found.jobId, state: JobState.Unknown, message: "adopted" };
   if (found.blockDeletionOnFailure !== undefined)
     launched.blockDeletionOnFailure = found.blockDeletionOnFailure;
-  const adopted = recordLaunched(status, pending, launched, now, options);
+  const adopted = recordLaunched(status, pending, launched, now, options, poll);
   const record = adopted.jobs.find((j) => j.jobId === found.jobId && j.type === pending.type);
   const applied = record
-    ? recordJobStatus(adopted, record, found, now, options)
+    ? recordJobStatus(adopted, record, found, now, options, poll)
     : { status: adopted, events: [] };
-  const next = applied.status;
+  // An adopted job may have ended long before it was found: when it ran is not known.
+  const next = {
+    ...applied.status,
+    jobs: applied.status.jobs.map((j) => {
+      if (j.jobId !== found.jobId || j.type !== pending.type || j.endedAfter === undefined) {
+        return j;
+      }
+      const { endedAfter: _e, ...rest } = j;
+      return rest;
+    }),
+  };
   const events = applied.events;
   return {
     status: next,
@@ -173,6 +187,7 @@ export function recordDeprovisionAnswer(
   result: DeprovisionResult,
   now: number,
   options: EngineOptions,
+  poll?: PollInputs,
 ): Transition {
   let next = status;
   const events: EngineEvent[] = [];
@@ -180,7 +195,7 @@ export function recordDeprovisionAnswer(
     const reported = result.provisionJobStatus;
     const job = next.jobs.find((j) => j.type === "provision" && j.jobId === reported.jobId);
     if (job) {
-      const applied = recordJobStatus(next, job, reported, now, options);
+      const applied = recordJobStatus(next, job, reported, now, options, poll);
       next = applied.status;
       events.push(...applied.events);
     }
@@ -200,6 +215,7 @@ export function recordDeprovisionAnswer(
         },
         now,
         options,
+        poll,
       );
       events.push({
         type: "Normal",

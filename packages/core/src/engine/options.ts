@@ -21,8 +21,38 @@ export type UnknownLaunchPolicy = "block" | "relaunch";
 export interface EngineOptions {
   /** Job records kept in status. Default 10, at most `MAX_HISTORY_LIMIT` (25). */
   historyLimit: number;
-  /** Delay between status polls of a running job, in ms. Default 10 000. */
+  /**
+   * Delay between status polls of a running job, in ms. Default 10 000. When the caller
+   * takes no part in adaptive polling (passes neither `expectedDurationMs` nor
+   * `signalsActive`, see `DecideInput`), every job is read this often. Otherwise it caps the
+   * doubling start of a job with no duration estimate (see `pollDelay`).
+   */
   pollIntervalMs: number;
+  /**
+   * Adaptive polling: the shortest delay between two reads of a running job, and the first
+   * delay of a job with no duration estimate, in ms (used as `min(minPollIntervalMs,
+   * pollIntervalMs)`). Default 1 000.
+   */
+  minPollIntervalMs: number;
+  /**
+   * Adaptive polling: the longest delay between two reads of a running job once it is past
+   * its expected end (or has none), in ms; at least `pollIntervalMs` is used. Default
+   * 600 000 (10 min). The one read at the expected end itself is not capped.
+   */
+  maxPollIntervalMs: number;
+  /**
+   * Adaptive polling: past its expected end (or without an estimate, once this exceeds the
+   * doubling start), a job is read again after this fraction of its age, so a job's end is
+   * seen within this fraction of its duration. A number in (0, 1]. Default 0.04.
+   */
+  pollStepFraction: number;
+  /**
+   * Adaptive polling, while the caller receives completion signals for a job: the
+   * safety-net reads, in ms. The first comes at the later of this age and twice the
+   * expected duration, then each after the later of this delay and the job's age
+   * (doubling). Default 300 000 (5 min).
+   */
+  signalSafetyNetMs: number;
   /** Retry schedule after failed provision jobs of the same config version. */
   provisionBackoff: BackoffPolicy;
   /** Retry schedule after failed deprovision jobs that block deletion (E4). */
@@ -52,6 +82,10 @@ export interface EngineOptions {
 export const DEFAULT_ENGINE_OPTIONS: Readonly<EngineOptions> = Object.freeze({
   historyLimit: DEFAULT_HISTORY_LIMIT,
   pollIntervalMs: 10_000,
+  minPollIntervalMs: 1_000,
+  maxPollIntervalMs: 600_000,
+  pollStepFraction: 0.04,
+  signalSafetyNetMs: 300_000,
   provisionBackoff: Object.freeze({ initialMs: 30_000, factor: 2, maxMs: 30 * 60_000 }),
   deprovisionBackoff: Object.freeze({ initialMs: 30_000, factor: 2, maxMs: 30 * 60_000 }),
   errorBackoff: Object.freeze({ initialMs: 5_000, factor: 2, maxMs: 5 * 60_000 }),
@@ -83,6 +117,10 @@ export function resolveEngineOptions(input: EngineOptionsInput = {}): EngineOpti
   const options: EngineOptions = {
     historyLimit: input.historyLimit ?? d.historyLimit,
     pollIntervalMs: input.pollIntervalMs ?? d.pollIntervalMs,
+    minPollIntervalMs: input.minPollIntervalMs ?? d.minPollIntervalMs,
+    maxPollIntervalMs: input.maxPollIntervalMs ?? d.maxPollIntervalMs,
+    pollStepFraction: input.pollStepFraction ?? d.pollStepFraction,
+    signalSafetyNetMs: input.signalSafetyNetMs ?? d.signalSafetyNetMs,
     provisionBackoff: { ...d.provisionBackoff, ...defined(input.provisionBackoff) },
     deprovisionBackoff: { ...d.deprovisionBackoff, ...defined(input.deprovisionBackoff) },
     errorBackoff: { ...d.errorBackoff, ...defined(input.errorBackoff) },
@@ -103,6 +141,16 @@ export function resolveEngineOptions(input: EngineOptionsInput = {}): EngineOpti
     );
   }
   positive("pollIntervalMs", options.pollIntervalMs);
+  positive("minPollIntervalMs", options.minPollIntervalMs);
+  positive("maxPollIntervalMs", options.maxPollIntervalMs);
+  positive("signalSafetyNetMs", options.signalSafetyNetMs);
+  if (!(
+    Number.isFinite(options.pollStepFraction) &&
+    options.pollStepFraction > 0 &&
+    options.pollStepFraction <= 1
+  )) {
+    throw invalid("pollStepFraction", "a number in (0, 1]", options.pollStepFraction);
+  }
   nonNegative("pendingLaunchGraceMs", options.pendingLaunchGraceMs);
   if (options.jobTimeoutMs !== undefined) positive("jobTimeoutMs", options.jobTimeoutMs);
   for (const name of ["provisionBackoff", "deprovisionBackoff", "errorBackoff"] as const) {

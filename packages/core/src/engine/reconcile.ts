@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { canonicalJson, configVersion } from "../config-version.js";
 import { AbortedError, ConfigurationError } from "../errors.js";
+import type { JobRecord } from "../job-record.js";
 import type { Provider } from "../provider.js";
 import type { ResourceObject } from "../resource.js";
 import { emptyStatus, type ProvisioningStatus } from "../status.js";
@@ -65,6 +66,16 @@ export interface ReconcileArgs<R extends ResourceObject = ResourceObject> {
   newCorrelationId?: () => string;
   /** A human's resolution of an unknown launch outcome. */
   resolution?: LaunchResolution;
+  /**
+   * Ids of jobs a completion signal reported as changed (see
+   * {@link DecideInput.signaledJobIds}): each is read in this call when it is still active,
+   * and at most once.
+   */
+  signaledJobIds?: ReadonlySet<string>;
+  /** The caller's estimate of a job's total duration (see {@link DecideInput.expectedDurationMs}). */
+  expectedDurationMs?: (job: JobRecord) => number | undefined;
+  /** Whether the caller receives completion signals for a job (see {@link DecideInput.signalsActive}). */
+  signalsActive?: (job: JobRecord) => boolean;
   /** Upper bound of decide/execute steps in one call. Default 8. */
   maxSteps?: number;
   /**
@@ -137,6 +148,8 @@ export async function reconcile<R extends ResourceObject>(
     persisted = text;
     return bounded;
   };
+  // A signal brings one read forward: once read, its job is not read again for it.
+  let signaled = args.signaledJobIds;
   for (let step = 0; step < maxSteps; step++) {
     if (signal.aborted) throw new AbortedError("reconcile aborted");
     const input: DecideInput = {
@@ -151,6 +164,9 @@ export async function reconcile<R extends ResourceObject>(
     const generation = args.resource.metadata.generation;
     if (generation !== undefined) input.generation = generation;
     if (args.resolution) input.resolution = args.resolution;
+    if (signaled && signaled.size > 0) input.signaledJobIds = signaled;
+    if (args.expectedDurationMs) input.expectedDurationMs = args.expectedDurationMs;
+    if (args.signalsActive) input.signalsActive = args.signalsActive;
     const decision = decide(input);
     if (decision.action.kind !== "none" && args.mayAct && !args.mayAct(decision.action)) {
       return {
@@ -173,6 +189,10 @@ export async function reconcile<R extends ResourceObject>(
       };
       if (decision.requeueAfterMs !== undefined) result.requeueAfterMs = decision.requeueAfterMs;
       return result;
+    }
+    if (decision.action.kind === "poll" && signaled?.has(decision.action.job.jobId)) {
+      const read = decision.action.job.jobId;
+      signaled = new Set([...signaled].filter((id) => id !== read));
     }
     if (decision.persistFirst) await save(decision.status, "before-launch");
     const outcome = await execute(decision, input, {

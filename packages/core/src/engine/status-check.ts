@@ -149,6 +149,7 @@ function job(value: unknown, path: string): JobRecord {
     out,
     [
       "finishedAt",
+      "endedAfter",
       "configVersion",
       "reason",
       "errorDetails",

@@ -54,6 +54,28 @@ export interface DecideInput {
   newCorrelationId: () => string;
   /** A human's resolution of an unknown launch outcome, if any. */
   resolution?: LaunchResolution;
+  /**
+   * Ids of jobs a completion signal (for example an AWX job notification) reported as
+   * changed since they were last read. An active job whose id is in the set is due for a
+   * read now, whatever its `nextCheckAt`, except while a failed read's `retryAt` (a rate
+   * limit's retry-after, the error backoff) has not passed. The signal only brings a read
+   * forward: the job's state always comes from the provider's answer.
+   */
+  signaledJobIds?: ReadonlySet<string>;
+  /**
+   * The caller's estimate of how long this job runs in total, from its launch, in ms
+   * (for example a `JobDurationEstimator`'s, learnt from finished jobs of the same
+   * kind); `undefined` when it has none. Given this function, the engine polls with the
+   * adaptive schedule (see `pollDelay`); without it, every `pollIntervalMs`.
+   */
+  expectedDurationMs?: (job: JobRecord) => number | undefined;
+  /**
+   * True when the caller currently receives completion signals for this job (its
+   * provider's jobs): the job is then polled only as a slow safety net (see
+   * `pollDelay`), and a signal in {@link DecideInput.signaledJobIds} brings the read.
+   * A lost signal costs latency, never correctness.
+   */
+  signalsActive?: (job: JobRecord) => boolean;
 }
 
 /** What the caller does with the resource's finalizer. */

@@ -1,0 +1,175 @@
+import { describe, expect, it } from "vitest";
+import {
+  JobState,
+  decide,
+  pollDelay,
+  recordJobStatus,
+  recordLaunched,
+  resolveEngineOptions,
+  type JobRecord,
+} from "@provisionkit/core";
+import { T0, input, iso, job, pending, status } from "./support/fixtures.js";
+
+const o = resolveEngineOptions();
+
+describe("pollDelay", () => {
+  it("without a context polls every pollIntervalMs, as before adaptive polling", () => {
+    for (const age of [0, 5_000, 60_000, 3_600_000])
+      expect(pollDelay(age, undefined, o)).toBe(10_000);
+    const fast = resolveEngineOptions({ pollIntervalMs: 50 });
+    expect(pollDelay(10_000, undefined, fast)).toBe(50);
+  });
+
+  it("without an estimate doubles from minPollIntervalMs up to pollIntervalMs, then steps by a fraction of the age", () => {
+    const reads: number[] = [];
+    let age = 0;
+    while (age < 400_000) {
+      age += pollDelay(age, {}, o);
+      reads.push(age);
+    }
+    expect(reads.slice(0, 6)).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 26_000]);
+    // Every 10 s until 4 % of the age exceeds it (250 s), then 4 % of the age.
+    const gaps = reads.slice(1).map((r, i) => r - (reads[i] ?? 0));
+    for (const [i, gap] of gaps.entries()) {
+      const before = reads[i] ?? 0;
+      expect(gap).toBe(
+        Math.ceil(Math.max(Math.min(Math.max(before, 1_000), 10_000), 0.04 * before)),
+      );
+    }
+    expect(pollDelay(100_000_000, {}, o)).toBe(600_000);
+  });
+
+  it("with an estimate reads once at the expected end, then every pollStepFraction of the age", () => {
+    const context = { expectedDurationMs: 300_000 };
+    expect(pollDelay(0, context, o)).toBe(300_000);
+    expect(pollDelay(299_500, context, o)).toBe(1_000); // at least minPollIntervalMs
+    expect(pollDelay(300_000, context, o)).toBe(12_000);
+    expect(pollDelay(10_000, { expectedDurationMs: 10_000 }, o)).toBe(1_000);
+    expect(pollDelay(100_000_000, context, o)).toBe(600_000);
+    // A nonsense estimate counts as none.
+    expect(pollDelay(0, { expectedDurationMs: Number.NaN }, o)).toBe(1_000);
+    expect(pollDelay(0, { expectedDurationMs: -5 }, o)).toBe(1_000);
+  });
+
+  it("with completion signals polls only as a safety net: from max(S, 2E), then doubling from S", () => {
+    expect(pollDelay(0, { signalsActive: true }, o)).toBe(300_000);
+    expect(pollDelay(300_000, { signalsActive: true }, o)).toBe(300_000);
+    expect(pollDelay(450_000, { signalsActive: true }, o)).toBe(450_000);
+    expect(pollDelay(5_000_000, { signalsActive: true }, o)).toBe(600_000);
+    const long = { signalsActive: true, expectedDurationMs: 3_600_000 };
+    expect(pollDelay(0, long, o)).toBe(7_200_000);
+    expect(pollDelay(7_200_000, long, o)).toBe(600_000);
+  });
+
+  it("keeps small pollIntervalMs settings exact without an estimate while the job is young", () => {
+    const fast = resolveEngineOptions({ pollIntervalMs: 50 });
+    expect(pollDelay(0, {}, fast)).toBe(50);
+    expect(pollDelay(1_000, {}, fast)).toBe(50);
+  });
+});
+
+describe("the engine's schedule", () => {
+  const poll = { expectedDurationMs: (): number => 60_000 };
+
+  it("schedules the first read of a launched job from the caller's estimate", () => {
+    const launched = recordLaunched(
+      status({ pendingLaunch: pending() }),
+      pending(),
+      { jobId: "j1", state: JobState.Pending, message: "" },
+      T0,
+      o,
+      poll,
+    );
+    expect(launched.jobs[0]?.nextCheckAt).toBe(iso(T0 + 60_000));
+    const legacy = recordLaunched(
+      status({ pendingLaunch: pending() }),
+      pending(),
+      { jobId: "j1", state: JobState.Pending, message: "" },
+      T0,
+      o,
+    );
+    expect(legacy.jobs[0]?.nextCheckAt).toBe(iso(T0 + 10_000));
+  });
+
+  it("reads a job past its estimate again after pollStepFraction of its age, and brackets its end", () => {
+    const running = job({ updatedAt: iso(T0 + 60_000) });
+    const s = status({ jobs: [running] });
+    const again = recordJobStatus(
+      s,
+      running,
+      { jobId: "j1", state: JobState.Running, message: "" },
+      T0 + 60_000,
+      o,
+      poll,
+    );
+    expect(again.status.jobs[0]?.nextCheckAt).toBe(iso(T0 + 60_000 + 2_400));
+    const after = again.status.jobs[0] as JobRecord;
+    const ended = recordJobStatus(
+      again.status,
+      after,
+      { jobId: "j1", state: JobState.Succeeded, message: "" },
+      T0 + 62_400,
+      o,
+      poll,
+    );
+    expect(ended.status.jobs[0]).toMatchObject({
+      finishedAt: iso(T0 + 62_400),
+      endedAfter: iso(T0 + 60_000),
+    });
+  });
+});
+
+describe("decide with completion signals", () => {
+  const running = job({ nextCheckAt: iso(T0 + 300_000) });
+
+  it("reads a signaled job at once, whatever its nextCheckAt", () => {
+    const quiet = decide(input({ status: status({ jobs: [running] }) }));
+    expect(quiet.action.kind).toBe("none");
+    expect(quiet.requeueAfterMs).toBe(300_000);
+    const signaled = decide(
+      input({ status: status({ jobs: [running] }), signaledJobIds: new Set(["j1"]) }),
+    );
+    expect(signaled.action).toEqual({ kind: "poll", job: running });
+  });
+
+  it("ignores signals for other jobs and for jobs already ended", () => {
+    const other = decide(
+      input({ status: status({ jobs: [running] }), signaledJobIds: new Set(["j2"]) }),
+    );
+    expect(other.action.kind).toBe("none");
+    const done = job({ state: JobState.Succeeded, finishedAt: iso(T0) });
+    const ended = decide(
+      input({
+        status: status({ jobs: [done], reconciledConfigVersion: done.configVersion ?? "" }),
+        signaledJobIds: new Set(["j1"]),
+      }),
+    );
+    expect(ended.action.kind).toBe("none");
+  });
+
+  it("keeps a failed read's retryAt (a rate limit's retry-after is never shortened)", () => {
+    const limited = job({
+      nextCheckAt: iso(T0 + 30_000),
+      statusError: {
+        code: "RATE_LIMITED",
+        message: "429",
+        count: 1,
+        at: iso(T0),
+        retryAt: iso(T0 + 30_000),
+      },
+    });
+    const d = decide(
+      input({ status: status({ jobs: [limited] }), signaledJobIds: new Set(["j1"]) }),
+    );
+    expect(d.action.kind).toBe("none");
+    expect(d.requeueAfterMs).toBe(30_000);
+    const later = decide(
+      input({
+        now: T0 + 30_000,
+        status: status({ jobs: [limited] }),
+        signaledJobIds: new Set(["j1"]),
+      }),
+    );
+    expect(later.action.kind).toBe("poll");
+  });
+});
