@@ -146,8 +146,10 @@ export interface LifecycleCounts {
   perLifecycle: Record<string, number>;
   /** All requests per lifecycle (watches and lists excluded). */
   total: number;
-  /** TCP connections opened per lifecycle (all of them: lists and watches included). */
+  /** TCP connections opened per lifecycle, after the controller started. */
   connections: number;
+  /** TCP connections opened in all, from the controller's start (its list and watch included). */
+  connectionsTotal: number;
   /** Provider calls per lifecycle. */
   providerCalls: number;
   /** Reconciles that ended in a conflict or an error. */
@@ -270,6 +272,7 @@ export async function measureLifecycles(options: {
       perLifecycle,
       total: records.length / options.lifecycles,
       connections: (proxy.connections - connectionsBefore) / options.lifecycles,
+      connectionsTotal: proxy.connections,
       providerCalls: (provider.calls - callsBefore) / options.lifecycles,
       troubled,
     };

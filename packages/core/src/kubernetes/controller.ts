@@ -14,7 +14,7 @@ import type { ResourceObject } from "../resource.js";
 import type { ProvisioningStatus } from "../status.js";
 import { MAX_CONDITION_MESSAGE_CHARS, clipText } from "../text-bounds.js";
 import { EventRecorder } from "./events.js";
-import { ResourceWatcher } from "./informer.js";
+import { ResourceWatcher, type WatchChange } from "./informer.js";
 import { KubeApi, KubeApiError, type CustomObject } from "./kube-api.js";
 import type { ControllerMetrics } from "./metrics.js";
 import {
@@ -23,10 +23,11 @@ import {
   PAUSE_ANNOTATION,
   type ProvisioningControllerOptions,
 } from "./options.js";
-import { WorkQueue } from "./queue.js";
+import { WorkQueue, type QueueLane } from "./queue.js";
 import { parseKey } from "./resource-ref.js";
 import { defaultStatusMapping, type StatusMapping } from "./status-mapping.js";
 import { systemTimers, type TimerHandle, type Timers } from "./timers.js";
+import { withStoredBookkeeping } from "./visible-status.js";
 
 const DEFAULT_RESYNC_MS = 10 * 60_000;
 const WATCH_BACKOFF: BackoffPolicy = { initialMs: 1000, factor: 2, maxMs: 60_000 };
@@ -36,6 +37,29 @@ const DEFAULT_STOP_LAUNCH_GRACE_MS = 5_000;
 /** Conflicts retried at once before backing off (a 409 storm must not spin). */
 const IMMEDIATE_CONFLICT_RETRIES = 3;
 const CONFLICT_BACKOFF: BackoffPolicy = { initialMs: 50, factor: 2, maxMs: 5000 };
+/** The resourceVersions of this controller's own writes remembered per object, newest last. */
+const OWN_WRITES_KEPT = 8;
+
+/**
+ * A status decided but not written, because only bookkeeping changed (see
+ * `withStoredBookkeeping`): valid while the object still has the resourceVersion it was
+ * derived from.
+ */
+interface Overlay {
+  resourceVersion: string | undefined;
+  status: ProvisioningStatus;
+}
+
+/**
+ * An object known to be newer than the informer's cache while the cache still holds one of
+ * `bases`: the answer of a write made on a base (the version right after it: a write with
+ * a resourceVersion precondition succeeds only on the version it names), or of a read made
+ * while the cache held the base. The cache holding anything else has moved past them.
+ */
+interface Fresher {
+  bases: Set<string>;
+  object: CustomObject;
+}
 
 /** Why the controller cannot work on an object: the `Ready=False` reason it reports. */
 type InvalidReason = "InvalidStatus" | "InvalidSpec";
@@ -99,6 +123,14 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
   private readonly events: EventRecorder | undefined;
   private readonly failures = new Map<string, number>();
   private readonly conflicts = new Map<string, number>();
+  /** In-memory statuses whose write was skipped (bookkeeping only), per key. */
+  private readonly overlays = new Map<string, Overlay>();
+  /** Per key, the resourceVersions this controller's writes returned, not yet seen on the watch. */
+  private readonly ownWrites = new Map<string, string[]>();
+  /** Per key, an object newer than the informer's cache holds (see {@link Fresher}). */
+  private readonly fresher = new Map<string, Fresher>();
+  /** Keys whose next read goes to the API server (after a conflict or an error). */
+  private readonly mustRead = new Set<string>();
   private abort = new AbortController();
   /** Aborts launches under way; on `stop()`, `stopLaunchGraceMs` after `abort`. */
   private launchAbort = new AbortController();
@@ -144,7 +176,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       restartBackoff: { ...WATCH_BACKOFF, ...options.watchRestartBackoff },
       timers: this.timers,
       logger: this.logger,
-      handlers: { onChange: (key) => this.queue.add(key) },
+      handlers: { onChange: (key, object, change) => this.onWatch(key, object, change) },
     };
     if (options.labelSelector !== undefined) watcherOptions.labelSelector = options.labelSelector;
     this.watcher = new ResourceWatcher(watcherOptions);
@@ -194,6 +226,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     if (timer !== undefined) this.timers.clearTimeout(timer);
     this.launchAbort.abort();
     await drained;
+    this.api.close();
     this.logger.info({}, "provisioning controller stopped");
   }
 
@@ -207,6 +240,94 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     this.queue.add(key);
   }
 
+  /**
+   * A watch event or a resync. The watch event of this controller's own write (its
+   * resourceVersion is one a write returned) updates the cache and queues nothing: the
+   * reconcile that wrote it already acted on it. Every other event is queued, in the lane
+   * of what it is (see {@link WorkQueue}): a deletion `high`, a change `normal`, an object
+   * seen for the first time or a resync `low`.
+   */
+  private onWatch(key: string, object: CustomObject | undefined, change: WatchChange): void {
+    if (change === "delete" || !object) {
+      this.fresher.delete(key);
+      this.ownWrites.delete(key);
+      this.overlays.delete(key);
+      this.queue.add(key, 0, "high");
+      return;
+    }
+    const lane: QueueLane = object.metadata.deletionTimestamp
+      ? "high"
+      : change === "update"
+        ? "normal"
+        : "low";
+    const version = object.metadata.resourceVersion;
+    const own = this.ownWrites.get(key);
+    const index = version === undefined || !own ? -1 : own.indexOf(version);
+    if (change !== "resync" && own && index >= 0) {
+      // Watch events come in order: older writes of ours that did not show will not.
+      own.splice(0, index + 1);
+      if (own.length === 0) this.ownWrites.delete(key);
+      return;
+    }
+    this.queue.add(key, 0, lane);
+  }
+
+  /**
+   * The object to reconcile. From the informer's cache (or a {@link Fresher} object), not
+   * from the API server: a stale read cannot cause a harmful action, because
+   * - every write carries the resourceVersion of the object read, so a decision made on a
+   *   stale object fails its first write with a 409, and the key's next read goes to the
+   *   API server ({@link mustRead});
+   * - a launch is always preceded by such a write (the pending-launch marker, E5), so
+   *   nothing is launched from a stale read;
+   * - a poll or a lookup only reads the backend, and a cancel decided on a stale spec is the
+   *   same race as a spec changed right after a fresh read (both are cancels the engine
+   *   already tolerates: the job ends Canceled and the desired version is provisioned);
+   * - a missing object is "gone" only once the cache has been listed; until then, and after
+   *   a conflict or an error, the API server is asked.
+   */
+  private async read(key: string): Promise<CustomObject | undefined> {
+    const { namespace, name } = parseKey(key);
+    const cached = this.watcher.synced ? this.watcher.get(namespace, name) : undefined;
+    if (this.mustRead.has(key) || !this.watcher.synced) {
+      const base = cached?.metadata.resourceVersion;
+      const object = await this.api.get(namespace, name);
+      this.mustRead.delete(key);
+      const now = this.watcher.get(namespace, name)?.metadata.resourceVersion;
+      if (object && base !== undefined && now === base) this.remember(key, base, object, false);
+      return object;
+    }
+    const fresher = this.fresher.get(key);
+    if (fresher) {
+      const version = cached?.metadata.resourceVersion;
+      if (version === undefined || fresher.bases.has(version)) return fresher.object;
+      this.fresher.delete(key);
+    }
+    return cached;
+  }
+
+  /**
+   * Note `object`, the answer of a write (`own`) or a read made on `base`: newer than the
+   * cache while the cache holds `base`; its watch event, for a write, queues nothing.
+   */
+  private remember(key: string, base: string | undefined, object: CustomObject, own = true) {
+    const version = object.metadata.resourceVersion;
+    if (base === undefined || version === undefined || base === version) return;
+    const previous = this.fresher.get(key);
+    if (previous && previous.object.metadata.resourceVersion === base) {
+      previous.bases.add(base);
+      previous.object = object;
+    } else {
+      this.fresher.set(key, { bases: new Set([base]), object });
+    }
+    if (own) {
+      const list = this.ownWrites.get(key) ?? [];
+      list.push(version);
+      if (list.length > OWN_WRITES_KEPT) list.shift();
+      this.ownWrites.set(key, list);
+    }
+  }
+
   private async process(key: string): Promise<void> {
     const outcome = await this.reconcileKey(key);
     if (!this.running) return;
@@ -215,7 +336,8 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
         this.failures.delete(key);
         this.conflicts.delete(key);
         const after = outcome.result.requeueAfterMs;
-        if (after !== undefined) this.queue.add(key, after);
+        const lane = outcome.object.metadata.deletionTimestamp ? "high" : "normal";
+        if (after !== undefined) this.queue.add(key, after, lane);
         return;
       }
       case "conflict": {
@@ -226,6 +348,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
             ? 0
             : backoffDelay(CONFLICT_BACKOFF, count - IMMEDIATE_CONFLICT_RETRIES);
         this.logger.debug({ key, count, retryInMs: delay }, outcome.message);
+        this.mustRead.add(key);
         this.queue.add(key, delay);
         return;
       }
@@ -237,6 +360,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
           { key, error: describe(outcome.error), retryInMs: delay, failures: count },
           "reconcile failed",
         );
+        this.mustRead.add(key);
         this.queue.add(key, delay);
         return;
       }
@@ -272,10 +396,12 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
   }
 
   private async reconcileObject(key: string): Promise<ReconcileOutcome> {
-    const { namespace, name } = parseKey(key);
     const { finalizer } = this.options;
-    let object = await this.api.get(namespace, name);
-    if (!object) return { kind: "gone" };
+    let object = await this.read(key);
+    if (!object) {
+      this.overlays.delete(key);
+      return { kind: "gone" };
+    }
     const annotations = object.metadata.annotations ?? {};
     if (annotations[this.options.pauseAnnotation ?? PAUSE_ANNOTATION] === "true") {
       this.logger.debug({ key }, "paused by annotation");
@@ -290,12 +416,22 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     if (deleting && !ours) return { kind: "released" };
     if (!deleting && !ours && !observeOnly) {
       // Before anything can be launched, so that a deletion always waits for teardown.
+      const base = object.metadata.resourceVersion;
       object = await this.api.setFinalizers(object, [...finalizers, finalizer]);
+      this.remember(key, base, object);
       this.logger.debug({ key }, "finalizer added");
     }
+    // A status decided but not written (bookkeeping only), while the object is unchanged.
+    const overlay = this.overlays.get(key);
+    this.overlays.delete(key);
+    let stored: ProvisioningStatus | undefined;
     let before: ProvisioningStatus | undefined;
     try {
-      before = this.mapping.read(object);
+      stored = this.mapping.read(object);
+      before =
+        overlay && overlay.resourceVersion === object.metadata.resourceVersion
+          ? overlay.status
+          : stored;
     } catch (error) {
       if (error instanceof InvalidStatusError) {
         return this.reportInvalid(key, object, "InvalidStatus", error.message);
@@ -303,6 +439,17 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       throw error;
     }
     let current: CustomObject = object;
+    /** The status the engine works from, when it differs from the stored one only in bookkeeping. */
+    let unwritten: ProvisioningStatus | undefined = before === stored ? undefined : before;
+    /** A visible change left to write when the reconcile ends (see `persist`). */
+    let deferred: ProvisioningStatus | undefined;
+    const write = async (status: ProvisioningStatus) => {
+      const base = current.metadata.resourceVersion;
+      current = await this.writeStatus(current, status);
+      this.remember(key, base, current);
+      stored = status;
+      unwritten = deferred = undefined;
+    };
     const resource = object as unknown as R;
     let desired: string;
     try {
@@ -326,8 +473,28 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       signal: this.abort.signal,
       launchSignal: this.launchAbort.signal,
       newCorrelationId: this.options.newCorrelationId ?? randomUUID,
-      persist: async (status) => {
-        current = await this.writeStatus(current, status);
+      // Status is written only when something a user can see changes: a status that
+      // differs from the stored one only in bookkeeping (`withStoredBookkeeping`) stays in
+      // memory (the overlay), and the engine works from it while the object is unchanged.
+      // A poll's visible answer that records no new job and leaves the pending launch as
+      // it is, is written when the reconcile ends (or with the next write), unless the
+      // finalizer is released then: the object is gone, and a crash before that costs one
+      // poll. Everything else (a pending-launch marker before a launch, a job just
+      // launched) is written at once (E5).
+      persist: async (status, reason) => {
+        if (reason === "update") {
+          const masked = withStoredBookkeeping(stored, status, this.engine.jobTimeoutMs);
+          if (masked && this.sameStored(current, masked)) {
+            unwritten = status;
+            deferred = undefined;
+            return;
+          }
+          if (stored && sameLaunches(stored, status)) {
+            deferred = status;
+            return;
+          }
+        }
+        await write(status);
       },
     };
     if (observeOnly) args.mayAct = (action) => action.kind === "poll" || action.kind === "adopt";
@@ -341,7 +508,20 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       if (error instanceof InvalidStatusError) {
         return this.reportInvalid(key, object, "InvalidStatus", error.message);
       }
+      // A poll's answer left to write is written all the same (not after a conflict: the
+      // object changed, and the next reconcile reads it again).
+      if (deferred && !(error instanceof KubeApiError && error.status === 409)) {
+        await write(deferred).catch(() => undefined);
+      }
       throw error;
+    }
+    const releasing = result.finalizer === "release" && ours && !observeOnly;
+    if (deferred && !releasing) await write(deferred);
+    if (unwritten && !releasing) {
+      this.overlays.set(key, {
+        resourceVersion: current.metadata.resourceVersion,
+        status: unwritten,
+      });
     }
     if (result.withheld) {
       this.logger.info(
@@ -351,12 +531,14 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     }
     this.observe(current, before, result.status);
     if (this.events && result.events.length > 0) await this.events.record(current, result.events);
-    if (result.finalizer === "release" && ours && !observeOnly) {
+    if (releasing) {
       const latest = current.metadata.finalizers ?? finalizers;
+      const base = current.metadata.resourceVersion;
       current = await this.api.setFinalizers(
         current,
         latest.filter((f) => f !== finalizer),
       );
+      this.remember(key, base, current);
       const since = Date.parse(object.metadata.deletionTimestamp ?? "");
       if (Number.isFinite(since)) this.metrics.deletionCompleted?.(this.clock() - since);
       this.logger.info({ key }, "deprovisioned; finalizer released");
@@ -404,6 +586,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
         lastTransitionTime: existing?.status === "False" ? existing.lastTransitionTime : now,
       };
       target = await this.api.replaceStatus(object, this.mapping.writeConditions(object, [ready]));
+      this.remember(key, object.metadata.resourceVersion, target);
     }
     if (this.events) {
       await this.events.record(target, [{ type: "Warning", reason, message }]);
@@ -446,6 +629,18 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     }
   }
 
+  /**
+   * Whether writing `status` would store what `object` already holds: the mapping's output
+   * for it equals the object's stored status (conditions' observedGeneration, foreign fields
+   * and all). Anything the mapping adds or changes makes a difference, so a custom mapping
+   * is judged by what it would write.
+   */
+  private sameStored(object: CustomObject, status: ProvisioningStatus): boolean {
+    return (
+      canonicalJson(this.mapping.write(object, status)) === canonicalJson(object.status ?? null)
+    );
+  }
+
   /** Metrics from the difference between the status before and after a reconcile. */
   private observe(
     object: CustomObject,
@@ -476,6 +671,18 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       }
     }
   }
+}
+
+/**
+ * Whether `next` records the same jobs and the same pending launch as `stored`: a poll's
+ * answer, whose loss costs one more poll, not a launch whose record E5 needs at once.
+ */
+function sameLaunches(stored: ProvisioningStatus, next: ProvisioningStatus): boolean {
+  const ids = (s: ProvisioningStatus) => s.jobs.map((j) => `${j.type}:${j.jobId}`).join("\n");
+  return (
+    ids(stored) === ids(next) &&
+    canonicalJson(stored.pendingLaunch ?? null) === canonicalJson(next.pendingLaunch ?? null)
+  );
 }
 
 function readResolution(

@@ -10,10 +10,25 @@ import type { CustomObject, KubeApi } from "./kube-api.js";
 import { collectionPath, objectKey, type CustomResourceRef } from "./resource-ref.js";
 import type { TimerHandle, Timers } from "./timers.js";
 
+/**
+ * Why the watcher reports an object: a watch (or list) event, or the periodic resync.
+ * `add` is an object the cache did not hold (new, or first listed).
+ */
+export type WatchChange = "add" | "update" | "delete" | "resync";
+
 /** What the watcher reports. */
 export interface WatchHandlers {
-  /** An object was added, changed or deleted (or a resync asks to look again). */
-  onChange(key: string, object: CustomObject | undefined): void;
+  /**
+   * An object was added, changed or deleted (or a resync asks to look again). For `delete`,
+   * `object` is the last state the watch saw.
+   */
+  onChange(key: string, object: CustomObject | undefined, change: WatchChange): void;
+  /**
+   * A list came back and replaces the cache (at start, after a restart, or after a 410):
+   * called before the list's add, update and delete events. Objects may have changed
+   * without an event in between.
+   */
+  onRelist?(): void;
 }
 
 /** Options of {@link ResourceWatcher}. */
@@ -45,6 +60,7 @@ export class ResourceWatcher {
   private failures = 0;
   private stopped = true;
   private generation = 0;
+  private listed = false;
 
   /** @param options - see {@link ResourceWatcherOptions}. */
   constructor(private readonly options: ResourceWatcherOptions) {}
@@ -77,26 +93,51 @@ export class ResourceWatcher {
     return this.informer?.list() ?? [];
   }
 
+  /**
+   * Whether a list has come back since the last (re)start: until then the cache knows
+   * nothing, and an object missing from it may well exist.
+   */
+  get synced(): boolean {
+    return this.listed;
+  }
+
+  /** The object as the watch last saw it, or `undefined` when the cache does not hold it. */
+  get(namespace: string | undefined, name: string): CustomObject | undefined {
+    return this.informer?.get(name, namespace);
+  }
+
   private async launch(): Promise<void> {
     const { kubeConfig, resource, api, handlers, logger } = this.options;
     const generation = ++this.generation;
+    this.listed = false;
+    const live = () => generation === this.generation && !this.stopped;
     const informer = makeInformer<CustomObject>(
       kubeConfig,
       collectionPath(resource),
-      () => api.list(),
+      async () => {
+        const list = await api.list();
+        if (live()) {
+          this.listed = true;
+          handlers.onRelist?.();
+        }
+        return list;
+      },
       this.options.labelSelector,
     );
-    const live = () => generation === this.generation && !this.stopped;
-    const changed = (object: CustomObject) => {
+    const changed = (change: "add" | "update") => (object: CustomObject) => {
       if (!live()) return;
       this.failures = 0;
-      handlers.onChange(objectKey(object.metadata.namespace, object.metadata.name), object);
+      handlers.onChange(objectKey(object.metadata.namespace, object.metadata.name), object, change);
     };
-    informer.on("add", changed);
-    informer.on("update", changed);
+    informer.on("add", changed("add"));
+    informer.on("update", changed("update"));
     informer.on("delete", (object) => {
       if (!live()) return;
-      handlers.onChange(objectKey(object.metadata.namespace, object.metadata.name), undefined);
+      handlers.onChange(
+        objectKey(object.metadata.namespace, object.metadata.name),
+        object,
+        "delete",
+      );
     });
     informer.on("error", (error) => {
       if (live()) this.restartLater(error);
@@ -139,6 +180,7 @@ export class ResourceWatcher {
         this.options.handlers.onChange(
           objectKey(object.metadata.namespace, object.metadata.name),
           object,
+          "resync",
         );
       }
       this.scheduleResync();

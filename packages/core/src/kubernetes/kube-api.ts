@@ -1,12 +1,19 @@
+import { createHash } from "node:crypto";
+import * as http from "node:http";
+import * as https from "node:https";
 import {
   CoreV1Api,
   type CoreV1Event,
   CustomObjectsApi,
   PatchStrategy,
+  ServerConfiguration,
+  createConfiguration,
   setHeaderOptions,
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
+  type RequestContext,
+  type SecurityAuthentication,
 } from "@kubernetes/client-node";
 import type { ResourceObject } from "../resource.js";
 import type { CustomResourceRef } from "./resource-ref.js";
@@ -62,6 +69,57 @@ function safeParse(text: string): unknown {
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 /**
+ * The KubeConfig's authentication, with one keep-alive agent for every request.
+ * client-node 1.x builds a new `http(s).Agent` for each request
+ * (`KubeConfig.applySecurityAuthentication` calls `createAgent`; upstream
+ * kubernetes-client/javascript#2893), so each request opened its own TCP connection (and,
+ * on a real cluster, its own TLS handshake). Here the KubeConfig still does everything it
+ * does (headers, tokens, exec plugins, TLS material); the agent it made is only looked at
+ * for its TLS options, and the request goes through a keep-alive agent built once with
+ * those same options. When the options change (rotated client certificates), a new shared
+ * agent is built. A proxy agent (a cluster with `proxyUrl`) is used as client-node made it.
+ */
+class SharedAgentAuthentication implements SecurityAuthentication {
+  private agent: http.Agent | undefined;
+  private fingerprint = "";
+
+  constructor(private readonly kubeConfig: KubeConfig) {}
+
+  getName(): string {
+    return "provisionkit-shared-agent";
+  }
+
+  async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await this.kubeConfig.applySecurityAuthentication(context);
+    const made = context.getAgent();
+    if (made) context.setAgent(this.share(made));
+  }
+
+  /** Close the shared agent's connections (a later request builds a new one). */
+  close(): void {
+    this.agent?.destroy();
+    this.agent = undefined;
+    this.fingerprint = "";
+  }
+
+  private share(made: http.Agent): http.Agent {
+    const secure = made.constructor === https.Agent;
+    if (!secure && made.constructor !== http.Agent) return made;
+    const options = (made as https.Agent).options;
+    // A digest of the TLS options (certificates, keys), never kept or logged as such.
+    const fingerprint = createHash("sha256")
+      .update(`${secure}:`)
+      .update(JSON.stringify(options))
+      .digest("hex");
+    if (this.agent && fingerprint === this.fingerprint) return this.agent;
+    const shared = { ...options, keepAlive: true };
+    this.agent = secure ? new https.Agent(shared) : new http.Agent(shared);
+    this.fingerprint = fingerprint;
+    return this.agent;
+  }
+}
+
+/**
  * The calls the controller makes for one custom resource, on client-node's
  * `CustomObjectsApi` and `CoreV1Api`. Every write that must not overwrite a newer object
  * carries the resourceVersion it was computed from (409 otherwise).
@@ -69,6 +127,7 @@ const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 export class KubeApi {
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
+  private readonly auth: SharedAgentAuthentication;
 
   /**
    * @param kubeConfig - where the API server is and how to authenticate.
@@ -78,8 +137,21 @@ export class KubeApi {
     kubeConfig: KubeConfig,
     private readonly ref: CustomResourceRef,
   ) {
-    this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
+    // As KubeConfig.makeApiClient does, with the shared keep-alive agent.
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error("the KubeConfig has no current cluster");
+    this.auth = new SharedAgentAuthentication(kubeConfig);
+    const configuration = createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: this.auth },
+    });
+    this.custom = new CustomObjectsApi(configuration);
+    this.core = new CoreV1Api(configuration);
+  }
+
+  /** Close the kept-alive connections; a later request opens new ones. */
+  close(): void {
+    this.auth.close();
   }
 
   private get namespaced(): boolean {
