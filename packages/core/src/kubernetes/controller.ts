@@ -235,8 +235,13 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     return this.queue.idle();
   }
 
-  /** Queue a reconcile of `namespace/name` (or `name`) now. */
+  /**
+   * Queue a reconcile of `namespace/name` (or `name`) now. It reads the object from the API
+   * server, not from the watch's cache: the caller may know of a change the watch has not
+   * delivered yet.
+   */
   enqueue(key: string): void {
+    this.mustRead.add(key);
     this.queue.add(key);
   }
 
