@@ -72,6 +72,8 @@ function handle(state: SimState, route: Route, request: HandlerRequest): SimResp
         : jobGet(state, route, request);
     case "cancel":
       return post ? cancelPost(state, route, request) : cancelGet(state, route, request);
+    case "notifications":
+      return state.notifications.handle(state, route.base, route.target, request);
   }
 }
 
@@ -147,6 +149,8 @@ export function processRequest(
       error = thrown instanceof Error ? thrown.message : String(thrown);
     }
   }
+  // Jobs a request created, cancelled or ended may have notifications to fire.
+  state.afterRequest?.(request.now);
   if (classified.route) {
     const allow = allowedMethods(classified.route).join(", ");
     response = { ...response, headers: { Allow: allow, ...response.headers } };

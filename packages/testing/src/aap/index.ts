@@ -4,6 +4,17 @@
  * @module
  */
 export { AapSimulator } from "./simulator.js";
+export type {
+  AapNotificationEvent,
+  AapNotificationRecord,
+  NotificationTarget as AapNotificationTarget,
+} from "./notifications.js";
+export type {
+  AapNotificationFaultAction,
+  AapNotificationFaultRule,
+  AapNotificationFaults,
+  AapNotificationOptions,
+} from "./notifications-sender.js";
 export { AAP_CANCEL_SIGNAL, AapPlaybookRunner, REAL_PLAYBOOK_SCRIPT } from "./playbook-runner.js";
 export type {
   AapPlaybookFailure,

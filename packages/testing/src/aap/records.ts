@@ -21,7 +21,11 @@ export type AapOperation =
   | "job-get"
   | "cancel-get"
   | "cancel"
-  | "job-delete";
+  | "job-delete"
+  /** A read of notification templates or their associations (notifications.ts). */
+  | "notification-read"
+  /** A write to notification templates or their associations (notifications.ts). */
+  | "notification-write";
 
 /** The Kubernetes-style resource a job was launched for, read from its extra vars. */
 export interface AapLedgerResource {

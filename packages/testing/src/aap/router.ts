@@ -9,6 +9,11 @@
  * @module
  */
 import type { TemplateKind } from "./model.js";
+import {
+  matchNotificationPath,
+  notificationMethods,
+  type NotificationTarget,
+} from "./notifications.js";
 import type { AapOperation } from "./records.js";
 import type { TemplateRef } from "./registry.js";
 import type { AapJobKind } from "./types.js";
@@ -27,7 +32,8 @@ export type Route =
   | { kind: "launch"; base: ApiBase; templateKind: TemplateKind; ref: TemplateRef }
   | { kind: "job-list"; base: ApiBase; jobKind: AapJobKind }
   | { kind: "job"; base: ApiBase; jobKind: AapJobKind; id: number }
-  | { kind: "cancel"; base: ApiBase; jobKind: AapJobKind; id: number };
+  | { kind: "cancel"; base: ApiBase; jobKind: AapJobKind; id: number }
+  | { kind: "notifications"; base: ApiBase; target: NotificationTarget };
 
 const BASES: readonly ApiBase[] = ["/api/controller/v2/", "/api/v2/"];
 
@@ -50,6 +56,8 @@ const OPERATIONS: Record<Route["kind"], Partial<Record<string, AapOperation>>> =
   "job-list": { GET: "job-list" },
   job: { GET: "job-get", DELETE: "job-delete" },
   cancel: { GET: "cancel-get", POST: "cancel" },
+  // Per target: see routeOperation.
+  notifications: {},
 };
 
 /**
@@ -82,6 +90,8 @@ function matchUnderBase(base: ApiBase, rest: string): Route | undefined {
   if (!rest.endsWith("/")) return undefined;
   const segments = decodeSegments(rest.slice(0, -1));
   if (!segments || segments.some((segment) => segment === "")) return undefined;
+  const notification = matchNotificationPath(segments);
+  if (notification) return { kind: "notifications", base, target: notification };
   const [collection, item, sub, ...extra] = segments;
   if (collection === undefined || extra.length > 0) return undefined;
   if (collection === "ping" && item === undefined) return { kind: "ping", base };
@@ -117,10 +127,15 @@ export function matchRoute(path: string): Route | undefined {
 
 /** The operation a method performs on a route; undefined when the method is not allowed. */
 export function routeOperation(route: Route, method: string): AapOperation | undefined {
+  if (route.kind === "notifications") {
+    if (!notificationMethods(route.target).includes(method)) return undefined;
+    return method === "GET" ? "notification-read" : "notification-write";
+  }
   return OPERATIONS[route.kind][method];
 }
 
 /** The methods a route allows, for the `Allow` header. */
 export function allowedMethods(route: Route): string[] {
+  if (route.kind === "notifications") return notificationMethods(route.target);
   return Object.keys(OPERATIONS[route.kind]);
 }

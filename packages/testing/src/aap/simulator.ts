@@ -11,6 +11,8 @@ import { Holds } from "./holds.js";
 import { JobStore } from "./job-store.js";
 import { ledgerEntry } from "./ledger.js";
 import type { JobRecord, TemplateKind } from "./model.js";
+import { NotificationStore, type AapNotificationRecord } from "./notifications.js";
+import { NotificationSender, type AapNotificationFaults } from "./notifications-sender.js";
 import type { AapLedgerJob, AapRequestRecord } from "./records.js";
 import { TemplateRegistry } from "./registry.js";
 import { validateScript } from "./script.js";
@@ -64,6 +66,7 @@ export class AapSimulator {
   readonly #server: SimServer;
   readonly #requests: AapRequestRecord[] = [];
   readonly #timeline: Timeline;
+  readonly #notifications: NotificationSender;
 
   /**
    * @param options - Clock, discovery mode, credentials, default script and request limits.
@@ -83,7 +86,15 @@ export class AapSimulator {
       templates: new TemplateRegistry(),
       jobs: new JobStore(),
       scripts: new ScriptQueue(),
+      notifications: new NotificationStore(),
+      afterRequest: (now) => this.#notifications.sweep(now),
     };
+    this.#notifications = new NotificationSender(
+      this.#state,
+      this.#state.notifications,
+      this.#timeline,
+      options.notifications,
+    );
     const holds = new Holds();
     const faults = new FaultRegistry(holds);
     this.faults = faults;
@@ -110,7 +121,35 @@ export class AapSimulator {
    * abandoned unprocessed. Idempotent.
    */
   stop(): Promise<void> {
+    this.#notifications.stop();
     return this.#server.stop();
+  }
+
+  /**
+   * Fault rules for the webhook notifications the simulator sends (drop, delay, duplicate,
+   * reorder, wrong secret; seeded and rate-based like {@link AapSimulator.faults}).
+   */
+  get notificationFaults(): AapNotificationFaults {
+    return this.#notifications.faults;
+  }
+
+  /**
+   * Resolves once every notification whose sending has begun was answered by its receiver
+   * (or failed): their records are final then.
+   */
+  notificationsSettled(): Promise<void> {
+    return this.#notifications.settled();
+  }
+
+  /**
+   * Every notification fired so far (AWX's Notification objects: template, job, event,
+   * status, error, body, and the HTTP status of each delivery), after firing what is due
+   * at `clock.now()`.
+   */
+  notifications(): AapNotificationRecord[] {
+    this.#timeline.runDue();
+    this.#notifications.sweep(this.clock.now());
+    return this.#notifications.records();
   }
 
   /**
@@ -211,6 +250,7 @@ export class AapSimulator {
     const { status, terminal } = this.#state.jobs.view(job, now);
     if (terminal) throw new Error(`job ${id} is already ${status}`);
     this.#state.jobs.finish(job, outcome, now, details);
+    this.#notifications.sweep(now);
   }
 
   /**

@@ -7,6 +7,7 @@ import type { Clock } from "../clock.js";
 import type { AuthSettings } from "./auth.js";
 import type { RequestLimits } from "./request-limits.js";
 import type { JobStore } from "./job-store.js";
+import type { NotificationStore } from "./notifications.js";
 import type { TemplateRegistry } from "./registry.js";
 import type { Route } from "./router.js";
 import type { ScriptQueue } from "./script-queue.js";
@@ -33,6 +34,10 @@ export interface SimState {
   readonly jobs: JobStore;
   /** Queued one-shot scripts. */
   readonly scripts: ScriptQueue;
+  /** Notification templates and their associations (notifications.ts). */
+  readonly notifications: NotificationStore;
+  /** Called after each request is processed, with its instant (fires due notifications). */
+  readonly afterRequest?: (now: number) => void;
 }
 
 /** A request as the handlers see it. */

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { AapNotificationOptions } from "./notifications-sender.js";
 import type { Clock } from "../clock.js";
 
 /** The terminal statuses a scripted job can end with. */
@@ -246,6 +247,12 @@ export interface AapSimulatorOptions {
    * its delay ends (unless the worker is killed first).
    */
   proxyReadTimeoutMs?: number;
+  /**
+   * The webhook notifications the simulator sends for jobs of templates with notification
+   * templates attached (see `notifications-sender.ts`): the dispatcher's latency and the UI
+   * base URL of the payload's links.
+   */
+  notifications?: AapNotificationOptions;
 }
 
 /** Options of {@link AapSimulator.scriptNext}. */
