@@ -79,6 +79,8 @@ export class JobSignalRouter {
   /** job key → when an unmatched signal for it came. */
   readonly #early = new Map<string, number>();
   #subscriptions: JobSignalSubscription[] = [];
+  /** Names of the providers whose signals are subscribed. */
+  readonly #subscribed = new Set<string>();
   readonly #counts: JobSignalCounts = { received: 0, routed: 0, unmatched: 0 };
 
   /** @param options - see {@link JobSignalRouterOptions}. */
@@ -100,6 +102,14 @@ export class JobSignalRouter {
   /** Whether at least one provider's signals are subscribed. */
   get active(): boolean {
     return this.#subscriptions.length > 0;
+  }
+
+  /**
+   * Whether signals of the provider named `provider` are subscribed: its jobs may then be
+   * polled as a slow safety net only (the engine's `signalsActive`).
+   */
+  activeFor(provider: string): boolean {
+    return this.#subscribed.has(provider);
   }
 
   /** A copy of the counters. */
@@ -124,6 +134,7 @@ export class JobSignalRouter {
       const name = provider.name;
       try {
         this.#subscriptions.push(provider.jobSignals((signal) => this.#receive(name, signal)));
+        this.#subscribed.add(name);
       } catch (error) {
         this.#options.logger.warn(
           { provider: name, error: error instanceof Error ? error.name : typeof error },
@@ -137,6 +148,7 @@ export class JobSignalRouter {
   async stop(): Promise<void> {
     const subscriptions = this.#subscriptions;
     this.#subscriptions = [];
+    this.#subscribed.clear();
     this.#signaled.clear();
     this.#early.clear();
     await Promise.allSettled(subscriptions.map((s) => s.close()));

@@ -72,10 +72,13 @@ describe("JobSignalRouter", () => {
     router.start();
     expect(source.listeners).toBe(1);
     expect(router.active).toBe(true);
+    expect(router.activeFor("p")).toBe(true);
+    expect(router.activeFor("plain")).toBe(false);
     await router.stop();
     expect(source.closed).toBe(1);
     expect(source.listeners).toBe(0);
     expect(router.active).toBe(false);
+    expect(router.activeFor("p")).toBe(false);
   });
 
   it("routes a signal for a job in flight to its object and hands the mark to one reconcile", () => {
