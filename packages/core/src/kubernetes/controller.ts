@@ -14,6 +14,7 @@ import type { ResourceObject } from "../resource.js";
 import type { ProvisioningStatus } from "../status.js";
 import { MAX_CONDITION_MESSAGE_CHARS, clipText } from "../text-bounds.js";
 import { EventRecorder } from "./events.js";
+import { JobSignalRouter } from "./job-signals.js";
 import { ResourceWatcher, type WatchChange } from "./informer.js";
 import { KubeApi, KubeApiError, type CustomObject } from "./kube-api.js";
 import type { ControllerMetrics } from "./metrics.js";
@@ -131,6 +132,8 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
   private readonly fresher = new Map<string, Fresher>();
   /** Keys whose next read goes to the API server (after a conflict or an error). */
   private readonly mustRead = new Set<string>();
+  /** Job signals of the providers that offer them (`Provider.jobSignals`, issue 17). */
+  private readonly signals: JobSignalRouter;
   private abort = new AbortController();
   /** Aborts launches under way; on `stop()`, `stopLaunchGraceMs` after `abort`. */
   private launchAbort = new AbortController();
@@ -168,6 +171,12 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       process: (key) => this.process(key),
       onDepth: (depth) => this.metrics.queueDepth?.(depth),
     });
+    this.signals = new JobSignalRouter({
+      providers: [this.providers.current],
+      enqueue: (key) => this.queue.add(key),
+      logger: this.logger,
+      clock: this.clock,
+    });
     const watcherOptions: ConstructorParameters<typeof ResourceWatcher>[0] = {
       kubeConfig: options.kubeConfig,
       resource: options.resource,
@@ -202,6 +211,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       { resource: `${this.options.resource.plural}.${this.options.resource.group}` },
       "provisioning controller starting",
     );
+    this.signals.start();
     await this.watcher.start();
   }
 
@@ -215,6 +225,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     if (!this.running) return;
     this.running = false;
     await this.watcher.stop();
+    await this.signals.stop();
     this.abort.abort();
     const drained = this.queue.stop();
     const grace = this.options.stopLaunchGraceMs ?? DEFAULT_STOP_LAUNCH_GRACE_MS;
@@ -405,6 +416,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     let object = await this.read(key);
     if (!object) {
       this.overlays.delete(key);
+      this.signals.observe(key, undefined);
       return { kind: "gone" };
     }
     const annotations = object.metadata.annotations ?? {};
@@ -503,6 +515,10 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       },
     };
     if (observeOnly) args.mayAct = (action) => action.kind === "poll" || action.kind === "adopt";
+    this.signals.observe(key, before);
+    const signaled = this.signals.take(key);
+    if (signaled) args.signaledJobIds = signaled;
+    if (this.signals.active) args.signalsActive = (job) => this.signals.activeFor(job.provider);
     const resolution = readResolution(annotations[LAUNCH_RESOLUTION_ANNOTATION], this.logger, key);
     if (resolution) args.resolution = resolution;
     let result: ReconcileResult;
@@ -535,6 +551,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       );
     }
     this.observe(current, before, result.status);
+    this.signals.observe(key, result.status);
     if (this.events && result.events.length > 0) await this.events.record(current, result.events);
     if (releasing) {
       const latest = current.metadata.finalizers ?? finalizers;
