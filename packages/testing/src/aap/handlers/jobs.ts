@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { applyFilters } from "../filters.js";
+import { applyFilters, parseInstant } from "../filters.js";
 import { jobFields, jobRelations } from "../list-fields.js";
 import type { JobRecord } from "../model.js";
 import { applyOrdering } from "../ordering.js";
@@ -40,13 +40,60 @@ function listItem(job: Record<string, unknown>): Record<string, unknown> {
   return item;
 }
 
+const INTEGER = /^-?\d+$/;
+
+/**
+ * A test on the job record that every job a filter of the query keeps passes, or undefined
+ * when the filter has no such test here. Only plain keys (no `not__`/`or__` prefix) with a
+ * value the filter parses without error: the filter itself still runs on the serialized
+ * jobs that pass, so the answer is the same, without serializing the jobs that cannot match.
+ */
+function recordTest(
+  kind: AapJobKind,
+  key: string,
+  raw: string,
+): ((job: JobRecord) => boolean) | undefined {
+  const template = kind === "job" ? "job_template" : "workflow_job_template";
+  const integer = INTEGER.test(raw.trim()) ? Number(raw) : undefined;
+  if (integer !== undefined) {
+    // The serialized `id` and `job_template` / `workflow_job_template` (serialize-job.ts).
+    if (key === template || key === `${template}__exact`)
+      return (job) => job.template.id === integer;
+    if (key === "id" || key === "id__exact") return (job) => job.id === integer;
+    if (key === "id__lt") return (job) => job.id < integer;
+    if (key === "id__lte") return (job) => job.id <= integer;
+    if (key === "id__gt") return (job) => job.id > integer;
+    if (key === "id__gte") return (job) => job.id >= integer;
+  }
+  if (key === "created__gte" || key === "created__gt") {
+    // `created` is `isoTime(createdAt)`, which parses back to `createdAt`: a job created
+    // before the bound cannot match (the filter decides `gt` against `gte` itself).
+    const bound = parseInstant(raw);
+    if (!Number.isNaN(bound)) return (job) => job.createdAt >= bound;
+  }
+  return undefined;
+}
+
+/** The jobs of a list request worth serializing: those its simple filters can keep. */
+function candidates(state: SimState, kind: AapJobKind, query: URLSearchParams): JobRecord[] {
+  const tests: ((job: JobRecord) => boolean)[] = [];
+  for (const [key, raw] of query) {
+    const test = recordTest(kind, key, raw);
+    if (test) tests.push(test);
+  }
+  return state.jobs
+    .all()
+    .filter(
+      (job) => job.kind === kind && job.purgedAt === undefined && tests.every((test) => test(job)),
+    );
+}
+
 /** `GET {base}jobs/` and `workflow_jobs/`. */
 export const jobList: Handler<"job-list"> = (state, route, request) => {
   const fields = jobFields(route.jobKind);
-  const items = state.jobs
-    .all()
-    .filter((job) => job.kind === route.jobKind && job.purgedAt === undefined)
-    .map((job) => listItem(serializeJob(job, state.jobs, route.base, request.now)));
+  const items = candidates(state, route.jobKind, request.query).map((job) =>
+    listItem(serializeJob(job, state.jobs, route.base, request.now)),
+  );
   const filtered = applyFilters(items, request.query, fields, jobRelations(route.jobKind));
   const ordered = applyOrdering(filtered, request.query.get("order_by"), fields);
   return ok(paginate(ordered, request.path, request.query));
