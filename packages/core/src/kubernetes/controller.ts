@@ -3,6 +3,7 @@ import { backoffDelay, type BackoffPolicy } from "../backoff.js";
 import { ConditionType, findCondition, type Condition } from "../conditions.js";
 import { canonicalJson, configVersion } from "../config-version.js";
 import { ConfigurationError } from "../errors.js";
+import { JobDurationEstimator } from "../engine/duration-estimator.js";
 import { resolveEngineOptions, type EngineOptions } from "../engine/options.js";
 import { providerSet, type ProviderSet } from "../engine/providers.js";
 import { reconcile, type ReconcileResult } from "../engine/reconcile.js";
@@ -134,6 +135,8 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
   private readonly mustRead = new Set<string>();
   /** Job signals of the providers that offer them (`Provider.jobSignals`, issue 17). */
   private readonly signals: JobSignalRouter;
+  /** Durations of the jobs this controller saw end, for the adaptive poll (issue 17). */
+  private readonly durations = new JobDurationEstimator();
   private abort = new AbortController();
   /** Aborts launches under way; on `stop()`, `stopLaunchGraceMs` after `abort`. */
   private launchAbort = new AbortController();
@@ -490,6 +493,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       signal: this.abort.signal,
       launchSignal: this.launchAbort.signal,
       newCorrelationId: this.options.newCorrelationId ?? randomUUID,
+      expectedDurationMs: (job) => this.durations.estimate(job),
       // Status is written only when something a user can see changes: a status that
       // differs from the stored one only in bookkeeping (`withStoredBookkeeping`) stays in
       // memory (the overlay), and the engine works from it while the object is unchanged.
@@ -675,6 +679,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       const old = previous.get(`${job.type}:${job.jobId}`);
       if (!old) m.jobLaunched?.({ type: job.type, provider: job.provider });
       if (job.finishedAt && isTerminal(job.state) && !old?.finishedAt) {
+        this.durations.record(job);
         const duration = Date.parse(job.finishedAt) - Date.parse(job.launchedAt);
         m.jobFinished?.({ type: job.type, provider: job.provider, state: job.state }, duration);
       }
