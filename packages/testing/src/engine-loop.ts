@@ -6,8 +6,10 @@
  * @module
  */
 import {
+  isTerminal,
   reconcile,
   type EngineOptionsInput,
+  type JobDurationEstimator,
   type ProvisioningStatus,
   type Provider,
   type ReconcileResult,
@@ -55,6 +57,12 @@ export interface DriveEngineOptions<R extends ResourceObject = ResourceObject> {
   maxRounds?: number;
   /** How far to move the clock when a round asks for no requeue (ms). Default 5000. */
   idleAdvanceMs?: number;
+  /**
+   * Learn job durations and poll adaptively, as the Kubernetes runtime does: the estimator
+   * is fed every job that ended and passed as `expectedDurationMs` (share one across calls
+   * to carry what it learnt). Default: none, every `pollIntervalMs`.
+   */
+  estimator?: JobDurationEstimator;
 }
 
 /**
@@ -93,8 +101,16 @@ export async function driveEngine<R extends ResourceObject>(
         return Promise.resolve();
       },
       ...(options.engine ? { options: options.engine } : {}),
+      ...(options.estimator
+        ? { expectedDurationMs: options.estimator.estimate.bind(options.estimator) }
+        : {}),
     };
     const result = await reconcile(args);
+    if (options.estimator) {
+      for (const job of result.status.jobs) {
+        if (isTerminal(job.state)) options.estimator.record(job);
+      }
+    }
     if (options.until(result)) return result;
     clock.advance(result.requeueAfterMs ?? idle);
   }

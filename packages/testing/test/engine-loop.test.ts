@@ -1,4 +1,4 @@
-import type { ResourceObject } from "@provisionkit/core";
+import { JobDurationEstimator, type ResourceObject } from "@provisionkit/core";
 import { describe, expect, it } from "vitest";
 import {
   MemoryBackend,
@@ -62,6 +62,37 @@ describe("driveEngine", () => {
     const jobs = backend.jobsFor("default/w1");
     expect(jobs.map((j) => j.operation)).toEqual(["provision", "deprovision"]);
     expect(new Set(jobs.map((j) => j.correlationId)).size).toBe(2);
+  });
+
+  it("with an estimator, learns a job's duration and reads the next one of its kind at its expected end", async () => {
+    const { clock, provider } = world();
+    let reads = 0;
+    const read = provider.getProvisionStatus.bind(provider);
+    provider.getProvisionStatus = (...args) => {
+      reads++;
+      return read(...args);
+    };
+    const estimator = new JobDurationEstimator();
+    const ready = (r: { status: { reconciledConfigVersion?: string } }) =>
+      r.status.reconciledConfigVersion !== undefined;
+    const run = async (name: string) => {
+      reads = 0;
+      const resource = {
+        ...widget(),
+        metadata: { ...widget().metadata, name, uid: `uid-${name}` },
+      };
+      const state: EngineState = { status: undefined };
+      const start = clock.now();
+      await driveEngine({ provider, resource, state, clock, until: ready, estimator });
+      return { reads, took: clock.now() - start };
+    };
+    const first = await run("w1");
+    expect(estimator.kinds).toBe(1);
+    const second = await run("w2");
+    // No history: doubling from 1 s (1, 2, 4, 8, 16 s); then one read at the learnt end and one step.
+    expect(first.reads).toBe(5);
+    expect(second.reads).toBeLessThanOrEqual(2);
+    expect(second.took).toBeLessThan(first.took);
   });
 
   it("fails naming the round limit when the condition never holds", async () => {
