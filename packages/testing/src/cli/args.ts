@@ -4,6 +4,7 @@
  * @module
  */
 
+import { parseArgs as parseNodeArgs } from "node:util";
 import type { OperatorSoakOptions } from "../conformance/operator/types.js";
 
 /** What the command was asked to do. */
@@ -45,15 +46,17 @@ subject, and exits 1 when a rule is broken: the provider suite (rules P1-P8, E1-
 provider subjects, the operator suite (rules E1-E5) on operator subjects; in both, L1:
 every provider call returns or throws within its deadline.
 
-<module> is a JavaScript module (a path; .js or .mjs, or .ts under a TypeScript loader)
-whose default export is a subject, a list of them (both kinds mixed), or a function
-returning either:
+<module> is a JavaScript module (a path: .js or .mjs) whose default export is a
+subject, a list of them (both kinds mixed), or a function returning either. A .ts
+module needs Node.js 22.18 or later (type stripping), or a TypeScript loader:
+  NODE_OPTIONS="--import tsx" provisionkit-conformance subjects.ts   (tsx installed)
+or compile it to .js first. The subjects:
   provider subject  { subject?, backend: () => ConformanceBackend, capabilities? }
   operator subject  { suite: "operator", crd, operator: (env) => controller,
                       spec: (i) => spec, finalizer, backend?, subject?, ... }
                     (the options of runOperatorConformance)
 
-Options:
+Options (--opt VALUE or --opt=VALUE):
   --json FILE        the report as JSON (FILE - for standard output)
   --junit FILE       the report as JUnit XML
   --html FILE        the report as an HTML page with a job timeline per resource
@@ -135,51 +138,108 @@ function soakSpec(value: string | undefined): OperatorSoakOptions {
 }
 
 /** Options that take a string value, and the field each sets. */
-const STRING_OPTIONS: Readonly<
-  Record<string, "json" | "junit" | "html" | "kubeconfig" | "namespace">
-> = {
-  "--json": "json",
-  "--junit": "junit",
-  "--html": "html",
-  "--kubeconfig": "kubeconfig",
-  "--namespace": "namespace",
-};
+const STRING_OPTIONS = {
+  json: "json",
+  junit: "junit",
+  html: "html",
+  kubeconfig: "kubeconfig",
+  namespace: "namespace",
+} as const;
 
 /** Options that take a non-negative integer, and the field each sets. */
-const INTEGER_OPTIONS: Readonly<Record<string, "seed" | "numRuns" | "callDeadlineMs">> = {
-  "--seed": "seed",
-  "--runs": "numRuns",
-  "--call-deadline": "callDeadlineMs",
-};
+const INTEGER_OPTIONS = {
+  seed: "seed",
+  runs: "numRuns",
+  "call-deadline": "callDeadlineMs",
+} as const;
 
-/** Parses `argv` (without node and the script); `undefined` means `--help`. */
+/** Every option, as `node:util.parseArgs` takes them (values checked afterwards). */
+const OPTIONS = {
+  json: { type: "string" },
+  junit: { type: "string" },
+  html: { type: "string" },
+  kubeconfig: { type: "string" },
+  namespace: { type: "string" },
+  seed: { type: "string" },
+  runs: { type: "string" },
+  "call-deadline": { type: "string" },
+  soak: { type: "string" },
+  scenario: { type: "string", multiple: true },
+  quiet: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** The option an error of `node:util.parseArgs` names (`'--junit <value>'` → `--junit`). */
+function optionIn(message: string): string {
+  return /'(-[^' ]*)/.exec(message)?.[1] ?? "an option";
+}
+
+/** What `--flag` without a value is told. */
+function missingValue(flag: string): UsageError {
+  if (flag === "--soak") return new UsageError("--soak needs lifecycles=N,faultRate=R,seed=S");
+  if (Object.hasOwn(INTEGER_OPTIONS, flag.slice(2))) {
+    return new UsageError(`${flag} needs a non-negative integer`);
+  }
+  return new UsageError(`${flag} needs a value`);
+}
+
+/**
+ * Parses `argv` (without node and the script) with `node:util.parseArgs`: options as
+ * `--opt value` or `--opt=value`. `undefined` means `--help` (or `-h`).
+ *
+ * @throws UsageError for an unknown option, a missing or bad value, no module or two.
+ */
 export function parseArgs(argv: readonly string[]): CliArgs | undefined {
+  let values: Readonly<Record<string, string | boolean | string[] | undefined>>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseNodeArgs({
+      args: [...argv],
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (error) {
+    if (argv.includes("--help") || argv.includes("-h")) return undefined;
+    const code = (error as { code?: unknown }).code;
+    const message = error instanceof Error ? error.message : String(error);
+    const flag = optionIn(message);
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw new UsageError(`unknown option ${flag}`);
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+      throw message.includes("does not take an argument")
+        ? new UsageError(`${flag} takes no value`)
+        : missingValue(flag);
+    }
+    throw new UsageError(message.split("\n")[0] ?? message);
+  }
+  if (values.help === true) return undefined;
   const args: Partial<CliArgs> & { scenarios: string[]; quiet: boolean } = {
     scenarios: [],
-    quiet: false,
+    quiet: values.quiet === true,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const next = (): string => {
-      const value = argv[++i];
-      if (value === undefined || (value.startsWith("-") && value !== "-")) {
-        throw new UsageError(`${arg} needs a value`);
-      }
-      return value;
-    };
-    const stringField = Object.hasOwn(STRING_OPTIONS, arg) ? STRING_OPTIONS[arg] : undefined;
-    const integerField = Object.hasOwn(INTEGER_OPTIONS, arg) ? INTEGER_OPTIONS[arg] : undefined;
-    if (stringField !== undefined) args[stringField] = next();
-    else if (integerField !== undefined) args[integerField] = integer(arg, argv[++i]);
-    else if (arg === "--help" || arg === "-h") return undefined;
-    else if (arg === "--scenario") args.scenarios.push(next());
-    else if (arg === "--soak") args.soak = soakSpec(argv[++i]);
-    else if (arg === "--quiet") args.quiet = true;
-    else if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
-    else if (args.module !== undefined) throw new UsageError(`one module only (got ${arg} too)`);
-    else args.module = arg;
+  for (const [option, field] of Object.entries(STRING_OPTIONS)) {
+    const value = values[option];
+    if (typeof value === "string") {
+      if (value === "") throw missingValue(`--${option}`);
+      args[field] = value;
+    }
   }
-  if (args.module === undefined) throw new UsageError("a module to test is required");
+  for (const [option, field] of Object.entries(INTEGER_OPTIONS)) {
+    const value = values[option];
+    if (typeof value === "string") args[field] = integer(`--${option}`, value);
+  }
+  const scenarios = values.scenario;
+  if (Array.isArray(scenarios)) {
+    for (const id of scenarios) {
+      if (id === "") throw missingValue("--scenario");
+      args.scenarios.push(id);
+    }
+  }
+  if (typeof values.soak === "string") args.soak = soakSpec(values.soak);
+  const [module, ...others] = positionals;
+  if (others.length > 0) throw new UsageError(`one module only (got ${others[0]} too)`);
+  if (module === undefined) throw new UsageError("a module to test is required");
+  args.module = module;
   if (args.callDeadlineMs === 0) throw new UsageError("--call-deadline needs a positive integer");
   if (args.namespace !== undefined && args.kubeconfig === undefined) {
     throw new UsageError("--namespace needs --kubeconfig (the simulator has its own namespace)");

@@ -146,6 +146,29 @@ export function checkSubject(value: unknown, label: string): ConformanceSubject 
   return value as ConformanceSubject;
 }
 
+/** How to run the command on a TypeScript module, as the usage text and errors say it. */
+export const TYPESCRIPT_HINT =
+  "Node.js imports a .ts module by itself from 22.18 (type stripping); before that, load " +
+  'a TypeScript loader, e.g. NODE_OPTIONS="--import tsx" provisionkit-conformance ' +
+  "subjects.ts (with tsx installed), or compile the module to .js first";
+
+/**
+ * The usage error for a module that `import()` refused: its first line, and for a
+ * TypeScript file Node could not load, how to load it ({@link TYPESCRIPT_HINT}).
+ */
+export function loadError(path: string, error: unknown): UsageError {
+  const first = error instanceof Error ? error.message.split("\n")[0] : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  const typescript = /\.[cm]?ts$/i.test(path);
+  if (
+    typescript &&
+    (code === "ERR_UNKNOWN_FILE_EXTENSION" || /Unknown file extension/.test(first ?? ""))
+  ) {
+    return new UsageError(`cannot load ${path}: ${first}. ${TYPESCRIPT_HINT}`);
+  }
+  return new UsageError(`cannot load ${path}: ${first}`);
+}
+
 /**
  * Imports `path` (relative to the working directory) and returns the subjects of its
  * default export: a subject, a list of them (provider and operator subjects mixed), or a
@@ -160,9 +183,7 @@ export async function loadSubjects(path: string): Promise<ConformanceSubject[]> 
   try {
     loaded = (await import(url)) as { default?: unknown };
   } catch (error) {
-    throw new UsageError(
-      `cannot load ${path}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
-    );
+    throw loadError(path, error);
   }
   let value = loaded.default;
   if (typeof value === "function") value = await (value as () => unknown)();
