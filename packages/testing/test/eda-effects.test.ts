@@ -352,9 +352,13 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
     );
   });
 
-  it("re-reads and retries on 409 Conflict", async () => {
+  // The finalizer's JSON patch carries no resourceVersion (a `test` of the list instead):
+  // the API server retries its conflicts itself and re-checks the `test`, which answers 422
+  // when the list changed (see the simulator's `carriesResourceVersion`). So a concurrent
+  // change of the list refuses it with 422, never 409: that is what these tests inject.
+  it("re-reads and retries when the finalizer patch is refused (422, the list changed)", async () => {
     const { harness, kube } = await startWithVm();
-    const storm = kube.faults.conflicts({ times: 2, verbs: ["patch"] });
+    const storm = kube.faults.status({ code: 422, times: 2, method: "PATCH" });
     await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v1"));
     expect(storm.fired).toBe(2);
     expect(harness.eda.effects()[0]).toMatchObject({ outcome: "applied", attempts: 4 });
@@ -366,16 +370,16 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
 
   it("gives up on the finalizer after conflictRetries retries and reports the run as failed, never as a success", async () => {
     const { harness, kube } = await startWithVm({}, { playbook: { conflictRetries: 2 } });
-    kube.faults.conflicts({ times: 3 });
+    kube.faults.status({ code: 422, times: 3, method: "PATCH" });
     await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v1"));
     expect(harness.eda.effects()[0]).toMatchObject({
       outcome: "failed",
-      httpStatus: 409,
+      httpStatus: 422,
       attempts: 4,
       changes: ["failure"],
     });
     expect(harness.eda.effects()[0]?.reason).toMatch(
-      /^could not add finalizer provisionkit\.io\/aap in 3 attempts: PATCH answered HTTP 409/,
+      /^could not add finalizer provisionkit\.io\/aap in 3 attempts: PATCH answered HTTP 422/,
     );
     // The rescue's failure annotation, and no success annotation next to it.
     const object = kube.getObject(vmRef("vm-1"));
@@ -395,7 +399,7 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
       { finalizers: ["operator/finalizer", FINALIZER], deleted: true },
       { playbook: { conflictRetries: 1 } },
     );
-    kube.faults.conflicts({ times: 2 });
+    kube.faults.status({ code: 422, times: 2, method: "PATCH" });
     const body = annotated(payload("vm-1", "deprovision", "c-d"), A_BLOCK_DELETION, "false");
     await runEvent("delete-compute-instance", body);
     const object = kube.getObject(vmRef("vm-1"));
@@ -411,13 +415,13 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
     });
   });
 
-  it("a conflict on every write: the finalizer and the rescue both fail, and nothing is written", async () => {
+  it("every write refused: the finalizer and the rescue both fail, and nothing is written", async () => {
     const { harness, kube } = await startWithVm({}, { playbook: { conflictRetries: 2 } });
-    kube.faults.conflicts({ times: Infinity });
+    kube.faults.status({ code: 422, times: Infinity, method: "PATCH" });
     await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v1"));
     expect(harness.eda.effects()[0]).toMatchObject({
       outcome: "failed",
-      httpStatus: 409,
+      httpStatus: 422,
       attempts: 4,
       changes: [],
     });

@@ -24,20 +24,24 @@ async function retryOnConflict(
   }
 }
 
+/** A merge patch of vm-1's status with the resourceVersion just read: a precondition. */
+async function guardedStatus(status: Record<string, unknown>): Promise<KubeObject> {
+  const { resourceVersion } = (await h.vms.get("vm-1")).metadata;
+  return h.vms.mergeStatus("vm-1", { metadata: { resourceVersion }, status });
+}
+
 describe("Kubernetes API simulator: conflict faults (409 storms)", () => {
   it("answers the next N matching writes with the real 409, changing nothing", async () => {
     const storm = h.sim.faults.conflicts({ times: 3, verbs: ["patch"], subresource: "status" });
     const writesBefore = h.sim.history().length;
-    const first = await failure(h.vms.mergeStatus("vm-1", { status: { phase: "Ready" } }));
+    const first = await failure(guardedStatus({ phase: "Ready" }));
     expect(first.status).toMatchObject({
       reason: "Conflict",
       message:
         'Operation cannot be fulfilled on computeinstances.example.com "vm-1": the object has been modified; please apply your changes to the latest version and try again',
       details: { name: "vm-1", group: "example.com", kind: "computeinstances" },
     });
-    const { result, conflicts } = await retryOnConflict(() =>
-      h.vms.mergeStatus("vm-1", { status: { phase: "Ready" } }),
-    );
+    const { result, conflicts } = await retryOnConflict(() => guardedStatus({ phase: "Ready" }));
     expect(conflicts).toBe(2);
     expect(result.status).toEqual({ phase: "Ready" });
     expect(storm.fired).toBe(3);
@@ -75,12 +79,38 @@ describe("Kubernetes API simulator: conflict faults (409 storms)", () => {
 
   it("does not turn a 404 into a 409, and never affects out-of-band writes", async () => {
     const handle = h.sim.faults.conflicts({ times: 1 });
-    expect((await failure(h.vms.merge("missing", { spec: {} }))).code).toBe(404);
+    const missing = { metadata: { resourceVersion: "1" }, spec: {} };
+    expect((await failure(h.vms.merge("missing", missing))).code).toBe(404);
     h.sim.updateObject(REF, (o) => {
       o.spec = { size: "direct" };
     });
     expect(handle.fired).toBe(0);
-    expect((await failure(h.vms.merge("vm-1", { spec: {} }))).code).toBe(409);
+    const { resourceVersion } = (await h.vms.get("vm-1")).metadata;
+    const guarded = { metadata: { resourceVersion }, spec: {} };
+    expect((await failure(h.vms.merge("vm-1", guarded))).code).toBe(409);
+  });
+
+  // The real server retries a patch's conflicts itself (handlers/patch.go,
+  // MaxRetryWhenPatchConflicts): a patch with no resourceVersion in it never answers 409 for a
+  // concurrent write, so the fault leaves it alone and stays armed for one that has one.
+  it("never refuses a patch that carries no resourceVersion (merge or JSON patch)", async () => {
+    const handle = h.sim.faults.conflicts({ times: 1, verbs: ["patch"] });
+    const merged = await h.vms.merge("vm-1", { metadata: { annotations: { a: "1" } } });
+    expect(merged.metadata.annotations).toEqual({ a: "1" });
+    await h.vms.mergeStatus("vm-1", { status: { phase: "Ready" } });
+    const current = await h.vms.get("vm-1");
+    await h.vms.jsonPatch("vm-1", [
+      { op: "test", path: "/metadata/resourceVersion", value: current.metadata.resourceVersion },
+      { op: "add", path: "/metadata/finalizers", value: ["x/y"] },
+    ]);
+    expect(handle.fired).toBe(0);
+    const latest = await h.vms.get("vm-1");
+    const replaced = h.vms.jsonPatch("vm-1", [
+      { op: "replace", path: "/metadata/resourceVersion", value: latest.metadata.resourceVersion },
+      { op: "add", path: "/metadata/labels", value: { b: "2" } },
+    ]);
+    expect((await failure(replaced)).code).toBe(409);
+    expect(handle.fired).toBe(1);
   });
 });
 

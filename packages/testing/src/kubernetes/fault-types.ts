@@ -7,7 +7,12 @@
 
 /** Which updates a conflict fault turns into 409 Conflict. */
 export interface KubeConflictFaultOptions {
-  /** How many matching writes answer 409 (a positive integer or `Infinity`). */
+  /**
+   * How many matching writes answer 409 (a positive integer or `Infinity`). Only writes with
+   * a resourceVersion precondition match: every update (a custom resource's PUT must carry
+   * one), and a patch only when it sets `metadata.resourceVersion` — the real API server
+   * retries a precondition-free patch's conflicts itself (see `carriesResourceVersion`).
+   */
   times: number;
   /** Verbs to match (default both `update` and `patch`). */
   verbs?: ("update" | "patch")[];
