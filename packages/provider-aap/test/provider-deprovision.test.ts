@@ -132,6 +132,21 @@ describe("triggerDeprovision (P5, P6, P7)", () => {
     expectNoOverlap(fx.sim.ledger());
   });
 
+  it("does not read a provision job again that the record says ended (issue 17)", async () => {
+    const fx = await startAap();
+    const vm = computeInstance("vm-1");
+    const provisionJob = await provision(fx, vm);
+    fx.clock.advance(60_000);
+    const ended = { ...provisionJob, state: JobState.Succeeded };
+    const result = await fx.provider.triggerDeprovision(vm, [ended], call("corr-d"));
+    expect(result.action).toBe("triggered");
+    expect(fx.sim.requests().filter((r) => r.operation === "job-get")).toHaveLength(0);
+    expect(
+      result.action === "triggered" ? result.provisionJobStatus : "not triggered",
+    ).toBeUndefined();
+    expectNoOverlap(fx.sim.ledger());
+  });
+
   it("checks AAP even when the record says the provision job ended (a timed-out job may still run)", async () => {
     const fx = await startAap({ simulator: { defaultScript: { runMs: 60_000 } } });
     const vm = computeInstance("vm-1");

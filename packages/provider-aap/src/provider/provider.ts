@@ -1,5 +1,6 @@
 import {
   ConfigurationError,
+  isTerminal,
   silentLogger,
   type CallOptions,
   type DeprovisionResult,
@@ -160,7 +161,8 @@ export class AapProvider implements Provider {
   /**
    * P5: while the latest provision job launched by this provider still runs in AAP, ask
    * AAP to cancel it and answer `waiting`; once it is terminal (or purged), launch the
-   * deprovision template. `skipped` when no provision job was ever launched (P6).
+   * deprovision template. `skipped` when no provision job was ever launched (P6). A record
+   * that is already terminal (not `awaitingEnd`) is not read from AAP again.
    *
    * When the latest record's AAP job is not this resource's provision job of that record's
    * correlation id (its own launch record says otherwise, or it has none), it is neither
@@ -181,7 +183,10 @@ export class AapProvider implements Provider {
       };
     }
     let provisionJobStatus: ProvisionStatus | undefined;
-    if (latest.provider === this.name) {
+    // A record the engine saw end (and not merely timed out) is not read again: AAP never
+    // moves a finished job back (issue 17: no call that cannot change anything).
+    const mayRun = !isTerminal(latest.state) || latest.awaitingEnd === true;
+    if (latest.provider === this.name && mayRun) {
       const expected = {
         resource,
         operation: "provision" as const,
