@@ -13,6 +13,8 @@ export interface SnippetBlock {
   nocheck: boolean;
   /** Opened with ```ts continued: part of the previous checked block's module. */
   continued: boolean;
+  /** Opened with ```ts run: also run by node (see {@link runDocSnippets}). */
+  run: boolean;
   /** The fence's info string after the language. */
   info: string;
 }
@@ -38,3 +40,18 @@ export declare function checkDocSnippets(options?: {
   files?: string[];
   sources?: { name: string; text: string }[];
 }): SnippetCheck;
+
+/** What {@link runDocSnippets} did. */
+export interface SnippetRun {
+  /** Each block run: file, the line of its fence, how long it took. */
+  ran: { file: string; line: number; ms: number }[];
+  /** One line per block that did not exit 0: `file.md:line: <first lines of its error>`. */
+  failures: string[];
+}
+
+/** Runs the blocks marked `ts run` of `files` (default README.md and docs/*.md), or of `sources`. */
+export declare function runDocSnippets(options?: {
+  files?: string[];
+  sources?: { name: string; text: string }[];
+  timeoutMs?: number;
+}): Promise<SnippetRun>;

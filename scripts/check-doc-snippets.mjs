@@ -7,6 +7,8 @@
 // of a class, an option shown out of context) opens with ```ts nocheck: it is skipped and
 // counted. Each checked block is its own ES module (top-level await allowed), except one that
 // opens with ```ts continued: it goes on the module of the previous checked block of its file.
+// A block that opens with ```ts run is also run (`runDocSnippets`): transpiled, then run by
+// node in the same consumer project; it must exit 0 within a minute.
 //
 // Usage: node scripts/check-doc-snippets.mjs   (build the packages first: pnpm run build)
 // Exit code 1 and one line per error (file:line of the markdown) when a block does not compile.
@@ -19,7 +21,10 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { execFile } from "node:child_process";
 import { tmpdir } from "node:os";
+import { performance } from "node:perf_hooks";
+import { promisify } from "node:util";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
@@ -47,7 +52,7 @@ const OPENING = /^(\s*)```(ts|typescript)(?:\s+(.*))?\s*$/;
  * The TypeScript blocks of one markdown text.
  *
  * @param {string} text
- * @returns {{ line: number, code: string, nocheck: boolean, continued: boolean, info: string }[]} `line` is the
+ * @returns {{ line: number, code: string, nocheck: boolean, continued: boolean, run: boolean, info: string }[]} `line` is the
  *   1-based line of the block's first code line.
  */
 export function extractBlocks(text) {
@@ -67,6 +72,7 @@ export function extractBlocks(text) {
       code: body.join("\n"),
       nocheck: /\bnocheck\b/.test(info),
       continued: /\bcontinued\b/.test(info),
+      run: /\brun\b/.test(info),
       info,
     });
     i = j;
@@ -97,12 +103,10 @@ export function checkDocSnippets(options = {}) {
       name: relative(root, file),
       text: readFileSync(file, "utf8"),
     }));
-  const dir = mkdtempSync(join(tmpdir(), "provisionkit-doc-snippets-"));
+  // A consumer project: ESM, with the packages (and @types/node, client-node) of the
+  // integration package, whose @provisionkit/* links are the workspace packages.
+  const dir = consumerProject();
   try {
-    // A consumer project: ESM, with the packages (and @types/node, client-node) of the
-    // integration package, whose @provisionkit/* links are the workspace packages.
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module", private: true }));
-    symlinkSync(join(root, "integration", "node_modules"), join(dir, "node_modules"), "dir");
     mkdirSync(join(dir, "src"));
     const modules = []; // { file, name, segments: { from: module line, line: markdown line }[], code }
     const skipped = [];
@@ -161,13 +165,74 @@ export function checkDocSnippets(options = {}) {
   }
 }
 
+/** A temporary consumer project: ESM, with the integration package's node_modules. */
+function consumerProject() {
+  const dir = mkdtempSync(join(tmpdir(), "provisionkit-doc-snippets-"));
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module", private: true }));
+  symlinkSync(join(root, "integration", "node_modules"), join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+/**
+ * Runs the blocks marked `ts run` of `files` (default: {@link documentationFiles}), one
+ * after another, each transpiled to JavaScript and run by node in a consumer project.
+ *
+ * @param {{ files?: string[], sources?: { name: string, text: string }[], timeoutMs?: number }} [options]
+ * @returns {Promise<{ ran: { file: string, line: number, ms: number }[], failures: string[] }>}
+ */
+export async function runDocSnippets(options = {}) {
+  const sources =
+    options.sources ??
+    (options.files ?? documentationFiles()).map((file) => ({
+      name: relative(root, file),
+      text: readFileSync(file, "utf8"),
+    }));
+  const dir = consumerProject();
+  const ran = [];
+  const failures = [];
+  try {
+    for (const { name, text } of sources) {
+      for (const [index, block] of extractBlocks(text).entries()) {
+        if (!block.run || block.nocheck) continue;
+        const file = join(dir, `${basename(name, ".md")}-${index + 1}.mjs`);
+        const { outputText } = ts.transpileModule(`${block.code}\nexport {};\n`, {
+          compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+        });
+        writeFileSync(file, outputText);
+        const started = performance.now();
+        try {
+          await promisify(execFile)(process.execPath, [file], {
+            cwd: dir,
+            timeout: options.timeoutMs ?? 60_000,
+          });
+        } catch (error) {
+          const detail = String(error.stderr || error.message)
+            .trim()
+            .split("\n")
+            .slice(0, 3);
+          failures.push(`${name}:${block.line - 1}: ${detail.join(" | ")}`);
+        }
+        ran.push({ file: name, line: block.line - 1, ms: Math.round(performance.now() - started) });
+      }
+    }
+    return { ran, failures };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { checked, skipped, errors } = checkDocSnippets();
   for (const error of errors) console.error(error);
+  const { ran, failures } = await runDocSnippets();
+  for (const failure of failures) console.error(failure);
+  console.log(
+    `doc snippets: ${ran.length} blocks run (${ran.map((r) => `${r.file}:${r.line} ${r.ms} ms`).join(", ")}), ${failures.length} failed`,
+  );
   console.log(
     `doc snippets: ${checked} TypeScript blocks type-checked, ${skipped.length} marked nocheck` +
       (skipped.length ? ` (${skipped.map((s) => `${s.file}:${s.line}`).join(", ")})` : "") +
       `, ${errors.length} errors`,
   );
-  process.exitCode = errors.length > 0 ? 1 : 0;
+  process.exitCode = errors.length + failures.length > 0 ? 1 : 0;
 }

@@ -1,6 +1,10 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { checkDocSnippets, extractBlocks } from "../../scripts/check-doc-snippets.mjs";
+import {
+  checkDocSnippets,
+  extractBlocks,
+  runDocSnippets,
+} from "../../scripts/check-doc-snippets.mjs";
 
 const fence = "```";
 const built = ["core", "provider-aap", "provider-eda", "testing"].every((name) =>
@@ -25,9 +29,23 @@ describe("documentation snippets", () => {
       fence, // 13
     ].join("\n");
     expect(extractBlocks(text)).toEqual([
-      { line: 3, code: "const a = 1;", nocheck: false, continued: false, info: "" },
-      { line: 6, code: "a.b(", nocheck: true, continued: false, info: "nocheck (a fragment)" },
-      { line: 9, code: "const b = a;", nocheck: false, continued: true, info: "continued" },
+      { line: 3, code: "const a = 1;", nocheck: false, continued: false, run: false, info: "" },
+      {
+        line: 6,
+        code: "a.b(",
+        nocheck: true,
+        continued: false,
+        run: false,
+        info: "nocheck (a fragment)",
+      },
+      {
+        line: 9,
+        code: "const b = a;",
+        nocheck: false,
+        continued: true,
+        run: false,
+        info: "continued",
+      },
     ]);
   });
 
@@ -68,6 +86,37 @@ describe("documentation snippets", () => {
       expect(result.skipped.length).toBeLessThanOrEqual(2);
     },
     120_000, // one TypeScript program over every block and the packages' types
+  );
+
+  it("runs the blocks marked run, reporting one that fails at its fence's line", async () => {
+    const text = [
+      "# Guide", // 1
+      `${fence}ts run`, // 2
+      "const n: number = 1 + 1;", // 3
+      "if (n !== 2) process.exit(3);", // 4
+      fence, // 5
+      `${fence}ts`, // 6: checked, not run
+      "process.exit(4);", // 7
+      fence, // 8
+      `${fence}ts run`, // 9
+      'throw new Error("the guide is wrong");', // 10
+      fence, // 11
+    ].join("\n");
+    const result = await runDocSnippets({ sources: [{ name: "docs/guide.md", text }] });
+    expect(result.ran.map((r) => r.line)).toEqual([2, 9]);
+    expect(result.failures).toHaveLength(1);
+    expect(result.failures[0]).toMatch(/^docs\/guide\.md:9: .*the guide is wrong/);
+  }, 60_000);
+
+  it.runIf(built)(
+    "every block marked run in README.md and docs/*.md runs and exits 0",
+    async () => {
+      const result = await runDocSnippets();
+      expect(result.failures).toEqual([]);
+      // docs/simulators.md: each simulator, the virtual clock, faults, an operator on them.
+      expect(result.ran.length).toBeGreaterThanOrEqual(6);
+    },
+    360_000,
   );
 
   it("the packages are built (the snippets are checked against their dist types)", () => {
