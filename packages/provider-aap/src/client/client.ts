@@ -8,6 +8,7 @@ import { HttpTransport } from "@provisionkit/core/http";
 import {
   jobDecoder,
   launchDecoder,
+  notificationTemplateDecoder,
   pageDecoder,
   pingDecoder,
   templateDecoder,
@@ -32,10 +33,13 @@ import type {
   AapJobRef,
   AapLaunchBody,
   AapLaunchResult,
+  AapNotificationEvent,
+  AapNotificationTemplate,
   AapPing,
   AapTemplate,
   AapTemplateKind,
   AapTemplateRef,
+  AapWebhookNotificationBody,
 } from "./types.js";
 
 /** Options of {@link AapClient.listJobs}. */
@@ -85,6 +89,13 @@ function checkTemplateRef(ref: AapTemplateRef): AapTemplateRef {
     badArgument("template.kind", 'must be "job_template" or "workflow_job_template"');
   }
   return { kind: ref.kind, id: checkId(ref.id, "template.id") };
+}
+
+function checkEvent(event: AapNotificationEvent): AapNotificationEvent {
+  if (event !== "started" && event !== "success" && event !== "error") {
+    badArgument("event", 'must be "started", "success" or "error"');
+  }
+  return event;
 }
 
 function launchPayload(body: AapLaunchBody): AapLaunchBody {
@@ -347,6 +358,131 @@ export class AapClient {
       options.signal,
     );
     return { jobs, complete };
+  }
+
+  /**
+   * Finds a notification template by exact name in an organization (id), or undefined.
+   * (`notification_templates/?name=…&organization=…`.)
+   */
+  async findNotificationTemplate(
+    name: string,
+    organization: number,
+    options: RequestOptions = {},
+  ): Promise<AapNotificationTemplate | undefined> {
+    if (typeof name !== "string" || name === "") badArgument("name", "must be a non-empty string");
+    checkId(organization, "organization");
+    const api = await this.apiPath(options);
+    const query = new URLSearchParams({ name, organization: String(organization) });
+    let found: AapNotificationTemplate | undefined;
+    await this.#walk(
+      "findNotificationTemplate",
+      `${api}notification_templates/?${query.toString()}`,
+      notificationTemplateDecoder,
+      DEFAULT_MAX_PAGES,
+      (template) => {
+        if (template.name === name && template.organization === organization) found ??= template;
+      },
+      options.signal,
+    );
+    return found;
+  }
+
+  /**
+   * Creates a `webhook` notification template (POST `notification_templates/`) or, given
+   * `id`, updates that one (PATCH `notification_templates/<id>/`), e.g. to rotate its
+   * password. The password is sent, never logged.
+   */
+  async saveWebhookNotificationTemplate(
+    body: AapWebhookNotificationBody,
+    id: number | undefined,
+    options: RequestOptions = {},
+  ): Promise<AapNotificationTemplate> {
+    checkId(body?.organization, "body.organization");
+    const c = body.configuration;
+    if (typeof c?.url !== "string" || c.url === "")
+      badArgument("configuration.url", "must be a URL");
+    if (typeof c.password !== "string" || c.password === "") {
+      badArgument("configuration.password", "must be a non-empty string");
+    }
+    const payload = {
+      name: body.name,
+      description: body.description ?? "",
+      organization: body.organization,
+      notification_type: "webhook",
+      notification_configuration: {
+        url: c.url,
+        http_method: c.httpMethod ?? "POST",
+        username: c.username,
+        password: c.password,
+        headers: c.headers ?? {},
+        disable_ssl_verification: c.disableSslVerification ?? false,
+      },
+    };
+    const api = await this.apiPath(options);
+    return this.#requester.run(
+      id === undefined
+        ? {
+            operation: "createNotificationTemplate",
+            method: "POST",
+            target: `${api}notification_templates/`,
+            body: payload,
+            decode: notificationTemplateDecoder,
+          }
+        : {
+            operation: "updateNotificationTemplate",
+            method: "PATCH",
+            target: `${api}notification_templates/${checkId(id, "id")}/`,
+            body: payload,
+            decode: notificationTemplateDecoder,
+          },
+      options.signal,
+    );
+  }
+
+  /** The ids of the notification templates attached to `template` for `event`. */
+  async attachedNotificationTemplates(
+    template: AapTemplateRef,
+    event: AapNotificationEvent,
+    options: RequestOptions = {},
+  ): Promise<number[]> {
+    const ref = checkTemplateRef(template);
+    const api = await this.apiPath(options);
+    const ids: number[] = [];
+    await this.#walk(
+      "attachedNotificationTemplates",
+      `${api}${collection(ref.kind)}${ref.id}/notification_templates_${checkEvent(event)}/`,
+      notificationTemplateDecoder,
+      DEFAULT_MAX_PAGES,
+      (t) => ids.push(t.id),
+      options.signal,
+    );
+    return ids;
+  }
+
+  /**
+   * Attaches a notification template to `template` for `event` (POST `{"id": …}` to the
+   * sublist: 204, and a no-op when already attached, github:ansible/awx e21dd0a0
+   * `awx/api/generics.py:692-739`).
+   */
+  async attachNotificationTemplate(
+    template: AapTemplateRef,
+    event: AapNotificationEvent,
+    notificationTemplateId: number,
+    options: RequestOptions = {},
+  ): Promise<void> {
+    const ref = checkTemplateRef(template);
+    const api = await this.apiPath(options);
+    await this.#requester.run<"attached">(
+      {
+        operation: "attachNotificationTemplate",
+        method: "POST",
+        target: `${api}${collection(ref.kind)}${ref.id}/notification_templates_${checkEvent(event)}/`,
+        body: { id: checkId(notificationTemplateId, "notificationTemplateId") },
+        byStatus: (status) => (status === 204 ? "attached" : undefined),
+        decode: () => "attached",
+      },
+      options.signal,
+    );
   }
 
   // The 404 text varies between AWX versions (unverified for 24.x): key on the status only.

@@ -26,6 +26,7 @@ import type {
   AapJob,
   AapJobKind,
   AapLaunchResult,
+  AapNotificationTemplate,
   AapPing,
   AapTemplate,
   AapTemplateKind,
@@ -198,6 +199,7 @@ const templateFields = object({
     nullable(object({ organization: optional(nullable(object({ name: text }))) })),
   ),
   ask_variables_on_launch: optional(nullable(boolean)),
+  organization: optional(nullable(unknownValue)),
 });
 
 /**
@@ -219,8 +221,23 @@ export const templateDecoder: Decoder<AapTemplate | undefined> = (value, path) =
   };
   const organization = raw.summary_fields?.organization?.name;
   if (typeof organization === "string") template.organization = organization;
+  const organizationId = raw.organization;
+  if (typeof organizationId === "number" && Number.isSafeInteger(organizationId)) {
+    template.organizationId = organizationId;
+  }
   return template;
 };
+
+/** Decodes a `notification_templates/` item. */
+export const notificationTemplateDecoder: Decoder<AapNotificationTemplate> = map(
+  object({ id: integer, name: string, organization: integer, notification_type: string }),
+  (raw) => ({
+    id: raw.id,
+    name: raw.name,
+    organization: raw.organization,
+    notificationType: raw.notification_type,
+  }),
+);
 
 /** The API root (`/api/`) of a controller or a platform gateway. */
 export interface ApiRoot {

@@ -23,7 +23,7 @@ import type { Redactor } from "./secrets.js";
 export type { ErrorDetails } from "@provisionkit/core/http";
 
 /** An HTTP method the client uses. */
-export type HttpMethod = "GET" | "POST";
+export type HttpMethod = "GET" | "POST" | "PATCH";
 
 /** The secret-free identity of a request, used in messages and details. */
 export interface CallContext {

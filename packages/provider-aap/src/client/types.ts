@@ -33,6 +33,8 @@ export interface AapTemplate extends AapTemplateRef {
   name: string;
   /** The organization name (`summary_fields.organization.name`), when the template has one. */
   organization?: string;
+  /** The organization id (`organization`), when the template has one. */
+  organizationId?: number;
   /** Whether the template prompts for extra variables on launch (`ask_variables_on_launch`). */
   askVariablesOnLaunch: boolean;
 }
@@ -121,3 +123,47 @@ export interface AapJobList {
 
 /** The answer to a cancel request. */
 export type AapCancelResult = "requested" | "not-cancelable";
+
+/** An event a notification template can be attached to a template for. */
+export type AapNotificationEvent = "started" | "success" | "error";
+
+/** A notification template as read from AAP (`notification_templates/`). */
+export interface AapNotificationTemplate {
+  /** The numeric AAP id. */
+  id: number;
+  /** The name (unique per organization). */
+  name: string;
+  /** The organization id. */
+  organization: number;
+  /** `webhook`, `email`, `slack`… */
+  notificationType: string;
+}
+
+/**
+ * The fields of a `webhook` notification template that the client writes (AWX's
+ * `notification_configuration`, github:ansible/awx e21dd0a0
+ * `awx/main/notifications/webhook_backend.py:18-25`).
+ */
+export interface AapWebhookNotificationBody {
+  /** Name, unique per organization. */
+  name: string;
+  /** Description. */
+  description?: string;
+  /** Organization id (required by AWX). */
+  organization: number;
+  /** The webhook's settings. */
+  configuration: {
+    /** Where AAP POSTs (or PUTs). */
+    url: string;
+    /** `POST` (default) or `PUT`. */
+    httpMethod?: "POST" | "PUT";
+    /** Basic auth user name sent with each notification. */
+    username: string;
+    /** Basic auth password (AWX stores it encrypted and shows `$encrypted$`). */
+    password: string;
+    /** Extra headers (AWX stores them in clear: never put a secret here). */
+    headers?: Record<string, string>;
+    /** Skip TLS verification of the receiver. Default false. */
+    disableSslVerification?: boolean;
+  };
+}

@@ -13,3 +13,10 @@ export {
   type AapNotificationListener,
   type AapNotificationReceiverOptions,
 } from "./receiver.js";
+export {
+  DEFAULT_NOTIFICATION_TEMPLATE_NAME,
+  setUpAapNotifications,
+  type AapNotificationSetupOptions,
+  type AapNotificationSetupResult,
+  type AapNotifiedTemplate,
+} from "./setup.js";
