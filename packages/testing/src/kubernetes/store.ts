@@ -32,6 +32,8 @@ export interface HistoryExpired {
 
 interface Bucket {
   readonly objects: Map<string, KubeObject>;
+  /** The keys of `objects`, sorted; dropped when an object is added or removed. */
+  sorted: string[] | undefined;
   history: StoredChange[];
   /** Resuming from a revision below this one misses changes. */
   floor: number;
@@ -85,7 +87,12 @@ export class ObjectStore {
   addType(type: ResourceType): void {
     const key = typeKey(type.group, type.plural);
     if (!this.#buckets.has(key)) {
-      this.#buckets.set(key, { objects: new Map(), history: [], floor: this.#revision });
+      this.#buckets.set(key, {
+        objects: new Map(),
+        sorted: undefined,
+        history: [],
+        floor: this.#revision,
+      });
     }
   }
 
@@ -102,10 +109,17 @@ export class ObjectStore {
   /** The stored objects of a resource (all namespaces when undefined), sorted by key; not copies. */
   peekAll(type: ResourceType, namespace?: string): KubeObject[] {
     const bucket = this.#bucket(type);
-    return [...bucket.objects.entries()]
-      .filter(([, object]) => namespace === undefined || object.metadata.namespace === namespace)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, object]) => object);
+    // The sorted keys are kept until the set of keys changes (an update keeps its key), so
+    // that a paged list of many objects does not sort them all for every page.
+    bucket.sorted ??= [...bucket.objects.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const result: KubeObject[] = [];
+    for (const key of bucket.sorted) {
+      const object = bucket.objects.get(key);
+      if (object && (namespace === undefined || object.metadata.namespace === namespace)) {
+        result.push(object);
+      }
+    }
+    return result;
   }
 
   /**
@@ -123,6 +137,7 @@ export class ObjectStore {
     const revision = ++this.#revision;
     const stored = clone(object);
     stored.metadata.resourceVersion = String(revision);
+    if (!previous) bucket.sorted = undefined;
     bucket.objects.set(key, stored);
     this.#emit(type, bucket, {
       type: previous ? "MODIFIED" : "ADDED",
@@ -144,6 +159,7 @@ export class ObjectStore {
     const previous = bucket.objects.get(key);
     if (!previous) throw new Error(`no object ${key} to remove`);
     bucket.objects.delete(key);
+    bucket.sorted = undefined;
     const revision = ++this.#revision;
     const object = clone(previous);
     object.metadata.resourceVersion = String(revision);

@@ -22,7 +22,10 @@ export interface WatchEvent {
 
 /** Where a watch's events go. */
 export interface WatchSink {
-  /** Sends one event. */
+  /**
+   * Sends one event. The event's object may be the stored object itself, shared with every
+   * other watcher: the sink serializes it at once and neither keeps nor modifies it.
+   */
   send(event: WatchEvent): void;
   /** Ends the stream. */
   close(): void;
@@ -54,16 +57,18 @@ interface Watcher {
 /** The annotation of the BOOKMARK that ends the initial events of a watch list. */
 export const INITIAL_EVENTS_END = "k8s.io/initial-events-end";
 
-/** What a watcher with `filter` sees of a change, if anything. */
+/**
+ * What a watcher with `filter` sees of a change, if anything. The object is the stored one
+ * (not a copy: sinks serialize it at once, see {@link WatchSink.send}), so that a change
+ * fanned out to many watches is not copied for each.
+ */
 function project(change: StoredChange, filter: ObjectFilter): WatchEvent | undefined {
   if (change.type === "DELETED") {
-    return filter.matches(change.object)
-      ? { type: "DELETED", object: clone(change.object) }
-      : undefined;
+    return filter.matches(change.object) ? { type: "DELETED", object: change.object } : undefined;
   }
   const now = filter.matches(change.object);
   const before = change.previous !== undefined && filter.matches(change.previous);
-  if (now) return { type: before ? "MODIFIED" : "ADDED", object: clone(change.object) };
+  if (now) return { type: before ? "MODIFIED" : "ADDED", object: change.object };
   if (!before || !change.previous) return undefined;
   // As the watch cache: the previous content, with the change's resourceVersion.
   const gone: KubeObject = clone(change.previous);
@@ -96,7 +101,7 @@ export class WatchHub {
     const closed: WatchHandle = { close: () => undefined };
     if (start.sendInitialEvents || start.resourceVersion === undefined) {
       for (const object of this.#store.peekAll(type, filter.namespace)) {
-        if (filter.matches(object)) sink.send({ type: "ADDED", object: clone(object) });
+        if (filter.matches(object)) sink.send({ type: "ADDED", object });
       }
       if (start.sendInitialEvents) sink.send(this.bookmark(type, true));
     } else {

@@ -18,6 +18,26 @@ export interface WatchStreamOptions {
   readonly timeoutMs: number | undefined;
 }
 
+/**
+ * The last event line written, by event type and object: a change fanned out to several
+ * watches carries the same stored object to each (watch-hub.ts), and is serialized once.
+ */
+let lastLine: { type: string; object: unknown; line: string } | undefined;
+
+function lineOf(event: WatchEvent): string {
+  const last = lastLine;
+  if (last !== undefined && last.object === event.object && last.type === event.type) {
+    return last.line;
+  }
+  const line = `${stringifyJson(event)}\n`;
+  // Only objects are shared (a string or number is cheap to serialize again).
+  lastLine =
+    typeof event.object === "object" && event.object !== null
+      ? { type: event.type, object: event.object, line }
+      : undefined;
+  return line;
+}
+
 /** A watch stream on an HTTP response. */
 export class HttpWatchSink implements WatchSink {
   readonly #res: ServerResponse;
@@ -56,7 +76,7 @@ export class HttpWatchSink implements WatchSink {
 
   /** Writes one event line. */
   send(event: WatchEvent): void {
-    if (!this.#ended) this.#res.write(`${stringifyJson(event)}\n`);
+    if (!this.#ended) this.#res.write(lineOf(event));
   }
 
   /** Ends the stream cleanly (the chunked body terminates). */
