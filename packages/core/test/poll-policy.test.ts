@@ -20,32 +20,27 @@ describe("pollDelay", () => {
     expect(pollDelay(10_000, undefined, fast)).toBe(50);
   });
 
-  it("without an estimate doubles from minPollIntervalMs up to pollIntervalMs, then steps by a fraction of the age", () => {
+  it("without an estimate doubles from minPollIntervalMs up to pollIntervalMs, then polls every pollIntervalMs", () => {
     const reads: number[] = [];
     let age = 0;
-    while (age < 400_000) {
+    while (age < 60_000) {
       age += pollDelay(age, {}, o);
       reads.push(age);
     }
-    expect(reads.slice(0, 6)).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 26_000]);
-    // Every 10 s until 4 % of the age exceeds it (250 s), then 4 % of the age.
-    const gaps = reads.slice(1).map((r, i) => r - (reads[i] ?? 0));
-    for (const [i, gap] of gaps.entries()) {
-      const before = reads[i] ?? 0;
-      expect(gap).toBe(
-        Math.ceil(Math.max(Math.min(Math.max(before, 1_000), 10_000), 0.04 * before)),
-      );
-    }
-    expect(pollDelay(100_000_000, {}, o)).toBe(600_000);
+    expect(reads).toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000, 26_000, 36_000, 46_000, 56_000, 66_000,
+    ]);
+    expect(pollDelay(100_000_000, {}, o)).toBe(10_000);
   });
 
   it("with an estimate reads once at the expected end, then every pollStepFraction of the age", () => {
     const context = { expectedDurationMs: 300_000 };
     expect(pollDelay(0, context, o)).toBe(300_000);
     expect(pollDelay(299_500, context, o)).toBe(1_000); // at least minPollIntervalMs
+    expect(pollDelay(60_000, { expectedDurationMs: 60_000 }, o)).toBe(2_400);
     expect(pollDelay(300_000, context, o)).toBe(12_000);
-    expect(pollDelay(10_000, { expectedDurationMs: 10_000 }, o)).toBe(1_000);
     expect(pollDelay(100_000_000, context, o)).toBe(600_000);
+    expect(pollDelay(10_000, { expectedDurationMs: 10_000 }, o)).toBe(1_000);
     // A nonsense estimate counts as none.
     expect(pollDelay(0, { expectedDurationMs: Number.NaN }, o)).toBe(1_000);
     expect(pollDelay(0, { expectedDurationMs: -5 }, o)).toBe(1_000);
@@ -55,16 +50,15 @@ describe("pollDelay", () => {
     expect(pollDelay(0, { signalsActive: true }, o)).toBe(300_000);
     expect(pollDelay(300_000, { signalsActive: true }, o)).toBe(300_000);
     expect(pollDelay(450_000, { signalsActive: true }, o)).toBe(450_000);
-    expect(pollDelay(5_000_000, { signalsActive: true }, o)).toBe(600_000);
     const long = { signalsActive: true, expectedDurationMs: 3_600_000 };
     expect(pollDelay(0, long, o)).toBe(7_200_000);
-    expect(pollDelay(7_200_000, long, o)).toBe(600_000);
+    expect(pollDelay(7_200_000, long, o)).toBe(7_200_000);
   });
 
-  it("keeps small pollIntervalMs settings exact without an estimate while the job is young", () => {
+  it("keeps a pollIntervalMs below minPollIntervalMs exact without an estimate", () => {
     const fast = resolveEngineOptions({ pollIntervalMs: 50 });
-    expect(pollDelay(0, {}, fast)).toBe(50);
-    expect(pollDelay(1_000, {}, fast)).toBe(50);
+    for (const age of [0, 1_000, 3_600_000]) expect(pollDelay(age, {}, fast)).toBe(50);
+    expect(pollDelay(1_000, { expectedDurationMs: 500 }, fast)).toBe(50);
   });
 });
 

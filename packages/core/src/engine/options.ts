@@ -24,8 +24,9 @@ export interface EngineOptions {
   /**
    * Delay between status polls of a running job, in ms. Default 10 000. When the caller
    * takes no part in adaptive polling (passes neither `expectedDurationMs` nor
-   * `signalsActive`, see `DecideInput`), every job is read this often. Otherwise it caps the
-   * doubling start of a job with no duration estimate (see `pollDelay`).
+   * `signalsActive`, see `DecideInput`), every job is read this often. Otherwise a job with
+   * no duration estimate is read after 1, 2, 4 … s and then every `pollIntervalMs` (see
+   * `pollDelay`).
    */
   pollIntervalMs: number;
   /**
@@ -35,15 +36,15 @@ export interface EngineOptions {
    */
   minPollIntervalMs: number;
   /**
-   * Adaptive polling: the longest delay between two reads of a running job once it is past
-   * its expected end (or has none), in ms; at least `pollIntervalMs` is used. Default
-   * 600 000 (10 min). The one read at the expected end itself is not capped.
+   * Adaptive polling: the longest delay between two reads of a job past its expected end,
+   * in ms; at least `pollIntervalMs` is used. Default 600 000 (10 min). The one read at the
+   * expected end is not capped.
    */
   maxPollIntervalMs: number;
   /**
-   * Adaptive polling: past its expected end (or without an estimate, once this exceeds the
-   * doubling start), a job is read again after this fraction of its age, so a job's end is
-   * seen within this fraction of its duration. A number in (0, 1]. Default 0.04.
+   * Adaptive polling: past its expected end, a job is read again after this fraction of its
+   * age (see `maxPollIntervalMs`), so its end is seen within this fraction of its duration.
+   * A number in (0, 1]. Default 0.04.
    */
   pollStepFraction: number;
   /**

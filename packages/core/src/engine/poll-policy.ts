@@ -32,13 +32,13 @@ export type PollInputs = Pick<DecideInput, "expectedDurationMs" | "signalsActive
  *
  * - no context (the caller takes no part in adaptive polling): P, every time;
  * - completion signals active (a signal brings the read; polling is a safety net): the
- *   first safety read at the age max(S, 2E), then each after max(S, min(age, M));
+ *   first safety read at the age max(S, 2E), then each after max(S, age);
  * - an estimate E, before it: one read at the age E (at least m after this one), so a job
  *   that runs as long as the ones before it costs one or two reads;
  * - an estimate E, past it: after clamp(f × age, m, M), so the end is seen within f of the
  *   job's duration;
- * - no estimate: doubling from m up to P (reads at m, 2m, 4m … then every P), and once
- *   f × age exceeds P, after min(f × age, M).
+ * - no estimate: doubling from m up to P (reads at m, 2m, 4m … then every P), as a job of a
+ *   kind never seen to end may end at any time.
  *
  * Pure and deterministic; whole milliseconds, rounded up.
  */
@@ -63,13 +63,13 @@ function delay(ageMs: number, context: PollContext | undefined, options: EngineO
   if (context.signalsActive === true) {
     const first = Math.max(options.signalSafetyNetMs, 2 * (expected ?? 0));
     if (age < first) return first - age;
-    return Math.max(options.signalSafetyNetMs, Math.min(age, max));
+    return Math.max(options.signalSafetyNetMs, age);
   }
   if (expected !== undefined) {
     if (age < expected) return Math.max(expected - age, min);
     return clamp(f * age, min, max);
   }
-  return Math.max(Math.min(Math.max(age, min), p), Math.min(f * age, max));
+  return Math.min(Math.max(age, min), p);
 }
 
 /**
