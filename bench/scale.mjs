@@ -676,6 +676,7 @@ async function latencyRun(libs, options, jobSeconds) {
   const goneAt = new Map();
   const createdAt = new Map();
   const aapBefore = aap.requests().length;
+  const kubeBefore = kube.requests().length;
   for (const name of names) {
     // Creations spread over one default poll interval, at seeded instants.
     timers.setTimeout(
@@ -716,6 +717,11 @@ async function latencyRun(libs, options, jobSeconds) {
     else await new Promise((resolve) => setTimeout(resolve, 5));
   }
   const aapCalls = aap.requests().length - aapBefore;
+  // The controller's Kubernetes requests (the user's creates and deletes are in-process).
+  const kubeRequests = kube
+    .requests()
+    .slice(kubeBefore)
+    .filter((r) => !r.watch && r.path.includes(`/namespaces/${NAMESPACE}/`)).length;
   const ledger = aap.ledger();
   const detections = { provision: [], deprovision: [] };
   for (const job of ledger) {
@@ -728,7 +734,7 @@ async function latencyRun(libs, options, jobSeconds) {
   await controller.stop();
   await aap.stop();
   await kube.stop();
-  return { jobSeconds, n, aapCalls, jobs: ledger.length, detections };
+  return { jobSeconds, n, aapCalls, kubeRequests, jobs: ledger.length, detections };
 }
 
 async function latency(options) {
@@ -744,6 +750,7 @@ async function latency(options) {
       "AAP calls/lc",
       "minimum",
       "ratio",
+      "kube req/lc",
     ],
   ];
   for (const jobSeconds of options.jobSeconds) {
@@ -760,6 +767,7 @@ async function latency(options) {
       (r.aapCalls / r.n).toFixed(1),
       minimum.toFixed(1),
       (r.aapCalls / r.n / minimum).toFixed(2),
+      (r.kubeRequests / r.n).toFixed(1),
     ]);
   }
   console.log(
