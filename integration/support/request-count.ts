@@ -114,25 +114,29 @@ function timedProvider(clock: () => number, jobMs: number): Provider & { calls: 
   const provider = {
     name: "timed",
     calls: 0,
-    async triggerProvision(_r: unknown, o: { configVersion: string }) {
+    triggerProvision(_r: unknown, o: { configVersion: string }) {
       provider.calls++;
       const jobId = `p${++seq}`;
       started.set(jobId, { at: clock(), version: o.configVersion });
-      return { jobId, initialState: JobState.Running, message: "running" };
+      return Promise.resolve({ jobId, initialState: JobState.Running, message: "running" });
     },
-    async getProvisionStatus(_r: unknown, jobId: string) {
+    getProvisionStatus(_r: unknown, jobId: string) {
       provider.calls++;
-      return status(jobId);
+      return Promise.resolve(status(jobId));
     },
-    async triggerDeprovision() {
+    triggerDeprovision() {
       provider.calls++;
       const jobId = `d${++seq}`;
       started.set(jobId, { at: clock() });
-      return { action: "triggered" as const, jobId, blockDeletionOnFailure: true };
+      return Promise.resolve({
+        action: "triggered" as const,
+        jobId,
+        blockDeletionOnFailure: true,
+      });
     },
-    async getDeprovisionStatus(_r: unknown, jobId: string) {
+    getDeprovisionStatus(_r: unknown, jobId: string) {
       provider.calls++;
-      return status(jobId);
+      return Promise.resolve(status(jobId));
     },
   };
   return provider;
@@ -211,8 +215,7 @@ export async function measureLifecycles(options: {
   const ref = (name: string) => ({ group, version, plural, namespace, name });
   const ready = (name: string) => {
     const o = sim.getObject({ ...ref(name) });
-    const conditions = ((o?.status as { conditions?: Condition[] } | undefined)?.conditions ??
-      []) as Condition[];
+    const conditions = (o?.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
     return conditions.some((c) => c.type === ConditionType.Ready && c.status === "True");
   };
   const gone = (name: string) => sim.getObject({ ...ref(name) }) === undefined;

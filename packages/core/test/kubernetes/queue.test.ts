@@ -155,4 +155,101 @@ describe("WorkQueue", () => {
       RangeError,
     );
   });
+
+  describe("fair order (lanes and aging)", () => {
+    /** One worker, busy with "busy", while the test queues the others. */
+    async function busyQueue(maxWaitMs = 30_000) {
+      const c = controllable();
+      const timers = new ManualTimers();
+      const q = new WorkQueue({ concurrency: 1, process: c.process, timers, maxWaitMs });
+      q.add("busy");
+      await tick();
+      return { c, q, timers };
+    }
+    /** Finish each call in turn (one worker: the latest call is the one in progress). */
+    async function drain(c: ReturnType<typeof controllable>) {
+      for (let done = 0; done < c.calls.length; done++) await c.finish(c.calls[done]!);
+    }
+
+    it("a deletion goes before changes, and changes before a burst of new objects", async () => {
+      const { c, q } = await busyQueue();
+      for (const key of ["new-1", "new-2", "new-3"]) q.add(key, 0, "low");
+      q.add("change", 0, "normal");
+      q.add("deleted", 0, "high");
+      q.add("new-4", 0, "low");
+      expect(q.depth).toBe(6);
+      await drain(c);
+      expect(c.calls).toEqual(["busy", "deleted", "change", "new-1", "new-2", "new-3", "new-4"]);
+    });
+
+    it("a waiting key added again in a more urgent lane moves up, keeping its place in time", async () => {
+      const { c, q, timers } = await busyQueue();
+      q.add("a", 0, "low");
+      timers.advance(10);
+      q.add("b", 0, "normal");
+      timers.advance(10);
+      q.add("a", 0, "normal"); // older than b: goes first among the normal ones
+      q.add("b", 0, "low"); // never moves down
+      expect(q.depth).toBe(2);
+      await drain(c);
+      expect(c.calls).toEqual(["busy", "a", "b"]);
+    });
+
+    it("aging: a key that waited maxWaitMs goes first, whatever keeps coming in urgent lanes", async () => {
+      const { c, q, timers } = await busyQueue(100);
+      q.add("new", 0, "low");
+      timers.advance(60);
+      q.add("del-1", 0, "high");
+      await c.finish("busy");
+      // 60 ms: not aged yet, the deletion goes first.
+      expect(c.calls).toEqual(["busy", "del-1"]);
+      timers.advance(40);
+      q.add("del-2", 0, "high");
+      await c.finish("del-1");
+      // 100 ms: "new" has waited maxWaitMs and goes before del-2.
+      expect(c.calls).toEqual(["busy", "del-1", "new"]);
+      await c.finish("new");
+      expect(c.calls).toEqual(["busy", "del-1", "new", "del-2"]);
+      await c.finish("del-2");
+    });
+
+    it("aged keys go oldest first across lanes", async () => {
+      const { c, q, timers } = await busyQueue(50);
+      q.add("low-old", 0, "low");
+      timers.advance(10);
+      q.add("normal-younger", 0, "normal");
+      timers.advance(100);
+      await drain(c);
+      expect(c.calls).toEqual(["busy", "low-old", "normal-younger"]);
+    });
+
+    it("a key added while in progress runs again in the most urgent lane it was asked for", async () => {
+      const { c, q } = await busyQueue();
+      q.add("other", 0, "normal");
+      q.add("busy", 0, "low");
+      q.add("busy", 0, "high");
+      await drain(c);
+      expect(c.calls).toEqual(["busy", "busy", "other"]);
+    });
+
+    it("a delayed key keeps its lane when its timer fires; one pending timer per key", async () => {
+      const { c, q, timers } = await busyQueue();
+      q.add("later", 100, "high");
+      q.add("later", 50, "high");
+      q.add("later", 200, "high");
+      expect(timers.size).toBe(1);
+      q.add("now", 0, "normal");
+      timers.advance(50);
+      await drain(c);
+      expect(c.calls).toEqual(["busy", "later", "now"]);
+    });
+
+    it("rejects a negative or non-finite maxWaitMs", () => {
+      for (const maxWaitMs of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+        expect(() => new WorkQueue({ concurrency: 1, process: async () => {}, maxWaitMs })).toThrow(
+          RangeError,
+        );
+      }
+    });
+  });
 });
