@@ -93,21 +93,30 @@ class CountingProxy {
 }
 
 /**
- * A provider whose jobs run `jobMs` of the controller's (virtual) clock: launched Running,
- * read Running until then, Succeeded after.
+ * A provider whose jobs run `jobMs` of the controller's (virtual) clock: a provision job is
+ * launched Running and read Running until then; a deprovision job (recorded Pending by the
+ * engine at its launch) is read Pending until then, or Running with `deprovisionRunning`;
+ * each Succeeded after. So the visible states a job goes through do not depend on how
+ * often it is polled.
  */
-function timedProvider(clock: () => number, jobMs: number): Provider & { calls: number } {
+function timedProvider(
+  clock: () => number,
+  jobMs: number,
+  deprovisionRunning: boolean,
+): Provider & { calls: number } {
   const started = new Map<string, { at: number; version?: string }>();
   let seq = 0;
   const status = (jobId: string): ProvisionStatus => {
     const job = started.get(jobId);
     if (!job) throw new Error(`unknown job ${jobId}`);
     const done = clock() >= job.at + jobMs;
-    const s: ProvisionStatus = {
-      jobId,
-      state: done ? JobState.Succeeded : JobState.Running,
-      message: done ? "done" : "running",
-    };
+    const running =
+      job.version !== undefined || deprovisionRunning
+        ? { state: JobState.Running, message: "running" }
+        : { state: JobState.Pending, message: "deprovision triggered" };
+    const s: ProvisionStatus = done
+      ? { jobId, state: JobState.Succeeded, message: "done" }
+      : { jobId, ...running };
     if (done && job.version !== undefined) s.reconciledVersion = job.version;
     return s;
   };
@@ -175,13 +184,15 @@ export async function measureLifecycles(options: {
   jobMs: number;
   lifecycles: number;
   events?: boolean;
+  /** Deprovision jobs read Running (a visible state change) while they run. */
+  deprovisionRunning?: boolean;
 }): Promise<LifecycleCounts> {
   const sim = new KubernetesApiSimulator({ crds: [CRD] });
   const proxy = new CountingProxy();
   const timers = new VirtualTimers();
   const base = Date.parse("2026-01-01T00:00:00Z");
   const clock = () => base + timers.now();
-  const provider = timedProvider(clock, options.jobMs);
+  const provider = timedProvider(clock, options.jobMs, options.deprovisionRunning ?? false);
   let troubled = 0;
   const namespace = "requests";
   const url = await sim.start();

@@ -173,6 +173,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       timers: this.timers,
       process: (key) => this.process(key),
       onDepth: (depth) => this.metrics.queueDepth?.(depth),
+      ...(options.queueMaxWaitMs === undefined ? {} : { maxWaitMs: options.queueMaxWaitMs }),
     });
     this.signals = new JobSignalRouter({
       providers: [this.providers.current],

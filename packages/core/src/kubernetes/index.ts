@@ -16,6 +16,6 @@ export type { ControllerMetrics } from "./metrics.js";
 export type { CustomResourceRef } from "./resource-ref.js";
 export { defaultStatusMapping, type StatusMapping } from "./status-mapping.js";
 export { KubeApiError, type CustomObject } from "./kube-api.js";
-export { WorkQueue, type WorkQueueOptions } from "./queue.js";
+export { WorkQueue, type QueueLane, type WorkQueueOptions } from "./queue.js";
 export { systemTimers, type TimerHandle, type Timers } from "./timers.js";
 export { KubernetesSecretSource, type KubernetesSecretSourceOptions } from "./secret-source.js";

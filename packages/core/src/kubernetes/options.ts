@@ -43,6 +43,12 @@ export interface ProvisioningControllerOptions<R extends ResourceObject = Resour
   engine?: EngineOptionsInput;
   /** Resources reconciled at once. Default 4. */
   concurrency?: number;
+  /**
+   * The work queue's aging bound, ms: a queued resource that has waited this long is
+   * reconciled before any other that waited less, whatever its lane (deletions first, then
+   * changes and due requeues, then new objects and resyncs; see `WorkQueue`). Default 30 s.
+   */
+  queueMaxWaitMs?: number;
   /** Every cached resource is reconciled again this often (ms); 0 turns it off. Default 10 minutes. */
   resyncIntervalMs?: number;
   /**
