@@ -87,12 +87,30 @@ function finalizersOf(metadata: Record<string, unknown>): string[] {
 /** The reason recorded for a write-back lost by an injected fault. */
 export const LOST_WRITE_BACK = "write-back lost (injected fault)";
 
-/** Runs playbooks for the jobs that ended, each job once. */
+/**
+ * How many jobs' playbooks write at once, at most; the jobs past it start as others end.
+ *
+ * Each AAP job runs its own playbook, concurrently with the others: AWX's task manager
+ * starts every pending job that fits the instances' capacity, oldest first
+ * (ansible/awx `docs/task_manager_system.md`, "Scheduler Algorithm";
+ * `docs/docsite/rst/userguide/job_capacity.rst`: capacity is how many jobs an instance runs
+ * simultaneously), and each started job is its own `ansible-playbook` process
+ * (ansible/awx `docs/tasks.md`: "a background process ... forks some process (e.g.,
+ * ansible-playbook)"). So the write-backs of jobs that ended together are made together, not
+ * one after the other. The bound stands for the instances' capacity and keeps the
+ * simulator's open requests finite; 32 is an assumption, not AWX's figure (which depends on
+ * the instances' memory and CPU).
+ */
+export const PLAYBOOK_CONCURRENCY = 32;
+
+/** Runs playbooks for the jobs that ended, each job once, several jobs at once. */
 export class PlaybookRunner {
   readonly #deps: PlaybookDeps;
   readonly #seen = new Set<number>();
   /** Jobs whose write-back fault was asked for: when they write (epoch ms), or lost. */
   readonly #due = new Map<number, number | "lost">();
+  /** The plays under way (each settles, never rejects). */
+  readonly #inFlight = new Set<Promise<void>>();
 
   /** @param deps - Settings, clients, clock and the effect log. */
   constructor(deps: PlaybookDeps) {
@@ -100,25 +118,48 @@ export class PlaybookRunner {
   }
 
   /**
-   * Plays the effects of every covered job that is terminal and was not played yet, once
-   * its write-back is due (see `EdaPlaybookOptions.writeBack`); a lost one is recorded
-   * `skipped`.
+   * Starts playing the effects of every covered job that is terminal and was not played yet,
+   * once its write-back is due (see `EdaPlaybookOptions.writeBack`), each job's playbook on
+   * its own and at most {@link PLAYBOOK_CONCURRENCY} at once (the rest wait for a later
+   * call); a lost one is recorded `skipped` at once. Resolves when the plays this call
+   * started have been recorded (each when it ends, so in the order they end); rejects with
+   * the first of them that failed outside its writes (its job is not played again).
    */
-  async run(jobs: readonly AapLedgerJob[]): Promise<void> {
+  run(jobs: readonly AapLedgerJob[]): Promise<void> {
     const now = this.#deps.clock.now();
+    const room = PLAYBOOK_CONCURRENCY - this.#inFlight.size;
+    if (room <= 0) return Promise.resolve();
     const ended = jobs
       .filter((job) => job.finishedAt !== undefined && !this.#seen.has(job.id))
       .filter((job) => this.#deps.covers(job))
       .map((job) => ({ job, due: this.#dueOf(job) }))
       .filter(({ due }) => due === "lost" || due <= now)
       .sort((a, b) => order(a.due) - order(b.due) || a.job.id - b.job.id);
+    const started: Promise<void>[] = [];
     for (const { job, due } of ended) {
       this.#seen.add(job.id);
       this.#due.delete(job.id);
-      this.#deps.record(
-        due === "lost" ? this.#skipped(job, LOST_WRITE_BACK) : await this.#play(job),
-      );
+      if (due === "lost") {
+        this.#deps.record(this.#skipped(job, LOST_WRITE_BACK));
+        continue;
+      }
+      if (started.length >= room) {
+        // No room: played by a later call.
+        this.#seen.delete(job.id);
+        continue;
+      }
+      const play = this.#play(job).then((effect) => this.#deps.record(effect));
+      const tracked = play.catch(() => undefined);
+      this.#inFlight.add(tracked);
+      void tracked.then(() => this.#inFlight.delete(tracked));
+      started.push(play);
     }
+    return Promise.all(started).then(() => undefined);
+  }
+
+  /** Resolves once no play is under way (those started so far have been recorded). */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
   }
 
   #dueOf(job: AapLedgerJob): number | "lost" {

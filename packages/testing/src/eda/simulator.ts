@@ -170,6 +170,7 @@ export class EdaSimulator {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     await this.#pumping.catch(() => undefined);
+    await this.#playbooks.idle();
     this.#intake.lose(this.#activation.stop(), "activation stopped");
     await Promise.all([this.#webhook.stop(), this.#streamServer.stop()]);
   }
@@ -231,15 +232,16 @@ export class EdaSimulator {
   }
 
   /**
-   * Processes everything due at `clock.now()`, in this order: the playbook effects of
-   * jobs (of the rules' templates) that ended, the rulebook's job polls, then the queued
-   * events whose latency has passed (when the activation is running; with the `sequential`
-   * strategy, only while no action is in flight). Calls are serialized.
+   * Processes everything due at `clock.now()`: starts the playbooks of jobs (of the rules'
+   * templates) that ended, each job's on its own and several at once (see
+   * `PLAYBOOK_CONCURRENCY`); then the rulebook's job polls and the queued events whose
+   * latency has passed (when the activation is running; with the `sequential` strategy, only
+   * while no action is in flight), serialized with other calls. Resolves when both are done:
+   * the effects of the playbooks this call started are recorded.
    */
   pump(): Promise<void> {
-    const run = this.#pumping.then(() => this.#pumpOnce());
-    this.#pumping = run.catch(() => undefined);
-    return run;
+    const { plays, rest } = this.#startPump();
+    return Promise.all([plays, rest]).then(() => undefined);
   }
 
   /** Every event received so far, with its fate (copies), in arrival order. */
@@ -273,9 +275,16 @@ export class EdaSimulator {
     return this.#requests.map((request) => structuredClone(request));
   }
 
+  /** Starts the due playbooks (not serialized) and queues the rulebook's part of a pump. */
+  #startPump(): { plays: Promise<void>; rest: Promise<void> } {
+    const plays = this.#playbooks.run(this.#aap.ledger());
+    const rest = this.#pumping.then(() => this.#pumpOnce());
+    this.#pumping = rest.catch(() => undefined);
+    return { plays, rest };
+  }
+
   async #pumpOnce(): Promise<void> {
     const now = this.clock.now();
-    await this.#playbooks.run(this.#aap.ledger());
     this.#engine.observe(now);
     await this.#engine.launchDue(now);
   }
@@ -283,8 +292,11 @@ export class EdaSimulator {
   #tick(): void {
     if (this.#busy) return;
     this.#busy = true;
-    // Errors (AAP or the API server stopped first, say) are left to the next tick.
-    void this.pump()
+    // Errors (AAP or the API server stopped first, say) are left to the next tick. A slow
+    // playbook does not hold the next tick: the plays run on their own.
+    const { plays, rest } = this.#startPump();
+    plays.catch(() => undefined);
+    void rest
       .catch(() => undefined)
       .finally(() => {
         this.#busy = false;

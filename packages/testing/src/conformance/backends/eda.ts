@@ -82,6 +82,12 @@ export interface EdaSimulatorBackendOptions {
   name?: string;
 }
 
+/** When a job's playbook was played (epoch ms) and whether its writes failed (`rescue:`). */
+interface Played {
+  readonly at: number;
+  readonly failed: boolean;
+}
+
 interface Running {
   readonly run: AapRun;
   readonly eda: EdaSimulator;
@@ -108,20 +114,26 @@ class EdaSimulatorBackend
   readonly #writeBacks: Record<JobType, EdaWriteBackFault[]> = { provision: [], deprovision: [] };
 
   /**
-   * The last scenario's simulator and the AAP jobs whose playbook failed to write (its
-   * `rescue:` ran), refreshed when it recorded new effects; kept after `stop` as the ledger is.
+   * The last scenario's simulator and, by AAP job id, when each job's playbook was played
+   * and whether it failed to write (its `rescue:` ran), refreshed when it recorded new
+   * effects; kept after `stop` as the ledger is.
    */
-  #plays: { eda: EdaSimulator; seen: number; failed: Set<string> } | undefined;
+  #plays: { eda: EdaSimulator; seen: number; played: Map<string, Played> } | undefined;
 
   /**
-   * The AAP simulator's jobs as conformance jobs, with one correction: a job AAP ended
-   * `successful` whose playbook then failed to write (a request of its `kubernetes.core.k8s`
-   * tasks refused, so its `rescue:` ran) ended `failed`. The simulator decides a job's
-   * status before its playbook's writes are played; the reference playbooks' `rescue:` ends
-   * with `ansible.builtin.fail` (`ansible/playbooks/provision.yml` and `deprovision.yml`,
-   * "Fail the job, as the playbook failed"), so the real job fails. Without this, a job
-   * whose write-back the soak's Kubernetes faults defeated read as a success the operator
-   * could never see: its retry counted as an E2 duplicate and its version as owed by E3.
+   * The AAP simulator's jobs as conformance jobs, with two corrections where the simulator
+   * plays a job's playbook after AAP ended the job, while the real playbook runs inside it
+   * (its `kubernetes.core.k8s` tasks are the job's tasks):
+   * - a job ends when its playbook's writes were made (`finishedAt` the effect's time, when
+   *   later): the real job's end comes after its last task, and the operator can learn of
+   *   the outcome no sooner than the write-back. E3's and E4's windows count from there;
+   * - a job AAP ended `successful` whose playbook then failed to write (a request of its
+   *   tasks refused, so its `rescue:` ran) ended `failed`: the reference playbooks' `rescue:`
+   *   ends with `ansible.builtin.fail` (`ansible/playbooks/provision.yml` and
+   *   `deprovision.yml`, "Fail the job, as the playbook failed"), so the real job fails.
+   *   Without this, a job whose write-back the soak's Kubernetes faults defeated read as a
+   *   success the operator could never see: its retry counted as an E2 duplicate and its
+   *   version as owed by E3.
    */
   override ledger(): ConformanceJob[] {
     const jobs = super.ledger();
@@ -130,14 +142,18 @@ class EdaSimulatorBackend
     if (plays.eda.effectCount !== plays.seen) {
       const effects = plays.eda.effects();
       plays.seen = effects.length;
-      plays.failed = new Set(
-        effects
-          .filter((e) => e.outcome === "failed" && e.jobStatus === "successful")
-          .map((e) => String(e.jobId)),
+      plays.played = new Map(
+        effects.map((e) => [
+          String(e.jobId),
+          { at: e.at, failed: e.outcome === "failed" && e.jobStatus === "successful" },
+        ]),
       );
     }
     for (const job of jobs) {
-      if (job.outcome === "succeeded" && plays.failed.has(job.id)) job.outcome = "failed";
+      const played = plays.played.get(job.id);
+      if (played === undefined) continue;
+      if (job.finishedAt !== undefined) job.finishedAt = Math.max(job.finishedAt, played.at);
+      if (job.outcome === "succeeded" && played.failed) job.outcome = "failed";
     }
     return jobs;
   }
@@ -162,7 +178,7 @@ class EdaSimulatorBackend
       const eda = this.#simulator(context, run);
       const { webhookUrl } = await eda.start();
       this.begin({ run, eda, aapUrl, webhookUrl, endpoints });
-      this.#plays = { eda, seen: 0, failed: new Set() };
+      this.#plays = { eda, seen: 0, played: new Map() };
     } catch (error) {
       await run.aap.stop();
       throw error;
