@@ -8,7 +8,7 @@ import {
   resolveEngineOptions,
   type JobRecord,
 } from "@provisionkit/core";
-import { T0, input, iso, job, pending, status } from "./support/fixtures.js";
+import { T0, V2, caps, directory, input, iso, job, pending, status } from "./support/fixtures.js";
 
 const o = resolveEngineOptions();
 
@@ -165,5 +165,75 @@ describe("decide with completion signals", () => {
       }),
     );
     expect(later.action.kind).toBe("poll");
+  });
+});
+
+describe("decide: cancels keep their timing under the adaptive schedule", () => {
+  // Read at T0; the adaptive schedule put the next read an hour later.
+  const running = job({ updatedAt: iso(T0), nextCheckAt: iso(T0 + 3_600_000) });
+  const options = { onSpecChangeWhileRunning: "cancel" as const };
+
+  it("cancels on a spec change within pollIntervalMs of the last read, not at the next read", () => {
+    const early = decide(
+      input({
+        status: status({ jobs: [running] }),
+        desiredConfigVersion: V2,
+        options,
+        now: T0 + 4_000,
+      }),
+    );
+    expect(early.action.kind).toBe("none");
+    expect(early.requeueAfterMs).toBe(6_000);
+    const due = decide(
+      input({
+        status: status({ jobs: [running] }),
+        desiredConfigVersion: V2,
+        options,
+        now: T0 + 10_000,
+      }),
+    );
+    expect(due.action).toMatchObject({ kind: "cancel", reason: "spec-change" });
+  });
+
+  it("keeps a failed call's retryAt for the cancel too", () => {
+    const failed = job({
+      updatedAt: iso(T0),
+      nextCheckAt: iso(T0 + 40_000),
+      statusError: {
+        code: "RATE_LIMITED",
+        message: "429",
+        count: 1,
+        at: iso(T0),
+        retryAt: iso(T0 + 40_000),
+      },
+    });
+    const d = decide(
+      input({
+        status: status({ jobs: [failed] }),
+        desiredConfigVersion: V2,
+        options,
+        now: T0 + 10_000,
+      }),
+    );
+    expect(d.action.kind).toBe("none");
+    expect(d.requeueAfterMs).toBe(30_000);
+  });
+
+  it("cancels another provider's provision job on deletion within pollIntervalMs", () => {
+    const foreign = job({
+      provider: "other",
+      updatedAt: iso(T0),
+      nextCheckAt: iso(T0 + 3_600_000),
+    });
+    const providers = directory(caps("memory"), caps("other"));
+    const early = decide(
+      input({ status: status({ jobs: [foreign] }), deleting: true, providers, now: T0 + 1_000 }),
+    );
+    expect(early.action.kind).toBe("none");
+    expect(early.requeueAfterMs).toBe(9_000);
+    const due = decide(
+      input({ status: status({ jobs: [foreign] }), deleting: true, providers, now: T0 + 10_000 }),
+    );
+    expect(due.action).toMatchObject({ kind: "cancel", reason: "deletion" });
   });
 });

@@ -247,12 +247,41 @@ function decideRunning(input: DecideInput, status: ProvisioningStatus, job: JobR
     job.configVersion !== input.desiredConfigVersion &&
     input.options.onSpecChangeWhileRunning === "cancel" &&
     provider?.canCancel &&
-    !job.cancelRequestedAt &&
-    input.now >= dueAt(input, job)
+    !job.cancelRequestedAt
   ) {
-    return { action: { kind: "cancel", job, reason: "spec-change" }, status };
+    return cancelWhenDue(input, status, job, "spec-change");
   }
   return pollWhenDue(input, status, job);
+}
+
+/**
+ * Cancel a job once its cancel is due (see {@link cancelDueAt}); until then, poll it when
+ * due, and come back no later than the cancel.
+ */
+function cancelWhenDue(
+  input: DecideInput,
+  status: ProvisioningStatus,
+  job: JobRecord,
+  reason: "spec-change" | "deletion",
+): Step {
+  const at = cancelDueAt(input, job);
+  if (input.now >= at) return { action: { kind: "cancel", job, reason }, status };
+  const step = pollWhenDue(input, status, job);
+  if (step.action.kind === "none" && step.requeueAfterMs !== undefined) {
+    return { ...step, requeueAfterMs: Math.min(step.requeueAfterMs, at - input.now) };
+  }
+  return step;
+}
+
+/**
+ * When a cancel of a running job is due: at its next read, and no later than
+ * `pollIntervalMs` after the record last changed (as with the fixed poll, however far the
+ * adaptive schedule put the next read), except while a failed call's `retryAt` is ahead.
+ */
+function cancelDueAt(input: DecideInput, job: JobRecord): number {
+  const due = dueAt(input, job);
+  if (job.statusError) return due;
+  return Math.min(due, ms(job.updatedAt, input.now) + input.options.pollIntervalMs);
 }
 
 /** Poll a job through the provider that launched it, once its next check is due. */
@@ -331,8 +360,8 @@ function decideDeletion(input: DecideInput, status: ProvisioningStatus): Step {
       // Launched by another provider: the current one cannot cancel it, so the engine
       // drives it to a terminal state through its own provider first (E1, E6).
       const owner = input.providers.get(provision.provider);
-      if (owner?.canCancel && !provision.cancelRequestedAt && now >= dueAt(input, provision)) {
-        return { action: { kind: "cancel", job: provision, reason: "deletion" }, status };
+      if (owner?.canCancel && !provision.cancelRequestedAt) {
+        return cancelWhenDue(input, status, provision, "deletion");
       }
       return pollWhenDue(input, status, provision);
     }
