@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `pnpm run ci`: every check, in order. First the real API-server tier is provisioned (or
+# `pnpm run ci`: every check (the independent ones at once, see stages_in_parallel), and a
+# table of the seconds each stage took at the end. First the real API-server tier is provisioned (or
 # found in its cache; see scripts/real-apiserver/), so that the integration tests run
 # against a real apiextensions-apiserver as well as the simulator. When it cannot be
 # provisioned for reasons outside the project, the run says so at the start and again at
