@@ -12,6 +12,7 @@ import {
   ConditionType,
   JobState,
   type Condition,
+  type EngineOptionsInput,
   type Provider,
   type ProvisionStatus,
 } from "@provisionkit/core";
@@ -20,7 +21,11 @@ import {
   type TimerHandle,
   type Timers,
 } from "@provisionkit/core/kubernetes";
-import { KubernetesApiSimulator, type KubeRequestRecord } from "@provisionkit/testing";
+import {
+  KubernetesApiSimulator,
+  type KubeObject,
+  type KubeRequestRecord,
+} from "@provisionkit/testing";
 import { CRD } from "./cluster.ts";
 
 const FINALIZER = "example.com/provisioning";
@@ -64,7 +69,7 @@ export class VirtualTimers implements Timers {
 }
 
 /** A TCP forwarder in front of the simulator that counts the connections clients open. */
-class CountingProxy {
+export class CountingProxy {
   connections = 0;
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
@@ -103,7 +108,7 @@ function timedProvider(
   clock: () => number,
   jobMs: number,
   deprovisionRunning: boolean,
-): Provider & { calls: number } {
+): Provider & { calls: number; polls: { jobId: string; at: number }[] } {
   const started = new Map<string, { at: number; version?: string }>();
   let seq = 0;
   const status = (jobId: string): ProvisionStatus => {
@@ -123,6 +128,8 @@ function timedProvider(
   const provider = {
     name: "timed",
     calls: 0,
+    /** Every status read: which job, when (the controller's clock). */
+    polls: [] as { jobId: string; at: number }[],
     triggerProvision(_r: unknown, o: { configVersion: string }) {
       provider.calls++;
       const jobId = `p${++seq}`;
@@ -131,6 +138,7 @@ function timedProvider(
     },
     getProvisionStatus(_r: unknown, jobId: string) {
       provider.calls++;
+      provider.polls.push({ jobId, at: clock() });
       return Promise.resolve(status(jobId));
     },
     triggerDeprovision() {
@@ -145,6 +153,7 @@ function timedProvider(
     },
     getDeprovisionStatus(_r: unknown, jobId: string) {
       provider.calls++;
+      provider.polls.push({ jobId, at: clock() });
       return Promise.resolve(status(jobId));
     },
   };
@@ -176,105 +185,192 @@ function verbOf(r: KubeRequestRecord): string {
   return r.method.toLowerCase();
 }
 
+/** Options of a {@link Rig}. */
+export interface RigOptions {
+  /** How long each job runs (virtual ms). */
+  jobMs: number;
+  /** Record Kubernetes Events (default true). */
+  events?: boolean;
+  /** Deprovision jobs read Running (a visible state change) while they run. */
+  deprovisionRunning?: boolean;
+  /** Engine options; default a 10 s poll interval. */
+  engine?: EngineOptionsInput;
+}
+
+/**
+ * The Kubernetes API simulator behind a connection-counting proxy, a test provider, and
+ * controllers (one at a time, restartable) on virtual time.
+ */
+export class Rig {
+  readonly namespace = "requests";
+  readonly timers = new VirtualTimers();
+  readonly clock: () => number;
+  readonly provider: ReturnType<typeof timedProvider>;
+  /** Reconciles that ended in a conflict or an error. */
+  troubled = 0;
+  private controllerNow: ProvisioningController | undefined;
+  private kubeConfig: KubeConfig | undefined;
+  private api: CustomObjectsApi | undefined;
+
+  private constructor(
+    readonly sim: KubernetesApiSimulator,
+    readonly proxy: CountingProxy,
+    private readonly options: RigOptions,
+  ) {
+    const base = Date.parse("2026-01-01T00:00:00Z");
+    this.clock = () => base + this.timers.now();
+    this.provider = timedProvider(this.clock, options.jobMs, options.deprovisionRunning ?? false);
+  }
+
+  /** Start the simulator and the proxy (no controller yet). */
+  static async start(options: RigOptions): Promise<Rig> {
+    const rig = new Rig(new KubernetesApiSimulator({ crds: [CRD] }), new CountingProxy(), options);
+    const proxied = await rig.proxy.start(await rig.sim.start());
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(rig.sim.kubeconfig());
+    const cluster = kubeConfig.getCurrentCluster()!;
+    kubeConfig.clusters = kubeConfig.clusters.map((c) =>
+      c.name === cluster.name ? { ...c, server: proxied } : c,
+    );
+    rig.kubeConfig = kubeConfig;
+    const users = new KubeConfig();
+    users.loadFromString(rig.sim.kubeconfig());
+    rig.api = users.makeApiClient(CustomObjectsApi);
+    return rig;
+  }
+
+  /** The running controller. */
+  get controller(): ProvisioningController {
+    if (!this.controllerNow) throw new Error("no controller");
+    return this.controllerNow;
+  }
+
+  /** Start a (new) controller. */
+  async startController(): Promise<ProvisioningController> {
+    const controller = new ProvisioningController({
+      kubeConfig: this.kubeConfig!,
+      resource: { ...CRD, namespace: this.namespace },
+      provider: this.provider,
+      finalizer: FINALIZER,
+      engine: this.options.engine ?? { pollIntervalMs: 10_000 },
+      events: this.options.events ?? true,
+      resyncIntervalMs: 0,
+      clock: this.clock,
+      timers: this.timers,
+      metrics: {
+        reconciled: (l) => {
+          if (l.outcome === "conflict" || l.outcome === "error") this.troubled++;
+        },
+      },
+    });
+    this.controllerNow = controller;
+    await controller.start();
+    return controller;
+  }
+
+  /** Stop the controller (as a restart's first half). */
+  async stopController(): Promise<void> {
+    await this.controllerNow?.stop();
+    this.controllerNow = undefined;
+  }
+
+  private ref(name: string) {
+    const { group, version, plural } = CRD;
+    return { group, version, plural, namespace: this.namespace, name };
+  }
+
+  /** The object as stored. */
+  object(name: string): KubeObject | undefined {
+    return this.sim.getObject(this.ref(name));
+  }
+
+  /** Whether the object is Ready. */
+  ready(name: string): boolean {
+    const o = this.object(name);
+    const conditions = (o?.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
+    return conditions.some((c) => c.type === ConditionType.Ready && c.status === "True");
+  }
+
+  /** Whether the object is gone. */
+  gone(name: string): boolean {
+    return this.object(name) === undefined;
+  }
+
+  async create(name: string): Promise<void> {
+    const { group, version, plural } = CRD;
+    await this.api!.createNamespacedCustomObject({
+      group,
+      version,
+      plural,
+      namespace: this.namespace,
+      body: {
+        apiVersion: `${group}/${version}`,
+        kind: CRD.kind,
+        metadata: { name, namespace: this.namespace },
+        spec: { cores: 2 },
+      },
+    });
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.api!.deleteNamespacedCustomObject({ ...this.ref(name) });
+  }
+
+  /** Let the controller finish what it does now (no virtual time passes). */
+  async settle(): Promise<void> {
+    await this.controller.idle();
+    // Let in-flight HTTP answers and watch events land (real I/O on loopback).
+    await new Promise((r) => setTimeout(r, 5));
+    await this.controller.idle();
+  }
+
+  /** Let the controller work until `done`, firing its timers in virtual time when it waits. */
+  async drive(done: () => boolean): Promise<void> {
+    for (let turns = 0; turns < 100_000; turns++) {
+      if (done()) return;
+      await this.settle();
+      if (done()) return;
+      const at = this.timers.next();
+      if (at !== undefined) this.timers.advanceTo(at);
+    }
+    throw new Error("the controller did not get there");
+  }
+
+  async stop(): Promise<void> {
+    await this.stopController();
+    await this.proxy.stop();
+    await this.sim.stop();
+  }
+}
+
 /**
  * Run `lifecycles` create→Ready→delete lifecycles one after the other, each with one job
  * of `jobMs` per launch (virtual time; poll interval 10 s), and count.
  */
-export async function measureLifecycles(options: {
-  jobMs: number;
-  lifecycles: number;
-  events?: boolean;
-  /** Deprovision jobs read Running (a visible state change) while they run. */
-  deprovisionRunning?: boolean;
-}): Promise<LifecycleCounts> {
-  const sim = new KubernetesApiSimulator({ crds: [CRD] });
-  const proxy = new CountingProxy();
-  const timers = new VirtualTimers();
-  const base = Date.parse("2026-01-01T00:00:00Z");
-  const clock = () => base + timers.now();
-  const provider = timedProvider(clock, options.jobMs, options.deprovisionRunning ?? false);
-  let troubled = 0;
-  const namespace = "requests";
-  const url = await sim.start();
-  const proxied = await proxy.start(url);
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(sim.kubeconfig());
-  const cluster = kubeConfig.getCurrentCluster()!;
-  kubeConfig.clusters = kubeConfig.clusters.map((c) =>
-    c.name === cluster.name ? { ...c, server: proxied } : c,
-  );
-  const controller = new ProvisioningController({
-    kubeConfig,
-    resource: { ...CRD, namespace },
-    provider,
-    finalizer: FINALIZER,
-    engine: { pollIntervalMs: 10_000 },
-    events: options.events ?? true,
-    resyncIntervalMs: 0,
-    clock,
-    timers,
-    metrics: {
-      reconciled: (l) => {
-        if (l.outcome === "conflict" || l.outcome === "error") troubled++;
-      },
-    },
-  });
-  const users = new KubeConfig();
-  users.loadFromString(sim.kubeconfig());
-  const api = users.makeApiClient(CustomObjectsApi);
-  const { group, version, plural } = CRD;
-  const ref = (name: string) => ({ group, version, plural, namespace, name });
-  const ready = (name: string) => {
-    const o = sim.getObject({ ...ref(name) });
-    const conditions = (o?.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
-    return conditions.some((c) => c.type === ConditionType.Ready && c.status === "True");
-  };
-  const gone = (name: string) => sim.getObject({ ...ref(name) }) === undefined;
-  /** Let the controller work until `done`, firing its timers in virtual time when it waits. */
-  const drive = async (done: () => boolean) => {
-    for (let turns = 0; turns < 100_000; turns++) {
-      if (done()) return;
-      await controller.idle();
-      // Let in-flight HTTP answers and watch events land (real I/O on loopback).
-      await new Promise((r) => setTimeout(r, 5));
-      if (done()) return;
-      await controller.idle();
-      const at = timers.next();
-      if (at !== undefined && at <= timers.now()) timers.advanceTo(at);
-      else if (at !== undefined) timers.advanceTo(at);
-    }
-    throw new Error("the lifecycle did not finish");
-  };
+export async function measureLifecycles(
+  options: RigOptions & { lifecycles: number },
+): Promise<LifecycleCounts> {
+  const rig = await Rig.start(options);
   try {
-    await controller.start();
-    const before = sim.requests().length;
-    const connectionsBefore = proxy.connections;
-    const callsBefore = provider.calls;
+    await rig.startController();
+    const before = rig.sim.requests().length;
+    const connectionsBefore = rig.proxy.connections;
+    const callsBefore = rig.provider.calls;
     for (let i = 0; i < options.lifecycles; i++) {
       const name = `vm-${i}`;
-      await api.createNamespacedCustomObject({
-        group,
-        version,
-        plural,
-        namespace,
-        body: {
-          apiVersion: `${group}/${version}`,
-          kind: CRD.kind,
-          metadata: { name, namespace },
-          spec: { cores: 2 },
-        },
-      });
-      await drive(() => ready(name));
-      await api.deleteNamespacedCustomObject({ group, version, plural, namespace, name });
-      await drive(() => gone(name));
+      await rig.create(name);
+      await rig.drive(() => rig.ready(name));
+      await rig.remove(name);
+      await rig.drive(() => rig.gone(name));
       // The deletion's watch event, handled before the next lifecycle.
       await new Promise((r) => setTimeout(r, 20));
-      await controller.idle();
+      await rig.controller.idle();
     }
-    const records = sim
+    const { plural } = CRD;
+    const records = rig.sim
       .requests()
       .slice(before)
-      .filter((r) => !r.watch && r.path.includes(`/namespaces/${namespace}/`))
+      .filter((r) => !r.watch && r.path.includes(`/namespaces/${rig.namespace}/`))
       // The test's own create and delete.
       .filter((r) => !(r.method === "POST" && r.path.endsWith(`/${plural}`)))
       .filter((r) => !(r.method === "DELETE" && r.path.includes(`/${plural}/`)));
@@ -285,14 +381,12 @@ export async function measureLifecycles(options: {
       lifecycles: options.lifecycles,
       perLifecycle,
       total: records.length / options.lifecycles,
-      connections: (proxy.connections - connectionsBefore) / options.lifecycles,
-      connectionsTotal: proxy.connections,
-      providerCalls: (provider.calls - callsBefore) / options.lifecycles,
-      troubled,
+      connections: (rig.proxy.connections - connectionsBefore) / options.lifecycles,
+      connectionsTotal: rig.proxy.connections,
+      providerCalls: (rig.provider.calls - callsBefore) / options.lifecycles,
+      troubled: rig.troubled,
     };
   } finally {
-    await controller.stop();
-    await proxy.stop();
-    await sim.stop();
+    await rig.stop();
   }
 }
