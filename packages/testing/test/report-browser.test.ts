@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderHtml } from "../src/report/index.js";
-import { sampleReport } from "./report-fixture.js";
+import { crowdedReport, sampleReport } from "./report-fixture.js";
 
 // The HTML report opened in headless Chromium (Debian's package, driven by playwright-core):
 // an overlap must be visible at a glance — two bars on different lanes whose spans intersect,
@@ -89,5 +89,61 @@ describe.skipIf(skipReason !== undefined)(
       ).toEqual([]);
       await page.close();
     });
+
+    it("no two text boxes of a timeline overlap, and every one is inside its SVG", async () => {
+      const page = await browser.newPage();
+      for (const report of [crowdedReport(), sampleReport()]) {
+        await page.setContent(renderHtml(report), { waitUntil: "load" });
+        // Page-side code as a string: this package compiles without the DOM library.
+        const svgs = await page.evaluate<
+          {
+            svg: { x: number; y: number; width: number; height: number };
+            texts: { text: string; x: number; y: number; width: number; height: number }[];
+          }[]
+        >(
+          `[...document.querySelectorAll("svg.timeline")].map((svg) => {
+            const box = (element) => {
+              const r = element.getBoundingClientRect();
+              return { x: r.x, y: r.y, width: r.width, height: r.height };
+            };
+            return {
+              svg: box(svg),
+              texts: [...svg.querySelectorAll("text")].map((t) => ({ text: t.textContent, ...box(t) })),
+            };
+          })`,
+        );
+        expect(svgs.length).toBeGreaterThan(0);
+        for (const { svg, texts } of svgs) {
+          expect(texts.length).toBeGreaterThan(0);
+          for (const [i, a] of texts.entries()) {
+            expect(a.width, a.text).toBeGreaterThan(0);
+            expect(a.x, a.text).toBeGreaterThanOrEqual(svg.x);
+            expect(a.y, a.text).toBeGreaterThanOrEqual(svg.y);
+            expect(a.x + a.width, a.text).toBeLessThanOrEqual(svg.x + svg.width);
+            expect(a.y + a.height, a.text).toBeLessThanOrEqual(svg.y + svg.height);
+            for (const b of texts.slice(i + 1)) {
+              const apart =
+                a.x + a.width <= b.x ||
+                b.x + b.width <= a.x ||
+                a.y + a.height <= b.y ||
+                b.y + b.height <= a.y;
+              expect(apart, `"${a.text}" and "${b.text}" overlap`).toBe(true);
+            }
+          }
+        }
+      }
+      // The crowded timeline: every mark labelled (none dropped), the rightmost one whole.
+      await page.setContent(renderHtml(crowdedReport()), { waitUntil: "load" });
+      const marks = await page.locator("g.mark text").allTextContents();
+      expect(marks).toEqual([
+        "created",
+        "spec changed",
+        "deleted",
+        "controller crashed",
+        "controller started",
+        "finalizer released",
+      ]);
+      await page.close();
+    }, 60_000);
   },
 );

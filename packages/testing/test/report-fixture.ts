@@ -100,3 +100,61 @@ export function sampleReport(): ConformanceReport {
     ],
   };
 }
+
+/**
+ * The operator suite's kind of report: real time, a run of 2.4 s, events a few milliseconds
+ * apart (their labels would overlap on one row), a short canceled job that whole seconds
+ * would hide, and a mark at the right edge.
+ */
+export function crowdedReport(): ConformanceReport {
+  return {
+    suite: "operator",
+    subject: "ComputeInstance operator",
+    capabilities: { findJob: true },
+    startedAt: "2026-12-05T00:00:00.000Z",
+    durationMs: 2400,
+    passed: true,
+    scenarios: [
+      {
+        id: "crowded-marks",
+        title: "events a few milliseconds apart",
+        rules: ["E1"],
+        status: "passed",
+        violations: [],
+        durationMs: 2400,
+        virtualMs: 2400,
+        timelines: [
+          {
+            resourceKey: "conformance/w-2",
+            jobs: [
+              {
+                id: "job-10",
+                operation: "provision",
+                configVersion: "sha256:bbbbbbbbbbbbbbbb",
+                start: 100,
+                end: 240,
+                outcome: "canceled",
+              },
+              {
+                id: "job-11",
+                operation: "deprovision",
+                start: 260,
+                end: 1900,
+                outcome: "succeeded",
+              },
+            ],
+            marks: [
+              { at: 0, label: "created" },
+              { at: 120, label: "spec changed" },
+              { at: 130, label: "deleted" },
+              { at: 140, label: "controller crashed" },
+              { at: 150, label: "controller started" },
+              { at: 2390, label: "finalizer released" },
+            ],
+          },
+        ],
+      },
+    ],
+    rules: [{ rule: "E1", status: "passed", failedIn: [] }],
+  };
+}

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { renderHtml, renderJunit, renderTable } from "../src/report/index.js";
-import { placeJobs } from "../src/report/timeline-svg.js";
-import { sampleReport } from "./report-fixture.js";
+import {
+  formatMs,
+  labelWidth,
+  placeJobs,
+  placeLabels,
+  renderTimelineSvg,
+  tickStep,
+} from "../src/report/timeline-svg.js";
+import { crowdedReport, sampleReport } from "./report-fixture.js";
 
 describe("conformance report renderers", () => {
   it("JUnit: one testcase per scenario, failures with every violation, skips with the reason", () => {
@@ -66,5 +73,59 @@ describe("conformance report renderers", () => {
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
     expect(html).toContain('<a href="#scenario-delete-while-provisioning">');
     expect(html).toContain("skipped: the backend cannot purge jobs");
+  });
+
+  it("mark labels: placed on rows so that no two overlap, none past the edges", () => {
+    const labels = [
+      { text: "created", x: 8 },
+      { text: "spec changed", x: 56 },
+      { text: "deleted", x: 60 },
+      { text: "controller crashed", x: 64 },
+      { text: "controller started", x: 68 },
+      { text: "finalizer released", x: 950 },
+    ];
+    const placed = placeLabels(labels, 8, 952);
+    expect(placed.map((p) => p.text)).toEqual(labels.map((l) => l.text));
+    for (const [i, a] of placed.entries()) {
+      expect(a.x1 - a.x0).toBe(labelWidth(a.text));
+      expect(a.x0).toBeGreaterThanOrEqual(8);
+      expect(a.x1).toBeLessThanOrEqual(952);
+      for (const b of placed.slice(i + 1)) {
+        if (a.row === b.row) expect(a.x1 <= b.x0 || b.x1 <= a.x0).toBe(true);
+      }
+    }
+    // Four labels within 12 px need four rows; the first shares row 0 with nothing near it.
+    expect(new Set(placed.slice(1, 5).map((p) => p.row)).size).toBe(4);
+    // The rightmost ends at its mark instead of running off the edge.
+    expect(placed[5]).toMatchObject({ anchor: "end", x: 950, row: 0 });
+  });
+
+  it("axis: ticks at 1, 2 or 5 × 10^k, and times in ms where whole seconds would hide them", () => {
+    expect(tickStep(90_000)).toBe(20_000);
+    expect(tickStep(2400)).toBe(500);
+    expect(tickStep(300)).toBe(50);
+    expect(formatMs(0)).toBe("0 s");
+    expect(formatMs(240)).toBe("240 ms");
+    expect(formatMs(1500, 500)).toBe("1.5 s");
+    expect(formatMs(20_000, 20_000)).toBe("20 s");
+    const svg = renderTimelineSvg(crowdedReport().scenarios[0]!.timelines[0]!, 2400);
+    const ticks = [...svg.matchAll(/<text class="tick"[^>]*>([^<]*)</g)].map((m) => m[1]);
+    expect(ticks).toEqual(["0 s", "500 ms", "1 s", "1.5 s", "2 s"]);
+    // The canceled job of 140 ms is named with its span, not as "0 s → 0 s".
+    expect(svg).toContain(
+      "provision job job-10 (sha256:bbbbbbbbbbbbbbbb): 100 ms → 240 ms (140 ms), canceled",
+    );
+  });
+
+  it("HTML: each rule's one-line meaning in the rules table; a short run in ms", () => {
+    const html = renderHtml(sampleReport());
+    expect(html).toMatch(
+      /<tr data-rule="E1" data-status="failed">.*<td class="meaning">at most one active job per resource at any instant<\/td>/,
+    );
+    expect(html).toContain(
+      '<td class="meaning">while the provision job runs, a deprovision cancels it and answers waiting, never starts</td>',
+    );
+    expect(html).toContain("· 90 s virtual ·");
+    expect(renderHtml(crowdedReport())).toContain("· 2.4 s virtual ·");
   });
 });

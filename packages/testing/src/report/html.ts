@@ -7,7 +7,8 @@
  */
 import type { ConformanceReport, RuleResult, ScenarioResult } from "../conformance/types.js";
 import { escapeXml } from "./escape.js";
-import { renderTimelineSvg } from "./timeline-svg.js";
+import { RULE_MEANINGS } from "./rules.js";
+import { formatMs, renderTimelineSvg } from "./timeline-svg.js";
 
 const STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#1f2328;max-width:1040px}
@@ -30,6 +31,8 @@ section.scenario.failed h3{color:#cf222e}h3{font-size:15px;margin:6px 0}
 .job.active rect{stroke-dasharray:2 2}
 .job.overlap rect{stroke:#cf222e;stroke-width:2.5}
 .mark line{stroke:#6e7781;stroke-dasharray:3 3}.mark text{fill:#57606a}
+.axis line{stroke:#8c959f}.axis text{fill:#57606a}
+td.meaning{color:#57606a}
 .legend span{margin-right:14px}
 `;
 
@@ -61,14 +64,15 @@ function ruleRow(rule: RuleResult): string {
       : rule.status === "inconclusive"
         ? `inconclusive: ${(rule.inconclusiveIn ?? []).map(scenarioLink).join(", ")} failed. ${escapeXml(rule.skipReason ?? "")}`
         : escapeXml(rule.skipReason ?? "");
-  return `<tr data-rule="${rule.rule}" data-status="${rule.status}"><td>${badge(rule.status)}</td><th>${rule.rule}</th><td>${detail}</td></tr>`;
+  const meaning = RULE_MEANINGS[rule.rule] ?? "";
+  return `<tr data-rule="${rule.rule}" data-status="${rule.status}"><td>${badge(rule.status)}</td><th>${rule.rule}</th><td class="meaning">${escapeXml(meaning)}</td><td>${detail}</td></tr>`;
 }
 
 function scenarioSection(scenario: ScenarioResult): string {
   const parts = [
     `<section class="scenario ${scenario.status}" id="scenario-${escapeXml(scenario.id)}" data-status="${scenario.status}">`,
     `<h3>${badge(scenario.status)} ${escapeXml(scenario.id)}: ${escapeXml(scenario.title)}</h3>`,
-    `<div class="meta">rules ${escapeXml(scenario.rules.join(", "))} · ${(scenario.virtualMs / 1000).toFixed(0)} s virtual · ${scenario.durationMs} ms real</div>`,
+    `<div class="meta">rules ${escapeXml(scenario.rules.join(", "))} · ${formatMs(scenario.virtualMs, scenario.virtualMs < 10_000 ? 10 : 1000)} virtual · ${scenario.durationMs} ms real</div>`,
   ];
   if (scenario.skipReason) {
     parts.push(`<p class="meta">skipped: ${escapeXml(scenario.skipReason)}</p>`);
