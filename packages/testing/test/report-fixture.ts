@@ -110,7 +110,7 @@ export function crowdedReport(): ConformanceReport {
   return {
     suite: "operator",
     subject: "ComputeInstance operator",
-    capabilities: { findJob: true },
+    capabilities: { findJob: true, cancel: true },
     startedAt: "2026-12-05T00:00:00.000Z",
     durationMs: 2400,
     passed: true,
