@@ -249,7 +249,8 @@ export function invariantLine(report: InvariantReport): string {
   return (
     `Invariants held, computed from the AAP ledger (${count(report.jobs, "job")} on ` +
     `${count(report.resources, "resource")}) and the API's objects: no resource ever had two jobs ` +
-    `running at once (E1); no config version was provisioned twice (E2); the reconciled version ` +
+    `running at once (E1); no config version was launched again once a job had applied it (E2: a failed ` +
+    `provision's retries are allowed, A→B→A applies A anew); the reconciled version ` +
     `of each of the ${count(report.live, "live resource")} matches the config version of its ` +
     `latest successful provision job (E3); ${count(report.deleted, "deleted resource")} ` +
     `released only after a successful teardown (E4).`

@@ -18,6 +18,8 @@ import { conditionIsTrue, provisioningOf } from "./observer.js";
 import type { ComputeInstance } from "./operator.js";
 import type { ResourceOutcome } from "./summary.js";
 
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
 /** What the backends knew at the end. */
 export interface BackendTruth {
   /** The AAP simulator's ledger. */
@@ -125,8 +127,8 @@ export async function finish(world: DemoWorld, story: StoryEnd): Promise<void> {
     "",
     `Operator metrics (from its hooks): ${counters.launched} jobs launched, ${counters.finished} seen ` +
       `to finish; Ready ${average(world.readyMs)} after creation or a spec change on average ` +
-      `(${world.readyMs.length} times); deletion done ${average(world.deletionMs)} after kubectl delete on ` +
-      `average (${world.deletionMs.length} times); ${counters.reconciles} reconciles, ` +
+      `(${count(world.readyMs.length, "time")}); deletion done ${average(world.deletionMs)} after kubectl delete on ` +
+      `average (${count(world.deletionMs.length, "time")}); ${counters.reconciles} reconciles, ` +
       `${counters.conflicts} conflicts (409) retried.`,
     storyProblems.length === 0
       ? out.paint({

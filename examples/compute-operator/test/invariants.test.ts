@@ -80,6 +80,11 @@ describe("the demo's invariant check", () => {
     expect(report.problems).toEqual([]);
     expect(report).toMatchObject({ jobs: 7, resources: 3, live: 1, deleted: 2 });
     expect(invariantLine(report)).toMatch(/^Invariants held/);
+    // E2 as the demo checks it: a failure's retry launches the version again, and is allowed.
+    expect(invariantLine(report)).toContain(
+      "no config version was launched again once a job had applied it (E2: a failed provision's retries are allowed",
+    );
+    expect(invariantLine(report)).not.toContain("provisioned twice");
   });
 
   it("fails when a deprovision starts while the provision job still runs (E1)", () => {
