@@ -109,8 +109,10 @@ async function world(options: { safetyNetMs: number; notifications?: boolean }) 
   await controller.start();
   stoppers.push(() => controller.stop());
   const ready = (name: string) =>
-    kube.getObject({ ...CRD, namespace: "default", name })?.status?.["conditions"] as
-      Condition[] | undefined;
+    (
+      kube.getObject({ ...CRD, namespace: "default", name })?.status as
+        { conditions?: Condition[] } | undefined
+    )?.conditions;
   return {
     aap,
     kube,
