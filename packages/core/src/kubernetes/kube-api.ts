@@ -68,6 +68,9 @@ function safeParse(text: string): unknown {
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
+/** A kept-alive connection idle this long is closed (ms). */
+const IDLE_SOCKET_MS = 60_000;
+
 /**
  * The KubeConfig's authentication, with one keep-alive agent for every request.
  * client-node 1.x builds a new `http(s).Agent` for each request
@@ -112,7 +115,11 @@ class SharedAgentAuthentication implements SecurityAuthentication {
       .update(JSON.stringify(options))
       .digest("hex");
     if (this.agent && fingerprint === this.fingerprint) return this.agent;
-    const shared = { ...options, keepAlive: true };
+    // `timeout` closes a socket idle that long (a request in progress is not cut). Set, it
+    // also makes Node honour a server's `Keep-Alive: timeout=N` hint, closing the socket
+    // before the server does (Agent.keepSocketAlive ignores the hint when it is 0), which
+    // avoids reusing a socket the server is closing (ECONNRESET).
+    const shared = { ...options, keepAlive: true, timeout: options.timeout ?? IDLE_SOCKET_MS };
     this.agent = secure ? new https.Agent(shared) : new http.Agent(shared);
     this.fingerprint = fingerprint;
     return this.agent;
