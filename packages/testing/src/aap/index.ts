@@ -4,11 +4,7 @@
  * @module
  */
 export { AapSimulator } from "./simulator.js";
-export type {
-  AapNotificationEvent,
-  AapNotificationRecord,
-  NotificationTarget as AapNotificationTarget,
-} from "./notifications.js";
+export type { AapNotificationEvent, AapNotificationRecord } from "./notifications.js";
 export type {
   AapNotificationFaultAction,
   AapNotificationFaultRule,

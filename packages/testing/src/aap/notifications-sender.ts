@@ -32,13 +32,8 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Clock } from "../clock.js";
-import {
-  checkFaultRate,
-  checkFaultTimes,
-  FaultRandom,
-  FaultRules,
-  type CountedFaultHandle,
-} from "../fault-rules.js";
+import { checkFaultRate, checkFaultTimes, FaultRandom, FaultRules } from "../fault-rules.js";
+import type { AapFaultHandle } from "./fault-types.js";
 import type { JobRecord } from "./model.js";
 import type {
   AapNotificationRecord,
@@ -87,7 +82,7 @@ export interface AapNotificationOptions {
 /** The fault controls of the simulator's notifications. */
 export interface AapNotificationFaults {
   /** Adds a rule; rules are tried in order, the first that fires applies. */
-  inject(rule: AapNotificationFaultRule): CountedFaultHandle;
+  inject(rule: AapNotificationFaultRule): AapFaultHandle;
   /** Restarts the rate-based draws from `seed`. */
   seed(seed: number): void;
   /** Removes every rule. */
