@@ -254,4 +254,73 @@ describe("AAP simulator: notification templates", () => {
       "wrong-secret",
     ]);
   });
+
+  it("reorders: a held notification goes right after the next one", async () => {
+    const { hook, jt } = await setUp();
+    aap.notificationFaults.inject({ action: { type: "reorder", maxHoldMs: 60_000 } });
+    const first = await launch(jt);
+    clock.advance(10_300);
+    await call(url, `${V2}jobs/`);
+    const second = await launch(jt);
+    clock.advance(10_300);
+    await call(url, `${V2}jobs/`);
+    await hook.until(2);
+    expect(hook.got.map((g) => g.body["id"])).toEqual([second, first]);
+  });
+
+  it("updates a template with PATCH, keeping the password sent as $encrypted$, and tests it", async () => {
+    const { hook, nt } = await setUp({ events: [] });
+    const path = `${GW}notification_templates/${nt}/`;
+    const patched = await call(url, path, {
+      method: "PATCH",
+      body: {
+        notification_configuration: {
+          url: hook.url,
+          username: "awx2",
+          password: "$encrypted$",
+          headers: {},
+        },
+      },
+    });
+    expect(patched.status).toBe(200);
+    const tested = await call(url, `${path}test/`, { body: {} });
+    expect(tested.status).toBe(202);
+    await hook.until(1);
+    expect(hook.got[0]?.body).toEqual({ body: "Test Notification 1 https://aap.simulator" });
+    expect(hook.got[0]?.headers.authorization).toBe(
+      `Basic ${Buffer.from("awx2:s3cret").toString("base64")}`,
+    );
+    await aap.notificationsSettled();
+    expect((await call(url, path, { method: "DELETE" })).status).toBe(204);
+    expect((await call(url, path)).status).toBe(404);
+  });
+
+  it("fires a workflow job's notifications with its workflow link", async () => {
+    const hook = await receiver();
+    closers.push(hook.close);
+    const wf = aap.addWorkflowTemplate({ name: "wf", script: { runMs: 1_000 } });
+    const nt = await call(url, `${GW}notification_templates/`, {
+      body: {
+        name: "w",
+        organization: 1,
+        notification_type: "webhook",
+        notification_configuration: { url: hook.url, headers: {} },
+      },
+    });
+    const id = (nt.json as { id: number }).id;
+    const path = `${GW}workflow_job_templates/${wf}/notification_templates_success/`;
+    expect((await call(url, path, { body: { id } })).status).toBe(204);
+    const launched = await call(url, `${GW}workflow_job_templates/${wf}/launch/`, { body: {} });
+    const job = (launched.json as { id: number }).id;
+    clock.advance(5_000);
+    await call(url, `${V2}workflow_jobs/${job}/`);
+    await hook.until(1);
+    expect(hook.got[0]?.body).toMatchObject({
+      id: job,
+      status: "successful",
+      url: `https://aap.simulator/#/jobs/workflow/${job}`,
+    });
+    // No username or password: AWX sends no Authorization header.
+    expect(hook.got[0]?.headers.authorization).toBeUndefined();
+  });
 });
