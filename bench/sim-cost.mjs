@@ -15,7 +15,7 @@
  *
  * ```sh
  * node bench/sim-cost.mjs                         # sizes 1000,5000,10000
- * node bench/sim-cost.mjs --sizes 1000,5000 --root /tmp/other-checkout
+ * node bench/sim-cost.mjs --sizes 1000,5000 --root /tmp/other-checkout --only aap   # or kube
  * ```
  */
 import http from "node:http";
@@ -25,7 +25,12 @@ import { URL, fileURLToPath, pathToFileURL } from "node:url";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 function parseArgs(argv) {
-  const options = { sizes: [1000, 5000, 10000], root: path.resolve(HERE, ".."), samples: 200 };
+  const options = {
+    sizes: [1000, 5000, 10000],
+    root: path.resolve(HERE, ".."),
+    samples: 200,
+    only: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--") continue;
@@ -33,6 +38,7 @@ function parseArgs(argv) {
     if (arg === "--sizes") options.sizes = v.split(",").map(Number);
     else if (arg === "--root") options.root = path.resolve(v);
     else if (arg === "--samples") options.samples = Number(v);
+    else if (arg === "--only") options.only = v;
     else throw new Error(`unknown option ${arg}`);
   }
   return options;
@@ -174,15 +180,20 @@ async function kubeCost(testing, options) {
         { "content-type": "application/merge-patch+json" },
       );
     const patchMs = await cpuPer(options.samples, patch);
-    // Ten watches from now on (no initial events), each draining its stream.
+    // Ten watches from the current resourceVersion on (no initial events), each draining
+    // its stream.
+    const { metadata } = await call(base, "GET", `${prefix}?limit=1`);
     const opened = [];
     for (let w = 0; w < 10; w++) {
       opened.push(
         new Promise((resolve) => {
-          const request = http.get(new URL(`${prefix}?watch=1`, base), (response) => {
-            response.on("data", () => {});
-            resolve();
-          });
+          const request = http.get(
+            new URL(`${prefix}?watch=1&resourceVersion=${metadata.resourceVersion}`, base),
+            (response) => {
+              response.on("data", () => {});
+              resolve();
+            },
+          );
           watches.push(request);
           request.on("error", () => {});
         }),
@@ -212,12 +223,16 @@ async function main() {
     pathToFileURL(path.join(options.root, "packages/testing/dist/index.js")).href
   );
   console.log(`sim-cost on ${options.root} (node ${process.version}), ${options.samples} samples`);
-  console.log(
-    "\nAapSimulator (HTTP, keep-alive, one connection; every 10th job ended by finishJob)\n",
-  );
-  console.log(table(await aapCost(testing, options)));
-  console.log("\nKubernetesApiSimulator (HTTP, keep-alive, one connection)\n");
-  console.log(table(await kubeCost(testing, options)));
+  if (options.only !== "kube") {
+    console.log(
+      "\nAapSimulator (HTTP, keep-alive, one connection; every 10th job ended by finishJob)\n",
+    );
+    console.log(table(await aapCost(testing, options)));
+  }
+  if (options.only !== "aap") {
+    console.log("\nKubernetesApiSimulator (HTTP, keep-alive, one connection)\n");
+    console.log(table(await kubeCost(testing, options)));
+  }
   agent.destroy();
 }
 
