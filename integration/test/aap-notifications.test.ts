@@ -207,4 +207,45 @@ describe("AAP job notifications, operator level", () => {
     expect(w.receiver?.counts.rejected).toBe(sent.length);
     expect(findSecretLeaks(w.lines.join("\n"), [NOTIFY_PASSWORD])).toEqual([]);
   });
+
+  it("with notifications dropped, delayed, duplicated and reordered at random, every lifecycle still completes once", async () => {
+    const w = await world({ safetyNetMs: 2_500 });
+    const faults = w.aap.notificationFaults;
+    faults.seed(17);
+    faults.inject({ action: { type: "drop" }, rate: 0.15 });
+    faults.inject({ action: { type: "duplicate", copies: 3 }, rate: 0.15 });
+    faults.inject({ action: { type: "delay", ms: 1_500 }, rate: 0.15 });
+    faults.inject({ action: { type: "reorder", maxHoldMs: 1_000 }, rate: 0.15 });
+    const names = Array.from({ length: N }, (_, i) => `vm-f${i}`);
+    for (const name of names) w.create(name);
+    await expect.poll(() => names.every((n) => w.isReady(n)), WAIT).toBe(true);
+    for (const name of names) w.remove(name);
+    await expect.poll(() => names.every((n) => w.gone(n)), WAIT).toBe(true);
+    await w.aap.notificationsSettled();
+    const jobs = w.aap.ledger();
+    // Correctness: one provision and one deprovision per resource, never at the same time.
+    expect(jobs).toHaveLength(2 * N);
+    for (const name of names) {
+      const mine = jobs.filter((j) => j.resourceKey === `default/${name}`);
+      expect(mine.map((j) => [j.templateName, j.status])).toEqual([
+        [CREATE, "successful"],
+        [DELETE, "successful"],
+      ]);
+      expect(mine[0]!.finishedAt!).toBeLessThanOrEqual(mine[1]!.createdAt);
+    }
+    const fired = w.aap.notifications();
+    const byFault = (type: string) => fired.filter((n) => n.fault === type).length;
+    const latencies = detection(w.aap, jobs);
+    const requests = w.aap.requests();
+    const launches = requests.filter((r) => r.operation === "launch").length;
+    const reads = requests.filter((r) => r.operation === "job-get").length;
+    console.info(
+      `faulty notifications (seed 17; ${fired.length} fired: ${byFault("drop")} dropped, ${byFault("duplicate")} tripled, ` +
+        `${byFault("delay")} delayed 1.5 s, ${byFault("reorder")} reordered): detection p95 ${p95(latencies)} ms, ` +
+        `max ${Math.max(...latencies)} ms; ${launches} launches + ${reads} job reads = ` +
+        `${((launches + reads) / (2 * jobs.length)).toFixed(2)}x the minimal calls`,
+    );
+    expect(launches).toBe(jobs.length);
+    expect(latencies.every((l) => Number.isFinite(l))).toBe(true);
+  });
 });
