@@ -108,7 +108,12 @@ function timedProvider(
   clock: () => number,
   jobMs: number,
   deprovisionRunning: boolean,
-): Provider & { calls: number; polls: { jobId: string; at: number }[] } {
+  gate: () => Promise<void>,
+): Provider & {
+  calls: number;
+  polls: { jobId: string; at: number }[];
+  launches: string[];
+} {
   const started = new Map<string, { at: number; version?: string }>();
   let seq = 0;
   const status = (jobId: string): ProvisionStatus => {
@@ -130,19 +135,24 @@ function timedProvider(
     calls: 0,
     /** Every status read: which job, when (the controller's clock). */
     polls: [] as { jobId: string; at: number }[],
-    triggerProvision(_r: unknown, o: { configVersion: string }) {
+    /** Every launch, in order: `provision <name>` or `deprovision <name>`. */
+    launches: [] as string[],
+    async triggerProvision(r: { metadata: { name: string } }, o: { configVersion: string }) {
       provider.calls++;
+      provider.launches.push(`provision ${r.metadata.name}`);
+      await gate();
       const jobId = `p${++seq}`;
       started.set(jobId, { at: clock(), version: o.configVersion });
-      return Promise.resolve({ jobId, initialState: JobState.Running, message: "running" });
+      return { jobId, initialState: JobState.Running, message: "running" };
     },
     getProvisionStatus(_r: unknown, jobId: string) {
       provider.calls++;
       provider.polls.push({ jobId, at: clock() });
       return Promise.resolve(status(jobId));
     },
-    triggerDeprovision() {
+    triggerDeprovision(r: { metadata: { name: string } }) {
       provider.calls++;
+      provider.launches.push(`deprovision ${r.metadata.name}`);
       const jobId = `d${++seq}`;
       started.set(jobId, { at: clock() });
       return Promise.resolve({
@@ -195,6 +205,10 @@ export interface RigOptions {
   deprovisionRunning?: boolean;
   /** Engine options; default a 10 s poll interval. */
   engine?: EngineOptionsInput;
+  /** The controller's concurrency (default 4). */
+  concurrency?: number;
+  /** Awaited by every provision launch (default: resolves at once). */
+  gate?: () => Promise<void>;
 }
 
 /**
@@ -208,6 +222,8 @@ export class Rig {
   readonly provider: ReturnType<typeof timedProvider>;
   /** Reconciles that ended in a conflict or an error. */
   troubled = 0;
+  /** The work queue's depth as last reported. */
+  queueDepth = 0;
   private controllerNow: ProvisioningController | undefined;
   private kubeConfig: KubeConfig | undefined;
   private api: CustomObjectsApi | undefined;
@@ -219,7 +235,12 @@ export class Rig {
   ) {
     const base = Date.parse("2026-01-01T00:00:00Z");
     this.clock = () => base + this.timers.now();
-    this.provider = timedProvider(this.clock, options.jobMs, options.deprovisionRunning ?? false);
+    this.provider = timedProvider(
+      this.clock,
+      options.jobMs,
+      options.deprovisionRunning ?? false,
+      options.gate ?? (() => Promise.resolve()),
+    );
   }
 
   /** Start the simulator and the proxy (no controller yet). */
@@ -255,11 +276,15 @@ export class Rig {
       engine: this.options.engine ?? { pollIntervalMs: 10_000 },
       events: this.options.events ?? true,
       resyncIntervalMs: 0,
+      ...(this.options.concurrency === undefined ? {} : { concurrency: this.options.concurrency }),
       clock: this.clock,
       timers: this.timers,
       metrics: {
         reconciled: (l) => {
           if (l.outcome === "conflict" || l.outcome === "error") this.troubled++;
+        },
+        queueDepth: (depth) => {
+          this.queueDepth = depth;
         },
       },
     });
