@@ -179,8 +179,10 @@ const ROWS = [
     run: "main.ts",
     node22: true,
     // Measured with the peer range widened to ^2.0.0 on 2026-12-05: it installed, and the
-    // operator never got Ready within 20 s on Node 22.23.3 (not investigated). So the range
-    // stays ^1.4.0, and npm refuses this install (ERESOLVE): widen it when this row passes.
+    // operator never got Ready on Node 22.23.3: every list failed with "context.getAgent is
+    // not a function" (core's kube-api.ts takes the agent from client-node 1.x's request
+    // context, which 2.x does not have). So the range stays ^1.4.0, and npm refuses this
+    // install (ERESOLVE): widen it when this row passes.
     expect: "fail",
   },
   {
