@@ -91,14 +91,20 @@ type ReconcileOutcome =
  * lifecycle engine for each object.
  *
  * - **Watch.** client-node informers (list, then watch), restarted with backoff whenever
- *   they stop on an error, and a periodic resync.
+ *   they stop on an error, and a periodic resync. Objects are read from the informer's
+ *   cache (from the API server after a conflict or an error); the watch events of the
+ *   controller's own writes queue nothing.
  * - **Queue.** One reconcile per object at a time, `concurrency` at most overall, queued
- *   keys deduplicated, requeues after the engine's `requeueAfterMs`.
+ *   keys deduplicated, requeues after the engine's `requeueAfterMs`; fair: deletions,
+ *   then changes and due requeues, then new objects, with aging ({@link WorkQueue}).
  * - **Writes.** The finalizer is added before anything is launched. Status goes through
  *   the status subresource carrying the resourceVersion read, so a stale write is a 409;
  *   the pending-launch marker is persisted before a launch and the job record right after
  *   it (E5). On a 409 the object is read again and the engine decides again: a launch is
- *   never repeated, since the marker or the job record is in the status it reads.
+ *   never repeated, since the marker or the job record is in the status it reads. Status
+ *   is written only when something a user can see changes (a poll that moves only a job's
+ *   `updatedAt`/`nextCheckAt` is kept in memory for the object's resourceVersion), and
+ *   every request but the watch goes through one keep-alive agent.
  * - **Conditions, events, metrics, logs.** Conditions (Ready, Provisioned, Deleting,
  *   DeletionBlocked, LaunchOutcomeUnknown) carry observedGeneration; engine events become
  *   Kubernetes Events when the API has them; see {@link ControllerMetrics}.
