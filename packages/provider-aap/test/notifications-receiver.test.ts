@@ -173,6 +173,31 @@ describe("AapNotificationReceiver", () => {
     expect(receiver.counts).toEqual({ accepted: 0, rejected: 4, ignored: 1 });
   });
 
+  it("answers 413 to a chunked body past the limit, without a Content-Length", async () => {
+    const { signals, url } = await start({ maxBodyBytes: 4096 });
+    const reply = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        `${url}/x`,
+        {
+          method: "POST",
+          headers: {
+            "Content-Type": "application/json",
+            Authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString("base64")}`,
+          },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      req.write(`{"id": 5, "pad": "${"x".repeat(3000)}`);
+      req.end(`${"y".repeat(3000)}"}`);
+    });
+    expect(reply).toBe(413);
+    expect(signals).toEqual([]);
+  });
+
   it("never logs the body (extra vars may hold secrets)", async () => {
     const { url, lines } = await start();
     await send(url, jobMetadata(7, "running"));
