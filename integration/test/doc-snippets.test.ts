@@ -81,7 +81,7 @@ describe("documentation snippets", () => {
     () => {
       const result = checkDocSnippets();
       expect(result.errors).toEqual([]);
-      expect(result.checked).toBeGreaterThanOrEqual(21);
+      expect(result.checked).toBeGreaterThanOrEqual(23);
       // Partial blocks are the exception, each marked with where its code is checked instead.
       expect(result.skipped.length).toBeLessThanOrEqual(2);
     },
@@ -114,8 +114,9 @@ describe("documentation snippets", () => {
       const result = await runDocSnippets();
       expect(result.failures).toEqual([]);
       // docs/simulators.md: each simulator, the virtual clock, faults, an operator on them;
-      // docs/conformance.md: a ConformanceBackend on a fake, through four scenarios.
-      expect(result.ran.length).toBeGreaterThanOrEqual(7);
+      // docs/conformance.md: a ConformanceBackend on a fake, through four scenarios;
+      // docs/getting-started.md: the operator, created, Ready, deleted.
+      expect(result.ran.length).toBeGreaterThanOrEqual(8);
     },
     360_000,
   );
