@@ -56,7 +56,7 @@ export function formatSoakFigures(figures: OperatorSoakFigures): string {
     `    faults injected: ${figures.faultsInjected}${faults ? ` (${faults})` : ""}`,
     `    controllers: ${c.started} started, ${c.restarts} restarts, ${c.crashes} crashes, two at once for ${seconds(c.twoAtOnceMs)}`,
     `    jobs: ${figures.jobs.provision} provision, ${figures.jobs.deprovision} deprovision`,
-    `    duplicates ${figures.duplicates}, overlaps ${figures.overlaps}, orphans ${figures.orphans}, stuck ${figures.stuck}, wrong versions ${figures.wrongVersions}, late calls ${figures.lateCalls}`,
+    `    duplicates ${figures.duplicates}, overlaps ${figures.overlaps}, orphans ${figures.orphans}, stuck ${figures.stuck}, wrong versions ${figures.wrongVersions}, late calls ${figures.lateCalls}, untyped errors ${figures.untypedErrors}`,
     `    peak heap ${(figures.peakHeapBytes / 2 ** 20).toFixed(1)} MiB, event loop delay p99 ${figures.eventLoopDelayMs.p99} ms, max ${figures.eventLoopDelayMs.max} ms`,
   ].join("\n");
 }

@@ -67,6 +67,7 @@ describe("the operator soak", () => {
         stuck: 0,
         wrongVersions: 0,
         lateCalls: 0,
+        untypedErrors: 0,
         violations: 0,
       });
       // The memory backend has no injectFaults: the Kubernetes kinds only.

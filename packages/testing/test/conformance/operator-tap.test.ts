@@ -5,6 +5,7 @@
  */
 import {
   JobState,
+  ProviderError,
   type DeprovisionResult,
   type FoundJob,
   type JobRecord,
@@ -23,6 +24,7 @@ import {
   type DeprovisionDeclaration,
   type TapCall,
   type TapOptions,
+  type UntypedCall,
 } from "../../src/conformance/operator/provider-tap.js";
 
 const RESOURCE: ResourceObject = {
@@ -468,5 +470,53 @@ describe("tapProvider: crashAfter", () => {
       status("job-1"),
     );
     expect(crash).not.toHaveBeenCalled();
+  });
+});
+
+describe("tapProvider: untyped errors (the soak's figure)", () => {
+  it("records a call that threw something other than a ProviderError, with or without a deadline, and passes the error on", async () => {
+    for (const deadlineMs of [undefined, 5_000]) {
+      const stub = stubProvider();
+      stub.getProvisionStatus.mockImplementationOnce(() =>
+        Promise.reject(new TypeError("cannot read properties of undefined")),
+      );
+      stub.getDeprovisionStatus.mockImplementationOnce(() =>
+        Promise.reject(new ProviderError("typed", { code: "X", retryable: true })),
+      );
+      const untyped: UntypedCall[] = [];
+      const tapped = tapProvider(
+        stub,
+        tapOptions({ untyped, ...(deadlineMs === undefined ? {} : { deadlineMs }) }),
+      );
+      await expect(tapped.getProvisionStatus(RESOURCE, "job-1", call)).rejects.toBeInstanceOf(
+        TypeError,
+      );
+      await expect(tapped.getDeprovisionStatus(RESOURCE, "job-2", call)).rejects.toBeInstanceOf(
+        ProviderError,
+      );
+      await tapped.getProvisionStatus(RESOURCE, "job-1", call);
+      expect(untyped).toEqual([
+        {
+          method: "getProvisionStatus",
+          resourceKey: "team/w1",
+          name: "TypeError",
+          message: "cannot read properties of undefined",
+          at: expect.any(Number) as unknown,
+        },
+      ]);
+    }
+  });
+
+  it("does not count a call aborted through its signal", async () => {
+    const stub = stubProvider();
+    const aborted = new AbortController();
+    aborted.abort();
+    stub.getProvisionStatus.mockImplementationOnce(() => Promise.reject(new Error("aborted")));
+    const untyped: UntypedCall[] = [];
+    const tapped = tapProvider(stub, tapOptions({ untyped }));
+    await expect(
+      tapped.getProvisionStatus(RESOURCE, "job-1", { signal: aborted.signal }),
+    ).rejects.toThrow("aborted");
+    expect(untyped).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ import {
   tapProvider,
   type DeprovisionDeclaration,
   type DeprovisionHandover,
+  type UntypedCall,
   type TapCall,
   type TapLate,
 } from "./provider-tap.js";
@@ -69,6 +70,8 @@ export class ControllerFleet {
   readonly skips: { resourceKey: string; at: number }[] = [];
   /** The provision jobs each `triggerDeprovision` was handed (read by E5). */
   readonly handovers: DeprovisionHandover[] = [];
+  /** The provider calls that threw an untyped error (the soak's figures count them). */
+  readonly untyped: UntypedCall[] = [];
   readonly #running: Running[] = [];
   #started = 0;
 
@@ -95,6 +98,7 @@ export class ControllerFleet {
       crash: (launch) => this.#crash(running, launch),
       onCall: (call) => running.calls.push(call),
       handovers: this.handovers,
+      untyped: this.untyped,
       deadlineMs: this.context.deadlineMs,
       late: (late) => this.context.onLate(late, index),
     });

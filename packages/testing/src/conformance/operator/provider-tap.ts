@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  isProviderError,
   providerDeclarations,
   type JobRecord,
   type JobType,
@@ -54,6 +55,24 @@ export interface TapLate extends AfterAbort {
   deadlineMs: number;
 }
 
+/**
+ * A provider call that threw something other than a `ProviderError` (not counting calls
+ * aborted through their signal, nor a crashed controller's): the engine cannot tell whether
+ * such a failure is transient, and an untyped error is a defect of the provider.
+ */
+export interface UntypedCall {
+  /** The provider method. */
+  method: string;
+  /** `namespace/name` of the resource. */
+  resourceKey: string;
+  /** The error's name (`TypeError`, …). */
+  name: string;
+  /** Its message, cut to 300 characters. */
+  message: string;
+  /** When the call was made (epoch ms). */
+  at: number;
+}
+
 /** The provision jobs a `triggerDeprovision` was handed (E5: no job lost from the history). */
 export interface DeprovisionHandover {
   /** `namespace/name` of the resource. */
@@ -82,6 +101,8 @@ export interface TapOptions {
   late?: (late: TapLate) => void;
   /** Where each `triggerDeprovision`'s provision jobs go. */
   handovers?: DeprovisionHandover[];
+  /** Where the calls that threw an untyped error go. */
+  untyped?: UntypedCall[];
 }
 
 /** Thrown by every call of a crashed controller's provider: a dead process calls nothing. */
@@ -122,12 +143,27 @@ export function tapProvider(provider: Provider, options: TapOptions): Provider {
     invoke: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> => {
     const deadlineMs = options.deadlineMs;
-    if (deadlineMs === undefined) return invoke(signal);
     const at = Date.now();
     const resourceKey = keyOf(resource);
+    const counted = (callSignal: AbortSignal): Promise<T> =>
+      invoke(callSignal).catch((error: unknown) => {
+        if (!isProviderError(error) && !callSignal.aborted && !(error instanceof CrashedError)) {
+          const { name, message } =
+            error instanceof Error ? error : { name: typeof error, message: String(error) };
+          options.untyped?.push({
+            method,
+            resourceKey,
+            name,
+            message: message.slice(0, 300),
+            at,
+          });
+        }
+        throw error;
+      });
+    if (deadlineMs === undefined) return counted(signal);
     const onLate = (after: AfterAbort): void =>
       options.late?.({ ...after, method, resourceKey, ...about, at, deadlineMs });
-    return withDeadline({ method, deadlineMs, signal, onLate }, invoke);
+    return withDeadline({ method, deadlineMs, signal, onLate }, counted);
   };
   const declare = (resource: ResourceObject, correlationId: string, block: boolean) => {
     options.declarations.push({

@@ -240,6 +240,7 @@ export class SoakRun {
       stuck: this.stuck.size,
       wrongVersions: violations.filter((v) => v.rule === "E3" && !v.message.includes(STUCK)).length,
       lateCalls: by("L1"),
+      untypedErrors: world.controllers.untyped.length,
       violations: violations.length,
       durationMs: Math.round((this.#ended || performance.now()) - this.#started),
       peakHeapBytes: this.#peakHeap,
@@ -384,7 +385,7 @@ export class SoakRun {
       const seen =
         object === undefined
           ? "the object is gone"
-          : `finalizers ${JSON.stringify(object.metadata.finalizers ?? [])}, ${object.metadata.deletionTimestamp ? "deleting" : "not deleting"}, status ${JSON.stringify(object.status ?? {}).slice(0, 1_500)}`;
+          : `finalizers ${JSON.stringify(object.metadata.finalizers ?? [])}, ${object.metadata.deletionTimestamp ? "deleting" : "not deleting"}, ${trueConditions(object.status)}status ${JSON.stringify(object.status ?? {}).slice(0, 1_500)}`;
       const jobs =
         world
           .jobs(key)
@@ -481,7 +482,8 @@ export class SoakRun {
 
 /**
  * The Kubernetes API faults of a soak, each at `rate / 4` of the requests: `kube-409` (a
- * write answers the real 409 Conflict), `kube-5xx` (500 with the real server's Status,
+ * write with a resourceVersion precondition answers the real 409 Conflict; the real server
+ * retries a precondition-free patch's conflicts itself, so those are never refused), `kube-5xx` (500 with the real server's Status,
  * unprocessed), `kube-watch-drop` (every open watch ends, as an API server restart or a load
  * balancer does) and `kube-compact` (the watch history is compacted: a watch resuming from
  * an older resourceVersion gets 410 Expired).
@@ -524,6 +526,22 @@ export function soakScenario(soak: OperatorSoakOptions): OperatorScenario & { so
       await run.run(world);
     },
   };
+}
+
+/**
+ * The conditions of `status` that are `True` and say something is wrong or under way (all but
+ * `Ready`/`Provisioned`), as `type (reason): message; ` — a stuck object's condition is what
+ * names its wait (a launch whose outcome is unknown, a blocked deletion), and the status's
+ * JSON is cut before it.
+ */
+function trueConditions(status: unknown): string {
+  const conditions = (status as { conditions?: unknown } | undefined)?.conditions;
+  if (!Array.isArray(conditions)) return "";
+  return conditions
+    .filter((c): c is Record<string, unknown> => typeof c === "object" && c !== null)
+    .filter((c) => c.status === "True" && c.type !== "Ready" && c.type !== "Provisioned")
+    .map((c) => `${String(c.type)} (${String(c.reason)}): ${String(c.message).slice(0, 400)}; `)
+    .join("");
 }
 
 /** Whole milliseconds of a histogram's nanoseconds (0 when nothing was recorded). */

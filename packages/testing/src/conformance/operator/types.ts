@@ -121,6 +121,12 @@ export interface OperatorSoakFigures {
   wrongVersions: number;
   /** Provider calls past their deadline (L1). */
   lateCalls: number;
+  /**
+   * Provider calls that threw something other than a `ProviderError` (calls aborted through
+   * their signal and a crashed controller's aside): each is a provider defect, since the
+   * engine cannot tell a transient failure from a permanent one without a typed error.
+   */
+  untypedErrors: number;
   /** Violations of any rule, before the report leaves repeats out. */
   violations: number;
   /** Real time the lifecycles took, ms. */
