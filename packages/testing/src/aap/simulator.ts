@@ -134,10 +134,14 @@ export class AapSimulator {
   }
 
   /**
-   * Resolves once every notification whose sending has begun was answered by its receiver
-   * (or failed): their records are final then.
+   * Fires and sends what is due at `clock.now()`, then resolves once every notification
+   * whose sending has begun was answered by its receiver (or failed): their records are
+   * final then. (Notifications delayed past `clock.now()` are not waited for.)
    */
   notificationsSettled(): Promise<void> {
+    this.#timeline.runDue();
+    this.#notifications.sweep(this.clock.now());
+    this.#timeline.runDue();
     return this.#notifications.settled();
   }
 
