@@ -15,6 +15,7 @@ import {
   type RequestContext,
   type SecurityAuthentication,
 } from "@kubernetes/client-node";
+import { ConfigurationError } from "../errors.js";
 import type { ResourceObject } from "../resource.js";
 import type { CustomResourceRef } from "./resource-ref.js";
 
@@ -146,7 +147,9 @@ export class KubeApi {
   ) {
     // As KubeConfig.makeApiClient does, with the shared keep-alive agent.
     const cluster = kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error("the KubeConfig has no current cluster");
+    if (!cluster) {
+      throw new ConfigurationError("the KubeConfig has no current cluster (no current context)");
+    }
     this.auth = new SharedAgentAuthentication(kubeConfig);
     const configuration = createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
