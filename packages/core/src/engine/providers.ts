@@ -12,6 +12,11 @@ import type { ProviderDirectory } from "./types.js";
 export interface ProviderSet<R extends ResourceObject = ResourceObject> {
   /** The provider new jobs are launched with. */
   readonly current: Provider<R>;
+  /**
+   * Every provider of the set, the current one first (the Kubernetes runtime subscribes to
+   * the job signals of each that offers them). A set without it is read as `[current]`.
+   */
+  readonly all?: readonly Provider<R>[];
   /** The provider with this name, if configured. */
   get(name: string): Provider<R> | undefined;
   /** The capability view the pure engine uses. */
@@ -57,6 +62,7 @@ export function providerSet<R extends ResourceObject>(
   const caps = new Map([...byName].map(([name, p]) => [name, capabilitiesOf(p)]));
   return {
     current,
+    all: [...byName.values()],
     get: (name) => byName.get(name),
     directory: {
       current: capabilitiesOf(current),

@@ -182,7 +182,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       ...(options.queueMaxWaitMs === undefined ? {} : { maxWaitMs: options.queueMaxWaitMs }),
     });
     this.signals = new JobSignalRouter({
-      providers: [this.providers.current],
+      providers: this.providers.all ?? [this.providers.current],
       enqueue: (key) => this.queue.add(key),
       logger: this.logger,
       clock: this.clock,

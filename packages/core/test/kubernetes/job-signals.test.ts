@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { providerSet } from "../../src/engine/providers.js";
 import { JobSignalRouter } from "../../src/kubernetes/job-signals.js";
 import { silentLogger } from "../../src/logger.js";
 import type { JobSignalListener, Provider } from "../../src/provider.js";
@@ -162,5 +163,27 @@ describe("JobSignalRouter", () => {
           maxIndexedJobs: 0,
         }),
     ).toThrow(RangeError);
+  });
+
+  it("subscribes every provider of a set that offers signals (providerSet's all, current first)", async () => {
+    const current = signalingProvider("current");
+    const older = signalingProvider("older");
+    const set = providerSet(current.provider, older.provider);
+    expect(set.all?.map((p) => p.name)).toEqual(["current", "older"]);
+    const queued: string[] = [];
+    const router = new JobSignalRouter({
+      providers: set.all ?? [],
+      enqueue: (key) => queued.push(key),
+      logger: silentLogger,
+      clock: () => 0,
+    });
+    router.start();
+    router.observe("ns/a", status(job("job:1", "Running", "older")));
+    older.emit("job:1");
+    current.emit("job:1");
+    expect(queued).toEqual(["ns/a"]);
+    expect(router.activeFor("older")).toBe(true);
+    await router.stop();
+    expect(older.closed + current.closed).toBe(2);
   });
 });
