@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { applyFilters, parseInstant } from "../filters.js";
+import { applyFilters, parseInstant, RESERVED_PARAMS } from "../filters.js";
 import { jobFields, jobRelations } from "../list-fields.js";
 import type { JobRecord } from "../model.js";
 import { applyOrdering } from "../ordering.js";
@@ -88,9 +88,80 @@ function candidates(state: SimState, kind: AapJobKind, query: URLSearchParams): 
     );
 }
 
+/**
+ * The exact test on the job record of a filter whose serialized field is a plain function
+ * of the record: `id` lookups, the template key, and `created` bounds (`created` is
+ * `isoTime(createdAt)`, which parses back to `createdAt` truncated to the millisecond).
+ */
+function exactTest(
+  kind: AapJobKind,
+  key: string,
+  raw: string,
+): ((job: JobRecord) => boolean) | undefined {
+  const template = kind === "job" ? "job_template" : "workflow_job_template";
+  if (INTEGER.test(raw.trim())) {
+    const integer = Number(raw);
+    if (key === template || key === `${template}__exact`)
+      return (job) => job.template.id === integer;
+    const byId = recordTest(kind, key, raw);
+    if (key === "id" || key.startsWith("id__")) return byId;
+  }
+  const created = /^created__(gte|gt|lte|lt)$/.exec(key)?.[1];
+  const bound = parseInstant(raw);
+  if (created === undefined || Number.isNaN(bound)) return undefined;
+  const at = (job: JobRecord) => Math.trunc(job.createdAt);
+  if (created === "gte") return (job) => at(job) >= bound;
+  if (created === "gt") return (job) => at(job) > bound;
+  if (created === "lte") return (job) => at(job) <= bound;
+  return (job) => at(job) < bound;
+}
+
+/** Query keys that neither filter nor order (pagination, format…); `type` and `search` do. */
+const PASSIVE = RESERVED_PARAMS.filter((key) => !["order_by", "type", "search"].includes(key));
+
+/**
+ * A list request whose every filter has an exact test on the job record and whose order
+ * is by id (none, `id` or `-id`): the page is chosen on the records and only its jobs are
+ * serialized. Undefined for any other request (the general path answers it, errors too).
+ */
+function recordQuery(
+  kind: AapJobKind,
+  query: URLSearchParams,
+): { tests: ((job: JobRecord) => boolean)[]; descending: boolean } | undefined {
+  const orderBy = query.get("order_by");
+  if (query.getAll("order_by").length > 1) return undefined;
+  if (orderBy !== null && !["", "id", "-id"].includes(orderBy)) return undefined;
+  const tests: ((job: JobRecord) => boolean)[] = [];
+  for (const [key, raw] of query) {
+    if (key === "order_by" || PASSIVE.includes(key)) continue;
+    const test = exactTest(kind, key, raw);
+    if (!test) return undefined;
+    tests.push(test);
+  }
+  return { tests, descending: orderBy === "-id" };
+}
+
 /** `GET {base}jobs/` and `workflow_jobs/`. */
 export const jobList: Handler<"job-list"> = (state, route, request) => {
   const fields = jobFields(route.jobKind);
+  const byRecord = recordQuery(route.jobKind, request.query);
+  if (byRecord) {
+    // Jobs are stored in id order.
+    const jobs = state.jobs
+      .all()
+      .filter(
+        (job) =>
+          job.kind === route.jobKind &&
+          job.purgedAt === undefined &&
+          byRecord.tests.every((test) => test(job)),
+      );
+    if (byRecord.descending) jobs.reverse();
+    const page = paginate(jobs, request.path, request.query);
+    const results = (page.results as JobRecord[]).map((job) =>
+      listItem(serializeJob(job, state.jobs, route.base, request.now)),
+    );
+    return ok({ ...page, results });
+  }
   const items = candidates(state, route.jobKind, request.query).map((job) =>
     listItem(serializeJob(job, state.jobs, route.base, request.now)),
   );
