@@ -26,6 +26,9 @@
  *   the dispatcher's latency (default 0; the real figure is unverified). For a finished job
  *   with no host summaries `Job.notification_data` sleeps up to 5 s
  *   (`jobs.py:740-748`): not simulated.
+ * - AWX looks the attached templates up at each transition; the simulator decides which
+ *   jobs to watch when it first sees them (after the launch request): a notification
+ *   template attached later notifies for jobs launched after that only.
  *
  * @module
  */
