@@ -83,16 +83,19 @@ const IDLE_SOCKET_MS = 60_000;
  * those same options. When the options change (rotated client certificates), a new shared
  * agent is built. A proxy agent (a cluster with `proxyUrl`) is used as client-node made it.
  */
-class SharedAgentAuthentication implements SecurityAuthentication {
+export class SharedAgentAuthentication implements SecurityAuthentication {
   private agent: http.Agent | undefined;
   private fingerprint = "";
 
+  /** @param kubeConfig - authenticates every request as it would on its own. */
   constructor(private readonly kubeConfig: KubeConfig) {}
 
+  /** The name client-node's generated code knows this authentication by. */
   getName(): string {
     return "provisionkit-shared-agent";
   }
 
+  /** The KubeConfig's authentication of `context`, then the shared agent in place of its own. */
   async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await this.kubeConfig.applySecurityAuthentication(context);
     const made = context.getAgent();
