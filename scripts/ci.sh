@@ -39,9 +39,9 @@ stage() {
 # `set -euo pipefail` and its output kept in a file, printed whole when it ends (so outputs
 # do not interleave). Each one's elapsed seconds go into the table, and the group's own wall
 # time as `parallel: NAMES`. When one fails, the others still run to their end; then the run
-# stops with the first failure's status, that stage marked FAILED in the table. Used for the
-# static checks, which are single-threaded (tsc, eslint, typedoc, attw) and so each left one
-# of the two cores idle when they ran one after another.
+# stops with the first failure's status, every failed stage marked FAILED in the table. Used
+# for the static checks, which are single-threaded (tsc, eslint, typedoc, attw) and so each
+# left one of the two cores idle when they ran one after another.
 stages_in_parallel() {
   if ((BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 1))); then
     # `wait -n -p` needs bash 5.1: one after another instead.
@@ -84,6 +84,8 @@ stages_in_parallel() {
       echo "==> [ci stage] ${name}: done in ${secs} s (in parallel)"
     else
       echo "==> [ci stage] ${name}: FAILED (exit ${status}) after ${secs} s (in parallel)"
+      stage_names+=("${name} FAILED (exit ${status})")
+      stage_secs+=("$secs")
       if [ -z "$failed" ]; then
         failed=$name
         failed_status=$status
@@ -94,11 +96,8 @@ stages_in_parallel() {
   rm -rf "$dir"
   stage_names+=("parallel: ${group}")
   stage_secs+=("$(stage_elapsed "$group_started")")
-  if [ -n "$failed" ]; then
-    stage_current=$failed
-    stage_started=$group_started
-    return "$failed_status"
-  fi
+  # Every failed stage is in the table already; the run stops with the first one's status.
+  if [ -n "$failed" ]; then return "$failed_status"; fi
 }
 ci_started=$(stage_clock)
 stage_summary() {
