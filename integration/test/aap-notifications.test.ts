@@ -67,6 +67,7 @@ async function world(options: { safetyNetMs: number; notifications?: boolean }) 
     logger,
   };
   let receiver: AapNotificationReceiver | undefined;
+  let notifyUrl = "";
   if (options.notifications !== false) {
     receiver = new AapNotificationReceiver({
       credentials: { username: "awx", password: NOTIFY_PASSWORD },
@@ -74,6 +75,7 @@ async function world(options: { safetyNetMs: number; notifications?: boolean }) 
     });
     const listener: AapNotificationListener = await receiver.listen();
     stoppers.push(() => listener.close());
+    notifyUrl = `${listener.url}/aap-notifications`;
     const provider = new AapProvider({ client, logger });
     const setup = await setUpAapNotifications(provider.client, {
       templates: [{ name: CREATE }, { name: DELETE }],
@@ -118,6 +120,7 @@ async function world(options: { safetyNetMs: number; notifications?: boolean }) 
     kube,
     lines,
     receiver,
+    notifyUrl,
     create: (name: string) =>
       kube.createObject({
         apiVersion: `${CRD.group}/${CRD.version}`,
@@ -247,5 +250,29 @@ describe("AAP job notifications, operator level", () => {
     );
     expect(launches).toBe(jobs.length);
     expect(latencies.every((l) => Number.isFinite(l))).toBe(true);
+  });
+
+  it("an authenticated notification for a job no object has in flight is ignored (no read)", async () => {
+    const w = await world({ safetyNetMs: 60_000 });
+    w.create("vm-known");
+    await expect.poll(() => w.isReady("vm-known"), WAIT).toBe(true);
+    const body = JSON.stringify({
+      id: 999_999,
+      status: "successful",
+      url: "https://a/#/jobs/playbook/999999",
+    });
+    const status = await fetch(w.notifyUrl, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        Authorization: `Basic ${Buffer.from(`awx:${NOTIFY_PASSWORD}`).toString("base64")}`,
+      },
+      body,
+    }).then((r) => r.status);
+    expect(status).toBe(200);
+    expect(w.receiver?.counts.accepted).toBeGreaterThanOrEqual(2);
+    // Accepted by the receiver, ignored by the runtime: no read of it (routing: job-signals.test.ts).
+    const reads = w.aap.requests().filter((r) => r.path.includes("/999999/"));
+    expect(reads).toEqual([]);
   });
 });
