@@ -123,30 +123,6 @@ describe("edaSimulatorBackend", () => {
     expect(annotations["provisionkit.io/applied-correlation-id"]).toBeUndefined();
   });
 
-  it("a job ends in the ledger when its playbook wrote back (the real playbook is the job's last task), not when AAP ended it", async () => {
-    const { backend, ctx, endpoint } = await edaBackend();
-    ctx.kube.createObject(widget("w-4"));
-    backend.scriptNext("provision", { durationMs: 200 });
-    // The EDA backend's write-back control (what the operator suite's late-completion
-    // scenarios use, detected structurally).
-    const control = backend as unknown as {
-      delayNextWriteBack(operation: "provision", fault: { delayMs: number }): void;
-    };
-    control.delayNextWriteBack("provision", { delayMs: 300 });
-    await sendEvent(endpoint, "create-widget", payload("w-4", "provision", "c-8", "v1"));
-    await backend.settle!();
-    ctx.clock.advance(200);
-    await backend.settle!();
-    const [ended] = backend.ledger();
-    const aapEnd = ended?.finishedAt;
-    expect(aapEnd).toEqual(expect.any(Number));
-    ctx.clock.advance(300);
-    await backend.settle!();
-    const annotations = ctx.kube.getObject(ref("w-4"))?.metadata.annotations ?? {};
-    expect(annotations["provisionkit.io/applied-correlation-id"]).toBe("c-8");
-    expect(backend.ledger()[0]).toMatchObject({ outcome: "succeeded", finishedAt: aapEnd! + 300 });
-  });
-
   it("rateLimitNext and failNext answer the next events with 429 (Retry-After) and 503", async () => {
     const { backend, endpoint } = await edaBackend();
     const event = payload("w", "provision", "c", "v1");

@@ -114,26 +114,25 @@ class EdaSimulatorBackend
   readonly #writeBacks: Record<JobType, EdaWriteBackFault[]> = { provision: [], deprovision: [] };
 
   /**
-   * The last scenario's simulator and, by AAP job id, when each job's playbook was played
-   * and whether it failed to write (its `rescue:` ran), refreshed when it recorded new
-   * effects; kept after `stop` as the ledger is.
+   * The last scenario's simulator and, by AAP job id, whether each played job's playbook
+   * failed to write (its `rescue:` ran), refreshed when it recorded new effects; kept after
+   * `stop` as the ledger is.
    */
   #plays: { eda: EdaSimulator; seen: number; played: Map<string, Played> } | undefined;
 
   /**
-   * The AAP simulator's jobs as conformance jobs, with two corrections where the simulator
-   * plays a job's playbook after AAP ended the job, while the real playbook runs inside it
-   * (its `kubernetes.core.k8s` tasks are the job's tasks):
-   * - a job ends when its playbook's writes were made (`finishedAt` the effect's time, when
-   *   later): the real job's end comes after its last task, and the operator can learn of
-   *   the outcome no sooner than the write-back. E3's and E4's windows count from there;
-   * - a job AAP ended `successful` whose playbook then failed to write (a request of its
-   *   tasks refused, so its `rescue:` ran) ended `failed`: the reference playbooks' `rescue:`
-   *   ends with `ansible.builtin.fail` (`ansible/playbooks/provision.yml` and
-   *   `deprovision.yml`, "Fail the job, as the playbook failed"), so the real job fails.
-   *   Without this, a job whose write-back the soak's Kubernetes faults defeated read as a
-   *   success the operator could never see: its retry counted as an E2 duplicate and its
-   *   version as owed by E3.
+   * The AAP simulator's jobs as conformance jobs, with one correction: a job AAP ended
+   * `successful` whose playbook then failed to write (a request of its `kubernetes.core.k8s`
+   * tasks refused, so its `rescue:` ran) ended `failed`. The simulator decides a job's
+   * status before its playbook's writes are played; the reference playbooks' `rescue:` ends
+   * with `ansible.builtin.fail` (`ansible/playbooks/provision.yml` and `deprovision.yml`,
+   * "Fail the job, as the playbook failed"), so the real job fails. Without this, a job
+   * whose write-back the soak's Kubernetes faults defeated read as a success the operator
+   * could never see: its retry counted as an E2 duplicate and its version as owed by E3.
+   *
+   * The job's end stays AAP's, though the real job ends after its playbook's writes: a
+   * provider in AAP mode learns the end from AAP, which the simulator reports before the
+   * writes are played, so moving the end to the write-back made its releases look early (E4).
    */
   override ledger(): ConformanceJob[] {
     const jobs = super.ledger();
@@ -152,7 +151,6 @@ class EdaSimulatorBackend
     for (const job of jobs) {
       const played = plays.played.get(job.id);
       if (played === undefined) continue;
-      if (job.finishedAt !== undefined) job.finishedAt = Math.max(job.finishedAt, played.at);
       if (job.outcome === "succeeded" && played.failed) job.outcome = "failed";
     }
     return jobs;
