@@ -24,9 +24,8 @@ type Name = keyof typeof SOAK_BACKENDS;
 const KNOWN: Partial<Record<Name, string>> = {
   // Found 2026-12-05 (issue 16). Fixed since: a controller stopped mid-launch (core:
   // stopLaunchGraceMs); events EDA lost to AAP faults (timeouts scaled to 8 s); rescued jobs
-  // read as successes (ledger); write-backs played one after another (now per job, at once)
-  // and E3/E4 windows counted from the AAP job's end (now from the write-back, where the real
-  // job ends); 409s on precondition-free patches (the real server never sends them); the
+  // read as successes (ledger); write-backs played one after another (now per job, at once);
+  // 409s on precondition-free patches (the real server never sends them); the
   // subject's pending-launch grace below the EDA send's timeout (a second controller's
   // LaunchOutcomeUnknown refused the first's record of its launch: now 3 s over a 2 s send).
   // Open: a 5xx on the status write right after a launch drops the launch's record
