@@ -5,7 +5,7 @@
  */
 import { activeTogether } from "../checks/overlaps.js";
 import type { ConformanceJob, Violation } from "../types.js";
-import type { OperatorWorld } from "./world.js";
+import type { CheckedWorld as OperatorWorld } from "./checked-world.js";
 
 /** Object keys with jobs or user writes. */
 export function keysOf(world: OperatorWorld): string[] {

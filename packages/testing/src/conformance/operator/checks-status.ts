@@ -7,7 +7,7 @@ import { shortVersion } from "../driver/world.js";
 import type { ConformanceJob, Violation } from "../types.js";
 import { keysOf } from "./checks-ledger.js";
 import type { ObjectSample } from "./observer.js";
-import type { OperatorWorld } from "./world.js";
+import type { CheckedWorld as OperatorWorld } from "./checked-world.js";
 
 function succeeded(world: OperatorWorld, key: string): ConformanceJob[] {
   return world

@@ -6,7 +6,7 @@
 import type { JobType } from "@provisionkit/core";
 import { shortVersion } from "../driver/world.js";
 import { GoalTimeout } from "./outcomes.js";
-import type { OperatorWorld } from "./world.js";
+import type { CheckedWorld as OperatorWorld } from "./checked-world.js";
 
 /** The object's jobs (of `operation`, or all) for a timeout's message, or `none`. */
 function jobList(world: OperatorWorld, key: string, operation?: JobType, none = "none"): string {
