@@ -17,6 +17,7 @@ import {
 } from "@kubernetes/client-node";
 import { ConfigurationError } from "../errors.js";
 import type { ResourceObject } from "../resource.js";
+import type { KubeRequestLabels } from "./metrics.js";
 import type { CustomResourceRef } from "./resource-ref.js";
 
 /** A custom object as the runtime handles it. */
@@ -143,10 +144,13 @@ export class KubeApi {
   /**
    * @param kubeConfig - where the API server is and how to authenticate.
    * @param ref - the custom resource.
+   * @param onRequest - told of every request when it ends: verb, HTTP method, status code
+   *   (`"<error>"` when no answer came) and latency in ms (the metrics hook `apiRequest`).
    */
   constructor(
     kubeConfig: KubeConfig,
     private readonly ref: CustomResourceRef,
+    private readonly onRequest?: (labels: KubeRequestLabels, durationMs: number) => void,
   ) {
     // As KubeConfig.makeApiClient does, with the shared keep-alive agent.
     const cluster = kubeConfig.getCurrentCluster();
@@ -171,19 +175,52 @@ export class KubeApi {
     return this.ref.namespaced !== false;
   }
 
+  /**
+   * Run one request made with a client-node `…WithHttpInfo` method, reporting it to
+   * `onRequest` with the status code the server really sent (client-node's ApiException
+   * carries it as `code` on a failure; no code means no answer came).
+   */
+  private async measure<T>(
+    labels: Omit<KubeRequestLabels, "code">,
+    call: () => Promise<{ httpStatusCode: number; data: T }>,
+  ): Promise<T> {
+    if (!this.onRequest) return (await call()).data;
+    const started = performance.now();
+    let code = "<error>";
+    try {
+      const answer = await call();
+      code = String(answer.httpStatusCode);
+      return answer.data;
+    } catch (error) {
+      const status = (error as { code?: unknown } | undefined)?.code;
+      if (typeof status === "number") code = String(status);
+      throw error;
+    } finally {
+      try {
+        this.onRequest({ ...labels, code }, performance.now() - started);
+      } catch {
+        // A metrics hook must not throw; if it does, the request's outcome stands.
+      }
+    }
+  }
+
   /** List the objects (for the informer). */
   async list(): Promise<KubernetesListObject<CustomObject>> {
     const { group, version, plural } = this.ref;
     try {
-      const list: unknown =
-        this.namespaced && this.ref.namespace
-          ? await this.custom.listNamespacedCustomObject({
-              group,
-              version,
-              plural,
-              namespace: this.ref.namespace,
-            })
-          : await this.custom.listClusterCustomObject({ group, version, plural });
+      const namespace = this.namespaced ? this.ref.namespace : undefined;
+      const list: unknown = await this.measure(
+        { verb: "list", method: "GET", subresource: "" },
+        () =>
+          namespace
+            ? this.custom.listNamespacedCustomObjectWithHttpInfo({
+                group,
+                version,
+                plural,
+                namespace,
+              })
+            : this.custom.listClusterCustomObjectWithHttpInfo({ group, version, plural }),
+      );
       return list as KubernetesListObject<CustomObject>;
     } catch (error) {
       throw toKubeError(error, `listing ${plural}.${group}`);
@@ -194,10 +231,19 @@ export class KubeApi {
   async get(namespace: string | undefined, name: string): Promise<CustomObject | undefined> {
     const { group, version, plural } = this.ref;
     try {
-      const object: unknown =
-        this.namespaced && namespace
-          ? await this.custom.getNamespacedCustomObject({ group, version, plural, namespace, name })
-          : await this.custom.getClusterCustomObject({ group, version, plural, name });
+      const object: unknown = await this.measure(
+        { verb: "get", method: "GET", subresource: "" },
+        () =>
+          this.namespaced && namespace
+            ? this.custom.getNamespacedCustomObjectWithHttpInfo({
+                group,
+                version,
+                plural,
+                namespace,
+                name,
+              })
+            : this.custom.getClusterCustomObjectWithHttpInfo({ group, version, plural, name }),
+      );
       return object as CustomObject;
     } catch (error) {
       const failure = toKubeError(error, `reading ${plural}.${group} ${name}`);
@@ -227,23 +273,26 @@ export class KubeApi {
       status,
     };
     try {
-      const updated: unknown =
-        this.namespaced && namespace
-          ? await this.custom.replaceNamespacedCustomObjectStatus({
-              group,
-              version,
-              plural,
-              namespace,
-              name,
-              body,
-            })
-          : await this.custom.replaceClusterCustomObjectStatus({
-              group,
-              version,
-              plural,
-              name,
-              body,
-            });
+      const updated: unknown = await this.measure(
+        { verb: "update", method: "PUT", subresource: "status" },
+        () =>
+          this.namespaced && namespace
+            ? this.custom.replaceNamespacedCustomObjectStatusWithHttpInfo({
+                group,
+                version,
+                plural,
+                namespace,
+                name,
+                body,
+              })
+            : this.custom.replaceClusterCustomObjectStatusWithHttpInfo({
+                group,
+                version,
+                plural,
+                name,
+                body,
+              }),
+      );
       return updated as CustomObject;
     } catch (error) {
       throw toKubeError(error, `writing the status of ${plural}.${group} ${name}`);
@@ -259,16 +308,19 @@ export class KubeApi {
     const { name, namespace, resourceVersion } = object.metadata;
     const body = { metadata: { finalizers, resourceVersion } };
     try {
-      const updated: unknown =
-        this.namespaced && namespace
-          ? await this.custom.patchNamespacedCustomObject(
-              { group, version, plural, namespace, name, body },
-              mergePatch,
-            )
-          : await this.custom.patchClusterCustomObject(
-              { group, version, plural, name, body },
-              mergePatch,
-            );
+      const updated: unknown = await this.measure(
+        { verb: "patch", method: "PATCH", subresource: "" },
+        () =>
+          this.namespaced && namespace
+            ? this.custom.patchNamespacedCustomObjectWithHttpInfo(
+                { group, version, plural, namespace, name, body },
+                mergePatch,
+              )
+            : this.custom.patchClusterCustomObjectWithHttpInfo(
+                { group, version, plural, name, body },
+                mergePatch,
+              ),
+      );
       return updated as CustomObject;
     } catch (error) {
       throw toKubeError(error, `updating the finalizers of ${plural}.${group} ${name}`);
@@ -278,7 +330,9 @@ export class KubeApi {
   /** Create a core/v1 Event. */
   async createEvent(namespace: string, body: CoreV1Event): Promise<void> {
     try {
-      await this.core.createNamespacedEvent({ namespace, body });
+      await this.measure({ verb: "create", method: "POST", subresource: "events" }, () =>
+        this.core.createNamespacedEventWithHttpInfo({ namespace, body }),
+      );
     } catch (error) {
       throw toKubeError(error, "recording an event");
     }
