@@ -10,6 +10,10 @@ export interface WorkQueueOptions {
   timers?: Timers;
   /** Called whenever the number of queued keys changes (a metrics hook). */
   onDepth?: (depth: number) => void;
+  /** Called when a key enters the queue (not when an add is deduplicated; a metrics hook). */
+  onAdd?: () => void;
+  /** Called when a worker takes a key, with how long it waited queued, ms (a metrics hook). */
+  onTake?: (waitedMs: number) => void;
   /**
    * How long a queued key may wait (ms, on `timers.now()`) before it is taken ahead of
    * every lane, oldest first, so that no lane starves. Default 30 s.
@@ -138,6 +142,7 @@ export class WorkQueue {
     const since = this.timers.now();
     this.queued.set(key, { lane, since });
     this.lanes[lane].push({ key, since });
+    this.options.onAdd?.();
     this.options.onDepth?.(this.queued.size);
     this.pump();
   }
@@ -173,9 +178,10 @@ export class WorkQueue {
     }
     const lane = aged?.lane ?? first;
     if (lane === undefined) return undefined;
-    const key = this.lanes[lane].shift()!.key;
-    this.queued.delete(key);
-    return key;
+    const entry = this.lanes[lane].shift()!;
+    this.queued.delete(entry.key);
+    this.options.onTake?.(now - entry.since);
+    return entry.key;
   }
 
   /**
