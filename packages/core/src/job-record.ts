@@ -70,4 +70,44 @@ export interface JobRecord {
   awaitingEnd?: boolean;
   /** The last failed status read, cleared by the next successful one. */
   statusError?: FailureRecord;
+  /**
+   * Where the job's time went: its phases as millisecond offsets from `launchedAt` (see
+   * {@link JobTiming}). Absent on records written by versions before it; partial on jobs
+   * adopted after a crash or still running.
+   */
+  timing?: JobTiming;
+  /**
+   * The W3C trace context (`traceparent`) of the job's span, when the runtime traces
+   * jobs: later reconciles link their spans to it, and it is what the backend was sent.
+   */
+  traceparent?: string;
+}
+
+/**
+ * The latency breakdown of one job, each field a whole number of milliseconds from the
+ * record's `launchedAt` (the instant the engine decided to launch, just before it wrote the
+ * pending-launch marker); negative for what happened before it. Every field is optional:
+ * a field is set when its instant is known. Backend instants (`createdMs`, `startedMs`,
+ * `finishedMs`) come from the backend's clock, the others from the controller's: a clock
+ * skew between the two shows as a shifted backend phase. See docs/tracing.md.
+ */
+export interface JobTiming {
+  /** When the key of the reconcile that launched the job entered the controller's work queue (≤ 0). */
+  queuedMs?: number;
+  /** When that reconcile started (≤ 0). */
+  reconcileMs?: number;
+  /** When the launch call (`triggerProvision` / `triggerDeprovision`) was made. */
+  launchStartMs?: number;
+  /** When the launch call answered. */
+  launchEndMs?: number;
+  /** When the backend created the job (AAP: the job's `created`). */
+  createdMs?: number;
+  /** When the backend started running it (AAP: `started`). */
+  startedMs?: number;
+  /** When the backend says it ended (AAP: `finished`). */
+  finishedMs?: number;
+  /** When the engine saw it end (the record's `finishedAt`). */
+  seenMs?: number;
+  /** When the status holding its end was handed to the status write. */
+  writtenMs?: number;
 }

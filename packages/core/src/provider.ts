@@ -18,12 +18,20 @@ export interface TriggerProvisionOptions extends CallOptions {
    * {@link Provider.findJob} can find the job again after a crash.
    */
   correlationId: string;
+  /**
+   * The W3C trace context of the job's span (`00-<trace id>-<span id>-<flags>`), present
+   * when the runtime traces jobs. Pass it to the backend where it can carry it (an extra
+   * var, an event field) so that the backend's own traces join the job's; never required.
+   */
+  traceparent?: string;
 }
 
 /** Options of {@link Provider.triggerDeprovision}. */
 export interface TriggerDeprovisionOptions extends CallOptions {
   /** A fresh id for this launch, as for {@link TriggerProvisionOptions.correlationId}. */
   correlationId: string;
+  /** The job span's W3C trace context, as for {@link TriggerProvisionOptions.traceparent}. */
+  traceparent?: string;
 }
 
 /** What {@link Provider.findJob} looks for. */

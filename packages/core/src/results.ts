@@ -20,6 +20,12 @@ export interface ProvisionStatus {
   message: string;
   /** Progress from 0 to 100, when the backend knows. */
   progress?: number;
+  /**
+   * When the backend created (accepted) the job (ISO-8601), such as AAP's `created`. With
+   * `startTime` and `endTime` it splits the job's time into queued in the backend and
+   * running (the latency breakdown, docs/tracing.md).
+   */
+  createdTime?: string;
   /** When the job started running (ISO-8601). */
   startTime?: string;
   /** When the job reached a terminal state (ISO-8601). */

@@ -102,7 +102,13 @@ export function checkProvisionStatus(value: unknown, what = "ProvisionStatus"): 
     );
   }
   const status: ProvisionStatus = { jobId: id, state, message: message(o["message"], what) };
-  for (const field of ["reconciledVersion", "startTime", "endTime", "errorDetails"] as const) {
+  for (const field of [
+    "reconciledVersion",
+    "createdTime",
+    "startTime",
+    "endTime",
+    "errorDetails",
+  ] as const) {
     const v = o[field];
     if (v === undefined) continue;
     if (typeof v !== "string") {

@@ -1,0 +1,6 @@
+/**
+ * The `provisionkit` command line (see docs/tracing.md).
+ *
+ * @module
+ */
+export { main } from "./main.js";
