@@ -45,6 +45,8 @@ export interface ResourceWatcherOptions {
   logger: Logger;
   /** Label selector for list and watch. */
   labelSelector?: string;
+  /** Called each time the informer is restarted after an error (a metrics hook). */
+  onRestart?: () => void;
 }
 
 /**
@@ -61,6 +63,9 @@ export class ResourceWatcher {
   private stopped = true;
   private generation = 0;
   private listed = false;
+  private everListed = false;
+  /** `timers.now()` when the watch went down (an error, not yet followed by a new watch). */
+  private down: number | undefined;
 
   /** @param options - see {@link ResourceWatcherOptions}. */
   constructor(private readonly options: ResourceWatcherOptions) {}
@@ -71,6 +76,8 @@ export class ResourceWatcher {
   /** Start listing and watching. Resolves once the first list is in (or failed and a retry is scheduled). */
   async start(): Promise<void> {
     this.stopped = false;
+    this.everListed = false;
+    this.down = undefined;
     this.scheduleResync();
     await this.launch();
   }
@@ -101,6 +108,21 @@ export class ResourceWatcher {
     return this.listed;
   }
 
+  /** Whether a list has come back since `start()` (a restart's new list does not reset it). */
+  get hasSynced(): boolean {
+    return this.everListed;
+  }
+
+  /**
+   * Since when (on `timers.now()`) the watch has been down: it stopped on an error (or its
+   * list or watch request failed) and no watch has been established since; `undefined`
+   * while it is up. A watch that the server ends cleanly is resumed at once by client-node
+   * and does not count as down unless resuming it fails.
+   */
+  get downSince(): number | undefined {
+    return this.down;
+  }
+
   /** The object as the watch last saw it, or `undefined` when the cache does not hold it. */
   get(namespace: string | undefined, name: string): CustomObject | undefined {
     return this.informer?.get(name, namespace);
@@ -118,6 +140,7 @@ export class ResourceWatcher {
         const list = await api.list();
         if (live()) {
           this.listed = true;
+          this.everListed = true;
           handlers.onRelist?.();
         }
         return list;
@@ -145,6 +168,9 @@ export class ResourceWatcher {
     this.informer = informer;
     try {
       await informer.start();
+      // Resolved after the list and the watch request; an error on either has already
+      // scheduled a restart (client-node reports it before start() resolves).
+      if (live() && this.restartTimer === undefined) this.down = undefined;
     } catch (error) {
       // start() rejects when the watch request itself cannot be made.
       if (live()) this.restartLater(error);
@@ -154,6 +180,7 @@ export class ResourceWatcher {
 
   private restartLater(error: unknown): void {
     if (this.restartTimer !== undefined || this.stopped) return;
+    this.down ??= this.options.timers.now();
     this.failures++;
     const delay = backoffDelay(this.options.restartBackoff, this.failures);
     this.options.logger.warn(
@@ -167,6 +194,7 @@ export class ResourceWatcher {
       this.restartTimer = undefined;
       if (this.stopped) return;
       this.restarts++;
+      this.options.onRestart?.();
       void this.launch();
     }, delay);
   }
