@@ -3,6 +3,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import {
   CoreV1Api,
+  type Configuration,
   type CoreV1Event,
   CustomObjectsApi,
   PatchStrategy,
@@ -140,6 +141,12 @@ export class KubeApi {
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
   private readonly auth: SharedAgentAuthentication;
+  /**
+   * The client-node configuration of these calls (server, authentication, the shared
+   * keep-alive agent), for other API clients of the controller (the Leases of leader
+   * election and sharding).
+   */
+  readonly configuration: Configuration;
 
   /**
    * @param kubeConfig - where the API server is and how to authenticate.
@@ -162,6 +169,7 @@ export class KubeApi {
       baseServer: new ServerConfiguration(cluster.server, {}),
       authMethods: { default: this.auth },
     });
+    this.configuration = configuration;
     this.custom = new CustomObjectsApi(configuration);
     this.core = new CoreV1Api(configuration);
   }

@@ -15,7 +15,7 @@ import {
 } from "./errors.js";
 import { clone, deepEqual, omitKeys } from "./json.js";
 import { finalizersOf, goStringSlice, metaString, validateTypeMeta } from "./meta.js";
-import { apiVersionOf, type ResourceType } from "./resource-type.js";
+import { apiVersionOf, keepsGeneration, type ResourceType } from "./resource-type.js";
 import type { KubeState, WriteContext } from "./state.js";
 import type { KubeObject } from "./types.js";
 import { recordWrite } from "./write-log.js";
@@ -85,7 +85,7 @@ function prepareMain(
     if (Object.hasOwn(existing, "status")) next.status = clone(existing.status);
     else delete next.status;
   }
-  if (!type.core) {
+  if (keepsGeneration(type)) {
     // As customResourceStrategy.PrepareForUpdate: any change outside metadata bumps the
     // generation (status is outside only without the status subresource; with it, main
     // writes cannot change status and out-of-band status changes do not count).

@@ -6,7 +6,7 @@
 import { badRequest, expired } from "./errors.js";
 import type { ObjectFilter } from "./filter.js";
 import { clone, isObject } from "./json.js";
-import { apiVersionOf, type ResourceType } from "./resource-type.js";
+import { apiVersionOf, isTyped, type ResourceType } from "./resource-type.js";
 import { objectKey } from "./store.js";
 import type { KubeState } from "./state.js";
 import type { KubeObject } from "./types.js";
@@ -92,7 +92,7 @@ export function listObjects(
   if (limit !== undefined && keyed.length > limit && last) {
     metadata.continue = encodeContinue({ rv: revision, start: `${last.key}\u0000` });
     if (!selectors) metadata.remainingItemCount = keyed.length - limit;
-  } else if (!type.core) {
+  } else if (!isTyped(type)) {
     metadata.continue = "";
   }
   return {

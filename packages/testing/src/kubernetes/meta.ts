@@ -5,7 +5,7 @@
  */
 import { badRequest, fieldInvalid, goQuote, type FieldError } from "./errors.js";
 import { clone, isObject, type JsonObject } from "./json.js";
-import { apiVersionOf, type ResourceType } from "./resource-type.js";
+import { apiVersionOf, isTyped, type ResourceType } from "./resource-type.js";
 import type { KubeObject } from "./types.js";
 
 /**
@@ -22,11 +22,11 @@ export function decodeObject(type: ResourceType, body: unknown, text: string): K
       `the object provided is unrecognized (must be a JSON object): ${text.slice(0, 200)}`,
     );
   }
-  const object: JsonObject = type.core
+  const object: JsonObject = isTyped(type)
     ? // Typed (core) resources are decoded with the path's group/version/kind as defaults.
       { ...body, kind: body.kind ?? type.kind, apiVersion: body.apiVersion ?? apiVersionOf(type) }
     : body;
-  if (type.core && object.kind !== type.kind) {
+  if (isTyped(type) && object.kind !== type.kind) {
     throw badRequest(
       `${String(object.kind)} in version "${type.version}" cannot be handled as a ${type.kind}`,
     );
@@ -70,6 +70,7 @@ export function validateTypeMeta(type: ResourceType, object: KubeObject): FieldE
       ),
     );
   }
+  if (type.validate) errors.push(...type.validate(object));
   return errors;
 }
 

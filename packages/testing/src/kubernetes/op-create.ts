@@ -14,7 +14,7 @@ import {
 } from "./errors.js";
 import { metaString, validateTypeMeta } from "./meta.js";
 import { generateName, validateName } from "./names.js";
-import type { ResourceType } from "./resource-type.js";
+import { keepsGeneration, type ResourceType } from "./resource-type.js";
 import type { KubeState, WriteContext } from "./state.js";
 import { formatTimestamp } from "./time.js";
 import type { KubeObject } from "./types.js";
@@ -94,7 +94,7 @@ export function createObject(
   meta.name = name;
   meta.uid = randomUUID();
   meta.creationTimestamp = formatTimestamp(state.clock.now());
-  if (!type.core) meta.generation = 1;
+  if (keepsGeneration(type)) meta.generation = 1;
   if (type.statusSubresource) delete object.status;
   if (ctx.dryRun) {
     delete (meta as Record<string, unknown>).resourceVersion;

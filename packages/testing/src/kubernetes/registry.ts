@@ -3,7 +3,14 @@
  *
  * @module
  */
-import { CORE_EVENTS, CORE_SECRETS, fromCrd, typeKey, type ResourceType } from "./resource-type.js";
+import {
+  CORE_EVENTS,
+  CORE_SECRETS,
+  COORDINATION_LEASES,
+  fromCrd,
+  typeKey,
+  type ResourceType,
+} from "./resource-type.js";
 import type { CrdDefinition } from "./types.js";
 
 function sameType(a: ResourceType, b: ResourceType): boolean {
@@ -16,10 +23,20 @@ export class ResourceRegistry {
   readonly #coreEvents: boolean;
   readonly #core: readonly ResourceType[];
 
-  /** @param coreEvents - Whether the core API (Events and Secrets) is served. */
-  constructor(coreEvents: boolean) {
+  /**
+   * @param coreEvents - Whether the core API (Events and Secrets) is served.
+   * @param leases - Whether coordination.k8s.io/v1 Leases are served (registered first, as
+   *   the built-in groups come before CRD groups in a real server's discovery).
+   */
+  constructor(coreEvents: boolean, leases = false) {
     this.#coreEvents = coreEvents;
     this.#core = coreEvents ? [CORE_EVENTS, CORE_SECRETS] : [];
+    if (leases) {
+      this.#types.set(
+        typeKey(COORDINATION_LEASES.group, COORDINATION_LEASES.plural),
+        COORDINATION_LEASES,
+      );
+    }
   }
 
   /** The served core/v1 types. */
@@ -60,7 +77,7 @@ export class ResourceRegistry {
     return { type, added: true };
   }
 
-  /** The custom resource types, in registration order. */
+  /** The types served under `/apis` (built-in Leases when served, then CRDs), in registration order. */
   crds(): ResourceType[] {
     return [...this.#types.values()];
   }

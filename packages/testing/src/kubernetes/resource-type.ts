@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { CrdDefinition } from "./types.js";
+import { fieldInvalid, type FieldError } from "./errors.js";
+import type { CrdDefinition, KubeObject } from "./types.js";
 
 /** Everything the simulator needs to know about one served resource. */
 export interface ResourceType {
@@ -29,6 +30,29 @@ export interface ResourceType {
    * unconditional, strategic merge patches are accepted, more field selectors.
    */
   readonly core: boolean;
+  /**
+   * Whether the server keeps `metadata.generation` (default: custom resources yes, core
+   * types no). Built-in kinds whose strategy does not set it (Lease) say `false`.
+   */
+  readonly generation?: boolean;
+  /**
+   * A compiled-in (typed) resource outside core (Lease): bodies are decoded with the path's
+   * group, version and kind as defaults, and lists omit an empty `continue`, as for core
+   * types.
+   */
+  readonly typed?: boolean;
+  /** Validation of the object beyond its type meta (built-in kinds such as Lease). */
+  readonly validate?: (object: KubeObject) => FieldError[];
+}
+
+/** Whether `type` is decoded as a typed (compiled-in) resource: core types and Leases. */
+export function isTyped(type: ResourceType): boolean {
+  return type.core || type.typed === true;
+}
+
+/** Whether objects of `type` carry `metadata.generation`. */
+export function keepsGeneration(type: ResourceType): boolean {
+  return type.generation ?? !type.core;
 }
 
 /** The `apiVersion` of a resource's objects. */
@@ -102,4 +126,77 @@ export const CORE_SECRETS: ResourceType = {
   namespaced: true,
   statusSubresource: false,
   core: true,
+};
+
+/**
+ * `spec` validation of a Lease, as kubernetes/kubernetes
+ * pkg/apis/coordination/validation/validation.go `ValidateLeaseSpec` (lines 61-80 at
+ * 02f19cb): `leaseDurationSeconds` > 0 and `leaseTransitions` >= 0 when set. (`strategy`
+ * and `preferredHolder`, coordinated leader election, are not checked: unverified here.)
+ */
+function validateLease(object: KubeObject): FieldError[] {
+  const spec = (object as { spec?: unknown }).spec;
+  if (spec === undefined || spec === null) return [];
+  if (typeof spec !== "object" || Array.isArray(spec)) {
+    return [fieldInvalid("spec", JSON.stringify(spec), "must be an object")];
+  }
+  const errors: FieldError[] = [];
+  const record = spec as Record<string, unknown>;
+  const duration = record["leaseDurationSeconds"];
+  if (duration !== undefined && duration !== null) {
+    if (!Number.isInteger(duration)) {
+      errors.push(
+        fieldInvalid("spec.leaseDurationSeconds", String(duration), "must be an integer"),
+      );
+    } else if ((duration as number) <= 0) {
+      errors.push(
+        fieldInvalid("spec.leaseDurationSeconds", String(duration), "must be greater than 0"),
+      );
+    }
+  }
+  const transitions = record["leaseTransitions"];
+  if (transitions !== undefined && transitions !== null) {
+    if (!Number.isInteger(transitions)) {
+      errors.push(fieldInvalid("spec.leaseTransitions", String(transitions), "must be an integer"));
+    } else if ((transitions as number) < 0) {
+      errors.push(
+        fieldInvalid(
+          "spec.leaseTransitions",
+          String(transitions),
+          "must be greater than or equal to 0",
+        ),
+      );
+    }
+  }
+  for (const field of ["holderIdentity", "acquireTime", "renewTime"] as const) {
+    const value = record[field];
+    if (value !== undefined && value !== null && typeof value !== "string") {
+      errors.push(fieldInvalid(`spec.${field}`, JSON.stringify(value), "must be a string"));
+    }
+  }
+  return errors;
+}
+
+/**
+ * coordination.k8s.io/v1 Leases, served when the simulator's `leases` option is set. As
+ * kubernetes/kubernetes pkg/registry/coordination/lease/strategy.go (at 152eb4f):
+ * namespaced (`NamespaceScoped`), no status subresource, no generation (`PrepareForCreate`
+ * and `PrepareForUpdate` set nothing), updates need a resourceVersion
+ * (`AllowUnconditionalUpdate() = false`: a PUT without one is a 422, a stale one a 409),
+ * spec validated by `ValidateLeaseSpec`. Not modelled: create on PUT
+ * (`AllowCreateOnUpdate() = true`: here a PUT of a missing Lease is a 404).
+ */
+export const COORDINATION_LEASES: ResourceType = {
+  group: "coordination.k8s.io",
+  version: "v1",
+  plural: "leases",
+  singular: "lease",
+  kind: "Lease",
+  listKind: "LeaseList",
+  namespaced: true,
+  statusSubresource: false,
+  core: false,
+  generation: false,
+  typed: true,
+  validate: validateLease,
 };

@@ -83,9 +83,11 @@ export class KubernetesApiSimulator {
     if (options.token !== undefined && options.token === "")
       throw new RangeError("token must not be empty");
     this.#token = options.token;
-    const registry = new ResourceRegistry(options.coreEvents ?? true);
+    const registry = new ResourceRegistry(options.coreEvents ?? true, options.leases ?? false);
     const store = new ObjectStore(historyLimit);
     for (const type of registry.core()) store.addType(type);
+    // Built-in types under /apis (Leases when served).
+    for (const type of registry.crds()) store.addType(type);
     this.#state = { clock: this.clock, registry, store, writes: [] };
     const hub = new WatchHub(store);
     const faults = new FaultRegistry({

@@ -38,6 +38,13 @@ export interface KubernetesApiSimulatorOptions {
    */
   coreEvents?: boolean;
   /**
+   * Serve coordination.k8s.io/v1 Leases (default false: a bare apiextensions-apiserver does
+   * not), for leader election and sharding: namespaced CRUD, list and watch, with
+   * resourceVersion preconditions (see `COORDINATION_LEASES`). Read them with
+   * `getObject({ group: "coordination.k8s.io", plural: "leases", … })`.
+   */
+  leases?: boolean;
+  /**
    * How many past change events are kept per resource for watch resumption (default 1000).
    * A watch resuming from an older resourceVersion gets a 410 Expired ERROR event.
    */
