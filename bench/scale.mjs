@@ -154,6 +154,9 @@ function percentile(values, p) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
 }
 
+/** User + system CPU of a `process.cpuUsage()` difference, in ms. */
+const cpuMs = (usage) => (usage.user + usage.system) / 1000;
+
 const mean = (values) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 
 function table(rows) {
@@ -198,6 +201,7 @@ async function runSims(options) {
 
   await new Promise((resolve) => process.once("message", resolve));
   const n = options.n[0];
+  const simsCpu0 = process.cpuUsage();
   const requestsBefore = kube.requests().length;
   const aapBefore = aap.requests().length;
   const start = performance.now();
@@ -285,6 +289,7 @@ async function runSims(options) {
     kubeConnections: kubeProxy.connections,
     aapConnections: aapProxy.connections,
     aapJobs: aap.ledger().length,
+    simsCpuMsPerResource: cpuMs(process.cpuUsage(simsCpu0)) / n,
   });
 }
 
@@ -316,7 +321,7 @@ async function runClient(options) {
   process.send({
     ...result,
     wallS,
-    cpuMsPerResource: (cpu.user + cpu.system) / 1000 / options.n[0],
+    cpuMsPerResource: cpuMs(cpu) / options.n[0],
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   });
 }
@@ -584,7 +589,7 @@ async function throughput(options) {
         result.allDeletedS.toFixed(1),
       ]);
       details.push(
-        `  ${mode} N=${n}: kube requests by verb ${JSON.stringify(result.kubeByVerb)}; kube/AAP connections ${result.kubeConnections}/${result.aapConnections}; Ready p50 ${result.readyP50S.toFixed(1)} s, deleted p50 ${result.deletedP50S.toFixed(1)} s`,
+        `  ${mode} N=${n}: simulators' CPU ${result.simsCpuMsPerResource.toFixed(2)} ms/res; kube requests by verb ${JSON.stringify(result.kubeByVerb)}; kube/AAP connections ${result.kubeConnections}/${result.aapConnections}; Ready p50 ${result.readyP50S.toFixed(1)} s, deleted p50 ${result.deletedP50S.toFixed(1)} s`,
       );
     }
   }
