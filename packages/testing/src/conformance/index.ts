@@ -43,3 +43,4 @@ export {
 } from "./format.js";
 export * from "./backends/index.js";
 export * from "./operator/index.js";
+export * from "./blackbox/index.js";
