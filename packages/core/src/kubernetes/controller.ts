@@ -6,7 +6,7 @@ import { ConfigurationError } from "../errors.js";
 import { JobDurationEstimator } from "../engine/duration-estimator.js";
 import { resolveEngineOptions, type EngineOptions } from "../engine/options.js";
 import { providerSet, type ProviderSet } from "../engine/providers.js";
-import { reconcile, type ReconcileResult } from "../engine/reconcile.js";
+import { reconcile, type PersistReason, type ReconcileResult } from "../engine/reconcile.js";
 import { InvalidStatusError } from "../engine/status-check.js";
 import type { LaunchResolution } from "../engine/types.js";
 import { isTerminal } from "../job-state.js";
@@ -41,11 +41,18 @@ const IMMEDIATE_CONFLICT_RETRIES = 3;
 const CONFLICT_BACKOFF: BackoffPolicy = { initialMs: 50, factor: 2, maxMs: 5000 };
 /** The resourceVersions of this controller's own writes remembered per object, newest last. */
 const OWN_WRITES_KEPT = 8;
+/**
+ * Answers after which a status write is read back and, if it did not land, tried again: no
+ * answer (0), 429, and the server errors an API server gives when etcd or a webhook fails a
+ * request it may or may not have applied.
+ */
+const RETRIED_WRITE_STATUSES = new Set([0, 429, 500, 502, 503, 504]);
 
 /**
- * A status decided but not written, because only bookkeeping changed (see
- * `withStoredBookkeeping`): valid while the object still has the resourceVersion it was
- * derived from.
+ * A status decided but not written: because only bookkeeping changed (see
+ * `withStoredBookkeeping`), or because its write failed with an answer other than a 409
+ * after a launch (see `reconcileObject`'s `write`). Valid while the object still has the
+ * resourceVersion it was derived from.
  */
 interface Overlay {
   resourceVersion: string | undefined;
@@ -470,13 +477,36 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     let unwritten: ProvisioningStatus | undefined = before === stored ? undefined : before;
     /** A visible change left to write when the reconcile ends (see `persist`). */
     let deferred: ProvisioningStatus | undefined;
-    const write = async (status: ProvisioningStatus) => {
+    const write = async (status: ProvisioningStatus, reason: PersistReason = "update") => {
       const base = current.metadata.resourceVersion;
-      current = await this.writeStatus(current, status);
+      try {
+        current = await this.writeStatus(current, status);
+      } catch (error) {
+        // A status that records what a launch did (its job, or that it failed) must not be
+        // lost to a server error, even one that outlasts writeStatus's retries: a provider
+        // without findJob could never recover the job from the pending marker alone. It is
+        // kept in memory for the resourceVersion it was based on and written first by the
+        // next reconcile (below). If the write did land after all, the resourceVersion has
+        // moved and the stored status holds it. A 409 is different: someone else wrote the
+        // status, and the engine decides again from what they stored. A marker written
+        // before a launch is not kept: nothing was launched when its write failed.
+        const conflict = error instanceof KubeApiError && error.status === 409;
+        if (!conflict && reason !== "before-launch" && !sameLaunches(stored, status)) {
+          this.overlays.set(key, { resourceVersion: base, status });
+        }
+        throw error;
+      }
       this.remember(key, base, current);
       stored = status;
       unwritten = deferred = undefined;
     };
+    // A launch's record whose write failed in an earlier reconcile: written before anything
+    // else (the engine would otherwise see it only in memory, and another controller or a
+    // restart would see only the pending marker).
+    if (before !== undefined && before !== stored && !sameLaunches(stored, before)) {
+      this.logger.info({ key }, "writing a launch record whose earlier write failed");
+      await write(before);
+    }
     const resource = object as unknown as R;
     let desired: string;
     try {
@@ -522,7 +552,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
             return;
           }
         }
-        await write(status);
+        await write(status, reason);
       },
     };
     if (observeOnly) args.mayAct = (action) => action.kind === "poll" || action.kind === "adopt";
@@ -634,6 +664,12 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
    * the spec while a launch is being recorded), the same status is written onto the fresh
    * object: a job record just launched is never dropped for a benign conflict. Otherwise
    * the 409 stands and the engine decides again from what is stored.
+   *
+   * On no answer, a 429 or a server error ({@link RETRIED_WRITE_STATUSES}) the object is read
+   * back too: a status equal to what was sent means the write landed and only its answer
+   * was lost; the status it was computed from means it did not land, and it is written
+   * again; anything else, or a failed read, rethrows the write's error. Three retries in
+   * all, at once (a failure that outlasts them is handled by the caller's overlay).
    */
   private async writeStatus(
     object: CustomObject,
@@ -646,17 +682,19 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
         ...base,
         metadata: { ...base.metadata, generation: object.metadata.generation },
       };
+      const sent = this.mapping.write(seen, status);
       try {
-        return await this.api.replaceStatus(base, this.mapping.write(seen, status));
+        return await this.api.replaceStatus(base, sent);
       } catch (error) {
-        if (!(error instanceof KubeApiError && error.status === 409) || attempt > 3) throw error;
-        const fresh = await this.api.get(object.metadata.namespace, object.metadata.name);
-        if (
-          !fresh ||
-          canonicalJson(fresh.status ?? null) !== canonicalJson(object.status ?? null)
-        ) {
-          throw error;
-        }
+        if (!(error instanceof KubeApiError) || attempt > 3) throw error;
+        const conflict = error.status === 409;
+        if (!conflict && !RETRIED_WRITE_STATUSES.has(error.status)) throw error;
+        const fresh = await this.api
+          .get(object.metadata.namespace, object.metadata.name)
+          .catch((): undefined => undefined);
+        const found = canonicalJson(fresh?.status ?? null);
+        if (fresh && !conflict && found === canonicalJson(sent)) return fresh;
+        if (!fresh || found !== canonicalJson(object.status ?? null)) throw error;
         base = fresh;
       }
     }
@@ -709,9 +747,11 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
 
 /**
  * Whether `next` records the same jobs and the same pending launch as `stored`: a poll's
- * answer, whose loss costs one more poll, not a launch whose record E5 needs at once.
+ * answer, whose loss costs one more poll, not a launch whose record E5 needs at once. No
+ * stored status is the same only as a `next` with no job and no pending launch.
  */
-function sameLaunches(stored: ProvisioningStatus, next: ProvisioningStatus): boolean {
+function sameLaunches(stored: ProvisioningStatus | undefined, next: ProvisioningStatus): boolean {
+  if (!stored) return next.jobs.length === 0 && next.pendingLaunch === undefined;
   const ids = (s: ProvisioningStatus) => s.jobs.map((j) => `${j.type}:${j.jobId}`).join("\n");
   return (
     ids(stored) === ids(next) &&
