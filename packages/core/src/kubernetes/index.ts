@@ -19,3 +19,18 @@ export { KubeApiError, type CustomObject } from "./kube-api.js";
 export { WorkQueue, type QueueLane, type WorkQueueOptions } from "./queue.js";
 export { systemTimers, type TimerHandle, type Timers } from "./timers.js";
 export { KubernetesSecretSource, type KubernetesSecretSourceOptions } from "./secret-source.js";
+export {
+  LeaseClient,
+  LeaseObservations,
+  microTime,
+  type LeaseRecord,
+  type StoredLease,
+} from "./lease.js";
+export { resolveLeaseTiming, type LeaseTiming, type ResolvedLeaseTiming } from "./lease-timing.js";
+export { LeaderElector, type LeaderElectorOptions } from "./leader.js";
+export {
+  ShardMembership,
+  SHARD_GROUP_LABEL,
+  rendezvousOwner,
+  type ShardMembershipOptions,
+} from "./shard.js";
