@@ -4,8 +4,13 @@ import { systemTimers, type TimerHandle, type Timers } from "./timers.js";
 export interface WorkQueueOptions {
   /** Workers running at once, at least 1. */
   concurrency: number;
-  /** Processes one key. A throw is the worker's problem to report; the queue goes on. */
-  process: (key: string) => Promise<void>;
+  /**
+   * Processes one key. A throw is the worker's problem to report; the queue goes on.
+   * `queuedAt` is when the key entered the queue (`timers.now()`; for a delayed add, when
+   * its delay ran out): the start of the "queued in the controller" phase of a job the
+   * processing launches (docs/tracing.md).
+   */
+  process: (key: string, queuedAt: number) => Promise<void>;
   /** Timers for delayed adds; default the global ones. */
   timers?: Timers;
   /** Called whenever the number of queued keys changes (a metrics hook). */
@@ -160,8 +165,8 @@ export class WorkQueue {
     list.splice(i, 0, entry);
   }
 
-  /** The next key to process (see the class doc), removed from the queue. */
-  private take(): string | undefined {
+  /** The next key to process (see the class doc) and when it was queued, removed from the queue. */
+  private take(): { key: string; since: number } | undefined {
     const now = this.timers.now();
     let aged: { lane: QueueLane; since: number } | undefined;
     let first: QueueLane | undefined;
@@ -181,7 +186,7 @@ export class WorkQueue {
     const entry = this.lanes[lane].shift()!;
     this.queued.delete(entry.key);
     this.options.onTake?.(now - entry.since);
-    return entry.key;
+    return entry;
   }
 
   /**
@@ -207,18 +212,18 @@ export class WorkQueue {
 
   private pump(): void {
     while (!this.stopped && this.running < this.options.concurrency && this.queued.size > 0) {
-      const key = this.take();
-      if (key === undefined) break;
+      const entry = this.take();
+      if (entry === undefined) break;
       this.options.onDepth?.(this.queued.size);
-      this.active.add(key);
+      this.active.add(entry.key);
       this.running++;
-      void this.work(key);
+      void this.work(entry.key, entry.since);
     }
   }
 
-  private async work(key: string): Promise<void> {
+  private async work(key: string, since: number): Promise<void> {
     try {
-      await this.options.process(key);
+      await this.options.process(key, since);
     } catch {
       // The process function reports its own failures; the queue only keeps going.
     } finally {
