@@ -13,7 +13,24 @@ export {
   type JobType,
 } from "./job-state.js";
 export { resourceKey, type ResourceMetadata, type ResourceObject } from "./resource.js";
-export type { FailureRecord, JobRecord } from "./job-record.js";
+export type { FailureRecord, JobRecord, JobTiming } from "./job-record.js";
+export {
+  JOB_TIMING_FIELDS,
+  MAX_TIMING_OFFSET_MS,
+  isTraceparent,
+  jobPhases,
+  parseJobTiming,
+  timingOffset,
+  type JobPhase,
+  type JobPhaseName,
+} from "./tracing/timing.js";
+export type {
+  JobTraceInfo,
+  JobTracer,
+  LaunchTrace,
+  LaunchTraceOutcome,
+  ReconcileTrace,
+} from "./tracing/hooks.js";
 export type {
   DeprovisionResult,
   DeprovisionSkipped,

@@ -70,6 +70,8 @@ export const MAX_HISTORY_LIMIT = 25;
 export const STATUS_BUDGET = ((operatorStringChars: number) => {
   const timestamps = 6 * 30; // launchedAt, updatedAt, finishedAt, endedAfter, cancelRequestedAt, nextCheckAt
   const keys = 400; // field names, quotes, punctuation and numbers of one record
+  // `timing` (nine whole numbers within ±1e11 and their keys) and `traceparent` (55).
+  const timing = 9 * 28 + 20 + 70;
   const failure = (message: number) => MAX_CODE_CHARS + message + 2 * 30 + 100;
   const record = (text: number, details: number) =>
     MAX_JOB_ID_CHARS +
@@ -79,7 +81,8 @@ export const STATUS_BUDGET = ((operatorStringChars: number) => {
     MAX_CODE_CHARS + // reason
     3 * operatorStringChars + // provider, correlationId, configVersion
     timestamps +
-    keys;
+    keys +
+    timing;
   const fullRecordChars = record(MAX_STATUS_MESSAGE_CHARS, MAX_ERROR_DETAILS_CHARS);
   const oldRecordChars = record(MAX_OLD_JOB_TEXT_CHARS, MAX_OLD_JOB_TEXT_CHARS);
   const rest =

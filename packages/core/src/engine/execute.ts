@@ -1,7 +1,11 @@
 import { ContractViolationError, toErrorRecord } from "../errors.js";
 import { jobsOfType } from "../history.js";
-import type { JobRecord } from "../job-record.js";
-import type { ResourceObject } from "../resource.js";
+import type { JobRecord, JobTiming } from "../job-record.js";
+import { isTerminal } from "../job-state.js";
+import { resourceKey, type ResourceObject } from "../resource.js";
+import type { ProvisionStatus } from "../results.js";
+import { safely, type JobTracer, type LaunchTrace } from "../tracing/hooks.js";
+import { timingOffset } from "../tracing/timing.js";
 import type { PendingLaunch, ProvisioningStatus } from "../status.js";
 import type { ProviderSet } from "./providers.js";
 import { summarize } from "./summary.js";
@@ -41,6 +45,13 @@ export interface ExecuteEnv<R extends ResourceObject = ResourceObject> {
    * sent time to answer and be recorded.
    */
   launchSignal?: AbortSignal;
+  /** Receives the job lifecycle as trace spans (see {@link JobTracer}); none by default. */
+  tracer?: JobTracer;
+  /**
+   * When the reconcile's key entered the caller's work queue and when the reconcile
+   * started (epoch ms), recorded in a launched job's `timing` (`queuedMs`, `reconcileMs`).
+   */
+  reconcileTiming?: { queuedAt?: number; startedAt?: number };
 }
 
 /** The result of carrying out one decision. */
@@ -100,14 +111,11 @@ async function run<R extends ResourceObject>(
           job.type === "provision"
             ? await provider.getProvisionStatus(env.resource, job.jobId, call)
             : await provider.getDeprovisionStatus(env.resource, job.jobId, call);
-        return recordJobStatus(
-          status,
-          job,
-          checkProvisionStatus(raw),
-          env.clock(),
-          options,
-          pollInputs(input),
-        );
+        const checked = checkProvisionStatus(raw);
+        const next = recordJobStatus(status, job, checked, env.clock(), options, pollInputs(input));
+        return isTerminal(checked.state)
+          ? { ...next, status: withBackendTimes(next.status, job, checked) }
+          : next;
       } catch (error) {
         rethrowIfAborted(env.signal, error);
         return recordStatusError(status, job, error, env.clock(), options);
@@ -207,7 +215,38 @@ async function launch<R extends ResourceObject>(
   const { options } = input;
   const provider = env.providers.current;
   const signal = env.launchSignal ?? env.signal;
-  const call = { signal, correlationId: pending.correlationId };
+  const launchStart = env.clock();
+  const trace = env.tracer ? startLaunchTrace(env, pending, launchStart) : undefined;
+  const call = {
+    signal,
+    correlationId: pending.correlationId,
+    ...(trace?.traceparent !== undefined && { traceparent: trace.traceparent }),
+  };
+  const launched = (t: Transition, jobId: string | undefined): Transition => {
+    const end = env.clock();
+    const state = t.status.jobs.find((j) => j.jobId === jobId && j.type === pending.type)?.state;
+    if (trace) {
+      safely(
+        () =>
+          trace.end(
+            {
+              ...(jobId !== undefined && { jobId }),
+              ...(state !== undefined && { state }),
+              ...(pending.type === "deprovision" && {
+                action: jobId !== undefined ? ("triggered" as const) : ("waiting" as const),
+              }),
+            },
+            end,
+          ),
+        undefined,
+      );
+    }
+    if (jobId === undefined) return t;
+    return {
+      ...t,
+      status: withLaunchTiming(t.status, pending, jobId, env, launchStart, end, trace?.traceparent),
+    };
+  };
   try {
     if (pending.type === "provision") {
       const result = checkProvisionResult(
@@ -217,7 +256,7 @@ async function launch<R extends ResourceObject>(
         }),
       );
       assertNewJobId(status.jobs, result.jobId, "provision");
-      const next = recordLaunched(
+      const recorded = recordLaunched(
         status,
         pending,
         { jobId: result.jobId, state: result.initialState, message: result.message },
@@ -225,34 +264,129 @@ async function launch<R extends ResourceObject>(
         options,
         pollInputs(input),
       );
-      return {
-        status: next,
-        events: [
-          {
-            type: "Normal",
-            reason: "ProvisionTriggered",
-            message: `provision job ${result.jobId} launched for config version ${pending.configVersion ?? ""} (attempt ${pending.attempt})`,
-          },
-        ],
-      };
+      return launched(
+        {
+          status: recorded,
+          events: [
+            {
+              type: "Normal",
+              reason: "ProvisionTriggered",
+              message: `provision job ${result.jobId} launched for config version ${pending.configVersion ?? ""} (attempt ${pending.attempt})`,
+            },
+          ],
+        },
+        result.jobId,
+      );
     }
     const provisionJobs = jobsOfType(status.jobs, "provision");
     const result = checkDeprovisionResult(
       await provider.triggerDeprovision(env.resource, provisionJobs, call),
     );
     if (result.action === "triggered") assertNewJobId(status.jobs, result.jobId, "deprovision");
-    return recordDeprovisionAnswer(
-      status,
-      pending,
-      result,
-      env.clock(),
-      options,
-      pollInputs(input),
+    return launched(
+      recordDeprovisionAnswer(status, pending, result, env.clock(), options, pollInputs(input)),
+      result.action === "triggered" ? result.jobId : undefined,
     );
   } catch (error) {
+    if (trace) {
+      const { code, message } = toErrorRecord(error);
+      safely(() => trace.end({ error: { code, message } }, env.clock()), undefined);
+    }
     rethrowIfAborted(signal, error);
     return recordLaunchError(status, pending, error, env.clock(), options);
   }
+}
+
+/** Starts the launch's trace; a tracer that throws is ignored. */
+function startLaunchTrace<R extends ResourceObject>(
+  env: ExecuteEnv<R>,
+  pending: PendingLaunch,
+  at: number,
+): LaunchTrace | undefined {
+  const tracer = env.tracer;
+  if (!tracer) return undefined;
+  const { queuedAt, startedAt } = env.reconcileTiming ?? {};
+  const uid = env.resource.metadata.uid;
+  return safely(
+    () =>
+      tracer.startLaunch(
+        {
+          resource: resourceKey(env.resource),
+          ...(uid !== undefined && { resourceUid: uid }),
+          type: pending.type,
+          provider: pending.provider,
+          correlationId: pending.correlationId,
+          ...(pending.configVersion !== undefined && { configVersion: pending.configVersion }),
+          attempt: pending.attempt,
+          launchedAt: Date.parse(pending.createdAt),
+          ...(queuedAt !== undefined && { queuedAt }),
+          ...(startedAt !== undefined && { reconcileStartedAt: startedAt }),
+        },
+        at,
+      ),
+    undefined,
+  );
+}
+
+/** `status` with the launch's timing (and trace context) on the job it created. */
+function withLaunchTiming<R extends ResourceObject>(
+  status: ProvisioningStatus,
+  pending: PendingLaunch,
+  jobId: string,
+  env: ExecuteEnv<R>,
+  start: number,
+  end: number,
+  traceparent: string | undefined,
+): ProvisioningStatus {
+  return mapJob(status, jobId, pending.type, (job) => {
+    const timing: JobTiming = { ...job.timing };
+    const { queuedAt, startedAt } = env.reconcileTiming ?? {};
+    setOffset(timing, "queuedMs", job, queuedAt);
+    setOffset(timing, "reconcileMs", job, startedAt);
+    setOffset(timing, "launchStartMs", job, start);
+    setOffset(timing, "launchEndMs", job, end);
+    const out: JobRecord = { ...job, timing };
+    if (traceparent !== undefined) out.traceparent = traceparent;
+    return out;
+  });
+}
+
+/** `status` with the backend's own instants of a job seen to end, as `timing` offsets. */
+function withBackendTimes(
+  status: ProvisioningStatus,
+  job: JobRecord,
+  answer: ProvisionStatus,
+): ProvisioningStatus {
+  return mapJob(status, job.jobId, job.type, (record) => {
+    const timing: JobTiming = { ...record.timing };
+    setOffset(timing, "createdMs", record, answer.createdTime);
+    setOffset(timing, "startedMs", record, answer.startTime);
+    setOffset(timing, "finishedMs", record, answer.endTime);
+    return Object.keys(timing).length > 0 ? { ...record, timing } : record;
+  });
+}
+
+function setOffset(
+  timing: JobTiming,
+  field: keyof JobTiming,
+  job: JobRecord,
+  instant: number | string | undefined,
+): void {
+  if (instant === undefined) return;
+  const offset = timingOffset(job, instant);
+  if (offset !== undefined) timing[field] = offset;
+}
+
+function mapJob(
+  status: ProvisioningStatus,
+  jobId: string,
+  type: JobRecord["type"],
+  fn: (job: JobRecord) => JobRecord,
+): ProvisioningStatus {
+  return {
+    ...status,
+    jobs: status.jobs.map((j) => (j.jobId === jobId && j.type === type ? fn(j) : j)),
+  };
 }
 
 function assertNewJobId(jobs: readonly JobRecord[], jobId: string, type: JobRecord["type"]): void {

@@ -2,8 +2,11 @@ import { randomUUID } from "node:crypto";
 import { canonicalJson, configVersion } from "../config-version.js";
 import { AbortedError, ConfigurationError } from "../errors.js";
 import type { JobRecord } from "../job-record.js";
+import { isTerminal } from "../job-state.js";
 import type { Provider } from "../provider.js";
-import type { ResourceObject } from "../resource.js";
+import { resourceKey, type ResourceObject } from "../resource.js";
+import { safely, type JobTracer, type ReconcileTrace } from "../tracing/hooks.js";
+import { timingOffset } from "../tracing/timing.js";
 import { emptyStatus, type ProvisioningStatus } from "../status.js";
 import { MAX_OPERATOR_STRING_CHARS } from "../text-bounds.js";
 import { decide } from "./decide.js";
@@ -85,6 +88,18 @@ export interface ReconcileArgs<R extends ResourceObject = ResourceObject> {
    * and adoptions through and withholds launches and cancels.
    */
   mayAct?: (action: Exclude<EngineAction, { kind: "none" }>) => boolean;
+  /**
+   * When the resource's key entered the caller's work queue (epoch ms, the clock's time
+   * base): a job this reconcile launches records it as `timing.queuedMs`.
+   */
+  queuedAt?: number;
+  /**
+   * When the reconcile started, for the caller (epoch ms; default: when this call began):
+   * a job it launches records it as `timing.reconcileMs`.
+   */
+  startedAt?: number;
+  /** Receives the job lifecycle as trace spans (see {@link JobTracer}); none by default. */
+  tracer?: JobTracer;
 }
 
 /** The result of {@link reconcile}: what the caller does next. */
@@ -134,84 +149,162 @@ export async function reconcile<R extends ResourceObject>(
   // Checked before anything else, so no provider is called on a status the engine could
   // misread or could not record a job in (InvalidStatusError names the field at fault).
   let status = args.status === undefined ? emptyStatus() : parseProvisioningStatus(args.status);
-  let persisted = canonicalJson(status);
-  const events: EngineEvent[] = [];
-  /** Persist `next` within the status budget; returns what was persisted. */
-  const save = async (
-    next: ProvisioningStatus,
-    reason: PersistReason,
-  ): Promise<ProvisioningStatus> => {
-    const bounded = boundStatus(next);
-    const text = canonicalJson(bounded);
-    if (reason === "update" && text === persisted) return bounded;
-    await args.persist(bounded, reason);
-    persisted = text;
-    return bounded;
-  };
-  // A signal brings one read forward: once read, its job is not read again for it.
-  let signaled = args.signaledJobIds;
-  for (let step = 0; step < maxSteps; step++) {
-    if (signal.aborted) throw new AbortedError("reconcile aborted");
-    const input: DecideInput = {
-      status,
-      desiredConfigVersion,
-      deleting,
-      now: clock(),
-      providers: providers.directory,
-      options,
-      newCorrelationId,
-    };
-    const generation = args.resource.metadata.generation;
-    if (generation !== undefined) input.generation = generation;
-    if (args.resolution) input.resolution = args.resolution;
-    if (signaled && signaled.size > 0) input.signaledJobIds = signaled;
-    if (args.expectedDurationMs) input.expectedDurationMs = args.expectedDurationMs;
-    if (args.signalsActive) input.signalsActive = args.signalsActive;
-    const decision = decide(input);
-    if (decision.action.kind !== "none" && args.mayAct && !args.mayAct(decision.action)) {
-      return {
-        status,
-        finalizer: deleting ? "keep" : "ensure",
-        requeueAfterMs: options.pollIntervalMs,
-        events,
-        steps: step,
-        withheld: decision.action,
-      };
-    }
-    events.push(...decision.events);
-    if (decision.action.kind === "none") {
-      const saved = await save(decision.status, "update");
-      const result: ReconcileResult = {
-        status: saved,
-        finalizer: decision.finalizer,
-        events,
-        steps: step,
-      };
-      if (decision.requeueAfterMs !== undefined) result.requeueAfterMs = decision.requeueAfterMs;
-      return result;
-    }
-    if (decision.action.kind === "poll" && signaled?.has(decision.action.job.jobId)) {
-      const read = decision.action.job.jobId;
-      signaled = new Set([...signaled].filter((id) => id !== read));
-    }
-    if (decision.persistFirst) await save(decision.status, "before-launch");
-    const outcome = await execute(decision, input, {
-      resource: args.resource,
-      providers,
-      clock,
-      signal,
-      ...(args.launchSignal === undefined ? {} : { launchSignal: args.launchSignal }),
-    });
-    events.push(...outcome.events);
-    status = await save(outcome.status, "update");
+  const startedAt = args.startedAt ?? clock();
+  const key = resourceKey(args.resource);
+  const tracer = args.tracer;
+  const trace = tracer ? safely(() => tracer.startReconcile(key, startedAt), undefined) : undefined;
+  if (!trace) return run();
+  try {
+    const result = await run();
+    safely(() => trace.end(clock()), undefined);
+    return result;
+  } catch (error) {
+    safely(() => trace.end(clock(), error), undefined);
+    throw error;
   }
-  return {
-    status,
-    finalizer: deleting ? "keep" : "ensure",
-    requeueAfterMs: 0,
-    events,
-    steps: maxSteps,
-  };
+
+  async function run(): Promise<ReconcileResult> {
+    let persisted = canonicalJson(status);
+    /** The status last persisted: a job is stamped `timing.writtenMs` once, when its end first is. */
+    let persistedStatus = status;
+    const events: EngineEvent[] = [];
+    /** Persist `next` within the status budget; returns what was persisted. */
+    const save = async (
+      next: ProvisioningStatus,
+      reason: PersistReason,
+    ): Promise<ProvisioningStatus> => {
+      const { status: stamped, ended } = stampEnds(persistedStatus, next, clock());
+      const bounded = boundStatus(stamped);
+      const text = canonicalJson(bounded);
+      if (reason === "update" && text === persisted) return bounded;
+      await args.persist(bounded, reason);
+      persisted = text;
+      persistedStatus = bounded;
+      if (tracer) {
+        for (const job of bounded.jobs) {
+          if (ended.has(`${job.type}:${job.jobId}`))
+            safely(() => tracer.jobEnded(key, job), undefined);
+        }
+      }
+      return bounded;
+    };
+    // A signal brings one read forward: once read, its job is not read again for it.
+    let signaled = args.signaledJobIds;
+    for (let step = 0; step < maxSteps; step++) {
+      if (signal.aborted) throw new AbortedError("reconcile aborted");
+      const input: DecideInput = {
+        status,
+        desiredConfigVersion,
+        deleting,
+        now: clock(),
+        providers: providers.directory,
+        options,
+        newCorrelationId,
+      };
+      const generation = args.resource.metadata.generation;
+      if (generation !== undefined) input.generation = generation;
+      if (args.resolution) input.resolution = args.resolution;
+      if (signaled && signaled.size > 0) input.signaledJobIds = signaled;
+      if (args.expectedDurationMs) input.expectedDurationMs = args.expectedDurationMs;
+      if (args.signalsActive) input.signalsActive = args.signalsActive;
+      const decision = decide(input);
+      if (decision.action.kind !== "none" && args.mayAct && !args.mayAct(decision.action)) {
+        return {
+          status,
+          finalizer: deleting ? "keep" : "ensure",
+          requeueAfterMs: options.pollIntervalMs,
+          events,
+          steps: step,
+          withheld: decision.action,
+        };
+      }
+      events.push(...decision.events);
+      if (decision.action.kind === "none") {
+        const saved = await save(decision.status, "update");
+        const result: ReconcileResult = {
+          status: saved,
+          finalizer: decision.finalizer,
+          events,
+          steps: step,
+        };
+        if (decision.requeueAfterMs !== undefined) result.requeueAfterMs = decision.requeueAfterMs;
+        return result;
+      }
+      if (trace) traceStep(trace, decision.action);
+      if (decision.action.kind === "poll" && signaled?.has(decision.action.job.jobId)) {
+        const read = decision.action.job.jobId;
+        signaled = new Set([...signaled].filter((id) => id !== read));
+      }
+      if (decision.persistFirst) await save(decision.status, "before-launch");
+      const outcome = await execute(decision, input, {
+        resource: args.resource,
+        providers,
+        clock,
+        signal,
+        ...(args.launchSignal === undefined ? {} : { launchSignal: args.launchSignal }),
+        ...(tracer === undefined ? {} : { tracer }),
+        reconcileTiming: {
+          startedAt,
+          ...(args.queuedAt === undefined ? {} : { queuedAt: args.queuedAt }),
+        },
+      });
+      events.push(...outcome.events);
+      if (trace && decision.action.kind === "launch") {
+        for (const job of outcome.status.jobs) {
+          const launched = job.correlationId === decision.action.pending.correlationId;
+          if (launched && job.traceparent) safely(() => trace.link(job.traceparent!), undefined);
+        }
+      }
+      status = await save(outcome.status, "update");
+    }
+    return {
+      status,
+      finalizer: deleting ? "keep" : "ensure",
+      requeueAfterMs: 0,
+      events,
+      steps: maxSteps,
+    };
+  }
+}
+
+/** Records a decision's action on the reconcile's span, linked to its job's span. */
+function traceStep(trace: ReconcileTrace, action: EngineAction): void {
+  safely(() => {
+    if (action.kind === "poll" || action.kind === "cancel") {
+      trace.step(action.kind, action.job.jobId);
+      if (action.job.traceparent) trace.link(action.job.traceparent);
+    } else {
+      trace.step(action.kind === "launch" ? `launch ${action.type}` : action.kind);
+    }
+  }, undefined);
+}
+
+/**
+ * `next` with `timing.seenMs` and `timing.writtenMs` (now) on every job whose end it holds
+ * and `before` (the status last persisted) did not; `ended` holds their `type:jobId` keys.
+ */
+function stampEnds(
+  before: ProvisioningStatus,
+  next: ProvisioningStatus,
+  now: number,
+): { status: ProvisioningStatus; ended: Set<string> } {
+  const ended = new Set<string>();
+  const endedBefore = new Set(
+    before.jobs.filter((j) => isTerminal(j.state)).map((j) => `${j.type}:${j.jobId}`),
+  );
+  const jobs = next.jobs.map((job) => {
+    if (!isTerminal(job.state) || job.timing?.writtenMs !== undefined) return job;
+    if (endedBefore.has(`${job.type}:${job.jobId}`)) return job;
+    const timing = { ...job.timing };
+    const seen = job.finishedAt === undefined ? undefined : timingOffset(job, job.finishedAt);
+    if (timing.seenMs === undefined && seen !== undefined) timing.seenMs = seen;
+    const written = timingOffset(job, now);
+    if (written !== undefined) timing.writtenMs = written;
+    const stamped: JobRecord = { ...job, timing };
+    ended.add(`${job.type}:${job.jobId}`);
+    return stamped;
+  });
+  return ended.size === 0 ? { status: next, ended } : { status: { ...next, jobs }, ended };
 }
 
 /** `value`, when it fits the status budget's `MAX_OPERATOR_STRING_CHARS`. */

@@ -2,6 +2,7 @@ import type { Condition } from "../conditions.js";
 import { ProviderError } from "../errors.js";
 import type { FailureRecord, JobRecord } from "../job-record.js";
 import { isJobState } from "../job-state.js";
+import { isTraceparent, parseJobTiming } from "../tracing/timing.js";
 import type { LaunchFailure, PendingLaunch, ProvisioningStatus } from "../status.js";
 import {
   MAX_CODE_CHARS,
@@ -171,6 +172,10 @@ function job(value: unknown, path: string): JobRecord {
   }
   if (o["statusError"] !== undefined)
     out.statusError = failure(o["statusError"], `${path}.statusError`);
+  // Diagnostics only: a damaged timing or trace context is dropped, never refused.
+  const timing = parseJobTiming(o["timing"]);
+  if (timing) out.timing = timing;
+  if (isTraceparent(o["traceparent"])) out.traceparent = o["traceparent"];
   return out;
 }
 
