@@ -61,6 +61,15 @@ export function toKubeError(error: unknown, what: string): KubeApiError {
   return new KubeApiError(status, reason, `${what}: ${status || "no answer"} ${detail}`.trim());
 }
 
+/** The `host:port` of a server URL (the URL itself when it does not parse). */
+function hostOf(server: string): string {
+  try {
+    return new URL(server).host;
+  } catch {
+    return server;
+  }
+}
+
 function safeParse(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
@@ -141,6 +150,8 @@ export class KubeApi {
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
   private readonly auth: SharedAgentAuthentication;
+  /** The API server's `host:port` (the `host` of request metrics). */
+  private readonly host: string;
   /**
    * The client-node configuration of these calls (server, authentication, the shared
    * keep-alive agent), for other API clients of the controller (the Leases of leader
@@ -164,6 +175,7 @@ export class KubeApi {
     if (!cluster) {
       throw new ConfigurationError("the KubeConfig has no current cluster (no current context)");
     }
+    this.host = hostOf(cluster.server);
     this.auth = new SharedAgentAuthentication(kubeConfig);
     const configuration = createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
@@ -189,7 +201,7 @@ export class KubeApi {
    * carries it as `code` on a failure; no code means no answer came).
    */
   private async measure<T>(
-    labels: Omit<KubeRequestLabels, "code">,
+    labels: Omit<KubeRequestLabels, "code" | "host">,
     call: () => Promise<{ httpStatusCode: number; data: T }>,
   ): Promise<T> {
     if (!this.onRequest) return (await call()).data;
@@ -205,7 +217,7 @@ export class KubeApi {
       throw error;
     } finally {
       try {
-        this.onRequest({ ...labels, code }, performance.now() - started);
+        this.onRequest({ ...labels, code, host: this.host }, performance.now() - started);
       } catch {
         // A metrics hook must not throw; if it does, the request's outcome stands.
       }

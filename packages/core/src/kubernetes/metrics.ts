@@ -22,6 +22,8 @@ export interface KubeRequestLabels {
   code: string;
   /** What was addressed: `""` for the object, `"status"` for its status subresource, `"events"` for an Event. */
   subresource: "" | "status" | "events";
+  /** The API server's `host:port`, as client-go's `host` label. */
+  host: string;
 }
 
 /**
