@@ -6,12 +6,16 @@
  */
 import {
   CoordinationV1Api,
+  ServerConfiguration,
   V1MicroTime,
+  createConfiguration,
   type Configuration,
+  type KubeConfig,
   type V1Lease,
 } from "@kubernetes/client-node";
 import { canonicalJson } from "../config-version.js";
-import { toKubeError } from "./kube-api.js";
+import { ConfigurationError } from "../errors.js";
+import { SharedAgentAuthentication, toKubeError } from "./kube-api.js";
 
 /**
  * What a Lease holds, as client-go's `resourcelock.LeaderElectionRecord`
@@ -108,6 +112,24 @@ export class LeaseClient {
     readonly namespace: string,
   ) {
     this.api = new CoordinationV1Api(configuration);
+  }
+
+  /**
+   * A client on a KubeConfig of its own (with a keep-alive agent of its own): for use
+   * outside a controller, which shares its own configuration.
+   *
+   * @throws ConfigurationError when the KubeConfig has no current cluster.
+   */
+  static fromKubeConfig(kubeConfig: KubeConfig, namespace: string): LeaseClient {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) {
+      throw new ConfigurationError("the KubeConfig has no current cluster (no current context)");
+    }
+    const configuration = createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: new SharedAgentAuthentication(kubeConfig) },
+    });
+    return new LeaseClient(configuration, namespace);
   }
 
   /** Read a Lease; `undefined` when it does not exist. */
