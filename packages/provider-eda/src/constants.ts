@@ -64,6 +64,12 @@ export const DEFAULT_EDA_ANNOTATIONS: Readonly<EdaAnnotationNames> = Object.free
   failure: ANNOTATION_PLAYBOOK_FAILURE,
 });
 
+/**
+ * Event annotation carrying the W3C trace context (`traceparent`) of the job's span, when
+ * the runtime traces jobs (docs/tracing.md); absent otherwise. Not renamable.
+ */
+export const ANNOTATION_TRACEPARENT = "provisionkit.io/traceparent";
+
 /** Informational request header carrying the correlation id. */
 export const HEADER_CORRELATION_ID = "X-Provisionkit-Correlation-Id";
 /** Informational request header carrying the operation. */

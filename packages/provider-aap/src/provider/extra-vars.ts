@@ -13,6 +13,11 @@ export interface ProvisionkitVars {
   configVersion?: string;
   /** For deprovision jobs: whether a failure blocks deletion. */
   blockDeletionOnFailure?: boolean;
+  /**
+   * The W3C trace context of the job's span, when the runtime traces jobs: written as
+   * `provisionkit.traceparent`, for a playbook or callback plugin that continues the trace.
+   */
+  traceparent?: string;
 }
 
 /** Inputs of {@link buildExtraVars}. */
@@ -51,6 +56,7 @@ export function buildExtraVars(input: ExtraVarsInput): Record<string, unknown> {
   if (vars.blockDeletionOnFailure !== undefined) {
     own.block_deletion_on_failure = vars.blockDeletionOnFailure;
   }
+  if (vars.traceparent !== undefined) own.traceparent = vars.traceparent;
   return {
     ...input.extra,
     ansible_eda: {

@@ -36,6 +36,7 @@ export function toProvisionStatus(
 ): ProvisionStatus {
   const state = toJobState(job.status);
   const status: ProvisionStatus = { jobId, state, message: describe(job, state) };
+  if (job.created) status.createdTime = job.created;
   if (job.started) status.startTime = job.started;
   if (job.finished) status.endTime = job.finished;
   if (state === JobState.Failed || state === JobState.Canceled) {

@@ -48,8 +48,11 @@ export interface LaunchRequest {
   correlationId: string;
   /** Aborts the launch. */
   signal: AbortSignal;
-  /** The config version (provision) or `blockDeletionOnFailure` (deprovision). */
-  vars: { configVersion?: string; blockDeletionOnFailure?: boolean };
+  /**
+   * The config version (provision) or `blockDeletionOnFailure` (deprovision), and the job
+   * span's `traceparent` when the runtime traces jobs.
+   */
+  vars: { configVersion?: string; blockDeletionOnFailure?: boolean; traceparent?: string };
 }
 
 /** Launches templates for resources. */

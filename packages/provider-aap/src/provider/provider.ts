@@ -137,6 +137,7 @@ export class AapProvider implements Provider {
   ): Promise<ProvisionResult> {
     const job = await this.launch(resource, "provision", options.correlationId, options.signal, {
       configVersion: options.configVersion,
+      ...(options.traceparent !== undefined && { traceparent: options.traceparent }),
     });
     return {
       jobId: encodeJobId(job),
@@ -217,6 +218,7 @@ export class AapProvider implements Provider {
     }
     const job = await this.launch(resource, "deprovision", options.correlationId, options.signal, {
       blockDeletionOnFailure: this.blockDeletionOnFailure,
+      ...(options.traceparent !== undefined && { traceparent: options.traceparent }),
     });
     return {
       action: "triggered",
@@ -318,7 +320,7 @@ export class AapProvider implements Provider {
     operation: JobType,
     correlationId: string,
     signal: AbortSignal,
-    vars: { configVersion?: string; blockDeletionOnFailure?: boolean },
+    vars: { configVersion?: string; blockDeletionOnFailure?: boolean; traceparent?: string },
   ) {
     const template = this.templateName(resource, operation);
     return this.launcher.launch({ resource, operation, template, correlationId, signal, vars });

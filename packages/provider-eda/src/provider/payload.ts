@@ -1,5 +1,5 @@
 import { ConfigurationError, type JobType, type ResourceObject } from "@provisionkit/core";
-import type { EdaAnnotationNames } from "../constants.js";
+import { ANNOTATION_TRACEPARENT, type EdaAnnotationNames } from "../constants.js";
 
 /** The default payload: the resource without `status` and `metadata.managedFields`. */
 export function defaultPayload(resource: ResourceObject): Record<string, unknown> {
@@ -21,13 +21,15 @@ export interface EventFacts {
   configVersion?: string;
   /** For deprovision: the provider's `blockDeletionOnFailure`. */
   blockDeletionOnFailure?: boolean;
+  /** The job span's W3C trace context, when the runtime traces jobs. */
+  traceparent?: string;
 }
 
 /**
  * The event body: a JSON copy of `payload` (never the caller's object) whose
  * `metadata.annotations` also carry the correlation id, the operation and, for a
  * provision, the config version or, for a deprovision, `blockDeletionOnFailure` (`"true"` or
- * `"false"`). Each of the last two is removed from events of the other operation, should
+ * `"false"`), and, when the runtime traces jobs, `provisionkit.io/traceparent`. Each of the last two is removed from events of the other operation, should
  * the resource itself carry it.
  *
  * @throws ConfigurationError when `payload` is not a JSON object.
@@ -61,6 +63,8 @@ export function eventBody(
   if (facts.operation === "deprovision" && facts.blockDeletionOnFailure !== undefined) {
     annotations[names.blockDeletionOnFailure] = String(facts.blockDeletionOnFailure);
   } else delete annotations[names.blockDeletionOnFailure];
+  if (facts.traceparent !== undefined) annotations[ANNOTATION_TRACEPARENT] = facts.traceparent;
+  else delete annotations[ANNOTATION_TRACEPARENT];
   metadata.annotations = annotations;
   copy.metadata = metadata;
   return copy;

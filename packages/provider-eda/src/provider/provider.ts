@@ -138,7 +138,12 @@ export class EdaProvider implements Provider {
     if (followed !== undefined) return followed;
     const { jobId, destination } = await this.#sender.send(
       resource,
-      { operation: "provision", correlationId, configVersion },
+      {
+        operation: "provision",
+        correlationId,
+        configVersion,
+        ...(options.traceparent !== undefined && { traceparent: options.traceparent }),
+      },
       signal,
     );
     this.#sent.record(resource, {
@@ -230,6 +235,7 @@ export class EdaProvider implements Provider {
         operation: "deprovision",
         correlationId: options.correlationId,
         blockDeletionOnFailure: block,
+        ...(options.traceparent !== undefined && { traceparent: options.traceparent }),
       },
       options.signal,
     );
