@@ -5,54 +5,14 @@
  * leaders at once" is checked at every instant something can change (each timer, and each
  * change of leadership as it is reported).
  */
-import { KubeConfig, ServerConfiguration, createConfiguration } from "@kubernetes/client-node";
-import {
-  LeaderElector,
-  LeaseClient,
-  type LeaseRecord,
-  type StoredLease,
-} from "@provisionkit/core/kubernetes";
+import { LeaderElector, type LeaseClient } from "@provisionkit/core/kubernetes";
 import { KubernetesApiSimulator } from "@provisionkit/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { cuttable, type CuttableLeases } from "../support/leases.ts";
 import { VirtualTimers } from "../support/request-count.ts";
 
 const EPOCH = Date.UTC(2026, 11, 5);
 const TIMING = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
-
-/** A Lease client whose requests fail while `cut` (a replica partitioned from the API server). */
-export class CuttableLeases extends LeaseClient {
-  cut = false;
-  private check(): void {
-    if (this.cut) throw new Error("partitioned");
-  }
-  override async get(name: string) {
-    this.check();
-    return super.get(name);
-  }
-  override async create(name: string, record: LeaseRecord, labels?: Record<string, string>) {
-    this.check();
-    return super.create(name, record, labels);
-  }
-  override async update(current: StoredLease, record: LeaseRecord) {
-    this.check();
-    return super.update(current, record);
-  }
-  override async list(selector: string) {
-    this.check();
-    return super.list(selector);
-  }
-}
-
-/** A Lease client on the simulator, each with its own configuration (and connections). */
-export function cuttable(simulator: KubernetesApiSimulator): CuttableLeases {
-  const kc = new KubeConfig();
-  kc.loadFromString(simulator.kubeconfig());
-  const configuration = createConfiguration({
-    baseServer: new ServerConfiguration(simulator.url, {}),
-    authMethods: { default: kc },
-  });
-  return new CuttableLeases(configuration, "default");
-}
 
 interface Candidate {
   elector: LeaderElector;

@@ -60,6 +60,9 @@ export interface ShardMembershipOptions extends LeaseTiming {
   logger?: Logger;
 }
 
+/** Owners remembered at most (the cache starts over beyond). */
+const MAX_CACHED_OWNERS = 100_000;
+
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /**
@@ -101,6 +104,8 @@ export class ShardMembership {
   private freshUntil = Number.NEGATIVE_INFINITY;
   private joinedAt: number | undefined;
   private view: string[] = [];
+  /** The owner of each uid asked about, over {@link view} (cleared when the view changes). */
+  private readonly owners = new Map<string, string | undefined>();
   private running = false;
   private timer: TimerHandle | undefined;
   private edge: TimerHandle | undefined;
@@ -142,7 +147,12 @@ export class ShardMembership {
 
   /** Whether this replica owns the resource with this uid now (and may act on it). */
   owns(uid: string): boolean {
-    return this.active() && rendezvousOwner(uid, this.view) === this.identity;
+    if (!this.active()) return false;
+    if (!this.owners.has(uid)) {
+      if (this.owners.size >= MAX_CACHED_OWNERS) this.owners.clear();
+      this.owners.set(uid, rendezvousOwner(uid, this.view));
+    }
+    return this.owners.get(uid) === this.identity;
   }
 
   /** Start: join the group (the first cycle at once). */
@@ -198,7 +208,10 @@ export class ShardMembership {
       if (!this.running) return;
       if (!wasFresh || this.joinedAt === undefined) this.joinedAt = renewedAt;
       this.freshUntil = started + this.timing.renewDeadlineMs;
-      this.view = members;
+      if (members.join("\n") !== this.view.join("\n")) {
+        this.view = members;
+        this.owners.clear();
+      }
     } catch (error) {
       this.logger.debug({ lease: this.leaseName, error: String(error) }, "shard cycle failed");
     }
