@@ -12,7 +12,41 @@ export {
   PAUSE_ANNOTATION,
   type ProvisioningControllerOptions,
 } from "./options.js";
-export type { ControllerMetrics } from "./metrics.js";
+export type {
+  ControllerMetrics,
+  KubeRequestLabels,
+  KubeRequestVerb,
+  ReconcileOutcomeLabel,
+} from "./metrics.js";
+export {
+  PROM_CLIENT_MISSING,
+  createPrometheusMetrics,
+  type PrometheusMetrics,
+  type PrometheusMetricsOptions,
+  type PrometheusRegistry,
+} from "./prometheus.js";
+export {
+  DEFAULT_WATCH_DOWN_BOUND_MS,
+  checkReadiness,
+  formatReadiness,
+  type ControllerHealth,
+  type HealthSource,
+  type ReadinessCheck,
+  type ReadinessOptions,
+  type ReadinessReport,
+} from "./health.js";
+export {
+  startOperatorServer,
+  type OperatorServer,
+  type OperatorServerOptions,
+} from "./metrics-server.js";
+export {
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  handleShutdownSignals,
+  type ShutdownOptions,
+  type SignalProcess,
+  type Stoppable,
+} from "./shutdown.js";
 export type { CustomResourceRef } from "./resource-ref.js";
 export { defaultStatusMapping, type StatusMapping } from "./status-mapping.js";
 export { KubeApiError, type CustomObject } from "./kube-api.js";
@@ -28,6 +62,7 @@ export {
 } from "./lease.js";
 export { resolveLeaseTiming, type LeaseTiming, type ResolvedLeaseTiming } from "./lease-timing.js";
 export { LeaderElector, type LeaderElectorOptions } from "./leader.js";
+export type { LeaderElectionOptions, ShardingOptions } from "./lease-gate.js";
 export {
   ShardMembership,
   SHARD_GROUP_LABEL,

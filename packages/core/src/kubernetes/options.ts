@@ -5,6 +5,7 @@ import type { ProviderSet } from "../engine/providers.js";
 import type { Logger } from "../logger.js";
 import type { Provider } from "../provider.js";
 import type { ResourceObject } from "../resource.js";
+import type { LeaderElectionOptions, ShardingOptions } from "./lease-gate.js";
 import type { ControllerMetrics } from "./metrics.js";
 import type { CustomResourceRef } from "./resource-ref.js";
 import type { StatusMapping } from "./status-mapping.js";
@@ -87,4 +88,16 @@ export interface ProvisioningControllerOptions<R extends ResourceObject = Resour
   timers?: Timers;
   /** Correlation id source. Default `crypto.randomUUID`. */
   newCorrelationId?: () => string;
+  /**
+   * Leader election on a `coordination.k8s.io/v1` Lease: only the replica holding it
+   * reconciles; one that cannot renew stops acting at its renew deadline, before another can
+   * take the Lease over; `stop()` releases it. Not with `sharding`.
+   */
+  leaderElection?: LeaderElectionOptions;
+  /**
+   * Sharding over `coordination.k8s.io/v1` Leases (one per replica): each live replica
+   * reconciles the resources whose uid hashes to it, and ownership moves through a gap,
+   * never an overlap, when a replica joins or dies. Not with `leaderElection`.
+   */
+  sharding?: ShardingOptions;
 }
