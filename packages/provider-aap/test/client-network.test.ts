@@ -174,15 +174,17 @@ describe("launch outcome", () => {
     expect(error.outcomeUnknown).toBe(false);
   });
 
-  it("uses a fresh connection, not a pooled one that the server may have closed", async () => {
+  it("goes on the kept-alive pool like a read (its reset on a reused connection: client-connections.test.ts); with keepAlive: false, on a connection of its own", async () => {
     server.on("GET", JOB, json(200, jobBody()));
     server.on("POST", LAUNCH, json(201, jobBody({ id: 8 })));
     const client = clientFor(server);
     await client.getJob({ kind: "job", id: 7 });
     await client.launch({ kind: "job_template", id: 5 }, {});
-    const launch = server.requests.find((r) => r.method === "POST");
-    expect(launch?.headers.connection).toBe("close");
+    await clientFor(server, { keepAlive: false }).launch({ kind: "job_template", id: 5 }, {});
+    const [pooled, own] = server.requests.filter((r) => r.method === "POST");
+    expect(pooled?.headers.connection).toBe("keep-alive");
     expect(server.requests[0]?.headers.connection).toBe("keep-alive");
+    expect(own?.headers.connection).toBe("close");
   });
 });
 

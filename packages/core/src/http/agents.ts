@@ -21,14 +21,41 @@ type CreateConnection = (
   callback?: (err: Error | null, stream: Duplex) => void,
 ) => Duplex | null | undefined;
 
-/** A new agent for `https` or `http` with the TLS settings. */
+/**
+ * A new agent for `https` or `http` with the TLS settings. `idleTimeoutMs` (with
+ * `keepAlive`) closes a pooled connection idle that long; Node also closes it 1 s before a
+ * server's announced `Keep-Alive: timeout=N` when that is sooner (it ignores the hint when
+ * the agent has no timeout).
+ */
 export function createAgent(
   https: boolean,
   tls: HttpTlsSettings,
   keepAlive: boolean,
+  idleTimeoutMs?: number,
 ): HttpAgent | HttpsAgent {
-  if (!https) return new HttpAgent({ keepAlive });
-  return new HttpsAgent({ keepAlive, ca: tls.ca, rejectUnauthorized: tls.insecure !== true });
+  const common = { keepAlive, ...(keepAlive && idleTimeoutMs ? { timeout: idleTimeoutMs } : {}) };
+  if (!https) return new HttpAgent(common);
+  return new HttpsAgent({ ...common, ca: tls.ca, rejectUnauthorized: tls.insecure !== true });
+}
+
+/**
+ * Makes `agent` add each connection it opens to `connected` once established (for TLS after
+ * the handshake, since a request is written only then), so a failed request can tell
+ * whether its connection ever reached the server. Returns `agent`.
+ */
+export function trackConnections<A extends HttpAgent>(
+  agent: A,
+  https: boolean,
+  connected: WeakSet<object>,
+): A {
+  const create: CreateConnection = agent.createConnection.bind(agent);
+  const tracked: CreateConnection = (options, callback) => {
+    const socket = create(options, callback);
+    socket?.once(https ? "secureConnect" : "connect", () => connected.add(socket));
+    return socket;
+  };
+  agent.createConnection = tracked;
+  return agent;
 }
 
 /**

@@ -61,6 +61,7 @@ export {
   type StatusMapping,
 } from "./status-errors.js";
 export {
+  DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_REQUEST_BYTES,
   DEFAULT_MAX_RESPONSE_BYTES,
   HttpTransport,

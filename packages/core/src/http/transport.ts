@@ -6,16 +6,22 @@
  *
  * @module
  */
-import type { Agent as HttpAgent } from "node:http";
+import type { ClientRequest, Agent as HttpAgent } from "node:http";
 import axios, { type AxiosInstance } from "axios";
 import type { SecretRedactor } from "../redaction.js";
-import { createAgent, trackedAgent, type HttpTlsSettings } from "./agents.js";
+import { createAgent, trackConnections, trackedAgent, type HttpTlsSettings } from "./agents.js";
 import { TransportError } from "./transport-error.js";
 
 /** Default of {@link HttpTransportOptions.maxResponseBytes}: 1 MiB. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 /** Default of {@link HttpTransportOptions.maxRequestBytes}: 16 MiB. */
 export const DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+/**
+ * Default of {@link HttpTransportOptions.idleTimeoutMs}: 4 s, under the idle limits servers
+ * commonly keep a connection open for (Node's `server.keepAliveTimeout` is 5 s, nginx's
+ * `keepalive_timeout` 75 s), so a pooled connection is closed by this side first.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 4_000;
 
 /** Options of {@link HttpTransport}. */
 export interface HttpTransportOptions {
@@ -29,6 +35,25 @@ export interface HttpTransportOptions {
   maxResponseBytes?: number;
   /** Largest request body sent, in bytes. Default {@link DEFAULT_MAX_REQUEST_BYTES}. */
   maxRequestBytes?: number;
+  /**
+   * Keep connections open between requests and reuse them (default `true`): one pool per
+   * transport and scheme. `false`: every request opens a connection of its own and closes it.
+   */
+  keepAlive?: boolean;
+  /**
+   * A pooled connection idle this long is closed (and sooner, 1 s before the end of a
+   * `Keep-Alive: timeout=N` the server announces). Default {@link DEFAULT_IDLE_TIMEOUT_MS}.
+   */
+  idleTimeoutMs?: number;
+  /**
+   * An agent of your own (`http.Agent` or `https.Agent`, matching the URLs' scheme) for
+   * every request, `freshConnection` ones included: its pooling, idle and TLS settings
+   * apply ({@link HttpTransportOptions.tls}, `keepAlive` and `idleTimeoutMs` are not
+   * used), and {@link HttpTransport.close} leaves it open. A failure on one of its
+   * connections counts as connected ({@link TransportError.connected}) whenever the request
+   * got a connection, since its connection set-up cannot be observed.
+   */
+  agent?: HttpAgent;
 }
 
 /** One request. */
@@ -44,9 +69,10 @@ export interface HttpRequest {
   /** The caller's signal: aborting it ends the request with a `TransportError` of kind `aborted`. */
   signal?: AbortSignal | undefined;
   /**
-   * Use a new connection instead of a pooled keep-alive one, so a failure can tell whether a
-   * connection was ever established ({@link TransportError.connected}). Use it for requests
-   * that are not idempotent (a launch, an event).
+   * Use a new connection instead of a pooled keep-alive one. A failure tells whether a
+   * connection was ever established ({@link TransportError.connected}) either way; on a
+   * fresh connection it can never be one the server was closing as the request was written
+   * (a reused connection's reset leaves a request that is not idempotent in doubt).
    */
   freshConnection?: boolean;
   /** This request's time limit, instead of {@link HttpTransportOptions.timeoutMs}. */
@@ -85,12 +111,25 @@ export class HttpTransport {
   readonly #options: HttpTransportOptions;
   readonly #axios: AxiosInstance;
   readonly #pooled: { http: HttpAgent; https: HttpAgent };
+  /** The pooled connections that were established (see {@link trackConnections}). */
+  readonly #established = new WeakSet<object>();
+  #closed = false;
 
   /** @param options - see {@link HttpTransportOptions}. */
   constructor(options: HttpTransportOptions) {
     this.#options = options;
     const tls = options.tls ?? {};
-    this.#pooled = { http: createAgent(false, tls, true), https: createAgent(true, tls, true) };
+    const keepAlive = options.keepAlive ?? true;
+    const idle = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    const pool = (https: boolean): HttpAgent =>
+      trackConnections(createAgent(https, tls, keepAlive, idle), https, this.#established);
+    this.#pooled = { http: pool(false), https: pool(true) };
+    for (const agent of [this.#pooled.http, this.#pooled.https]) {
+      // After close(), a connection its request released is not kept.
+      agent.on("free", (socket: { destroy(): void }) => {
+        if (this.#closed) socket.destroy();
+      });
+    }
     const maxResponse = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.#axios = axios.create({
       // Statuses are interpreted by the caller.
@@ -114,16 +153,14 @@ export class HttpTransport {
     const { signal } = request;
     if (signal?.aborted) throw new TransportError("aborted", "ABORTED", "aborted", false);
     const https = request.url.startsWith("https:");
-    const fresh = request.freshConnection === true;
-    // A pooled connection may have been used before: the request may always have arrived.
-    let connected = !fresh;
+    const own = this.#options.agent;
+    const fresh = request.freshConnection === true && own === undefined;
+    let connected = false;
     const agent = fresh
       ? trackedAgent(https, this.#options.tls ?? {}, () => {
           connected = true;
         })
-      : https
-        ? this.#pooled.https
-        : this.#pooled.http;
+      : (own ?? (https ? this.#pooled.https : this.#pooled.http));
     const timeoutMs = request.timeoutMs ?? this.#options.timeoutMs;
     const controller = new AbortController();
     let timedOut = false;
@@ -147,6 +184,7 @@ export class HttpTransport {
       });
       return toResponse(response.status, response.data, response.headers);
     } catch (error) {
+      if (!fresh) connected = this.#reached(error, own !== undefined);
       const failure = { signal, timedOut, timeoutMs, connected };
       throw this.#failure(error, failure, request.redactor ?? this.#options.redactor);
     } finally {
@@ -156,10 +194,31 @@ export class HttpTransport {
     }
   }
 
-  /** Closes the pooled connections (requests in flight are not affected). */
+  /**
+   * Closes the idle pooled connections at once, and each connection in use when its request
+   * ends (requests in flight are not cut). Requests sent later still work, each on a
+   * connection of its own. An agent passed as {@link HttpTransportOptions.agent} is left as
+   * it is.
+   */
   close(): void {
-    this.#pooled.http.destroy();
-    this.#pooled.https.destroy();
+    this.#closed = true;
+    for (const agent of [this.#pooled.http, this.#pooled.https]) {
+      for (const sockets of Object.values(agent.freeSockets)) {
+        for (const socket of sockets ?? []) socket.destroy();
+      }
+    }
+  }
+
+  /**
+   * Whether the failed request's connection reached the server: a reused connection did; a
+   * new one did once established. Unknown (no request to look at) counts as reached.
+   */
+  #reached(error: unknown, ownAgent: boolean): boolean {
+    const request: unknown = axios.isAxiosError(error) ? error.request : undefined;
+    if (typeof request !== "object" || request === null) return true;
+    const { socket, reusedSocket } = request as ClientRequest;
+    if (socket === null || socket === undefined) return false;
+    return reusedSocket || ownAgent || this.#established.has(socket);
   }
 
   #failure(

@@ -139,9 +139,25 @@ describe("HttpTransport", () => {
     );
     expect(refused.code).toBe("ECONNREFUSED");
     expect(refused.connected).toBe(false);
-    // On a pooled connection the request may always have been sent.
+    // A new pooled connection is tracked the same way: refused, it never connected.
     const pooled = await failure(transport().send({ method: "GET", url }));
-    expect(pooled.connected).toBe(true);
+    expect(pooled.code).toBe("ECONNREFUSED");
+    expect(pooled.connected).toBe(false);
+  });
+
+  it("a request reset on a reused pooled connection was connected (it may have arrived)", async () => {
+    let served = 0;
+    const url = await serve((req, _body, res) => {
+      served += 1;
+      if (served === 1) res.end("first");
+      else req.socket.destroy();
+    });
+    const pool = transport();
+    expect((await pool.send({ method: "GET", url })).text).toBe("first");
+    const reset = await failure(pool.send({ method: "POST", url, body: "{}" }));
+    expect(reset.kind).toBe("network");
+    expect(reset.connected).toBe(true);
+    expect(served).toBe(2);
   });
 
   it("caps the response size", async () => {

@@ -137,6 +137,7 @@ export class AapClient {
   readonly #requester: Requester;
   readonly #apiPath: ApiPathResolver;
   readonly #redactor: Redactor;
+  readonly #transport: HttpTransport;
 
   /**
    * Validates `options` synchronously (no request is made).
@@ -146,15 +147,19 @@ export class AapClient {
   constructor(options: AapClientOptions) {
     this.#options = resolveOptions(options);
     this.#redactor = new Redactor(this.#options.auth);
+    this.#transport = new HttpTransport({
+      timeoutMs: this.#options.timeoutMs,
+      tls: this.#options.tls,
+      redactor: this.#redactor,
+      maxResponseBytes: MAX_RESPONSE_BYTES,
+      maxRequestBytes: MAX_RESPONSE_BYTES,
+      keepAlive: this.#options.keepAlive,
+      idleTimeoutMs: this.#options.idleTimeoutMs,
+      ...(this.#options.agent === undefined ? {} : { agent: this.#options.agent }),
+    });
     this.#requester = new Requester(
       this.#options,
-      new HttpTransport({
-        timeoutMs: this.#options.timeoutMs,
-        tls: this.#options.tls,
-        redactor: this.#redactor,
-        maxResponseBytes: MAX_RESPONSE_BYTES,
-        maxRequestBytes: MAX_RESPONSE_BYTES,
-      }),
+      this.#transport,
       this.#redactor,
       new Credentials(this.#options.auth, this.#options.secrets, this.#redactor),
     );
@@ -165,6 +170,15 @@ export class AapClient {
         "AAP TLS certificate verification is disabled (tls.insecureSkipTLSVerify): connections can be intercepted",
       );
     }
+  }
+
+  /**
+   * Closes the client's idle pooled connections at once, and the others when their request
+   * ends; later calls still work, each on a connection of its own. An `agent` passed in the
+   * options is left open. Idempotent.
+   */
+  close(): void {
+    this.#transport.close();
   }
 
   /**

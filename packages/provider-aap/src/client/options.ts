@@ -10,7 +10,9 @@ import {
   type SecretSource,
   type SecretValue,
 } from "@provisionkit/core";
+import { Agent as HttpAgent } from "node:http";
 import {
+  DEFAULT_IDLE_TIMEOUT_MS,
   defaultSleep,
   hasControlCharacter,
   isRecord,
@@ -89,6 +91,30 @@ export interface AapClientOptions {
   userAgent?: string;
   /** Waits between retries; injectable for tests. Default: a real timer that honours the signal. */
   sleep?: Sleep;
+  /**
+   * Keep connections to AAP open and reuse them (default `true`): one pool per client, for
+   * reads, cancels and launches alike. A launch that fails on a reused connection (reset:
+   * the server may have closed it as the request was written) is reported with
+   * `outcomeUnknown` and never resent, like any launch that may have reached AAP: the
+   * engine then adopts or rules out the job by its correlation id (`findJob`, E5).
+   * `false`: every request opens a connection of its own, so a launch whose connection
+   * could not be established is known not to have been sent.
+   */
+  keepAlive?: boolean;
+  /**
+   * A pooled connection idle this long is closed by the client (and 1 s before the end of a
+   * `Keep-Alive: timeout=N` AAP announces, when that is sooner), so that a connection the
+   * server is about to close is not reused. Default 4,000 ms.
+   */
+  idleTimeoutMs?: number;
+  /**
+   * Your own `http.Agent` (or `https.Agent` for an `https` URL) for every request, e.g. to
+   * share one pool between clients: its keep-alive, idle and TLS settings apply, and
+   * `tls`, `keepAlive` and `idleTimeoutMs` are not used. `AapClient.close()` leaves it
+   * open. A failure on one of its connections is taken as having reached AAP whenever the
+   * request got a connection.
+   */
+  agent?: HttpAgent;
 }
 
 /** Options of every client call. */
@@ -123,6 +149,12 @@ export interface ResolvedOptions {
   userAgent: string;
   /** The sleep function. */
   sleep: Sleep;
+  /** Whether pooled connections are kept open between requests. */
+  keepAlive: boolean;
+  /** How long a pooled connection may stay idle. */
+  idleTimeoutMs: number;
+  /** The caller's agent, if any. */
+  agent: HttpAgent | undefined;
 }
 
 /** Default per-request time limit. */
@@ -267,5 +299,25 @@ export function resolveOptions(options: AapClientOptions): ResolvedOptions {
     logger: check.logger(options.logger),
     userAgent: check.userAgent(options.userAgent, DEFAULT_USER_AGENT),
     sleep: check.fn("sleep", options.sleep, defaultSleep),
+    keepAlive: parseKeepAlive(options.keepAlive),
+    idleTimeoutMs: check.milliseconds(
+      "idleTimeoutMs",
+      options.idleTimeoutMs,
+      DEFAULT_IDLE_TIMEOUT_MS,
+      1,
+    ),
+    agent: parseAgent(options.agent),
   };
+}
+
+function parseKeepAlive(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (typeof value !== "boolean") fail("keepAlive", "must be a boolean");
+  return value;
+}
+
+function parseAgent(value: unknown): HttpAgent | undefined {
+  if (value === undefined) return undefined;
+  if (!(value instanceof HttpAgent)) fail("agent", "must be an http.Agent or https.Agent");
+  return value;
 }

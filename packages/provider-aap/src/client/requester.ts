@@ -35,7 +35,7 @@ export interface ApiCall<T> {
   target: string;
   /** JSON body for POST. */
   body?: unknown;
-  /** A launch: never retried, fresh connection, ambiguous failures flagged `outcomeUnknown`. */
+  /** A launch: never retried; failures that may have reached AAP flagged `outcomeUnknown`. */
   launch?: boolean;
   /** Builds the error for a 404. */
   notFound?: (message: string, details: ErrorDetails) => ProviderError;
@@ -202,8 +202,9 @@ export class Requester {
         headers,
         ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
         signal,
-        // A launch is never retried: a connection of its own tells whether it was sent.
-        freshConnection: context.launch,
+        // A launch goes on a pooled connection too: a failure on a reused one may have
+        // reached AAP (outcome unknown: never resent, the engine adopts the job by its
+        // correlation id); one whose new connection was never established was not sent.
       });
       log({ status: response.status });
       return { response };
