@@ -352,7 +352,10 @@ async function pkClient(libs, options, ready) {
 
 /** The bare loop: one keep-alive agent, a watch, a work queue of `concurrency` workers. */
 function bareClient(options, ready) {
-  const agent = new http.Agent({ keepAlive: true });
+  // An idle bound makes Node honour the simulators' `Keep-Alive: timeout=5` (it ignores the
+  // hint without one), so a connection the server is closing is not reused: without it a
+  // request now and then failed with "socket hang up" and its object never finished.
+  const agent = new http.Agent({ keepAlive: true, timeout: 4000 });
   const kubeBase = new URL(ready.kubeProxy);
   const kubeHeaders = {};
   const token = /token:\s*(\S+)/.exec(ready.kubeconfig)?.[1];
