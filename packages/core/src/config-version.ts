@@ -41,53 +41,73 @@ const MAX_DETAIL_PATH_CHARS = 2000;
  * @throws ConfigurationError (code `CONFIGURATION`) for a value outside JSON or nested too deep.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, "$", new Set(), 0);
+  return write(value, [], new Set(), 0);
 }
 
-function write(value: unknown, path: string, seen: Set<object>, depth: number): string {
+/**
+ * The path of the value being written, as member keys and array indexes from the top: a
+ * stack pushed and popped by {@link write}, turned into text (`$.a[2].b`) only for an error.
+ * Building the text at every member cost more than the rest of the walk (issue 17).
+ */
+type PathStack = (string | number)[];
+
+function pathText(path: PathStack): string {
+  let text = "$";
+  for (const step of path) text += typeof step === "number" ? `[${step}]` : `.${step}`;
+  return text;
+}
+
+function write(value: unknown, path: PathStack, seen: Set<object>, depth: number): string {
   switch (typeof value) {
     case "string":
       return JSON.stringify(value);
     case "boolean":
       return value ? "true" : "false";
     case "number":
-      if (!Number.isFinite(value)) throw notJson(path, String(value));
+      if (!Number.isFinite(value)) throw notJson(pathText(path), String(value));
       return Object.is(value, -0) ? "0" : String(value);
     case "object": {
       if (value === null) return "null";
-      if (depth >= MAX_CONFIG_DEPTH) throw tooDeep(path);
-      if (seen.has(value)) throw notJson(path, "a circular reference");
+      if (depth >= MAX_CONFIG_DEPTH) throw tooDeep(pathText(path));
+      if (seen.has(value)) throw notJson(pathText(path), "a circular reference");
       seen.add(value);
       try {
         if (Array.isArray(value)) {
-          // Array.from, not map: map skips the holes of a sparse array, which would give `[1,,3]`.
-          const items = Array.from(value, (item: unknown, i) => {
-            if (item === undefined) throw notJson(`${path}[${i}]`, "undefined");
-            return write(item, `${path}[${i}]`, seen, depth + 1);
-          });
-          return `[${items.join(",")}]`;
+          // Indexes up to length, not map/forEach: those skip the holes of a sparse array,
+          // which would give `[1,,3]`.
+          let text = "[";
+          for (let i = 0; i < value.length; i++) {
+            const item: unknown = value[i];
+            path.push(i);
+            if (item === undefined) throw notJson(pathText(path), "undefined");
+            text += (i === 0 ? "" : ",") + write(item, path, seen, depth + 1);
+            path.pop();
+          }
+          return `${text}]`;
         }
         const proto: unknown = Object.getPrototypeOf(value);
         if (proto !== Object.prototype && proto !== null) {
           const name = (value as { constructor?: { name?: string } }).constructor?.name;
-          throw notJson(path, `an instance of ${name ?? "a class"}`);
+          throw notJson(pathText(path), `an instance of ${name ?? "a class"}`);
         }
         const record = value as Record<string, unknown>;
-        const members: string[] = [];
+        let text = "{";
+        let first = true;
         for (const key of Object.keys(record).sort()) {
           const member = record[key];
           if (member === undefined) continue;
-          members.push(
-            `${JSON.stringify(key)}:${write(member, `${path}.${key}`, seen, depth + 1)}`,
-          );
+          path.push(key);
+          text += `${first ? "" : ","}${JSON.stringify(key)}:${write(member, path, seen, depth + 1)}`;
+          path.pop();
+          first = false;
         }
-        return `{${members.join(",")}}`;
+        return `${text}}`;
       } finally {
         seen.delete(value);
       }
     }
     default:
-      throw notJson(path, typeof value);
+      throw notJson(pathText(path), typeof value);
   }
 }
 
