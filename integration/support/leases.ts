@@ -37,3 +37,64 @@ export function cuttable(simulator: KubernetesApiSimulator): CuttableLeases {
   });
   return new CuttableLeases(configuration, "default");
 }
+
+/**
+ * A CRD that serves `coordination.k8s.io/v1` Leases on an API server that serves custom
+ * resources only (the real apiextensions-apiserver tier), so that the same client code
+ * (client-node's CoordinationV1Api) runs against it. A CRD in a `*.k8s.io` group needs the
+ * `api-approved.kubernetes.io` annotation (apiextensions-apiserver refuses it otherwise;
+ * "unapproved, …" is accepted and marks it unapproved). The schema follows the Lease type
+ * (k8s.io/api coordination/v1 types.go: LeaseSpec) and ValidateLeaseSpec's bounds
+ * (leaseDurationSeconds > 0, leaseTransitions >= 0). Differences from the built-in resource:
+ * a custom resource keeps `metadata.generation`, and a PUT of a missing object is a 404
+ * (built-in Leases allow create on update).
+ */
+export const LEASES_CRD = {
+  group: "coordination.k8s.io",
+  version: "v1",
+  plural: "leases",
+  kind: "Lease",
+  scope: "Namespaced" as const,
+  statusSubresource: false,
+  manifest: {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: {
+      name: "leases.coordination.k8s.io",
+      annotations: {
+        "api-approved.kubernetes.io": "unapproved, provisionkit test tier: Leases as a CRD",
+      },
+    },
+    spec: {
+      group: "coordination.k8s.io",
+      scope: "Namespaced",
+      names: { plural: "leases", singular: "lease", kind: "Lease", listKind: "LeaseList" },
+      versions: [
+        {
+          name: "v1",
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: "object",
+              properties: {
+                spec: {
+                  type: "object",
+                  properties: {
+                    holderIdentity: { type: "string" },
+                    leaseDurationSeconds: { type: "integer", format: "int32", minimum: 1 },
+                    acquireTime: { type: "string" },
+                    renewTime: { type: "string" },
+                    leaseTransitions: { type: "integer", format: "int32", minimum: 0 },
+                    strategy: { type: "string" },
+                    preferredHolder: { type: "string" },
+                  },
+                },
+              },
+            },
+          },
+        },
+      ],
+    },
+  },
+};

@@ -12,6 +12,7 @@ function crdName(crd: RealApiServerCrd): string {
 }
 
 function crdManifest(crd: RealApiServerCrd): unknown {
+  if (crd.manifest) return crd.manifest;
   const open = { type: "object", "x-kubernetes-preserve-unknown-fields": true };
   return {
     apiVersion: "apiextensions.k8s.io/v1",

@@ -17,6 +17,12 @@ export interface RealApiServerCrd {
   scope?: "Namespaced" | "Cluster";
   /** Enable the `/status` subresource. Defaults to false. */
   statusSubresource?: boolean;
+  /**
+   * A full CRD manifest to create instead of the generated one (its names must match the
+   * fields above), for a CRD whose schema or annotations matter, such as the Leases CRD of
+   * integration/support/leases.ts.
+   */
+  manifest?: Record<string, unknown>;
 }
 
 /** Options of {@link startRealApiServer}. */
