@@ -18,6 +18,7 @@ import { EventRecorder } from "./events.js";
 import { JobSignalRouter } from "./job-signals.js";
 import { ResourceWatcher, type WatchChange } from "./informer.js";
 import { KubeApi, KubeApiError, type CustomObject } from "./kube-api.js";
+import { createLeaseGate, type LeaseGate } from "./lease-gate.js";
 import type { ControllerMetrics } from "./metrics.js";
 import {
   LAUNCH_RESOLUTION_ANNOTATION,
@@ -26,7 +27,7 @@ import {
   type ProvisioningControllerOptions,
 } from "./options.js";
 import { WorkQueue, type QueueLane } from "./queue.js";
-import { parseKey } from "./resource-ref.js";
+import { objectKey, parseKey } from "./resource-ref.js";
 import { defaultStatusMapping, type StatusMapping } from "./status-mapping.js";
 import { systemTimers, type TimerHandle, type Timers } from "./timers.js";
 import { withStoredBookkeeping } from "./visible-status.js";
@@ -91,7 +92,12 @@ type ReconcileOutcome =
   /** A write lost a race (409): the object is read again and reconciled again. */
   | { kind: "conflict"; message: string }
   /** Something else failed; retried with backoff. */
-  | { kind: "error"; error: unknown };
+  | { kind: "error"; error: unknown }
+  /**
+   * Another replica's (leader election or sharding): nothing was done; not counted in the
+   * reconcile metrics.
+   */
+  | { kind: "notOwned" };
 
 /**
  * The Kubernetes controller of provisionkit: watches one custom resource and drives the
@@ -154,6 +160,8 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
   /** Aborts launches under way; on `stop()`, `stopLaunchGraceMs` after `abort`. */
   private launchAbort = new AbortController();
   private running = false;
+  /** Leader election or sharding, when configured: asked before each reconcile and action. */
+  private readonly gate: LeaseGate | undefined;
 
   /** @param options - see {@link ProvisioningControllerOptions}. */
   constructor(private readonly options: ProvisioningControllerOptions<R>) {
@@ -206,6 +214,28 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     };
     if (options.labelSelector !== undefined) watcherOptions.labelSelector = options.labelSelector;
     this.watcher = new ResourceWatcher(watcherOptions);
+    this.gate = createLeaseGate(options, {
+      configuration: this.api.configuration,
+      resourceNamespace: options.resource.namespace,
+      timers: this.timers,
+      clock: this.clock,
+      logger: this.logger,
+      // It may have gained resources: every cached one is looked at again (the others'
+      // are skipped at once).
+      onChange: () => {
+        if (!this.running) return;
+        for (const object of this.watcher.cached()) {
+          this.queue.add(objectKey(object.metadata.namespace, object.metadata.name), 0, "low");
+        }
+      },
+    });
+  }
+
+  /**
+   * This replica's identity in leader election or sharding (`undefined` without either).
+   */
+  get leaseIdentity(): string | undefined {
+    return this.gate?.identity;
   }
 
   /** Whether the controller is running. */
@@ -229,6 +259,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       "provisioning controller starting",
     );
     this.signals.start();
+    this.gate?.start();
     await this.watcher.start();
   }
 
@@ -236,9 +267,11 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
    * Stop: no new reconciles; in-flight provider calls are aborted, except a launch under
    * way, which gets `stopLaunchGraceMs` (default 5 s) to answer and be recorded before it is
    * aborted too (an aborted launch has an unknown outcome); resolves once the reconciles in
-   * progress have ended (with what they had already written kept).
+   * progress have ended (with what they had already written kept). Then, with leader
+   * election or sharding, the Lease is released so that another replica takes over at once;
+   * `{ releaseLeases: false }` leaves it to expire, as a crash would (for tests of takeover).
    */
-  async stop(): Promise<void> {
+  async stop(options: { releaseLeases?: boolean } = {}): Promise<void> {
     if (!this.running) return;
     this.running = false;
     await this.watcher.stop();
@@ -254,6 +287,8 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     if (timer !== undefined) this.timers.clearTimeout(timer);
     this.launchAbort.abort();
     await drained;
+    // Only after every reconcile ended: a replica stops acting before it lets go.
+    await this.gate?.stop(options.releaseLeases ?? true);
     this.api.close();
     this.logger.info({}, "provisioning controller stopped");
   }
@@ -406,6 +441,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
   private async reconcileKey(key: string): Promise<ReconcileOutcome> {
     const started = this.clock();
     const done = (outcome: ReconcileOutcome): ReconcileOutcome => {
+      if (outcome.kind === "notOwned") return outcome;
       const label =
         outcome.kind === "conflict" ||
         outcome.kind === "error" ||
@@ -436,6 +472,8 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       this.signals.observe(key, undefined);
       return { kind: "gone" };
     }
+    // Leader election or sharding: another replica's, or none may act now (a lost Lease).
+    if (this.gate && !this.gate.mayAct(object.metadata.uid)) return { kind: "notOwned" };
     const annotations = object.metadata.annotations ?? {};
     if (annotations[this.options.pauseAnnotation ?? PAUSE_ANNOTATION] === "true") {
       this.logger.debug({ key }, "paused by annotation");
@@ -555,7 +593,14 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
         await write(status, reason);
       },
     };
-    if (observeOnly) args.mayAct = (action) => action.kind === "poll" || action.kind === "adopt";
+    const gate = this.gate;
+    if (observeOnly || gate) {
+      const uid = object.metadata.uid;
+      // Asked again before each action: a Lease lost mid-reconcile stops it at once.
+      args.mayAct = (action) =>
+        (!gate || gate.mayAct(uid)) &&
+        (!observeOnly || action.kind === "poll" || action.kind === "adopt");
+    }
     this.signals.observe(key, before);
     const signaled = this.signals.take(key);
     if (signaled) args.signaledJobIds = signaled;
@@ -588,7 +633,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     if (result.withheld) {
       this.logger.info(
         { key, action: result.withheld.kind },
-        "observe-only: withheld an action the engine decided",
+        "withheld an action the engine decided (observe-only, or the resource is not this replica's now)",
       );
     }
     this.observe(current, before, result.status);
