@@ -192,7 +192,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     this.queue = new WorkQueue({
       concurrency: options.concurrency ?? 4,
       timers: this.timers,
-      process: (key) => this.process(key),
+      process: (key, queuedAt) => this.process(key, queuedAt),
       onDepth: (depth) => this.metrics.queueDepth?.(depth),
       ...(options.queueMaxWaitMs === undefined ? {} : { maxWaitMs: options.queueMaxWaitMs }),
     });
@@ -396,8 +396,8 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     }
   }
 
-  private async process(key: string): Promise<void> {
-    const outcome = await this.reconcileKey(key);
+  private async process(key: string, queuedAt?: number): Promise<void> {
+    const outcome = await this.reconcileKey(key, queuedAt);
     if (!this.running) return;
     switch (outcome.kind) {
       case "reconciled": {
@@ -438,7 +438,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     }
   }
 
-  private async reconcileKey(key: string): Promise<ReconcileOutcome> {
+  private async reconcileKey(key: string, queuedAt?: number): Promise<ReconcileOutcome> {
     const started = this.clock();
     const done = (outcome: ReconcileOutcome): ReconcileOutcome => {
       if (outcome.kind === "notOwned") return outcome;
@@ -455,7 +455,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       return outcome;
     };
     try {
-      return done(await this.reconcileObject(key));
+      return done(await this.reconcileObject(key, { queuedAt, startedAt: started }));
     } catch (error) {
       if (error instanceof KubeApiError && error.status === 409) {
         return done({ kind: "conflict", message: error.message });
@@ -464,7 +464,10 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     }
   }
 
-  private async reconcileObject(key: string): Promise<ReconcileOutcome> {
+  private async reconcileObject(
+    key: string,
+    timing: { queuedAt?: number | undefined; startedAt?: number } = {},
+  ): Promise<ReconcileOutcome> {
     const { finalizer } = this.options;
     let object = await this.read(key);
     if (!object) {
@@ -566,6 +569,10 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       options: this.engine,
       clock: this.clock,
       signal: this.abort.signal,
+      // The job timing's queued and prepare phases, and the trace spans (docs/tracing.md).
+      ...(timing.queuedAt === undefined ? {} : { queuedAt: timing.queuedAt }),
+      ...(timing.startedAt === undefined ? {} : { startedAt: timing.startedAt }),
+      ...(this.options.tracer === undefined ? {} : { tracer: this.options.tracer }),
       launchSignal: this.launchAbort.signal,
       newCorrelationId: this.options.newCorrelationId ?? randomUUID,
       expectedDurationMs: (job) => this.durations.estimate(job),

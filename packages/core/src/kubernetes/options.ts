@@ -4,6 +4,7 @@ import type { EngineOptionsInput } from "../engine/options.js";
 import type { ProviderSet } from "../engine/providers.js";
 import type { Logger } from "../logger.js";
 import type { Provider } from "../provider.js";
+import type { JobTracer } from "../tracing/hooks.js";
 import type { ResourceObject } from "../resource.js";
 import type { LeaderElectionOptions, ShardingOptions } from "./lease-gate.js";
 import type { ControllerMetrics } from "./metrics.js";
@@ -71,6 +72,12 @@ export interface ProvisioningControllerOptions<R extends ResourceObject = Resour
   logger?: Logger;
   /** Metrics hooks. */
   metrics?: ControllerMetrics;
+  /**
+   * Receives every job's lifecycle as trace spans: `openTelemetryJobTracer()` from
+   * `@provisionkit/core/tracing` (on `@opentelemetry/api`), or any {@link JobTracer}.
+   * Default none. Job timing is recorded in status either way (docs/tracing.md).
+   */
+  tracer?: JobTracer;
   /**
    * Record Kubernetes Events for engine events. Default true, with `component`
    * `provisionkit`. Tolerates an API server without the Events API.
