@@ -1,0 +1,262 @@
+/**
+ * Three ProvisioningControllers on the Kubernetes API simulator (serving Leases) and the AAP
+ * simulator, with sharding or leader election, one of them killed mid-run (stopped without
+ * releasing its Lease, as a crash leaves it). Real time with short Lease timings; every wait
+ * is a bounded wait on a condition. Checked: every resource converges (Ready, then deleted),
+ * no job is launched twice (the AAP ledger: one provision and one deprovision job per
+ * resource, never two active at once), no two replicas act on one resource at once (every
+ * provider call is recorded with its replica and its start and end), and with sharding every
+ * launch is made by the replica the uid hashes to over the live replicas. Takeover time and
+ * the split are printed.
+ */
+import type { Provider, ResourceObject } from "@provisionkit/core";
+import {
+  ProvisioningController,
+  rendezvousOwner,
+  type ProvisioningControllerOptions,
+} from "@provisionkit/core/kubernetes";
+import { AapProvider } from "@provisionkit/provider-aap";
+import { KubernetesApiSimulator, type AapSimulator } from "@provisionkit/testing";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CRD, Users, condition, loadKubeConfig, type TestCluster } from "../support/cluster.ts";
+import {
+  CREATE,
+  DELETE,
+  aapClientOptions,
+  controllerOptions,
+  overlaps,
+  startAapSimulator,
+  wrap,
+} from "../support/world.ts";
+
+const NAMESPACE = "shards";
+const TIMING = { leaseDurationMs: 2_000, renewDeadlineMs: 1_500, retryPeriodMs: 250 };
+const WAIT = { timeout: 30_000, interval: 25 };
+const RESOURCES = 12;
+
+interface Act {
+  replica: string;
+  name: string;
+  uid: string;
+  call: string;
+  start: number;
+  end: number;
+}
+
+let sim: KubernetesApiSimulator;
+let aap: AapSimulator;
+let cluster: TestCluster;
+let users: Users;
+let acts: Act[];
+let controllers: Map<string, ProvisioningController>;
+
+/** The provider of one replica, recording every call it makes. */
+function recording(replica: string): Provider<ResourceObject> {
+  const provider = new AapProvider({ client: aapClientOptions(aap) }) as Provider<ResourceObject>;
+  const timed =
+    <A extends unknown[], T>(call: string, fn: (r: ResourceObject, ...rest: A) => Promise<T>) =>
+    async (r: ResourceObject, ...rest: A): Promise<T> => {
+      const start = performance.now();
+      try {
+        return await fn(r, ...rest);
+      } finally {
+        acts.push({
+          replica,
+          name: r.metadata.name,
+          uid: String(r.metadata.uid),
+          call,
+          start,
+          end: performance.now(),
+        });
+      }
+    };
+  return wrap(provider, {
+    triggerProvision: timed("triggerProvision", (r, o) => provider.triggerProvision(r, o)),
+    getProvisionStatus: timed("getProvisionStatus", (r, id, o) =>
+      provider.getProvisionStatus(r, id, o),
+    ),
+    triggerDeprovision: timed("triggerDeprovision", (r, jobs, o) =>
+      provider.triggerDeprovision(r, jobs, o),
+    ),
+    getDeprovisionStatus: timed("getDeprovisionStatus", (r, id, o) =>
+      provider.getDeprovisionStatus(r, id, o),
+    ),
+    findJob: timed("findJob", (r, q, o) => provider.findJob!(r, q, o)),
+  });
+}
+
+async function startReplicas(
+  coordination: (id: string) => Partial<ProvisioningControllerOptions>,
+): Promise<void> {
+  for (const id of ["r0", "r1", "r2"]) {
+    const controller = new ProvisioningController(
+      controllerOptions(cluster, NAMESPACE, recording(id), {
+        events: false,
+        ...coordination(id),
+      }),
+    );
+    controllers.set(id, controller);
+    await controller.start();
+  }
+}
+
+/** Pairs of calls by different replicas on one resource that overlap in time. */
+function concurrentActs(): string[] {
+  const problems: string[] = [];
+  const byName = new Map<string, Act[]>();
+  for (const a of acts) byName.set(a.name, [...(byName.get(a.name) ?? []), a]);
+  for (const [name, list] of byName) {
+    for (const a of list) {
+      for (const b of list) {
+        if (a.replica < b.replica && a.start < b.end && b.start < a.end) {
+          problems.push(`${name}: ${a.replica} ${a.call} and ${b.replica} ${b.call} overlap`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+function names(): string[] {
+  return Array.from({ length: RESOURCES }, (_, i) => `vm-${i}`);
+}
+
+async function allReady(): Promise<void> {
+  await expect
+    .poll(async () => {
+      const ready = await Promise.all(
+        names().map(async (n) => condition(await users.get(n), "Ready")?.status === "True"),
+      );
+      return ready.filter(Boolean).length;
+    }, WAIT)
+    .toBe(RESOURCES);
+}
+
+async function deleteAll(): Promise<void> {
+  for (const n of names()) await users.delete(n);
+  await expect
+    .poll(
+      async () => (await Promise.all(names().map((n) => users.get(n)))).filter(Boolean).length,
+      WAIT,
+    )
+    .toBe(0);
+}
+
+/** One provision and one deprovision job per resource, never two active at once. */
+function checkLedger(): void {
+  const ledger = aap.ledger();
+  for (const n of names()) {
+    const jobs = ledger.filter((j) => j.resourceKey === `${NAMESPACE}/${n}`);
+    expect(
+      jobs.filter((j) => j.templateName === CREATE),
+      n,
+    ).toHaveLength(1);
+    expect(
+      jobs.filter((j) => j.templateName === DELETE),
+      n,
+    ).toHaveLength(1);
+    expect(overlaps(jobs), n).toEqual([]);
+  }
+}
+
+beforeEach(async () => {
+  sim = new KubernetesApiSimulator({ crds: [CRD], leases: true });
+  await sim.start();
+  cluster = {
+    kind: "simulator",
+    simulator: sim,
+    faults: sim.faults,
+    kubeConfig: () => loadKubeConfig(sim.kubeconfig()),
+    kubeconfigText: () => sim.kubeconfig(),
+    stop: () => sim.stop(),
+  };
+  // Jobs long enough to be in flight when a replica is killed.
+  aap = await startAapSimulator({ pendingMs: 30, waitingMs: 30, runMs: 800, cancelDelayMs: 100 });
+  users = new Users(cluster.kubeConfig(), NAMESPACE);
+  acts = [];
+  controllers = new Map();
+});
+afterEach(async () => {
+  for (const c of controllers.values()) await c.stop();
+  await aap.stop();
+  await sim.stop();
+});
+
+describe("three controllers on Leases, one killed mid-run", () => {
+  it("sharding: every resource converges, no job twice, no two replicas on one resource, launches by the hash owner", async () => {
+    await startReplicas((id) => ({ sharding: { group: "compute", identity: id, ...TIMING } }));
+    for (const n of names()) await users.create(n, { size: "small" });
+    // Kill r1 once it has launched a job that is still running.
+    await expect
+      .poll(() => acts.some((a) => a.replica === "r1" && a.call === "triggerProvision"), WAIT)
+      .toBe(true);
+    const killedAt = performance.now();
+    await controllers.get("r1")!.stop({ releaseLeases: false });
+    const r1Names = new Set(acts.filter((a) => a.replica === "r1").map((a) => a.name));
+    await allReady();
+    const takeover = acts.find(
+      (a) => a.replica !== "r1" && r1Names.has(a.name) && a.start > killedAt,
+    );
+    expect(takeover).toBeDefined();
+    const takeoverMs = takeover!.start - killedAt;
+    // Not before r1's Lease expired for the others (its last renewal, a retry period and a
+    // request or so before the kill, plus the lease duration: at least half of it, under any
+    // load), and within a bound.
+    expect(takeoverMs).toBeGreaterThanOrEqual(TIMING.leaseDurationMs / 2);
+    expect(takeoverMs).toBeLessThan(TIMING.leaseDurationMs + 4 * TIMING.retryPeriodMs + 3_000);
+    await deleteAll();
+
+    checkLedger();
+    expect(concurrentActs()).toEqual([]);
+    // Every launch by the replica the uid hashes to: over r0, r1, r2 while r1 lived; after,
+    // over r0 and r2.
+    const wrongOwner = acts
+      .filter((a) => a.call === "triggerProvision" || a.call === "triggerDeprovision")
+      .filter((a) =>
+        a.start < killedAt
+          ? rendezvousOwner(a.uid, ["r0", "r1", "r2"]) !== a.replica
+          : rendezvousOwner(a.uid, ["r0", "r2"]) !== a.replica,
+      );
+    expect(wrongOwner).toEqual([]);
+    const split = (call: string) => {
+      const counts: Record<string, number> = { r0: 0, r1: 0, r2: 0 };
+      for (const a of acts.filter((x) => x.call === call)) counts[a.replica]!++;
+      return `${counts.r0}/${counts.r1}/${counts.r2}`;
+    };
+    console.log(
+      `sharding, 3 controllers, ${RESOURCES} resources, r1 killed (lease ${TIMING.leaseDurationMs} ms, retry ${TIMING.retryPeriodMs} ms): ` +
+        `takeover ${Math.round(takeoverMs)} ms; provision launches r0/r1/r2 ${split("triggerProvision")}, deprovision launches ${split("triggerDeprovision")}; ` +
+        `duplicate jobs 0; concurrent acts 0; ${acts.length} provider calls`,
+    );
+  }, 60_000);
+
+  it("leader election: only the leader acts; after it is killed another takes over; every resource converges once", async () => {
+    await startReplicas((id) => ({
+      leaderElection: { leaseName: "compute-leader", identity: id, ...TIMING },
+    }));
+    for (const n of names()) await users.create(n, { size: "small" });
+    await expect.poll(() => acts.some((a) => a.call === "triggerProvision"), WAIT).toBe(true);
+    const leader = acts.find((a) => a.call === "triggerProvision")!.replica;
+    const killedAt = performance.now();
+    await controllers.get(leader)!.stop({ releaseLeases: false });
+    await allReady();
+    const next = acts.find((a) => a.replica !== leader && a.start > killedAt);
+    expect(next).toBeDefined();
+    const takeoverMs = next!.start - killedAt;
+    expect(takeoverMs).toBeGreaterThanOrEqual(TIMING.leaseDurationMs / 2);
+    expect(takeoverMs).toBeLessThan(TIMING.leaseDurationMs + 4 * TIMING.retryPeriodMs + 3_000);
+    await deleteAll();
+
+    checkLedger();
+    // One replica at a time, across all resources: the killed leader's calls all ended
+    // before the new leader's first began, and nobody else acted before the kill.
+    expect(acts.filter((a) => a.start < killedAt && a.replica !== leader)).toEqual([]);
+    const lastOld = Math.max(...acts.filter((a) => a.replica === leader).map((a) => a.end));
+    expect(lastOld).toBeLessThanOrEqual(next!.start);
+    expect(new Set(acts.filter((a) => a.start > killedAt).map((a) => a.replica)).size).toBe(1);
+    console.log(
+      `leader election, 3 controllers, ${RESOURCES} resources, leader killed (lease ${TIMING.leaseDurationMs} ms, retry ${TIMING.retryPeriodMs} ms): ` +
+        `takeover ${Math.round(takeoverMs)} ms; duplicate jobs 0; ${acts.length} provider calls`,
+    );
+  }, 60_000);
+});
