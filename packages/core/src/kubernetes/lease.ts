@@ -60,7 +60,9 @@ function toStored(lease: V1Lease): StoredLease {
       ? undefined
       : value instanceof Date
         ? microTime(value.getTime())
-        : String(value);
+        : typeof value === "string"
+          ? value
+          : JSON.stringify(value);
   const record: LeaseRecord = {
     holderIdentity: spec.holderIdentity ?? "",
     leaseDurationSeconds: spec.leaseDurationSeconds ?? 0,

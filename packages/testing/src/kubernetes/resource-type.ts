@@ -146,23 +146,29 @@ function validateLease(object: KubeObject): FieldError[] {
   if (duration !== undefined && duration !== null) {
     if (!Number.isInteger(duration)) {
       errors.push(
-        fieldInvalid("spec.leaseDurationSeconds", String(duration), "must be an integer"),
+        fieldInvalid("spec.leaseDurationSeconds", JSON.stringify(duration), "must be an integer"),
       );
     } else if ((duration as number) <= 0) {
       errors.push(
-        fieldInvalid("spec.leaseDurationSeconds", String(duration), "must be greater than 0"),
+        fieldInvalid(
+          "spec.leaseDurationSeconds",
+          JSON.stringify(duration),
+          "must be greater than 0",
+        ),
       );
     }
   }
   const transitions = record["leaseTransitions"];
   if (transitions !== undefined && transitions !== null) {
     if (!Number.isInteger(transitions)) {
-      errors.push(fieldInvalid("spec.leaseTransitions", String(transitions), "must be an integer"));
+      errors.push(
+        fieldInvalid("spec.leaseTransitions", JSON.stringify(transitions), "must be an integer"),
+      );
     } else if ((transitions as number) < 0) {
       errors.push(
         fieldInvalid(
           "spec.leaseTransitions",
-          String(transitions),
+          JSON.stringify(transitions),
           "must be greater than or equal to 0",
         ),
       );
