@@ -31,6 +31,16 @@ export type {
   LaunchTraceOutcome,
   ReconcileTrace,
 } from "./tracing/hooks.js";
+export {
+  duration as formatDuration,
+  explainResource,
+  renderExplain,
+  waitingFor,
+  type ExplainJob,
+  type ExplainOptions,
+  type ExplainPhase,
+  type ExplainReport,
+} from "./cli/explain.js";
 export type {
   DeprovisionResult,
   DeprovisionSkipped,

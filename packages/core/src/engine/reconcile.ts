@@ -6,7 +6,7 @@ import { isTerminal } from "../job-state.js";
 import type { Provider } from "../provider.js";
 import { resourceKey, type ResourceObject } from "../resource.js";
 import { safely, type JobTracer, type ReconcileTrace } from "../tracing/hooks.js";
-import { timingOffset } from "../tracing/timing.js";
+import { MAX_TIMING_OFFSET_MS, timingOffset } from "../tracing/timing.js";
 import { emptyStatus, type ProvisioningStatus } from "../status.js";
 import { MAX_OPERATOR_STRING_CHARS } from "../text-bounds.js";
 import { decide } from "./decide.js";
@@ -150,6 +150,13 @@ export async function reconcile<R extends ResourceObject>(
   // misread or could not record a job in (InvalidStatusError names the field at fault).
   let status = args.status === undefined ? emptyStatus() : parseProvisioningStatus(args.status);
   const startedAt = args.startedAt ?? clock();
+  // A queue time on another time base than the clock (or in the future) is not used.
+  const queuedAt =
+    args.queuedAt !== undefined &&
+    args.queuedAt <= startedAt &&
+    startedAt - args.queuedAt <= MAX_TIMING_OFFSET_MS
+      ? args.queuedAt
+      : undefined;
   const key = resourceKey(args.resource);
   const tracer = args.tracer;
   const trace = tracer ? safely(() => tracer.startReconcile(key, startedAt), undefined) : undefined;
@@ -245,7 +252,7 @@ export async function reconcile<R extends ResourceObject>(
         ...(tracer === undefined ? {} : { tracer }),
         reconcileTiming: {
           startedAt,
-          ...(args.queuedAt === undefined ? {} : { queuedAt: args.queuedAt }),
+          ...(queuedAt === undefined ? {} : { queuedAt }),
         },
       });
       events.push(...outcome.events);

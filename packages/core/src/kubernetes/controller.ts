@@ -192,7 +192,9 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     this.queue = new WorkQueue({
       concurrency: options.concurrency ?? 4,
       timers: this.timers,
-      process: (key, queuedAt) => this.process(key, queuedAt),
+      // The queue's time is monotonic (timers.now()); the job timing's is the clock's.
+      process: (key, queuedAt) =>
+        this.process(key, this.clock() - Math.max(0, this.timers.now() - queuedAt)),
       onDepth: (depth) => this.metrics.queueDepth?.(depth),
       ...(options.queueMaxWaitMs === undefined ? {} : { maxWaitMs: options.queueMaxWaitMs }),
     });
