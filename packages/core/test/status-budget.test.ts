@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  JOB_TIMING_FIELDS,
+  MAX_TIMING_OFFSET_MS,
   JobState,
   MAX_CODE_CHARS,
   MAX_CONDITION_MESSAGE_CHARS,
@@ -122,6 +124,9 @@ describe("the status budget", () => {
       errorDetails: huge,
       awaitingEnd: true,
       statusError: failure,
+      // Every timing field at its widest (docs/tracing.md), and a trace context.
+      timing: Object.fromEntries(JOB_TIMING_FIELDS.map((f) => [f, -MAX_TIMING_OFFSET_MS])),
+      traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
     });
     const jobs = Array.from({ length: MAX_HISTORY_LIMIT }, (_, i) =>
       record(i, i % 2 ? "provision" : "deprovision"),
