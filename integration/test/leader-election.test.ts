@@ -5,11 +5,18 @@
  * leaders at once" is checked at every instant something can change (each timer, and each
  * change of leadership as it is reported).
  */
-import { LeaderElector, type LeaseClient } from "@provisionkit/core/kubernetes";
+import type { Provider } from "@provisionkit/core";
+import {
+  LeaderElector,
+  ProvisioningController,
+  type LeaseClient,
+} from "@provisionkit/core/kubernetes";
 import { KubernetesApiSimulator } from "@provisionkit/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cuttable, type CuttableLeases } from "../support/leases.ts";
+import { loadKubeConfig } from "../support/cluster.ts";
 import { VirtualTimers } from "../support/request-count.ts";
+import { controllerOptions } from "../support/world.ts";
 
 const EPOCH = Date.UTC(2026, 11, 5);
 const TIMING = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
@@ -216,5 +223,42 @@ describe("LeaderElector (virtual time, Leases on the simulator)", () => {
       () => new LeaderElector({ ...base, renewDeadlineMs: 2_000, retryPeriodMs: 2_000 }),
     ).toThrow(/1.2/);
     expect(() => new LeaderElector({ ...base, retryPeriodMs: 0 })).toThrow(RangeError);
+  });
+
+  it("a controller takes leader election or sharding, not both, and checks their timing", () => {
+    const options = controllerOptions(
+      {
+        kind: "simulator",
+        kubeConfig: () => loadKubeConfig(sim.kubeconfig()),
+        kubeconfigText: () => sim.kubeconfig(),
+        stop: () => sim.stop(),
+      },
+      "default",
+      { name: "none" } as unknown as Provider,
+    );
+    expect(
+      () =>
+        new ProvisioningController({
+          ...options,
+          leaderElection: { leaseName: "x" },
+          sharding: { group: "x" },
+        }),
+    ).toThrow(/cannot both be set/);
+    expect(
+      () =>
+        new ProvisioningController({
+          ...options,
+          leaderElection: { leaseName: "x", leaseDurationMs: 1_000, renewDeadlineMs: 2_000 },
+        }),
+    ).toThrow(RangeError);
+    expect(
+      () => new ProvisioningController({ ...options, sharding: { group: "not a label!" } }),
+    ).toThrow(/label value/);
+    const elected = new ProvisioningController({
+      ...options,
+      leaderElection: { leaseName: "x", identity: "me" },
+    });
+    expect(elected.leaseIdentity).toBe("me");
+    expect(new ProvisioningController(options).leaseIdentity).toBeUndefined();
   });
 });
