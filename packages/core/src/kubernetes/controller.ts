@@ -19,6 +19,8 @@ import { JobSignalRouter } from "./job-signals.js";
 import { ResourceWatcher, type WatchChange } from "./informer.js";
 import { KubeApi, KubeApiError, type CustomObject } from "./kube-api.js";
 import { createLeaseGate, type LeaseGate } from "./lease-gate.js";
+import { logEngineEvents } from "./event-log.js";
+import type { ControllerHealth } from "./health.js";
 import type { ControllerMetrics } from "./metrics.js";
 import {
   LAUNCH_RESOLUTION_ANNOTATION,
@@ -182,7 +184,8 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     this.mapping = options.statusMapping ?? defaultStatusMapping();
     this.providers =
       "directory" in options.provider ? options.provider : providerSet(options.provider);
-    this.api = new KubeApi(options.kubeConfig, options.resource);
+    const apiRequest = this.metrics.apiRequest?.bind(this.metrics);
+    this.api = new KubeApi(options.kubeConfig, options.resource, apiRequest);
     const eventsOption = options.events ?? true;
     if (eventsOption !== false) {
       const component =
@@ -196,6 +199,8 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       process: (key, queuedAt) =>
         this.process(key, this.clock() - Math.max(0, this.timers.now() - queuedAt)),
       onDepth: (depth) => this.metrics.queueDepth?.(depth),
+      onAdd: () => this.metrics.queueAdded?.(),
+      onTake: (waitedMs) => this.metrics.queueWait?.(waitedMs),
       ...(options.queueMaxWaitMs === undefined ? {} : { maxWaitMs: options.queueMaxWaitMs }),
     });
     this.signals = new JobSignalRouter({
@@ -213,6 +218,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       timers: this.timers,
       logger: this.logger,
       handlers: { onChange: (key, object, change) => this.onWatch(key, object, change) },
+      onRestart: () => this.metrics.watchRestarted?.(),
     };
     if (options.labelSelector !== undefined) watcherOptions.labelSelector = options.labelSelector;
     this.watcher = new ResourceWatcher(watcherOptions);
@@ -248,6 +254,22 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
   /** How many times the watch was restarted after an error. */
   get watchRestarts(): number {
     return this.watcher.restarts;
+  }
+
+  /**
+   * The controller's health, for `/readyz` (`startOperatorServer`, `checkReadiness`):
+   * running, informer synced since the start, how long the watch has been down (on
+   * `timers.now()`).
+   */
+  health(): ControllerHealth {
+    const down = this.watcher.downSince;
+    return {
+      name: `${this.options.resource.plural}.${this.options.resource.group}`,
+      running: this.running,
+      synced: this.watcher.hasSynced,
+      watchDownForMs: down === undefined ? undefined : Math.max(0, this.timers.now() - down),
+      watchRestarts: this.watcher.restarts,
+    };
   }
 
   /** Start watching and reconciling. Resolves once the first list was attempted. */
@@ -647,6 +669,8 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     }
     this.observe(current, before, result.status);
     this.signals.observe(key, result.status);
+    // What becomes a Kubernetes Event is logged too, with the key, job and correlation id.
+    logEngineEvents(this.logger, key, before, result.status, result.events);
     if (this.events && result.events.length > 0) await this.events.record(current, result.events);
     if (releasing) {
       const latest = current.metadata.finalizers ?? finalizers;
