@@ -254,6 +254,29 @@ describe("OpenTelemetry spans (in-memory exporter)", () => {
     expect(children).toContain("provisionkit.running");
   });
 
+  it("a deprovision the provider skips ends its job span with the launch, marked skipped", async () => {
+    const { exporter, tracer } = otel();
+    const clock = { now: T0 };
+    const { provider, sent } = scripted(clock);
+    const result = await reconcile({
+      resource: { ...resource, metadata: { ...resource.metadata, deletionTimestamp: iso(T0) } },
+      status: undefined,
+      providers: provider,
+      persist: () => Promise.resolve(),
+      clock: () => clock.now,
+      tracer: tracer(),
+    });
+    expect(result.finalizer).toBe("release");
+    const spans = exporter.getFinishedSpans();
+    const [jobSpan] = byName(spans, "provisionkit.job");
+    const [launch] = byName(spans, "provisionkit.launch");
+    expect(launch!.parentSpanContext?.spanId).toBe(jobSpan!.spanContext().spanId);
+    expect(launch!.attributes["provisionkit.launch.action"]).toBe("skipped");
+    expect(jobSpan!.attributes["provisionkit.job.type"]).toBe("deprovision");
+    expect(sent).toHaveLength(0); // the provision path was never called
+    expect(result.status.jobs).toEqual([]);
+  });
+
   it("a tracer that throws never breaks a reconcile", async () => {
     const broken: JobTracer = {
       startLaunch: () => {

@@ -222,7 +222,11 @@ async function launch<R extends ResourceObject>(
     correlationId: pending.correlationId,
     ...(trace?.traceparent !== undefined && { traceparent: trace.traceparent }),
   };
-  const launched = (t: Transition, jobId: string | undefined): Transition => {
+  const launched = (
+    t: Transition,
+    jobId: string | undefined,
+    action?: "triggered" | "waiting" | "skipped",
+  ): Transition => {
     const end = env.clock();
     const state = t.status.jobs.find((j) => j.jobId === jobId && j.type === pending.type)?.state;
     if (trace) {
@@ -232,9 +236,7 @@ async function launch<R extends ResourceObject>(
             {
               ...(jobId !== undefined && { jobId }),
               ...(state !== undefined && { state }),
-              ...(pending.type === "deprovision" && {
-                action: jobId !== undefined ? ("triggered" as const) : ("waiting" as const),
-              }),
+              ...(action !== undefined && { action }),
             },
             end,
           ),
@@ -286,6 +288,7 @@ async function launch<R extends ResourceObject>(
     return launched(
       recordDeprovisionAnswer(status, pending, result, env.clock(), options, pollInputs(input)),
       result.action === "triggered" ? result.jobId : undefined,
+      result.action,
     );
   } catch (error) {
     if (trace) {
