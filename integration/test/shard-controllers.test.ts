@@ -37,7 +37,7 @@ const NAMESPACE = "shards";
  */
 const TIMING = { leaseDurationMs: 3_000, renewDeadlineMs: 1_500, retryPeriodMs: 250 };
 const WAIT = { timeout: 30_000, interval: 25 };
-const RESOURCES = 12;
+const RESOURCES = 8;
 
 interface Act {
   replica: string;
@@ -129,8 +129,25 @@ function concurrentActs(global = false): string[] {
   return problems;
 }
 
+/** The resources created so far. */
+let created: string[] = [];
+
 function names(): string[] {
-  return Array.from({ length: RESOURCES }, (_, i) => `vm-${i}`);
+  return created;
+}
+
+/**
+ * Creates RESOURCES resources, and more (at most 30) until at least one hashes to `replica`
+ * over `members`: uids are random, and the test needs the replica it kills to own something.
+ */
+async function createResources(replica: string, members: string[]): Promise<void> {
+  let owned = 0;
+  for (let i = 0; i < RESOURCES + 30 && (i < RESOURCES || owned === 0); i++) {
+    const object = await users.create(`vm-${i}`, { size: "small" });
+    created.push(`vm-${i}`);
+    if (rendezvousOwner(String(object.metadata.uid), members) === replica) owned++;
+  }
+  expect(owned).toBeGreaterThan(0);
 }
 
 /** Every resource Ready (at the config version of `spec`, when given). */
@@ -193,9 +210,10 @@ beforeEach(async () => {
     stop: () => sim.stop(),
   };
   // Jobs long enough to be in flight when a replica is killed.
-  aap = await startAapSimulator({ pendingMs: 30, waitingMs: 30, runMs: 800, cancelDelayMs: 100 });
+  aap = await startAapSimulator({ pendingMs: 30, waitingMs: 30, runMs: 500, cancelDelayMs: 100 });
   users = new Users(cluster.kubeConfig(), NAMESPACE);
   acts = [];
+  created = [];
   controllers = new Map();
 });
 afterEach(async () => {
@@ -207,7 +225,7 @@ afterEach(async () => {
 describe("three controllers on Leases, one killed mid-run", () => {
   it("sharding: every resource converges, no job twice, no two replicas on one resource, launches by the hash owner; a fourth joins", async () => {
     await startReplicas((id) => ({ sharding: { group: "compute", identity: id, ...TIMING } }));
-    for (const n of names()) await users.create(n, { size: "small" });
+    await createResources("r1", ["r0", "r1", "r2"]);
     // Kill r1 once it has launched a job that is still running.
     await expect
       .poll(() => acts.some((a) => a.replica === "r1" && a.call === "triggerProvision"), WAIT)
@@ -283,7 +301,10 @@ describe("three controllers on Leases, one killed mid-run", () => {
     await startReplicas((id) => ({
       leaderElection: { leaseName: "compute-leader", identity: id, ...TIMING },
     }));
-    for (const n of names()) await users.create(n, { size: "small" });
+    for (let i = 0; i < RESOURCES; i++) {
+      await users.create(`vm-${i}`, { size: "small" });
+      created.push(`vm-${i}`);
+    }
     await expect.poll(() => acts.some((a) => a.call === "triggerProvision"), WAIT).toBe(true);
     const leader = acts.find((a) => a.call === "triggerProvision")!.replica;
     const killedAt = performance.now();
