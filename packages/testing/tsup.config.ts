@@ -6,6 +6,7 @@ export default defineConfig({
     index: "src/index.ts",
     vitest: "src/vitest.ts",
     "cli/bin": "src/cli/bin.ts",
+    "sim-server/bin": "src/sim-server/bin.ts",
   },
   format: ["esm"],
   dts: true,

@@ -15,6 +15,7 @@ export * from "./kubernetes/index.js";
 export * from "./eda/index.js";
 export * from "./conformance/index.js";
 export * from "./http/index.js";
+export * from "./sim-server/index.js";
 export { errorSurfaces, findSecretLeaks, secretForms, secretNeedles } from "./secret-canary.js";
 export {
   driveEngine,
