@@ -66,6 +66,10 @@ export function logEngineEvents(
     } else if (pending && event.message.includes(pending.correlationId)) {
       fields.correlationId = pending.correlationId;
       fields.provider = pending.provider;
+    } else {
+      // A launch that failed without a job: its marker is gone, its message names it.
+      const named = /correlation id ([\w.:-]+)/.exec(event.message)?.[1];
+      if (named) fields.correlationId = named;
     }
     if (event.reason === "LaunchFailed" || event.reason === "RateLimited") {
       failure ??= after.launchFailure;
