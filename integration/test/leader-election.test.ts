@@ -192,6 +192,19 @@ describe("LeaderElector (virtual time, Leases on the simulator)", () => {
     expect(lease()).toMatchObject({ holderIdentity: "a", leaseTransitions: 0 });
   });
 
+  it("a valid leader renews without reading the Lease first (client-go's fast path)", async () => {
+    const [a] = ["a"].map(candidate) as [Candidate];
+    a.elector.start();
+    await runUntil(10_000);
+    expect(leaders()).toEqual(["a"]);
+    const calls = sim
+      .requests()
+      .filter((r) => r.path.includes("/leases"))
+      .map((r) => r.method);
+    // The first attempt reads (404) and creates; the renewals at 2, 4, 6, 8 and 10 s only write.
+    expect(calls).toEqual(["GET", "POST", "PUT", "PUT", "PUT", "PUT", "PUT"]);
+  });
+
   it("stop() releases the Lease (ReleaseOnCancel) and another candidate takes over at its next retry", async () => {
     const [a, b] = ["a", "b"].map(candidate) as [Candidate, Candidate];
     a.elector.start();
