@@ -45,7 +45,7 @@ function startSim(args: string[]): Promise<Started> {
     lines: string[];
   }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, lines })));
   return new Promise((resolve, reject) => {
-    const reader = createInterface({ input: child.stdout! });
+    const reader = createInterface({ input: child.stdout });
     reader.on("line", (line) => {
       lines.push(line);
       if (lines.length === 1) resolve({ child, ready: JSON.parse(line) as Ready, exited });
