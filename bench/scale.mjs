@@ -388,7 +388,13 @@ function bareClient(options, ready) {
           });
         },
       );
-      request.on("error", reject);
+      request.on("error", (error) =>
+        reject(
+          new Error(
+            `${method} ${pathname}: ${error.message}${request.reusedSocket ? " (reused connection)" : ""}`,
+          ),
+        ),
+      );
       if (data !== undefined) request.write(data);
       request.end();
     });
