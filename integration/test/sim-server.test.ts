@@ -30,7 +30,7 @@ interface Ready {
 interface Started {
   child: ChildProcess;
   ready: Ready;
-  /** Every later stdout line, and the exit code once exited. */
+  /** Every stdout line and the exit code, once the process exited and its output ended. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; lines: string[] }>;
 }
 
@@ -43,7 +43,7 @@ function startSim(args: string[]): Promise<Started> {
     code: number | null;
     signal: NodeJS.Signals | null;
     lines: string[];
-  }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, lines })));
+  }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, lines })));
   return new Promise((resolve, reject) => {
     const reader = createInterface({ input: child.stdout });
     reader.on("line", (line) => {
