@@ -9,7 +9,7 @@
  */
 import { KubeConfig } from "@kubernetes/client-node";
 import { AapProvider } from "@provisionkit/provider-aap";
-import { computeInstanceController, type ComputeInstance } from "./operator.js";
+import { computeInstanceController } from "./operator.js";
 
 function required(name: string): string {
   const value = process.env[name];
@@ -28,7 +28,7 @@ if (namespace) {
 }
 const provision = process.env.AAP_PROVISION_TEMPLATE;
 const deprovision = process.env.AAP_DEPROVISION_TEMPLATE;
-const provider = new AapProvider<ComputeInstance>({
+const provider = new AapProvider({
   client: { url: required("AAP_URL"), auth: { type: "bearer", token: required("AAP_TOKEN") } },
   ...(provision || deprovision
     ? {

@@ -40,6 +40,8 @@ export interface CliArgs {
 
 /** Usage text. */
 export const USAGE = `Usage: provisionkit-conformance <module> [options]
+       provisionkit-conformance blackbox --crd FILE --operator-command CMD --status-map FILE
+         (an operator in any language, as a process: blackbox --help)
 
 Runs the provisionkit conformance suites on what <module> describes, prints a table per
 subject, and exits 1 when a rule is broken: the provider suite (rules P1-P8, E1-E6) on

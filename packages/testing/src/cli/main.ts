@@ -17,6 +17,7 @@ import { renderHtml } from "../report/html.js";
 import { renderJunit } from "../report/junit.js";
 import { renderTable } from "../report/table.js";
 import { USAGE, UsageError, parseArgs, type CliArgs } from "./args.js";
+import { blackboxMain } from "./blackbox.js";
 import {
   loadSubjects,
   suiteOf,
@@ -151,7 +152,11 @@ async function write(path: string, text: string): Promise<void> {
 }
 
 /** Writes the reports asked for; one report per subject, several subjects in one file as a list. */
-async function writeReports(args: CliArgs, reports: ConformanceReport[], io: CliIo): Promise<void> {
+async function writeReports(
+  args: Pick<CliArgs, "json" | "junit" | "html">,
+  reports: ConformanceReport[],
+  io: CliIo,
+): Promise<void> {
   if (args.json !== undefined) {
     const json = `${JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2)}\n`;
     if (args.json === "-") io.out(json);
@@ -190,6 +195,15 @@ async function writeReports(args: CliArgs, reports: ConformanceReport[], io: Cli
  * @returns The exit code: 0 when every rule held, 1 when one was broken, 2 on a usage error.
  */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  if (argv[0] === "blackbox") {
+    const index = { done: 0, total: 0 };
+    return blackboxMain(
+      argv.slice(1),
+      io,
+      (args, reports) => writeReports(args, reports, io),
+      (where) => progress(io, index, where),
+    );
+  }
   let args: CliArgs | undefined;
   try {
     args = parseArgs(argv);

@@ -143,7 +143,10 @@ export class BlackBoxWorld implements CheckedWorld {
   startOperator(): void {
     const command = this.stage.options.operator;
     if (command === "already-running") return;
-    const started = new OperatorProcess(command, this.stage.env, this.stage.options.onOutput);
+    const options = this.stage.options;
+    const started = new OperatorProcess(command, this.stage.env, (line) =>
+      options.onOutput?.(line),
+    );
     this.processes.push(started);
     for (const key of this.userWrites.keys())
       this.mark(key, `operator started (pid ${started.pid ?? "?"})`);
