@@ -100,10 +100,12 @@ const DESCRIPTIONS: Record<JobPhaseName, string> = {
  * provider reports the backend's `createdTime` or `startTime`) or one `backend` phase,
  * then detection delay and status write. A phase is listed when its start is known; its
  * end is missing while it goes on (for a job not yet seen to end, the last phase is open).
+ * A record without `timing` (written by an older version) has no phases.
  */
 export function jobPhases(job: JobRecord): JobPhase[] {
-  const t = job.timing ?? {};
+  const t = job.timing;
   const phases: JobPhase[] = [];
+  if (t === undefined) return phases; // a record written before timing existed
   const add = (name: JobPhaseName, start: number | undefined, end: number | undefined) => {
     if (start === undefined) return;
     const phase: JobPhase = { name, description: DESCRIPTIONS[name], startMs: start };
