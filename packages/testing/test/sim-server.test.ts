@@ -1,0 +1,189 @@
+/**
+ * The standalone simulator server in-process: configuration validation (typed errors naming
+ * the field), and the control API on the EDA and Kubernetes simulators behind their
+ * forwarding listeners. The CLI as a child process, from Python and curl, is tested in
+ * integration/test/sim-server.test.ts.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { parseSimServerConfig } from "../src/sim-server/config.js";
+import { SimServerError } from "../src/sim-server/errors.js";
+import { SimServer, type SimServerInfo } from "../src/sim-server/server.js";
+
+function configError(document: unknown): { code: string; field?: string; message: string } {
+  try {
+    parseSimServerConfig(document);
+  } catch (error) {
+    if (error instanceof SimServerError) {
+      return { code: error.code, field: error.field, message: error.message };
+    }
+    throw error;
+  }
+  throw new Error("accepted");
+}
+
+describe("parseSimServerConfig", () => {
+  it("accepts a full document and refuses each bad field by its path", () => {
+    expect(
+      parseSimServerConfig({
+        clock: "virtual",
+        aap: { jobTemplates: [{ name: "a", script: { runMs: 1, outcome: "failed" } }] },
+        kubernetes: { crds: [{ group: "g.io", version: "v1", plural: "things", kind: "Thing" }] },
+        eda: { rules: [{ endpoint: "e", template: "a" }] },
+      }),
+    ).toMatchObject({ clock: "virtual", eda: { rules: [{ endpoint: "e" }] } });
+    expect(configError([])).toMatchObject({ code: "invalid-config", field: undefined });
+    expect(configError({ aap: { port: 70000 } })).toEqual({
+      code: "invalid-config",
+      field: "aap.port",
+      message: "aap.port: must be <= 65535, got 70000",
+    });
+    expect(
+      configError({ kubernetes: { crds: [{ group: "g", version: "v1", plural: "p" }] } }),
+    ).toEqual({
+      code: "invalid-config",
+      field: "kubernetes.crds[0].kind",
+      message: "kubernetes.crds[0].kind: required",
+    });
+    expect(configError({ aap: { tokens: [{ token: 42, scope: "write" }] } })).toMatchObject({
+      field: "aap.tokens[0].token",
+      message: "aap.tokens[0].token: expected a string, got a number",
+    });
+    expect(configError({ eda: { rules: [] } })).toMatchObject({ field: "eda" });
+    expect(configError({ aap: {}, eda: { rules: [{ template: "a" }] } })).toMatchObject({
+      field: "eda.rules[0]",
+      message: "eda.rules[0]: needs exactly one of endpoint and eventStream",
+    });
+    expect(
+      configError({
+        aap: {},
+        eda: { rules: [{ eventStream: "s", template: "a" }], eventStreams: [] },
+      }),
+    ).toMatchObject({ field: "eda.rules[0].eventStream" });
+    expect(
+      configError({
+        aap: {},
+        eda: { rules: [], eventStreams: [{ name: "s", auth: { type: "oauth" } }] },
+      }),
+    ).toMatchObject({ field: "eda.eventStreams[0].auth.type" });
+    expect(
+      configError({ aap: { jobTemplates: [{ name: "a" }, { name: "b" }, { name: "a" }] } }),
+    ).toMatchObject({
+      field: "aap.jobTemplates[2].name",
+    });
+    expect(configError({ control: { port: 4000 }, aap: { port: 4000 } })).toMatchObject({
+      field: "aap.port",
+      message: "aap.port: port 4000 is also control.port",
+    });
+  });
+
+  it("never quotes a string value in its messages (it may be a token)", () => {
+    const { message } = configError({
+      kubernetes: { token: "" },
+      control: { token: "s3cret-value", port: "s3cret-value" },
+    });
+    expect(message).not.toContain("s3cret-value");
+    expect(configError({ clock: "s3cret-value" }).message).not.toContain("s3cret-value");
+  });
+});
+
+describe("SimServer in-process", () => {
+  let server: SimServer | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+  });
+
+  async function start(config: ConstructorParameters<typeof SimServer>[0]): Promise<SimServerInfo> {
+    server = new SimServer({ control: { token: "ctl" }, ...config });
+    return server.start();
+  }
+
+  function control(info: SimServerInfo) {
+    return async (
+      method: string,
+      path: string,
+      body?: unknown,
+    ): Promise<{ status: number; body: unknown }> => {
+      const response = await fetch(`${info.control.url}${path}`, {
+        method,
+        headers: { authorization: "Bearer ctl" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: await response.json() };
+    };
+  }
+
+  it("EDA: an event launches its job on virtual time; a webhook fault is seen, listed and removed", async () => {
+    const info = await start({
+      clock: "virtual",
+      aap: { jobTemplates: [{ name: "create-thing", allowSimultaneous: true }] },
+      eda: { rules: [{ endpoint: "create-thing", template: "create-thing" }] },
+    });
+    const call = control(info);
+    const webhook = `${info.eda?.webhookUrl ?? ""}/create-thing`;
+    expect((await fetch(webhook, { method: "POST", body: "{}" })).status).toBe(200);
+    expect(await call("POST", "/v1/clock/advance", { ms: 0 })).toMatchObject({ status: 200 });
+    expect(await call("GET", "/v1/aap/ledger")).toMatchObject({
+      body: { jobs: [{ templateName: "create-thing" }] },
+    });
+    expect(await call("POST", "/v1/eda/faults", { type: "webhook", status: 503 })).toMatchObject({
+      status: 201,
+      body: { fault: { id: "eda-1", simulator: "eda" } },
+    });
+    expect((await fetch(webhook, { method: "POST", body: "{}" })).status).toBe(503);
+    expect(await call("GET", "/v1/eda/events")).toMatchObject({
+      body: { events: [{ fate: "launched" }, { fate: "rejected", status: 503 }] },
+    });
+    expect(await call("DELETE", "/v1/faults/eda-1")).toMatchObject({
+      body: { fault: { fired: 1 } },
+    });
+    expect(await call("DELETE", "/v1/faults/eda-1")).toMatchObject({
+      status: 404,
+      body: { error: { code: "unknown-fault" } },
+    });
+  });
+
+  it("Kubernetes: a status fault through the forwarding listener; reset keeps the URL and clears objects and faults", async () => {
+    const info = await start({
+      kubernetes: { crds: [{ group: "g.io", version: "v1", plural: "things", kind: "Thing" }] },
+    });
+    const call = control(info);
+    const things = `${info.kubernetes?.url ?? ""}/apis/g.io/v1/namespaces/default/things`;
+    const create = () =>
+      fetch(things, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ apiVersion: "g.io/v1", kind: "Thing", metadata: { name: "a" } }),
+      });
+    expect((await create()).status).toBe(201);
+    expect(
+      await call("POST", "/v1/kubernetes/faults", {
+        type: "status",
+        code: 500,
+        times: "Infinity",
+        method: "GET",
+      }),
+    ).toMatchObject({
+      status: 201,
+      body: { fault: { rule: { times: "Infinity" } } },
+    });
+    expect((await fetch(things)).status).toBe(500);
+    expect(await call("POST", "/v1/reset")).toMatchObject({ status: 200 });
+    expect(await call("GET", "/v1/faults")).toEqual({ status: 200, body: { faults: [] } });
+    const list = (await (await fetch(things)).json()) as { items: unknown[] };
+    expect(list.items).toEqual([]);
+    expect(await call("POST", "/v1/kubernetes/faults", { type: "status", code: 500 })).toEqual({
+      status: 400,
+      body: { error: { code: "invalid-request", field: "times", message: "times: required" } },
+    });
+  });
+
+  it("an AAP reset fault reaches the client through the listener as a cut connection", async () => {
+    const info = await start({ aap: {} });
+    const call = control(info);
+    await call("POST", "/v1/aap/faults", { operation: "ping", action: { type: "reset" } });
+    await expect(fetch(`${info.aap?.url ?? ""}/api/v2/ping/`)).rejects.toThrow();
+    expect((await fetch(`${info.aap?.url ?? ""}/api/v2/ping/`)).status).toBe(200);
+    expect(await call("GET", "/v1/faults")).toMatchObject({ body: { faults: [{ fired: 1 }] } });
+  });
+});
