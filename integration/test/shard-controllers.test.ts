@@ -9,7 +9,12 @@
  * launch is made by the replica the uid hashes to over the live replicas. Takeover time and
  * the split are printed.
  */
-import { configVersion, type Provider, type ResourceObject } from "@provisionkit/core";
+import {
+  AbortedError,
+  configVersion,
+  type Provider,
+  type ResourceObject,
+} from "@provisionkit/core";
 import {
   ProvisioningController,
   rendezvousOwner,
@@ -330,6 +335,46 @@ describe("three controllers on Leases, one killed mid-run", () => {
     console.log(
       `leader election, 3 controllers, ${RESOURCES} resources, leader killed (lease ${TIMING.leaseDurationMs} ms, retry ${TIMING.retryPeriodMs} ms): ` +
         `takeover ${Math.round(takeoverMs)} ms; ${leaders} replicas led in turn; duplicate jobs 0; overlapping calls 0; ${acts.length} provider calls`,
+    );
+  }, 60_000);
+  it("leader election: a leader that cannot renew aborts its provider calls before its renew deadline ends", async () => {
+    let inFlightSince: number | undefined;
+    let abortedAt: number | undefined;
+    const provider = new AapProvider({ client: aapClientOptions(aap) }) as Provider<ResourceObject>;
+    // A status call that answers only when aborted.
+    const hanging = wrap(provider, {
+      getProvisionStatus: (_r, _id, options) =>
+        new Promise((_, reject) => {
+          inFlightSince ??= performance.now();
+          options.signal.addEventListener("abort", () => {
+            abortedAt ??= performance.now();
+            reject(new AbortedError("aborted (test)"));
+          });
+        }),
+    });
+    const controller = new ProvisioningController(
+      controllerOptions(cluster, NAMESPACE, hanging, {
+        events: false,
+        leaderElection: { leaseName: "compute-leader", identity: "solo", ...TIMING },
+      }),
+    );
+    controllers.set("solo", controller);
+    await controller.start();
+    await users.create("vm-0", { size: "small" });
+    created.push("vm-0");
+    await expect.poll(() => inFlightSince !== undefined, WAIT).toBe(true);
+    // From now on every Lease request fails: the leader's last renewal began at most a retry
+    // period (and a request) ago, so it must stop, and abort the call, within the renew
+    // deadline from now; nobody else could take over before a lease duration from now.
+    const cutAt = performance.now();
+    sim.faults.status({ code: 500, times: Infinity, pathIncludes: "/leases" });
+    await expect.poll(() => abortedAt !== undefined, WAIT).toBe(true);
+    const stoppedAfter = abortedAt! - cutAt;
+    expect(stoppedAfter).toBeLessThanOrEqual(TIMING.renewDeadlineMs + 200);
+    expect(stoppedAfter).toBeLessThan(TIMING.leaseDurationMs);
+    sim.faults.clear();
+    console.log(
+      `leader election: Lease requests failing from t=0, the leader's call in flight aborted at ${Math.round(stoppedAfter)} ms (renew deadline ${TIMING.renewDeadlineMs} ms, lease ${TIMING.leaseDurationMs} ms)`,
     );
   }, 60_000);
 });

@@ -164,6 +164,8 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
   private running = false;
   /** Leader election or sharding, when configured: asked before each reconcile and action. */
   private readonly gate: LeaseGate | undefined;
+  /** Whether the gate was active when it last reported a change. */
+  private gateActive = false;
 
   /** @param options - see {@link ProvisioningControllerOptions}. */
   constructor(private readonly options: ProvisioningControllerOptions<R>) {
@@ -228,10 +230,22 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       timers: this.timers,
       clock: this.clock,
       logger: this.logger,
-      // It may have gained resources: every cached one is looked at again (the others'
-      // are skipped at once).
       onChange: () => {
         if (!this.running) return;
+        const wasActive = this.gateActive;
+        this.gateActive = this.gate?.active() ?? false;
+        if (!this.gateActive) {
+          if (wasActive) {
+            // The Lease is lost (or no longer fresh): the provider calls in flight are
+            // aborted, as on stop(); a launch under way is not (its job must be recorded).
+            this.logger.warn({ identity: this.gate?.identity }, "lease lost: stopped acting");
+            this.abort.abort();
+            this.abort = new AbortController();
+          }
+          return;
+        }
+        // It may have gained resources: every cached one is looked at again (the others'
+        // are skipped at once).
         for (const object of this.watcher.cached()) {
           this.queue.add(objectKey(object.metadata.namespace, object.metadata.name), 0, "low");
         }
@@ -278,6 +292,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     this.running = true;
     this.abort = new AbortController();
     this.launchAbort = new AbortController();
+    this.gateActive = false;
     this.logger.info(
       { resource: `${this.options.resource.plural}.${this.options.resource.group}` },
       "provisioning controller starting",

@@ -44,6 +44,8 @@ export interface LeaseGate {
   readonly identity: string;
   /** Whether this replica may act on the object with this uid now. */
   mayAct(uid: string | undefined): boolean;
+  /** Whether this replica may act at all now (leader; fresh and settled member). */
+  active(): boolean;
   /** Start renewing. */
   start(): void;
   /** Stop acting at once, then stop renewing; release the Lease(s) unless `release` is false. */
@@ -95,6 +97,7 @@ export function createLeaseGate(
     return {
       identity,
       mayAct: () => elector.isLeader(),
+      active: () => elector.isLeader(),
       start: () => elector.start(),
       stop: (release) => elector.stop({ release }),
     };
@@ -114,6 +117,7 @@ export function createLeaseGate(
       identity,
       // An object without a uid (never from the API server) is nobody's.
       mayAct: (uid) => uid !== undefined && membership.owns(uid),
+      active: () => membership.active(),
       start: () => membership.start(),
       stop: (release) => membership.stop({ release }),
     };
