@@ -102,7 +102,7 @@ describe("provisionkit-conformance blackbox", () => {
       expect(report.passed).toBe(false);
       expect(report.scenarios[0]?.violations.map((v) => v.rule)).toEqual(["E4"]);
       expect(report.scenarios[0]?.violations[0]?.message).toMatch(
-        /^E4: conformance\/delete-after-ready: demo\.provisionkit\.io\/teardown still not released at .*deprovision job \d+ \([^)]*succeeded\)\) — remove the finalizer only after the teardown job ended successful/,
+        /^E4: conformance\/delete-after-ready: demo\.provisionkit\.io\/teardown still not released at .*deprovision job \d+ \([^)]*succeeded\)\) — the deprovision job \(id \d+\) ended successful at \d+\.\d\d s, and the operator never observed it: poll GET \/api\/v2\/jobs\/\d+\/ until its status is terminal/,
       );
       expect(await readFile(join(dir, "report.xml"), "utf8")).toMatch(/<failure[^>]*>[^<]*E4: /);
       expect(await readFile(join(dir, "report.html"), "utf8")).toMatch(/deprovision/);

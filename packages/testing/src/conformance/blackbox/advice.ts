@@ -48,8 +48,22 @@ const ADVICE: Partial<Record<string, (world: BlackBoxWorld) => string>> = {
 /** The violations with each rule's advice appended (E1's own messages carry theirs). */
 export function advised(world: BlackBoxWorld, violations: readonly Violation[]): Violation[] {
   return violations.map((v) => {
-    const advice = ADVICE[v.rule]?.(world);
+    const advice = unobservedTeardown(world, v) ?? ADVICE[v.rule]?.(world);
     if (advice === undefined || v.message.includes(" — ")) return v;
     return { ...v, message: `${v.message} — ${advice}` };
   });
+}
+
+/**
+ * For "the finalizer was never released" after a teardown job that ended successful: the
+ * operator did not see that end. Names the job, when it ended, and the call to poll.
+ */
+function unobservedTeardown(world: BlackBoxWorld, violation: Violation): string | undefined {
+  if (violation.rule !== "E4" || !violation.message.includes(" still not released at ")) {
+    return undefined;
+  }
+  const key = keysOf(world).find((k) => violation.message.startsWith(`E4: ${k}: `));
+  const teardown = key === undefined ? undefined : world.jobs(key, "deprovision").at(-1);
+  if (teardown?.outcome !== "succeeded" || teardown.finishedAt === undefined) return undefined;
+  return `the deprovision job (id ${teardown.id}) ended successful at ${world.t(teardown.finishedAt)}, and the operator never observed it: poll GET /api/v2/jobs/${teardown.id}/ until its status is terminal (AWX says successful, failed, error or canceled) and remove the finalizer once it is successful`;
 }
