@@ -126,7 +126,11 @@ export interface BlackBoxConformanceOptions {
   scenarios?: string[];
   /** Real-time budget of each scenario's goals, ms (default 10 000). */
   timeoutMs?: number;
-  /** How soon after a provision succeeded the reconciled version must say so, ms (default 2 000). */
+  /**
+   * How soon after a provision succeeded the reconciled version must say so, ms (default
+   * 5 000): it includes starting the operator again after a crash, which takes a process
+   * with a Kubernetes client seconds on a loaded machine.
+   */
   reconcileWithinMs?: number;
   /** Poll interval suggested to the operator (`POLL_INTERVAL_MS`), ms (default 50). */
   pollIntervalMs?: number;

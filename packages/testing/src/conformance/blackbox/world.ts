@@ -59,7 +59,7 @@ export class BlackBoxWorld implements CheckedWorld {
     const reader = stage.reader;
     this.options = {
       finalizer: reader.map.finalizer,
-      reconcileWithinMs: stage.options.reconcileWithinMs ?? 2_000,
+      reconcileWithinMs: stage.options.reconcileWithinMs ?? 5_000,
     };
     this.#deadline = this.start + (stage.options.timeoutMs ?? 10_000);
     this.observer = new ObjectObserver(stage.cluster, {
