@@ -36,11 +36,11 @@ import {
 
 const NAMESPACE = "shards";
 /**
- * Short timings; the margin `leaseDurationMs − renewDeadlineMs` (1.5 s) is what provider calls
- * already in flight when a Lease is lost have to end in (they are not aborted), on a loaded
+ * Short timings; the margin `leaseDurationMs − renewDeadlineMs` (1 s) is what a launch already
+ * under way when a Lease is lost has to end in (other calls are aborted at once), on a loaded
  * machine too.
  */
-const TIMING = { leaseDurationMs: 3_000, renewDeadlineMs: 1_500, retryPeriodMs: 250 };
+const TIMING = { leaseDurationMs: 2_000, renewDeadlineMs: 1_000, retryPeriodMs: 200 };
 const WAIT = { timeout: 30_000, interval: 25 };
 const RESOURCES = 8;
 
