@@ -11,12 +11,12 @@ export {
   StatusMapError,
   type ResolvedStatusMap,
 } from "./status-map.js";
-export type { BlackBoxScenario } from "./scenarios.js";
 export type {
   BlackBoxAapOptions,
   BlackBoxConformanceOptions,
   BlackBoxEnv,
   BlackBoxOperatorCommand,
+  BlackBoxScenarioInfo,
   StatusMap,
   StatusMapJob,
 } from "./types.js";

@@ -12,7 +12,7 @@ import { GoalTimeout } from "../operator/outcomes.js";
 import { advised, checkOverlaps } from "./advice.js";
 import { BLACKBOX_SCENARIOS, type BlackBoxScenario } from "./scenarios.js";
 import { Stage } from "./stage.js";
-import type { BlackBoxConformanceOptions } from "./types.js";
+import type { BlackBoxConformanceOptions, BlackBoxScenarioInfo } from "./types.js";
 import { BlackBoxWorld } from "./world.js";
 
 /** How long a scenario keeps watching once its goals are reached, ms. */
@@ -22,9 +22,14 @@ const MAX_TIMELINE_JOBS = 40;
 /** Operator output lines put into a failed scenario's error or report. */
 const OUTPUT_LINES = 15;
 
-/** The black-box scenarios: ids, titles, rules. */
-export function blackBoxScenarios(): readonly BlackBoxScenario[] {
-  return BLACKBOX_SCENARIOS;
+/** The black-box scenarios: ids, titles, rules, and whether they restart the operator. */
+export function blackBoxScenarios(): readonly BlackBoxScenarioInfo[] {
+  return BLACKBOX_SCENARIOS.map(({ id, title, rules, restarts }) => ({
+    id,
+    title,
+    rules: [...rules],
+    restarts: restarts === true,
+  }));
 }
 
 /**

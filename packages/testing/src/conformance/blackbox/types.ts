@@ -6,6 +6,19 @@
  */
 import type { CrdDefinition } from "../../kubernetes/types.js";
 import type { ConformanceProgressEvent } from "../runner.js";
+import type { RuleId } from "../types.js";
+
+/** A black-box scenario, as `blackBoxScenarios()` lists it. */
+export interface BlackBoxScenarioInfo {
+  /** Stable id (also the name of its object). */
+  id: string;
+  /** What it does. */
+  title: string;
+  /** The rules it is about (every check runs after every scenario regardless). */
+  rules: RuleId[];
+  /** It kills and restarts the operator (skipped for an already-running operator). */
+  restarts: boolean;
+}
 
 /**
  * Where an operator keeps, in its objects and its AAP jobs, what the black-box suite reads:
