@@ -118,7 +118,12 @@ export function jobPhases(job: JobRecord): JobPhase[] {
   const afterLaunch = t.launchEndMs ?? t.launchStartMs ?? 0;
   const ended = t.finishedMs ?? t.seenMs;
   if (t.createdMs !== undefined || t.startedMs !== undefined) {
-    add("backend-queued", t.createdMs ?? afterLaunch, t.startedMs ?? ended);
+    const queuedFrom = t.createdMs ?? afterLaunch;
+    // Without the backend's created, a start before the launch answered (EdaProvider reports
+    // the event's send time as startTime) leaves no queued phase to show.
+    if (t.createdMs !== undefined || t.startedMs === undefined || t.startedMs >= queuedFrom) {
+      add("backend-queued", queuedFrom, t.startedMs ?? ended);
+    }
     add("running", t.startedMs, ended);
   } else {
     add("backend", afterLaunch, t.seenMs);
