@@ -415,6 +415,25 @@ describe("EDA simulator: playbook side effects through the Kubernetes API", () =
     });
   });
 
+  it("a 500 on the rescue's failure-annotation write is not retried: one PATCH, no annotation, the run failed", async () => {
+    // kubernetes.core 2.4.0 (Debian's ansible 7.7.0): `K8sService.patch_resource` turns any
+    // exception of the client's patch into a CoreException, and `update` tries each of the
+    // task's merge types once (`merge_type: merge` in tasks/annotate.yml: one); the task has
+    // no `retries:`. So a 500 there ends the rescue, and the provider learns of the failure
+    // only from its timeout.
+    const { harness, kube } = await startWithVm({}, { playbook: { conflictRetries: 2 } });
+    const refused = kube.faults.status({ code: 422, times: 3, method: "PATCH" });
+    const lost = kube.faults.status({ code: 500, times: 1, method: "PATCH" });
+    await runEvent("create-compute-instance", payload("vm-1", "provision", "c-1", "v1"));
+    expect([refused.fired, lost.fired]).toEqual([3, 1]);
+    expect(kube.requests().map((r) => r.method)).toEqual([
+      ...["GET", "PATCH", "GET", "PATCH", "GET", "PATCH"],
+      ...["GET", "PATCH"],
+    ]);
+    expect(harness.eda.effects()[0]).toMatchObject({ outcome: "failed", changes: [] });
+    expect(kube.getObject(vmRef("vm-1"))?.metadata.annotations ?? {}).toEqual({});
+  });
+
   it("every write refused: the finalizer and the rescue both fail, and nothing is written", async () => {
     const { harness, kube } = await startWithVm({}, { playbook: { conflictRetries: 2 } });
     kube.faults.status({ code: 422, times: Infinity, method: "PATCH" });

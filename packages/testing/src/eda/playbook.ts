@@ -291,7 +291,13 @@ export class PlaybookRunner {
    * sends a merge patch of the annotations only when one differs, with no resourceVersion
    * precondition (so a concurrent write never refuses it). On an object that is gone it only
    * warns and the task succeeds (kubernetes.core `plugins/module_utils/k8s/runner.py`
-   * lines 144-151, as Debian's ansible 7.7.0 ships it): nothing to do.
+   * lines 144-151, as Debian's ansible 7.7.0 ships it): nothing to do. A refused write is not
+   * retried, the rescue's failure annotation included: kubernetes.core 2.4.0's
+   * `K8sService.patch_resource` (`plugins/module_utils/k8s/service.py` lines 143-165) turns
+   * any exception of the client's patch (a 500 among them) into a `CoreException`, `update`
+   * (lines 398-427) tries each of the task's merge types once (`merge_type: merge`: one), and
+   * `tasks/annotate.yml` sets no `retries:`. A lost failure annotation leaves the provider to
+   * learn of the failure from its timeout.
    */
   async #annotate(
     kube: KubeClient,
