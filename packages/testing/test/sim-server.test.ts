@@ -178,6 +178,33 @@ describe("SimServer in-process", () => {
     });
   });
 
+  it("a delayed AAP request is answered once the virtual clock reaches its end, not before", async () => {
+    const info = await start({ clock: "virtual", aap: {} });
+    const call = control(info);
+    await call("POST", "/v1/aap/faults", {
+      operation: "ping",
+      action: { type: "delay", ms: 1000 },
+    });
+    let answered = false;
+    const ping = fetch(`${info.aap?.url ?? ""}/api/v2/ping/`).then((response) => {
+      answered = true;
+      return response.status;
+    });
+    // The delay runs from the request's arrival: wait until the simulator holds it.
+    const held = async (): Promise<boolean> => {
+      const { body } = await call("GET", "/v1/aap/requests");
+      return (body as { requests: unknown[] }).requests.length === 1;
+    };
+    while (!(await held())) await new Promise((resolve) => setImmediate(resolve));
+    await call("POST", "/v1/clock/advance", { ms: 999 });
+    expect(answered).toBe(false);
+    await call("POST", "/v1/clock/advance", { ms: 1 });
+    expect(await ping).toBe(200);
+    expect(await call("GET", "/v1/aap/requests")).toMatchObject({
+      body: { requests: [{ operation: "ping", status: 200, fault: "delay" }] },
+    });
+  });
+
   it("an AAP reset fault reaches the client through the listener as a cut connection", async () => {
     const info = await start({ aap: {} });
     const call = control(info);

@@ -202,6 +202,9 @@ export class ControlApi {
           );
         }
         set.virtualClock.advance(ms);
+        // What is due by now happens before the answer: delayed AAP requests and notifications
+        // (notificationsSettled runs the AAP timeline), then the EDA pump.
+        await set.aap?.notificationsSettled();
         await set.eda?.pump();
         return ok(clockOf(set));
       }),
