@@ -40,7 +40,7 @@ const NAMESPACE = "shards";
  * under way when a Lease is lost has to end in (other calls are aborted at once), on a loaded
  * machine too.
  */
-const TIMING = { leaseDurationMs: 2_000, renewDeadlineMs: 1_000, retryPeriodMs: 200 };
+const TIMING = { leaseDurationMs: 2_500, renewDeadlineMs: 1_500, retryPeriodMs: 250 };
 const WAIT = { timeout: 30_000, interval: 25 };
 const RESOURCES = 8;
 
