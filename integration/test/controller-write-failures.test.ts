@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Condition } from "@provisionkit/core";
+import { CRD } from "../support/cluster.ts";
 import { Rig } from "../support/request-count.ts";
 
 // Issue 16: a status write that fails with a server error (not a 409) right after a launch
@@ -84,5 +85,67 @@ describe("a status write that fails after a launch (issue 16)", () => {
     expect(run.jobs).toEqual(["p1"]);
     expect(run.pending).toBeUndefined();
     expect(run.ready).toBe(true);
+  }, 60_000);
+});
+
+/**
+ * Create → Ready while, during the launch (marker stored, record not yet written), another
+ * writer changes the status: as a second replica does when it counts the launch's outcome
+ * unknown (the EdaProvider soak's 409s, issue 16). The record's write then meets a 409 on a
+ * status that is not the one it was computed from.
+ */
+async function provisionThroughForeignWrite() {
+  let armed = false;
+  const rig: Rig = await Rig.start({
+    jobMs: 5_000,
+    engine: { pollIntervalMs: 1_000, pendingLaunchGraceMs: 3_000 },
+    gate: () => {
+      if (!armed) {
+        armed = true;
+        const ref = { ...CRD, namespace: rig.namespace, name: "vm-0" };
+        rig.sim.updateObject(ref, (object) => {
+          const status = (object.status ?? {}) as StoredStatus;
+          const condition: Condition = {
+            type: "LaunchOutcomeUnknown",
+            status: "True",
+            reason: "NeedsResolution",
+            message: "written by another replica that saw only the pending marker",
+            lastTransitionTime: "2026-01-01T00:00:00Z",
+          };
+          object.status = { ...status, conditions: [...(status.conditions ?? []), condition] };
+        });
+      }
+      return Promise.resolve();
+    },
+  });
+  try {
+    await rig.startController();
+    await rig.create("vm-0");
+    // Until Ready, or 30 s of virtual time (a timer set for then, so that time moves on even
+    // when the controller waits for nothing: an object left for a human).
+    rig.timers.setTimeout(() => undefined, 30_000);
+    await rig.drive(() => rig.ready("vm-0") || rig.timers.now() >= 30_000);
+    return {
+      launches: [...rig.provider.launches],
+      jobs: (statusOf(rig, "vm-0").provisioning?.jobs ?? []).map((j) => j.jobId),
+      pending: statusOf(rig, "vm-0").provisioning?.pendingLaunch,
+      ready: rig.ready("vm-0"),
+      unknown: (statusOf(rig, "vm-0").conditions ?? []).find(
+        (c) => c.type === "LaunchOutcomeUnknown",
+      )?.status,
+    };
+  } finally {
+    await rig.stop();
+  }
+}
+
+describe("a launch record refused with a 409 (issue 16)", () => {
+  it("another writer changed the status during the launch: the launching controller still records its job, once", async () => {
+    const run = await provisionThroughForeignWrite();
+    expect(run.launches).toEqual(["provision vm-0"]);
+    expect(run.jobs).toEqual(["p1"]);
+    expect(run.pending).toBeUndefined();
+    expect(run.ready).toBe(true);
+    expect(run.unknown).not.toBe("True");
   }, 60_000);
 });

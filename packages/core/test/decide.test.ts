@@ -413,6 +413,33 @@ describe("decide: a pending launch (E5)", () => {
     expect(stale.status.pendingLaunch?.correlationId).toBe("c-pending");
   });
 
+  it("records the job from the launching controller's own resolution, and says so (not a human's, not a restart)", () => {
+    const providers = directory(caps("memory", false));
+    const s = status({ pendingLaunch: pending() });
+    const own = decide(
+      input({
+        status: s,
+        providers,
+        resolution: { correlationId: "c-pending", jobId: "j9", source: "launcher" },
+      }),
+    );
+    expect(own.status.pendingLaunch).toBeUndefined();
+    expect(latestJob(own.status.jobs, "provision")).toMatchObject({
+      jobId: "j9",
+      correlationId: "c-pending",
+    });
+    expect(own.action).toMatchObject({ kind: "poll", job: { jobId: "j9" } });
+    const adopted = own.events.find((e) => e.reason === "JobAdopted");
+    expect(adopted?.message).toContain("status write of it had failed");
+    expect(adopted?.message).not.toContain("restart");
+    expect(latestJob(own.status.jobs, "provision")?.message).toContain("launching controller");
+    const human = decide(
+      input({ status: s, providers, resolution: { correlationId: "c-pending", jobId: "j9" } }),
+    );
+    expect(human.events.find((e) => e.reason === "JobAdopted")?.message).toContain("restart");
+    expect(latestJob(human.status.jobs, "provision")?.message).toContain("human");
+  });
+
   it("adopts a deprovision job from a resolution with the blockDeletionOnFailure it gives", () => {
     const p = pending({ type: "deprovision", configVersion: undefined });
     delete (p as { configVersion?: string }).configVersion;

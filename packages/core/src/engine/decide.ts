@@ -108,13 +108,18 @@ function decidePending(
         {
           jobId: resolution.jobId,
           state: JobState.Unknown,
-          message: "adopted by a human's resolution",
+          message:
+            resolution.source === "launcher"
+              ? "recorded from the launching controller, whose status write of it failed"
+              : "adopted by a human's resolution",
           ...(resolution.blockDeletionOnFailure === undefined
             ? {}
             : { blockDeletionOnFailure: resolution.blockDeletionOnFailure }),
         },
         now,
         options,
+        undefined,
+        resolution.source === "launcher" ? "launcher" : "found",
       );
       const next = {
         ...adopted.status,

@@ -130,7 +130,8 @@ export function recordLaunchError(
 
 /**
  * Record a job found by correlation id (`findJob` or a human's resolution) for the
- * pending launch, as if the launch had returned it.
+ * pending launch, as if the launch had returned it. `how` says where the job came from for
+ * the event: found in the backend (default), or from the launching controller's memory.
  */
 export function recordAdopted(
   status: ProvisioningStatus,
@@ -139,6 +140,7 @@ export function recordAdopted(
   now: number,
   options: EngineOptions,
   poll?: PollInputs,
+  how: "found" | "launcher" = "found",
 ): Transition {
   // Record the job as Unknown first, then apply what was found through the usual path,
   // so the P4 check, terminal handling and reconciled version work as for a poll.
@@ -168,7 +170,10 @@ export function recordAdopted(
       {
         type: "Normal",
         reason: "JobAdopted",
-        message: `found ${pending.type} job ${found.jobId} launched with correlation id ${pending.correlationId} before a restart; adopted it instead of launching again`,
+        message:
+          how === "launcher"
+            ? `recorded ${pending.type} job ${found.jobId} of the launch with correlation id ${pending.correlationId}: the launching controller's status write of it had failed`
+            : `found ${pending.type} job ${found.jobId} launched with correlation id ${pending.correlationId} before a restart; adopted it instead of launching again`,
       },
       ...events,
     ],

@@ -16,8 +16,10 @@ export interface ProviderDirectory {
 }
 
 /**
- * A human's answer to a `LaunchOutcomeUnknown` condition (E5), passed in by the caller
- * (the Kubernetes runtime reads it from an annotation).
+ * An answer to a pending launch whose job is not recorded (E5), passed in by the caller: a
+ * human's answer to a `LaunchOutcomeUnknown` condition (the Kubernetes runtime reads it from
+ * an annotation), or the launching process's own memory of the job its launch returned when
+ * the status write recording it failed (`source: "launcher"`).
  */
 export interface LaunchResolution {
   /** Must equal the pending launch's correlation id, so a stale answer is ignored. */
@@ -32,6 +34,11 @@ export interface LaunchResolution {
    * declares it. Default `true`, the safe side.
    */
   blockDeletionOnFailure?: boolean;
+  /**
+   * Who answers: `"human"` (default), or `"launcher"`, the process that carried the launch
+   * out and holds the job it returned. Only the messages of the adoption differ.
+   */
+  source?: "human" | "launcher";
 }
 
 /** Everything the pure decision depends on. */

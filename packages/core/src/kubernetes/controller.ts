@@ -148,6 +148,14 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
   private readonly conflicts = new Map<string, number>();
   /** In-memory statuses whose write was skipped (bookkeeping only), per key. */
   private readonly overlays = new Map<string, Overlay>();
+  /**
+   * The job of a launch this controller carried out whose recording write failed (a 409
+   * after another writer changed the status, or server errors past the overlay's
+   * resourceVersion), by object key: while the stored status still holds that launch's
+   * pending marker, the engine records the job from here (a `LaunchResolution` with
+   * `source: "launcher"`) instead of counting the launch's outcome unknown.
+   */
+  private readonly launched = new Map<string, LaunchResolution>();
   /** Per key, the resourceVersions this controller's writes returned, not yet seen on the watch. */
   private readonly ownWrites = new Map<string, string[]>();
   /** Per key, an object newer than the informer's cache holds (see {@link Fresher}). */
@@ -359,6 +367,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       this.fresher.delete(key);
       this.ownWrites.delete(key);
       this.overlays.delete(key);
+      this.launched.delete(key);
       this.queue.add(key, 0, "high");
       return;
     }
@@ -574,6 +583,22 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
         if (!conflict && reason !== "before-launch" && !sameLaunches(stored, status)) {
           this.overlays.set(key, { resourceVersion: base, status });
         }
+        // Whatever the error, the job a launch returned is known here: the marker written
+        // before the launch names it, and the next reconcile records it from memory while
+        // that marker is stored (a 409's other writer, or a restart of the API, may have
+        // moved the resourceVersion past the overlay's).
+        const marker = stored?.pendingLaunch;
+        const job = marker && status.jobs.find((j) => j.correlationId === marker.correlationId);
+        if (marker && job && !status.pendingLaunch) {
+          this.launched.set(key, {
+            correlationId: marker.correlationId,
+            jobId: job.jobId,
+            ...(job.blockDeletionOnFailure === undefined
+              ? {}
+              : { blockDeletionOnFailure: job.blockDeletionOnFailure }),
+            source: "launcher",
+          });
+        }
         throw error;
       }
       this.remember(key, base, current);
@@ -652,7 +677,23 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     if (signaled) args.signaledJobIds = signaled;
     if (this.signals.active) args.signalsActive = (job) => this.signals.activeFor(job.provider);
     const resolution = readResolution(annotations[LAUNCH_RESOLUTION_ANNOTATION], this.logger, key);
-    if (resolution) args.resolution = resolution;
+    // A human's answer first; else this controller's own record of the pending launch's job,
+    // while the marker it names is the one stored (any other state makes it stale).
+    const pendingId = before?.pendingLaunch?.correlationId;
+    let own = this.launched.get(key);
+    if (own && own.correlationId !== pendingId) {
+      this.launched.delete(key);
+      own = undefined;
+    }
+    if (resolution && (resolution.correlationId === pendingId || !own)) {
+      args.resolution = resolution;
+    } else if (own) {
+      this.logger.info(
+        { key, jobId: own.jobId, correlationId: own.correlationId },
+        "recording a launched job whose status write failed",
+      );
+      args.resolution = own;
+    }
     let result: ReconcileResult;
     try {
       result = await reconcile(args);
