@@ -40,6 +40,7 @@ describe("EDA job ids", () => {
       "42",
       "eda:provision:c:1", // no version
       "eda:deprovision:c:1:extra",
+      "eda:deprovision:c:1:ack:ack",
       "eda:update:c:1:v",
       "eda:provision::1:v",
       "eda:provision:c:-1:v",
@@ -47,6 +48,25 @@ describe("EDA job ids", () => {
     ]) {
       expect(() => decodeEdaJobId(bad), bad).toThrow(ConfigurationError);
     }
+  });
+
+  it("carry a delete event's acknowledgement-only mark (sent without the finalizer) as :ack", () => {
+    const id = {
+      operation: "deprovision" as const,
+      correlationId: "c-3",
+      sentAt: 9,
+      acknowledgementOnly: true,
+    };
+    expect(encodeEdaJobId(id)).toBe("eda:deprovision:c-3:9:ack");
+    expect(decodeEdaJobId("eda:deprovision:c-3:9:ack")).toEqual(id);
+    expect(decodeEdaJobId("eda:deprovision:c-3:9").acknowledgementOnly).toBeUndefined();
+    // A provision's remainder is its config version, whatever it reads.
+    expect(decodeEdaJobId("eda:provision:c:1:ack")).toEqual({
+      operation: "provision",
+      correlationId: "c",
+      sentAt: 1,
+      configVersion: "ack",
+    });
   });
 
   it("refuses to encode a provision id without a version", () => {

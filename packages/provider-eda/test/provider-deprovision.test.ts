@@ -12,10 +12,11 @@ import {
   ANNOTATION_CONFIG_VERSION,
   ANNOTATION_OPERATION,
   ANNOTATION_PLAYBOOK_FAILURE as FAILURE,
+  EdaProvider,
   FINALIZER_AAP,
   decodeEdaJobId,
 } from "../src/index.ts";
-import { call, computeInstance, record, withMeta } from "./harness.ts";
+import { TOKEN, call, computeInstance, record, withMeta } from "./harness.ts";
 import { startProvider, type ProviderFixture } from "./provider-fixture.ts";
 
 const V1 = "sha256:v1";
@@ -131,6 +132,33 @@ describe("P6: not skipped when a provision may have provisioned (issue 14)", () 
       call(),
     );
     expect(gone.state).toBe(JobState.Succeeded);
+  });
+});
+
+describe("a delete event sent without the finalizer, judged by another EdaProvider (issue 16)", () => {
+  it("a restarted operator, or a second replica, still waits for the acknowledgement: the finalizer's absence is no success", async () => {
+    const fx = await startProvider({ deprovisionTimeoutMs: 10 * MIN, minEventIntervalMs: 0 });
+    const p = await provisionRecord(fx, { state: JobState.Failed });
+    const result = await fx.provider.triggerDeprovision(computeInstance(), [p], call("d-1"));
+    if (result.action !== "triggered") throw new Error(result.action);
+    // The job id is all a new process has: the status holds it, nothing else carries over.
+    const other = new EdaProvider({
+      target: { type: "webhook", url: fx.server.url },
+      auth: { type: "bearer", token: TOKEN },
+      now: fx.clock.now,
+      deprovisionTimeoutMs: 10 * MIN,
+    });
+    const read = (vm: ResourceObject) => other.getDeprovisionStatus(vm, result.jobId, call());
+    expect((await read(computeInstance())).state).toBe(JobState.Running);
+    expect((await read(withMeta(computeInstance(), { [ACK]: "d-1" }))).state).toBe(
+      JobState.Succeeded,
+    );
+    // One sent while the finalizer was there takes its removal as done, in any process.
+    const sent = await fx.provider.triggerDeprovision(provisioned(), [p], call("d-2"));
+    if (sent.action !== "triggered") throw new Error(sent.action);
+    expect((await other.getDeprovisionStatus(computeInstance(), sent.jobId, call())).state).toBe(
+      JobState.Succeeded,
+    );
   });
 });
 

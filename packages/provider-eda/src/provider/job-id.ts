@@ -10,13 +10,21 @@ export interface EdaJobId {
   sentAt: number;
   /** For provision: the config version the event carried. */
   configVersion?: string;
+  /**
+   * For deprovision: the event went out while the resource lacked the playbook's finalizer,
+   * so only the playbook's acknowledgement (or failure) can end the job, never the
+   * finalizer's absence. In the id (`:ack`) so that any process judging the job knows it: a
+   * restarted operator or another replica has nothing else of the process that sent it.
+   */
+  acknowledgementOnly?: boolean;
 }
 
 /**
  * The job id of an event: `eda:<operation>:<encodeURIComponent(correlationId)>:<sentAtEpochMs>`,
  * and for a provision `:<configVersion>` appended (the version is the remainder, so it may
- * contain `:`). EDA returns no job id when it queues an event, so the id carries what the
- * status calls need: what to look for on the resource, and since when.
+ * contain `:`), for a deprovision sent without the finalizer `:ack` appended
+ * ({@link EdaJobId.acknowledgementOnly}). EDA returns no job id when it queues an event, so
+ * the id carries what the status calls need: what to look for on the resource, and since when.
  *
  * @throws ConfigurationError for a provision id without a config version, or a bad time.
  */
@@ -25,7 +33,7 @@ export function encodeEdaJobId(id: EdaJobId): string {
     throw new ConfigurationError("EDA job id: sentAt must be a non-negative integer (epoch ms)");
   }
   const base = `eda:${id.operation}:${encodeURIComponent(id.correlationId)}:${id.sentAt}`;
-  if (id.operation === "deprovision") return base;
+  if (id.operation === "deprovision") return id.acknowledgementOnly ? `${base}:ack` : base;
   if (id.configVersion === undefined || id.configVersion === "") {
     throw new ConfigurationError("EDA job id: a provision job id needs a config version");
   }
@@ -41,7 +49,7 @@ export function encodeEdaJobId(id: EdaJobId): string {
 export function decodeEdaJobId(jobId: string): EdaJobId {
   const bad = (): never => {
     throw new ConfigurationError(
-      `"${String(jobId)}" is not an EDA job id (expected eda:<operation>:<correlation id>:<sent at>[:<config version>])`,
+      `"${String(jobId)}" is not an EDA job id (expected eda:<operation>:<correlation id>:<sent at>[:<config version> | :ack])`,
       { details: { jobId: String(jobId) } },
     );
   };
@@ -70,6 +78,8 @@ export function decodeEdaJobId(jobId: string): EdaJobId {
   if (operation === "provision") {
     if (version === "") bad();
     id.configVersion = version;
+  } else if (parts.length === 5 && parts[4] === "ack") {
+    id.acknowledgementOnly = true;
   } else if (parts.length > 4) {
     bad();
   }

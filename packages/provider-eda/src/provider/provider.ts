@@ -27,7 +27,7 @@ import {
   type ResourceJudgeContext,
 } from "./resource-status.js";
 import { EventSender } from "./send-event.js";
-import { SentProvisions, rememberBounded } from "./sent-provisions.js";
+import { SentProvisions } from "./sent-provisions.js";
 
 /** A judged status, with the AAP job it came from in AAP mode. */
 interface Observed extends Judgement {
@@ -89,8 +89,6 @@ export class EdaProvider implements Provider {
   readonly #aap: AapMode | undefined;
   readonly #warned = new Set<string>();
   readonly #sent: SentProvisions;
-  /** Deprovision job ids sent while the resource lacked the finalizer (see #context). */
-  readonly #sentWithoutFinalizer = new Map<string, true>();
 
   /**
    * Validates every option synchronously (nothing is sent, no secret is read).
@@ -238,10 +236,10 @@ export class EdaProvider implements Provider {
         ...(options.traceparent !== undefined && { traceparent: options.traceparent }),
       },
       options.signal,
+      // A finalizer that is not there when the delete event goes out cannot say, by being
+      // gone, that the teardown ran: the id says so to whichever process judges the job.
+      { acknowledgementOnly: !hasFinalizer(resource, finalizer) },
     );
-    if (!hasFinalizer(resource, finalizer)) {
-      rememberBounded(this.#sentWithoutFinalizer, jobId, true);
-    }
     return {
       action: "triggered",
       jobId,
@@ -301,7 +299,7 @@ export class EdaProvider implements Provider {
     };
     // A finalizer that was not there when the delete event went out cannot say, by being
     // gone, that the teardown ran: only the playbook's acknowledgement (or failure) can.
-    if (this.#sentWithoutFinalizer.has(jobId)) context.acknowledgementOnly = true;
+    if (job.acknowledgementOnly) context.acknowledgementOnly = true;
     if (queued) {
       context.waitingState = JobState.Pending;
       context.waitingNote = `queued in EDA: no AAP job with correlation id ${job.correlationId} yet`;

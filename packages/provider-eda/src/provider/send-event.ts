@@ -11,7 +11,7 @@ import {
   type ResourceObject,
 } from "@provisionkit/core";
 import type { EdaClient, EdaDestination } from "../client/index.js";
-import { encodeEdaJobId } from "./job-id.js";
+import { encodeEdaJobId, type EdaJobId } from "./job-id.js";
 import { eventBody, type EventFacts } from "./payload.js";
 import type { ResolvedProviderOptions } from "./resolve-options.js";
 import { EventThrottle } from "./throttle.js";
@@ -46,7 +46,12 @@ export class EventSender {
    * @throws RateLimitError before anything is sent when an identical event (same resource,
    *   destination, operation and config version) went out less than `minEventIntervalMs` ago.
    */
-  async send(resource: ResourceObject, facts: EventFacts, signal: AbortSignal): Promise<SentEvent> {
+  async send(
+    resource: ResourceObject,
+    facts: EventFacts,
+    signal: AbortSignal,
+    id: Pick<EdaJobId, "acknowledgementOnly"> = {},
+  ): Promise<SentEvent> {
     const { operation, correlationId, configVersion } = facts;
     const destination = this.#client.destination(resource.kind, operation);
     const payload = eventBody(this.#options.payload(resource), this.#options.annotations, facts);
@@ -68,7 +73,7 @@ export class EventSender {
         { outcomeUnknown: false, details: { option: "minEventIntervalMs", retryAfterMs: left } },
       );
     }
-    const jobId = encodeEdaJobId({ operation, correlationId, sentAt: now, configVersion });
+    const jobId = encodeEdaJobId({ operation, correlationId, sentAt: now, configVersion, ...id });
     this.#throttle.record(key, now);
     try {
       await this.#client.send(
