@@ -130,6 +130,18 @@ export class Driver {
     this.world.mark("", `${process.id} stopped`);
   }
 
+  /**
+   * Stop `process` and start its successor with the same providers' build, as an operator
+   * restart does: the successor's providers are fresh instances, with nothing of the old
+   * process's memory.
+   */
+  restart(process: Process): Process {
+    this.stopProcess(process);
+    const next = this.startProcess(this.#builds.get(process));
+    this.world.mark("", `${process.id} restarted as ${next.id}`);
+    return next;
+  }
+
   /** Arm a crash on a process (default: the first live one). */
   crashAt(point: CrashPoint, occurrence = 1, process = this.processes[0]): void {
     process?.arm(point, occurrence);

@@ -1,6 +1,7 @@
 /**
  * @module
  */
+import { isTerminal } from "@provisionkit/core";
 import { SPECS } from "../driver/session.js";
 import { single } from "./scenario.js";
 
@@ -44,6 +45,45 @@ export const deleteAfterProvisioning = single(
     const key = s.create("w1", SPECS.A);
     await s.untilReady(key);
     s.delete(key);
+    await s.untilGone(key);
+  },
+);
+
+/**
+ * The provision job fails, the resource is deleted, and the operator restarts while the
+ * deprovision job runs: the new process's fresh provider must judge that job from what the
+ * status holds (its job id) and the backend, not from the memory of the process that
+ * launched it (P3), so the finalizer goes only after the teardown ran (E4). An EdaProvider
+ * that kept "this delete event went out without the playbook's finalizer" in memory read the
+ * missing finalizer as a finished teardown here (issue 16).
+ */
+export const restartDuringDeprovision = single(
+  {
+    id: "restart-during-deprovision",
+    title: "failed provision, delete, restart while the deprovision runs",
+    rules: ["P3", "P6", "E4"],
+    needs: { controls: ["failures"] },
+  },
+  async (s) => {
+    s.scriptNext("provision", { outcome: "failed", durationMs: 20_000 });
+    s.scriptNext("deprovision", { durationMs: 60_000 });
+    const key = s.create("w1", SPECS.A);
+    await s.until(
+      () =>
+        s.status(key)?.jobs.some((j) => j.type === "provision" && j.state === "Failed") === true,
+      "the failed provision job recorded",
+      "P3",
+      key,
+    );
+    s.delete(key);
+    await s.until(
+      () =>
+        s.status(key)?.jobs.some((j) => j.type === "deprovision" && !isTerminal(j.state)) === true,
+      "a deprovision job recorded and not ended",
+      "E4",
+      key,
+    );
+    for (const process of s.driver.processes) s.driver.restart(process);
     await s.untilGone(key);
   },
 );

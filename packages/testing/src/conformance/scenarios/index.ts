@@ -20,6 +20,7 @@ import {
   deleteBeforeProvisioning,
   deleteWhileProvisioning,
   failedProvisionThenDelete,
+  restartDuringDeprovision,
 } from "./deletion.js";
 import { failedDeprovisionBlocking, failedDeprovisionNonBlocking } from "./failed-deprovision.js";
 import { neverFinishingJob, purgedJob, rateLimitedLaunch, transientFailure } from "./faults.js";
@@ -38,6 +39,7 @@ export const PROVIDER_SCENARIOS: readonly ConformanceScenario[] = Object.freeze(
   deleteAfterProvisioning,
   deleteDuringSecondProvision,
   failedProvisionThenDelete,
+  restartDuringDeprovision,
   failedDeprovisionBlocking,
   failedDeprovisionNonBlocking,
   purgedJob,
