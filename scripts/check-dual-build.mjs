@@ -118,10 +118,29 @@ for (const [label, http, core] of [
   }
   assert.ok(thrown instanceof core.ConfigurationError, `${label}: ConfigurationError instanceof`);
 }
+// The tracing subpath loads in both module systems and its traceparent helpers agree across
+// them; the root entry never loads @opentelemetry/api (an optional peer, needed by the
+// subpath only).
+const tracingEsm = await import("../packages/core/dist/tracing/index.js");
+const tracingCjs = require("../packages/core/dist/tracing/index.cjs");
+const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+for (const [label, writer, reader] of [
+  ["ESM → CJS", tracingEsm, tracingCjs],
+  ["CJS → ESM", tracingCjs, tracingEsm],
+]) {
+  assert.equal(typeof writer.openTelemetryJobTracer, "function", `${label}: tracer exported`);
+  const parsed = reader.parseTraceparent(traceparent);
+  assert.ok(parsed, `${label}: a valid traceparent parses`);
+  assert.equal(writer.formatTraceparent(parsed), traceparent, `${label}: round trip`);
+}
 for (const entry of ["index.js", "index.cjs"]) {
   const text = readFileSync(join(import.meta.dirname, "../packages/core/dist", entry), "utf8");
   assert.ok(!/["']axios["']/.test(text), `the root entry (${entry}) must not import axios`);
+  assert.ok(
+    !/["']@opentelemetry\/api["']/.test(text),
+    `the root entry (${entry}) must not import @opentelemetry/api`,
+  );
 }
 console.log(
-  "dual build: ESM and CJS builds of @provisionkit/core (root, kubernetes, http), provider-aap and provider-eda agree (errors, config versions)",
+  "dual build: ESM and CJS builds of @provisionkit/core (root, kubernetes, http, tracing), provider-aap and provider-eda agree (errors, config versions, traceparents)",
 );
