@@ -22,24 +22,13 @@ type Name = keyof typeof SOAK_BACKENDS;
  * why, until then (`pnpm soak` still runs it and prints its figures).
  */
 const KNOWN: Partial<Record<Name, string>> = {
-  // Found 2026-12-05 (issue 16). Fixed since: a controller stopped mid-launch (core:
-  // stopLaunchGraceMs); events EDA lost to AAP faults (timeouts scaled to 8 s); rescued jobs
-  // read as successes (ledger); write-backs played one after another (now per job, at once);
-  // 409s on precondition-free patches (the real server never sends them); the
-  // subject's pending-launch grace below the EDA send's timeout (a second controller's
-  // LaunchOutcomeUnknown refused the first's record of its launch: now 3 s over a 2 s send).
-  // Fixed since too: a 5xx on the status write right after a launch no longer drops the
-  // launch's record (core: writeStatus reads back and keeps the record for the next reconcile).
-  // Sweep of seeds 1..20 at 30 lifecycles after that fix (2026-12-05): 13/20 seeds pass, every
-  // figure of the other 7 in docs/conformance.md. Open (not analysed to the root yet):
-  // a record still lost to LaunchOutcomeUnknown when the launching controller is stopped
-  // (seeds 9, 16); a failed provision's object released with no deprovision job in the ledger
-  // (seed 3); a deprovision failure the status showed only at the provider's 8 s timeout, past
-  // E4's 4 s (seed 14; likely its failure annotation lost to a kube 500, a write kubernetes.core does not retry);
-  // an a-b-a whose B ended after A's retry (seed 11); write-backs behind the 8 s timeout on a
-  // loaded machine (seed 19: event-loop delay max 901 ms; 2 duplicates, 6 stuck).
-  EdaProvider:
-    "under 5% faults, 7 of 20 seeds (30 lifecycles) still end with an object stuck or an E4 finding: LaunchOutcomeUnknown after a controller stop, a release with no deprovision after a failed provision, a failure seen only at the provider's timeout (docs/conformance.md, the soak's figures)",
+  // EdaProvider was skipped here from 2026-12-05 (issue 16) until the fixes of that evening:
+  // a launch record refused with a 409 is recorded from the launching controller's memory
+  // (core), and a delete event sent without the playbook's finalizer carries that in its
+  // job id, not in the sending process's memory (provider-eda: another replica released an
+  // object with nothing torn down). Then seeds 1..20 at 30 lifecycles passed 20/20, and
+  // at 8 lifecycles, two soaks at once, seed 13 passed 10 runs of 10 and seed 7 10 of 11
+  // (the 11th's result line was cut from the log, not seen failing) (docs/conformance.md).
 };
 
 describe("the ComputeInstance operator's soak", () => {
