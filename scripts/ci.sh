@@ -6,8 +6,9 @@
 # provisioned for reasons outside the project, the run says so at the start and again at
 # the end, and those tests are reported as skipped, never as passed.
 # Set PROVISIONKIT_REAL_APISERVER=skip to leave the real tier out on purpose. The browser
-# tier (scripts/browser/) works the same way, with PROVISIONKIT_BROWSER=skip, and the Ansible
-# tier (scripts/ansible/) with PROVISIONKIT_ANSIBLE=skip.
+# tier (scripts/browser/) works the same way, with PROVISIONKIT_BROWSER=skip, the Ansible
+# tier (scripts/ansible/) with PROVISIONKIT_ANSIBLE=skip, and the Go tier (scripts/go/) with
+# PROVISIONKIT_GO=skip.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -128,6 +129,8 @@ stage tier:real-apiserver tier_env scripts/real-apiserver/ci-tier.sh
 stage tier:browser tier_env scripts/browser/ci-tier.sh
 # The Ansible tier (the reference playbooks of ansible/ run with the real ansible-playbook).
 stage tier:ansible tier_env scripts/ansible/ci-tier.sh
+# The Go tier (provisionkit-sim driven by a standard-library Go client, integration/sim-clients/go).
+stage tier:go tier_env scripts/go/ci-tier.sh
 
 stage build pnpm run build
 # The static checks at once (they read the built providers' types, so after the build).
@@ -193,4 +196,15 @@ if [ "${PROVISIONKIT_ANSIBLE:-}" = "skip" ]; then
   } >&2
 else
   echo "ansible tier: ran (the reference playbooks with the real ansible-playbook)"
+fi
+if [ "${PROVISIONKIT_GO:-}" = "skip" ]; then
+  {
+    echo
+    echo "################################################################################"
+    echo "##  GO TIER: NOT RUN — ${PROVISIONKIT_GO_REASON:-skipped on request}"
+    echo "##  Everything else passed; the simulators were NOT driven from Go (SKIPPED)."
+    echo "################################################################################"
+  } >&2
+else
+  echo "go tier: ran (provisionkit-sim driven from a standard-library Go client)"
 fi

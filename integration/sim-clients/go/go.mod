@@ -1,0 +1,3 @@
+module provisionkit.io/simclient
+
+go 1.19
