@@ -328,6 +328,86 @@ describe("execute: polls, cancels and lookups", () => {
   });
 });
 
+describe("execute: provision and deprovision ids are separate (P2 is per job type)", () => {
+  const ended = () =>
+    job({ state: JobState.Succeeded, finishedAt: iso(T0 - 60_000), updatedAt: iso(T0 - 60_000) });
+
+  it("records a deprovision job whose id equals the provision job's, without a P2 refusal", async () => {
+    const provider = fake({
+      triggerDeprovision: () =>
+        Promise.resolve({ action: "triggered", jobId: "j1", blockDeletionOnFailure: true }),
+    });
+    const out = await step(
+      provider,
+      input({ status: status({ jobs: [ended()] }), deleting: true }),
+    );
+    expect(out.status.launchFailure).toBeUndefined();
+    expect(out.status.jobs.map((j) => [j.type, j.jobId, j.state])).toEqual([
+      ["provision", "j1", JobState.Succeeded],
+      ["deprovision", "j1", JobState.Pending],
+    ]);
+    expect(out.events.map((e) => e.reason)).toContain("DeprovisionTriggered");
+  });
+
+  it("a poll of that deprovision job changes the deprovision record only", async () => {
+    const asked: string[] = [];
+    const provider = fake({
+      getDeprovisionStatus: (_r, jobId) => {
+        asked.push(jobId);
+        return Promise.resolve({ jobId, state: JobState.Failed, message: "teardown broke" });
+      },
+    });
+    const teardown = job({
+      type: "deprovision",
+      correlationId: "c-d1",
+      blockDeletionOnFailure: true,
+      configVersion: undefined,
+    });
+    const out = await step(
+      provider,
+      input({
+        status: status({ jobs: [ended(), teardown], reconciledConfigVersion: V1 }),
+        deleting: true,
+      }),
+    );
+    expect(asked).toEqual(["j1"]);
+    const byType = Object.fromEntries(out.status.jobs.map((j) => [j.type, j]));
+    expect(byType.provision).toMatchObject({ state: JobState.Succeeded, message: "running" });
+    expect(byType.deprovision).toMatchObject({ state: JobState.Failed, message: "teardown broke" });
+  });
+
+  it("a cancel is recorded on the job of the type it was for", async () => {
+    const twin = job({
+      type: "deprovision",
+      jobId: "j1",
+      correlationId: "c-d1",
+      state: JobState.Failed,
+      finishedAt: iso(T0 - 60_000),
+    });
+    const provider = fake({ cancelJob: () => Promise.resolve() });
+    const spec = specChangedWhileRunning();
+    const out = await step(provider, {
+      ...spec,
+      status: { ...spec.status, jobs: [twin, ...spec.status.jobs] },
+    });
+    const byType = Object.fromEntries(out.status.jobs.map((j) => [j.type, j]));
+    expect(byType.provision?.cancelRequestedAt).toBe(iso(T0));
+    expect(byType.deprovision?.cancelRequestedAt).toBeUndefined();
+  });
+});
+
+describe("execute: conditions", () => {
+  it("are computed for the generation the decision saw (observedGeneration)", async () => {
+    const provider = fake({
+      getProvisionStatus: (_r, jobId) =>
+        Promise.resolve({ jobId, state: JobState.Succeeded, message: "done" }),
+    });
+    const out = await step(provider, input({ status: running(), generation: 7 }));
+    expect(out.status.conditions.length).toBeGreaterThan(0);
+    for (const c of out.status.conditions) expect(c.observedGeneration, c.type).toBe(7);
+  });
+});
+
 describe("reconcile: persisting", () => {
   it("persists the pending marker before launching, and launches nothing when that write fails", async () => {
     const order: string[] = [];
