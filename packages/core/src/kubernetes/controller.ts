@@ -211,6 +211,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       onDepth: (depth) => this.metrics.queueDepth?.(depth),
       onAdd: () => this.metrics.queueAdded?.(),
       onTake: (waitedMs) => this.metrics.queueWait?.(waitedMs),
+      onActive: (active) => this.metrics.activeWorkers?.(active),
       ...(options.queueMaxWaitMs === undefined ? {} : { maxWaitMs: options.queueMaxWaitMs }),
     });
     this.signals = new JobSignalRouter({

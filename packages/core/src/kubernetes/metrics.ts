@@ -56,6 +56,8 @@ export interface ControllerMetrics {
   queueAdded?(): void;
   /** A key left the work queue for a worker; `waitedMs` is how long it waited there. */
   queueWait?(waitedMs: number): void;
+  /** The number of workers reconciling a key right now changed (at most the `concurrency`). */
+  activeWorkers?(active: number): void;
   /**
    * A reconcile ended; `outcome` says how (`invalid`: the object's status or spec cannot be
    * worked on, and was reported as `Ready=False`).

@@ -93,6 +93,7 @@ const RESULT: Readonly<Record<ReconcileOutcomeLabel, string>> = {
  * dependency, loaded here on first use; 15.x). The names and labels are controller-runtime's
  * where it has the metric (`controller_runtime_reconcile_total{controller,result}`,
  * `controller_runtime_reconcile_errors_total`, `controller_runtime_reconcile_time_seconds`,
+ * `controller_runtime_active_workers`,
  * `workqueue_depth`, `workqueue_adds_total`, `workqueue_queue_duration_seconds`,
  * `rest_client_requests_total{code,method,host}`, `rest_client_request_duration_seconds`),
  * and `provisionkit_*` for the rest (jobs launched and finished by type and state, job
@@ -172,6 +173,11 @@ function prometheusHooks(
   const reconcileErrors = counter(
     "controller_runtime_reconcile_errors_total",
     "Total number of reconciliation errors per controller",
+    ["controller"],
+  );
+  const activeWorkers = gauge(
+    "controller_runtime_active_workers",
+    "Number of currently used workers per controller",
     ["controller"],
   );
   const reconcileTime = histogram(
@@ -257,6 +263,7 @@ function prometheusHooks(
   restarts.inc({ controller }, 0);
   adds.inc({ name: controller, controller }, 0);
   depth.set({ name: controller, controller }, 0);
+  activeWorkers.set({ controller }, 0);
 
   const seconds = (ms: number) => Math.max(0, ms) / 1000;
   return {
@@ -272,6 +279,9 @@ function prometheusHooks(
     },
     queueAdded() {
       adds.inc({ name: controller, controller });
+    },
+    activeWorkers(active) {
+      activeWorkers.set({ controller }, active);
     },
     queueWait(waitedMs) {
       queueLatency.observe({ name: controller, controller }, seconds(waitedMs));

@@ -19,6 +19,8 @@ export interface WorkQueueOptions {
   onAdd?: () => void;
   /** Called when a worker takes a key, with how long it waited queued, ms (a metrics hook). */
   onTake?: (waitedMs: number) => void;
+  /** Called whenever the number of keys being processed changes (a metrics hook). */
+  onActive?: (active: number) => void;
   /**
    * How long a queued key may wait (ms, on `timers.now()`) before it is taken ahead of
    * every lane, oldest first, so that no lane starves. Default 30 s.
@@ -217,6 +219,7 @@ export class WorkQueue {
       this.options.onDepth?.(this.queued.size);
       this.active.add(entry.key);
       this.running++;
+      this.options.onActive?.(this.running);
       void this.work(entry.key, entry.since);
     }
   }
@@ -229,6 +232,7 @@ export class WorkQueue {
     } finally {
       this.active.delete(key);
       this.running--;
+      this.options.onActive?.(this.running);
       const lane = this.dirty.get(key);
       if (lane !== undefined) {
         this.dirty.delete(key);

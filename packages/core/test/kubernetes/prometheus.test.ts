@@ -25,6 +25,8 @@ describe("createPrometheusMetrics", () => {
     hooks.queueAdded!();
     hooks.queueDepth!(3);
     hooks.queueWait!(250);
+    hooks.activeWorkers!(3);
+    hooks.activeWorkers!(2);
     const request = { method: "PUT", subresource: "status", host: "10.0.0.1:6443" } as const;
     hooks.apiRequest!({ ...request, verb: "update", code: "200" }, 12);
     hooks.apiRequest!({ ...request, verb: "update", code: "409" }, 8);
@@ -47,6 +49,7 @@ describe("createPrometheusMetrics", () => {
     expect(sample(text, `controller_runtime_reconcile_time_seconds_bucket{le="0.1",${c}}`)).toBe(3);
     expect(sample(text, `provisionkit_reconcile_total{${c},outcome="conflict"}`)).toBe(1);
     expect(sample(text, `workqueue_adds_total{${q}}`)).toBe(2);
+    expect(sample(text, `controller_runtime_active_workers{${c}}`)).toBe(2);
     expect(sample(text, `workqueue_depth{${q}}`)).toBe(3);
     expect(sample(text, `workqueue_queue_duration_seconds_sum{${q}}`)).toBe(0.25);
     const host = 'host="10.0.0.1:6443"';

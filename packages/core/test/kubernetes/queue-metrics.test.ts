@@ -5,6 +5,29 @@ import { ManualTimers } from "./manual-timers.ts";
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe("WorkQueue metrics hooks", () => {
+  it("reports the workers in use as they change, never above the concurrency", async () => {
+    const active: number[] = [];
+    const release = new Map<string, () => void>();
+    const q = new WorkQueue({
+      concurrency: 2,
+      timers: new ManualTimers(),
+      process: (key) => new Promise<void>((resolve) => release.set(key, resolve)),
+      onActive: (n) => active.push(n),
+    });
+    for (const key of ["a", "b", "c"]) q.add(key);
+    await tick();
+    expect(active).toEqual([1, 2]);
+    release.get("a")!();
+    await tick();
+    // "a" freed a worker and "c" took it at once.
+    expect(active).toEqual([1, 2, 1, 2]);
+    release.get("b")!();
+    await tick();
+    release.get("c")!();
+    await q.idle();
+    expect(active).toEqual([1, 2, 1, 2, 1, 0]);
+  });
+
   it("counts keys entering the queue (not deduplicated adds) and reports each key's wait", async () => {
     const timers = new ManualTimers();
     const adds: number[] = [];
