@@ -3,9 +3,11 @@
 # provisionkit-sim's control protocol written with the standard library only, and its test
 # (integration/test/sim-go-client.test.ts runs `go test`). It needs a Go toolchain: the one on
 # PATH, else Debian's golang-go (Go 1.19 on bookworm), installed with apt-get when we are
-# root (about 30 s on a clean bookworm). No module is fetched (GOPROXY=off): the client needs
-# nothing outside the standard library. Prints, on stdout, shell assignments for `eval`:
-#   ready       -> export PROVISIONKIT_GO=required (the test must run; a missing go fails it);
+# root (13 s here to download and install it; apt-get update not counted). No module is
+# fetched (GOPROXY=off): the client needs nothing outside the standard library. Prints, on
+# stdout, shell assignments for `eval`:
+#   ready       -> export PROVISIONKIT_GO=required (the test must run; a missing go fails it),
+#                  and CGO_ENABLED=0 when there is no C compiler (see below);
 #   unavailable -> a banner "GO TIER: NOT RUN — <reason>" on stderr and
 #                  export PROVISIONKIT_GO=skip PROVISIONKIT_GO_REASON=...
 #                  (the test reports itself as skipped, never as passed).
@@ -43,3 +45,12 @@ if ! command -v go >/dev/null 2>&1; then
 fi
 echo "==> GO TIER: READY ($(go version 2>/dev/null)); PROVISIONKIT_GO=required" >&2
 emit PROVISIONKIT_GO required
+# Go 1.19 builds with cgo by default and then needs a C compiler (golang-go only recommends
+# gcc, and --no-install-recommends leaves it out). Without one, build pure Go, as Go 1.20 and
+# later decide by themselves: the client needs no cgo (the net package has a Go resolver);
+# the standard library is then compiled once into GOCACHE (~25 s on a loaded 2-core machine).
+cc=$(go env CC 2>/dev/null)
+if [[ "${CGO_ENABLED:-}" != 0 ]] && ! command -v "${cc:-gcc}" >/dev/null 2>&1; then
+  echo "==> go tier: no C compiler (${cc:-gcc}): CGO_ENABLED=0" >&2
+  emit CGO_ENABLED 0
+fi
