@@ -149,3 +149,69 @@ describe("a launch record refused with a 409 (issue 16)", () => {
     expect(run.unknown).not.toBe("True");
   }, 60_000);
 });
+
+/**
+ * Create; the launch's record write fails with 500s past writeStatus's own retries (four
+ * attempts), so the launching controller holds the job in memory only; then that
+ * controller is stopped before its next reconcile (as the soak's churn does) and a new one
+ * started. The test provider has no `findJob`: unless the stopping controller writes the
+ * record, the new one sees only the pending marker and counts the outcome unknown.
+ */
+async function provisionThroughStop() {
+  let armed = false;
+  const rig: Rig = await Rig.start({
+    jobMs: 5_000,
+    engine: { pollIntervalMs: 1_000, pendingLaunchGraceMs: 3_000 },
+    gate: () => {
+      if (!armed) {
+        armed = true;
+        rig.sim.faults.status({ code: 500, times: 4, method: "PUT", pathIncludes: "/status" });
+      }
+      return Promise.resolve();
+    },
+  });
+  try {
+    await rig.startController();
+    await rig.create("vm-0");
+    // Until the reconcile that launched ended in its error (its retry is due later).
+    await rig.drive(() => rig.troubled > 0);
+    const held = statusOf(rig, "vm-0").provisioning;
+    await rig.stopController();
+    const afterStop = statusOf(rig, "vm-0").provisioning;
+    await rig.startController();
+    rig.timers.setTimeout(() => undefined, 30_000);
+    let unknownSeen = false;
+    await rig.drive(() => {
+      const unknown = (statusOf(rig, "vm-0").conditions ?? []).some(
+        (c) => c.type === "LaunchOutcomeUnknown" && c.status === "True",
+      );
+      unknownSeen ||= unknown;
+      return rig.ready("vm-0") || unknown || rig.timers.now() >= 30_000;
+    });
+    return {
+      heldJobs: (held?.jobs ?? []).map((j) => j.jobId),
+      heldPending: held?.pendingLaunch !== undefined,
+      jobsAfterStop: (afterStop?.jobs ?? []).map((j) => j.jobId),
+      launches: [...rig.provider.launches],
+      jobs: (statusOf(rig, "vm-0").provisioning?.jobs ?? []).map((j) => j.jobId),
+      ready: rig.ready("vm-0"),
+      unknownSeen,
+    };
+  } finally {
+    await rig.stop();
+  }
+}
+
+describe("a launch record held in memory when the controller stops (issue 16)", () => {
+  it("stop() writes it: the next controller polls the job instead of counting the launch unknown", async () => {
+    const run = await provisionThroughStop();
+    // The failure happened as intended: only the marker was stored when stop() began.
+    expect(run.heldJobs).toEqual([]);
+    expect(run.heldPending).toBe(true);
+    expect(run.jobsAfterStop).toEqual(["p1"]);
+    expect(run.launches).toEqual(["provision vm-0"]);
+    expect(run.jobs).toEqual(["p1"]);
+    expect(run.unknownSeen).toBe(false);
+    expect(run.ready).toBe(true);
+  }, 60_000);
+});

@@ -3,12 +3,13 @@ import { backoffDelay, type BackoffPolicy } from "../backoff.js";
 import { ConditionType, findCondition, type Condition } from "../conditions.js";
 import { canonicalJson, configVersion } from "../config-version.js";
 import { ConfigurationError } from "../errors.js";
+import { decide } from "../engine/decide.js";
 import { JobDurationEstimator } from "../engine/duration-estimator.js";
 import { resolveEngineOptions, type EngineOptions } from "../engine/options.js";
 import { providerSet, type ProviderSet } from "../engine/providers.js";
 import { reconcile, type PersistReason, type ReconcileResult } from "../engine/reconcile.js";
-import { InvalidStatusError } from "../engine/status-check.js";
-import type { LaunchResolution } from "../engine/types.js";
+import { boundStatus, InvalidStatusError } from "../engine/status-check.js";
+import type { DecideInput, LaunchResolution } from "../engine/types.js";
 import { isTerminal } from "../job-state.js";
 import { silentLogger, type Logger } from "../logger.js";
 import type { ResourceObject } from "../resource.js";
@@ -315,8 +316,9 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
    * Stop: no new reconciles; in-flight provider calls are aborted, except a launch under
    * way, which gets `stopLaunchGraceMs` (default 5 s) to answer and be recorded before it is
    * aborted too (an aborted launch has an unknown outcome); resolves once the reconciles in
-   * progress have ended (with what they had already written kept). Then, with leader
-   * election or sharding, the Lease is released so that another replica takes over at once;
+   * progress have ended (with what they had already written kept), and a launched job
+   * whose status write failed is recorded (the object read again, while its pending marker
+   * is stored). Then, with leader election or sharding, the Lease is released so that another replica takes over at once;
    * `{ releaseLeases: false }` leaves it to expire, as a crash would (for tests of takeover).
    */
   async stop(options: { releaseLeases?: boolean } = {}): Promise<void> {
@@ -335,10 +337,79 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     if (timer !== undefined) this.timers.clearTimeout(timer);
     this.launchAbort.abort();
     await drained;
+    // A launch's record this controller holds only in memory (its write failed; the retry
+    // was queued): written now, or the next controller sees only the pending marker.
+    await this.flushLaunched();
     // Only after every reconcile ended: a replica stops acting before it lets go.
     await this.gate?.stop(options.releaseLeases ?? true);
     this.api.close();
     this.logger.info({}, "provisioning controller stopped");
+  }
+
+  /**
+   * On stop, after the last reconcile ended: each job this controller launched whose
+   * recording write failed (see `launched`) is recorded now, from the object read again,
+   * while its stored pending marker still names that launch. Without it the retry queued
+   * for it dies with the controller, and a provider without `findJob` (the EdaProvider)
+   * leaves the next controller only the marker: `LaunchOutcomeUnknown` for a job that runs
+   * (issue 16, the soak's churn). A failure is logged; the marker stays, as before.
+   */
+  private async flushLaunched(): Promise<void> {
+    for (const [key, own] of [...this.launched]) {
+      this.launched.delete(key);
+      try {
+        await this.recordLaunched(key, own);
+      } catch (error) {
+        this.logger.warn(
+          { key, jobId: own.jobId, correlationId: own.correlationId, error: describe(error) },
+          "stopping: could not record a launched job whose status write failed",
+        );
+      }
+    }
+  }
+
+  /** Writes `own` (a launch this controller carried out) into the stored status; see `flushLaunched`. */
+  private async recordLaunched(key: string, own: LaunchResolution): Promise<void> {
+    const { namespace, name } = parseKey(key);
+    const object = await this.api.get(namespace, name);
+    if (!object) return;
+    const stored = this.mapping.read(object);
+    if (!stored || stored.pendingLaunch?.correlationId !== own.correlationId) return;
+    let desired: string;
+    try {
+      const resource = object as unknown as R;
+      desired = configVersion(
+        this.options.desiredConfig ? this.options.desiredConfig(resource) : (object.spec ?? {}),
+      );
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error;
+      desired = stored.desiredConfigVersion ?? "";
+    }
+    // The engine's own decision on the stored status with this launch's resolution: the
+    // job recorded as the next reconcile would record it; its action (a poll) is left to
+    // the controller that takes over.
+    const input: DecideInput = {
+      status: stored,
+      desiredConfigVersion: desired,
+      deleting: Boolean(object.metadata.deletionTimestamp),
+      now: this.clock(),
+      providers: this.providers.directory,
+      options: this.engine,
+      newCorrelationId: this.options.newCorrelationId ?? randomUUID,
+      resolution: own,
+    };
+    const generation = object.metadata.generation;
+    if (generation !== undefined) input.generation = generation;
+    const status = boundStatus(decide(input).status);
+    const recorded = status.jobs.some(
+      (j) => j.jobId === own.jobId && j.correlationId === own.correlationId,
+    );
+    if (!recorded || status.pendingLaunch) return;
+    await this.writeStatus(object, status);
+    this.logger.info(
+      { key, jobId: own.jobId, correlationId: own.correlationId },
+      "stopping: recorded a launched job whose status write failed",
+    );
   }
 
   /** Resolves when no reconcile is queued or in progress (requeues scheduled for later do not count). */
