@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +19,7 @@ import { describe, expect, it } from "vitest";
 // run take ~8 s with an empty build cache, ~1 s with a warm one (GOCACHE is kept in tmpdir).
 
 const GO_DIR = fileURLToPath(new URL("../sim-clients/go", import.meta.url));
+const PROTOCOL_DOC = fileURLToPath(new URL("../../docs/simulator-protocol.md", import.meta.url));
 const BIN = fileURLToPath(
   new URL("../node_modules/@provisionkit/testing/dist/sim-server/bin.js", import.meta.url),
 );
@@ -61,6 +63,25 @@ function go(args: string[], env: NodeJS.ProcessEnv): { status: number | null; ou
 }
 
 describe("provisionkit-sim from Go", () => {
+  // Runs with or without Go: the docs show the compiled test's lines, not a sketch.
+  it("docs/simulator-protocol.md's Go lines are the compiled test's", () => {
+    const doc = readFileSync(PROTOCOL_DOC, "utf8");
+    const blocks = [...doc.matchAll(/^```go\n([\s\S]*?)^```$/gm)].map((m) => m[1] ?? "");
+    expect(blocks).toHaveLength(1);
+    const source = readFileSync(join(GO_DIR, "sim_test.go"), "utf8");
+    const lines = (blocks[0] ?? "")
+      .split("\n")
+      .map((line) => line.replace(/\/\/.*$/, "").trim())
+      .filter((line) => line !== "");
+    expect(lines.length).toBeGreaterThan(10);
+    // `x, err := call(...)` and `err = call(...)` in the docs stand for the test's
+    // `if x, err := call(...); err != nil`: the call itself must occur in the test.
+    const missing = lines
+      .map((line) => /^[\w, ]+:?= (.*)$/.exec(line)?.[1] ?? line)
+      .filter((call) => !source.includes(call));
+    expect(missing).toEqual([]);
+  });
+
   it.skipIf(!status.available)(
     status.available
       ? `a standard-library Go client's test passes (${status.version ?? "go"}): kubeconfig, create, script, launch, clock, status write, ledger, fault, errors, purge, reset, shutdown`
