@@ -11,9 +11,14 @@ import {
   type EngineOptionsInput,
   type Logger,
 } from "@provisionkit/core";
-import type { ControllerMetrics } from "@provisionkit/core/kubernetes";
+import {
+  createPrometheusMetrics,
+  type ControllerMetrics,
+  type PrometheusMetrics,
+} from "@provisionkit/core/kubernetes";
 import { KubernetesApiSimulator } from "@provisionkit/testing";
-import { DemoConsole, type Tone } from "./console.js";
+import { JobRecorder } from "./breakdown.js";
+import { DemoConsole, type Output, type Tone } from "./console.js";
 import { Kubectl } from "./kubectl.js";
 import {
   Observer,
@@ -52,7 +57,16 @@ export interface DemoWorld {
   readonly observer: Observer;
   /** A pino-shaped logger that prints into the demo's log. */
   readonly logger: Logger;
+  /** The operator's metrics hooks: {@link DemoWorld.counters} and {@link DemoWorld.prometheus}. */
   readonly metrics: ControllerMetrics;
+  /**
+   * The Prometheus metrics every operator instance of the story reports to (one registry
+   * across instances, so that the scrape at the end covers the whole story; a real
+   * process restart starts from zero).
+   */
+  readonly prometheus: PrometheusMetrics;
+  /** The operator's job tracer: keeps every job record seen to end, for the breakdown. */
+  readonly recorder: JobRecorder;
   /** Engine timings for a demo: real AAP jobs take minutes, these take seconds. */
   readonly engine: EngineOptionsInput;
   readonly counters: Counters;
@@ -90,6 +104,8 @@ export interface WorldOptions {
   quiet: readonly RegExp[];
   /** What the observer shows besides the default columns. */
   observer?: Omit<ObserverOptions, "intervalMs">;
+  /** Where the story is told; default the process's standard output. */
+  output?: Output;
 }
 
 export const sleep = (ms: number): Promise<void> =>
@@ -102,9 +118,11 @@ export const describeSpec = (spec: ComputeInstanceSpec): string =>
 export async function createWorld(options: WorldOptions): Promise<DemoWorld> {
   const startedAt = Date.now();
   const milestones: Milestones = { startedAt };
-  const out = new DemoConsole(process.stdout, startedAt);
-  process.on("exit", () => out.close()); // the cursor comes back whatever happens
-  process.on("SIGINT", () => process.exit(130));
+  const out = new DemoConsole(options.output ?? process.stdout, startedAt);
+  if (options.output === undefined) {
+    process.on("exit", () => out.close()); // the cursor comes back whatever happens
+    process.on("SIGINT", () => process.exit(130));
+  }
 
   const kube = new KubernetesApiSimulator({
     crds: [{ ...COMPUTE_INSTANCE, scope: "Namespaced", statusSubresource: true }],
@@ -142,17 +160,35 @@ export async function createWorld(options: WorldOptions): Promise<DemoWorld> {
   const counters: Counters = { launched: 0, finished: 0, reconciles: 0, conflicts: 0 };
   const readyMs: number[] = [];
   const deletionMs: number[] = [];
+  const prometheus = await createPrometheusMetrics({
+    controller: "computeinstance",
+    defaultMetrics: false,
+  });
+  const hooks = prometheus.hooks;
   const metrics: ControllerMetrics = {
-    jobLaunched: () => void counters.launched++,
-    jobFinished: () => void counters.finished++,
-    timeToReady: (_labels, ms) => void readyMs.push(ms),
-    deletionCompleted: (ms) => void deletionMs.push(ms),
-    reconciled: ({ outcome }) => {
+    ...hooks,
+    jobLaunched: (labels) => {
+      counters.launched++;
+      hooks.jobLaunched?.(labels);
+    },
+    jobFinished: (labels, ms) => {
+      counters.finished++;
+      hooks.jobFinished?.(labels, ms);
+    },
+    timeToReady: (labels, ms) => {
+      readyMs.push(ms);
+      hooks.timeToReady?.(labels, ms);
+    },
+    deletionCompleted: (ms) => {
+      deletionMs.push(ms);
+      hooks.deletionCompleted?.(ms);
+    },
+    reconciled: (labels, ms) => {
       counters.reconciles++;
-      if (outcome === "conflict") counters.conflicts++;
+      if (labels.outcome === "conflict") counters.conflicts++;
+      hooks.reconciled?.(labels, ms);
     },
   };
-
   const storyDeadline = startedAt + (options.deadlineMs ?? 60_000);
   async function until(
     what: string,
@@ -189,6 +225,8 @@ export async function createWorld(options: WorldOptions): Promise<DemoWorld> {
     observer,
     logger,
     metrics,
+    prometheus,
+    recorder: new JobRecorder(),
     engine: {
       pollIntervalMs: 500,
       provisionBackoff: { initialMs: 1000, maxMs: 2000 },

@@ -7,17 +7,35 @@
  * ```ts
  * const kubeConfig = new KubeConfig();
  * kubeConfig.loadFromDefault(); // in-cluster or ~/.kube/config
+ * const logger = pino();
+ * const prom = await createPrometheusMetrics({ controller: "computeinstance" }); // prom-client
  * const operator = computeInstanceOperator({
  *   kubeConfig,
  *   aap: { url: process.env.AAP_URL!, token: process.env.AAP_TOKEN! },
- *   logger: pino(),
+ *   logger,
+ *   metrics: prom.hooks,
+ *   tracer: openTelemetryJobTracer(), // optional: needs @opentelemetry/api and an SDK
  * });
  * await operator.start();
- * process.on("SIGTERM", () => void operator.stop());
+ * // /metrics, /healthz (liveness), /readyz (readiness) on :8080
+ * const server = await startOperatorServer({ controller: operator, metrics: prom.registry });
+ * handleShutdownSignals([operator, server], { logger }); // SIGTERM: stop both, exit 0
  * ```
+ *
+ * `createPrometheusMetrics`, `startOperatorServer` and `handleShutdownSignals` come from
+ * `@provisionkit/core/kubernetes` (docs/operations.md), `openTelemetryJobTracer` from
+ * `@provisionkit/core/tracing` (docs/tracing.md). Without a tracer, every job record still
+ * carries its latency breakdown (`timing`), which `provisionkit explain` prints.
+ * `process.ts` wires the first two from the environment (`METRICS_PORT`).
  */
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { EngineOptionsInput, Logger, Provider, ResourceObject } from "@provisionkit/core";
+import type {
+  EngineOptionsInput,
+  JobTracer,
+  Logger,
+  Provider,
+  ResourceObject,
+} from "@provisionkit/core";
 import { ProvisioningController, type ControllerMetrics } from "@provisionkit/core/kubernetes";
 import { AapProvider } from "@provisionkit/provider-aap";
 
@@ -49,8 +67,13 @@ export interface OperatorBase {
   kubeConfig: KubeConfig;
   /** A pino logger, or anything with pino's `info(fields, message)` shape. */
   logger?: Logger;
-  /** Counters and histograms (prom-client, OpenTelemetry…). */
+  /** Counters and histograms: `createPrometheusMetrics(…).hooks`, or your own. */
   metrics?: ControllerMetrics;
+  /**
+   * Spans for every job and reconcile: `openTelemetryJobTracer()` from
+   * `@provisionkit/core/tracing` (with an OpenTelemetry SDK registered), or your own.
+   */
+  tracer?: JobTracer;
   /** Engine timings; the defaults suit real AAP jobs (poll every 10 s, back off from 30 s). */
   engine?: EngineOptionsInput;
 }
@@ -78,6 +101,7 @@ export function computeInstanceController(
     engine: options.engine,
     logger: options.logger,
     metrics: options.metrics,
+    ...(options.tracer ? { tracer: options.tracer } : {}),
   });
 }
 

@@ -5,9 +5,18 @@
  * `AAP_TOKEN`, optionally `AAP_PROVISION_TEMPLATE` / `AAP_DEPROVISION_TEMPLATE` (default the
  * convention `create-compute-instance` / `delete-compute-instance`) and `POLL_INTERVAL_MS`
  * (short jobs: poll and back off on that scale instead of the real-AAP defaults).
- * SIGTERM stops it cleanly.
+ * `METRICS_PORT` turns on the operator's server (`/metrics` in Prometheus' format, `/healthz`,
+ * `/readyz`; 0 picks a free port, printed), on `METRICS_HOST` (default `127.0.0.1`; in a pod,
+ * `0.0.0.0` so that the kubelet and Prometheus reach it); off when unset. SIGTERM (or SIGINT)
+ * stops it cleanly and exits 0.
  */
 import { KubeConfig } from "@kubernetes/client-node";
+import {
+  createPrometheusMetrics,
+  handleShutdownSignals,
+  startOperatorServer,
+  type OperatorServer,
+} from "@provisionkit/core/kubernetes";
 import { AapProvider } from "@provisionkit/provider-aap";
 import { computeInstanceController } from "./operator.js";
 
@@ -47,9 +56,25 @@ const engine =
         errorBackoff: { initialMs: 2 * poll, maxMs: 20 * poll },
       }
     : undefined;
-const controller = computeInstanceController(provider, { kubeConfig, engine });
-await controller.start();
-console.log(`compute-operator: reconciling ComputeInstances (pid ${process.pid})`);
-process.on("SIGTERM", () => {
-  void controller.stop().then(() => process.exit(0));
+const metricsPort = process.env.METRICS_PORT;
+const prom = metricsPort
+  ? await createPrometheusMetrics({ controller: "computeinstance" })
+  : undefined;
+const controller = computeInstanceController(provider, {
+  kubeConfig,
+  ...(engine ? { engine } : {}),
+  ...(prom ? { metrics: prom.hooks } : {}),
 });
+await controller.start();
+let server: OperatorServer | undefined;
+if (prom) {
+  server = await startOperatorServer({
+    controller,
+    metrics: prom.registry,
+    port: Number(metricsPort),
+    host: process.env.METRICS_HOST ?? "127.0.0.1",
+  });
+  console.log(`compute-operator: metrics and health on ${server.url}`);
+}
+console.log(`compute-operator: reconciling ComputeInstances (pid ${process.pid})`);
+handleShutdownSignals(server ? [controller, server] : [controller]);

@@ -44,12 +44,14 @@ export async function runAapStory(): Promise<void> {
 
   const { aap, jobsOf } = await startDemoAap(world, { cancelDelayMs: 1000 });
   const startOperator = operatorInstances(
+    world,
     () =>
       computeInstanceOperator({
         kubeConfig: world.kubeConfig,
         aap: { url: aap.url, token: "sim-token" },
         logger: world.logger,
         metrics: world.metrics,
+        tracer: world.recorder,
         engine: world.engine,
       }),
     (state) => (observer.operatorState = state),
@@ -154,6 +156,8 @@ export async function runAapStory(): Promise<void> {
       await aap.stop();
       return { ledger };
     },
+    explain: "web-1",
+    jobIdOf: (job) => `${job.kind}:${job.id}`,
     expected: EXPECTED,
     checks: () => (blockedSeen ? [] : ["cache-1 never showed the DeletionBlocked condition"]),
     title: "Summary: jobs from the AAP simulator's ledger, final state from the Kubernetes API",

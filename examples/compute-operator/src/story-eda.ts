@@ -15,7 +15,6 @@
  * 5. queue-1's first provision playbook fails: the failure annotation fails the job at once,
  *    and the retry succeeds.
  */
-import type { ProvisioningController } from "@provisionkit/core/kubernetes";
 import {
   ANNOTATION_APPLIED_CONFIG_VERSION,
   ANNOTATION_OPERATION,
@@ -31,7 +30,13 @@ import { operationOf } from "./invariants.js";
 import { provisioningOf, shortVersion } from "./observer.js";
 import { computeInstanceEdaOperator, type EdaProviderOverrides } from "./operator-eda.js";
 import type { ComputeInstance, ComputeInstanceSpec } from "./operator.js";
-import { DEMO_RULES, describeScript, operatorInstances, startDemoAap } from "./story-kit.js";
+import {
+  DEMO_RULES,
+  describeScript,
+  operatorInstances,
+  startDemoAap,
+  type OperatorInstance,
+} from "./story-kit.js";
 import { finish, type BackendTruth } from "./verdict.js";
 
 /** The secret the rulebook's webhook source checks the signatures with (`hmac_secret`). */
@@ -128,12 +133,14 @@ export async function runEdaStory(): Promise<void> {
   const watch = new EdaWatch(eda, out, observer);
 
   const startOperator = operatorInstances(
+    world,
     () =>
       computeInstanceEdaOperator({
         kubeConfig: world.kubeConfig,
         eda: { url: webhookUrl, hmacSecret: HMAC_SECRET },
         logger: world.logger,
         metrics: world.metrics,
+        tracer: world.recorder,
         engine: world.engine,
         provider: PROVIDER,
       }),
@@ -148,7 +155,7 @@ export async function runEdaStory(): Promise<void> {
     await until(`EDA received ${name}'s provision event`, () => eventsFor(name).length > 0);
   }
 
-  let operator: ProvisioningController<ComputeInstance> | undefined;
+  let operator: OperatorInstance | undefined;
   let failure: string | undefined;
   try {
     operator = await startOperator();
@@ -217,7 +224,8 @@ export async function runEdaStory(): Promise<void> {
   watch.stop();
   await finish(world, {
     failure,
-    operator: operator ?? { stop: async () => {} },
+    operator,
+    explain: "web-1",
     shutdown: async () => {
       const truth: BackendTruth = {
         ledger: aap.ledger(),

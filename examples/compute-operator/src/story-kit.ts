@@ -3,7 +3,11 @@
  * simulator with the two templates, and the numbered operator instances that the status
  * line shows.
  */
-import type { ProvisioningController } from "@provisionkit/core/kubernetes";
+import {
+  startOperatorServer,
+  type OperatorServer,
+  type ProvisioningController,
+} from "@provisionkit/core/kubernetes";
 import {
   AapSimulator,
   type AapJobScript,
@@ -74,20 +78,44 @@ export async function startDemoAap(
   };
 }
 
+/** One operator process of the story: its controller and its metrics and health server. */
+export interface OperatorInstance {
+  readonly controller: ProvisioningController<ComputeInstance>;
+  /** `/metrics`, `/healthz`, `/readyz` on a free loopback port. */
+  readonly server: OperatorServer;
+  /** Stops the controller, then the server. */
+  stop(): Promise<void>;
+}
+
 /**
- * A way to start operator instances one after another: each is started and shown as
+ * A way to start operator instances one after another: each is started with its server
+ * (the world's metrics registry on a free loopback port) and shown as
  * `running (instance #n)` through `show`.
  */
 export function operatorInstances(
+  world: DemoWorld,
   make: () => ProvisioningController<ComputeInstance>,
   show: (state: string) => void,
-): () => Promise<ProvisioningController<ComputeInstance>> {
+): () => Promise<OperatorInstance> {
   let instances = 0;
   return async () => {
     instances += 1;
-    const operator = make();
-    await operator.start();
+    const controller = make();
+    await controller.start();
+    const server = await startOperatorServer({
+      controller,
+      metrics: world.prometheus.registry,
+      port: 0,
+      host: "127.0.0.1",
+    });
     show(`running (instance #${instances})`);
-    return operator;
+    return {
+      controller,
+      server,
+      stop: async () => {
+        await controller.stop();
+        await server.stop();
+      },
+    };
   };
 }

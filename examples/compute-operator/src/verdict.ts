@@ -6,6 +6,8 @@
  */
 import { ConditionType, configVersion } from "@provisionkit/core";
 import type { AapLedgerJob, EdaEffectRecord, EdaEventRecord } from "@provisionkit/testing";
+import { breakdownRows, jobsWithoutRecord, type RecordedJob } from "./breakdown.js";
+import { table } from "./console.js";
 import type { DemoWorld } from "./demo-world.js";
 import { expectationProblems, type Expectation } from "./expectations.js";
 import {
@@ -15,7 +17,9 @@ import {
   type ObservedResource,
 } from "./invariants.js";
 import { conditionIsTrue, provisioningOf } from "./observer.js";
+import { operationsLines, readOperations, type OperationsReport } from "./operations.js";
 import type { ComputeInstance } from "./operator.js";
+import type { OperatorInstance } from "./story-kit.js";
 import type { ResourceOutcome } from "./summary.js";
 
 const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`;
@@ -34,8 +38,15 @@ export interface BackendTruth {
 export interface StoryEnd {
   /** Why the story stopped before its end, if it did. */
   failure: string | undefined;
-  /** The operator running at the end. */
-  operator: { stop(): Promise<void> };
+  /** The operator running at the end, if one started. */
+  operator: OperatorInstance | undefined;
+  /** The resource whose `provisionkit explain` is shown at the end (if it still exists). */
+  explain?: string;
+  /**
+   * The job id the operator records for an AAP job of the ledger, when its jobs are AAP's
+   * own (the AAP story): then every job of the ledger must have a latency breakdown.
+   */
+  jobIdOf?: (job: AapLedgerJob) => string;
   /** Reads the backends' truth, then stops them. */
   shutdown(): Promise<BackendTruth>;
   /** Where each resource must end. */
@@ -64,8 +75,21 @@ const average = (values: number[]): string =>
 export async function finish(world: DemoWorld, story: StoryEnd): Promise<void> {
   const { out, kubectl, specs, counters } = world;
   await world.observer.stop();
-  await story.operator.stop();
   const storyEnd = Date.now();
+  const explain = story.explain;
+  let operations: OperationsReport | undefined;
+  if (story.operator) {
+    operations = await readOperations(
+      story.operator,
+      explain === undefined
+        ? undefined
+        : {
+            target: `computeinstance/${explain} -n ${kubectl.namespace}`,
+            read: () => kubectl.get(explain),
+          },
+    );
+    await story.operator.stop();
+  }
   const names = [...specs.keys()];
   const finals = new Map<string, ComputeInstance | undefined>();
   for (const name of names) finals.set(name, await kubectl.get(name));
@@ -112,6 +136,25 @@ export async function finish(world: DemoWorld, story: StoryEnd): Promise<void> {
     ...(story.checks?.(finals, truth) ?? []),
   );
 
+  // Every job's record: those seen to end (kept by the operator's tracer, deleted resources'
+  // too), and those still on the resources.
+  const current: RecordedJob[] = names.flatMap((name) =>
+    (provisioningOf(finals.get(name))?.jobs ?? []).map((job) => ({
+      resource: world.keyOf(name),
+      job,
+    })),
+  );
+  const jobs = world.recorder.jobs(current);
+  const jobIdOf = story.jobIdOf;
+  if (jobIdOf) {
+    const missing = jobsWithoutRecord(ledger, jobs, jobIdOf);
+    if (missing.length > 0) {
+      storyProblems.push(
+        `no job record (latency breakdown) for ${missing.map((job) => jobIdOf(job)).join(", ")}`,
+      );
+    }
+  }
+
   const outcomes: ResourceOutcome[] = names.map((name) => ({
     name,
     object: finals.get(name),
@@ -125,6 +168,25 @@ export async function finish(world: DemoWorld, story: StoryEnd): Promise<void> {
     "",
     ...story.table(outcomes, truth).map((line) => `  ${line}`),
     "",
+    out.paint({
+      text: "Latency breakdown of every job, from its record's timing (docs/tracing.md):",
+      tone: "bold",
+    }),
+    ...table(
+      breakdownRows(jobs, (key) => key.split("/").pop() ?? key),
+      out.paint,
+    ).map((line) => `  ${line}`),
+    "",
+    ...(operations
+      ? [
+          ...operationsLines(
+            operations,
+            out.paint,
+            world.milestones.restart ? " (one registry across both operator instances)" : "",
+          ),
+          "",
+        ]
+      : []),
     `Operator metrics (from its hooks): ${counters.launched} jobs launched, ${counters.finished} seen ` +
       `to finish; Ready ${average(world.readyMs)} after creation or a spec change on average ` +
       `(${count(world.readyMs.length, "time")}); deletion done ${average(world.deletionMs)} after kubectl delete on ` +
