@@ -85,6 +85,18 @@ describe("recordLaunched", () => {
     expect(next.reconciledConfigVersion).toBe(V1);
   });
 
+  it("a deprovision marker that carries a config version still applies no version", () => {
+    const versioned = { ...teardown, configVersion: V2 };
+    const next = recordLaunched(
+      status({ pendingLaunch: versioned, reconciledConfigVersion: V1 }),
+      versioned,
+      { jobId: "d1", state: JobState.Succeeded, message: "" },
+      T0,
+      options,
+    );
+    expect(next.reconciledConfigVersion).toBe(V1);
+  });
+
   it("a provision job records no blockDeletionOnFailure, and a launch without a version none", () => {
     const next = recordLaunched(
       status(),
@@ -135,6 +147,17 @@ describe("recordLaunchError", () => {
     );
     expect(t.status.launchFailure).toMatchObject({ type: "deprovision", count: 1 });
     expect(t.status.launchFailure && "configVersion" in t.status.launchFailure).toBe(false);
+  });
+
+  it("a deprovision failure after a provision failure recorded without a version starts at 1", () => {
+    const t = recordLaunchError(
+      status({ pendingLaunch: teardown, launchFailure: failed({ configVersion: undefined }) }),
+      teardown,
+      new TransientError("502"),
+      T0,
+      options,
+    );
+    expect(t.status.launchFailure).toMatchObject({ type: "deprovision", count: 1 });
   });
 
   it("continues the count for the same kind and version", () => {
