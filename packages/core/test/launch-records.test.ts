@@ -428,3 +428,110 @@ describe("lookups of a launch whose outcome is unknown", () => {
     expect(t.status.pendingLaunch?.lookups).toBe(1);
   });
 });
+
+describe("launch records keep provision and deprovision jobs of one id apart", () => {
+  it("adopting a deprovision job applies what was found to it, not to a provision job of that id", () => {
+    const twin = job({
+      jobId: "j7",
+      state: JobState.Succeeded,
+      finishedAt: iso(T0 - 9_000),
+      endedAfter: iso(T0 - 10_000),
+    });
+    const t = recordAdopted(
+      status({ jobs: [twin], pendingLaunch: deprovision }),
+      deprovision,
+      { jobId: "j7", state: JobState.Failed, message: "teardown broke" },
+      T0,
+      options,
+    );
+    const byType = Object.fromEntries(t.status.jobs.map((j) => [j.type, j]));
+    expect(byType.provision).toEqual(twin);
+    expect(byType.deprovision).toMatchObject({ state: JobState.Failed, message: "teardown broke" });
+  });
+
+  it("a deprovision answer's provision status is not applied to a deprovision job of that id", () => {
+    const earlier = job({
+      type: "deprovision",
+      jobId: "j9",
+      correlationId: "c-old",
+      state: JobState.Failed,
+      finishedAt: iso(T0 - 60_000),
+      configVersion: undefined,
+    });
+    const t = recordDeprovisionAnswer(
+      status({ jobs: [job(), earlier], pendingLaunch: deprovision }),
+      deprovision,
+      {
+        action: "waiting",
+        blockDeletionOnFailure: true,
+        provisionJobStatus: { jobId: "j9", state: JobState.Succeeded, message: "" },
+      },
+      T0,
+      options,
+    );
+    expect(t.status.jobs.find((j) => j.type === "deprovision")).toEqual(earlier);
+  });
+});
+
+describe("what a user reads of a deprovision and a lookup", () => {
+  it("a triggered deprovision job's record says so until its first read", () => {
+    const t = recordDeprovisionAnswer(
+      status({ pendingLaunch: deprovision }),
+      deprovision,
+      { action: "triggered", jobId: "d1", blockDeletionOnFailure: true },
+      T0,
+      options,
+    );
+    expect(latestJob(t.status.jobs, "deprovision")?.message).toBe("deprovision triggered");
+  });
+
+  it("a deprovision that waits is a Normal event", () => {
+    const t = recordDeprovisionAnswer(
+      status({ jobs: [job()], pendingLaunch: deprovision }),
+      deprovision,
+      { action: "waiting", blockDeletionOnFailure: true },
+      T0,
+      options,
+    );
+    expect(t.events[0]).toMatchObject({ type: "Normal", reason: "DeprovisionWaiting" });
+  });
+
+  it("a launch proven absent is a Normal LaunchNotFound event naming the correlation id", () => {
+    const lost: PendingLaunch = { ...provision, requestEndedAt: iso(T0) };
+    const t = recordLookupMiss(
+      status({ pendingLaunch: lost }),
+      lost,
+      T0 + 5_000,
+      T0 + 5_000,
+      options,
+      5_000,
+    );
+    expect(t.status.pendingLaunch).toBeUndefined();
+    expect(t.events[0]).toMatchObject({ type: "Normal", reason: "LaunchNotFound" });
+    expect(t.events[0]?.message).toContain("c1");
+  });
+
+  it('"relaunch" waits for the request to end: not before, and at that instant it launches again', () => {
+    const relaunch = resolveEngineOptions({ ...options, unknownLaunchPolicy: "relaunch" });
+    const inFlight: PendingLaunch = { ...provision, requestEndedAt: iso(T0 + 1_000) };
+    const early = recordLookupMiss(
+      status({ pendingLaunch: inFlight }),
+      inFlight,
+      T0,
+      T0,
+      relaunch,
+      undefined,
+    );
+    expect(early.status.pendingLaunch?.lookups).toBe(1);
+    const ended: PendingLaunch = { ...provision, requestEndedAt: iso(T0) };
+    const atEnd = recordLookupMiss(
+      status({ pendingLaunch: ended }),
+      ended,
+      T0,
+      T0,
+      relaunch,
+      undefined,
+    );
+    expect(atEnd.status.pendingLaunch).toBeUndefined();
+  });
+});
