@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import {
   JobNotFoundError,
+  JobOwnershipError,
   JobState,
   markTimedOut,
   recordCancelRequested,
@@ -83,6 +84,22 @@ describe("recordJobStatus: the end of a job", () => {
   });
 });
 
+describe("recordJobStatus: what a read does not report is kept", () => {
+  it("keeps the last progress and error details when a later read reports none", () => {
+    const reported = job({ progress: 40, errorDetails: "retrying task 3" });
+    const t = read(reported, { state: JobState.Running, message: "still" });
+    expect(t.status.jobs[0]).toMatchObject({ progress: 40, errorDetails: "retrying task 3" });
+  });
+
+  it("names both job ids when the provider answers about another job (P3)", () => {
+    const t = read(job(), { jobId: "j2", state: JobState.Succeeded });
+    const error = t.status.jobs[0]?.statusError;
+    expect(error?.message).toMatch(/^P3/);
+    expect(error?.message).toContain("j2");
+    expect(error?.message).toContain("j1");
+  });
+});
+
 describe("recordJobStatus: the reconciled version (E3, P4)", () => {
   it("checks a reported version against a provision job only: a deprovision's is ignored", () => {
     const t = read(teardown(), { state: JobState.Succeeded, reconciledVersion: V2 }, [
@@ -94,6 +111,13 @@ describe("recordJobStatus: the reconciled version (E3, P4)", () => {
     expect(d?.reason).toBeUndefined();
     expect(t.events.map((e) => e.reason)).toEqual(["DeprovisionSucceeded"]);
     expect(t.status.reconciledConfigVersion).toBeUndefined();
+  });
+
+  it("says which version the job was launched with and which one the provider reported", () => {
+    const t = read(job(), { state: JobState.Succeeded, reconciledVersion: V2 });
+    expect(t.status.jobs[0]?.reason).toBe("ReconciledVersionMismatch");
+    expect(t.status.jobs[0]?.message).toContain(V1);
+    expect(t.status.jobs[0]?.message).toContain(V2);
   });
 
   it("does not call a failed job's reported version a mismatch", () => {
@@ -192,6 +216,31 @@ describe("recordStatusError", () => {
       options,
     );
     expect(ended.status.reconciledConfigVersion).toBe(V1);
+  });
+
+  it("a purged deprovision job sharing the provision job's id keeps the reconciled version", () => {
+    const done = job({ state: JobState.Succeeded, finishedAt: iso(T0) });
+    const twin = teardown({ jobId: "j1" });
+    const t = recordStatusError(
+      status({ jobs: [done, twin], reconciledConfigVersion: V1 }),
+      twin,
+      new JobNotFoundError("j1"),
+      T0,
+      options,
+    );
+    expect(t.status.reconciledConfigVersion).toBe(V1);
+  });
+
+  it("a running provision job that turns out not to be ours keeps the reconciled version", () => {
+    const t = recordStatusError(
+      status({ jobs: [job()], reconciledConfigVersion: V1 }),
+      job(),
+      new JobOwnershipError("j1", "job j1 names another resource"),
+      T0,
+      options,
+    );
+    expect(t.status.jobs[0]?.reason).toBe("JobNotOwned");
+    expect(t.status.reconciledConfigVersion).toBe(V1);
   });
 
   it("a purged job is no longer awaited or scheduled, and the purge is announced", () => {
