@@ -64,16 +64,25 @@ export class JobRecorder implements JobTracer {
 
 const jobKey = (resource: string, job: JobRecord): string => `${resource} ${job.type} ${job.jobId}`;
 
+/** What a `*` in the breakdown's RUNNING column means. */
+export const BACKEND_ONLY_NOTE =
+  "* no backend times in the record: RUNNING is launch answered → end seen (docs/tracing.md)";
+
 /** The columns of the breakdown, in the order of {@link jobPhases}. */
 const COLUMNS: readonly { title: string; phases: readonly JobPhaseName[] }[] = [
   { title: "QUEUED", phases: ["queued"] },
   { title: "PREPARE", phases: ["prepare"] },
   { title: "LAUNCH", phases: ["launch"] },
-  { title: "AAP-QUEUED", phases: ["backend-queued"] },
+  { title: "BACKEND-QUEUED", phases: ["backend-queued"] },
   { title: "RUNNING", phases: ["running", "backend"] },
   { title: "DETECTION", phases: ["detection"] },
   { title: "STATUS-WRITE", phases: ["status-write"] },
 ];
+
+/** A job id cut to 24 characters (an EdaProvider's ids run to a hundred). */
+export function shortJobId(jobId: string): string {
+  return jobId.length > 24 ? `${jobId.slice(0, 23)}…` : jobId;
+}
 
 /** A duration as the breakdown shows it: `12ms`, `3.4s`. */
 export function duration(ms: number): string {
@@ -84,23 +93,33 @@ export function duration(ms: number): string {
 export function breakdownOf(job: JobRecord): {
   phases: Partial<Record<string, number>>;
   totalMs: number | undefined;
+  /** No backend times were reported: RUNNING is the `backend` phase (launch answered → end seen). */
+  backendOnly: boolean;
 } {
   const phases: Partial<Record<string, number>> = {};
+  let backendOnly = false;
   let first: number | undefined;
   let last: number | undefined;
   for (const phase of jobPhases(job)) {
     const column = COLUMNS.find((c) => c.phases.includes(phase.name));
     if (column === undefined || phase.endMs === undefined) continue;
     phases[column.title] = phase.endMs - phase.startMs;
+    if (phase.name === "backend") backendOnly = true;
     first = Math.min(first ?? phase.startMs, phase.startMs);
     last = Math.max(last ?? phase.endMs, phase.endMs);
   }
-  return { phases, totalMs: first === undefined || last === undefined ? undefined : last - first };
+  return {
+    phases,
+    totalMs: first === undefined || last === undefined ? undefined : last - first,
+    backendOnly,
+  };
 }
 
 /**
  * The breakdown table: one row per job (resource, job, type, state, total, then each
- * phase; `-` for a phase not recorded, e.g. the launch of a job adopted after a restart).
+ * phase; `-` for a phase not recorded, e.g. the launch of a job adopted after a restart;
+ * `*` on RUNNING when the provider reported no backend times, so that it is the whole
+ * `backend` phase, launch answered → end seen: {@link BACKEND_ONLY_NOTE}).
  *
  * @param jobs - The jobs, in launch order ({@link JobRecorder.jobs}).
  * @param nameOf - How a resource key is shown (e.g. without its namespace).
@@ -112,10 +131,10 @@ export function breakdownRows(
   const header = ["RESOURCE", "JOB", "TYPE", "STATE", "TOTAL", ...COLUMNS.map((c) => c.title)];
   const rows: Cell[][] = [header.map((text) => ({ text, tone: "dim" }))];
   for (const { resource, job } of jobs) {
-    const { phases, totalMs } = breakdownOf(job);
+    const { phases, totalMs, backendOnly } = breakdownOf(job);
     rows.push([
       { text: nameOf(resource), tone: "bold" },
-      { text: job.jobId },
+      { text: shortJobId(job.jobId) },
       { text: job.type },
       {
         text: job.state,
@@ -124,7 +143,8 @@ export function breakdownRows(
       { text: totalMs === undefined ? "-" : duration(totalMs) },
       ...COLUMNS.map((c): Cell => {
         const ms = phases[c.title];
-        return ms === undefined ? { text: "-", tone: "dim" } : { text: duration(ms) };
+        if (ms === undefined) return { text: "-", tone: "dim" };
+        return { text: `${duration(ms)}${backendOnly && c.title === "RUNNING" ? "*" : ""}` };
       }),
     ]);
   }

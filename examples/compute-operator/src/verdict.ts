@@ -6,7 +6,13 @@
  */
 import { ConditionType, configVersion } from "@provisionkit/core";
 import type { AapLedgerJob, EdaEffectRecord, EdaEventRecord } from "@provisionkit/testing";
-import { breakdownRows, jobsWithoutRecord, type RecordedJob } from "./breakdown.js";
+import {
+  BACKEND_ONLY_NOTE,
+  breakdownOf,
+  breakdownRows,
+  jobsWithoutRecord,
+  type RecordedJob,
+} from "./breakdown.js";
 import { table } from "./console.js";
 import type { DemoWorld } from "./demo-world.js";
 import { expectationProblems, type Expectation } from "./expectations.js";
@@ -155,6 +161,11 @@ export async function finish(world: DemoWorld, story: StoryEnd): Promise<void> {
     }
   }
 
+  const breakdown = table(
+    breakdownRows(jobs, (key) => key.split("/").pop() ?? key),
+    out.paint,
+  );
+
   const outcomes: ResourceOutcome[] = names.map((name) => ({
     name,
     object: finals.get(name),
@@ -172,10 +183,10 @@ export async function finish(world: DemoWorld, story: StoryEnd): Promise<void> {
       text: "Latency breakdown of every job, from its record's timing (docs/tracing.md):",
       tone: "bold",
     }),
-    ...table(
-      breakdownRows(jobs, (key) => key.split("/").pop() ?? key),
-      out.paint,
-    ).map((line) => `  ${line}`),
+    ...breakdown.map((line) => `  ${line}`),
+    ...(jobs.some(({ job }) => breakdownOf(job).backendOnly)
+      ? [out.paint({ text: `  ${BACKEND_ONLY_NOTE}`, tone: "dim" })]
+      : []),
     "",
     ...(operations
       ? [

@@ -137,7 +137,14 @@ describe("the demo's operations report", () => {
       const row = rows.find((r) => r[0] === job.resourceKey && r[1] === jobIdOf(job));
       expect(row, jobIdOf(job)).toBeDefined();
       // AAP reports created, started and finished: every phase is known, launch included.
-      for (const column of ["QUEUED", "PREPARE", "LAUNCH", "AAP-QUEUED", "RUNNING", "DETECTION"]) {
+      for (const column of [
+        "QUEUED",
+        "PREPARE",
+        "LAUNCH",
+        "BACKEND-QUEUED",
+        "RUNNING",
+        "DETECTION",
+      ]) {
         expect(row![header.indexOf(column)], `${jobIdOf(job)} ${column}`).toMatch(/^-?\d/);
       }
     }
