@@ -16,6 +16,7 @@ import {
   recordLaunchError,
   recordLaunched,
   recordLookupError,
+  recordLookupMiss,
   resolveEngineOptions,
   type LaunchFailure,
   type PendingLaunch,
@@ -368,5 +369,91 @@ describe("recordLookupError", () => {
       options,
     );
     expect(limited.status.pendingLaunch?.lookupAfter).toBe(iso(T0 + 8_000));
+  });
+});
+
+describe("recordLookupMiss: which lookups decide, and what the resource says", () => {
+  const ended = pending({ correlationId: "c-lost", requestEndedAt: iso(T0) });
+  const relaunch = resolveEngineOptions({ ...options, unknownLaunchPolicy: "relaunch" });
+  const miss = (startedAt: number, settleMs: number | undefined, opts = options, s = status()) =>
+    recordLookupMiss({ ...s, pendingLaunch: ended }, ended, startedAt, startedAt, opts, settleMs);
+
+  it('"relaunch" waits out a declared launchSettleMs: it applies only when none is declared', () => {
+    const t = miss(T0 + 1_000, 60_000, relaunch);
+    expect(t.status.pendingLaunch?.correlationId).toBe("c-lost");
+    expect(t.events.map((e) => e.reason)).toEqual(["LaunchOutcomeUnknown"]);
+    expect(t.events[0]?.type).toBe("Normal");
+  });
+
+  it('"relaunch" launches again from a lookup begun as the request ended, not before', () => {
+    expect(miss(T0, undefined, relaunch).status.pendingLaunch).toBeUndefined();
+    expect(miss(T0 - 1, undefined, relaunch).status.pendingLaunch?.correlationId).toBe("c-lost");
+  });
+
+  it("asks a human with a Warning when no settle is declared, and says LookingUp otherwise", () => {
+    const human = miss(T0 + 1_000, undefined);
+    expect(human.events[0]).toMatchObject({ type: "Warning", reason: "LaunchOutcomeUnknown" });
+    expect(human.events[0]?.message).toContain("c-lost");
+    const looking = miss(T0 + 1_000, 60_000);
+    expect(looking.events[0]).toMatchObject({ type: "Normal", reason: "LaunchOutcomeUnknown" });
+  });
+
+  it("tells again when the condition's reason changes (the provider stopped declaring a settle)", () => {
+    const first = miss(T0 + 1_000, 60_000);
+    const again = recordLookupMiss(first.status, ended, T0 + 2_000, T0 + 2_000, options, 60_000);
+    expect(again.events).toEqual([]);
+    const changed = recordLookupMiss(
+      first.status,
+      ended,
+      T0 + 2_000,
+      T0 + 2_000,
+      options,
+      undefined,
+    );
+    expect(changed.events.map((e) => [e.type, e.reason])).toEqual([
+      ["Warning", "LaunchOutcomeUnknown"],
+    ]);
+  });
+
+  it("names the launch's correlation id when it proves the job absent", () => {
+    const t = miss(T0 + 5_000, 5_000);
+    expect(t.status.pendingLaunch).toBeUndefined();
+    expect(t.events[0]).toMatchObject({ type: "Normal", reason: "LaunchNotFound" });
+    expect(t.events[0]?.message).toContain("c-lost");
+  });
+});
+
+describe("event types (kubectl shows Warnings apart)", () => {
+  it("adoption and the deprovision answers are Normal; a failed lookup is a Warning", () => {
+    const adopted = recordAdopted(
+      status({ pendingLaunch: pending() }),
+      pending(),
+      { jobId: "j9", state: JobState.Running, message: "" },
+      T0,
+      options,
+    );
+    expect(adopted.events[0]).toMatchObject({ type: "Normal", reason: "JobAdopted" });
+    const answer = (result: Parameters<typeof recordDeprovisionAnswer>[2]) =>
+      recordDeprovisionAnswer(status({ pendingLaunch: teardown }), teardown, result, T0, options)
+        .events[0];
+    expect(
+      answer({ action: "triggered", jobId: "d1", blockDeletionOnFailure: true }),
+    ).toMatchObject({ type: "Normal", reason: "DeprovisionTriggered" });
+    expect(answer({ action: "waiting", blockDeletionOnFailure: true })).toMatchObject({
+      type: "Normal",
+      reason: "DeprovisionWaiting",
+    });
+    expect(answer({ action: "skipped", reason: "gone" })).toMatchObject({
+      type: "Normal",
+      reason: "DeprovisionSkipped",
+    });
+    const lookup = recordLookupError(
+      status({ pendingLaunch: pending() }),
+      pending(),
+      new Error("503"),
+      T0,
+      options,
+    );
+    expect(lookup.events[0]).toMatchObject({ type: "Warning", reason: "JobLookupFailed" });
   });
 });
