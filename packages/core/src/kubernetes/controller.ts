@@ -375,6 +375,17 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     if (!object) return;
     const stored = this.mapping.read(object);
     if (!stored || stored.pendingLaunch?.correlationId !== own.correlationId) return;
+    if (own.jobId === undefined) {
+      // The launch created nothing: the marker goes, and the next controller decides afresh
+      // (a new launch gets a marker of its own, written before it).
+      const { pendingLaunch: _created, ...cleared } = stored;
+      await this.writeStatus(object, boundStatus(cleared));
+      this.logger.info(
+        { key, correlationId: own.correlationId },
+        "stopping: cleared the marker of a launch that created nothing, whose status write failed",
+      );
+      return;
+    }
     let desired: string;
     try {
       const resource = object as unknown as R;
@@ -670,6 +681,12 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
               : { blockDeletionOnFailure: job.blockDeletionOnFailure }),
             source: "launcher",
           });
+        } else if (marker && !job && !status.pendingLaunch) {
+          // The marker cleared with no job for it: the launch created nothing (the provider
+          // refused it with a known outcome, or a deprovision answered waiting or skipped).
+          // Kept as a resolution without a job id, so that the marker left stored is not
+          // counted an unknown outcome (no findJob: a human's) but launched again.
+          this.launched.set(key, { correlationId: marker.correlationId, source: "launcher" });
         }
         throw error;
       }
