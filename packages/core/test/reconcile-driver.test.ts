@@ -7,7 +7,9 @@
 import { describe, expect, it } from "vitest";
 import {
   JobState,
+  configVersion,
   latestJob,
+  providerSet,
   reconcile,
   type JobRecord,
   type JobTracer,
@@ -60,7 +62,7 @@ function recordingTracer() {
     startReconcile: (key, at) => {
       log.push(`start ${key} ${at - T0}`);
       return {
-        link: (tp) => log.push(`link ${tp.slice(0, 10)}`),
+        link: (tp) => log.push(`link ${String(tp).slice(0, 10)}`),
         step: (action, jobId) => log.push(`step ${action}${jobId ? ` ${jobId}` : ""}`),
         end: (at, error) =>
           log.push(`end ${at - T0}${error instanceof Error ? ` ${error.message}` : ""}`),
@@ -336,5 +338,190 @@ describe("reconcile: what a tracer is told", () => {
       }),
     ).rejects.toThrow("conflict");
     expect(log.at(-1)).toBe("end 0 conflict");
+  });
+});
+
+describe("reconcile: more of what a tracer is told", () => {
+  it("a launch links only the job it created, not earlier jobs with trace context", async () => {
+    const { tracer, log } = recordingTracer();
+    const { persist } = writes();
+    const earlier = job({
+      state: JobState.Failed,
+      finishedAt: iso(T0 - 3_600_000),
+      traceparent: "00-11111111111111111111111111111111-2222222222222222-01",
+      timing: { writtenMs: 1 },
+    });
+    await reconcile({
+      resource,
+      status: status({ jobs: [earlier] }),
+      desiredConfigVersion: V1,
+      providers: fake({
+        triggerProvision: () =>
+          Promise.resolve({ jobId: "j2", initialState: JobState.Pending, message: "" }),
+      }),
+      persist,
+      clock: () => T0,
+      tracer,
+      maxSteps: 1,
+    });
+    expect(log.filter((l) => l.startsWith("link"))).toEqual(["link 00-0af7651"]);
+  });
+
+  it("a poll of a job without trace context links nothing; a cancel and a lookup are steps by name", async () => {
+    const { tracer, log } = recordingTracer();
+    const { persist } = writes();
+    await reconcile({
+      resource,
+      status: status({ jobs: [job({ nextCheckAt: iso(T0) })], desiredConfigVersion: V1 }),
+      desiredConfigVersion: V1,
+      providers: fake({
+        getProvisionStatus: (_r, jobId) =>
+          Promise.resolve({ jobId, state: JobState.Running, message: "" }),
+      }),
+      persist,
+      clock: () => T0,
+      tracer,
+    });
+    expect(log).toEqual(["start ns/r 0", "step poll j1", "end 0"]);
+    log.length = 0;
+    await reconcile({
+      resource,
+      status: status({ jobs: [job()], desiredConfigVersion: V1 }),
+      desiredConfigVersion: "sha256:33333333333333333333333333333333",
+      providers: fake({ cancelJob: () => Promise.resolve() }),
+      persist,
+      clock: () => T0,
+      options: { onSpecChangeWhileRunning: "cancel" },
+      tracer,
+      maxSteps: 1,
+    });
+    expect(log).toContain("step cancel j1");
+    log.length = 0;
+    await reconcile({
+      resource,
+      status: status({
+        pendingLaunch: {
+          type: "provision",
+          correlationId: "c-lost",
+          provider: "memory",
+          configVersion: V1,
+          attempt: 1,
+          createdAt: iso(T0 - 3_600_000),
+        },
+      }),
+      desiredConfigVersion: V1,
+      providers: fake({
+        findJob: () => Promise.resolve({ jobId: "j5", state: JobState.Running, message: "" }),
+      }),
+      persist,
+      clock: () => T0,
+      tracer,
+      maxSteps: 1,
+    });
+    expect(log).toContain("step adopt");
+  });
+
+  it("a job that had ended before this reconcile is not reported ended again", async () => {
+    const { tracer, log } = recordingTracer();
+    const { persist } = writes();
+    const old = job({ state: JobState.Failed, finishedAt: iso(T0 - 3_600_000) });
+    const result = await reconcile({
+      resource,
+      status: status({ jobs: [old] }),
+      desiredConfigVersion: V1,
+      providers: fake({
+        triggerProvision: () =>
+          Promise.resolve({ jobId: "j2", initialState: JobState.Pending, message: "" }),
+      }),
+      persist,
+      clock: () => T0,
+      tracer,
+      maxSteps: 1,
+    });
+    expect(log.filter((l) => l.startsWith("jobEnded"))).toEqual([]);
+    expect(result.status.jobs.find((j) => j.jobId === "j1")).toEqual(old);
+  });
+});
+
+describe("reconcile: its own defaults", () => {
+  it("the desired config version is the resource spec's", async () => {
+    const { persist } = writes();
+    const specced: ResourceObject = { ...resource, spec: { cores: 2 } };
+    const result = await reconcile({
+      resource: specced,
+      status: undefined,
+      providers: fake(),
+      persist,
+      clock: () => T0,
+      maxSteps: 1,
+    });
+    expect(latestJob(result.status.jobs, "provision")?.configVersion).toBe(
+      configVersion({ cores: 2 }),
+    );
+    expect(configVersion({ cores: 2 })).not.toBe(configVersion({}));
+  });
+
+  it("a desired config version of exactly the status string bound is accepted", async () => {
+    const { persist } = writes();
+    const result = await reconcile({
+      resource,
+      status: undefined,
+      providers: fake(),
+      persist,
+      clock: () => T0,
+      maxSteps: 1,
+      desiredConfigVersion: "v".repeat(253),
+    });
+    expect(latestJob(result.status.jobs, "provision")?.configVersion).toHaveLength(253);
+  });
+
+  it("a provider set: a job of the older provider is read through it", async () => {
+    const reads: string[] = [];
+    const { persist } = writes();
+    const old = fake({
+      name: "old",
+      getProvisionStatus: (_r, jobId) => {
+        reads.push(jobId);
+        return Promise.resolve({ jobId, state: JobState.Running, message: "" });
+      },
+    });
+    await reconcile({
+      resource,
+      status: status({ jobs: [job({ provider: "old" })], desiredConfigVersion: V1 }),
+      desiredConfigVersion: V1,
+      providers: providerSet(fake({ name: "new" }), old),
+      persist,
+      clock: () => T0,
+      maxSteps: 1,
+    });
+    expect(reads).toEqual(["j1"]);
+  });
+
+  it("stopping at maxSteps while not deleting ensures the finalizer", async () => {
+    const { persist } = writes();
+    const result = await reconcile({
+      resource,
+      status: undefined,
+      providers: fake(),
+      persist,
+      clock: () => T0,
+      maxSteps: 1,
+    });
+    expect(result.steps).toBe(1);
+    expect(result.finalizer).toBe("ensure");
+  });
+
+  it("completion signals do not disturb a launch", async () => {
+    const { persist } = writes();
+    const result = await reconcile({
+      resource,
+      status: undefined,
+      providers: fake(),
+      persist,
+      clock: () => T0,
+      maxSteps: 1,
+      signaledJobIds: new Set(["other"]),
+    });
+    expect(latestJob(result.status.jobs, "provision")?.jobId).toBe("j1");
   });
 });
