@@ -394,3 +394,110 @@ describe("execute: a job's timing from the backend", () => {
     });
   });
 });
+
+describe("execute: more of what reaches the provider and the records", () => {
+  it("reads, cancels and lookups get the caller's abort signal", async () => {
+    const controller = new AbortController();
+    const signals: unknown[] = [];
+    const provider = fake({
+      getProvisionStatus: (_r, jobId, o) => {
+        signals.push(o?.signal);
+        return Promise.resolve({ jobId, state: JobState.Running, message: "" });
+      },
+      cancelJob: (_r, _id, _t, o) => {
+        signals.push(o?.signal);
+        return Promise.resolve();
+      },
+      findJob: (_r, _q, o) => {
+        signals.push(o?.signal);
+        return Promise.resolve(undefined);
+      },
+    });
+    const providers = providerSet(provider);
+    const env = { resource, providers, clock: () => T0, signal: controller.signal };
+    const due = input({ status: status({ jobs: [job({ nextCheckAt: iso(T0) })] }) });
+    const changed = input({
+      status: status({ jobs: [job()] }),
+      desiredConfigVersion: V2,
+      options: { onSpecChangeWhileRunning: "cancel" },
+    });
+    const lost = input({
+      status: status({
+        pendingLaunch: pending({ correlationId: "c-lost", createdAt: iso(T0 - 3_600_000) }),
+      }),
+    });
+    for (const i of [due, changed, lost]) {
+      const full = { ...i, providers: providers.directory };
+      await execute(decide(full), full, env);
+    }
+    expect(signals).toEqual([controller.signal, controller.signal, controller.signal]);
+  });
+
+  it("a cancel or a lookup through a provider not in the set changes nothing", async () => {
+    const s = status({ jobs: [job({ provider: "gone" })] });
+    const cancel = await run(
+      {
+        action: { kind: "cancel", job: s.jobs[0]!, reason: "spec-change" },
+        status: s,
+        persistFirst: false,
+        finalizer: "keep",
+        events: [],
+      },
+      fake(),
+    );
+    expect(cancel.events).toEqual([]);
+    const marker = pending({ provider: "gone" });
+    const adopt = await run(
+      {
+        action: { kind: "adopt", pending: marker },
+        status: status({ pendingLaunch: marker }),
+        persistFirst: false,
+        finalizer: "keep",
+        events: [],
+      },
+      fake(),
+    );
+    expect(adopt.events).toEqual([]);
+    expect(adopt.status.pendingLaunch).toEqual(marker);
+  });
+
+  it("a tracer is told the state of the job the launch created, not of an earlier one", async () => {
+    const { tracer, ended } = recordingTracer();
+    const provider = fake({
+      triggerProvision: () =>
+        Promise.resolve({ jobId: "j42", initialState: JobState.Running, message: "" }),
+    });
+    const earlier = job({ jobId: "j0", state: JobState.Failed, finishedAt: iso(T0 - 3_600_000) });
+    await step(provider, input({ status: status({ jobs: [earlier] }) }), { tracer });
+    expect(ended).toStrictEqual([{ jobId: "j42", state: JobState.Running }]);
+  });
+
+  it("a deprovision job's backend times go on it, not on a provision job of the same id", async () => {
+    const provider = fake({
+      getDeprovisionStatus: (_r, jobId) =>
+        Promise.resolve({
+          jobId,
+          state: JobState.Succeeded,
+          message: "gone",
+          endTime: iso(T0 + 2_000),
+        }),
+    });
+    const provisioned = job({ state: JobState.Succeeded, finishedAt: iso(T0 - 60_000) });
+    const teardown = job({
+      type: "deprovision",
+      correlationId: "c-d1",
+      blockDeletionOnFailure: true,
+      configVersion: undefined,
+    });
+    const out = await step(
+      provider,
+      input({
+        status: status({ jobs: [provisioned, teardown], reconciledConfigVersion: V1 }),
+        deleting: true,
+      }),
+    );
+    const byType = Object.fromEntries(out.status.jobs.map((j) => [j.type, j]));
+    expect(byType.deprovision?.timing).toEqual({ finishedMs: 2_000 });
+    expect(byType.provision).toEqual(provisioned);
+  });
+});
