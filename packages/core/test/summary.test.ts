@@ -188,6 +188,7 @@ describe("summarize: deletion", () => {
     expect(running?.message).toContain("d1");
     const ok = status({ jobs: [done, teardown({ state: JobState.Succeeded })] });
     expect(deleting(ok)?.reason).toBe("DeprovisionSucceeded");
+    expect(deleting(ok)?.message).toContain("d1");
     expect(blocked(ok)?.status).toBe("False");
   });
 
@@ -212,6 +213,7 @@ describe("summarize: deletion", () => {
       jobs: [done, teardown({ state: JobState.Canceled, blockDeletionOnFailure: false })],
     });
     expect(deleting(allowed)?.reason).toBe("DeprovisionFailed");
+    expect(deleting(allowed)?.message).toContain("d1");
     expect(blocked(allowed)).toMatchObject({ status: "False", reason: "NotBlocked" });
   });
 });
