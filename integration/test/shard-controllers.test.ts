@@ -237,6 +237,11 @@ describe("three controllers on Leases, one killed mid-run", () => {
       .toBe(true);
     const killedAt = performance.now();
     await controllers.get("r1")!.stop({ releaseLeases: false });
+    // stop() lets a reconcile already past its last step check finish its launch (the
+    // pending marker is written: launching beats leaving an unknown outcome), so r1 may
+    // launch until stop() resolves, as the owner it still is: its Lease is live until it
+    // expires. Membership changes for the others only after that.
+    const stoppedAt = performance.now();
     const r1Names = new Set(acts.filter((a) => a.replica === "r1").map((a) => a.name));
     await allReady();
     const takeover = acts.find(
@@ -276,12 +281,13 @@ describe("three controllers on Leases, one killed mid-run", () => {
 
     checkLedger(2);
     expect(concurrentActs()).toEqual([]);
-    // Every launch by the replica the uid hashes to: over r0, r1, r2 while r1 lived; after,
-    // over r0 and r2; once r3 started, over r0, r2 and r3, or over r0 and r2 (before they saw r3).
+    // Every launch by the replica the uid hashes to: over r0, r1, r2 until r1's stop() ended;
+    // after, over r0 and r2; once r3 started, over r0, r2 and r3, or over r0 and r2 (before
+    // they saw r3). And no launch by r1 began after its stop() resolved.
     const wrongOwner = acts
       .filter((a) => a.call === "triggerProvision" || a.call === "triggerDeprovision")
       .filter((a) =>
-        a.start < killedAt
+        a.start < stoppedAt
           ? rendezvousOwner(a.uid, ["r0", "r1", "r2"]) !== a.replica
           : a.start < joinedAt
             ? rendezvousOwner(a.uid, ["r0", "r2"]) !== a.replica
@@ -289,6 +295,7 @@ describe("three controllers on Leases, one killed mid-run", () => {
               rendezvousOwner(a.uid, ["r0", "r2"]) !== a.replica,
       );
     expect(wrongOwner).toEqual([]);
+    expect(acts.filter((a) => a.replica === "r1" && a.start >= stoppedAt)).toEqual([]);
     const split = (call: string) => {
       const counts: Record<string, number> = { r0: 0, r1: 0, r2: 0, r3: 0 };
       for (const a of acts.filter((x) => x.call === call)) counts[a.replica]!++;
