@@ -59,6 +59,8 @@ let cluster: TestCluster;
 let users: Users;
 let acts: Act[];
 let controllers: Map<string, ProvisioningController>;
+/** Told of every call as it ends (after it is recorded in `acts`). */
+let onAct: ((act: Act) => void) | undefined;
 
 /** The provider of one replica, recording every call it makes. */
 function recording(replica: string): Provider<ResourceObject> {
@@ -70,14 +72,16 @@ function recording(replica: string): Provider<ResourceObject> {
       try {
         return await fn(r, ...rest);
       } finally {
-        acts.push({
+        const act = {
           replica,
           name: r.metadata.name,
           uid: String(r.metadata.uid),
           call,
           start,
           end: performance.now(),
-        });
+        };
+        acts.push(act);
+        onAct?.(act);
       }
     };
   return wrap(provider, {
@@ -218,6 +222,7 @@ beforeEach(async () => {
   aap = await startAapSimulator({ pendingMs: 30, waitingMs: 30, runMs: 500, cancelDelayMs: 100 });
   users = new Users(cluster.kubeConfig(), NAMESPACE);
   acts = [];
+  onAct = undefined;
   created = [];
   controllers = new Map();
 });
@@ -229,14 +234,22 @@ afterEach(async () => {
 
 describe("three controllers on Leases, one killed mid-run", () => {
   it("sharding: every resource converges, no job twice, no two replicas on one resource, launches by the hash owner; a fourth joins", async () => {
+    // Kill r1 as soon as its first launch returns, while that job still runs: its resource
+    // then needs another replica to take it over. (Waiting for the launch with a polling
+    // loop let a loaded CI machine see it only after r1 had polled the 0.56 s job to its end
+    // and written Ready, and nothing was left to take over.)
+    const r1Launched = new Promise<void>((resolve) => {
+      onAct = (a) => {
+        if (a.replica === "r1" && a.call === "triggerProvision") resolve();
+      };
+    });
     await startReplicas((id) => ({ sharding: { group: "compute", identity: id, ...TIMING } }));
-    await createResources("r1", ["r0", "r1", "r2"]);
-    // Kill r1 once it has launched a job that is still running.
-    await expect
-      .poll(() => acts.some((a) => a.replica === "r1" && a.call === "triggerProvision"), WAIT)
-      .toBe(true);
+    const creating = createResources("r1", ["r0", "r1", "r2"]);
+    // (A failed creation ends the wait too.)
+    await Promise.race([r1Launched, creating.then(() => r1Launched)]);
     const killedAt = performance.now();
     await controllers.get("r1")!.stop({ releaseLeases: false });
+    await creating;
     // stop() lets a reconcile already past its last step check finish its launch (the
     // pending marker is written: launching beats leaving an unknown outcome), so r1 may
     // launch until stop() resolves, as the owner it still is: its Lease is live until it
