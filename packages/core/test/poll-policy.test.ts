@@ -55,6 +55,22 @@ describe("pollDelay", () => {
     expect(pollDelay(7_200_000, long, o)).toBe(7_200_000);
   });
 
+  it("treats a nonsense estimate as none also past its start: doubling up to pollIntervalMs, not a step of the age", () => {
+    // At the age of 100 s a job with an estimate is read after 4 % of its age (4 s); one
+    // without is read every pollIntervalMs (10 s).
+    expect(pollDelay(100_000, { expectedDurationMs: 50_000 }, o)).toBe(4_000);
+    for (const nonsense of [Number.NaN, -5, 0, Number.POSITIVE_INFINITY])
+      expect(pollDelay(100_000, { expectedDurationMs: nonsense }, o)).toBe(10_000);
+    expect(pollDelay(0, { expectedDurationMs: Number.POSITIVE_INFINITY }, o)).toBe(1_000);
+  });
+
+  it("with completion signals reads first at max(S, 2E) from the launch, however late the previous read", () => {
+    // A read at 100 s (for example after a restart): the safety read stays at the age of 300 s.
+    expect(pollDelay(100_000, { signalsActive: true }, o)).toBe(200_000);
+    const long = { signalsActive: true, expectedDurationMs: 3_600_000 };
+    expect(pollDelay(7_000_000, long, o)).toBe(200_000);
+  });
+
   it("keeps a pollIntervalMs below minPollIntervalMs exact without an estimate", () => {
     const fast = resolveEngineOptions({ pollIntervalMs: 50 });
     for (const age of [0, 1_000, 3_600_000]) expect(pollDelay(age, {}, fast)).toBe(50);
@@ -83,6 +99,30 @@ describe("the engine's schedule", () => {
       o,
     );
     expect(legacy.jobs[0]?.nextCheckAt).toBe(iso(T0 + 10_000));
+  });
+
+  function launchedWith(poll?: Parameters<typeof recordLaunched>[5]): string | undefined {
+    return recordLaunched(
+      status({ pendingLaunch: pending() }),
+      pending(),
+      { jobId: "j1", state: JobState.Pending, message: "" },
+      T0,
+      o,
+      poll,
+    ).jobs[0]?.nextCheckAt;
+  }
+
+  it("schedules a launched job every pollIntervalMs when the caller's inputs carry neither an estimate nor signals", () => {
+    expect(launchedWith({})).toBe(iso(T0 + 10_000));
+    expect(launchedWith({ expectedDurationMs: undefined, signalsActive: undefined })).toBe(
+      iso(T0 + 10_000),
+    );
+  });
+
+  it("schedules only the safety-net read of a launched job whose completion is signaled, with no estimate", () => {
+    expect(launchedWith({ signalsActive: () => true })).toBe(iso(T0 + 300_000));
+    // Signals off for this job: no estimate, so the first read comes after minPollIntervalMs.
+    expect(launchedWith({ signalsActive: () => false })).toBe(iso(T0 + 1_000));
   });
 
   it("reads a job past its estimate again after pollStepFraction of its age, and brackets its end", () => {
