@@ -118,3 +118,48 @@ describe("resolveEngineOptions", () => {
     expect(err.details).toEqual({ option });
   });
 });
+
+describe("resolveEngineOptions: what a rejection tells the user", () => {
+  it.each<[string, EngineOptionsInput, string, string[]]>([
+    ["pollStepFraction 1.5", { pollStepFraction: 1.5 }, "pollStepFraction", ["(0, 1]", "got 1.5"]],
+    ["pollIntervalMs 0", { pollIntervalMs: 0 }, "pollIntervalMs", ["> 0", "got 0"]],
+    ["a negative grace", { pendingLaunchGraceMs: -1 }, "pendingLaunchGraceMs", [">= 0", "got -1"]],
+    ["factor 0.5", { provisionBackoff: { factor: 0.5 } }, "provisionBackoff.factor", [">= 1"]],
+    [
+      "maxMs below initialMs",
+      { deprovisionBackoff: { initialMs: 2_000, maxMs: 1_000 } },
+      "deprovisionBackoff.maxMs",
+      ["initialMs (2000)", "got 1000"],
+    ],
+    [
+      "a negative maxMs",
+      { provisionBackoff: { initialMs: 0, maxMs: -1 } },
+      "provisionBackoff.maxMs",
+      [">= 0", "got -1"],
+    ],
+    [
+      "onSpecChangeWhileRunning ignore",
+      { onSpecChangeWhileRunning: "ignore" as never },
+      "onSpecChangeWhileRunning",
+      ['"wait"', '"cancel"', 'got "ignore"'],
+    ],
+    [
+      "unknownLaunchPolicy retry",
+      { unknownLaunchPolicy: "retry" as never },
+      "unknownLaunchPolicy",
+      ['"block"', '"relaunch"', 'got "retry"'],
+    ],
+  ])(
+    "%s: names the option, what it accepts and the value given",
+    (_label, input, option, parts) => {
+      const err = rejection(input);
+      expect(err.details).toEqual({ option });
+      expect(err.message).toContain(`engine option ${option} `);
+      for (const part of parts) expect(err.message).toContain(part);
+    },
+  );
+
+  it("accepts a historyLimit of 1, the smallest it allows", () => {
+    expect(resolveEngineOptions({ historyLimit: 1 }).historyLimit).toBe(1);
+  });
+});
