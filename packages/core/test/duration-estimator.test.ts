@@ -98,6 +98,70 @@ describe("JobDurationEstimator", () => {
     expect(e.estimate(job({ provider: "p3" }))).toBe(1_000);
   });
 
+  it("with a window of 1 estimates from the last job alone", () => {
+    const e = new JobDurationEstimator({ window: 1 });
+    e.record(finished("a", 60_000, 61_000));
+    expect(e.estimate(job())).toBe(60_000);
+    e.record(finished("b", 20_000, 21_000));
+    expect(e.estimate(job())).toBe(20_000);
+  });
+
+  it("with a maxKinds of 1 remembers the last kind only", () => {
+    const e = new JobDurationEstimator({ maxKinds: 1 });
+    e.record(finished("a", 1_000, 1_200, { provider: "p1" }));
+    e.record(finished("b", 2_000, 2_200, { provider: "p2" }));
+    expect(e.kinds).toBe(1);
+    expect(e.estimate(job({ provider: "p1" }))).toBeUndefined();
+    expect(e.estimate(job({ provider: "p2" }))).toBe(2_000);
+  });
+
+  it("with a quantile of 1 gives the longest recent job", () => {
+    const e = new JobDurationEstimator({ quantile: 1 });
+    for (const [i, d] of [30_000, 90_000, 60_000].entries()) {
+      e.record(finished(`j${i}`, d, d + 1_000));
+    }
+    expect(e.estimate(job())).toBe(90_000);
+  });
+
+  it("learns nothing from a succeeded job whose last running instant is unreadable", () => {
+    const e = new JobDurationEstimator();
+    expect(e.record(finished("b", 5_000, 6_000, { endedAfter: "not a time" }))).toBe(false);
+    expect(e.estimate(job())).toBeUndefined();
+  });
+
+  it("without kindOf keeps one estimate per (provider, type) for every finer kind", () => {
+    const e = new JobDurationEstimator();
+    e.record(finished("a", 60_000, 61_000, { configVersion: "v1" }));
+    e.record(finished("b", 20_000, 21_000, { configVersion: "v2" }));
+    e.record(finished("c", 40_000, 41_000, { configVersion: "v2" }));
+    expect(e.kinds).toBe(1);
+    expect(e.estimate(job({ configVersion: "v1" }))).toBe(40_000);
+  });
+
+  it("with a kindOf that gives no kind for a job learns and estimates it by (provider, type)", () => {
+    const e = new JobDurationEstimator({
+      kindOf: (j) => (j.configVersion === "v1" ? "small" : undefined),
+    });
+    e.record(finished("a", 60_000, 61_000, { configVersion: "v1" }));
+    e.record(finished("b", 20_000, 21_000, { configVersion: "v2" }));
+    expect(e.kinds).toBe(2);
+    expect(e.estimate(job({ configVersion: "v1" }))).toBe(60_000);
+    expect(e.estimate(job({ configVersion: "v2" }))).toBe(20_000);
+  });
+
+  it.each([
+    [{ window: 0 }, "window", "0"],
+    [{ maxKinds: 1.5 }, "maxKinds", "1.5"],
+    [{ quantile: 1.5 }, "quantile", "1.5"],
+    [{ upperBoundFactor: 0 }, "upperBoundFactor", "0"],
+    [{ upperBoundFactor: -0.5 }, "upperBoundFactor", "-0.5"],
+  ])("rejects %o, the message naming the option and the value given", (options, name, value) => {
+    const error = thrown(() => new JobDurationEstimator(options), ConfigurationError);
+    expect(error.details).toEqual({ option: name });
+    expect(error.message).toContain(name);
+    expect(error.message).toContain(`got ${value}`);
+  });
+
   it.each([
     [{ window: 0 }, "window"],
     [{ maxKinds: 1.5 }, "maxKinds"],
