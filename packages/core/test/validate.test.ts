@@ -228,3 +228,101 @@ describe("answers are copied field by field", () => {
     expect(violation(checkDeprovisionResult, { action: "skipped", reason: "  " }).rule).toBe("P6");
   });
 });
+
+describe("what a violation tells the provider's author", () => {
+  it("says what was received instead of an object", () => {
+    expect(violation(checkProvisionResult, null).message).toContain("got null");
+    expect(violation(checkProvisionStatus, "7").message).toContain("got string");
+  });
+
+  it("refuses a job id longer than the bound, naming the bound and the length", () => {
+    const err = violation(checkProvisionResult, {
+      jobId: "x".repeat(257),
+      initialState: "Pending",
+    });
+    expect(err.rule).toBe("P2");
+    expect(err.message).toContain("ProvisionResult.jobId");
+    expect(err.message).toContain("256");
+    expect(err.message).toContain("got 257");
+    expect(
+      checkProvisionResult({ jobId: "x".repeat(256), initialState: "Pending" }).jobId,
+    ).toHaveLength(256);
+  });
+
+  it("a progress out of range names the value; one of another type names the type", () => {
+    expect(violation(checkProvisionStatus, { ...status, progress: 500 }).message).toContain(
+      "got 500",
+    );
+    expect(violation(checkProvisionStatus, { ...status, progress: "50%" }).message).toContain(
+      "got string",
+    );
+  });
+
+  it("names FoundJob in the violations of a findJob answer", () => {
+    expect(violation(checkFoundJob, { ...status, state: "done" }).message).toContain(
+      "FoundJob.state",
+    );
+    expect(
+      violation(checkFoundJob, { ...status, blockDeletionOnFailure: "false" }).message,
+    ).toContain("FoundJob.blockDeletionOnFailure");
+  });
+});
+
+describe("checkProvisionStatus: progress and other fields", () => {
+  it("accepts a progress of 0 and of 100, the ends of its range", () => {
+    expect(checkProvisionStatus({ ...status, progress: 0 }).progress).toBe(0);
+    expect(checkProvisionStatus({ ...status, progress: 100 }).progress).toBe(100);
+  });
+
+  it("rejects a progress given as text, even one that reads as a number", () => {
+    expect(violation(checkProvisionStatus, { ...status, progress: "50" }).rule).toBe("P3");
+  });
+
+  it("keeps a reconciled version longer than the errorDetails bound whole; only errorDetails is clipped", () => {
+    const version = `sha256:${"a".repeat(9_000)}`;
+    const out = checkProvisionStatus({
+      ...status,
+      reconciledVersion: version,
+      errorDetails: "e".repeat(9_000),
+    });
+    expect(out.reconciledVersion).toBe(version);
+    expect(out.errorDetails!.length).toBeLessThanOrEqual(8_000);
+  });
+});
+
+describe("checkDeprovisionResult: retryAfterMs", () => {
+  it("rejects an infinite retryAfterMs (P3), marked outcomeUnknown", () => {
+    const err = violation(checkDeprovisionResult, {
+      action: "waiting",
+      blockDeletionOnFailure: true,
+      retryAfterMs: Number.POSITIVE_INFINITY,
+    });
+    expect(err.rule).toBe("P3");
+    expect(err.message).toContain("DeprovisionResult.retryAfterMs");
+    expect(err.outcomeUnknown).toBe(true);
+  });
+
+  it("a waiting answer without retryAfterMs gets none (the engine's backoff applies)", () => {
+    const out = checkDeprovisionResult({ action: "waiting", blockDeletionOnFailure: true });
+    expect(out).toEqual({ action: "waiting", blockDeletionOnFailure: true });
+  });
+});
+
+describe("launch answers: an error other than a violation", () => {
+  it("is passed on as thrown, not turned into a violation", () => {
+    const boom = new Error("provider getter broke");
+    const answer = {
+      jobId: "7",
+      get initialState(): string {
+        throw boom;
+      },
+    };
+    let caught: unknown;
+    try {
+      checkProvisionResult(answer);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBe(boom);
+  });
+});
