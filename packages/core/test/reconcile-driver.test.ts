@@ -6,12 +6,15 @@
  */
 import { describe, expect, it } from "vitest";
 import {
+  AbortedError,
   JobState,
+  MAX_TIMING_OFFSET_MS,
   configVersion,
   latestJob,
   providerSet,
   reconcile,
   type JobRecord,
+  type JobTraceInfo,
   type JobTracer,
   type Provider,
   type ProvisioningStatus,
@@ -523,5 +526,108 @@ describe("reconcile: its own defaults", () => {
       signaledJobIds: new Set(["other"]),
     });
     expect(latestJob(result.status.jobs, "provision")?.jobId).toBe("j1");
+  });
+});
+
+describe("reconcile: the queue time's reach", () => {
+  /** Launches with a tracer; returns the launched job's timing and what the tracer was told. */
+  const launch = async (queuedAt: number) => {
+    const told: JobTraceInfo[] = [];
+    const { persist } = writes();
+    const result = await reconcile({
+      resource,
+      status: undefined,
+      providers: fake(),
+      persist,
+      clock: () => T0,
+      maxSteps: 1,
+      queuedAt,
+      tracer: {
+        startLaunch: (info) => {
+          told.push(info);
+          return { traceparent: undefined, end: () => undefined };
+        },
+        jobEnded: () => undefined,
+        startReconcile: () => ({
+          link: () => undefined,
+          step: () => undefined,
+          end: () => undefined,
+        }),
+      },
+    });
+    return { timing: latestJob(result.status.jobs, "provision")?.timing, told };
+  };
+
+  it("a queue time exactly as far back as a timing offset reaches is recorded and traced", async () => {
+    const { timing, told } = await launch(T0 - MAX_TIMING_OFFSET_MS);
+    expect(timing?.queuedMs).toBe(-MAX_TIMING_OFFSET_MS);
+    expect(told.map((i) => i.queuedAt)).toEqual([T0 - MAX_TIMING_OFFSET_MS]);
+  });
+
+  it("a queue time further back is neither recorded nor given to the tracer", async () => {
+    const { timing, told } = await launch(T0 - MAX_TIMING_OFFSET_MS - 1);
+    expect(timing?.queuedMs).toBeUndefined();
+    expect(told).toHaveLength(1);
+    expect(told[0]?.queuedAt).toBeUndefined();
+    expect(told[0]?.reconcileStartedAt).toBe(T0);
+  });
+});
+
+describe("reconcile: completion signals of several jobs", () => {
+  it("reading one signaled job does not use up the signal of another", async () => {
+    // j1 is signaled and read (it failed); the relaunch creates j2, whose signal came
+    // with j1's: j2 is read at once in the same call, not at its scheduled check.
+    const reads: string[] = [];
+    const { persist } = writes();
+    const result = await reconcile({
+      resource,
+      status: status({ jobs: [job({ nextCheckAt: iso(T0 + 60_000) })], desiredConfigVersion: V1 }),
+      desiredConfigVersion: V1,
+      providers: fake({
+        triggerProvision: () =>
+          Promise.resolve({ jobId: "j2", initialState: JobState.Running, message: "" }),
+        getProvisionStatus: (_r, jobId) => {
+          reads.push(jobId);
+          return Promise.resolve({
+            jobId,
+            state: jobId === "j1" ? JobState.Failed : JobState.Running,
+            message: "",
+          });
+        },
+      }),
+      persist,
+      clock: () => T0,
+      options: { pollIntervalMs: 30_000, provisionBackoff: { initialMs: 0, factor: 1, maxMs: 0 } },
+      signaledJobIds: new Set(["j1", "j2"]),
+    });
+    expect(reads).toEqual(["j1", "j2"]);
+    expect(latestJob(result.status.jobs, "provision")?.jobId).toBe("j2");
+    expect(result.requeueAfterMs).toBeGreaterThan(0);
+  });
+});
+
+describe("reconcile: an aborted signal", () => {
+  it("stops the reconcile with an AbortedError before any provider call or write", async () => {
+    const calls: string[] = [];
+    const { saved, persist } = writes();
+    const controller = new AbortController();
+    controller.abort();
+    const error = await reconcile({
+      resource,
+      status: undefined,
+      providers: fake({
+        triggerProvision: () => {
+          calls.push("launch");
+          return Promise.reject(new Error("unexpected"));
+        },
+      }),
+      persist,
+      clock: () => T0,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AbortedError);
+    expect((error as Error).message).toContain("reconcile");
+    expect(calls).toEqual([]);
+    expect(saved).toEqual([]);
   });
 });
