@@ -19,6 +19,7 @@ describe("aapSimulatorBackend", () => {
     expect(backend.name).toBe("AAP simulator");
     expect(backend.controls).toEqual({
       failures: true,
+      failureKinds: ["error"],
       loseAnswers: true,
       neverFinishes: true,
       purge: true,

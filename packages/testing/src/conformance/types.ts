@@ -106,6 +106,11 @@ export interface ConformanceJobScript {
   durationMs?: number;
   /** It never ends by itself (only a cancel ends it). Needs {@link BackendControls.neverFinishes}. */
   neverFinishes?: boolean;
+  /**
+   * With `outcome: "failed"`: which of the backend's other failure states the job ends in,
+   * one of {@link BackendControls.failureKinds} (default the backend's plain failure).
+   */
+  failureKind?: string;
 }
 
 /** What a backend's test controls can do. A scenario that needs a missing one is skipped, with the reason in the report. */
@@ -132,6 +137,14 @@ export interface BackendControls {
    * absent means no.
    */
   strays?: boolean;
+  /**
+   * The backend's other terminal failure states, beyond its plain failure, that a provider
+   * must report as Failed (P3): AWX's `error`, for a job AAP could not run at all, beside
+   * `failed`. A job is scripted to end in one with {@link ConformanceJobScript.failureKind};
+   * the scenario `failure-kinds` ends a provision job in each. Optional; absent or empty
+   * means none, and that scenario is skipped.
+   */
+  failureKinds?: readonly string[];
 }
 
 /** A Kubernetes API a backend can reach: its kubeconfig (a simulator is one). */

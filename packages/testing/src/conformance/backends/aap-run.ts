@@ -44,15 +44,36 @@ export function writeToken(auth: AapAuthOptions | undefined): string {
 }
 
 /**
+ * The failure states of an AWX job beside `failed` (the backends' `failureKinds`): `error`,
+ * "unable to run" — terminal, and counted failed by AWX itself (`failed` is true for
+ * `failed`, `error` and `canceled`). [awx: awx/main/models/unified_jobs.py STATUS_CHOICES and
+ * save(); ../shared/research/aap-eda-api.md, "status values"]
+ */
+export const AAP_FAILURE_KINDS: readonly string[] = Object.freeze(["error"]);
+
+/**
  * The AAP script of a conformance script: `durationMs` from creation to the end, split into
  * at most {@link QUEUE_PHASE_MS} pending, as much waiting (jobs only: workflow jobs have
  * none) and the rest running. Without `durationMs` the simulator's own timings apply
  * (unless the job never finishes: then it starts running after the short phases).
  *
- * @throws RangeError for a negative or non-finite `durationMs`.
+ * A `failureKind` (with `outcome: "failed"`) is the AWX status the job ends in, one of
+ * {@link AAP_FAILURE_KINDS}.
+ *
+ * @throws RangeError for a negative or non-finite `durationMs`, or a `failureKind` that is
+ *   not one of {@link AAP_FAILURE_KINDS} or comes without `outcome: "failed"`.
  */
 export function aapScript(script: ConformanceJobScript, workflow: boolean): AapJobScript {
   const result: AapJobScript = { outcome: script.outcome === "failed" ? "failed" : "successful" };
+  if (script.failureKind !== undefined) {
+    if (script.outcome !== "failed" || !AAP_FAILURE_KINDS.includes(script.failureKind)) {
+      throw new RangeError(
+        `failureKind ${JSON.stringify(script.failureKind)} needs outcome "failed" and one of ` +
+          AAP_FAILURE_KINDS.map((k) => JSON.stringify(k)).join(", "),
+      );
+    }
+    result.outcome = "error";
+  }
   if (script.neverFinishes === true) result.neverFinishes = true;
   const { durationMs } = script;
   if (durationMs === undefined) {

@@ -12,7 +12,7 @@ import type {
   ConformanceBackend,
   InjectedFaults,
 } from "../types.js";
-import { AapRun, writeToken, type AapRunOptions } from "./aap-run.js";
+import { AAP_FAILURE_KINDS, AapRun, writeToken, type AapRunOptions } from "./aap-run.js";
 import { EVERY_CONTROL, SimulatorBackend } from "./simulator-backend.js";
 import { aapFaultKinds, injectKinds } from "./soak-faults.js";
 
@@ -62,6 +62,7 @@ class AapSimulatorBackend
     ...EVERY_CONTROL,
     loseAnswers: true,
     strays: true,
+    failureKinds: AAP_FAILURE_KINDS,
   });
   readonly #options: AapSimulatorBackendOptions;
 

@@ -8,6 +8,7 @@ import { JobState, isTerminal, type JobType } from "@provisionkit/core";
 import type { Clock } from "../../clock.js";
 import type { ConformanceJob, ConformanceJobScript } from "../types.js";
 import {
+  MEMORY_FAILURE_KINDS,
   MemoryBackendFault,
   toConformanceJob,
   type MemoryJob,
@@ -110,6 +111,7 @@ export class MemoryBackend {
       startAt: now + Math.min(1_000, duration),
       endAt: now + duration,
       outcome: script.outcome ?? "succeeded",
+      ...(script.failureKind === undefined ? {} : { failureKind: script.failureKind }),
     };
     this.#jobs.push(job);
     return job;
@@ -166,6 +168,16 @@ export class MemoryBackend {
 
   /** How the next job of `operation` plays out. */
   scriptNext(operation: JobType, script: ConformanceJobScript): void {
+    const { failureKind } = script;
+    if (
+      failureKind !== undefined &&
+      (script.outcome !== "failed" || !MEMORY_FAILURE_KINDS.includes(failureKind))
+    ) {
+      throw new RangeError(
+        `failureKind ${JSON.stringify(failureKind)} needs outcome "failed" and one of ` +
+          MEMORY_FAILURE_KINDS.map((k) => JSON.stringify(k)).join(", "),
+      );
+    }
     this.#scripts[operation].push({ ...script });
   }
 

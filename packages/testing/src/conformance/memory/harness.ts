@@ -14,7 +14,7 @@ import type {
 } from "../types.js";
 import { EVERY_CONTROL } from "../backends/simulator-backend.js";
 import { MemoryBackend } from "./backend.js";
-import type { MemoryLaunch, MemoryProviderOptions } from "./model.js";
+import { MEMORY_FAILURE_KINDS, type MemoryLaunch, type MemoryProviderOptions } from "./model.js";
 import { MemoryProvider } from "./provider.js";
 
 /** Options of {@link memoryBackend}. */
@@ -49,6 +49,7 @@ class MemoryConformanceBackend implements ConformanceBackend {
       ...EVERY_CONTROL,
       loseAnswers: true,
       strays: true,
+      failureKinds: MEMORY_FAILURE_KINDS,
       ...options.controls,
     });
     this.#provider = {

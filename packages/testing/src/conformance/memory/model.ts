@@ -32,6 +32,11 @@ export interface MemoryJob {
   endAt: number;
   /** How it ends by itself. */
   outcome: "succeeded" | "failed";
+  /**
+   * With `outcome: "failed"`: the other failure state it ends in (`error`, the only one of
+   * this backend; absent: the plain failure).
+   */
+  failureKind?: string;
   /** When it reached a terminal state. */
   finishedAt?: number;
   /** When a cancel was first asked for. */
@@ -39,6 +44,14 @@ export interface MemoryJob {
   /** When it was purged. */
   purgedAt?: number;
 }
+
+/**
+ * The memory backend's failure states beside the plain failure (its harness's
+ * `controls.failureKinds`): `error`, a job the backend could not run at all, as AWX's. Its
+ * provider reports it Failed like any failure; the state is here so that the reference
+ * harness runs every scenario, the `failure-kinds` one included.
+ */
+export const MEMORY_FAILURE_KINDS: readonly string[] = Object.freeze(["error"]);
 
 const FAULT_TEXT = {
   429: "429 Too Many Requests",

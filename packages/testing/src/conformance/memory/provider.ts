@@ -178,7 +178,11 @@ export class MemoryProvider implements Provider {
     const status: ProvisionStatus = {
       jobId: this.idOf(job),
       state: job.state,
-      message: `${job.operation} job ${job.id} is ${job.state.toLowerCase()}`,
+      message:
+        `${job.operation} job ${job.id} is ${job.state.toLowerCase()}` +
+        (job.failureKind !== undefined && job.finishedAt !== undefined
+          ? ` (${job.failureKind}: it could not run)`
+          : ""),
     };
     if (job.state === JobState.Succeeded && job.configVersion !== undefined) {
       status.reconciledVersion = job.configVersion;

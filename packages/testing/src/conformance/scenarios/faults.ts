@@ -1,10 +1,10 @@
 /**
  * @module
  */
-import type { JobType } from "@provisionkit/core";
+import { JobState, type JobType } from "@provisionkit/core";
 import { SPECS, type Session } from "../driver/session.js";
 import type { RuleId } from "../types.js";
-import { single } from "./scenario.js";
+import { SCENARIO_ENGINE_OPTIONS, single } from "./scenario.js";
 
 /**
  * Once a job of `operation` (scripted to run 25 s) is launched, let it end with every
@@ -102,4 +102,47 @@ export const neverFinishingJob = single(
     await s.untilGone(key);
   },
   () => ({ engine: { jobTimeoutMs: 5 * 60_000 } }),
+);
+
+/**
+ * A provision job ends in each of the backend's other failure states
+ * (`BackendControls.failureKinds`: AWX's `error`, beside `failed`), one resource per
+ * state: the provider reports the job Failed within two polls of its end (P3 — a state
+ * table that misses one leaves the job unfinished for the engine: it polls it forever or
+ * until the job timeout) and the engine provisions again, to Ready (E3).
+ */
+export const failureKinds = single(
+  {
+    id: "failure-kinds",
+    title: "a job ends in each of the backend's other failure states",
+    rules: ["P3", "E3"],
+    needs: { controls: ["failures"] },
+    skip: (env) =>
+      (env.controls.failureKinds?.length ?? 0) > 0
+        ? undefined
+        : "the backend harness declares no other failure states (BackendControls.failureKinds)",
+  },
+  async (s, env) => {
+    for (const kind of env.controls.failureKinds ?? []) {
+      s.scriptNext("provision", { outcome: "failed", failureKind: kind, durationMs: 20_000 });
+      const key = s.create(`w-${kind}`, SPECS.A);
+      await s.until(
+        () => s.latest(key, "provision")?.finishedAt !== undefined,
+        `a provision job ended in "${kind}"`,
+        "E3",
+        key,
+      );
+      await s.until(
+        () =>
+          (s.status(key)?.jobs ?? []).some(
+            (j) => j.type === "provision" && j.state === JobState.Failed,
+          ),
+        `the provision job that ended in "${kind}" reported Failed`,
+        "P3",
+        key,
+        2 * (SCENARIO_ENGINE_OPTIONS.pollIntervalMs ?? 10_000) + 1_000,
+      );
+      await s.untilReady(key);
+    }
+  },
 );

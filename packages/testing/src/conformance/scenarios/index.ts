@@ -23,7 +23,13 @@ import {
   restartDuringDeprovision,
 } from "./deletion.js";
 import { failedDeprovisionBlocking, failedDeprovisionNonBlocking } from "./failed-deprovision.js";
-import { neverFinishingJob, purgedJob, rateLimitedLaunch, transientFailure } from "./faults.js";
+import {
+  failureKinds,
+  neverFinishingJob,
+  purgedJob,
+  rateLimitedLaunch,
+  transientFailure,
+} from "./faults.js";
 import { randomizedInterleavings } from "./randomized.js";
 import type { ConformanceScenario } from "./scenario.js";
 import { specABA, specChangeCancelsRunning, specChangeWhileProvisioning } from "./spec-change.js";
@@ -42,6 +48,7 @@ export const PROVIDER_SCENARIOS: readonly ConformanceScenario[] = Object.freeze(
   restartDuringDeprovision,
   failedDeprovisionBlocking,
   failedDeprovisionNonBlocking,
+  failureKinds,
   purgedJob,
   purgedFailedJob,
   rateLimitedLaunch,

@@ -1,0 +1,59 @@
+/**
+ * The failure-kinds scenario (issue 21): a blind spot the conformance-only mutation run of
+ * AapProvider found — no scenario ended a job in AWX's `error` (a job AAP could not run at
+ * all), so a state table without it (`error` read as unknown or still running) survived the
+ * suite. The scenario ends a provision job in each of the backend's `failureKinds`; a
+ * provider that does not report that job Failed fails P3, and AapProvider passes.
+ */
+import { JobState, type Provider } from "@provisionkit/core";
+import { aapSimulatorBackend, memoryBackend, runConformance } from "@provisionkit/testing";
+import { describe, expect, it } from "vitest";
+import { aapProvider } from "../conformance/builtin.mjs";
+import { wrap } from "../support/world.ts";
+
+/** AapProvider with a state table that misses `error`: such a job reads as still running. */
+function errorBlind(provider: Provider): Provider {
+  return wrap(provider, {
+    async getProvisionStatus(resource, jobId, options) {
+      const status = await provider.getProvisionStatus(resource, jobId, options);
+      if (status.state !== JobState.Failed || !/ is error\b/.test(status.message ?? "")) {
+        return status;
+      }
+      const { endTime: _ended, errorDetails: _details, ...rest } = status;
+      return { ...rest, state: JobState.Running };
+    },
+  });
+}
+
+const SCENARIOS = ["failure-kinds"];
+
+describe("failure-kinds: a job ended in AWX's error (issue 21)", { timeout: 60_000 }, () => {
+  it("AapProvider reports it Failed and provisions again: passes", async () => {
+    const report = await runConformance({
+      backend: () => aapSimulatorBackend({ provider: (endpoint) => aapProvider(endpoint) }),
+      scenarios: SCENARIOS,
+    });
+    const scenario = report.scenarios.find((s) => s.id === "failure-kinds");
+    expect(scenario?.status, JSON.stringify(scenario?.violations)).toBe("passed");
+  });
+
+  it("a provider whose state table misses error fails P3, naming the state", async () => {
+    const report = await runConformance({
+      backend: () =>
+        aapSimulatorBackend({ provider: (endpoint) => errorBlind(aapProvider(endpoint)) }),
+      scenarios: SCENARIOS,
+    });
+    const scenario = report.scenarios.find((s) => s.id === "failure-kinds");
+    expect(scenario?.status).toBe("failed");
+    const p3 = scenario?.violations.filter((v) => v.rule === "P3") ?? [];
+    expect(p3.length).toBeGreaterThanOrEqual(1);
+    expect(p3[0]?.message).toContain('the provision job that ended in "error" reported Failed');
+  });
+
+  it("a backend without other failure states skips it, saying why", async () => {
+    const report = await runConformance({ backend: () => memoryBackend(), scenarios: SCENARIOS });
+    const scenario = report.scenarios.find((s) => s.id === "failure-kinds");
+    expect(scenario?.status).toBe("skipped");
+    expect(scenario?.skipReason).toMatch(/declares no other failure states/);
+  });
+});
