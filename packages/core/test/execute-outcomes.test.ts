@@ -501,3 +501,46 @@ describe("execute: more of what reaches the provider and the records", () => {
     expect(byType.provision).toEqual(provisioned);
   });
 });
+
+describe("execute: a timed-out job's cancel", () => {
+  it("leaves the job Failed by the timeout, records the request on it, and no other job", async () => {
+    const canceled: string[] = [];
+    const provider = fake({
+      cancelJob: (_r, jobId) => {
+        canceled.push(jobId);
+        return Promise.resolve();
+      },
+    });
+    const earlier = job({
+      jobId: "j0",
+      correlationId: "c-j0",
+      state: JobState.Failed,
+      launchedAt: iso(T0 - 3_600_000),
+      finishedAt: iso(T0 - 3_000_000),
+    });
+    const late = job({ launchedAt: iso(T0 - 120_000) });
+    const out = await step(
+      provider,
+      input({ status: status({ jobs: [earlier, late] }), options: { jobTimeoutMs: 60_000 } }),
+    );
+    expect(canceled).toEqual(["j1"]);
+    const j1 = out.status.jobs.find((j) => j.jobId === "j1");
+    expect(j1?.state).toBe(JobState.Failed);
+    expect(j1?.cancelRequestedAt).toBe(iso(T0));
+    expect(out.status.jobs.find((j) => j.jobId === "j0")).toEqual(earlier);
+  });
+});
+
+describe("execute: a tracer and a deprovision job sharing the provision job's id", () => {
+  it("is told the state of the deprovision job the launch created", async () => {
+    const { tracer, ended } = recordingTracer();
+    const provider = fake({
+      triggerDeprovision: () =>
+        Promise.resolve({ action: "triggered", jobId: "j1", blockDeletionOnFailure: true }),
+    });
+    await step(provider, input({ status: status({ jobs: [endedProvision()] }), deleting: true }), {
+      tracer,
+    });
+    expect(ended).toStrictEqual([{ jobId: "j1", state: JobState.Pending, action: "triggered" }]);
+  });
+});
