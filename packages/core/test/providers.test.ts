@@ -83,6 +83,19 @@ describe("providerSet", () => {
       ConfigurationError,
     );
     expect(negative.message).toMatch(/got -250$/);
+    for (const [value, shown] of [
+      [Number.NaN, "NaN"],
+      [Number.POSITIVE_INFINITY, "Infinity"],
+      [Number.NEGATIVE_INFINITY, "-Infinity"],
+    ] as const) {
+      const error = thrown(
+        () => providerSet(provider({ launchSettleMs: value })),
+        ConfigurationError,
+      );
+      expect(error.message).toMatch(new RegExp(`got ${shown}$`));
+    }
+    const empty = thrown(() => providerSet(untyped({ launchSettleMs: null })), ConfigurationError);
+    expect(empty.message).toMatch(/got null$/);
     const text = thrown(() => providerSet(untyped({ launchSettleMs: "300" })), ConfigurationError);
     expect(text.message).toMatch(/got "300"$/);
     const fn = thrown(

@@ -51,7 +51,7 @@ export function providerSet<R extends ResourceObject>(
       !(typeof settle === "number" && Number.isFinite(settle) && settle >= 0)
     ) {
       throw new ConfigurationError(
-        `provider ${provider.name}: launchSettleMs must be a finite number >= 0 or undefined, got ${JSON.stringify(settle) ?? typeof settle}`,
+        `provider ${provider.name}: launchSettleMs must be a finite number >= 0 or undefined, got ${shownValue(settle)}`,
       );
     }
     if (byName.has(provider.name)) {
@@ -69,4 +69,13 @@ export function providerSet<R extends ResourceObject>(
       get: (name) => caps.get(name),
     },
   };
+}
+
+/**
+ * A refused option value as a person reads it: numbers as written (`NaN`, `Infinity`, which
+ * JSON shows as `null`), other values in JSON, and the type of one JSON cannot show.
+ */
+function shownValue(value: unknown): string {
+  if (typeof value === "number") return String(value);
+  return JSON.stringify(value) ?? typeof value;
 }
