@@ -163,6 +163,10 @@ stage cli:operator node packages/testing/dist/cli/bin.js integration/conformance
   --scenario provision-write-back-late \
   --json reports/operator-conformance.json --junit reports/operator-conformance.xml \
   --html reports/operator-conformance.html
+# The incremental mutation check (issue 21, docs/mutation.md): StrykerJS on the engine with the
+# committed baseline, re-running only the mutants of what changed since it, then the engine's
+# score held to its floors. Last and alone: it mutates packages/core/src/engine in place.
+stage mutation:check node scripts/mutation-check.mjs
 
 if [ "${PROVISIONKIT_REAL_APISERVER:-}" = "skip" ]; then
   {
