@@ -349,12 +349,21 @@ export class Rig {
     await this.controller.idle();
   }
 
-  /** Let the controller work until `done`, firing its timers in virtual time when it waits. */
-  async drive(done: () => boolean): Promise<void> {
+  /**
+   * Let the controller work until `done`, firing its timers in virtual time when it waits.
+   * With `untilMs`, also stop once virtual time reaches it: a timer is set for then, so that
+   * time moves on even when the controller waits for nothing (an object left for a human).
+   */
+  async drive(done: () => boolean, options: { untilMs?: number } = {}): Promise<void> {
+    const { untilMs } = options;
+    if (untilMs !== undefined) {
+      this.timers.setTimeout(() => undefined, Math.max(0, untilMs - this.timers.now()));
+    }
+    const finished = untilMs === undefined ? done : () => done() || this.timers.now() >= untilMs;
     for (let turns = 0; turns < 100_000; turns++) {
-      if (done()) return;
+      if (finished()) return;
       await this.settle();
-      if (done()) return;
+      if (finished()) return;
       const at = this.timers.next();
       if (at !== undefined) this.timers.advanceTo(at);
     }

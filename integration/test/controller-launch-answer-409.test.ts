@@ -74,15 +74,16 @@ async function provisionThroughRefusedLaunch(restart: boolean) {
       pendingAtStop = statusOf(rig, "vm-0").provisioning?.pendingLaunch;
       await rig.startController();
     }
-    rig.timers.setTimeout(() => undefined, 30_000);
     let unknownSeen = false;
-    await rig.drive(() => {
-      const unknown = (statusOf(rig, "vm-0").conditions ?? []).some(
-        (c) => c.type === "LaunchOutcomeUnknown" && c.status === "True",
-      );
-      unknownSeen ||= unknown;
-      return rig.ready("vm-0") || rig.timers.now() >= 30_000;
-    });
+    await rig.drive(
+      () => {
+        unknownSeen ||= (statusOf(rig, "vm-0").conditions ?? []).some(
+          (c) => c.type === "LaunchOutcomeUnknown" && c.status === "True",
+        );
+        return rig.ready("vm-0");
+      },
+      { untilMs: 30_000 },
+    );
     return {
       launches: [...rig.provider.launches],
       jobs: (statusOf(rig, "vm-0").provisioning?.jobs ?? []).map((j) => j.jobId),

@@ -121,10 +121,8 @@ async function provisionThroughForeignWrite() {
   try {
     await rig.startController();
     await rig.create("vm-0");
-    // Until Ready, or 30 s of virtual time (a timer set for then, so that time moves on even
-    // when the controller waits for nothing: an object left for a human).
-    rig.timers.setTimeout(() => undefined, 30_000);
-    await rig.drive(() => rig.ready("vm-0") || rig.timers.now() >= 30_000);
+    // Until Ready, or 30 s of virtual time.
+    await rig.drive(() => rig.ready("vm-0"), { untilMs: 30_000 });
     return {
       launches: [...rig.provider.launches],
       jobs: (statusOf(rig, "vm-0").provisioning?.jobs ?? []).map((j) => j.jobId),
@@ -179,15 +177,17 @@ async function provisionThroughStop() {
     await rig.stopController();
     const afterStop = statusOf(rig, "vm-0").provisioning;
     await rig.startController();
-    rig.timers.setTimeout(() => undefined, 30_000);
     let unknownSeen = false;
-    await rig.drive(() => {
-      const unknown = (statusOf(rig, "vm-0").conditions ?? []).some(
-        (c) => c.type === "LaunchOutcomeUnknown" && c.status === "True",
-      );
-      unknownSeen ||= unknown;
-      return rig.ready("vm-0") || unknown || rig.timers.now() >= 30_000;
-    });
+    await rig.drive(
+      () => {
+        const unknown = (statusOf(rig, "vm-0").conditions ?? []).some(
+          (c) => c.type === "LaunchOutcomeUnknown" && c.status === "True",
+        );
+        unknownSeen ||= unknown;
+        return rig.ready("vm-0") || unknown;
+      },
+      { untilMs: 30_000 },
+    );
     return {
       heldJobs: (held?.jobs ?? []).map((j) => j.jobId),
       heldPending: held?.pendingLaunch !== undefined,
