@@ -148,6 +148,11 @@ run_cli_builtin() {
 }
 run_check_packages() { pnpm run check:packages; }
 stages_in_parallel cli:builtin=run_cli_builtin check:packages=run_check_packages
+# The consumer matrix (scripts/consumer-smoke.mjs): the packed packages installed into fresh
+# npm projects (ESM and CommonJS, TypeScript nodenext and bundler, client-node 1.x and 2.x,
+# vitest 3 and 4, without client-node), type-checked and run; the client-node 2.x rows on
+# Node 22 from the npm registry's `node` package (NOT RUN, loudly, if it does not install).
+stage smoke:consumer node scripts/consumer-smoke.mjs --node22 auto
 # The operator suite through the same CLI: the ComputeInstance operator with AapProvider, with
 # EdaProvider and with EdaProvider in AAP mode, in real time on the Kubernetes API simulator
 # (one HTML page per subject, operator-conformance-1.html to -3.html). Only three of its

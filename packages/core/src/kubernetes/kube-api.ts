@@ -1,6 +1,3 @@
-import { createHash } from "node:crypto";
-import * as http from "node:http";
-import * as https from "node:https";
 import {
   CoreV1Api,
   type Configuration,
@@ -13,13 +10,12 @@ import {
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
-  type RequestContext,
-  type SecurityAuthentication,
 } from "@kubernetes/client-node";
 import { ConfigurationError } from "../errors.js";
 import type { ResourceObject } from "../resource.js";
 import type { KubeRequestLabels } from "./metrics.js";
 import type { CustomResourceRef } from "./resource-ref.js";
+import { SharedAgentAuthentication } from "./shared-agent.js";
 
 /** A custom object as the runtime handles it. */
 export type CustomObject = ResourceObject & KubernetesObject;
@@ -79,67 +75,6 @@ function safeParse(text: string): unknown {
 }
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
-
-/** A kept-alive connection idle this long is closed (ms). */
-const IDLE_SOCKET_MS = 60_000;
-
-/**
- * The KubeConfig's authentication, with one keep-alive agent for every request.
- * client-node 1.x builds a new `http(s).Agent` for each request
- * (`KubeConfig.applySecurityAuthentication` calls `createAgent`; upstream
- * kubernetes-client/javascript#2893), so each request opened its own TCP connection (and,
- * on a real cluster, its own TLS handshake). Here the KubeConfig still does everything it
- * does (headers, tokens, exec plugins, TLS material); the agent it made is only looked at
- * for its TLS options, and the request goes through a keep-alive agent built once with
- * those same options. When the options change (rotated client certificates), a new shared
- * agent is built. A proxy agent (a cluster with `proxyUrl`) is used as client-node made it.
- */
-export class SharedAgentAuthentication implements SecurityAuthentication {
-  private agent: http.Agent | undefined;
-  private fingerprint = "";
-
-  /** @param kubeConfig - authenticates every request as it would on its own. */
-  constructor(private readonly kubeConfig: KubeConfig) {}
-
-  /** The name client-node's generated code knows this authentication by. */
-  getName(): string {
-    return "provisionkit-shared-agent";
-  }
-
-  /** The KubeConfig's authentication of `context`, then the shared agent in place of its own. */
-  async applySecurityAuthentication(context: RequestContext): Promise<void> {
-    await this.kubeConfig.applySecurityAuthentication(context);
-    const made = context.getAgent();
-    if (made) context.setAgent(this.share(made));
-  }
-
-  /** Close the shared agent's connections (a later request builds a new one). */
-  close(): void {
-    this.agent?.destroy();
-    this.agent = undefined;
-    this.fingerprint = "";
-  }
-
-  private share(made: http.Agent): http.Agent {
-    const secure = made.constructor === https.Agent;
-    if (!secure && made.constructor !== http.Agent) return made;
-    const options = (made as https.Agent).options;
-    // A digest of the TLS options (certificates, keys), never kept or logged as such.
-    const fingerprint = createHash("sha256")
-      .update(`${secure}:`)
-      .update(JSON.stringify(options))
-      .digest("hex");
-    if (this.agent && fingerprint === this.fingerprint) return this.agent;
-    // `timeout` closes a socket idle that long (a request in progress is not cut). Set, it
-    // also makes Node honour a server's `Keep-Alive: timeout=N` hint, closing the socket
-    // before the server does (Agent.keepSocketAlive ignores the hint when it is 0), which
-    // avoids reusing a socket the server is closing (ECONNRESET).
-    const shared = { ...options, keepAlive: true, timeout: options.timeout ?? IDLE_SOCKET_MS };
-    this.agent = secure ? new https.Agent(shared) : new http.Agent(shared);
-    this.fingerprint = fingerprint;
-    return this.agent;
-  }
-}
 
 /**
  * The calls the controller makes for one custom resource, on client-node's

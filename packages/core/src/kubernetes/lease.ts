@@ -15,7 +15,8 @@ import {
 } from "@kubernetes/client-node";
 import { canonicalJson } from "../config-version.js";
 import { ConfigurationError } from "../errors.js";
-import { SharedAgentAuthentication, toKubeError } from "./kube-api.js";
+import { toKubeError } from "./kube-api.js";
+import { SharedAgentAuthentication } from "./shared-agent.js";
 
 /**
  * What a Lease holds, as client-go's `resourcelock.LeaderElectionRecord`
