@@ -1,6 +1,8 @@
 import {
+  ErrorCode,
   InvalidResponseError,
   JobState,
+  isProviderError,
   isTerminal,
   resourceKey,
   type CallOptions,
@@ -199,8 +201,8 @@ export class EdaProvider implements Provider {
       latest?.provider === this.name &&
       (!isTerminal(latest.state) || latest.awaitingEnd === true)
     ) {
-      const check = await this.#settleProvision(resource, latest, options.signal);
-      if (check.retryAfterMs !== undefined) {
+      const check = await this.#settleOwnProvision(resource, latest, options.signal);
+      if (check?.retryAfterMs !== undefined) {
         return {
           action: "waiting",
           blockDeletionOnFailure: block,
@@ -208,7 +210,7 @@ export class EdaProvider implements Provider {
           retryAfterMs: check.retryAfterMs,
         };
       }
-      provisionJobStatus = check.status;
+      provisionJobStatus = check?.status;
     }
     const { finalizer, annotations } = this.#options;
     // P6: skipped only when no provision was ever sent. The resource's marks count too (a
@@ -324,6 +326,31 @@ export class EdaProvider implements Provider {
     if (aap === undefined)
       return judge(resource, jobId, job, this.#context(resource, jobId, job, true));
     return { status: aap.status, remainingMs: Number.POSITIVE_INFINITY, aap };
+  }
+
+  /**
+   * {@link EdaProvider.#settleProvision}, or `undefined` when AAP mode shows the record's
+   * job was launched for another resource (P10: a record copied or forged into this
+   * status): as `AapProvider` does, that job is neither cancelled nor waited for, and the
+   * deprovision goes ahead. Waiting for it instead kept the deletion waiting for good: each
+   * attempt failed with the same `JobOwnershipError`.
+   */
+  async #settleOwnProvision(
+    resource: ResourceObject,
+    record: JobRecord,
+    signal: AbortSignal,
+  ): Promise<{ status: ProvisionStatus; retryAfterMs?: number } | undefined> {
+    try {
+      return await this.#settleProvision(resource, record, signal);
+    } catch (error) {
+      if (!(isProviderError(error) && error.code === ErrorCode.JobNotOwned)) throw error;
+      this.#options.logger.warn(
+        { jobId: record.jobId, correlationId: record.correlationId },
+        `the latest provision record's job is not this resource's (${error.message}): ` +
+          "not cancelled, not waited for; deprovisioning",
+      );
+      return undefined;
+    }
   }
 
   /** Whether the provision job may still run (`retryAfterMs` set) and its status (P5). */

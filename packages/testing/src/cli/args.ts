@@ -44,7 +44,7 @@ export const USAGE = `Usage: provisionkit-conformance <module> [options]
          (an operator in any language, as a process: blackbox --help)
 
 Runs the provisionkit conformance suites on what <module> describes, prints a table per
-subject, and exits 1 when a rule is broken: the provider suite (rules P1-P8, E1-E6) on
+subject, and exits 1 when a rule is broken: the provider suite (rules P1-P8, P10, E1-E6) on
 provider subjects, the operator suite (rules E1-E5) on operator subjects; in both, L1:
 every provider call returns or throws within its deadline.
 

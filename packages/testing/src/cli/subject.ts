@@ -15,7 +15,7 @@ import { UsageError } from "./args.js";
 export type ConformanceSuite = "provider" | "operator";
 
 /**
- * A provider subject: a backend harness whose provider the provider suite (rules P1–P8,
+ * A provider subject: a backend harness whose provider the provider suite (rules P1–P8, P10,
  * E1–E6) runs on, and what to call the run.
  */
 export interface ProviderSubject {

@@ -9,9 +9,9 @@ import type { Clock } from "../clock.js";
 import type { OperatorSoakFigures } from "./operator/types.js";
 
 /**
- * The rules of DESIGN.md: P1–P8 for providers, E1–E6 for the engine driving them, and L1
- * (liveness, the suites' check of P9): every provider call returns or throws within its
- * deadline.
+ * The rules of DESIGN.md: P1–P8 and P10 for providers, E1–E6 for the engine driving them,
+ * and L1 (liveness, the suites' check of P9): every provider call returns or throws within
+ * its deadline.
  */
 export type RuleId =
   | "P1"
@@ -22,6 +22,7 @@ export type RuleId =
   | "P6"
   | "P7"
   | "P8"
+  | "P10"
   | "E1"
   | "E2"
   | "E3"
@@ -40,6 +41,7 @@ export const RULE_IDS: readonly RuleId[] = Object.freeze([
   "P6",
   "P7",
   "P8",
+  "P10",
   "E1",
   "E2",
   "E3",

@@ -16,6 +16,7 @@ export const RULE_MEANINGS: Readonly<Record<RuleId, string>> = Object.freeze({
   P6: "a deprovision is skipped only when nothing can have been provisioned",
   P7: "triggered and waiting declare blockDeletionOnFailure, the same on every attempt",
   P8: "rate limits are RateLimitError with the server's Retry-After; unknown outcomes say so",
+  P10: "a job is reported, adopted or cancelled only after its own record shows it is the resource's",
   E1: "at most one active job per resource at any instant",
   E2: "at most one successful launch per resource and config version; failures retried with backoff",
   E3: "the reconciled version is that of the latest succeeded provision; Ready iff desired = reconciled",

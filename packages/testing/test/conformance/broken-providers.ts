@@ -3,11 +3,13 @@
  * MemoryProvider with one rule broken, the way real providers broke them.
  */
 import {
+  JobNotFoundError,
   JobState,
   ProviderError,
   isTerminal,
   type DeprovisionResult,
   type JobRecord,
+  type JobType,
   type ProvisionResult,
   type ProvisionStatus,
   type ResourceObject,
@@ -163,6 +165,23 @@ export function brokenBackend(make: Broken): () => ConformanceBackend {
 }
 
 /** Each broken provider, the rules it must fail, and why. */
+/**
+ * P10: reads a job by its id alone, never checking whose it is, so a job id copied into
+ * another resource's status reports that resource's job as its own.
+ */
+export class ReadsAnyJob extends MemoryProvider {
+  protected override status(
+    _resource: ResourceObject,
+    jobId: string,
+    type: JobType,
+  ): ProvisionStatus {
+    this.backend.request("read");
+    const job = this.backend.job(this.backendIdOf(jobId));
+    if (!job || job.operation !== type) throw new JobNotFoundError(jobId);
+    return this.report(job);
+  }
+}
+
 export const BROKEN: readonly { name: string; make: Broken; rules: RuleId[] }[] = [
   {
     name: "ignores a running provision job when deprovisioning",
@@ -185,6 +204,11 @@ export const BROKEN: readonly { name: string; make: Broken; rules: RuleId[] }[] 
   { name: "reuses job ids", make: DuplicateJobIds, rules: ["P2"] },
   { name: "turns rate limits into generic errors", make: RateLimitAsGenericError, rules: ["P8"] },
   { name: "leaks its credential", make: LeaksSecret, rules: ["P1"] },
+  {
+    name: "reads any job by its id, whoever it was launched for",
+    make: ReadsAnyJob,
+    rules: ["P10"],
+  },
 ];
 
 /** No P rule, but E5's premise: findJob never finds the job a lost launch created. */

@@ -159,6 +159,11 @@ export class Session {
     );
   }
 
+  /** Copy `from`'s latest provision job record into `to`'s status (see {@link World.copyProvisionRecord}). */
+  copyProvisionRecord(from: string, to: string): ReturnType<World["copyProvisionRecord"]> {
+    return this.world.copyProvisionRecord(from, to);
+  }
+
   /** Record a scenario-specific violation. */
   expect(rule: RuleId, message: string): void {
     this.world.trace.expectations.push({ rule, message });

@@ -7,7 +7,9 @@
 import {
   CONFIG_VERSION_PREFIX,
   configVersion,
+  JobState,
   type EngineOptions,
+  type JobRecord,
   type ProvisioningStatus,
 } from "@provisionkit/core";
 import { VirtualClock } from "../../clock.js";
@@ -195,6 +197,30 @@ export class World {
     if (!this.object(key)) return;
     this.kube.deleteObject(this.ref(key));
     this.mark(key, "deletion requested");
+  }
+
+  /**
+   * Copy the latest provision job record of `from` into the status of `to`, as its own
+   * latest provision job and still running: what a status copied or restored onto the wrong
+   * object, or forged, looks like (P10). Returns the copied record.
+   *
+   * @throws Error when `from` has no provision job record or `to` no status.
+   */
+  copyProvisionRecord(from: string, to: string): JobRecord {
+    const record = storedStatus(this.object(from))
+      ?.jobs.filter((j) => j.type === "provision")
+      .at(-1);
+    if (!record) throw new Error(`${from} has no provision job record to copy`);
+    const copy: JobRecord = { ...record, state: JobState.Running };
+    delete copy.finishedAt;
+    delete copy.endedAfter;
+    this.kube.updateObject(this.ref(to), (object) => {
+      const status = storedStatus(object);
+      if (!status) throw new Error(`${to} has no provisioning status to copy a job into`);
+      status.jobs.push(copy);
+    });
+    this.mark(to, `${from}'s provision job ${record.jobId} copied into its status`);
+    return copy;
   }
 
   /**

@@ -27,7 +27,7 @@ import type { MemoryBackend } from "./backend.js";
 import { MemoryBackendFault, type MemoryJob, type MemoryProviderOptions } from "./model.js";
 
 /**
- * A provider on a {@link MemoryBackend} that keeps P1–P8: unique `mem-<n>` job ids, status
+ * A provider on a {@link MemoryBackend} that keeps P1–P8 and P10: unique `mem-<n>` job ids, status
  * reads reporting the launched version, `triggerDeprovision` that cancels a running
  * provision job and answers `waiting` (P5), `skipped` only when nothing was ever launched
  * (P6), a declared `blockDeletionOnFailure` (P7), and typed errors for 429, 503 and 504

@@ -30,6 +30,7 @@ import {
   rateLimitedLaunch,
   transientFailure,
 } from "./faults.js";
+import { foreignJob } from "./ownership.js";
 import { randomizedInterleavings } from "./randomized.js";
 import type { ConformanceScenario } from "./scenario.js";
 import { specABA, specChangeCancelsRunning, specChangeWhileProvisioning } from "./spec-change.js";
@@ -60,6 +61,7 @@ export const PROVIDER_SCENARIOS: readonly ConformanceScenario[] = Object.freeze(
   crashAdoptsByCorrelationId,
   crashAmongOtherJobs,
   crashAmongSimilarIds,
+  foreignJob,
   crashAtEveryStep,
   twoControllers,
   providerSwitch,
