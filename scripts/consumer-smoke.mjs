@@ -28,6 +28,8 @@ const { values } = parseArgs({
 });
 
 const TS = "typescript@6.0.3";
+/** What a plain `npm i -D typescript` installs since TypeScript 7 (the native compiler). */
+const TS7 = "typescript@7.0.2";
 const TYPES_NODE = "@types/node@^20.19.0";
 const CN1 = "@kubernetes/client-node@1.4.0";
 const CN2 = "@kubernetes/client-node@2.0.1";
@@ -150,6 +152,15 @@ const ROWS = [
     tsconfig: tsconfig("bundler"),
   },
   {
+    name: "esm-nodenext-ts7",
+    what: "ESM, TypeScript 7.0.2 (a plain npm i typescript), client-node 1.4.0: the operator",
+    deps: [CN1],
+    typescript: TS7,
+    files: { "main.ts": OPERATOR_ESM },
+    tsconfig: tsconfig("nodenext"),
+    run: "main.ts",
+  },
+  {
     name: "cjs-nodenext",
     what: "CommonJS, TS nodenext: core and provider-aap required",
     type: "commonjs",
@@ -256,7 +267,7 @@ function installer(work, tarball) {
   const done = new Map();
   return (row) => {
     const own = (row.packages ?? PACKAGES).map(tarball);
-    const request = [row.preinstall ?? [], [...own, ...row.deps, TS, TYPES_NODE]];
+    const request = [row.preinstall ?? [], [...own, ...row.deps, row.typescript ?? TS, TYPES_NODE]];
     const key = JSON.stringify(request);
     if (!done.has(key)) {
       const dir = join(work, `install-${done.size + 1}`);
