@@ -182,6 +182,23 @@ export class ReadsAnyJob extends MemoryProvider {
   }
 }
 
+/**
+ * P5 (and so E1): trusts the latest provision record's state, so a job the engine's timeout
+ * marked Failed while the backend still runs it (`awaitingEnd`) is neither cancelled nor
+ * waited for.
+ */
+export class TrustsTimedOutRecord extends MemoryProvider {
+  protected override deprovision(
+    resource: ResourceObject,
+    provisionJobs: readonly JobRecord[],
+    options: TriggerDeprovisionOptions,
+  ): DeprovisionResult {
+    const latest = provisionJobs.filter((j) => j.type === "provision").at(-1);
+    if (latest && isTerminal(latest.state)) return this.launchDeprovision(resource, options);
+    return super.deprovision(resource, provisionJobs, options);
+  }
+}
+
 export const BROKEN: readonly { name: string; make: Broken; rules: RuleId[] }[] = [
   {
     name: "ignores a running provision job when deprovisioning",
@@ -204,6 +221,11 @@ export const BROKEN: readonly { name: string; make: Broken; rules: RuleId[] }[] 
   { name: "reuses job ids", make: DuplicateJobIds, rules: ["P2"] },
   { name: "turns rate limits into generic errors", make: RateLimitAsGenericError, rules: ["P8"] },
   { name: "leaks its credential", make: LeaksSecret, rules: ["P1"] },
+  {
+    name: "trusts a timed-out provision record's state",
+    make: TrustsTimedOutRecord,
+    rules: ["P5", "E1"],
+  },
   {
     name: "reads any job by its id, whoever it was launched for",
     make: ReadsAnyJob,

@@ -110,3 +110,32 @@ export const failedProvisionThenDelete = single(
     await s.untilGone(key);
   },
 );
+
+/**
+ * The engine's job timeout marks a provision job `Failed` (reason `Timeout`) while the
+ * backend still runs it (`awaitingEnd`), and the resource is deleted before the job ends. The
+ * record looks terminal, but the job is not: a provider that trusts the record's state
+ * starts the deprovision on top of the running provision (P5, E1); a contract-keeping one
+ * settles it first, as for any running provision job (cancels it, or waits for its end).
+ */
+export const deleteAfterJobTimeout = single(
+  {
+    id: "delete-after-job-timeout",
+    title: "delete while a timed-out provision job still runs",
+    rules: ["P5", "E1", "E4"],
+  },
+  async (s) => {
+    s.scriptNext("provision", { durationMs: 20 * 60_000 });
+    const key = s.create("w1", SPECS.A);
+    await s.until(
+      () =>
+        s.status(key)?.jobs.some((j) => j.type === "provision" && j.awaitingEnd === true) === true,
+      "the provision job marked Failed by the job timeout, still awaiting its end",
+      "E1",
+      key,
+    );
+    s.delete(key);
+    await s.untilGone(key);
+  },
+  () => ({ engine: { jobTimeoutMs: 5 * 60_000 } }),
+);

@@ -16,6 +16,7 @@ import { crashAtEveryStep } from "./crash-at-every-step.js";
 import { crashAdoptsByCorrelationId, providerSwitch, twoControllers } from "./concurrency.js";
 import { createToReady } from "./create-to-ready.js";
 import {
+  deleteAfterJobTimeout,
   deleteAfterProvisioning,
   deleteBeforeProvisioning,
   deleteWhileProvisioning,
@@ -45,6 +46,7 @@ export const PROVIDER_SCENARIOS: readonly ConformanceScenario[] = Object.freeze(
   deleteWhileProvisioning,
   deleteAfterProvisioning,
   deleteDuringSecondProvision,
+  deleteAfterJobTimeout,
   failedProvisionThenDelete,
   restartDuringDeprovision,
   failedDeprovisionBlocking,
