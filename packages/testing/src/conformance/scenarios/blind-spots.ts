@@ -287,6 +287,58 @@ export const crashAmongSimilarIds: ConformanceScenario = {
 };
 
 /**
+ * How many other jobs of the same template crash-among-many-jobs creates: more than one
+ * page of AWX's largest (`page_size` is capped at 200: awx/api/pagination.py, see
+ * research/aap-eda-api.md, "List"), so a lookup that reads only its first page misses
+ * the job it seeks.
+ */
+export const MANY_STRAYS = 250;
+
+/**
+ * A crash right after a launch, while {@link MANY_STRAYS} other jobs of the same template,
+ * launched like the resource's own under unrelated correlation ids, are created after the
+ * launch's job (a busy template). A `findJob` that reads only its first page of jobs, newest
+ * first, answers "no such job" and the engine launches a duplicate (E5, E1, E2); a
+ * contract-keeping one reads on, or fails retryably when it cannot read everything.
+ */
+export const crashAmongManyJobs: ConformanceScenario = {
+  id: "crash-among-many-jobs",
+  title: "crash adoption on a template with many newer jobs",
+  rules: ["E5"],
+  needs: { capabilities: ["findJob"], controls: ["strays"] },
+  run: async (env) => {
+    const run = await runWorld(env, {}, async (s) => {
+      const key = s.create("w1", SPECS.A);
+      await s.untilReady(key);
+      s.scriptNext("provision", { durationMs: 120_000 });
+      s.driver.crashAt("after-launch");
+      s.setSpec(key, SPECS.B);
+      const launched = await crashedLeaving(s, key, "a crash after the launch was sent");
+      const like = s.latest(key, "provision");
+      if (like) {
+        const { backend, trace, clock } = s.world;
+        if (!backend.launchStray) throw new Error(`${backend.name} cannot launch stray jobs`);
+        for (let i = 0; i < MANY_STRAYS; i++) {
+          const id = `busy-${i}`;
+          const job = await backend.launchStray(like, id);
+          (trace.strays ??= []).push({
+            jobId: job.id,
+            resourceKey: job.resourceKey,
+            operation: job.operation,
+            correlationId: id,
+            resembles: launched,
+            at: clock.now(),
+          });
+        }
+        s.world.mark(key, `${MANY_STRAYS} other jobs of the template created after ${like.id}`);
+      }
+      await s.untilReady(key);
+    });
+    return outcomeOf(run);
+  },
+};
+
+/**
  * A launch's answer is lost, and the lookups that follow meet an outage longer than a
  * client's own retries (six 503s). A `findJob` that answers "no such job" when its lookup
  * failed makes the engine launch again once the backend could no longer create the lost

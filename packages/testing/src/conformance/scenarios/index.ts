@@ -4,6 +4,7 @@
  * @module
  */
 import {
+  crashAmongManyJobs,
   crashAmongOtherJobs,
   crashAmongSimilarIds,
   deleteDuringSecondProvision,
@@ -63,6 +64,7 @@ export const PROVIDER_SCENARIOS: readonly ConformanceScenario[] = Object.freeze(
   crashAdoptsByCorrelationId,
   crashAmongOtherJobs,
   crashAmongSimilarIds,
+  crashAmongManyJobs,
   foreignJob,
   crashAtEveryStep,
   twoControllers,
