@@ -41,7 +41,7 @@ const status = (job: RunnerJob): ProvisionStatus => ({
     : {}),
 });
 
-/** The whole provider: P1–P8 in under 50 lines. */
+/** The whole provider: P1–P8 and P10 in under 50 lines. */
 export class RunnerProvider implements Provider {
   readonly name = "runner";
   /** `submit` returns once the job exists: a lookup after the call ended is the truth (E5). */
@@ -52,8 +52,8 @@ export class RunnerProvider implements Provider {
     const job = await this.submit(r, "provision", o.correlationId, o.configVersion);
     return { jobId: job.id, initialState: job.state, message: `submitted job ${job.id}` };
   }
-  async getProvisionStatus(_r: ResourceObject, id: string) {
-    return status((await this.runner.get(id)) ?? notFound(id));
+  async getProvisionStatus(r: ResourceObject, id: string) {
+    return status((await this.own(r, id)) ?? notFound(id));
   }
   getDeprovisionStatus(r: ResourceObject, id: string) {
     return this.getProvisionStatus(r, id);
@@ -65,7 +65,7 @@ export class RunnerProvider implements Provider {
   ): Promise<DeprovisionResult> {
     const latest = jobs.at(-1);
     if (!latest) return { action: "skipped", reason: "nothing was ever provisioned" }; // P6
-    const running = latest.provider === this.name ? await this.runner.get(latest.jobId) : undefined;
+    const running = latest.provider === this.name ? await this.own(r, latest.jobId) : undefined;
     if (running && !isTerminal(running.state)) {
       await this.runner.cancel(running.id); // P5: cancel, then wait for it to end
       const provisionJobStatus = status(running);
@@ -79,8 +79,12 @@ export class RunnerProvider implements Provider {
     const job = jobs.find((j) => j.correlationId === q.correlationId && j.operation === q.type);
     return job && ({ ...status(job), blockDeletionOnFailure: true } satisfies FoundJob);
   }
-  async cancelJob(_r: ResourceObject, id: string) {
-    await this.runner.cancel(id);
+  async cancelJob(r: ResourceObject, id: string) {
+    await this.runner.cancel(((await this.own(r, id)) ?? notFound(id)).id);
+  }
+  /** Job `id` if it is this resource's (P10: never read or cancel another resource's job). */
+  private async own(r: ResourceObject, id: string) {
+    return (await this.runner.list(resourceKey(r))).find((j) => j.id === id);
   }
   private submit(r: ResourceObject, operation: JobType, correlationId: string, version?: string) {
     const job = { resource: resourceKey(r), operation, correlationId };
