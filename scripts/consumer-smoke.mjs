@@ -241,8 +241,18 @@ function firstLines(error) {
   return (line ?? text.trim().split("\n")[0] ?? "").slice(0, 160);
 }
 
+/**
+ * The environment of a user's npm: without the `npm_config_*` settings that pnpm exports to
+ * the scripts it runs (`pnpm run ci` exports the workspace's `engine-strict=true`, which made
+ * npm refuse client-node 2.x's undici on Node 20 with EBADENGINE, where a user's npm warns).
+ */
+const userEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith("npm_config_")),
+);
+
 async function npm(cwd, args) {
   return run("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], {
+    env: userEnv,
     cwd,
     timeout: 600_000,
     maxBuffer: 64 * 1024 * 1024,
