@@ -196,27 +196,41 @@ export function similarCorrelationIds(id: string): string[] {
 }
 
 /**
- * Has the backend create a stray job like `like` under each of
- * {@link similarCorrelationIds}`(correlationId)`, and records them (the checks leave them
- * out of the ledger; E5 checks that `findJob` never answers one).
+ * Has the backend create a stray job like `like` under correlation id `id`, and records it
+ * as resembling the engine's `resembles` (the checks leave strays out of the ledger; E5
+ * checks that `findJob` never answers one).
+ */
+async function launchStray(
+  s: Session,
+  like: ConformanceJob,
+  id: string,
+  resembles: string,
+): Promise<ConformanceJob> {
+  const { backend, trace, clock } = s.world;
+  if (!backend.launchStray) throw new Error(`${backend.name} cannot launch stray jobs`);
+  const job = await backend.launchStray(like, id);
+  (trace.strays ??= []).push({
+    jobId: job.id,
+    resourceKey: job.resourceKey,
+    operation: job.operation,
+    correlationId: id,
+    resembles,
+    at: clock.now(),
+  });
+  return job;
+}
+
+/**
+ * A stray job like `like` under each of {@link similarCorrelationIds}`(correlationId)`
+ * (see {@link launchStray}), each marked on the resource's timeline.
  */
 async function straysBeside(
   s: Session,
   like: ConformanceJob,
   correlationId: string,
 ): Promise<void> {
-  const { backend, trace, clock } = s.world;
-  if (!backend.launchStray) throw new Error(`${backend.name} cannot launch stray jobs`);
   for (const id of similarCorrelationIds(correlationId)) {
-    const job = await backend.launchStray(like, id);
-    (trace.strays ??= []).push({
-      jobId: job.id,
-      resourceKey: job.resourceKey,
-      operation: job.operation,
-      correlationId: id,
-      resembles: correlationId,
-      at: clock.now(),
-    });
+    const job = await launchStray(s, like, id, correlationId);
     s.world.mark(
       job.resourceKey,
       `stray ${job.operation} job ${job.id} created with correlation id ${id} (resembles ${correlationId})`,
@@ -316,20 +330,7 @@ export const crashAmongManyJobs: ConformanceScenario = {
       const launched = await crashedLeaving(s, key, "a crash after the launch was sent");
       const like = s.latest(key, "provision");
       if (like) {
-        const { backend, trace, clock } = s.world;
-        if (!backend.launchStray) throw new Error(`${backend.name} cannot launch stray jobs`);
-        for (let i = 0; i < MANY_STRAYS; i++) {
-          const id = `busy-${i}`;
-          const job = await backend.launchStray(like, id);
-          (trace.strays ??= []).push({
-            jobId: job.id,
-            resourceKey: job.resourceKey,
-            operation: job.operation,
-            correlationId: id,
-            resembles: launched,
-            at: clock.now(),
-          });
-        }
+        for (let i = 0; i < MANY_STRAYS; i++) await launchStray(s, like, `busy-${i}`, launched);
         s.world.mark(key, `${MANY_STRAYS} other jobs of the template created after ${like.id}`);
       }
       await s.untilReady(key);
