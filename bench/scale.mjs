@@ -32,7 +32,7 @@ import { fork } from "node:child_process";
 import http from "node:http";
 import { createServer, connect } from "node:net";
 import path from "node:path";
-import { performance } from "node:perf_hooks";
+import { PerformanceObserver, constants as perfConstants, performance } from "node:perf_hooks";
 import { clearTimeout, setImmediate, setTimeout } from "node:timers";
 import { URL, fileURLToPath, pathToFileURL } from "node:url";
 
@@ -52,6 +52,7 @@ function parseArgs(argv) {
     jobSeconds: [10, 60, 300, 1800],
     root: path.resolve(HERE, ".."),
     timeoutS: 900,
+    clientHeapMb: undefined,
     role: "main",
     mode: undefined,
   };
@@ -79,6 +80,7 @@ function parseArgs(argv) {
     else if (arg === "--job-seconds") options.jobSeconds = numbers(value());
     else if (arg === "--root") options.root = path.resolve(value());
     else if (arg === "--timeout-s") options.timeoutS = numbers(value())[0];
+    else if (arg === "--client-heap-mb") options.clientHeapMb = numbers(value())[0];
     else if (arg === "--role") options.role = value();
     else if (arg === "--mode") options.mode = value();
     else throw new Error(`unknown option ${arg}`);
@@ -297,6 +299,8 @@ async function runSims(options) {
 
 async function runClient(options) {
   const sims = fork(fileURLToPath(import.meta.url), [...process.argv.slice(2), "--role", "sims"], {
+    // The client's heap bound (--client-heap-mb) is the client's only.
+    execArgv: process.execArgv.filter((a) => !a.startsWith("--max-old-space-size")),
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const ready = await new Promise((resolve) => sims.once("message", resolve));
@@ -309,6 +313,16 @@ async function runClient(options) {
           ready,
         )
       : bareClient(options, ready);
+  // The heap in use right after each major GC, the largest seen: about what the client keeps
+  // alive, where peak RSS is also what V8 lets grow before it collects (see README).
+  let liveHeapMb = 0;
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.detail?.kind !== perfConstants.NODE_PERFORMANCE_GC_MAJOR) continue;
+      liveHeapMb = Math.max(liveHeapMb, process.memoryUsage().heapUsed / 1024 / 1024);
+    }
+  });
+  gcObserver.observe({ entryTypes: ["gc"] });
   await client.start();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -317,9 +331,11 @@ async function runClient(options) {
   const wallS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   await client.stop();
+  gcObserver.disconnect();
   sims.kill();
   process.send({
     ...result,
+    liveHeapMb,
     wallS,
     cpuMsPerResource: cpuMs(cpu) / options.n[0],
     peakRssMb: process.resourceUsage().maxRSS / 1024,
@@ -538,6 +554,7 @@ async function throughput(options) {
       "AAP req/lc",
       "TCP conns",
       "peak RSS MB",
+      "heap after GC MB",
       "all Ready s",
       "all deleted s",
     ],
@@ -557,7 +574,14 @@ async function throughput(options) {
           "--n",
           String(n),
         ],
-        { stdio: ["ignore", "inherit", "inherit", "ipc"] },
+        {
+          stdio: ["ignore", "inherit", "inherit", "ipc"],
+          // As a container's memory limit bounds an operator's heap.
+          execArgv:
+            options.clientHeapMb === undefined
+              ? process.execArgv
+              : [...process.execArgv, `--max-old-space-size=${options.clientHeapMb}`],
+        },
       );
       const result = await new Promise((resolve, reject) => {
         child.once("message", resolve);
@@ -571,6 +595,7 @@ async function throughput(options) {
           n,
           mode,
           `timed out: ${result.ready} Ready, ${result.deleted} deleted`,
+          "",
           "",
           "",
           "",
@@ -594,6 +619,7 @@ async function throughput(options) {
         (result.aapRequests / n).toFixed(1),
         result.kubeConnections + result.aapConnections,
         result.peakRssMb.toFixed(0),
+        result.liveHeapMb.toFixed(0),
         result.allReadyS.toFixed(1),
         result.allDeletedS.toFixed(1),
       ]);

@@ -460,6 +460,15 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
         ? "normal"
         : "low";
     const version = object.metadata.resourceVersion;
+    // The cache now holds the version the fresher copy holds: the copy is let go here rather
+    // than at the key's next read (which then reads that very version from the cache), so
+    // that a write's answer does not outlive its watch event (issue 17: at 10,000 objects,
+    // kept until the next poll, these copies were promoted to the old generation by the
+    // tens of thousands).
+    const fresher = this.fresher.get(key);
+    if (fresher && version !== undefined && fresher.object.metadata.resourceVersion === version) {
+      this.fresher.delete(key);
+    }
     const own = this.ownWrites.get(key);
     const index = version === undefined || !own ? -1 : own.indexOf(version);
     if (change !== "resync" && own && index >= 0) {

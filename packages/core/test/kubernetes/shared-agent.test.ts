@@ -1,7 +1,7 @@
 import * as https from "node:https";
 import { HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { SharedAgentAuthentication } from "../../src/kubernetes/shared-agent.ts";
+import { SharedAgentAuthentication, digest } from "../../src/kubernetes/shared-agent.ts";
 
 describe("SharedAgentAuthentication on client-node 1.x (the installed one)", () => {
   const config = (caData: string, server = "https://127.0.0.1:6443") => {
@@ -46,6 +46,47 @@ describe("SharedAgentAuthentication on client-node 1.x (the installed one)", () 
     expect((rotated as https.Agent).options.ca).toEqual(Buffer.from("ca-2"));
     expect((await agentOf(auth, kc)).agent).toBe(rotated);
     auth.close();
+  });
+});
+
+describe("digest (the fingerprint of a pool's connection options)", () => {
+  const ca = (text: string) => Buffer.from(text);
+  const options = (extra: Record<string, unknown> = {}) => ({
+    ca: ca("-----BEGIN CERTIFICATE-----\nMIIB"),
+    cert: undefined,
+    noDelay: true,
+    path: null,
+    ...extra,
+  });
+
+  it("equal for equal options: fresh Buffers with the same bytes, any key order, undefined as absent", () => {
+    const one = digest("agent:true", options());
+    expect(digest("agent:true", options())).toBe(one);
+    const { ca: first, ...rest } = options();
+    expect(digest("agent:true", { ...rest, ca: Buffer.from(first) })).toBe(one);
+    expect(digest("agent:true", { path: null, noDelay: true, ca: first })).toBe(one);
+  });
+
+  it("different when any byte, value, key, nesting or kind differs", () => {
+    const base = digest("agent:true", options());
+    const variants: unknown[] = [
+      options({ ca: ca("-----BEGIN CERTIFICATE-----\nMIIC") }),
+      options({ ca: "-----BEGIN CERTIFICATE-----\nMIIB" }),
+      options({ ca: [ca("-----BEGIN CERTIFICATE-----\nMIIB")] }),
+      options({ cert: ca("c") }),
+      options({ key: ca("c") }),
+      options({ noDelay: false }),
+      options({ path: "/" }),
+      { ...options(), connect: { ca: ca("x") } },
+      { ...options(), connect: { ca: ca("y") } },
+    ];
+    const digests = variants.map((v) => digest("agent:true", v));
+    expect(digests).not.toContain(base);
+    expect(new Set(digests).size).toBe(variants.length);
+    expect(digest("agent:false", options())).not.toBe(base);
+    // Parts are tagged with their length: moving bytes between neighbours changes the digest.
+    expect(digest("k", ["ab", "c"])).not.toBe(digest("k", ["a", "bc"]));
+    expect(digest("k", { a: "b" })).not.toBe(digest("k", { ab: "" }));
   });
 });
 
