@@ -222,6 +222,8 @@ export class Rig {
   readonly provider: ReturnType<typeof timedProvider>;
   /** Reconciles that ended in a conflict or an error. */
   troubled = 0;
+  /** Reconciles ended, whatever their outcome (the controller's `reconciled` metric). */
+  reconciles = 0;
   /** The work queue's depth as last reported. */
   queueDepth = 0;
   private controllerNow: ProvisioningController | undefined;
@@ -281,6 +283,7 @@ export class Rig {
       timers: this.timers,
       metrics: {
         reconciled: (l) => {
+          this.reconciles++;
           if (l.outcome === "conflict" || l.outcome === "error") this.troubled++;
         },
         queueDepth: (depth) => {

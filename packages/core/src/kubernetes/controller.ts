@@ -130,8 +130,9 @@ type ReconcileOutcome =
  *   Event; nothing is launched for it until it is repaired.
  * - **Pause and observe-only** by annotation ({@link PAUSE_ANNOTATION},
  *   {@link OBSERVE_ONLY_ANNOTATION}) or for all with `observeOnly`.
- * - **Stop.** `stop()` stops the watch, aborts in-flight provider calls and waits for the
- *   reconciles in progress to write what they have.
+ * - **Stop.** `stop()` starts no reconcile from the moment it is called, stops the watch,
+ *   aborts in-flight provider calls and waits for the reconciles in progress to write what
+ *   they have.
  */
 export class ProvisioningController<R extends ResourceObject = ResourceObject> {
   private readonly api: KubeApi;
@@ -324,15 +325,17 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
   async stop(options: { releaseLeases?: boolean } = {}): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    await this.watcher.stop();
-    await this.signals.stop();
-    this.abort.abort();
+    // Nothing starts from here: the queue takes no key (a poll falling due while the watch
+    // stops is not made), and calls under way are aborted (a launch gets the grace below).
     const drained = this.queue.stop();
+    this.abort.abort();
     const grace = this.options.stopLaunchGraceMs ?? DEFAULT_STOP_LAUNCH_GRACE_MS;
     let timer: TimerHandle | undefined;
     const expired = new Promise<void>((resolve) => {
       timer = this.timers.setTimeout(resolve, grace);
     });
+    await this.watcher.stop();
+    await this.signals.stop();
     await Promise.race([drained, expired]);
     if (timer !== undefined) this.timers.clearTimeout(timer);
     this.launchAbort.abort();
