@@ -128,18 +128,22 @@ describe("provider errors are in the report", { timeout: 60_000 }, () => {
     expect(report.rules.find((r) => r.rule === "E5")?.status).not.toBe("passed");
   });
 
-  it("a purged job reported as a plain Error names the untyped error and the job under E3", async () => {
+  it("a purged job reported as a plain Error: P8 names the untyped error, and the missed goal names the job", async () => {
     const report = await runConformance({
       backend: () => memoryBackend({ provider: (b, o) => new PurgedAsPlainError(b, o) }),
       scenarios: ["purged-job"],
     });
     const messages = report.scenarios.flatMap((s) => s.violations.map((v) => v.message));
-    const e3 = messages.find((m) => m.startsWith("E3:") && m.includes("did not reach its goal"));
-    expect(e3, messages.join("\n")).toBeDefined();
-    expect(e3).toMatch(
+    const untyped = messages.find((m) => m.startsWith("P8:") && m.includes("threw an untyped"));
+    expect(untyped, messages.join("\n")).toMatch(
+      /getProvisionStatus for \S+ at t\+\d+s threw an untyped Error \(not a ProviderError\): .*unexpected answer 404/,
+    );
+    // The goal it cost is explained by that P8 violation, and still names the purged job.
+    const goal = messages.find((m) => m.includes("did not reach its goal"));
+    expect(goal, messages.join("\n")).toMatch(/^P8: .*explained by the P8 violation/);
+    expect(goal).toMatch(
       /getProvisionStatus about job mem-1 \(provision mem-1 .*purged at t\+\d+s\).* threw an untyped Error/,
     );
-    expect(e3).toContain("unexpected answer 404");
   });
 
   it("a correlation id that differs from the engine's is named under E5, not 'the job was lost'", async () => {

@@ -1,7 +1,7 @@
 /**
  * P8: rate limits surface as `RateLimitError` (with a wait no shorter than the backend
  * asked for: a `Retry-After: 20` read as 20 ms is a broken rate limit); transient failures
- * as retryable typed errors, told apart from permanent ones.
+ * as retryable typed errors, told apart from permanent ones; and no failure untyped.
  *
  * @module
  */
@@ -80,12 +80,39 @@ function transient(ctx: CheckContext, fault: FaultRecord, calls: CallRecord[]): 
   return [];
 }
 
-/** P8, for every injected rate limit and transient failure. */
+/**
+ * Every failed call threw a typed `ProviderError`. Anything else (a `TypeError` from a path
+ * the provider never ran, a plain `Error`) tells the engine neither "transient" nor
+ * "permanent" nor "outcome unknown": it is a crash, retried with backoff for as long as it
+ * lasts. A scenario can still reach its goal past it (the job ends, the path is left), so
+ * it is reported here, not only when a goal is missed. One violation per method and error.
+ */
+function untyped(ctx: CheckContext): Violation[] {
+  const seen = new Set<string>();
+  const found: Violation[] = [];
+  for (const call of ctx.trace.calls) {
+    if (call.outcome.ok || call.outcome.error.typed) continue;
+    const { name, message } = call.outcome.error;
+    const slot = `${call.method}|${name}|${message}`;
+    if (seen.has(slot)) continue;
+    seen.add(slot);
+    found.push(
+      ctx.violation(
+        "P8",
+        `${call.method} for ${call.resourceKey} at ${ctx.t(call.at)} threw an untyped ${name} (not a ProviderError): ${redact(message.slice(0, 300), ctx.trace.secrets)}; a failure must be a typed error that says whether it is transient, permanent or of unknown outcome`,
+      ),
+    );
+  }
+  return found;
+}
+
+/** P8, for every injected rate limit and transient failure, and for every failed call. */
 export function checkP8(ctx: CheckContext): Violation[] {
-  return ctx.trace.faults.flatMap((fault) => {
+  const faults = ctx.trace.faults.flatMap((fault) => {
     const after = ctx.trace.calls.filter((c) => c.at >= fault.at).sort((a, b) => a.seq - b.seq);
     if (fault.kind === "rateLimit") return rateLimit(ctx, fault, after);
     if (fault.kind === "transient") return transient(ctx, fault, after);
     return [];
   });
+  return [...faults, ...untyped(ctx)];
 }
