@@ -28,7 +28,8 @@
  * run small sizes several times rather than trusting one run.
  */
 import { Buffer } from "node:buffer";
-import { fork } from "node:child_process";
+import { fork, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import http from "node:http";
 import { createServer, connect } from "node:net";
 import path from "node:path";
@@ -53,6 +54,7 @@ function parseArgs(argv) {
     root: path.resolve(HERE, ".."),
     timeoutS: 900,
     clientHeapMb: undefined,
+    clientCgroup: undefined,
     role: "main",
     mode: undefined,
   };
@@ -81,6 +83,7 @@ function parseArgs(argv) {
     else if (arg === "--root") options.root = path.resolve(value());
     else if (arg === "--timeout-s") options.timeoutS = numbers(value())[0];
     else if (arg === "--client-heap-mb") options.clientHeapMb = numbers(value())[0];
+    else if (arg === "--client-cgroup") options.clientCgroup = path.resolve(value());
     else if (arg === "--role") options.role = value();
     else if (arg === "--mode") options.mode = value();
     else throw new Error(`unknown option ${arg}`);
@@ -303,6 +306,11 @@ async function runClient(options) {
     execArgv: process.execArgv.filter((a) => !a.startsWith("--max-old-space-size")),
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
+  // --client-cgroup: the simulators leave the client's memory cgroup for its parent at once
+  // (cgroup v1 or v2 as root), so that only the client counts against its limit.
+  if (options.clientCgroup !== undefined) {
+    writeFileSync(path.join(path.dirname(options.clientCgroup), "cgroup.procs"), String(sims.pid));
+  }
   const ready = await new Promise((resolve) => sims.once("message", resolve));
   // The bare loop loads nothing but node's own modules.
   const client =
@@ -563,26 +571,42 @@ async function throughput(options) {
   for (const n of options.n) {
     const results = {};
     for (const mode of ["bare", "pk"]) {
-      const child = fork(
-        fileURLToPath(import.meta.url),
-        [
-          ...process.argv.slice(2).filter((a) => a !== "--"),
-          "--role",
-          "client",
-          "--mode",
-          mode,
-          "--n",
-          String(n),
-        ],
-        {
-          stdio: ["ignore", "inherit", "inherit", "ipc"],
-          // As a container's memory limit bounds an operator's heap.
-          execArgv:
-            options.clientHeapMb === undefined
-              ? process.execArgv
-              : [...process.execArgv, `--max-old-space-size=${options.clientHeapMb}`],
-        },
-      );
+      const args = [
+        ...process.argv.slice(2).filter((a) => a !== "--"),
+        "--role",
+        "client",
+        "--mode",
+        mode,
+        "--n",
+        String(n),
+      ];
+      // As a container's memory limit bounds an operator's heap.
+      const execArgv =
+        options.clientHeapMb === undefined
+          ? process.execArgv
+          : [...process.execArgv, `--max-old-space-size=${options.clientHeapMb}`];
+      const child =
+        options.clientCgroup === undefined
+          ? fork(fileURLToPath(import.meta.url), args, {
+              stdio: ["ignore", "inherit", "inherit", "ipc"],
+              execArgv,
+            })
+          : // In the memory cgroup before node starts: V8 sizes its heap from the cgroup's
+            // limit when the process starts (as in a pod with a memory limit).
+            spawn(
+              "sh",
+              [
+                "-c",
+                'echo $$ > "$0/cgroup.procs" && shift && exec "$@"',
+                options.clientCgroup,
+                "-",
+                process.execPath,
+                ...execArgv,
+                fileURLToPath(import.meta.url),
+                ...args,
+              ],
+              { stdio: ["ignore", "inherit", "inherit", "ipc"] },
+            );
       const result = await new Promise((resolve, reject) => {
         child.once("message", resolve);
         child.once("exit", (code) => reject(new Error(`${mode} client exited with ${code}`)));
