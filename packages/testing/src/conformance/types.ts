@@ -147,6 +147,12 @@ export interface BackendControls {
    * means none, and that scenario is skipped.
    */
   failureKinds?: readonly string[];
+  /**
+   * The backend can answer the next read requests (a job's status, a lookup), and only
+   * those, with a transient failure (HTTP 503) while launches go through:
+   * {@link ConformanceBackend.failNextReads}. Optional; absent means no.
+   */
+  readFailures?: boolean;
 }
 
 /** A Kubernetes API a backend can reach: its kubeconfig (a simulator is one). */
@@ -244,6 +250,11 @@ export interface ConformanceBackend {
   rateLimitNext?(count: number, retryAfterMs: number): void;
   /** Answer the next `count` requests with a transient failure. Needs {@link BackendControls.transientFailure}. */
   failNext?(count: number): void;
+  /**
+   * Answer the next `count` read requests (status reads and lookups; not launches or
+   * cancels) with a transient failure. Needs {@link BackendControls.readFailures}.
+   */
+  failNextReads?(count: number): void;
   /**
    * Carry out the next launch request of `operation` (the backend creates its job), then
    * lose the answer: the connection drops, or a gateway answers 504. Needs

@@ -6,6 +6,7 @@ import {
   JobNotFoundError,
   JobState,
   ProviderError,
+  isProviderError,
   isTerminal,
   type DeprovisionResult,
   type JobRecord,
@@ -199,6 +200,26 @@ export class TrustsTimedOutRecord extends MemoryProvider {
   }
 }
 
+/**
+ * `delete-during-read-outage`: a failed P5 check (a transient error while it reads the
+ * provision job) taken for "the provision job is over", and the deprovision launched on top
+ * of the running provision (P5, E1).
+ */
+export class SwallowsFailedCheck extends MemoryProvider {
+  override async triggerDeprovision(
+    resource: ResourceObject,
+    provisionJobs: readonly JobRecord[],
+    options: TriggerDeprovisionOptions,
+  ): Promise<DeprovisionResult> {
+    try {
+      return await super.triggerDeprovision(resource, provisionJobs, options);
+    } catch (error) {
+      if (!isProviderError(error) || !error.retryable) throw error;
+      return this.launchDeprovision(resource, options);
+    }
+  }
+}
+
 export const BROKEN: readonly { name: string; make: Broken; rules: RuleId[] }[] = [
   {
     name: "ignores a running provision job when deprovisioning",
@@ -225,6 +246,13 @@ export const BROKEN: readonly { name: string; make: Broken; rules: RuleId[] }[] 
     name: "trusts a timed-out provision record's state",
     make: TrustsTimedOutRecord,
     rules: ["P5", "E1"],
+  },
+  {
+    name: "takes a failed read of the provision job for its end when deprovisioning",
+    make: SwallowsFailedCheck,
+    // Swallowing every retryable error also hides the injected transient failures (P8) and
+    // a lost deprovision answer, launched again (E5), whose deletion then waits (E4).
+    rules: ["P5", "P8", "E1", "E4", "E5"],
   },
   {
     name: "reads any job by its id, whoever it was launched for",

@@ -12,7 +12,13 @@ import type {
   ConformanceBackend,
   InjectedFaults,
 } from "../types.js";
-import { AAP_FAILURE_KINDS, AapRun, writeToken, type AapRunOptions } from "./aap-run.js";
+import {
+  AAP_FAILURE_KINDS,
+  AapRun,
+  faultCount,
+  writeToken,
+  type AapRunOptions,
+} from "./aap-run.js";
 import { EVERY_CONTROL, SimulatorBackend } from "./simulator-backend.js";
 import { aapFaultKinds, injectKinds } from "./soak-faults.js";
 
@@ -62,6 +68,7 @@ class AapSimulatorBackend
     ...EVERY_CONTROL,
     loseAnswers: true,
     strays: true,
+    readFailures: true,
     failureKinds: AAP_FAILURE_KINDS,
   });
   readonly #options: AapSimulatorBackendOptions;
@@ -100,6 +107,21 @@ class AapSimulatorBackend
 
   protected injectUnavailable({ run }: Running, count: number): void {
     run.aap.faults.inject({ times: count, action: { type: "status", status: 503 } });
+  }
+
+  /**
+   * The next `count` GET requests (job reads, lookups) answered 503; launches and cancels
+   * (POST) go through.
+   *
+   * @throws RangeError for a negative or fractional count.
+   */
+  failNextReads(count: number): void {
+    if (!faultCount(count)) return;
+    this.running().run.aap.faults.inject({
+      method: "GET",
+      times: count,
+      action: { type: "status", status: 503 },
+    });
   }
 
   /**

@@ -149,6 +149,15 @@ export class Session {
     this.#fault({ kind: "transient", count }, `transient failure of the next ${count} request(s)`);
   }
 
+  /** Answer the next `count` read requests (not launches) with a transient failure. */
+  failNextReads(count: number): void {
+    this.world.backend.failNextReads?.(count);
+    this.#fault(
+      { kind: "transient", count },
+      `transient failure of the next ${count} read request(s)`,
+    );
+  }
+
   /** Purge a job. */
   purge(job: ConformanceJob): void {
     this.world.backend.purge?.(job);

@@ -49,6 +49,7 @@ class MemoryConformanceBackend implements ConformanceBackend {
       ...EVERY_CONTROL,
       loseAnswers: true,
       strays: true,
+      readFailures: true,
       failureKinds: MEMORY_FAILURE_KINDS,
       ...options.controls,
     });
@@ -112,6 +113,10 @@ class MemoryConformanceBackend implements ConformanceBackend {
 
   failNext(count: number): void {
     this.#running().failNext(count);
+  }
+
+  failNextReads(count: number): void {
+    this.#running().failNext(count, "reads");
   }
 
   loseNextAnswer(operation: JobType): void {

@@ -109,6 +109,32 @@ export const transientReadOutage = single(
 );
 
 /**
+ * Deleted while the provision job runs, and the backend answers the next six read requests
+ * with 503 (beyond a client's retries) while launches go through: the read a provider
+ * makes before it deprovisions (is the provision job still running? P5) fails. A provider
+ * that takes that failure for "the provision job is over" (a `catch` that swallows the
+ * error and goes on) launches the deprovision on top of the running provision (P5, E1). It
+ * must throw a retryable typed error (P8) and let the engine ask again.
+ */
+export const deleteDuringReadOutage = single(
+  {
+    id: "delete-during-read-outage",
+    title: "delete while provisioning, the backend's reads failing with 503",
+    rules: ["P5", "P8", "E1", "E4"],
+    needs: { controls: ["readFailures"] },
+  },
+  async (s) => {
+    s.scriptNext("provision", { durationMs: 120_000 });
+    const key = s.create("w1", SPECS.A);
+    await s.until(() => s.active(key, "provision"), "a provision job running", "E3", key);
+    await s.runFor(15_000);
+    s.failNextReads(6);
+    s.delete(key);
+    await s.untilGone(key);
+  },
+);
+
+/**
  * The backend carries out a provision launch and a deprovision launch, and each answer is
  * lost: the provider must say the outcome is unknown (`outcomeUnknown`, P8) so that the
  * engine looks the job up instead of launching another (E5).
