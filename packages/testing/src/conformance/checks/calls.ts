@@ -7,7 +7,7 @@
  * @module
  */
 import type { JobRecord, JobType } from "@provisionkit/core";
-import type { CallRecord, Trace } from "../driver/trace.js";
+import type { CallRecord, ErrorFacts, Trace } from "../driver/trace.js";
 import type { ConformanceJob } from "../types.js";
 
 /** The job id a provider answered for a launch or lookup, if any. */
@@ -16,6 +16,26 @@ export function answeredJobId(call: CallRecord): string | undefined {
   const value = call.outcome.value as { jobId?: unknown; action?: unknown } | undefined;
   if (call.method === "triggerDeprovision" && value?.action !== "triggered") return undefined;
   return typeof value?.jobId === "string" ? value.jobId : undefined;
+}
+
+/**
+ * The failed calls that threw an untyped error (not a `ProviderError`), in order, each
+ * once per `slot` (calls with equal slots are one failure to report).
+ */
+export function untypedFailures(
+  calls: readonly CallRecord[],
+  slot: (call: CallRecord, error: ErrorFacts) => string,
+): { call: CallRecord; error: ErrorFacts }[] {
+  const seen = new Set<string>();
+  const found: { call: CallRecord; error: ErrorFacts }[] = [];
+  for (const call of calls) {
+    if (call.outcome.ok || call.outcome.error.typed) continue;
+    const key = slot(call, call.outcome.error);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    found.push({ call, error: call.outcome.error });
+  }
+  return found;
 }
 
 /** The job type a call is about. */

@@ -5,7 +5,9 @@
  *
  * @module
  */
+import type { CallRecord, ErrorFacts } from "../driver/trace.js";
 import { RULE_IDS, type RuleId, type Violation } from "../types.js";
+import { untypedFailures } from "./calls.js";
 import type { CheckContext } from "./context.js";
 import { redact } from "./redact.js";
 
@@ -40,26 +42,21 @@ export function checkGoal(ctx: CheckContext, found: readonly Violation[]): Viola
  * untyped error is a crash to the engine, which retries it forever.
  */
 function untypedErrors(ctx: CheckContext, key: string | undefined): string {
-  const seen = new Set<string>();
-  const parts: string[] = [];
-  for (const call of ctx.trace.calls) {
-    if (call.outcome.ok || call.outcome.error.typed) continue;
-    if (key !== undefined && call.resourceKey !== key) continue;
-    const { name, message } = call.outcome.error;
-    const slot = `${call.method}|${call.jobId ?? ""}|${name}|${message}`;
-    if (seen.has(slot) || parts.length >= 3) continue;
-    seen.add(slot);
-    const type =
-      call.method === "getDeprovisionStatus" ? "deprovision" : (call.jobType ?? "provision");
-    const job =
-      call.jobId === undefined ? undefined : ctx.ledgerJob(call.resourceKey, type, call.jobId);
-    const about =
-      call.jobId === undefined
-        ? ""
-        : ` about job ${call.jobId}${job ? ` (${ctx.label(job)}${job.purgedAt === undefined ? "" : `, purged at ${ctx.t(job.purgedAt)}`})` : ""}`;
-    parts.push(
-      `${call.method}${about} at ${ctx.t(call.at)} threw an untyped ${name} (not a ProviderError): ${redact(message.slice(0, 300), ctx.trace.secrets)}`,
-    );
-  }
+  const about = ctx.trace.calls.filter((c) => key === undefined || c.resourceKey === key);
+  const slot = (call: CallRecord, { name, message }: ErrorFacts) =>
+    `${call.method}|${call.jobId ?? ""}|${name}|${message}`;
+  const parts = untypedFailures(about, slot)
+    .slice(0, 3)
+    .map(({ call, error: { name, message } }) => {
+      const type =
+        call.method === "getDeprovisionStatus" ? "deprovision" : (call.jobType ?? "provision");
+      const job =
+        call.jobId === undefined ? undefined : ctx.ledgerJob(call.resourceKey, type, call.jobId);
+      const what =
+        call.jobId === undefined
+          ? ""
+          : ` about job ${call.jobId}${job ? ` (${ctx.label(job)}${job.purgedAt === undefined ? "" : `, purged at ${ctx.t(job.purgedAt)}`})` : ""}`;
+      return `${call.method}${what} at ${ctx.t(call.at)} threw an untyped ${name} (not a ProviderError): ${redact(message.slice(0, 300), ctx.trace.secrets)}`;
+    });
   return parts.length === 0 ? "" : `; ${parts.join("; ")}`;
 }

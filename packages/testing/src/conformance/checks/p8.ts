@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { CallRecord, FaultRecord } from "../driver/trace.js";
+import type { CallRecord, ErrorFacts, FaultRecord } from "../driver/trace.js";
+import { untypedFailures } from "./calls.js";
 import type { ConformanceJob, Violation } from "../types.js";
 import type { CheckContext } from "./context.js";
 import { redact } from "./redact.js";
@@ -88,22 +89,14 @@ function transient(ctx: CheckContext, fault: FaultRecord, calls: CallRecord[]): 
  * it is reported here, not only when a goal is missed. One violation per method and error.
  */
 function untyped(ctx: CheckContext): Violation[] {
-  const seen = new Set<string>();
-  const found: Violation[] = [];
-  for (const call of ctx.trace.calls) {
-    if (call.outcome.ok || call.outcome.error.typed) continue;
-    const { name, message } = call.outcome.error;
-    const slot = `${call.method}|${name}|${message}`;
-    if (seen.has(slot)) continue;
-    seen.add(slot);
-    found.push(
-      ctx.violation(
-        "P8",
-        `${call.method} for ${call.resourceKey} at ${ctx.t(call.at)} threw an untyped ${name} (not a ProviderError): ${redact(message.slice(0, 300), ctx.trace.secrets)}; a failure must be a typed error that says whether it is transient, permanent or of unknown outcome`,
-      ),
+  const slot = (call: CallRecord, { name, message }: ErrorFacts) =>
+    `${call.method}|${name}|${message}`;
+  return untypedFailures(ctx.trace.calls, slot).map(({ call, error: { name, message } }) => {
+    return ctx.violation(
+      "P8",
+      `${call.method} for ${call.resourceKey} at ${ctx.t(call.at)} threw an untyped ${name} (not a ProviderError): ${redact(message.slice(0, 300), ctx.trace.secrets)}; a failure must be a typed error that says whether it is transient, permanent or of unknown outcome`,
     );
-  }
-  return found;
+  });
 }
 
 /** P8, for every injected rate limit and transient failure, and for every failed call. */
