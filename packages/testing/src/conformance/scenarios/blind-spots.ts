@@ -10,6 +10,7 @@
 import { SPECS, type Session } from "../driver/session.js";
 import type { ConformanceJob } from "../types.js";
 import { HUMAN_DELAY_MS } from "../driver/human.js";
+import { deleteWhileProvisioningWith } from "./deletion.js";
 import { outcomeOf, runWorld, single, type ConformanceScenario } from "./scenario.js";
 
 /**
@@ -123,15 +124,7 @@ export const deleteDuringReadOutage = single(
     rules: ["P5", "P8", "E1", "E4"],
     needs: { controls: ["readFailures"] },
   },
-  async (s) => {
-    s.scriptNext("provision", { durationMs: 120_000 });
-    const key = s.create("w1", SPECS.A);
-    await s.until(() => s.active(key, "provision"), "a provision job running", "E3", key);
-    await s.runFor(15_000);
-    s.failNextReads(6);
-    s.delete(key);
-    await s.untilGone(key);
-  },
+  (s) => deleteWhileProvisioningWith(s, () => s.failNextReads(6)),
 );
 
 /**

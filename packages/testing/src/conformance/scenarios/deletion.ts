@@ -2,7 +2,7 @@
  * @module
  */
 import { isTerminal } from "@provisionkit/core";
-import { SPECS } from "../driver/session.js";
+import { SPECS, type Session } from "../driver/session.js";
 import { single } from "./scenario.js";
 
 /**
@@ -28,15 +28,25 @@ export const deleteWhileProvisioning = single(
     title: "delete while provisioning",
     rules: ["P5", "E1", "E4"],
   },
-  async (s) => {
-    s.scriptNext("provision", { durationMs: 120_000 });
-    const key = s.create("w1", SPECS.A);
-    await s.until(() => s.active(key, "provision"), "a provision job running", "E3", key);
-    await s.runFor(15_000);
-    s.delete(key);
-    await s.untilGone(key);
-  },
+  (s) => deleteWhileProvisioningWith(s),
 );
+
+/**
+ * A 120 s provision job launched, 15 s of it run, then the deletion (after `beforeDelete`,
+ * which may inject a fault) and its wait until the object is gone.
+ */
+export async function deleteWhileProvisioningWith(
+  s: Session,
+  beforeDelete: () => void = () => undefined,
+): Promise<void> {
+  s.scriptNext("provision", { durationMs: 120_000 });
+  const key = s.create("w1", SPECS.A);
+  await s.until(() => s.active(key, "provision"), "a provision job running", "E3", key);
+  await s.runFor(15_000);
+  beforeDelete();
+  s.delete(key);
+  await s.untilGone(key);
+}
 
 /** Deleted once Ready: deprovisioned (not skipped, P6), then the finalizer goes (E4). */
 export const deleteAfterProvisioning = single(
