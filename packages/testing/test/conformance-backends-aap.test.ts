@@ -192,16 +192,18 @@ describe("aapSimulatorBackend", () => {
     expect(() => backend.rateLimitNext!(-1, 1000)).toThrow(RangeError);
   });
 
-  it("failNextReads: the next n GETs answer 503, launches go through", async () => {
+  it("failNextReads: the next n job reads and lookups answer 503, launches go through", async () => {
     const { backend, endpoint } = await aapBackend();
     backend.failNextReads!(2);
     const vars = eventVars(payload("w", "provision", "c", "v"));
-    // A launch (POST) is not a read: it goes through and does not use up the count.
+    // A launch (with its template reads) is not a job read: it goes through and does not
+    // use up the count.
     expect((await launch(endpoint, "create-widget", vars)).status).toBe(201);
-    for (let i = 0; i < 2; i++) {
-      expect((await call(endpoint.url, endpoint.token, "job_templates/")).status).toBe(503);
-    }
     expect((await call(endpoint.url, endpoint.token, "job_templates/")).status).toBe(200);
+    for (let i = 0; i < 2; i++) {
+      expect((await call(endpoint.url, endpoint.token, "jobs/")).status).toBe(503);
+    }
+    expect((await call(endpoint.url, endpoint.token, "jobs/")).status).toBe(200);
     expect(backend.ledger()).toHaveLength(1);
     expect(() => backend.failNextReads!(-1)).toThrow(RangeError);
   });

@@ -110,14 +110,15 @@ class AapSimulatorBackend
   }
 
   /**
-   * The next `count` GET requests (job reads, lookups) answered 503; launches and cancels
-   * (POST) go through.
+   * The next `count` job reads and job lookups (GET of a job, GET of a job list) answered
+   * 503; launches go through, with the template reads they make, and so do cancels.
    *
    * @throws RangeError for a negative or fractional count.
    */
   failNextReads(count: number): void {
     if (!faultCount(count)) return;
     this.running().run.aap.faults.inject({
+      operation: ["job-get", "job-list"],
       method: "GET",
       times: count,
       action: { type: "status", status: 503 },

@@ -110,8 +110,9 @@ export const transientReadOutage = single(
 );
 
 /**
- * Deleted while the provision job runs, and the backend answers the next six read requests
- * with 503 (beyond a client's retries) while launches go through: the read a provider
+ * Deleted while the provision job runs, and the backend answers the next twelve job reads
+ * and lookups with 503 (beyond a client's retries: AapClient makes five attempts per read)
+ * while launches go through: the read a provider
  * makes before it deprovisions (is the provision job still running? P5) fails. A provider
  * that takes that failure for "the provision job is over" (a `catch` that swallows the
  * error and goes on) launches the deprovision on top of the running provision (P5, E1). It
@@ -124,7 +125,7 @@ export const deleteDuringReadOutage = single(
     rules: ["P5", "P8", "E1", "E4"],
     needs: { controls: ["readFailures"] },
   },
-  (s) => deleteWhileProvisioningWith(s, () => s.failNextReads(6)),
+  (s) => deleteWhileProvisioningWith(s, () => s.failNextReads(12)),
 );
 
 /**
