@@ -141,6 +141,23 @@ describe("edaSimulatorBackend", () => {
     expect(backend.ledger()).toHaveLength(1);
   });
 
+  it("failNextReads: the next n job reads on the AAP simulator answer 503, events and the rules' launches go through", async () => {
+    const { backend, endpoint } = await edaBackend();
+    expect(backend.controls.readFailures).toBe(true);
+    backend.failNextReads!(2);
+    const event = payload("w", "provision", "c", "v1");
+    expect((await sendEvent(endpoint, "create-widget", event)).status).toBe(200);
+    await backend.settle!();
+    // The rule's launch (with its template lookup) went through and did not use up the count.
+    expect(backend.ledger()).toHaveLength(1);
+    expect((await call(endpoint.aap.url, endpoint.aap.token, "job_templates/")).status).toBe(200);
+    for (let i = 0; i < 2; i++) {
+      expect((await call(endpoint.aap.url, endpoint.aap.token, "jobs/")).status).toBe(503);
+    }
+    expect((await call(endpoint.aap.url, endpoint.aap.token, "jobs/")).status).toBe(200);
+    expect(() => backend.failNextReads!(-1)).toThrow(RangeError);
+  });
+
   it("stop is idempotent; settle after stop does nothing", async () => {
     const { backend, ctx } = await edaBackend({ eda: { eventLatencyMs: 10 } });
     await backend.stop();

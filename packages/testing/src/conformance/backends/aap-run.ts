@@ -180,6 +180,24 @@ export class AapRun {
     return toConformanceJob(entry, this.templates);
   }
 
+  /**
+   * The next `count` job reads and job lookups (GET of a job or a workflow job, GET of a job
+   * list: the simulator's operations `job-get` and `job-list`) answered 503. Launches go
+   * through, with the template reads they make, and so do cancels: a provider's read before
+   * it deprovisions fails while its own launches do not (`ConformanceBackend.failNextReads`).
+   *
+   * @throws RangeError for a negative or fractional count.
+   */
+  failJobReads(count: number): void {
+    if (!faultCount(count)) return;
+    this.aap.faults.inject({
+      operation: ["job-get", "job-list"],
+      method: "GET",
+      times: count,
+      action: { type: "status", status: 503 },
+    });
+  }
+
   /** Every job, evaluated at `clock.now()`. */
   ledger(): ConformanceJob[] {
     return this.aap.ledger().map((job) => toConformanceJob(job, this.templates));

@@ -12,13 +12,7 @@ import type {
   ConformanceBackend,
   InjectedFaults,
 } from "../types.js";
-import {
-  AAP_FAILURE_KINDS,
-  AapRun,
-  faultCount,
-  writeToken,
-  type AapRunOptions,
-} from "./aap-run.js";
+import { AAP_FAILURE_KINDS, AapRun, writeToken, type AapRunOptions } from "./aap-run.js";
 import { EVERY_CONTROL, SimulatorBackend } from "./simulator-backend.js";
 import { aapFaultKinds, injectKinds } from "./soak-faults.js";
 
@@ -109,20 +103,9 @@ class AapSimulatorBackend
     run.aap.faults.inject({ times: count, action: { type: "status", status: 503 } });
   }
 
-  /**
-   * The next `count` job reads and job lookups (GET of a job, GET of a job list) answered
-   * 503; launches go through, with the template reads they make, and so do cancels.
-   *
-   * @throws RangeError for a negative or fractional count.
-   */
+  /** The next `count` job reads and lookups answered 503 (`AapRun.failJobReads`). */
   failNextReads(count: number): void {
-    if (!faultCount(count)) return;
-    this.running().run.aap.faults.inject({
-      operation: ["job-get", "job-list"],
-      method: "GET",
-      times: count,
-      action: { type: "status", status: 503 },
-    });
+    this.running().run.failJobReads(count);
   }
 
   /**

@@ -106,6 +106,7 @@ class EdaSimulatorBackend
     ...EVERY_CONTROL,
     strays: true,
     loseAnswers: true,
+    readFailures: true,
   });
   readonly #options: EdaSimulatorBackendOptions;
   readonly #hmacSecret = `hmac-${randomBytes(18).toString("base64url")}`;
@@ -219,6 +220,19 @@ class EdaSimulatorBackend
   }
 
   /**
+   * The next `count` job reads and lookups on the AAP simulator answered 503
+   * (`AapRun.failJobReads`); events and the launches of the rules go through. A provider in
+   * AAP mode reads its jobs there, so its check before it deprovisions (P5) fails. A provider
+   * without AAP mode reads nothing over the network (its jobs' answers come with the
+   * resource), so the outage leaves it untouched. A simulated playbook that reads a failed
+   * job's `job_explanation` during the outage gets a 503 too, and falls back to
+   * `job <id> ended <status>` as its failure reason.
+   */
+  failNextReads(count: number): void {
+    this.running().run.failJobReads(count);
+  }
+
+  /**
    * The next event to `operation`'s endpoint is taken (queued: its rule launches the job),
    * then its connection is dropped without an answer: the EDA simulator's
    * `faults.dropAfterAccept` (see `EdaDropAfterAcceptRule` for the source and the
@@ -296,8 +310,9 @@ class EdaSimulatorBackend
  * version and correlation id, failure annotation). `settle()` pumps the simulator: queued
  * events launch, ended jobs write back. A job exists in the ledger once its rule launched
  * it. Controls: scripted outcomes and durations, never-ending jobs, purges (EDA-only
- * providers never see AAP ids, only AAP mode notices), and webhook answers 429 with
- * `Retry-After` or 503 for the next events. The HMAC secret is generated per backend.
+ * providers never see AAP ids, only AAP mode notices), webhook answers 429 with
+ * `Retry-After` or 503 for the next events, and 503 for the next job reads on the AAP
+ * simulator (which only AAP mode makes). The HMAC secret is generated per backend.
  *
  * @example
  * ```ts
