@@ -139,7 +139,7 @@ class AapSimulatorBackend
  * each AAP job to its operation, config version and correlation id through the payload
  * annotations `provisionkit.io/*` (docs/eda-protocol.md). Controls: scripted outcomes and
  * durations, never-ending jobs, purges, 429 with `Retry-After` on the next launches, 503 on
- * the next requests of any kind.
+ * the next requests of any kind or on the next job reads only.
  *
  * @example
  * ```ts
