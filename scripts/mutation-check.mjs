@@ -18,6 +18,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { URL, fileURLToPath } from "node:url";
+import { score } from "./mutation-score.mjs";
 
 /** Lowest whole-engine mutation score (%) the check accepts. */
 export const ENGINE_FLOOR = 90;
@@ -28,23 +29,6 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const baseline = "stryker/baseline/engine.json";
 const report = "reports/mutation/engine.json";
 const source = "packages/core/src/engine";
-
-/**
- * The mutation score of a set of mutants as StrykerJS computes it: detected (killed or timed
- * out) over valid (detected, survived or without coverage); compile and runtime errors and
- * ignored mutants do not count.
- * @param {{ status: string }[]} mutants
- */
-export function score(mutants) {
-  let detected = 0;
-  let valid = 0;
-  for (const { status } of mutants) {
-    const isDetected = status === "Killed" || status === "Timeout";
-    if (isDetected) detected++;
-    if (isDetected || status === "Survived" || status === "NoCoverage") valid++;
-  }
-  return { detected, valid, score: valid === 0 ? 100 : (100 * detected) / valid };
-}
 
 /**
  * The figures of a StrykerJS JSON report: per file and in all, with the survivors.
