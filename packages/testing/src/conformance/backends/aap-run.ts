@@ -160,7 +160,6 @@ export class AapRun {
     }
     const extraVars = replaceText(source.extraVars, like.correlationId, correlationId);
     const path = this.workflow ? "workflow_job_templates" : "job_templates";
-    const before = new Set(this.aap.ledger().map((job) => job.id));
     const response = await fetch(`${url}/api/v2/${path}/${source.templateId}/launch/`, {
       method: "POST",
       headers: { authorization: `Bearer ${this.token}`, "content-type": "application/json" },
@@ -172,11 +171,16 @@ export class AapRun {
         `launching a stray job answered HTTP ${response.status}: ${body.slice(0, 200)}`,
       );
     }
-    const created = this.aap.ledger().find((job) => !before.has(job.id));
-    if (!created) throw new Error("launching a stray job created no job");
-    this.aap.finishJob(created.id, "successful");
-    const entry = this.aap.job(created.id);
-    if (!entry) throw new Error(`stray job ${created.id} vanished`);
+    // The 201's body carries the new job's serialization, `id` among it (see the
+    // simulator's launchPost): read like any client, not by diffing the whole ledger, which
+    // made a scenario launching hundreds of strays quadratic.
+    const id = (JSON.parse(body) as { id?: unknown }).id;
+    if (typeof id !== "number" || !this.aap.job(id)) {
+      throw new Error(`launching a stray job answered no job id: ${body.slice(0, 200)}`);
+    }
+    this.aap.finishJob(id, "successful");
+    const entry = this.aap.job(id);
+    if (!entry) throw new Error(`stray job ${id} vanished`);
     return toConformanceJob(entry, this.templates);
   }
 
