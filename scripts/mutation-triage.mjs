@@ -11,7 +11,8 @@
 // are outside what the conformance suite can judge, and are set apart here by where they sit
 // in the source (TypeScript's parser, no guessing from text):
 // - `log`: inside the arguments of a logger call (`<…>logger.<level>(…)`, level trace, debug,
-//   info, warn, error or fatal);
+//   info, warn, error or fatal), or anywhere in an `if` without `else` whose body is nothing
+//   but logger calls (its condition only decides whether a line is logged);
 // - `message`: inside a string argument (a string or template literal, or a `+` of them) of
 //   `new <Name>Error(…)`.
 // The script prints StrykerJS's score, then the score of the remaining mutants (those two
@@ -50,6 +51,18 @@ function isLoggerCall(call) {
   return /logger$/i.test(name);
 }
 
+/** Whether `statement` is a logger call, or a block of nothing but logger calls. */
+function onlyLogs(statement) {
+  if (ts.isBlock(statement)) {
+    return statement.statements.length > 0 && statement.statements.every(onlyLogs);
+  }
+  return (
+    ts.isExpressionStatement(statement) &&
+    ts.isCallExpression(statement.expression) &&
+    isLoggerCall(statement.expression)
+  );
+}
+
 /** Whether `expression` names an error class (`FooError`, `errors.FooError`). */
 function isErrorClass(expression) {
   const name = ts.isPropertyAccessExpression(expression)
@@ -74,6 +87,9 @@ export function outOfContractRanges(source) {
       for (const arg of node.arguments) {
         ranges.push({ kind: "log", start: arg.getStart(file), end: arg.getEnd() });
       }
+    }
+    if (ts.isIfStatement(node) && !node.elseStatement && onlyLogs(node.thenStatement)) {
+      ranges.push({ kind: "log", start: node.getStart(file), end: node.getEnd() });
     }
     if (ts.isNewExpression(node) && isErrorClass(node.expression)) {
       for (const arg of node.arguments ?? []) {

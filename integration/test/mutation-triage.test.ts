@@ -11,7 +11,9 @@ const source = [
   "  }", // 5
   '  log.info("not a logger");', // 6
   '  throw new errors.NotFoundError("job " + job.id + " gone");', // 7
-  "}", // 8
+  '  if (job.id > 1) { this.logger.warn({ id: job.id }, "late"); }', // 8
+  '  if (job.id > 2) { this.logger.warn("late"); return; }', // 9
+  "}", // 10
 ].join("\n");
 
 /** A mutant spanning `text` on `line` (its first occurrence there). */
@@ -39,6 +41,9 @@ describe("mutation triage", () => {
       at(7, '"job " + job.id + " gone"', "Survived"), // a `+` message, namespaced class
       at(7, '" gone"', "Survived"), // part of it
       at(2, "this.logger.debug(`job ${job.id} read`, { running });", "Survived"), // the whole call
+      at(8, "job.id > 1", "Survived"), // decides only whether a line is logged
+      at(8, '{ this.logger.warn({ id: job.id }, "late"); }', "Survived"), // the body emptied
+      at(9, "job.id > 2", "Survived"), // also decides a return: behaviour
     ]).map((m) => m.kind);
     expect(kinds).toEqual([
       "log",
@@ -51,6 +56,9 @@ describe("mutation triage", () => {
       "message",
       "message",
       "behaviour", // removing the call is wider than its arguments
+      "log",
+      "log",
+      "behaviour",
     ]);
   });
 

@@ -329,11 +329,16 @@ export const crashAmongSimilarIds: ConformanceScenario = {
 export const MANY_STRAYS = 250;
 
 /**
- * A crash right after a launch, while {@link MANY_STRAYS} other jobs of the same template,
- * launched like the resource's own under unrelated correlation ids, are created after the
- * launch's job (a busy template). A `findJob` that reads only its first page of jobs, newest
- * first, answers "no such job" and the engine launches a duplicate (E5, E1, E2); a
- * contract-keeping one reads on, or fails retryably when it cannot read everything.
+ * A crash right after a launch on a busy template: {@link MANY_STRAYS} other jobs of the same
+ * template, launched like the resource's own under unrelated correlation ids, are created just
+ * before the launch's job, and as many after it. A `findJob` that reads only its first page
+ * of jobs, newest first, answers "no such job" and the engine launches a duplicate (E5, E1,
+ * E2); one that reads oldest first (a lookup without `order_by=-id`: the AAP simulator lists
+ * by ascending id when no order is asked, ordering.ts; AWX's own default order is NOT
+ * verified here, and a lookup must not rely on it either way) meets pages of older jobs and
+ * cannot reach the launch within its pages. A contract-keeping one reads on, or fails retryably when it cannot read
+ * everything. The older jobs are created at the same virtual instant as the launch, so a
+ * lookup bounded by the launch's time (`created__gte`) still lists them.
  */
 export const crashAmongManyJobs: ConformanceScenario = {
   id: "crash-among-many-jobs",
@@ -344,6 +349,14 @@ export const crashAmongManyJobs: ConformanceScenario = {
     const run = await runWorld(env, {}, async (s) => {
       const key = s.create("w1", SPECS.A);
       await s.untilReady(key);
+      const first = s.latest(key, "provision");
+      if (first?.correlationId !== undefined) {
+        const resembles = first.correlationId;
+        for (let i = 0; i < MANY_STRAYS; i++) {
+          await launchStray(s, first, `busy-before-${i}`, resembles);
+        }
+        s.world.mark(key, `${MANY_STRAYS} other jobs of the template created before the launch`);
+      }
       s.scriptNext("provision", { durationMs: 120_000 });
       s.driver.crashAt("after-launch");
       s.setSpec(key, SPECS.B);
