@@ -335,10 +335,11 @@ export const MANY_STRAYS = 250;
  * of jobs, newest first, answers "no such job" and the engine launches a duplicate (E5, E1,
  * E2); one that reads oldest first (a lookup without `order_by=-id`: the AAP simulator lists
  * by ascending id when no order is asked, ordering.ts; AWX's own default order is NOT
- * verified here, and a lookup must not rely on it either way) meets pages of older jobs and
- * cannot reach the launch within its pages. A contract-keeping one reads on, or fails retryably when it cannot read
- * everything. The older jobs are created at the same virtual instant as the launch, so a
- * lookup bounded by the launch's time (`created__gte`) still lists them.
+ * verified here, and a lookup must not rely on it either way) walks back through older jobs
+ * only, runs out and answers "no such job" too. A contract-keeping one reads on, or fails
+ * retryably when it cannot read everything. The older jobs are created at the same virtual
+ * instant as the launch, so a lookup bounded by the launch's time (`created__gte`) still
+ * lists them.
  */
 export const crashAmongManyJobs: ConformanceScenario = {
   id: "crash-among-many-jobs",
