@@ -32,6 +32,26 @@ class FirstPageOnlyClient extends AapClient {
 
 const SCENARIOS = ["crash-among-many-jobs"];
 
+/** The scenario's result for an AapProvider whose AAP client is a `Client`. */
+async function runWithClient(Client: typeof AapClient) {
+  const report = await runConformance({
+    backend: () =>
+      aapSimulatorBackend({
+        provider: ({ url, token, now }) =>
+          new AapProvider({
+            client: new Client({
+              url,
+              auth: { type: "bearer", token },
+              retry: { initialDelayMs: 10 },
+            }),
+            now,
+          }),
+      }),
+    scenarios: SCENARIOS,
+  });
+  return report.scenarios.find((s) => s.id === "crash-among-many-jobs");
+}
+
 describe(
   "crash-among-many-jobs: a lookup past its first page (issue 21)",
   { timeout: 60_000 },
@@ -46,22 +66,7 @@ describe(
     });
 
     it("a findJob that reads only its first page fails E5 (the job lost) and E2 (launched twice)", async () => {
-      const report = await runConformance({
-        backend: () =>
-          aapSimulatorBackend({
-            provider: ({ url, token, now }) =>
-              new AapProvider({
-                client: new FirstPageOnlyClient({
-                  url,
-                  auth: { type: "bearer", token },
-                  retry: { initialDelayMs: 10 },
-                }),
-                now,
-              }),
-          }),
-        scenarios: SCENARIOS,
-      });
-      const scenario = report.scenarios.find((s) => s.id === "crash-among-many-jobs");
+      const scenario = await runWithClient(FirstPageOnlyClient);
       expect(scenario?.status).toBe("failed");
       const rules = new Set(scenario?.violations.map((v) => v.rule));
       expect([...rules].sort()).toEqual(["E2", "E5"]);
@@ -71,22 +76,7 @@ describe(
     });
 
     it("a findJob that reads oldest first (no order_by) fails E5 and E2: older jobs fill its pages", async () => {
-      const report = await runConformance({
-        backend: () =>
-          aapSimulatorBackend({
-            provider: ({ url, token, now }) =>
-              new AapProvider({
-                client: new DefaultOrderClient({
-                  url,
-                  auth: { type: "bearer", token },
-                  retry: { initialDelayMs: 10 },
-                }),
-                now,
-              }),
-          }),
-        scenarios: SCENARIOS,
-      });
-      const scenario = report.scenarios.find((s) => s.id === "crash-among-many-jobs");
+      const scenario = await runWithClient(DefaultOrderClient);
       // Its walk back (`id__lt` the last job read) only meets older jobs again, runs out, and
       // the lookup answers "no such job": the engine launches a duplicate.
       expect(scenario?.status).toBe("failed");
