@@ -133,6 +133,33 @@ describe("AAP simulator: fault injection", () => {
     expect(aap.ledger()[0]?.createdAt).toBe(clock.now());
   });
 
+  it("hang: onHold tells each listener of each held request, with the rule's label, as it is held", async () => {
+    const told: unknown[] = [];
+    const stop = aap.faults.onHold((held) => told.push(held));
+    aap.faults.inject({ operation: "launch", action: { type: "hang", label: "first" } });
+    aap.faults.inject({ operation: "launch", action: { type: "hang" } });
+    const first = launch();
+    await vi.waitFor(() => expect(told).toHaveLength(1), { interval: 2 });
+    const second = launch();
+    await vi.waitFor(() => expect(told).toHaveLength(2), { interval: 2 });
+    expect(told).toEqual([
+      { operation: "launch", method: "POST", label: "first" },
+      { operation: "launch", method: "POST" },
+    ]);
+    // A removed listener is told nothing more; one still registered is.
+    stop();
+    const still: unknown[] = [];
+    aap.faults.onHold((held) => still.push(held));
+    aap.faults.inject({ operation: "launch", action: { type: "hang" } });
+    const third = launch();
+    await vi.waitFor(() => expect(still).toHaveLength(1), { interval: 2 });
+    expect(told).toHaveLength(2);
+    aap.faults.release();
+    expect([(await first).status, (await second).status, (await third).status]).toEqual([
+      201, 201, 201,
+    ]);
+  });
+
   it("hang: stop() releases the held request without processing it", async () => {
     aap.faults.inject({ operation: "launch", action: { type: "hang" } });
     const pending = callFails(url, launchPath, { body: {} });

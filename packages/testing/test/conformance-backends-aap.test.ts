@@ -25,6 +25,7 @@ describe("aapSimulatorBackend", () => {
       purge: true,
       rateLimit: true,
       readFailures: true,
+      holds: true,
       strays: true,
       transientFailure: true,
     });
@@ -206,6 +207,40 @@ describe("aapSimulatorBackend", () => {
     expect((await call(endpoint.url, endpoint.token, "jobs/")).status).toBe(200);
     expect(backend.ledger()).toHaveLength(1);
     expect(() => backend.failNextReads!(-1)).toThrow(RangeError);
+  });
+
+  it("holdNext: the next n job reads (or cancels) are held unanswered, onHeld told as each is; releaseHeld answers them", async () => {
+    const { backend, endpoint } = await aapBackend();
+    const held: string[] = [];
+    const told = (kind: string) => {
+      let tell = (): void => undefined;
+      const once = new Promise<void>((resolve) => (tell = resolve));
+      return { once, tell: () => (held.push(kind), tell()) };
+    };
+    const readHeld = told("read");
+    const cancelHeld = told("cancel");
+    backend.holdNext!("read", 1, readHeld.tell);
+    backend.holdNext!("cancel", 1, cancelHeld.tell);
+    const vars = eventVars(payload("w", "provision", "c", "v"));
+    // A launch and its template reads are neither: they go through.
+    const launched = await launch(endpoint, "create-widget", vars);
+    expect(launched.status).toBe(201);
+    expect(held).toEqual([]);
+    const id = String(launched.json.id);
+    const read = call(endpoint.url, endpoint.token, `jobs/${id}/`);
+    await readHeld.once;
+    // The next read goes through while the first is held.
+    expect((await call(endpoint.url, endpoint.token, `jobs/${id}/`)).status).toBe(200);
+    const cancel = call(endpoint.url, endpoint.token, `jobs/${id}/cancel/`, {});
+    await cancelHeld.once;
+    // Each rule's onHeld is told of its own requests only.
+    expect(held).toEqual(["read", "cancel"]);
+    expect(backend.ledger()[0]?.cancelRequestedAt).toBeUndefined();
+    backend.releaseHeld!();
+    expect((await read).status).toBe(200);
+    expect((await cancel).status).toBe(202);
+    expect(backend.ledger()[0]?.cancelRequestedAt).toBeDefined();
+    expect(() => backend.holdNext!("read", -1, () => undefined)).toThrow(RangeError);
   });
 
   it("loseNextAnswer: the next launch creates its job, then its connection drops", async () => {

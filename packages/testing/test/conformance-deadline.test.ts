@@ -38,13 +38,48 @@ describe("withDeadline", () => {
       (signal) => untilAborted(signal),
     );
     await expect(honours).rejects.toBeInstanceOf(CallDeadlineExceeded);
-    expect(told).toEqual([expect.objectContaining({ afterAbort: "settled", graceMs: 5 })]);
+    expect(told).toEqual([
+      expect.objectContaining({ afterAbort: "settled", abortedBy: "deadline", graceMs: 5 }),
+    ]);
     const ignores = withDeadline(
       { method: "m", deadlineMs: 20, onLate: (after) => told.push(after) },
       () => never(),
     );
     await expect(ignores).rejects.toThrow(/m did not settle within 20 ms/);
-    expect(told[1]).toEqual({ afterAbort: "ignored", graceMs: 5 });
+    expect(told[1]).toEqual({ afterAbort: "ignored", abortedBy: "deadline", graceMs: 5 });
+  });
+
+  it("a call its caller aborts must settle within the grace: told how soon, and what it threw", async () => {
+    const aborted: unknown[] = [];
+    const late: unknown[] = [];
+    const options = {
+      method: "m",
+      deadlineMs: 20_000,
+      onLate: (after: unknown) => late.push(after),
+      onAborted: (after: unknown) => aborted.push(after),
+    };
+    const caller = new AbortController();
+    const honours = withDeadline({ ...options, signal: caller.signal }, (s) => untilAborted(s));
+    caller.abort(new Error("held"));
+    await expect(honours).rejects.toThrow("held");
+    expect(aborted).toEqual([
+      expect.objectContaining({ afterAbort: "settled", abortedBy: "caller", threw: "Error" }),
+    ]);
+    expect(late).toEqual([]);
+  });
+
+  it("a call that ignores its caller's abort is late after the grace (1 s), not at its deadline", async () => {
+    const late: unknown[] = [];
+    const caller = new AbortController();
+    const started = performance.now();
+    const ignores = withDeadline(
+      { method: "m", deadlineMs: 20_000, signal: caller.signal, onLate: (a) => late.push(a) },
+      () => never(),
+    );
+    caller.abort(new Error("held"));
+    await expect(ignores).rejects.toThrow(/m did not settle after its AbortSignal was aborted/);
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(late).toEqual([{ afterAbort: "ignored", abortedBy: "caller", graceMs: 1_000 }]);
   });
 });
 

@@ -64,6 +64,18 @@ export interface AapDelayFault {
 export interface AapHangFault {
   /** Discriminator. */
   type: "hang";
+  /** Passed to the {@link AapFaults.onHold} listeners with each request this rule holds. */
+  label?: string;
+}
+
+/** A request a `hang` rule holds, as {@link AapFaults.onHold} listeners are told. */
+export interface AapHeldRequest {
+  /** The operation of the request, when it is one the simulator tells apart. */
+  operation: AapOperation | undefined;
+  /** Its HTTP method. */
+  method: string;
+  /** The rule's {@link AapHangFault.label}, if it has one. */
+  label?: string;
 }
 
 /** Process the request, then answer 2xx with this body instead of the real one. */
@@ -132,4 +144,10 @@ export interface AapFaults {
   clear(): void;
   /** Releases every held (`hang`) request: each is then processed and answered normally. */
   release(): void;
+  /**
+   * Tell `listener` each time a `hang` rule holds a request (synchronously, as the request is
+   * held), with the request and the rule's label: a test can then act on the client waiting
+   * for it, e.g. abort its call. Returns a function that removes the listener.
+   */
+  onHold(listener: (held: AapHeldRequest) => void): () => void;
 }

@@ -4,7 +4,13 @@
  * @module
  */
 import { checkFaultRate, checkFaultTimes, FaultRandom, FaultRules } from "../fault-rules.js";
-import type { AapFaultAction, AapFaultHandle, AapFaultRule, AapFaults } from "./fault-types.js";
+import type {
+  AapFaultAction,
+  AapFaultHandle,
+  AapFaultRule,
+  AapFaults,
+  AapHeldRequest,
+} from "./fault-types.js";
 import type { Holds } from "./holds.js";
 import type { AapOperation } from "./records.js";
 
@@ -75,6 +81,11 @@ export class FaultRegistry implements AapFaults {
   /** {@inheritDoc AapFaults.release} */
   release(): void {
     this.#holds.releaseHung();
+  }
+
+  /** {@inheritDoc AapFaults.onHold} */
+  onHold(listener: (held: AapHeldRequest) => void): () => void {
+    return this.#holds.onHang(listener);
   }
 
   /** Fires the first matching rule with remaining times and returns its action. */

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { AapHeldRequest } from "./fault-types.js";
+
 /** How a held request continues: processed normally, or abandoned (simulator stopping). */
 export type HoldOutcome = "release" | "abandon";
 
@@ -16,10 +18,22 @@ interface Held {
 /** The set of held requests. */
 export class Holds {
   readonly #held = new Set<Held>();
+  readonly #listeners = new Set<(held: AapHeldRequest) => void>();
 
-  /** Holds until {@link Holds.releaseHung} or {@link Holds.abandonAll}. */
-  hang(): Promise<HoldOutcome> {
-    return this.#add("hang", () => undefined);
+  /**
+   * Holds `request` until {@link Holds.releaseHung} or {@link Holds.abandonAll}; tells the
+   * listeners.
+   */
+  hang(request: AapHeldRequest): Promise<HoldOutcome> {
+    const held = this.#add("hang", () => undefined);
+    for (const listener of [...this.#listeners]) listener(request);
+    return held;
+  }
+
+  /** Tell `listener` each time a request is held by {@link Holds.hang}; returns its removal. */
+  onHang(listener: (held: AapHeldRequest) => void): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
   }
 
   /** Releases every `hang`-held request. */

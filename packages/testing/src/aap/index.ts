@@ -51,6 +51,7 @@ export type {
   AapFaultRule,
   AapFaults,
   AapHangFault,
+  AapHeldRequest,
   AapMalformedFault,
   AapRateLimitFault,
   AapResetFault,

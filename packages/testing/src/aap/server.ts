@@ -110,7 +110,13 @@ export class SimServer extends LoopbackService<ServerDeps> {
         authenticated,
       };
       if (fault?.type === "delay") return this.#delay(received, fault.ms);
-      if (fault?.type === "hang" && (await holds.hang()) === "abandon") return cut(req, false);
+      if (fault?.type === "hang") {
+        const held = { operation: classified.operation, method };
+        const outcome = await holds.hang(
+          fault.label === undefined ? held : { ...held, label: fault.label },
+        );
+        if (outcome === "abandon") return cut(req, false);
+      }
       timeline.runDue();
       const response = this.#process(received, state.clock.now());
       if (fault?.type === "drop-after-accept") return cut(req, false);

@@ -153,7 +153,22 @@ export interface BackendControls {
    * {@link ConformanceBackend.failNextReads}. Optional; absent means no.
    */
   readFailures?: boolean;
+  /**
+   * The backend can hold the next requests of a kind unanswered, as a hung backend does,
+   * until the scenario releases them: {@link ConformanceBackend.holdNext}. The suite then
+   * aborts the provider call waiting on one, which must settle (P9: a call honours its
+   * `AbortSignal`).
+   * Optional; absent means no.
+   */
+  holds?: boolean;
 }
+
+/**
+ * Which requests {@link ConformanceBackend.holdNext} holds:
+ * - `read`: a job's status read or a lookup (a list of jobs);
+ * - `cancel`: a cancel request.
+ */
+export type HeldRequestKind = "read" | "cancel";
 
 /** A Kubernetes API a backend can reach: its kubeconfig (a simulator is one). */
 export interface KubernetesEndpoint {
@@ -255,6 +270,18 @@ export interface ConformanceBackend {
    * cancels) with a transient failure. Needs {@link BackendControls.readFailures}.
    */
   failNextReads?(count: number): void;
+  /**
+   * Hold the next `count` requests of `kind` from the provider unanswered, as a hung backend
+   * does (the connection stays open, nothing is processed), until {@link
+   * ConformanceBackend.releaseHeld} or `stop`, and call `onHeld` as each one is held (the
+   * suite then aborts the provider call waiting on it). Later requests go through. A held
+   * request whose caller gave up may still be carried out once released; its answer then
+   * goes nowhere. Hold only the provider's own requests: the backend's own work
+   * (write-backs) must not wait on them. Needs {@link BackendControls.holds}.
+   */
+  holdNext?(kind: HeldRequestKind, count: number, onHeld: () => void): void;
+  /** Let every held request go on (carried out and answered). Needs {@link BackendControls.holds}. */
+  releaseHeld?(): void;
   /**
    * Carry out the next launch request of `operation` (the backend creates its job), then
    * lose the answer: the connection drops, or a gateway answers 504. Needs

@@ -31,6 +31,7 @@ import {
   RetriesThenTransient,
   RetryAfterAsMs,
   SubstringFindJob,
+  WaitsOutHeldRequests,
 } from "./broken/blind-spots.js";
 
 type Make = new (backend: MemoryBackend, options: Required<MemoryProviderOptions>) => Provider;
@@ -61,6 +62,12 @@ const SHARP: readonly {
   rules: RuleId[];
   options?: MemoryConformanceOptions;
 }[] = [
+  {
+    name: "waits out a request the backend holds, ignoring its AbortSignal",
+    make: WaitsOutHeldRequests,
+    scenarios: ["hung-requests"],
+    rules: ["L1"],
+  },
   {
     name: "cancels the running provision job and triggers the deprovision at once",
     make: CancelsAndTriggers,
@@ -170,6 +177,7 @@ describe("issue 15: no false alarms on correct providers", { timeout: 60_000 }, 
     "crash-among-similar-ids",
     "lookup-outage-after-lost-answer",
     "failed-deprovision-blocking",
+    "hung-requests",
   ];
 
   it("the MemoryProvider passes every new scenario", async () => {

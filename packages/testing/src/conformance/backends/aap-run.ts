@@ -7,7 +7,13 @@
 import type { JobType } from "@provisionkit/core";
 import { AapSimulator } from "../../aap/simulator.js";
 import type { AapAuthOptions, AapJobScript, AapSimulatorOptions } from "../../aap/types.js";
-import type { BackendContext, ConformanceJob, ConformanceJobScript } from "../types.js";
+import type { AapHangFault } from "../../aap/fault-types.js";
+import type {
+  BackendContext,
+  ConformanceJob,
+  ConformanceJobScript,
+  HeldRequestKind,
+} from "../types.js";
 import { toConformanceJob } from "./ledger-map.js";
 import { conventionalNames, type OperationNames } from "./names.js";
 
@@ -103,6 +109,10 @@ export class AapRun {
   readonly workflow: boolean;
   /** The bearer token providers use. */
   readonly token: string;
+  /** Whom to tell when a request of each of {@link AapRun.holdRequests}' rules is held, by label. */
+  readonly #onHeld = new Map<string, () => void>();
+  #holdSeq = 0;
+  #listening = false;
 
   /**
    * Creates the simulator on the context's clock and registers both templates, with
@@ -200,6 +210,40 @@ export class AapRun {
       times: count,
       action: { type: "status", status: 503 },
     });
+  }
+
+  /**
+   * Hold the next `count` requests of `kind` unanswered (the simulator's `hang` fault), and
+   * call `onHeld` as each is held (`AapFaults.onHold`): job reads and lookups (`job-get`,
+   * `job-list`) for `read`, cancel POSTs for `cancel`. Each is
+   * carried out and answered once {@link AapRun.releaseHeld} is called, or abandoned unanswered
+   * when the simulator stops. The rule matches every client of the simulator: the EDA
+   * simulator's playbook reads a *failed* job's `job_explanation` here too, so a scenario
+   * holding reads must not end a job failed while a hold is armed.
+   *
+   * @throws RangeError for a negative or fractional count.
+   */
+  holdRequests(kind: HeldRequestKind, count: number, onHeld: () => void): void {
+    if (!faultCount(count)) return;
+    const label = `hold-${++this.#holdSeq}`;
+    this.#onHeld.set(label, onHeld);
+    if (!this.#listening) {
+      this.#listening = true;
+      this.aap.faults.onHold((held) => {
+        if (held.label !== undefined) this.#onHeld.get(held.label)?.();
+      });
+    }
+    const action: AapHangFault = { type: "hang", label };
+    this.aap.faults.inject(
+      kind === "read"
+        ? { operation: ["job-get", "job-list"], method: "GET", times: count, action }
+        : { operation: "cancel", method: "POST", times: count, action },
+    );
+  }
+
+  /** Let every held request go on: carried out, then answered (`AapFaults.release`). */
+  releaseHeld(): void {
+    this.aap.faults.release();
   }
 
   /** Every job, evaluated at `clock.now()`. */

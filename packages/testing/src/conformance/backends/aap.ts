@@ -10,6 +10,7 @@ import type {
   BackendControls,
   BackendFaultPlan,
   ConformanceBackend,
+  HeldRequestKind,
   InjectedFaults,
 } from "../types.js";
 import { AAP_FAILURE_KINDS, AapRun, writeToken, type AapRunOptions } from "./aap-run.js";
@@ -63,6 +64,7 @@ class AapSimulatorBackend
     loseAnswers: true,
     strays: true,
     readFailures: true,
+    holds: true,
     failureKinds: AAP_FAILURE_KINDS,
   });
   readonly #options: AapSimulatorBackendOptions;
@@ -106,6 +108,16 @@ class AapSimulatorBackend
   /** The next `count` job reads and lookups answered 503 (`AapRun.failJobReads`). */
   failNextReads(count: number): void {
     this.running().run.failJobReads(count);
+  }
+
+  /** Hold the next `count` requests of `kind` unanswered (`AapRun.holdRequests`). */
+  holdNext(kind: HeldRequestKind, count: number, onHeld: () => void): void {
+    this.running().run.holdRequests(kind, count, onHeld);
+  }
+
+  /** Let every held request go on (`AapRun.releaseHeld`); nothing to do once stopped. */
+  releaseHeld(): void {
+    this.active()?.run.releaseHeld();
   }
 
   /**

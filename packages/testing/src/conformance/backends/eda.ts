@@ -19,6 +19,7 @@ import type {
   BackendFaultPlan,
   ConformanceBackend,
   ConformanceJob,
+  HeldRequestKind,
   InjectedFaults,
 } from "../types.js";
 import { AapRun, writeToken, type AapRunOptions } from "./aap-run.js";
@@ -107,6 +108,7 @@ class EdaSimulatorBackend
     strays: true,
     loseAnswers: true,
     readFailures: true,
+    holds: true,
   });
   readonly #options: EdaSimulatorBackendOptions;
   readonly #hmacSecret = `hmac-${randomBytes(18).toString("base64url")}`;
@@ -230,6 +232,16 @@ class EdaSimulatorBackend
    */
   failNextReads(count: number): void {
     this.running().run.failJobReads(count);
+  }
+
+  /** Hold the next `count` requests of `kind` unanswered (`AapRun.holdRequests`). */
+  holdNext(kind: HeldRequestKind, count: number, onHeld: () => void): void {
+    this.running().run.holdRequests(kind, count, onHeld);
+  }
+
+  /** Let every held request go on (`AapRun.releaseHeld`); nothing to do once stopped. */
+  releaseHeld(): void {
+    this.active()?.run.releaseHeld();
   }
 
   /**

@@ -20,7 +20,8 @@ export function answeredJobId(call: CallRecord): string | undefined {
 
 /**
  * The failed calls that threw an untyped error (not a `ProviderError`), in order, each
- * once per `slot` (calls with equal slots are one failure to report).
+ * once per `slot` (calls with equal slots are one failure to report). A call aborted by the
+ * suite ({@link CallRecord.aborted}) is not one: its caller gave up on it.
  */
 export function untypedFailures(
   calls: readonly CallRecord[],
@@ -29,7 +30,7 @@ export function untypedFailures(
   const seen = new Set<string>();
   const found: { call: CallRecord; error: ErrorFacts }[] = [];
   for (const call of calls) {
-    if (call.outcome.ok || call.outcome.error.typed) continue;
+    if (call.outcome.ok || call.outcome.error.typed || call.aborted) continue;
     const key = slot(call, call.outcome.error);
     if (seen.has(key)) continue;
     seen.add(key);

@@ -44,18 +44,33 @@ export class CallDeadlineExceeded extends Error {
   constructor(
     readonly method: string,
     readonly deadlineMs: number,
+    abortedBy: "deadline" | "caller" = "deadline",
   ) {
-    super(`the provider's ${method} did not settle within ${deadlineMs} ms (conformance rule L1)`);
+    super(
+      abortedBy === "deadline"
+        ? `the provider's ${method} did not settle within ${deadlineMs} ms (conformance rule L1)`
+        : `the provider's ${method} did not settle after its AbortSignal was aborted (conformance rule L1)`,
+    );
     this.name = "CallDeadlineExceeded";
   }
 }
 
-/** What a late call did once its `AbortSignal` was aborted. */
+/**
+ * What a call did once its `AbortSignal` was aborted: at its deadline (a late call), or
+ * before it by its caller (the suite aborts a call waiting on a request the backend holds).
+ */
 export interface AfterAbort {
   /** It settled (returned or threw) within the grace, or it did not (it ignores its signal). */
   afterAbort: "settled" | "ignored";
+  /**
+   * Why its signal was aborted: it missed its deadline, or its caller aborted it. Absent
+   * in reports made before this field existed: the deadline.
+   */
+  abortedBy?: "deadline" | "caller";
   /** When it settled: real ms after the abort. */
   settledAfterAbortMs?: number;
+  /** When it settled by throwing: the error's name (and code, when it has a string one). */
+  threw?: string;
   /** The grace waited, real ms. */
   graceMs: number;
 }
@@ -68,8 +83,13 @@ export interface DeadlineOptions {
   deadlineMs: number;
   /** The caller's signal: its abort is passed on to the call. */
   signal?: AbortSignal;
-  /** Told once the call missed its deadline, after the grace, before the caller is rejected. */
+  /**
+   * Told when the call missed its deadline, or ignored its caller's abort for the grace
+   * (after the grace, before the caller is rejected with a {@link CallDeadlineExceeded}).
+   */
   onLate(after: AfterAbort): void;
+  /** Told when the caller's abort came first and the call settled within the grace. */
+  onAborted?(after: AfterAbort): void;
 }
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -82,11 +102,39 @@ function sleep<V>(ms: number, value: V): { promise: Promise<V>; cancel(): void }
   return { promise, cancel: () => clearTimeout(timer) };
 }
 
+/** Resolves once `signal` aborts (at once when it has); never without a signal. */
+function whenAborted(signal: AbortSignal | undefined): {
+  promise: Promise<"aborted">;
+  cancel(): void;
+} {
+  let cancel = (): void => undefined;
+  const promise = new Promise<"aborted">((resolve) => {
+    if (!signal) return;
+    if (signal.aborted) return resolve("aborted");
+    const done = (): void => resolve("aborted");
+    signal.addEventListener("abort", done, { once: true });
+    cancel = () => signal.removeEventListener("abort", done);
+  });
+  return { promise, cancel: () => cancel() };
+}
+
+/** `AbortedError (code ABORTED)`: an error's name, and its code when it has a string one. */
+function errorName(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" ? `${error.name} (code ${code})` : error.name;
+}
+
 /**
- * Run `invoke` with a signal of its own (aborted when the caller's is, or at the deadline).
- * Settles as the call does within the deadline; past it, aborts the call's signal, waits up
- * to the grace to see whether the call honours it, tells `onLate`, and rejects with a
- * {@link CallDeadlineExceeded} whatever the call does later.
+ * Run `invoke` with a signal of its own, aborted when the caller's is or at the deadline,
+ * and hold the call to P9 both ways:
+ * - within the deadline and unaborted, it settles as the call does;
+ * - once the caller aborts, the call has the grace to settle (it then settles as the call
+ *   did, and `onAborted` is told how soon); if it does not, `onLate` is told and the caller
+ *   gets a {@link CallDeadlineExceeded};
+ * - past the deadline, the call's signal is aborted, the grace waited to see whether it
+ *   honours that, `onLate` told, and the caller rejected with a {@link CallDeadlineExceeded}
+ *   whatever the call does later.
  */
 export async function withDeadline<T>(
   options: DeadlineOptions,
@@ -106,31 +154,48 @@ export async function withDeadline<T>(
     (error: unknown) => ({ ok: false, error }),
   );
   const deadline = sleep(options.deadlineMs, "late" as const);
-  try {
-    const first = await Promise.race([call, deadline.promise]);
-    if (first !== "late") {
-      if (first.ok) return first.value;
-      throw first.error;
-    }
-    const error = new CallDeadlineExceeded(options.method, options.deadlineMs);
+  const aborted = whenAborted(outer);
+  const graceMs = abortGraceMs(options.deadlineMs);
+  const settled = (first: Settled<T>): T => {
+    if (first.ok) return first.value;
+    throw first.error;
+  };
+  /** Waits the grace for the aborted call; tells `onLate` if it ignores the abort. */
+  const afterAbort = async (abortedBy: "deadline" | "caller"): Promise<Settled<T> | undefined> => {
     const abortedAt = performance.now();
-    controller.abort(error);
-    const graceMs = abortGraceMs(options.deadlineMs);
     const grace = sleep(graceMs, "ignored" as const);
-    const after = await Promise.race([call.then(() => "settled" as const), grace.promise]);
+    const after = await Promise.race([call, grace.promise]);
     grace.cancel();
-    options.onLate(
-      after === "settled"
-        ? {
-            afterAbort: after,
-            settledAfterAbortMs: Math.round(performance.now() - abortedAt),
-            graceMs,
-          }
-        : { afterAbort: after, graceMs },
-    );
+    if (after === "ignored") {
+      options.onLate({ afterAbort: after, abortedBy, graceMs });
+      return undefined;
+    }
+    const report: AfterAbort = {
+      afterAbort: "settled",
+      abortedBy,
+      settledAfterAbortMs: Math.round(performance.now() - abortedAt),
+      graceMs,
+      ...(after.ok ? {} : { threw: errorName(after.error) }),
+    };
+    if (abortedBy === "deadline") options.onLate(report);
+    else options.onAborted?.(report);
+    return after;
+  };
+  try {
+    const first = await Promise.race([call, deadline.promise, aborted.promise]);
+    if (first === "aborted") {
+      const after = await afterAbort("caller");
+      if (after) return settled(after);
+      throw new CallDeadlineExceeded(options.method, options.deadlineMs, "caller");
+    }
+    if (first !== "late") return settled(first);
+    const error = new CallDeadlineExceeded(options.method, options.deadlineMs);
+    controller.abort(error);
+    await afterAbort("deadline");
     throw error;
   } finally {
     deadline.cancel();
+    aborted.cancel();
     outer?.removeEventListener("abort", relay);
   }
 }
@@ -168,9 +233,13 @@ export function lateCallMessage(late: LateCall): string {
     ...(late.scenario !== undefined ? [`scenario ${late.scenario}`] : []),
     ...(late.seed !== undefined ? [`seed ${late.seed}`] : []),
   ].join(", ");
+  const call = `${late.method}(${about}) called by ${late.caller} at ${late.at}${where ? ` (${where})` : ""}`;
+  if (late.abortedBy === "caller") {
+    return `${call} had its AbortSignal aborted by its caller and still had not settled ${late.graceMs} ms later: it ignores its AbortSignal (P9). The scenario was stopped there.`;
+  }
   const then =
     late.afterAbort === "settled"
       ? `its AbortSignal was then aborted and it settled ${late.settledAfterAbortMs ?? "?"} ms later`
       : `its AbortSignal was then aborted and it still had not settled ${late.graceMs} ms later: it ignores its AbortSignal`;
-  return `${late.method}(${about}) called by ${late.caller} at ${late.at}${where ? ` (${where})` : ""} did not return or throw within its deadline of ${late.deadlineMs} ms (real time); ${then}. The scenario was stopped there.`;
+  return `${call} did not return or throw within its deadline of ${late.deadlineMs} ms (real time); ${then}. The scenario was stopped there.`;
 }

@@ -99,6 +99,8 @@ export class Driver {
           push: (call) => world.trace.calls.push(call),
           deadlineMs: world.callDeadlineMs,
           late: (call, after) => world.late(call, after),
+          inFlight: (abort) => world.track(abort),
+          aborted: (call, after) => world.aborted(call, after),
         },
         name,
       );

@@ -34,10 +34,17 @@ export interface RecorderContext {
   /** Each call's deadline, real ms (L1); none when absent. */
   deadlineMs?: number;
   /**
-   * Told of a call that missed its deadline (it is not pushed: it never finished). Its
-   * caller gets a `CallDeadlineExceeded`.
+   * Told of a call that missed its deadline, or ignored an abort (it is not pushed: it
+   * never finished). Its caller gets a `CallDeadlineExceeded`.
    */
   late?(call: Omit<CallRecord, "outcome">, after: AfterAbort): void;
+  /**
+   * Registers a way to abort a call in flight (the suite aborts the call waiting on a
+   * request the backend holds); returns its removal, called once the call settles.
+   */
+  inFlight?(abort: AbortController): () => void;
+  /** Told of a call the suite aborted that settled within the grace (it is pushed too). */
+  aborted?(call: Omit<CallRecord, "outcome">, after: AfterAbort): void;
 }
 
 type Extra = Pick<CallRecord, "jobId" | "jobType" | "configVersion" | "correlationId">;
@@ -125,17 +132,25 @@ export function recordingProvider(inner: Provider, ctx: RecorderContext, name?: 
     let outcome: CallRecord["outcome"] | undefined;
     let late = false;
     const deadlineMs = ctx.deadlineMs;
+    // The suite's own abort, beside the engine's signal: see `World.abortInFlight`.
+    const suite = new AbortController();
+    const untrack = ctx.inFlight?.(suite);
+    const both = AbortSignal.any([signal, suite.signal]);
     const bounded = (): Promise<T> =>
       deadlineMs === undefined
-        ? invoke(signal)
+        ? invoke(both)
         : withDeadline(
             {
               method,
               deadlineMs,
-              signal,
+              signal: both,
               onLate: (after) => {
                 late = true;
                 ctx.late?.(call, after);
+              },
+              onAborted: (after) => {
+                call.aborted = after;
+                ctx.aborted?.(call, after);
               },
             },
             invoke,
@@ -148,6 +163,7 @@ export function recordingProvider(inner: Provider, ctx: RecorderContext, name?: 
       outcome = { ok: false, error: errorFacts(error) };
       throw error;
     } finally {
+      untrack?.();
       if (!late) push();
     }
     function push(): void {

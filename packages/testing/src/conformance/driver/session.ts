@@ -5,7 +5,7 @@
  * @module
  */
 import type { JobType } from "@provisionkit/core";
-import type { ConformanceJob, ConformanceJobScript, RuleId } from "../types.js";
+import type { ConformanceJob, ConformanceJobScript, HeldRequestKind, RuleId } from "../types.js";
 import { Driver } from "./driver.js";
 import { isGone, isReady, isSettled } from "./goals.js";
 import { storedStatus, type World } from "./world.js";
@@ -158,6 +158,23 @@ export class Session {
     );
   }
 
+  /**
+   * Hold the next `count` requests of `kind` unanswered (see
+   * `ConformanceBackend.holdNext`). As each is held, the provider calls in flight are
+   * aborted ({@link World.abortInFlight}): the one waiting on it must then settle within the
+   * grace (P9, checked as L1).
+   */
+  holdNext(kind: HeldRequestKind, count: number): void {
+    this.world.backend.holdNext?.(kind, count, this.world.abortInFlight);
+    this.#fault({ kind: "hold", count }, `the next ${count} ${kind} request(s) held unanswered`);
+  }
+
+  /** Let the held requests go on (carried out; answered to callers that gave up). */
+  releaseHeld(): void {
+    this.world.backend.releaseHeld?.();
+    this.world.mark("", "held requests released");
+  }
+
   /** Purge a job. */
   purge(job: ConformanceJob): void {
     this.world.backend.purge?.(job);
@@ -180,7 +197,7 @@ export class Session {
 
   #fault(
     fault: {
-      kind: "rateLimit" | "transient" | "purge";
+      kind: "rateLimit" | "transient" | "purge" | "hold";
       count: number;
       retryAfterMs?: number;
       jobId?: string;

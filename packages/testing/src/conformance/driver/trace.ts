@@ -14,7 +14,7 @@ import type {
   LaunchResolution,
 } from "@provisionkit/core";
 import type { ConformanceCapabilities, ConformanceJob, RuleId, TimelineMark } from "../types.js";
-import type { LateCall } from "./deadline.js";
+import type { AfterAbort, LateCall } from "./deadline.js";
 
 /** The provider methods the recording proxy sees. */
 export type ProviderMethod =
@@ -71,6 +71,12 @@ export interface CallRecord {
   correlationId?: string;
   /** The answer, or the error. */
   outcome: { ok: true; value: unknown } | { ok: false; error: ErrorFacts };
+  /**
+   * Set when the suite aborted the call (it waited on a request the backend held, see
+   * `ConformanceBackend.holdNext`) and it settled within the grace, as P9 asks: how soon,
+   * and what it threw.
+   */
+  aborted?: AfterAbort;
   /** For launches: the ledger just before and just after the call. */
   ledgerBefore?: ConformanceJob[];
   /** For launches: the ledger just after the call. */
@@ -109,8 +115,8 @@ export interface ReleaseRecord {
 export interface FaultRecord {
   /** Virtual time of the injection. */
   at: number;
-  /** What was injected. */
-  kind: "rateLimit" | "transient" | "purge";
+  /** What was injected (`hold`: requests held unanswered, see `ConformanceBackend.holdNext`). */
+  kind: "rateLimit" | "transient" | "purge" | "hold";
   /** How many requests it affects. */
   count: number;
   /** For rate limits. */

@@ -76,6 +76,8 @@ export class World {
   readonly trace: Trace;
   /** Each provider call's deadline, real ms (L1). */
   readonly callDeadlineMs: number;
+  /** The suite's abort of every provider call in flight (see {@link World.abortInFlight}). */
+  readonly #inFlight = new Set<AbortController>();
 
   private constructor(
     readonly backend: ConformanceBackend,
@@ -223,9 +225,37 @@ export class World {
     return copy;
   }
 
+  /** Track a provider call in flight until the returned function is called. */
+  track(abort: AbortController): () => void {
+    this.#inFlight.add(abort);
+    return () => void this.#inFlight.delete(abort);
+  }
+
   /**
-   * Record a provider call that missed its deadline (L1): a violation, and the end of the
-   * run (the driver stops at its next step; the goal is marked unreached under L1).
+   * Abort every provider call in flight: the backend holds a request unanswered, so the call
+   * waiting on it must give up (P9). Bound, for the backend's `onHeld`. The calls of a
+   * scenario's one process run one at a time, so that is the call that sent the request.
+   */
+  readonly abortInFlight = (): void => {
+    for (const abort of this.#inFlight) {
+      abort.abort(new Error("the backend holds this call's request unanswered (conformance P9)"));
+    }
+    this.#inFlight.clear();
+  };
+
+  /** Mark a call the suite aborted that settled within the grace, as P9 asks. */
+  aborted(call: Omit<CallRecord, "outcome">, after: AfterAbort): void {
+    const how = after.threw === undefined ? "returned" : `threw ${after.threw}`;
+    this.mark(
+      call.resourceKey,
+      `${call.method} waited on a held request; aborted, it ${how} ${after.settledAfterAbortMs ?? "?"} ms later`,
+    );
+  }
+
+  /**
+   * Record a provider call that missed its deadline or ignored its abort (L1): a violation,
+   * and the end of the run (the driver stops at its next step; the goal is marked unreached
+   * under L1).
    */
   late(call: Omit<CallRecord, "outcome">, after: AfterAbort): void {
     const late: LateCall = {
@@ -242,7 +272,12 @@ export class World {
     };
     this.liveness.first ??= late;
     this.#stop(late, lateCallMessage(late));
-    this.mark(call.resourceKey, `${call.method} missed its ${this.callDeadlineMs} ms deadline`);
+    this.mark(
+      call.resourceKey,
+      after.abortedBy === "caller"
+        ? `${call.method} ignored its aborted AbortSignal for ${after.graceMs} ms`
+        : `${call.method} missed its ${this.callDeadlineMs} ms deadline`,
+    );
   }
 
   /**

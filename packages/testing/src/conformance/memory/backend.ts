@@ -6,7 +6,7 @@
  */
 import { JobState, isTerminal, type JobType } from "@provisionkit/core";
 import type { Clock } from "../../clock.js";
-import type { ConformanceJob, ConformanceJobScript } from "../types.js";
+import type { ConformanceJob, ConformanceJobScript, HeldRequestKind } from "../types.js";
 import {
   MEMORY_FAILURE_KINDS,
   MemoryBackendFault,
@@ -43,8 +43,8 @@ function applies(fault: PendingFault, kind: "launch" | "read"): boolean {
  * Jobs that run on the clock: created by {@link MemoryBackend.launch}, Running after a
  * second, ending after their scripted duration (default 30 s), canceled a second after a
  * cancel request. Requests can be made to fail (429 on launches, or on any request; 503 on
- * any request, or on reads only), and a launch request's answer can be lost after the
- * backend carried it out (504).
+ * any request, or on reads only), a launch request's answer can be lost after the
+ * backend carried it out (504), and reads and cancels can be held unanswered.
  */
 export class MemoryBackend {
   /** The clock every time comes from. */
@@ -61,6 +61,8 @@ export class MemoryBackend {
   };
   #unavailable: PendingFault = { count: 0, requests: "all" };
   readonly #lostAnswers: Record<JobType, number> = { provision: 0, deprovision: 0 };
+  readonly #holds: { kind: HeldRequestKind; count: number; onHeld: () => void }[] = [];
+  readonly #held = new Set<() => void>();
 
   /** @param options - clock and timings. */
   constructor(options: MemoryBackendOptions) {
@@ -82,6 +84,34 @@ export class MemoryBackend {
       this.#rateLimited.count--;
       throw new MemoryBackendFault(429, this.#rateLimited.retryAfterMs);
     }
+  }
+
+  /**
+   * Hold the next `count` requests of `kind` (status reads and lookups, or cancels) unanswered
+   * until {@link MemoryBackend.releaseHeld}, calling `onHeld` as each one is held. A provider
+   * passes each such request through {@link MemoryBackend.hold} first.
+   */
+  holdNext(kind: HeldRequestKind, count: number, onHeld: () => void = () => undefined): void {
+    if (count > 0) this.#holds.push({ kind, count, onHeld });
+  }
+
+  /**
+   * The hold gate of a request of `kind`: undefined when no hold applies; otherwise the
+   * request is held (its hold's `onHeld` told) and the promise resolves once it is released.
+   */
+  hold(kind: HeldRequestKind): Promise<void> | undefined {
+    const rule = this.#holds.find((h) => h.kind === kind && h.count > 0);
+    if (!rule) return undefined;
+    rule.count--;
+    const released = new Promise<void>((resolve) => this.#held.add(resolve));
+    rule.onHeld();
+    return released;
+  }
+
+  /** Release every held request. */
+  releaseHeld(): void {
+    for (const release of this.#held) release();
+    this.#held.clear();
   }
 
   /**

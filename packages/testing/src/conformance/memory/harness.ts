@@ -11,6 +11,7 @@ import type {
   ConformanceBackend,
   ConformanceJob,
   ConformanceJobScript,
+  HeldRequestKind,
 } from "../types.js";
 import { EVERY_CONTROL } from "../backends/simulator-backend.js";
 import { MemoryBackend } from "./backend.js";
@@ -50,6 +51,7 @@ class MemoryConformanceBackend implements ConformanceBackend {
       loseAnswers: true,
       strays: true,
       readFailures: true,
+      holds: true,
       failureKinds: MEMORY_FAILURE_KINDS,
       ...options.controls,
     });
@@ -117,6 +119,14 @@ class MemoryConformanceBackend implements ConformanceBackend {
 
   failNextReads(count: number): void {
     this.#running().failNext(count, "reads");
+  }
+
+  holdNext(kind: HeldRequestKind, count: number, onHeld: () => void): void {
+    this.#running().holdNext(kind, count, onHeld);
+  }
+
+  releaseHeld(): void {
+    this.#backend?.releaseHeld();
   }
 
   loseNextAnswer(operation: JobType): void {

@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  AbortedError,
   JobNotFoundError,
   JobState,
   RateLimitError,
@@ -19,10 +20,12 @@ import {
   type Provider,
   type ProvisionResult,
   type ProvisionStatus,
+  type CallOptions,
   type ResourceObject,
   type TriggerDeprovisionOptions,
   type TriggerProvisionOptions,
 } from "@provisionkit/core";
+import type { HeldRequestKind } from "../types.js";
 import type { MemoryBackend } from "./backend.js";
 import { MemoryBackendFault, type MemoryJob, type MemoryProviderOptions } from "./model.js";
 
@@ -67,8 +70,13 @@ export class MemoryProvider implements Provider {
     this.token = options.token ?? "memory-token";
     const settle = options.launchSettleMs === undefined ? 0 : options.launchSettleMs;
     if (settle !== null) this.launchSettleMs = settle;
-    if (options.findJob ?? true) this.findJob = (r, q) => this.call(() => this.find(r, q));
-    if (this.canCancel) this.cancelJob = (r, id) => this.call(() => this.cancel(r, id));
+    if (options.findJob ?? true) {
+      this.findJob = (r, q, o) => this.call(() => this.find(r, q), o?.signal, ["read"]);
+    }
+    if (this.canCancel) {
+      this.cancelJob = (r, id, _type, o) =>
+        this.call(() => this.cancel(r, id), o?.signal, ["read", "cancel"]);
+    }
   }
 
   /** Launch a provision job. */
@@ -93,13 +101,21 @@ export class MemoryProvider implements Provider {
   }
 
   /** Read a provision job. */
-  getProvisionStatus(resource: ResourceObject, jobId: string): Promise<ProvisionStatus> {
-    return this.call(() => this.status(resource, jobId, "provision"));
+  getProvisionStatus(
+    resource: ResourceObject,
+    jobId: string,
+    options?: CallOptions,
+  ): Promise<ProvisionStatus> {
+    return this.call(() => this.status(resource, jobId, "provision"), options?.signal, ["read"]);
   }
 
   /** Read a deprovision job. */
-  getDeprovisionStatus(resource: ResourceObject, jobId: string): Promise<ProvisionStatus> {
-    return this.call(() => this.status(resource, jobId, "deprovision"));
+  getDeprovisionStatus(
+    resource: ResourceObject,
+    jobId: string,
+    options?: CallOptions,
+  ): Promise<ProvisionStatus> {
+    return this.call(() => this.status(resource, jobId, "deprovision"), options?.signal, ["read"]);
   }
 
   /** Cancel a running provision job and wait (P5), skip (P6), or launch a deprovision job. */
@@ -108,11 +124,15 @@ export class MemoryProvider implements Provider {
     provisionJobs: readonly JobRecord[],
     options: TriggerDeprovisionOptions,
   ): Promise<DeprovisionResult> {
-    return this.call(() => {
-      const answer = this.deprovision(resource, provisionJobs, options);
-      this.backend.deliver("deprovision");
-      return answer;
-    });
+    return this.call(
+      () => {
+        const answer = this.deprovision(resource, provisionJobs, options);
+        this.backend.deliver("deprovision");
+        return answer;
+      },
+      options.signal,
+      ["read"],
+    );
   }
 
   /** What `triggerDeprovision` does (the fault gate already passed). */
@@ -215,14 +235,40 @@ export class MemoryProvider implements Provider {
         );
   }
 
-  /** Run a request, translating backend faults into typed errors. */
-  protected call<T>(body: () => T): Promise<T> {
+  /**
+   * Run a request, translating backend faults into typed errors. It first passes the hold
+   * gate of each of `holds` (the kinds of request it makes that the backend can hold): a
+   * held request is waited for until released, or until `signal` aborts (then it throws an
+   * `AbortedError` and `body` never runs), as P9 asks.
+   */
+  protected async call<T>(
+    body: () => T,
+    signal?: AbortSignal,
+    holds: readonly HeldRequestKind[] = [],
+  ): Promise<T> {
+    for (const kind of holds) await this.waitIfHeld(kind, signal);
     try {
-      return Promise.resolve(body());
+      return body();
     } catch (error) {
       const thrown = error instanceof MemoryBackendFault ? this.toError(error) : error;
-      return Promise.reject(thrown instanceof Error ? thrown : new Error(String(thrown)));
+      throw thrown instanceof Error ? thrown : new Error(String(thrown));
     }
+  }
+
+  /** Wait while the backend holds a request of `kind`; an abort of `signal` ends the wait. */
+  protected async waitIfHeld(kind: HeldRequestKind, signal?: AbortSignal): Promise<void> {
+    const released = this.backend.hold(kind);
+    if (!released) return;
+    await new Promise<void>((resolve, reject) => {
+      const abort = (): void =>
+        reject(new AbortedError(`the memory backend's ${kind} request was aborted by its caller`));
+      if (signal?.aborted) return abort();
+      signal?.addEventListener("abort", abort, { once: true });
+      void released.then(() => {
+        signal?.removeEventListener("abort", abort);
+        resolve();
+      });
+    });
   }
 
   private find(resource: ResourceObject, query: FindJobQuery): FoundJob | undefined {

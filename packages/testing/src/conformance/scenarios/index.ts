@@ -33,6 +33,7 @@ import {
   rateLimitedLaunch,
   transientFailure,
 } from "./faults.js";
+import { hungRequests } from "./hangs.js";
 import { foreignJob } from "./ownership.js";
 import { randomizedInterleavings } from "./randomized.js";
 import type { ConformanceScenario } from "./scenario.js";
@@ -63,6 +64,7 @@ export const PROVIDER_SCENARIOS: readonly ConformanceScenario[] = Object.freeze(
   lostLaunchAnswer,
   lookupOutageAfterLostAnswer,
   neverFinishingJob,
+  hungRequests,
   crashAdoptsByCorrelationId,
   crashAmongOtherJobs,
   crashAmongSimilarIds,

@@ -22,6 +22,7 @@ import {
 import {
   MemoryBackendFault,
   MemoryProvider,
+  type HeldRequestKind,
   type MemoryBackend,
   type MemoryProviderOptions,
 } from "../../../src/index.js";
@@ -278,5 +279,15 @@ export class ContainedFindJob extends MemoryProvider {
           .find((j) => j.operation === query.type && query.correlationId.includes(j.correlationId));
         return job ? this.report(job) : undefined;
       });
+  }
+}
+
+/**
+ * P9: waits out a request the backend holds unanswered whatever its `AbortSignal` says (the
+ * signal is not passed on to the request, as when an HTTP client is called without it).
+ */
+export class WaitsOutHeldRequests extends MemoryProvider {
+  protected override waitIfHeld(kind: HeldRequestKind): Promise<void> {
+    return super.waitIfHeld(kind);
   }
 }

@@ -1,0 +1,97 @@
+/**
+ * The hung-requests scenario (issue 21, P9): the conformance-only mutation run of AapProvider
+ * found that no scenario aborts a call while the backend hangs, so an AapProvider that drops
+ * the `AbortSignal` on its way to the AAP client survived the suite. The scenario holds job
+ * reads, lookups and cancels unanswered on the AAP simulator and aborts the call waiting on
+ * each: AapProvider settles every one within milliseconds and passes; a client that drops
+ * the signal of any of those requests keeps waiting and fails L1.
+ */
+import { AapClient, AapProvider } from "@provisionkit/provider-aap";
+import { aapSimulatorBackend, runConformance } from "@provisionkit/testing";
+import { describe, expect, it } from "vitest";
+import { aapProvider } from "../conformance/builtin.mjs";
+
+type Options = { signal?: AbortSignal };
+
+/** The request options without their signal: what a call made without it sends. */
+function unsignalled<T extends Options>(options: T | undefined): Omit<T, "signal"> {
+  const { signal: _dropped, ...rest } = options ?? ({} as T);
+  return rest;
+}
+
+/** Reads a job without its caller's signal. */
+class UnsignalledRead extends AapClient {
+  override getJob(...[ref, options]: Parameters<AapClient["getJob"]>) {
+    return super.getJob(ref, unsignalled(options));
+  }
+}
+
+/** Sends a cancel without its caller's signal. */
+class UnsignalledCancel extends AapClient {
+  override cancelJob(...[ref, options]: Parameters<AapClient["cancelJob"]>) {
+    return super.cancelJob(ref, unsignalled(options));
+  }
+}
+
+/** Lists jobs (a lookup) without its caller's signal. */
+class UnsignalledList extends AapClient {
+  override listJobs(...[kind, filters, options]: Parameters<AapClient["listJobs"]>) {
+    return super.listJobs(kind, filters, unsignalled(options));
+  }
+}
+
+async function run(Client?: typeof AapClient) {
+  const report = await runConformance({
+    backend: () =>
+      aapSimulatorBackend({
+        provider: (endpoint) =>
+          Client
+            ? new AapProvider({
+                client: new Client({
+                  url: endpoint.url,
+                  auth: { type: "bearer", token: endpoint.token },
+                  retry: { initialDelayMs: 10 },
+                }),
+                now: endpoint.now,
+              })
+            : aapProvider(endpoint),
+      }),
+    scenarios: ["hung-requests"],
+  });
+  const scenario = report.scenarios.find((s) => s.id === "hung-requests");
+  if (!scenario) throw new Error("hung-requests did not run");
+  return scenario;
+}
+
+describe("hung-requests: every call waiting on a held request settles once aborted (P9)", () => {
+  it("AapProvider passes, each held read, lookup and cancel aborted and settled", async () => {
+    const scenario = await run();
+    expect(scenario.status, JSON.stringify(scenario.violations)).toBe("passed");
+    const aborted = scenario.timelines
+      .flatMap((t) => t.marks.map((m) => m.label))
+      .filter((label) => label.includes("waited on a held request"));
+    const methods = new Set(aborted.map((label) => label.split(" ")[0]));
+    expect([...methods].sort()).toEqual([
+      "cancelJob",
+      "findJob",
+      "getProvisionStatus",
+      "triggerDeprovision",
+    ]);
+    for (const label of aborted) expect(label).toMatch(/it threw AbortedError \(code ABORTED\)/);
+  });
+
+  for (const [name, Client, method] of [
+    ["a status read", UnsignalledRead, "getProvisionStatus"],
+    ["a cancel", UnsignalledCancel, "cancelJob"],
+    ["a lookup", UnsignalledList, "findJob"],
+  ] as const) {
+    it(`a client that sends ${name} without the signal fails L1 on ${method}`, async () => {
+      const scenario = await run(Client);
+      expect(scenario.status).toBe("failed");
+      const l1 = scenario.violations.filter((v) => v.rule === "L1").map((v) => v.message);
+      expect(l1[0]).toMatch(new RegExp(`^L1: ${method}\\(conformance/w1`));
+      expect(l1[0]).toMatch(/it ignores its AbortSignal \(P9\)/);
+      expect(new Set(scenario.violations.map((v) => v.rule))).toEqual(new Set(["L1"]));
+    });
+  }
+});

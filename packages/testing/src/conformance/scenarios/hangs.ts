@@ -1,0 +1,77 @@
+/**
+ * P9 against a hung backend: requests held unanswered, and each call waiting on one
+ * aborted.
+ *
+ * @module
+ */
+import { SPECS } from "../driver/session.js";
+import { single } from "./scenario.js";
+
+/** How long the scripted provision jobs run: long enough to be read, cancelled and deleted. */
+const LONG_JOB_MS = 10 * 60_000;
+
+/**
+ * The backend holds requests unanswered: a status read, the read and the cancel of a cancel,
+ * a lookup after a lost launch answer, and the reads of a deprovision. Each provider call
+ * waiting on one misses its (short) deadline and has its `AbortSignal` aborted: it must then
+ * settle (P9, checked as L1), and the engine must get on once the backend answers again
+ * (E3, E4, E5). A provider that drops the signal somewhere on the way to its HTTP client
+ * keeps waiting on the held request, which is what a real controller's shutdown or call
+ * timeout would meet.
+ *
+ * Each phase holds only a few requests (later ones go through), so the run ends like its
+ * fault-free twin. A provider that reads nothing over the network for a phase (an EDA
+ * provider learns of its jobs from the resource) meets no hold there. No job ends failed
+ * while requests are held: the EDA backend's write-back reads a failed job's explanation
+ * from the same AAP simulator, and must not wait on a hold.
+ */
+export const hungRequests = single(
+  {
+    id: "hung-requests",
+    title: "requests held unanswered; each waiting call aborted",
+    rules: ["E3", "E4", "E5", "L1"],
+    needs: { controls: ["holds"] },
+  },
+  async (s, env) => {
+    // A status read held.
+    s.scriptNext("provision", { durationMs: 60_000 });
+    const key = s.create("w1", SPECS.A);
+    const provisions = (): number =>
+      s.ledger(key).filter((j) => j.operation === "provision").length;
+    await s.until(() => s.active(key, "provision"), "a provision job running", "E3", key);
+    s.holdNext("read", 1);
+    await s.untilReady(key);
+
+    if (env.capabilities.cancel) {
+      // A spec change cancels the running job: its read and its cancel held.
+      s.scriptNext("provision", { durationMs: LONG_JOB_MS });
+      s.setSpec(key, SPECS.B);
+      await s.until(() => provisions() === 2, "a second provision job launched", "E3", key);
+      await s.runFor(15_000);
+      s.holdNext("read", 2);
+      s.holdNext("cancel", 1);
+      s.setSpec(key, SPECS.C);
+      await s.untilReady(key);
+    }
+
+    if (env.controls.loseAnswers === true && env.capabilities.findJob) {
+      // A launch's answer lost: the lookup that follows held.
+      s.world.backend.loseNextAnswer?.("provision");
+      s.world.mark(key, "the answer of the next provision launch is lost");
+      s.holdNext("read", 1);
+      s.setSpec(key, SPECS.A);
+      await s.untilReady(key);
+    }
+
+    // Deleted while provisioning: the reads and the cancel before the deprovision held.
+    s.scriptNext("provision", { durationMs: LONG_JOB_MS });
+    s.setSpec(key, SPECS.B);
+    await s.runFor(15_000);
+    s.holdNext("read", 2);
+    s.holdNext("cancel", 1);
+    s.delete(key);
+    await s.untilGone(key);
+    s.releaseHeld();
+  },
+  () => ({ engine: { onSpecChangeWhileRunning: "cancel" } }),
+);
