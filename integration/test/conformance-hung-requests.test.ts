@@ -2,9 +2,10 @@
  * The hung-requests scenario (issue 21, P9): the conformance-only mutation run of AapProvider
  * found that no scenario aborts a call while the backend hangs, so an AapProvider that drops
  * the `AbortSignal` on its way to the AAP client survived the suite. The scenario holds job
- * reads, lookups and cancels unanswered on the AAP simulator and aborts the call waiting on
- * each: AapProvider settles every one within milliseconds and passes; a client that drops
- * the signal of any of those requests keeps waiting and fails L1.
+ * reads, lookups, cancels, a launch and a template read unanswered on the AAP simulator and
+ * aborts the call waiting on each: AapProvider settles every one within milliseconds and
+ * passes; a client that sends any of those requests without the signal keeps waiting and
+ * fails L1.
  */
 import { AapClient, AapProvider } from "@provisionkit/provider-aap";
 import { aapSimulatorBackend, runConformance } from "@provisionkit/testing";
@@ -30,6 +31,20 @@ class UnsignalledRead extends AapClient {
 class UnsignalledCancel extends AapClient {
   override cancelJob(...[ref, options]: Parameters<AapClient["cancelJob"]>) {
     return super.cancelJob(ref, unsignalled(options));
+  }
+}
+
+/** Sends a launch without its caller's signal. */
+class UnsignalledLaunch extends AapClient {
+  override launch(...[template, body, options]: Parameters<AapClient["launch"]>) {
+    return super.launch(template, body, unsignalled(options));
+  }
+}
+
+/** Reads the templates (before a launch) without its caller's signal. */
+class UnsignalledTemplateRead extends AapClient {
+  override findTemplate(...[name, organization, options]: Parameters<AapClient["findTemplate"]>) {
+    return super.findTemplate(name, organization, unsignalled(options));
   }
 }
 
@@ -64,7 +79,7 @@ async function run(Client?: typeof AapClient) {
 }
 
 describe("hung-requests: every call waiting on a held request settles once aborted (P9)", () => {
-  it("AapProvider passes, each held read, lookup and cancel aborted and settled", async () => {
+  it("AapProvider passes, each held read, lookup, cancel, launch and template read aborted and settled", async () => {
     const scenario = await run();
     expect(scenario.status, JSON.stringify(scenario.violations)).toBe("passed");
     const aborted = scenario.timelines
@@ -76,6 +91,7 @@ describe("hung-requests: every call waiting on a held request settles once abort
       "findJob",
       "getProvisionStatus",
       "triggerDeprovision",
+      "triggerProvision",
     ]);
     for (const label of aborted) expect(label).toMatch(/it threw AbortedError \(code ABORTED\)/);
   });
@@ -84,6 +100,8 @@ describe("hung-requests: every call waiting on a held request settles once abort
     ["a status read", UnsignalledRead, "getProvisionStatus"],
     ["a cancel", UnsignalledCancel, "cancelJob"],
     ["a lookup", UnsignalledList, "findJob"],
+    ["a launch", UnsignalledLaunch, "triggerProvision"],
+    ["a template read", UnsignalledTemplateRead, "triggerDeprovision"],
   ] as const) {
     it(`a client that sends ${name} without the signal fails L1 on ${method}`, async () => {
       const scenario = await run(Client);

@@ -160,6 +160,21 @@ describe("AAP simulator: fault injection", () => {
     ]);
   });
 
+  it("hang with release abandon: faults.release() cuts the request unprocessed (lost before AWX)", async () => {
+    aap.faults.inject({ operation: "launch", action: { type: "hang", release: "abandon" } });
+    const pending = callFails(url, launchPath, { body: {} });
+    await received(1);
+    aap.faults.release();
+    expect((await pending).code).toBe("ECONNRESET");
+    expect(aap.ledger()).toEqual([]);
+    expect((await launch()).status).toBe(201);
+    expect(() =>
+      aap.faults.inject({
+        action: { type: "hang", release: "later" as unknown as "abandon" },
+      }),
+    ).toThrow(RangeError);
+  });
+
   it("hang: stop() releases the held request without processing it", async () => {
     aap.faults.inject({ operation: "launch", action: { type: "hang" } });
     const pending = callFails(url, launchPath, { body: {} });

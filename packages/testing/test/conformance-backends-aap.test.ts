@@ -243,6 +243,28 @@ describe("aapSimulatorBackend", () => {
     expect(() => backend.holdNext!("read", -1, () => undefined)).toThrow(RangeError);
   });
 
+  it("holdNext: a held template read is answered on release; a held launch never is, and makes no job", async () => {
+    const { backend, endpoint } = await aapBackend();
+    let tell = (): void => undefined;
+    const heldOnce = () => new Promise<void>((resolve) => (tell = resolve));
+    const vars = eventVars(payload("w", "provision", "c", "v"));
+    backend.holdNext!("template", 1, () => tell());
+    let held = heldOnce();
+    const read = call(endpoint.url, endpoint.token, "unified_job_templates/?name=create-widget");
+    await held;
+    backend.holdNext!("launch", 1, () => tell());
+    held = heldOnce();
+    const launched = launch(endpoint, "create-widget", vars).then(
+      () => "answered",
+      () => "cut",
+    );
+    await held;
+    backend.releaseHeld!();
+    expect((await read).status).toBe(200);
+    expect(await launched).toBe("cut");
+    expect(backend.ledger()).toEqual([]);
+  });
+
   it("loseNextAnswer: the next launch creates its job, then its connection drops", async () => {
     const { backend, endpoint } = await aapBackend();
     backend.loseNextAnswer!("provision");

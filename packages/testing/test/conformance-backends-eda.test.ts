@@ -158,6 +158,28 @@ describe("edaSimulatorBackend", () => {
     expect(() => backend.failNextReads!(-1)).toThrow(RangeError);
   });
 
+  it("holdNext holds job reads on the AAP simulator; template and launch holds leave the rules' own launches alone", async () => {
+    const { backend, endpoint } = await edaBackend();
+    expect(backend.controls.holds).toBe(true);
+    const held: string[] = [];
+    backend.holdNext!("template", 1, () => held.push("template"));
+    backend.holdNext!("launch", 1, () => held.push("launch"));
+    const event = payload("w", "provision", "c", "v1");
+    expect((await sendEvent(endpoint, "create-widget", event)).status).toBe(200);
+    await backend.settle!();
+    // The rule looked its template up and launched: nothing was held.
+    expect(backend.ledger()).toHaveLength(1);
+    expect(held).toEqual([]);
+    let tell = (): void => undefined;
+    const once = new Promise<void>((resolve) => (tell = resolve));
+    backend.holdNext!("read", 1, () => (held.push("read"), tell()));
+    const read = call(endpoint.aap.url, endpoint.aap.token, "jobs/");
+    await once;
+    expect(held).toEqual(["read"]);
+    backend.releaseHeld!();
+    expect((await read).status).toBe(200);
+  });
+
   it("stop is idempotent; settle after stop does nothing", async () => {
     const { backend, ctx } = await edaBackend({ eda: { eventLatencyMs: 10 } });
     await backend.stop();

@@ -59,11 +59,18 @@ export interface AapDelayFault {
 
 /**
  * Hold the request unprocessed until `faults.release()` (then it is processed and answered
- * normally) or `stop()` (then it is abandoned, never processed).
+ * normally, unless `release` says `abandon`) or `stop()` (then it is abandoned, never
+ * processed).
  */
 export interface AapHangFault {
   /** Discriminator. */
   type: "hang";
+  /**
+   * What `faults.release()` does with a request this rule holds: `process` it and answer
+   * (default), or `abandon` it unprocessed and cut its connection, as a request lost between
+   * a proxy and AWX never reaches it.
+   */
+  release?: "process" | "abandon";
   /** Passed to the {@link AapFaults.onHold} listeners with each request this rule holds. */
   label?: string;
 }
@@ -142,7 +149,10 @@ export interface AapFaults {
   seed(seed: number): void;
   /** Removes every rule (held requests stay held). */
   clear(): void;
-  /** Releases every held (`hang`) request: each is then processed and answered normally. */
+  /**
+   * Releases every held (`hang`) request: each is then processed and answered normally, or
+   * abandoned unprocessed when its rule's `release` is `abandon`.
+   */
   release(): void;
   /**
    * Tell `listener` each time a `hang` rule holds a request (synchronously, as the request is

@@ -35,6 +35,14 @@ function validate(rule: AapFaultRule): void {
   if (action.type === "rate-limit" && !(action.retryAfterSeconds >= 0)) {
     throw new RangeError(`rate-limit fault needs retryAfterSeconds >= 0`);
   }
+  if (
+    action.type === "hang" &&
+    action.release !== undefined &&
+    action.release !== "process" &&
+    action.release !== "abandon"
+  ) {
+    throw new RangeError(`hang fault release must be "process" or "abandon"`);
+  }
   if (action.type === "status" && !(action.status >= 100 && action.status <= 599)) {
     throw new RangeError(`status fault needs an HTTP status, got ${action.status}`);
   }

@@ -115,7 +115,7 @@ export class SimServer extends LoopbackService<ServerDeps> {
         const outcome = await holds.hang(
           fault.label === undefined ? held : { ...held, label: fault.label },
         );
-        if (outcome === "abandon") return cut(req, false);
+        if (outcome === "abandon" || fault.release === "abandon") return cut(req, false);
       }
       timeline.runDue();
       const response = this.#process(received, state.clock.now());

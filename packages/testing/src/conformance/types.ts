@@ -166,9 +166,13 @@ export interface BackendControls {
 /**
  * Which requests {@link ConformanceBackend.holdNext} holds:
  * - `read`: a job's status read or a lookup (a list of jobs);
- * - `cancel`: a cancel request.
+ * - `cancel`: a cancel request;
+ * - `template`: a read a launch makes before it sends anything (the AAP templates);
+ * - `launch`: a launch request. A held launch is never carried out: {@link
+ *   ConformanceBackend.releaseHeld} drops it unanswered (carried out after its caller gave
+ *   up, it would make a job no provider can know of).
  */
-export type HeldRequestKind = "read" | "cancel";
+export type HeldRequestKind = "read" | "cancel" | "template" | "launch";
 
 /** A Kubernetes API a backend can reach: its kubeconfig (a simulator is one). */
 export interface KubernetesEndpoint {
@@ -275,9 +279,10 @@ export interface ConformanceBackend {
    * does (the connection stays open, nothing is processed), until {@link
    * ConformanceBackend.releaseHeld} or `stop`, and call `onHeld` as each one is held (the
    * suite then aborts the provider call waiting on it). Later requests go through. A held
-   * request whose caller gave up may still be carried out once released; its answer then
-   * goes nowhere. Hold only the provider's own requests: the backend's own work
-   * (write-backs) must not wait on them. Needs {@link BackendControls.holds}.
+   * read, cancel or template read whose caller gave up may still be carried out once
+   * released (its answer then goes nowhere); a held launch never is. Hold only the
+   * provider's own requests: the backend's own work (write-backs, a rulebook's launches)
+   * must not wait on them. Needs {@link BackendControls.holds}.
    */
   holdNext?(kind: HeldRequestKind, count: number, onHeld: () => void): void;
   /** Let every held request go on (carried out and answered). Needs {@link BackendControls.holds}. */

@@ -1,9 +1,11 @@
 /**
  * The memory backend's scripted faults: rate limits and 503s on launches, reads or any
- * request, and launch answers lost after the backend carried the request out (504).
+ * request, launch answers lost after the backend carried the request out (504), and
+ * requests held unanswered.
  */
 import { describe, expect, it } from "vitest";
 import {
+  AbortedError,
   RateLimitError,
   TransientError,
   isOutcomeUnknown,
@@ -70,5 +72,30 @@ describe("memory backend faults", () => {
     await expect(deprovision()).rejects.toThrow(/504/);
     expect(backend.ledger()[0]?.cancelRequestedAt).toBeDefined();
     await expect(deprovision()).resolves.toMatchObject({ action: "waiting" });
+  });
+
+  it("holds reads until released, or until the caller aborts; a held launch is dropped, never carried out", async () => {
+    const { backend, provider, launch } = setup();
+    const { jobId } = await launch();
+    const told: string[] = [];
+    backend.holdNext("read", 2, () => told.push("read"));
+    const caller = new AbortController();
+    const aborted = provider.getProvisionStatus(resource, jobId, { signal: caller.signal });
+    const waiting = provider.getProvisionStatus(resource, jobId, { signal });
+    expect(told).toEqual(["read", "read"]);
+    caller.abort();
+    await expect(aborted).rejects.toBeInstanceOf(AbortedError);
+    // The next read is not held; the held one answers once released.
+    await expect(provider.getProvisionStatus(resource, jobId)).resolves.toMatchObject({ jobId });
+    backend.releaseHeld();
+    await expect(waiting).resolves.toMatchObject({ jobId });
+    backend.holdNext("launch", 1, () => told.push("launch"));
+    const dropped = launch("c2");
+    expect(told.at(-1)).toBe("launch");
+    backend.releaseHeld();
+    const error = await dropped.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientError);
+    expect(isOutcomeUnknown(error)).toBe(true);
+    expect(backend.ledger().map((j) => j.correlationId)).toEqual(["c1"]);
   });
 });

@@ -7,7 +7,7 @@
 import type { JobType } from "@provisionkit/core";
 import { AapSimulator } from "../../aap/simulator.js";
 import type { AapAuthOptions, AapJobScript, AapSimulatorOptions } from "../../aap/types.js";
-import type { AapHangFault } from "../../aap/fault-types.js";
+import type { AapFaultRule, AapHangFault } from "../../aap/fault-types.js";
 import type {
   BackendContext,
   ConformanceJob,
@@ -25,6 +25,14 @@ export const SIM_TOKEN = "sim-token";
  * so that a scripted duration is mostly running time.
  */
 export const QUEUE_PHASE_MS = 100;
+
+/** The simulator's requests each kind of {@link AapRun.holdRequests} holds. */
+const HELD_REQUESTS: Record<HeldRequestKind, Pick<AapFaultRule, "operation" | "method">> = {
+  read: { operation: ["job-get", "job-list"], method: "GET" },
+  cancel: { operation: "cancel", method: "POST" },
+  template: { operation: ["template-list", "template-get", "launch-get"], method: "GET" },
+  launch: { operation: "launch", method: "POST" },
+};
 
 /** How the AAP side of a backend is set up. */
 export interface AapRunOptions {
@@ -215,11 +223,14 @@ export class AapRun {
   /**
    * Hold the next `count` requests of `kind` unanswered (the simulator's `hang` fault), and
    * call `onHeld` as each is held (`AapFaults.onHold`): job reads and lookups (`job-get`,
-   * `job-list`) for `read`, cancel POSTs for `cancel`. Each is
-   * carried out and answered once {@link AapRun.releaseHeld} is called, or abandoned unanswered
-   * when the simulator stops. The rule matches every client of the simulator: the EDA
-   * simulator's playbook reads a *failed* job's `job_explanation` here too, so a scenario
-   * holding reads must not end a job failed while a hold is armed.
+   * `job-list`) for `read`, cancel POSTs for `cancel`, template reads (`template-list`,
+   * `template-get`, `launch-get`) for `template`, launch POSTs for `launch`. Each is carried
+   * out and answered once {@link AapRun.releaseHeld} is called (a launch is abandoned then,
+   * never carried out), or abandoned unanswered when the simulator stops. The rule matches
+   * every client of the simulator: the EDA simulator's playbook reads a *failed* job's
+   * `job_explanation` here too, so a scenario holding reads must not end a job failed while
+   * a hold is armed, and the EDA backend does not hold `template` or `launch` (those are its
+   * rulebooks' requests).
    *
    * @throws RangeError for a negative or fractional count.
    */
@@ -233,12 +244,12 @@ export class AapRun {
         if (held.label !== undefined) this.#onHeld.get(held.label)?.();
       });
     }
-    const action: AapHangFault = { type: "hang", label };
-    this.aap.faults.inject(
-      kind === "read"
-        ? { operation: ["job-get", "job-list"], method: "GET", times: count, action }
-        : { operation: "cancel", method: "POST", times: count, action },
-    );
+    const action: AapHangFault = {
+      type: "hang",
+      label,
+      ...(kind === "launch" ? { release: "abandon" as const } : {}),
+    };
+    this.aap.faults.inject({ ...HELD_REQUESTS[kind], times: count, action });
   }
 
   /** Let every held request go on: carried out, then answered (`AapFaults.release`). */

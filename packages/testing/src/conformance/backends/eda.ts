@@ -234,9 +234,15 @@ class EdaSimulatorBackend
     this.running().run.failJobReads(count);
   }
 
-  /** Hold the next `count` requests of `kind` unanswered (`AapRun.holdRequests`). */
+  /**
+   * Hold the next `count` job reads and lookups (`read`) or cancels (`cancel`) on the AAP
+   * simulator unanswered (`AapRun.holdRequests`): the requests a provider in AAP mode makes
+   * there. `template` and `launch` hold nothing: on the AAP simulator those are the
+   * rulebooks' own requests, which the backend must not wait on, and a provider's launches
+   * are webhook events.
+   */
   holdNext(kind: HeldRequestKind, count: number, onHeld: () => void): void {
-    this.running().run.holdRequests(kind, count, onHeld);
+    if (kind === "read" || kind === "cancel") this.running().run.holdRequests(kind, count, onHeld);
   }
 
   /** Let every held request go on (`AapRun.releaseHeld`); nothing to do once stopped. */

@@ -101,6 +101,7 @@ export class Driver {
           late: (call, after) => world.late(call, after),
           inFlight: (abort) => world.track(abort),
           aborted: (call, after) => world.aborted(call, after),
+          stopped: () => world.trace.late.length > 0,
         },
         name,
       );

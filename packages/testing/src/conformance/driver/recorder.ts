@@ -45,6 +45,11 @@ export interface RecorderContext {
   inFlight?(abort: AbortController): () => void;
   /** Told of a call the suite aborted that settled within the grace (it is pushed too). */
   aborted?(call: Omit<CallRecord, "outcome">, after: AfterAbort): void;
+  /**
+   * True once the run is stopped (a call was late): a call made after that throws at once,
+   * unrecorded, instead of reaching a provider that may still be stuck on the late one.
+   */
+  stopped?(): boolean;
 }
 
 type Extra = Pick<CallRecord, "jobId" | "jobType" | "configVersion" | "correlationId">;
@@ -117,6 +122,9 @@ export function recordingProvider(inner: Provider, ctx: RecorderContext, name?: 
     invoke: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     await yieldTurns(ctx.jitter());
+    if (ctx.stopped?.() === true) {
+      throw new Error(`${method} not called: the scenario was stopped after a late call (L1)`);
+    }
     const launch = method === "triggerProvision" || method === "triggerDeprovision";
     const call: Omit<CallRecord, "outcome"> = {
       seq: ctx.nextSeq(),

@@ -62,7 +62,8 @@ export class MemoryBackend {
   #unavailable: PendingFault = { count: 0, requests: "all" };
   readonly #lostAnswers: Record<JobType, number> = { provision: 0, deprovision: 0 };
   readonly #holds: { kind: HeldRequestKind; count: number; onHeld: () => void }[] = [];
-  readonly #held = new Set<() => void>();
+  readonly #held = new Set<(outcome: "released" | "dropped") => void>();
+  readonly #heldKinds = new Map<(outcome: "released" | "dropped") => void, HeldRequestKind>();
 
   /** @param options - clock and timings. */
   constructor(options: MemoryBackendOptions) {
@@ -87,9 +88,10 @@ export class MemoryBackend {
   }
 
   /**
-   * Hold the next `count` requests of `kind` (status reads and lookups, or cancels) unanswered
-   * until {@link MemoryBackend.releaseHeld}, calling `onHeld` as each one is held. A provider
-   * passes each such request through {@link MemoryBackend.hold} first.
+   * Hold the next `count` requests of `kind` (status reads and lookups, cancels, launches)
+   * unanswered until {@link MemoryBackend.releaseHeld}, calling `onHeld` as each one is held.
+   * A provider passes each such request through {@link MemoryBackend.hold} first. The memory
+   * backend has no templates: `template` holds nothing.
    */
   holdNext(kind: HeldRequestKind, count: number, onHeld: () => void = () => undefined): void {
     if (count > 0) this.#holds.push({ kind, count, onHeld });
@@ -97,21 +99,28 @@ export class MemoryBackend {
 
   /**
    * The hold gate of a request of `kind`: undefined when no hold applies; otherwise the
-   * request is held (its hold's `onHeld` told) and the promise resolves once it is released.
+   * request is held (its hold's `onHeld` told) and the promise says how it ends: `released`
+   * (it goes on), or `dropped` (a launch: never carried out).
    */
-  hold(kind: HeldRequestKind): Promise<void> | undefined {
+  hold(kind: HeldRequestKind): Promise<"released" | "dropped"> | undefined {
     const rule = this.#holds.find((h) => h.kind === kind && h.count > 0);
     if (!rule) return undefined;
     rule.count--;
-    const released = new Promise<void>((resolve) => this.#held.add(resolve));
+    const released = new Promise<"released" | "dropped">((resolve) => {
+      this.#held.add(resolve);
+      this.#heldKinds.set(resolve, kind);
+    });
     rule.onHeld();
     return released;
   }
 
-  /** Release every held request. */
+  /** Release every held request; held launches are dropped, never carried out. */
   releaseHeld(): void {
-    for (const release of this.#held) release();
+    for (const release of this.#held) {
+      release(this.#heldKinds.get(release) === "launch" ? "dropped" : "released");
+    }
     this.#held.clear();
+    this.#heldKinds.clear();
   }
 
   /**

@@ -84,20 +84,24 @@ export class MemoryProvider implements Provider {
     resource: ResourceObject,
     options: TriggerProvisionOptions,
   ): Promise<ProvisionResult> {
-    return this.call(() => {
-      const job = this.backend.launch({
-        resourceKey: resourceKey(resource),
-        operation: "provision",
-        correlationId: options.correlationId,
-        configVersion: options.configVersion,
-      });
-      this.backend.deliver("provision");
-      return {
-        jobId: this.idOf(job),
-        initialState: job.state,
-        message: `provision job ${job.id} accepted`,
-      };
-    });
+    return this.call(
+      () => {
+        const job = this.backend.launch({
+          resourceKey: resourceKey(resource),
+          operation: "provision",
+          correlationId: options.correlationId,
+          configVersion: options.configVersion,
+        });
+        this.backend.deliver("provision");
+        return {
+          jobId: this.idOf(job),
+          initialState: job.state,
+          message: `provision job ${job.id} accepted`,
+        };
+      },
+      options.signal,
+      ["launch"],
+    );
   }
 
   /** Read a provision job. */
@@ -255,7 +259,10 @@ export class MemoryProvider implements Provider {
     }
   }
 
-  /** Wait while the backend holds a request of `kind`; an abort of `signal` ends the wait. */
+  /**
+   * Wait while the backend holds a request of `kind`; an abort of `signal` ends the wait. A
+   * held launch the backend drops ends as a lost answer (504: outcome unknown).
+   */
   protected async waitIfHeld(kind: HeldRequestKind, signal?: AbortSignal): Promise<void> {
     const released = this.backend.hold(kind);
     if (!released) return;
@@ -264,9 +271,10 @@ export class MemoryProvider implements Provider {
         reject(new AbortedError(`the memory backend's ${kind} request was aborted by its caller`));
       if (signal?.aborted) return abort();
       signal?.addEventListener("abort", abort, { once: true });
-      void released.then(() => {
+      void released.then((outcome) => {
         signal?.removeEventListener("abort", abort);
-        resolve();
+        if (outcome === "released") resolve();
+        else reject(this.toError(new MemoryBackendFault(504)));
       });
     });
   }

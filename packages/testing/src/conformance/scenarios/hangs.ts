@@ -12,18 +12,19 @@ const LONG_JOB_MS = 10 * 60_000;
 
 /**
  * The backend holds requests unanswered: a status read, the read and the cancel of a cancel,
- * a lookup after a lost launch answer, and the reads of a deprovision. Each provider call
- * waiting on one misses its (short) deadline and has its `AbortSignal` aborted: it must then
- * settle (P9, checked as L1), and the engine must get on once the backend answers again
- * (E3, E4, E5). A provider that drops the signal somewhere on the way to its HTTP client
- * keeps waiting on the held request, which is what a real controller's shutdown or call
- * timeout would meet.
+ * a lookup after a lost launch answer, a launch (never carried out), and the reads, the
+ * cancel and the template read of a deprovision. As each is held, the suite aborts the
+ * provider call waiting on it: the call must then settle within the grace (P9, checked as
+ * L1), and the engine must get on once the backend answers again (E3, E4, E5). A provider
+ * that drops the signal somewhere on the way to its HTTP client keeps waiting on the held
+ * request, and a controller's shutdown could not end it either.
  *
  * Each phase holds only a few requests (later ones go through), so the run ends like its
- * fault-free twin. A provider that reads nothing over the network for a phase (an EDA
- * provider learns of its jobs from the resource) meets no hold there. No job ends failed
- * while requests are held: the EDA backend's write-back reads a failed job's explanation
- * from the same AAP simulator, and must not wait on a hold.
+ * fault-free twin. A provider that makes no such request in a phase (an EDA provider learns
+ * of its jobs from the resource; its launches are webhook events) meets no hold there. The
+ * launch phase needs `findJob`: a launch aborted in flight has an unknown outcome. No job
+ * ends failed while requests are held: the EDA backend's write-back reads a failed job's
+ * explanation from the same AAP simulator, and must not wait on a hold.
  */
 export const hungRequests = single(
   {
@@ -61,14 +62,22 @@ export const hungRequests = single(
       s.holdNext("read", 1);
       s.setSpec(key, SPECS.A);
       await s.untilReady(key);
+
+      // A launch held, and never carried out: aborted, its outcome unknown, the engine looks
+      // for its job, finds none, and launches again after its grace.
+      s.holdNext("launch", 1);
+      s.setSpec(key, SPECS.C);
+      await s.untilReady(key);
     }
 
-    // Deleted while provisioning: the reads and the cancel before the deprovision held.
+    // Deleted while provisioning: the reads and the cancel before the deprovision held, and
+    // the first read of the deprovision's template (a launch that has sent nothing yet).
     s.scriptNext("provision", { durationMs: LONG_JOB_MS });
     s.setSpec(key, SPECS.B);
     await s.runFor(15_000);
     s.holdNext("read", 2);
     s.holdNext("cancel", 1);
+    s.holdNext("template", 1);
     s.delete(key);
     await s.untilGone(key);
     s.releaseHeld();
