@@ -5,10 +5,11 @@
  * reads, lookups, cancels, a launch and a template read unanswered on the AAP simulator and
  * aborts the call waiting on each: AapProvider settles every one within milliseconds and
  * passes; a client that sends any of those requests without the signal keeps waiting and
- * fails L1.
+ * fails L1, and so does an EdaProvider in AAP mode whose deprovision reads drop it.
  */
 import { AapClient, AapProvider } from "@provisionkit/provider-aap";
-import { aapSimulatorBackend, runConformance } from "@provisionkit/testing";
+import { EdaProvider } from "@provisionkit/provider-eda";
+import { aapSimulatorBackend, edaSimulatorBackend, runConformance } from "@provisionkit/testing";
 import { describe, expect, it } from "vitest";
 import { aapProvider } from "../conformance/builtin.mjs";
 
@@ -55,6 +56,29 @@ class UnsignalledList extends AapClient {
   }
 }
 
+/**
+ * An EdaProvider in AAP mode whose AAP source reads deprovision jobs without the caller's
+ * signal (the surviving mutant of `aap-mode.ts` line 224 in the 8b80217 run).
+ */
+function edaReadingDeprovisionsUnsignalled() {
+  return edaSimulatorBackend({
+    provider: ({ webhookUrl, hmacSecret, aap, now }) => {
+      const source = aapProvider({ ...aap, now }, { client: { retry: { initialDelayMs: 10 } } });
+      const original = source.getDeprovisionStatus.bind(source);
+      // A signal nobody aborts: the caller's is dropped.
+      const never = new AbortController().signal;
+      source.getDeprovisionStatus = (resource, jobId) =>
+        original(resource, jobId, { signal: never });
+      return new EdaProvider({
+        target: { type: "webhook", url: webhookUrl },
+        auth: { type: "hmac", secret: hmacSecret },
+        aap: source,
+        now,
+      });
+    },
+  });
+}
+
 async function run(Client?: typeof AapClient) {
   const report = await runConformance({
     backend: () =>
@@ -79,7 +103,7 @@ async function run(Client?: typeof AapClient) {
 }
 
 describe("hung-requests: every call waiting on a held request settles once aborted (P9)", () => {
-  it("AapProvider passes, each held read, lookup, cancel, launch and template read aborted and settled", async () => {
+  it("AapProvider passes, each held status read, lookup, cancel, launch and template read aborted and settled", async () => {
     const scenario = await run();
     expect(scenario.status, JSON.stringify(scenario.violations)).toBe("passed");
     const aborted = scenario.timelines
@@ -89,6 +113,7 @@ describe("hung-requests: every call waiting on a held request settles once abort
     expect([...methods].sort()).toEqual([
       "cancelJob",
       "findJob",
+      "getDeprovisionStatus",
       "getProvisionStatus",
       "triggerDeprovision",
       "triggerProvision",
@@ -112,4 +137,16 @@ describe("hung-requests: every call waiting on a held request settles once abort
       expect(new Set(scenario.violations.map((v) => v.rule))).toEqual(new Set(["L1"]));
     });
   }
+
+  it("an EdaProvider in AAP mode reading its deprovision job without the signal fails L1 on getDeprovisionStatus", async () => {
+    const report = await runConformance({
+      backend: edaReadingDeprovisionsUnsignalled,
+      scenarios: ["hung-requests"],
+    });
+    const scenario = report.scenarios[0];
+    expect(scenario?.status).toBe("failed");
+    const l1 = scenario?.violations.filter((v) => v.rule === "L1").map((v) => v.message) ?? [];
+    expect(l1[0]).toMatch(/^L1: getDeprovisionStatus\(conformance\/w1/);
+    expect(l1[0]).toMatch(/it ignores its AbortSignal \(P9\)/);
+  });
 });

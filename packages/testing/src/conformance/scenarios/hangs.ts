@@ -12,12 +12,13 @@ const LONG_JOB_MS = 10 * 60_000;
 
 /**
  * The backend holds requests unanswered: a status read, the read and the cancel of a cancel,
- * a lookup after a lost launch answer, a launch (never carried out), and the reads, the
- * cancel and the template read of a deprovision. As each is held, the suite aborts the
- * provider call waiting on it: the call must then settle within the grace (P9, checked as
- * L1), and the engine must get on once the backend answers again (E3, E4, E5). A provider
- * that drops the signal somewhere on the way to its HTTP client keeps waiting on the held
- * request, and a controller's shutdown could not end it either.
+ * a lookup after a lost launch answer, a launch (never carried out), the reads, the cancel
+ * and the template read before a deprovision, and a status read of the deprovision job. As
+ * each is held, the suite aborts the provider call waiting on it: the call must then settle
+ * within the grace (P9, checked as L1), and the engine must get on once the backend answers
+ * again (E3, E4, E5). A provider that drops the signal somewhere on the way to its HTTP
+ * client keeps waiting on the held request, and a controller's shutdown could not end it
+ * either.
  *
  * Each phase holds only a few requests (later ones go through), so the run ends like its
  * fault-free twin. A provider that makes no such request in a phase (an EDA provider learns
@@ -78,7 +79,15 @@ export const hungRequests = single(
     s.holdNext("read", 2);
     s.holdNext("cancel", 1);
     s.holdNext("template", 1);
+    s.scriptNext("deprovision", { durationMs: 60_000 });
     s.delete(key);
+    // And a status read of the deprovision job, once one was answered (a provider may find
+    // a job its own way the first time, and read it directly after).
+    const answered = (): boolean =>
+      s.active(key, "deprovision") &&
+      s.world.trace.calls.some((c) => c.method === "getDeprovisionStatus" && c.outcome.ok);
+    await s.until(answered, "a deprovision job running, its status read once", "E4", key);
+    s.holdNext("read", 1);
     await s.untilGone(key);
     s.releaseHeld();
   },
