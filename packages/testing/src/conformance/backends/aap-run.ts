@@ -252,7 +252,10 @@ export class AapRun {
     this.aap.faults.inject({ ...HELD_REQUESTS[kind], times: count, action });
   }
 
-  /** Let every held request go on: carried out, then answered (`AapFaults.release`). */
+  /**
+   * Let every held request go on (`AapFaults.release`): reads, cancels and template reads are
+   * carried out, then answered; held launches are abandoned, never carried out.
+   */
   releaseHeld(): void {
     this.aap.faults.release();
   }
