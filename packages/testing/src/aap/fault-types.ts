@@ -68,7 +68,8 @@ export interface AapHangFault {
   /**
    * What `faults.release()` does with a request this rule holds: `process` it and answer
    * (default), or `abandon` it unprocessed and cut its connection, as a request lost between
-   * a proxy and AWX never reaches it.
+   * a proxy and AWX never reaches it. A test control, like `label` and `AapFaults.onHold`:
+   * it models no AWX behaviour, so there is no AWX source to cite.
    */
   release?: "process" | "abandon";
   /** Passed to the {@link AapFaults.onHold} listeners with each request this rule holds. */

@@ -110,6 +110,7 @@ export class SimServer extends LoopbackService<ServerDeps> {
         authenticated,
       };
       if (fault?.type === "delay") return this.#delay(received, fault.ms);
+      // Test controls (fault-types.ts), not AWX behaviour: nothing to cite.
       if (fault?.type === "hang") {
         const held = { operation: classified.operation, method };
         const outcome = await holds.hang(

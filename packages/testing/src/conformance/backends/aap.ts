@@ -10,7 +10,6 @@ import type {
   BackendControls,
   BackendFaultPlan,
   ConformanceBackend,
-  HeldRequestKind,
   InjectedFaults,
 } from "../types.js";
 import { AAP_FAILURE_KINDS, AapRun, writeToken, type AapRunOptions } from "./aap-run.js";
@@ -108,16 +107,6 @@ class AapSimulatorBackend
   /** The next `count` job reads and lookups answered 503 (`AapRun.failJobReads`). */
   failNextReads(count: number): void {
     this.running().run.failJobReads(count);
-  }
-
-  /** Hold the next `count` requests of `kind` unanswered (`AapRun.holdRequests`). */
-  holdNext(kind: HeldRequestKind, count: number, onHeld: () => void): void {
-    this.running().run.holdRequests(kind, count, onHeld);
-  }
-
-  /** Let every held request go on (`AapRun.releaseHeld`); nothing to do once stopped. */
-  releaseHeld(): void {
-    this.active()?.run.releaseHeld();
   }
 
   /**

@@ -235,20 +235,12 @@ class EdaSimulatorBackend
   }
 
   /**
-   * Hold the next `count` job reads and lookups (`read`) or cancels (`cancel`) on the AAP
-   * simulator unanswered (`AapRun.holdRequests`): the requests a provider in AAP mode makes
-   * there. `template` and `launch` hold nothing: on the AAP simulator those are the
-   * rulebooks' own requests, which the backend must not wait on, and a provider's launches
-   * are webhook events.
+   * Job reads and lookups (`read`) and cancels (`cancel`) on the AAP simulator: the requests
+   * a provider in AAP mode makes there. `template` and `launch` hold nothing: on the AAP
+   * simulator those are the rulebooks' own requests, which the backend must not wait on, and
+   * a provider's launches are webhook events.
    */
-  holdNext(kind: HeldRequestKind, count: number, onHeld: () => void): void {
-    if (kind === "read" || kind === "cancel") this.running().run.holdRequests(kind, count, onHeld);
-  }
-
-  /** Let every held request go on (`AapRun.releaseHeld`); nothing to do once stopped. */
-  releaseHeld(): void {
-    this.active()?.run.releaseHeld();
-  }
+  protected override readonly heldKinds: readonly HeldRequestKind[] = ["read", "cancel"];
 
   /**
    * The next event to `operation`'s endpoint is taken (queued: its rule launches the job),

@@ -6,7 +6,12 @@
  * @module
  */
 import type { JobType, Provider } from "@provisionkit/core";
-import type { BackendControls, ConformanceJob, ConformanceJobScript } from "../types.js";
+import type {
+  BackendControls,
+  ConformanceJob,
+  ConformanceJobScript,
+  HeldRequestKind,
+} from "../types.js";
 import { faultCount, retryAfterSeconds, type AapRun } from "./aap-run.js";
 
 /** Every test control on. */
@@ -122,6 +127,29 @@ export abstract class SimulatorBackend<
    */
   failNext(count: number): void {
     if (faultCount(count)) this.injectUnavailable(this.running(), count);
+  }
+
+  /** The kinds {@link SimulatorBackend.holdNext} holds (default: all); others hold nothing. */
+  protected readonly heldKinds: readonly HeldRequestKind[] = [
+    "read",
+    "cancel",
+    "template",
+    "launch",
+  ];
+
+  /**
+   * Hold the next `count` requests of `kind` unanswered on the AAP simulator
+   * (`AapRun.holdRequests`), when `kind` is one of {@link SimulatorBackend.heldKinds}.
+   *
+   * @throws RangeError for a negative or fractional count.
+   */
+  holdNext(kind: HeldRequestKind, count: number, onHeld: () => void): void {
+    if (this.heldKinds.includes(kind)) this.running().run.holdRequests(kind, count, onHeld);
+  }
+
+  /** Let every held request go on (`AapRun.releaseHeld`); nothing to do once stopped. */
+  releaseHeld(): void {
+    this.active()?.run.releaseHeld();
   }
 
   /** Make the simulators answer the next `count` launches with 429 and `Retry-After: seconds`. */

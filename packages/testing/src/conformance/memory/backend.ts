@@ -62,8 +62,8 @@ export class MemoryBackend {
   #unavailable: PendingFault = { count: 0, requests: "all" };
   readonly #lostAnswers: Record<JobType, number> = { provision: 0, deprovision: 0 };
   readonly #holds: { kind: HeldRequestKind; count: number; onHeld: () => void }[] = [];
-  readonly #held = new Set<(outcome: "released" | "dropped") => void>();
-  readonly #heldKinds = new Map<(outcome: "released" | "dropped") => void, HeldRequestKind>();
+  /** Each held request's settle function, with its kind. */
+  readonly #held = new Map<(outcome: "released" | "dropped") => void, HeldRequestKind>();
 
   /** @param options - clock and timings. */
   constructor(options: MemoryBackendOptions) {
@@ -106,21 +106,17 @@ export class MemoryBackend {
     const rule = this.#holds.find((h) => h.kind === kind && h.count > 0);
     if (!rule) return undefined;
     rule.count--;
-    const released = new Promise<"released" | "dropped">((resolve) => {
-      this.#held.add(resolve);
-      this.#heldKinds.set(resolve, kind);
-    });
+    const released = new Promise<"released" | "dropped">((resolve) =>
+      this.#held.set(resolve, kind),
+    );
     rule.onHeld();
     return released;
   }
 
   /** Release every held request; held launches are dropped, never carried out. */
   releaseHeld(): void {
-    for (const release of this.#held) {
-      release(this.#heldKinds.get(release) === "launch" ? "dropped" : "released");
-    }
+    for (const [release, kind] of this.#held) release(kind === "launch" ? "dropped" : "released");
     this.#held.clear();
-    this.#heldKinds.clear();
   }
 
   /**
