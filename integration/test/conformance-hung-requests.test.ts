@@ -9,11 +9,17 @@
  */
 import { AapClient, AapProvider } from "@provisionkit/provider-aap";
 import { EdaProvider } from "@provisionkit/provider-eda";
-import { aapSimulatorBackend, edaSimulatorBackend, runConformance } from "@provisionkit/testing";
+import {
+  aapSimulatorBackend,
+  edaSimulatorBackend,
+  runConformance,
+  type ConformanceReport,
+} from "@provisionkit/testing";
 import { describe, expect, it } from "vitest";
 import { aapProvider } from "../conformance/builtin.mjs";
 
 type Options = { signal?: AbortSignal };
+type Scenario = ConformanceReport["scenarios"][number];
 
 /** The request options without their signal: what a call made without it sends. */
 function unsignalled<T extends Options>(options: T | undefined): Omit<T, "signal"> {
@@ -79,6 +85,35 @@ function edaReadingDeprovisionsUnsignalled() {
   });
 }
 
+/** An EdaProvider in AAP mode whose provision events are sent without the caller's signal. */
+class UnsignalledEvents extends EdaProvider {
+  override triggerProvision(...[resource, options]: Parameters<EdaProvider["triggerProvision"]>) {
+    return super.triggerProvision(resource, { ...options, signal: new AbortController().signal });
+  }
+}
+
+/** The EDA backend with an EdaProvider in AAP mode (`Provider` to build it with). */
+function edaInAapMode(Provider: typeof EdaProvider = EdaProvider) {
+  return edaSimulatorBackend({
+    provider: ({ webhookUrl, hmacSecret, aap, now }) =>
+      new Provider({
+        target: { type: "webhook", url: webhookUrl },
+        auth: { type: "hmac", secret: hmacSecret },
+        aap: aapProvider({ ...aap, now }, { client: { retry: { initialDelayMs: 10 } } }),
+        now,
+      }),
+  });
+}
+
+/** The methods whose calls the scenario aborted while they waited on a held request. */
+function abortedMethods(scenario: Scenario): string[] {
+  const aborted = scenario.timelines
+    .flatMap((t) => t.marks.map((m) => m.label))
+    .filter((label) => label.includes("waited on a held request"));
+  for (const label of aborted) expect(label).toMatch(/it threw AbortedError \(code ABORTED\)/);
+  return [...new Set(aborted.map((label) => label.split(" ")[0] ?? label))].sort();
+}
+
 async function run(Client?: typeof AapClient) {
   const report = await runConformance({
     backend: () =>
@@ -106,11 +141,7 @@ describe("hung-requests: every call waiting on a held request settles once abort
   it("AapProvider passes, each held status read, lookup, cancel, launch and template read aborted and settled", async () => {
     const scenario = await run();
     expect(scenario.status, JSON.stringify(scenario.violations)).toBe("passed");
-    const aborted = scenario.timelines
-      .flatMap((t) => t.marks.map((m) => m.label))
-      .filter((label) => label.includes("waited on a held request"));
-    const methods = new Set(aborted.map((label) => label.split(" ")[0]));
-    expect([...methods].sort()).toEqual([
+    expect(abortedMethods(scenario)).toEqual([
       "cancelJob",
       "findJob",
       "getDeprovisionStatus",
@@ -118,7 +149,35 @@ describe("hung-requests: every call waiting on a held request settles once abort
       "triggerDeprovision",
       "triggerProvision",
     ]);
-    for (const label of aborted) expect(label).toMatch(/it threw AbortedError \(code ABORTED\)/);
+  });
+
+  it("EdaProvider in AAP mode passes, its held reads, lookups, cancels and provision event aborted and settled", async () => {
+    const report = await runConformance({
+      backend: () => edaInAapMode(),
+      scenarios: ["hung-requests"],
+    });
+    const scenario = report.scenarios[0]!;
+    expect(scenario.status, JSON.stringify(scenario.violations)).toBe("passed");
+    expect(abortedMethods(scenario)).toEqual([
+      "cancelJob",
+      "findJob",
+      "getDeprovisionStatus",
+      "getProvisionStatus",
+      "triggerProvision",
+    ]);
+  });
+
+  it("an EdaProvider sending its provision event without the signal fails L1 on triggerProvision", async () => {
+    const report = await runConformance({
+      backend: () => edaInAapMode(UnsignalledEvents),
+      scenarios: ["hung-requests"],
+    });
+    const scenario = report.scenarios[0]!;
+    expect(scenario.status).toBe("failed");
+    const l1 = scenario.violations.filter((v) => v.rule === "L1").map((v) => v.message);
+    expect(l1[0]).toMatch(/^L1: triggerProvision\(conformance\/w1/);
+    expect(l1[0]).toMatch(/it ignores its AbortSignal \(P9\)/);
+    expect(new Set(scenario.violations.map((v) => v.rule))).toEqual(new Set(["L1"]));
   });
 
   for (const [name, Client, method] of [

@@ -158,12 +158,11 @@ describe("edaSimulatorBackend", () => {
     expect(() => backend.failNextReads!(-1)).toThrow(RangeError);
   });
 
-  it("holdNext holds job reads on the AAP simulator; template and launch holds leave the rules' own launches alone", async () => {
+  it("holdNext holds job reads on the AAP simulator; a template hold leaves the rules' own launches alone", async () => {
     const { backend, endpoint } = await edaBackend();
     expect(backend.controls.holds).toBe(true);
     const held: string[] = [];
     backend.holdNext!("template", 1, () => held.push("template"));
-    backend.holdNext!("launch", 1, () => held.push("launch"));
     const event = payload("w", "provision", "c", "v1");
     expect((await sendEvent(endpoint, "create-widget", event)).status).toBe(200);
     await backend.settle!();
@@ -178,6 +177,49 @@ describe("edaSimulatorBackend", () => {
     expect(held).toEqual(["read"]);
     backend.releaseHeld!();
     expect((await read).status).toBe(200);
+  });
+
+  it("holdNext('launch') holds the provider's next event on the webhook; released, it is dropped and launches nothing", async () => {
+    const { backend, endpoint } = await edaBackend();
+    const held: string[] = [];
+    const holdOne = (name: string): Promise<void> =>
+      new Promise<void>((resolve) =>
+        backend.holdNext!("launch", 1, () => (held.push(name), resolve())),
+      );
+    const pending = (name: string, correlationId: string) => {
+      const sent = sendEvent(
+        endpoint,
+        "create-widget",
+        payload("w", "provision", correlationId, "v1"),
+      );
+      const state = { settled: false, sent };
+      void sent.then(
+        () => (state.settled = true),
+        () => (state.settled = true),
+      );
+      return state;
+    };
+    // Each hold's listener is told of its own event only.
+    const firstHeld = holdOne("first");
+    const first = pending("first", "c-1");
+    await firstHeld;
+    const secondHeld = holdOne("second");
+    const second = pending("second", "c-2");
+    await secondHeld;
+    await backend.settle!();
+    expect(held).toEqual(["first", "second"]);
+    expect([first.settled, second.settled]).toEqual([false, false]);
+    expect(backend.ledger()).toEqual([]);
+    // Later events go through while those are held.
+    const third = payload("w", "provision", "c-3", "v1");
+    expect((await sendEvent(endpoint, "create-widget", third)).status).toBe(200);
+    backend.releaseHeld!();
+    // Dropped unanswered: their connections are cut, and only the third event launched.
+    await expect(first.sent).rejects.toThrow();
+    await expect(second.sent).rejects.toThrow();
+    await backend.settle!();
+    expect(backend.ledger().map((j) => j.correlationId)).toEqual(["c-3"]);
+    expect(() => backend.holdNext!("launch", -1, () => undefined)).toThrow(RangeError);
   });
 
   it("stop is idempotent; settle after stop does nothing", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { hmac, payload, post, withEda } from "./eda-support.js";
+import type { EdaHeldRequest } from "../src/index.js";
+import { hmac, payload, post, withEda, type PostReply } from "./eda-support.js";
 
 const RULES = [
   { endpoint: "create-thing", template: "jt" },
@@ -110,5 +111,110 @@ describe("EDA simulator: webhook fault injection", () => {
     const next = JSON.stringify(payload("vm", "provision", "c-2"));
     expect((await post(`${webhookUrl}/create-thing`, next, signed(next))).status).toBe(200);
     expect(() => eda.faults.dropAfterAccept({ times: 0 })).toThrow(RangeError);
+  });
+});
+
+/** Starts a POST and tells when the simulator holds it (its `onHold` listeners fired). */
+function postHeld(
+  eda: { faults: { onHold(listener: (held: EdaHeldRequest) => void): () => void } },
+  url: string,
+  body: unknown,
+): { reply: Promise<PostReply>; held: Promise<EdaHeldRequest> } {
+  let off = (): void => undefined;
+  const held = new Promise<EdaHeldRequest>((resolve) => {
+    off = eda.faults.onHold((request) => {
+      off();
+      resolve(request);
+    });
+  });
+  return { reply: post(url, body), held };
+}
+
+describe("EDA simulator: held events (a test control)", () => {
+  it("hold: the event waits untaken and unanswered until release(), then is handled as if it arrived then", async () => {
+    const { eda, webhookUrl, aap, clock } = await start();
+    const handle = eda.faults.hold({ endpoint: "create-thing", label: "mine" });
+    // Another endpoint is not held.
+    expect(
+      (await post(`${webhookUrl}/delete-thing`, payload("vm", "deprovision", "c-0"))).status,
+    ).toBe(200);
+    const { reply, held } = postHeld(
+      eda,
+      `${webhookUrl}/create-thing`,
+      payload("vm", "provision", "c-1"),
+    );
+    expect(await held).toEqual({ endpoint: "create-thing", label: "mine" });
+    expect(handle.fired).toBe(1);
+    await eda.pump();
+    // Not taken: only the first event launched, and the held one is not answered yet.
+    expect(aap.ledger()).toHaveLength(1);
+    expect(eda.requests().map((r) => r.status)).toEqual([200, 0]);
+    // The next event to that endpoint is not held (times 1).
+    expect(
+      (await post(`${webhookUrl}/create-thing`, payload("vm", "provision", "c-2"))).status,
+    ).toBe(200);
+    const arrivedAt = clock.now();
+    clock.advance(5_000);
+    eda.faults.release();
+    expect((await reply).status).toBe(200);
+    await eda.pump();
+    expect(aap.ledger()).toHaveLength(3);
+    const taken = eda.events().find((e) => e.correlationId === "c-1");
+    expect(taken).toMatchObject({ status: 200, fate: "launched", receivedAt: arrivedAt + 5_000 });
+    // The request log keeps its arrival time and now has its answer.
+    expect(eda.requests().map((r) => [r.status, r.at])).toEqual([
+      [200, arrivedAt],
+      [200, arrivedAt],
+      [200, arrivedAt],
+    ]);
+  });
+
+  it("release 'abandon' cuts the connection and the event never reaches the rulebook; stop() abandons every held event", async () => {
+    const { eda, webhookUrl, aap } = await start();
+    eda.faults.hold({ release: "abandon", times: 2 });
+    const first = postHeld(eda, `${webhookUrl}/create-thing`, payload("vm", "provision", "c-1"));
+    expect(await first.held).toEqual({ endpoint: "create-thing" });
+    eda.faults.release();
+    await expect(first.reply).rejects.toThrow();
+    await eda.pump();
+    expect(aap.ledger()).toEqual([]);
+    expect(eda.events()).toEqual([]);
+    expect(eda.requests().map((r) => r.status)).toEqual([0]);
+    // A rule whose release is `process` is abandoned too when the simulator stops.
+    eda.faults.clear();
+    eda.faults.hold();
+    const second = postHeld(eda, `${webhookUrl}/delete-thing`, payload("vm", "deprovision", "c-2"));
+    await second.held;
+    await eda.stop();
+    await expect(second.reply).rejects.toThrow();
+    // Abandoned, not left waiting: a release after the stop has nothing to let go.
+    eda.faults.release();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(eda.events()).toEqual([]);
+    expect(aap.ledger()).toEqual([]);
+  });
+
+  it("holds POSTs only, comes before the status rules, supports remove() and clear(), validates rules", async () => {
+    const { eda, webhookUrl } = await start();
+    eda.faults.webhook({ status: 503 });
+    const handle = eda.faults.hold({ release: "abandon" });
+    expect((await post(`${webhookUrl}/create-thing`, {}, {}, "PUT")).status).toBe(405);
+    const held = postHeld(eda, `${webhookUrl}/create-thing`, {});
+    await held.held;
+    eda.faults.release();
+    await expect(held.reply).rejects.toThrow();
+    // The status rule did not fire on the held event: it answers the next one.
+    expect((await post(`${webhookUrl}/create-thing`, {})).status).toBe(503);
+    expect(handle.fired).toBe(1);
+    const removed = eda.faults.hold();
+    removed.remove();
+    expect((await post(`${webhookUrl}/create-thing`, {})).status).toBe(200);
+    eda.faults.hold({ times: Infinity });
+    eda.faults.clear();
+    expect((await post(`${webhookUrl}/create-thing`, {})).status).toBe(200);
+    expect(removed.fired).toBe(0);
+    expect(() => eda.faults.hold({ times: 0 })).toThrow(RangeError);
+    expect(() => eda.faults.hold({ times: 1.5 })).toThrow(RangeError);
+    expect(() => eda.faults.hold({ release: "later" as "process" })).toThrow(RangeError);
   });
 });

@@ -11,7 +11,7 @@ import type {
   AapFaults,
   AapHeldRequest,
 } from "./fault-types.js";
-import type { Holds } from "./holds.js";
+import type { HeldRequests } from "../held-requests.js";
 import type { AapOperation } from "./records.js";
 
 interface ActiveRule {
@@ -52,10 +52,10 @@ function validate(rule: AapFaultRule): void {
 export class FaultRegistry implements AapFaults {
   readonly #random = new FaultRandom();
   readonly #rules = new FaultRules<ActiveRule>(this.#random);
-  readonly #holds: Holds;
+  readonly #holds: HeldRequests<AapHeldRequest>;
 
   /** @param holds - The held requests that {@link FaultRegistry.release} releases. */
-  constructor(holds: Holds) {
+  constructor(holds: HeldRequests<AapHeldRequest>) {
     this.#holds = holds;
   }
 
@@ -88,12 +88,12 @@ export class FaultRegistry implements AapFaults {
 
   /** {@inheritDoc AapFaults.release} */
   release(): void {
-    this.#holds.releaseHung();
+    this.#holds.releaseAll();
   }
 
   /** {@inheritDoc AapFaults.onHold} */
   onHold(listener: (held: AapHeldRequest) => void): () => void {
-    return this.#holds.onHang(listener);
+    return this.#holds.onHold(listener);
   }
 
   /** Fires the first matching rule with remaining times and returns its action. */

@@ -7,8 +7,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { LoopbackService, readRequestBody } from "../loopback-server.js";
 import { classify, processRequest, type Classified } from "./dispatch.js";
+import type { AapHeldRequest } from "./fault-types.js";
 import type { FaultRegistry } from "./faults.js";
-import type { Holds } from "./holds.js";
+import type { HeldRequests } from "../held-requests.js";
 import type { AapRequestRecord } from "./records.js";
 import { planRequest } from "./request-limits.js";
 import type { SimResponse } from "./response.js";
@@ -29,7 +30,7 @@ export interface ServerDeps {
   /** Fault rules. */
   readonly faults: FaultRegistry;
   /** Requests held by `hang` faults. */
-  readonly holds: Holds;
+  readonly holds: HeldRequests<AapHeldRequest>;
   /** Steps of delayed requests, on the simulator's clock. */
   readonly timeline: Timeline;
   /** Called with each request's record when it arrives; the server updates it later. */
@@ -113,7 +114,7 @@ export class SimServer extends LoopbackService<ServerDeps> {
       // Test controls (fault-types.ts), not AWX behaviour: nothing to cite.
       if (fault?.type === "hang") {
         const held = { operation: classified.operation, method };
-        const outcome = await holds.hang(
+        const outcome = await holds.hold(
           fault.label === undefined ? held : { ...held, label: fault.label },
         );
         if (outcome === "abandon" || fault.release === "abandon") return cut(req, false);

@@ -5,9 +5,9 @@
  */
 import { systemClock, type Clock } from "../clock.js";
 import { authSettings } from "./auth.js";
-import type { AapFaults } from "./fault-types.js";
+import type { AapFaults, AapHeldRequest } from "./fault-types.js";
 import { FaultRegistry } from "./faults.js";
-import { Holds } from "./holds.js";
+import { HeldRequests } from "../held-requests.js";
 import { JobStore } from "./job-store.js";
 import { ledgerEntry } from "./ledger.js";
 import type { JobRecord, TemplateKind } from "./model.js";
@@ -95,7 +95,7 @@ export class AapSimulator {
       this.#timeline,
       options.notifications,
     );
-    const holds = new Holds();
+    const holds = new HeldRequests<AapHeldRequest>();
     const faults = new FaultRegistry(holds);
     this.faults = faults;
     this.#server = new SimServer({

@@ -52,6 +52,38 @@ export interface EdaDropAfterAcceptRule {
   times?: number;
 }
 
+/**
+ * A rule that holds the webhook's next event POSTs unanswered: their bodies are read, then
+ * nothing happens to them (not authenticated, not queued, not answered) until
+ * {@link EdaFaults.release} or the simulator's `stop()`: what a client sees when a proxy,
+ * a route or an overloaded source takes a request and never passes it on. A test control,
+ * like {@link EdaFaults.onHold}: it models no ansible-rulebook behaviour, so there is no
+ * source to cite. Checked before every other rule.
+ */
+export interface EdaHoldRule {
+  /** Only POSTs to this endpoint (the path without its leading slash; default: any endpoint). */
+  endpoint?: string;
+  /** How many events the rule holds (default 1; `Infinity` allowed). */
+  times?: number;
+  /**
+   * What {@link EdaFaults.release} does with an event this rule holds: `process` it as if it
+   * had just arrived (authenticated, queued, answered; default), or `abandon` it: its
+   * connection is cut and the event never reaches the rulebook, as an event lost before the
+   * source. `stop()` abandons every held event.
+   */
+  release?: "process" | "abandon";
+  /** Passed to the {@link EdaFaults.onHold} listeners with each event this rule holds. */
+  label?: string;
+}
+
+/** An event POST a `hold` rule holds, as {@link EdaFaults.onHold} listeners are told. */
+export interface EdaHeldRequest {
+  /** The endpoint it was posted to (the path without its leading slash). */
+  endpoint: string;
+  /** The rule's {@link EdaHoldRule.label}, if it has one. */
+  label?: string;
+}
+
 /** A handle on an injected rule. */
 export interface EdaFaultHandle {
   /** How many events the rule has answered. */
@@ -79,12 +111,26 @@ export interface EdaFaults {
    */
   dropAfterAccept(rule?: EdaDropAfterAcceptRule): EdaFaultHandle;
   /**
+   * Adds a rule that holds the webhook's next event POSTs unanswered (see
+   * {@link EdaHoldRule}). Hold rules are checked before the status rules.
+   *
+   * @throws RangeError for a bad `times` or `release`.
+   */
+  hold(rule?: EdaHoldRule): EdaFaultHandle;
+  /**
+   * Lets every held event go on: processed, or abandoned when its rule's `release` says so.
+   * Rules stay; events held later wait for the next call.
+   */
+  release(): void;
+  /** Tells `listener` of each event a `hold` rule holds; returns its removal. */
+  onHold(listener: (held: EdaHeldRequest) => void): () => void;
+  /**
    * Restarts the seeded generator that rate-based rules draw from (seed 0 until called),
    * e.g. at the start of a soak, so that it can be replayed.
    *
    * @throws RangeError when `seed` is not a safe integer.
    */
   seed(seed: number): void;
-  /** Removes every rule. */
+  /** Removes every rule (events already held stay held until released). */
   clear(): void;
 }

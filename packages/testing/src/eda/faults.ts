@@ -5,13 +5,22 @@
  */
 import { STATUS_CODES } from "node:http";
 import { checkFaultRate, checkFaultTimes, FaultRandom, FaultRules } from "../fault-rules.js";
+import { HeldRequests, type HoldOutcome } from "../held-requests.js";
 import type {
   EdaDropAfterAcceptRule,
   EdaFaultHandle,
   EdaFaults,
+  EdaHeldRequest,
+  EdaHoldRule,
   EdaWebhookFaultRule,
 } from "./fault-types.js";
 import type { Reply } from "./http-io.js";
+
+interface ActiveHold {
+  readonly endpoint: string | undefined;
+  readonly release: "process" | "abandon";
+  readonly label: string | undefined;
+}
 
 interface ActiveRule {
   readonly endpoint: string | undefined;
@@ -33,6 +42,8 @@ export class FaultRegistry implements EdaFaults {
   readonly #random = new FaultRandom();
   readonly #rules = new FaultRules<ActiveRule>(this.#random);
   readonly #drops = new FaultRules<{ readonly endpoint: string | undefined }>(this.#random);
+  readonly #holdRules = new FaultRules<ActiveHold>(this.#random);
+  readonly #held = new HeldRequests<EdaHeldRequest>();
 
   /** {@inheritDoc EdaFaults.webhook} */
   webhook(rule: EdaWebhookFaultRule): EdaFaultHandle {
@@ -57,6 +68,47 @@ export class FaultRegistry implements EdaFaults {
     return this.#drops.add({ endpoint: rule.endpoint }, times);
   }
 
+  /** {@inheritDoc EdaFaults.hold} */
+  hold(rule: EdaHoldRule = {}): EdaFaultHandle {
+    const times = rule.times ?? 1;
+    checkFaultTimes(times, "hold rule times");
+    const release = rule.release ?? "process";
+    if (release !== "process" && release !== "abandon") {
+      throw new RangeError(`hold rule release must be "process" or "abandon"`);
+    }
+    return this.#holdRules.add({ endpoint: rule.endpoint, release, label: rule.label }, times);
+  }
+
+  /** {@inheritDoc EdaFaults.release} */
+  release(): void {
+    this.#held.releaseAll();
+  }
+
+  /** {@inheritDoc EdaFaults.onHold} */
+  onHold(listener: (held: EdaHeldRequest) => void): () => void {
+    return this.#held.onHold(listener);
+  }
+
+  /**
+   * Holds an event POST to `endpoint` when a hold rule matches it (firing the rule), until
+   * released or abandoned; resolves at once with `undefined` when no rule matches. Resolves
+   * with `abandon` when the event is to be dropped unanswered.
+   */
+  async holdEvent(method: string, endpoint: string): Promise<HoldOutcome | undefined> {
+    if (method !== "POST") return undefined;
+    const rule = this.#holdRules.take((r) => r.endpoint === undefined || r.endpoint === endpoint);
+    if (rule === undefined) return undefined;
+    const outcome = await this.#held.hold(
+      rule.label === undefined ? { endpoint } : { endpoint, label: rule.label },
+    );
+    return outcome === "release" && rule.release === "process" ? "release" : "abandon";
+  }
+
+  /** Abandons every held event (the simulator is stopping). */
+  abandonHeld(): void {
+    this.#held.abandonAll();
+  }
+
   /** {@inheritDoc EdaFaults.seed} */
   seed(seed: number): void {
     this.#random.reseed(seed);
@@ -66,6 +118,7 @@ export class FaultRegistry implements EdaFaults {
   clear(): void {
     this.#rules.clear();
     this.#drops.clear();
+    this.#holdRules.clear();
   }
 
   /** Whether the answer to an event just taken at `endpoint` is to be dropped (fires a rule). */

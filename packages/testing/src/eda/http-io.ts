@@ -52,17 +52,19 @@ export function sendReply(res: ServerResponse, reply: Reply): void {
 
 /**
  * Reads the request body and sends the reply `handle` makes of it, noting its status on the
- * request's record. A client gone mid-body gets its connection cut and no reply.
+ * request's record. A client gone mid-body gets its connection cut and no reply; so does a
+ * request `handle` makes no reply for (it cut the connection itself).
  */
 export async function serveReply(
   req: IncomingMessage,
   res: ServerResponse,
   record: { status: number },
-  handle: (body: Buffer) => Reply,
+  handle: (body: Buffer) => Reply | undefined | Promise<Reply | undefined>,
 ): Promise<void> {
   const body = await readBodyOrCut(req);
   if (body === undefined) return;
-  const reply = handle(body);
+  const reply = await handle(body);
+  if (reply === undefined) return;
   sendReply(res, reply);
   record.status = reply.status;
 }

@@ -8,6 +8,8 @@ export type {
   EdaDropAfterAcceptRule,
   EdaFaultHandle,
   EdaFaults,
+  EdaHeldRequest,
+  EdaHoldRule,
   EdaWebhookFaultRule,
 } from "./fault-types.js";
 export { EXTERNAL_EFFECTS } from "./types.js";

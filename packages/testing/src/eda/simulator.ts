@@ -76,7 +76,10 @@ export interface EdaSimulatorUrls {
 export class EdaSimulator {
   /** The clock every time is computed from. */
   readonly clock: Clock;
-  /** Fault injection: answer the webhook's next events with an HTTP status (429, 503, …). */
+  /**
+   * Fault injection on the webhook: answer its next events with an HTTP status (429, 503,
+   * …), drop the answer of an event taken, or hold events unanswered.
+   */
   readonly faults: EdaFaults;
   readonly #aap: AapSimulator;
   readonly #options: ResolvedOptions;

@@ -58,6 +58,11 @@ function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
 
 /** The webhook server. */
 export class WebhookServer extends LoopbackService<WebhookDeps> {
+  /** Abandons held events (before open connections are destroyed). */
+  protected override beforeStop(): void {
+    this.deps.faults.abandonHeld();
+  }
+
   /** Records the request and answers it. */
   protected async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { settings, intake } = this.deps;
@@ -70,8 +75,16 @@ export class WebhookServer extends LoopbackService<WebhookDeps> {
     const record = arrivalRecord("webhook", req, path, at, credentialsPresented);
     this.deps.record(record);
     let dropped = false;
-    await serveReply(req, res, record, (body) => {
-      const reply = this.#handle(record.method, path, req.rawHeaders, body, at);
+    await serveReply(req, res, record, async (body) => {
+      // Test control (EdaHoldRule), not ansible-rulebook behaviour: nothing to cite.
+      const held = await this.deps.faults.holdEvent(record.method, endpointOf(path));
+      if (held === "abandon") {
+        req.socket.destroy();
+        return undefined;
+      }
+      // A released event is handled as if it had just arrived.
+      const when = held === "release" ? intake.now() : at;
+      const reply = this.#handle(record.method, path, req.rawHeaders, body, when);
       if (reply.status === 200 && record.method === "POST") {
         // The event is queued: a drop-after-accept rule loses its answer (see
         // EdaDropAfterAcceptRule). Writes to the destroyed socket are dropped by Node.

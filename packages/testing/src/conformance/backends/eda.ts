@@ -22,7 +22,7 @@ import type {
   HeldRequestKind,
   InjectedFaults,
 } from "../types.js";
-import { AapRun, writeToken, type AapRunOptions } from "./aap-run.js";
+import { AapRun, faultCount, writeToken, type AapRunOptions } from "./aap-run.js";
 import { conventionalNames, type OperationNames } from "./names.js";
 import { EVERY_CONTROL, SimulatorBackend } from "./simulator-backend.js";
 import { aapFaultKinds, edaFaultKinds, injectKinds } from "./soak-faults.js";
@@ -236,11 +236,38 @@ class EdaSimulatorBackend
 
   /**
    * Job reads and lookups (`read`) and cancels (`cancel`) on the AAP simulator: the requests
-   * a provider in AAP mode makes there. `template` and `launch` hold nothing: on the AAP
-   * simulator those are the rulebooks' own requests, which the backend must not wait on, and
-   * a provider's launches are webhook events.
+   * a provider in AAP mode makes there. `template` holds nothing, and `launch` holds no
+   * request there: on the AAP simulator those are the rulebooks' own requests, which the
+   * backend must not wait on. A provider's launches are webhook events, held by
+   * {@link EdaSimulatorBackend.holdNext} on the EDA simulator instead.
    */
   protected override readonly heldKinds: readonly HeldRequestKind[] = ["read", "cancel"];
+  #eventHolds = 0;
+
+  /**
+   * Reads and cancels as {@link SimulatorBackend.holdNext} holds them, on the AAP simulator.
+   * `launch` holds the provider's next `count` webhook events, to any endpoint, on the EDA
+   * simulator (`faults.hold` with `release: "abandon"`): released, a held event is dropped
+   * unanswered and never reaches the rulebook, so no job is launched for it.
+   *
+   * @throws RangeError for a negative or fractional count.
+   */
+  override holdNext(kind: HeldRequestKind, count: number, onHeld: () => void): void {
+    if (kind !== "launch") return super.holdNext(kind, count, onHeld);
+    if (!faultCount(count)) return;
+    const { eda } = this.running();
+    const label = `event-hold-${++this.#eventHolds}`;
+    eda.faults.onHold((held) => {
+      if (held.label === label) onHeld();
+    });
+    eda.faults.hold({ times: count, release: "abandon", label });
+  }
+
+  /** Lets every held request go on: reads and cancels answered, held events dropped. */
+  override releaseHeld(): void {
+    super.releaseHeld();
+    this.active()?.eda.faults.release();
+  }
 
   /**
    * The next event to `operation`'s endpoint is taken (queued: its rule launches the job),
@@ -322,7 +349,8 @@ class EdaSimulatorBackend
  * it. Controls: scripted outcomes and durations, never-ending jobs, purges (EDA-only
  * providers never see AAP ids, only AAP mode notices), webhook answers 429 with
  * `Retry-After` or 503 for the next events, and 503 for the next job reads on the AAP
- * simulator (which only AAP mode makes). The HMAC secret is generated per backend.
+ * simulator (which only AAP mode makes), and holds: job reads and cancels on the AAP
+ * simulator, events on the webhook. The HMAC secret is generated per backend.
  *
  * @example
  * ```ts
