@@ -143,6 +143,40 @@ describe("SimServer in-process", () => {
     });
   });
 
+  it("EDA: a held event gets no answer until /v1/eda/faults/release; abandoned, it launches nothing", async () => {
+    const info = await start({
+      clock: "virtual",
+      aap: { jobTemplates: [{ name: "create-thing", allowSimultaneous: true }] },
+      eda: { rules: [{ endpoint: "create-thing", template: "create-thing" }] },
+    });
+    const call = control(info);
+    const webhook = `${info.eda?.webhookUrl ?? ""}/create-thing`;
+    expect(
+      await call("POST", "/v1/eda/faults", { type: "hold", release: "abandon", times: 1 }),
+    ).toMatchObject({ status: 201, body: { fault: { simulator: "eda", fired: 0 } } });
+    expect(await call("POST", "/v1/eda/faults", { type: "hold", release: "later" })).toMatchObject({
+      status: 400,
+    });
+    let settled = false;
+    const held = fetch(webhook, { method: "POST", body: "{}" }).finally(() => (settled = true));
+    // Held once the listed rule fired: the event is then neither answered nor launched.
+    const fired = async (): Promise<boolean> => {
+      const { body } = await call("GET", "/v1/faults");
+      return (body as { faults: { fired: number }[] }).faults[0]?.fired === 1;
+    };
+    while (!(await fired())) await new Promise((resolve) => setImmediate(resolve));
+    expect(await call("POST", "/v1/clock/advance", { ms: 0 })).toMatchObject({ status: 200 });
+    expect(settled).toBe(false);
+    expect(await call("POST", "/v1/eda/faults/release")).toEqual({
+      status: 200,
+      body: { released: true },
+    });
+    await expect(held).rejects.toThrow();
+    expect(await call("POST", "/v1/clock/advance", { ms: 0 })).toMatchObject({ status: 200 });
+    expect(await call("GET", "/v1/aap/ledger")).toMatchObject({ body: { jobs: [] } });
+    expect(await call("GET", "/v1/eda/events")).toMatchObject({ body: { events: [] } });
+  });
+
   it("Kubernetes: a status fault through the forwarding listener; reset keeps the URL and clears objects and faults", async () => {
     const info = await start({
       kubernetes: { crds: [{ group: "g.io", version: "v1", plural: "things", kind: "Thing" }] },
@@ -212,5 +246,23 @@ describe("SimServer in-process", () => {
     await expect(fetch(`${info.aap?.url ?? ""}/api/v2/ping/`)).rejects.toThrow();
     expect((await fetch(`${info.aap?.url ?? ""}/api/v2/ping/`)).status).toBe(200);
     expect(await call("GET", "/v1/faults")).toMatchObject({ body: { faults: [{ fired: 1 }] } });
+  });
+
+  it("an AAP hang with release 'abandon' is cut on /v1/aap/faults/release, not answered", async () => {
+    const info = await start({ aap: {} });
+    const call = control(info);
+    const hang = (release: string) =>
+      call("POST", "/v1/aap/faults", { operation: "ping", action: { type: "hang", release } });
+    expect(await hang("later")).toMatchObject({ status: 400 });
+    expect(await hang("abandon")).toMatchObject({ status: 201 });
+    const ping = fetch(`${info.aap?.url ?? ""}/api/v2/ping/`);
+    const held = async (): Promise<boolean> => {
+      const { body } = await call("GET", "/v1/faults");
+      return (body as { faults: { fired: number }[] }).faults[0]?.fired === 1;
+    };
+    while (!(await held())) await new Promise((resolve) => setImmediate(resolve));
+    expect(await call("POST", "/v1/aap/faults/release")).toMatchObject({ status: 200 });
+    await expect(ping).rejects.toThrow();
+    expect((await fetch(`${info.aap?.url ?? ""}/api/v2/ping/`)).status).toBe(200);
   });
 });

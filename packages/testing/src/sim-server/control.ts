@@ -357,11 +357,17 @@ export class ControlApi {
             fault: this.#add("eda", rule, () =>
               type === "webhook"
                 ? faults.webhook(options as unknown as EdaWebhookFaultRule)
-                : faults.dropAfterAccept(options),
+                : type === "hold"
+                  ? faults.hold(options)
+                  : faults.dropAfterAccept(options),
             ),
           },
           201,
         );
+      }),
+      route("POST", "/v1/eda/faults/release", () => {
+        eda().faults.release();
+        return ok({ released: true });
       }),
       route("GET", "/v1/eda/events", () => ok({ events: eda().events() })),
       route("GET", "/v1/eda/effects", () => ok({ effects: eda().effects() })),

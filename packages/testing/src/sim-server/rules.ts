@@ -46,7 +46,7 @@ export const AAP_FAULT: Schema = s.object({
       reset: {},
       "drop-after-accept": {},
       delay: { ms: s.req(s.ms()) },
-      hang: {},
+      hang: { release: s.opt(s.enum("process", "abandon")) },
       malformed: {
         body: s.req(s.anyOf("a string or a JSON object", s.string(true), s.jsonObject())),
       },
@@ -80,7 +80,10 @@ export const KUBE_FAULT: Schema = s.tagged("type", {
   watches: { action: s.req(s.enum("drop", "compact")), times: s.req(TIMES), ...MATCH },
 });
 
-/** An EDA simulator fault: `webhook` (`EdaWebhookFaultRule`) or `drop-after-accept`. */
+/**
+ * An EDA simulator fault: `webhook` (`EdaWebhookFaultRule`), `drop-after-accept`
+ * (`EdaDropAfterAcceptRule`) or `hold` (`EdaHoldRule`, without its in-process `label`).
+ */
 export const EDA_FAULT: Schema = s.tagged("type", {
   webhook: {
     status: s.req(s.number({ integer: true, min: 100, max: 599 })),
@@ -91,6 +94,11 @@ export const EDA_FAULT: Schema = s.tagged("type", {
     rate: s.opt(RATE),
   },
   "drop-after-accept": { endpoint: s.opt(s.string()), times: s.opt(TIMES) },
+  hold: {
+    endpoint: s.opt(s.string()),
+    times: s.opt(TIMES),
+    release: s.opt(s.enum("process", "abandon")),
+  },
 });
 
 /** `POST /v1/aap/scripts`. */
