@@ -14,8 +14,13 @@ export interface Mutant {
   replacement?: string;
 }
 
-/** What a mutant changes: a log call's arguments, an error's message, or anything else. */
-export type MutantKind = "log" | "message" | "behaviour";
+import type { Judgement, Verdict } from "./mutation-judged.mjs";
+
+/**
+ * What a mutant changes: a log call's arguments, an error's message, or anything else
+ * (`behaviour`); `judged` is a behaviour mutant a judgement covers.
+ */
+export type MutantKind = "log" | "message" | "behaviour" | "judged";
 
 /** A score as StrykerJS computes it. */
 export interface Score {
@@ -49,19 +54,36 @@ export interface Survivor {
 export interface FileTriage {
   file: string;
   all: Score;
+  /** Behaviour mutants, judged ones included. */
   behaviour: Score;
+  /** Behaviour mutants no judgement covers. */
+  unjudged: Score;
   log: number;
   message: number;
+  judged: number;
+  /** Survivors no judgement covers. */
   survivors: Survivor[];
 }
 
+/** A judged mutant the suite caught. */
+export interface Contradiction extends Survivor {
+  judgement: Judgement;
+}
+
 /** The triage of a StrykerJS JSON report. */
-export declare function triage(json: {
-  files: Record<string, { source: string; mutants: Mutant[] }>;
-}): {
+export declare function triage(
+  json: { files: Record<string, { source: string; mutants: Mutant[] }> },
+  judgements?: Judgement[],
+): {
   files: FileTriage[];
   all: Score;
   behaviour: Score;
+  unjudged: Score;
   log: number;
   message: number;
+  judged: { equivalent: number; outsideContract: number };
+  contradicted: Contradiction[];
+  stale: Judgement[];
 };
+
+export type { Judgement, Verdict };

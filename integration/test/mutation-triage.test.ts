@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { compareRecords, mutantRecords, recordsOf } from "../../scripts/mutation-compare.mjs";
+import { parseJudgements, type Judgement } from "../../scripts/mutation-judged.mjs";
 import { classify, triage, type Mutant } from "../../scripts/mutation-triage.mjs";
 
 // A provider-like source: a logger call, an error construction with a template message and a
@@ -91,5 +93,110 @@ describe("mutation triage", () => {
         replacement: '""',
       },
     ]);
+  });
+
+  it("sets judged survivors apart, and says which judgements the suite contradicts or no mutant needs", () => {
+    const judgements: Judgement[] = [
+      // Narrowed by line text and mutator: the decision on line 3 only.
+      { file: "p.ts", source: "if (running)", mutator: "m", verdict: "equivalent", reason: "r1" },
+      // Narrowed by replacement: the code on line 4, whatever its mutator.
+      {
+        file: "p.ts",
+        source: "ErrorCode.Busy",
+        replacement: "undefined",
+        verdict: "outside-contract",
+        reason: "r2",
+      },
+      { file: "p.ts", source: "no such line", verdict: "equivalent", reason: "stale" },
+      { file: "other.ts", verdict: "equivalent", reason: "a file this report does not have" },
+    ];
+    const mutants = [
+      at(3, "running", "Survived"), // judged equivalent
+      at(4, "ErrorCode.Busy", "Survived"), // replacement '""', not covered
+      { ...at(4, "ErrorCode.Busy", "Killed"), replacement: "undefined" }, // covered, but caught
+      at(4, "true", "Survived"), // unjudged
+      at(2, "`job ${job.id} read`", "Survived"), // a log call: never judged
+    ];
+    const result = triage({ files: { "p.ts": { source, mutants } } }, judgements);
+    expect(result.behaviour).toEqual({ detected: 1, valid: 4, score: 25 });
+    expect(result.unjudged).toEqual({ detected: 0, valid: 2, score: 0 });
+    expect(result.judged).toEqual({ equivalent: 1, outsideContract: 1 });
+    expect(result.files[0]!.survivors.map((v) => v.original)).toEqual([
+      "throw new ProviderError(`job ${job.id} still runs`, ErrorCode.Busy, true);",
+      "throw new ProviderError(`job ${job.id} still runs`, ErrorCode.Busy, true);",
+    ]);
+    expect(result.contradicted).toEqual([
+      expect.objectContaining({ line: 4, status: "Killed", judgement: judgements[1] }),
+    ]);
+    expect(result.stale).toEqual([judgements[2]]);
+    // Without judgements, nothing is set apart.
+    expect(triage({ files: { "p.ts": { source, mutants } } }).unjudged).toEqual(result.behaviour);
+  });
+
+  it("refuses a judgement without a reason, with an unknown verdict or an unknown field", () => {
+    const ok = { file: "p.ts", verdict: "equivalent", reason: "why" };
+    expect(parseJudgements({ judgements: [ok] })).toEqual([ok]);
+    expect(() => parseJudgements({})).toThrow(/needs a `judgements` array/);
+    expect(() => parseJudgements({ judgements: [{ ...ok, reason: " " }] })).toThrow(
+      "judged.json: judgements[0].reason: required, a non-empty string",
+    );
+    expect(() => parseJudgements({ judgements: [ok, { ...ok, verdict: "fine" }] })).toThrow(
+      /judgements\[1\]\.verdict: must be one of equivalent, outside-contract/,
+    );
+    expect(() => parseJudgements({ judgements: [{ ...ok, line: 3 }] })).toThrow(
+      /judgements\[0\]\.line: unknown field/,
+    );
+    expect(() => parseJudgements({ judgements: [{ ...ok, source: 3 }] })).toThrow(
+      /\.source: must be a string/,
+    );
+  });
+
+  it("compares two runs mutant by mutant, whatever lines moved", () => {
+    const before = {
+      files: {
+        "p.ts": {
+          source,
+          mutants: [
+            at(3, "running", "Survived"),
+            at(4, "true", "Killed"),
+            at(4, "ErrorCode.Busy", "NoCoverage"),
+            at(8, "job.id > 1", "Survived"),
+          ],
+        },
+      },
+    };
+    // The same code two lines further down, one mutant gone, one new.
+    const shifted = `// a\n// b\n${source}`;
+    const move = (m: Mutant, status: string): Mutant => ({
+      ...m,
+      status,
+      location: {
+        start: { ...m.location.start, line: m.location.start.line + 2 },
+        end: { ...m.location.end, line: m.location.end.line + 2 },
+      },
+    });
+    const [running, code, busy] = before.files["p.ts"].mutants;
+    const now = {
+      files: {
+        "p.ts": {
+          source: shifted,
+          mutants: [
+            move(running!, "Killed"),
+            move(code!, "Survived"),
+            move(busy!, "Timeout"),
+            move(at(9, "job.id > 2", "Survived"), "Survived"),
+          ],
+        },
+      },
+    };
+    const saved = JSON.parse(JSON.stringify({ records: mutantRecords(before) })) as unknown;
+    const diff = compareRecords(recordsOf(saved), mutantRecords(now));
+    expect(diff.caught.map((m) => [m.line, m.before, m.status])).toEqual([
+      [5, "Survived", "Killed"],
+      [6, "NoCoverage", "Timeout"],
+    ]);
+    expect(diff.lost.map((m) => [m.line, m.before, m.status])).toEqual([[6, "Killed", "Survived"]]);
+    expect([diff.onlyBefore, diff.onlyNow]).toEqual([1, 1]);
+    expect(() => recordsOf({})).toThrow(TypeError);
   });
 });
