@@ -43,7 +43,7 @@ export function edaProvider(
   endpoint,
   { aapMode = false, aapClient = {}, realTime = false, ...options } = {},
 ) {
-  const { webhookUrl, hmacSecret, aap, now, blockDeletionOnFailure } = endpoint;
+  const { webhookUrl, hmacSecret, aap, now, blockDeletionOnFailure, jobTimeoutMs } = endpoint;
   const source = () => aapProvider({ ...aap, now }, { realTime, client: aapClient });
   return new EdaProvider({
     target: { type: "webhook", url: webhookUrl },
@@ -51,6 +51,10 @@ export function edaProvider(
     ...(aapMode ? { aap: source() } : {}),
     ...clock(now, realTime),
     ...flag(blockDeletionOnFailure),
+    ...(jobTimeoutMs !== undefined && {
+      provisionTimeoutMs: jobTimeoutMs,
+      deprovisionTimeoutMs: jobTimeoutMs,
+    }),
     ...options,
   });
 }

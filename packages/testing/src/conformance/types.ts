@@ -163,6 +163,19 @@ export interface BackendControls {
   holds?: boolean;
 }
 
+/** What a scenario asks of the provider {@link ConformanceBackend.providerWith} builds. */
+export interface ProviderVariant {
+  /** The `blockDeletionOnFailure` its deprovisions declare. */
+  blockDeletionOnFailure?: boolean;
+  /**
+   * For a provider that gives up on a job it cannot see end (reports it `Failed` once this
+   * long has passed since its launch, as EdaProvider's `provisionTimeoutMs` and
+   * `deprovisionTimeoutMs` do): that timeout, in ms. A provider that reads its jobs' real end
+   * from the backend has no such timeout and ignores it.
+   */
+  jobTimeoutMs?: number;
+}
+
 /**
  * Which requests {@link ConformanceBackend.holdNext} holds:
  * - `read`: a job's status read or a lookup (a list of jobs);
@@ -242,11 +255,13 @@ export interface ConformanceBackend {
    */
   provider(): Provider;
   /**
-   * A new provider declaring `blockDeletionOnFailure` as given on its deprovisions, when the
-   * provider has such an option. Without it, the failed-deprovision scenario of the flag the
-   * provider does not declare by default is skipped (with that reason in the report).
+   * A new provider built with the options a scenario asks for (see {@link ProviderVariant}),
+   * where the provider has such options; an option it has not is ignored. Without
+   * `providerWith`, the failed-deprovision scenario of the flag the provider does not declare
+   * by default is skipped (with that reason in the report), and `slow-provision-after-timeout`
+   * runs the default provider, whose own timeout (if any) may outlast the scenario's job.
    */
-  providerWith?(options: { blockDeletionOnFailure: boolean }): Provider;
+  providerWith?(options: ProviderVariant): Provider;
   /**
    * Let the work due at `clock.now()` happen (deliver queued events, write back). Called
    * after every clock move and before every reconcile. Default: nothing to do.

@@ -33,6 +33,11 @@ export interface AapBackendEndpoint {
    * pass it to the provider's option. Absent: the provider's default.
    */
   blockDeletionOnFailure?: boolean;
+  /**
+   * Set when the suite needs a provider that gives up on its jobs sooner than by default
+   * (`slow-provision-after-timeout`, see \`ProviderVariant.jobTimeoutMs\`): AapProvider reads its jobs' real end from AAP and has no such timeout: ignore it.
+   */
+  jobTimeoutMs?: number;
 }
 
 /** Options of {@link aapSimulatorBackend}. */

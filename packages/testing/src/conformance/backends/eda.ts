@@ -51,6 +51,11 @@ export interface EdaBackendEndpoint {
    * pass it to the provider's option. Absent: the provider's default.
    */
   blockDeletionOnFailure?: boolean;
+  /**
+   * Set when the suite needs a provider that gives up on its jobs sooner than by default
+   * (`slow-provision-after-timeout`, see \`ProviderVariant.jobTimeoutMs\`): pass it to EdaProvider's `provisionTimeoutMs` and `deprovisionTimeoutMs`.
+   */
+  jobTimeoutMs?: number;
 }
 
 /** How the simulated rulebook activation and its playbooks behave. */

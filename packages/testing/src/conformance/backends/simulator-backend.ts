@@ -11,6 +11,7 @@ import type {
   ConformanceJob,
   ConformanceJobScript,
   HeldRequestKind,
+  ProviderVariant,
 } from "../types.js";
 import { faultCount, retryAfterSeconds, type AapRun } from "./aap-run.js";
 
@@ -36,10 +37,7 @@ export interface RunningState {
  * call {@link SimulatorBackend.begin}, say how to stop them ({@link SimulatorBackend.shutdown})
  * and what the provider factory gets ({@link SimulatorBackend.endpoint}).
  */
-export abstract class SimulatorBackend<
-  S extends RunningState,
-  E extends { blockDeletionOnFailure?: boolean },
-> {
+export abstract class SimulatorBackend<S extends RunningState, E extends ProviderVariant> {
   /** Shown in reports and errors. */
   abstract readonly name: string;
   readonly #factory: (endpoint: E) => Provider;
@@ -80,10 +78,15 @@ export abstract class SimulatorBackend<
     return this.#factory(this.endpoint(this.running()));
   }
 
-  /** A provider built with `blockDeletionOnFailure` in its endpoint, for the factory to pass on. */
-  providerWith(options: { blockDeletionOnFailure: boolean }): Provider {
+  /** A provider built with `options` in its endpoint, for the factory to pass on. */
+  providerWith(options: ProviderVariant): Provider {
     const endpoint = this.endpoint(this.running());
-    return this.#factory({ ...endpoint, blockDeletionOnFailure: options.blockDeletionOnFailure });
+    const { blockDeletionOnFailure, jobTimeoutMs } = options;
+    return this.#factory({
+      ...endpoint,
+      ...(blockDeletionOnFailure !== undefined && { blockDeletionOnFailure }),
+      ...(jobTimeoutMs !== undefined && { jobTimeoutMs }),
+    });
   }
 
   /** The AAP simulator's jobs as conformance jobs; still readable after `stop`. */

@@ -38,6 +38,7 @@ import { foreignJob } from "./ownership.js";
 import { randomizedInterleavings } from "./randomized.js";
 import type { ConformanceScenario } from "./scenario.js";
 import { specABA, specChangeCancelsRunning, specChangeWhileProvisioning } from "./spec-change.js";
+import { slowProvisionAfterTimeout } from "./timeouts.js";
 
 /** The scenarios, in report order. */
 export const PROVIDER_SCENARIOS: readonly ConformanceScenario[] = Object.freeze([
@@ -50,6 +51,7 @@ export const PROVIDER_SCENARIOS: readonly ConformanceScenario[] = Object.freeze(
   deleteAfterProvisioning,
   deleteDuringSecondProvision,
   deleteAfterJobTimeout,
+  slowProvisionAfterTimeout,
   deleteDuringReadOutage,
   failedProvisionThenDelete,
   restartDuringDeprovision,
