@@ -35,7 +35,8 @@ export interface AapBackendEndpoint {
   blockDeletionOnFailure?: boolean;
   /**
    * Set when the suite needs a provider that gives up on its jobs sooner than by default
-   * (`slow-provision-after-timeout`, see \`ProviderVariant.jobTimeoutMs\`): AapProvider reads its jobs' real end from AAP and has no such timeout: ignore it.
+   * (`slow-provision-after-timeout`, see `ProviderVariant.jobTimeoutMs`). AapProvider
+   * reads its jobs' real end from AAP and has no such timeout: ignore it.
    */
   jobTimeoutMs?: number;
 }

@@ -53,7 +53,8 @@ export interface EdaBackendEndpoint {
   blockDeletionOnFailure?: boolean;
   /**
    * Set when the suite needs a provider that gives up on its jobs sooner than by default
-   * (`slow-provision-after-timeout`, see \`ProviderVariant.jobTimeoutMs\`): pass it to EdaProvider's `provisionTimeoutMs` and `deprovisionTimeoutMs`.
+   * (`slow-provision-after-timeout`, see `ProviderVariant.jobTimeoutMs`): pass it to
+   * EdaProvider's `provisionTimeoutMs` and `deprovisionTimeoutMs`.
    */
   jobTimeoutMs?: number;
 }

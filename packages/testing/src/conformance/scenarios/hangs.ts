@@ -24,9 +24,9 @@ const LONG_JOB_MS = 10 * 60_000;
  * fault-free twin. A provider that makes no such request in a phase (an EDA provider learns
  * of its jobs from the resource) meets no hold there; a held launch is whatever the backend
  * calls one (on the EDA backend, a webhook event). The launch phase needs `findJob`: a
- * launch aborted in flight has an unknown outcome. No job
- * ends failed while requests are held: the EDA backend's write-back reads a failed job's
- * explanation from the same AAP simulator, and must not wait on a hold.
+ * launch aborted in flight has an unknown outcome. No job ends failed while requests are
+ * held: the EDA backend's write-back reads a failed job's explanation from the same AAP
+ * simulator, and must not wait on a hold.
  */
 export const hungRequests = single(
   {

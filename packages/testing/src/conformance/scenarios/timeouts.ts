@@ -29,7 +29,9 @@ const OVERRUN_MS = 5_000;
  *
  * The provider comes from `providerWith({ jobTimeoutMs })` (10 minutes); a backend without
  * `providerWith` runs its default provider, whose own timeout, if it has one, may outlast
- * the job, so the scenario then proves less.
+ * the job, so the scenario then proves less. "There to see" means by the backend's ledger:
+ * the job's end, 25 s before the engine's retry. A backend whose jobs show their end to the
+ * provider later than that (a write-back that lags) would fail a correct provider here.
  */
 export const slowProvisionAfterTimeout = single(
   {
