@@ -45,13 +45,27 @@ export interface DescribeConformanceOptions extends Omit<
  * scenario, and the job timelines.
  *
  * Capabilities not given are detected from a probe provider while the suite is collected.
+ * When that fails (the backend cannot start, or the provider cannot be built: a bad option,
+ * a constructor that throws), the suite declares a single failing test,
+ * `"the suite could not start: <error>"`, which rethrows the error: the failure is reported
+ * where every other failure is, and a run that counts failed tests (a mutation run) counts it.
  */
 export function describeProviderConformance(
   title: string,
   options: DescribeConformanceOptions,
 ): void {
   describe(title, async () => {
-    const { env } = await scenarioEnv(options);
+    let started: Awaited<ReturnType<typeof scenarioEnv>>;
+    try {
+      started = await scenarioEnv(options);
+    } catch (error) {
+      const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      it(`the suite could not start: ${what.slice(0, 200)}`, () => {
+        throw error;
+      });
+      return;
+    }
+    const { env } = started;
     const capabilities = env.capabilities;
     const wanted = options.scenarios;
     for (const scenario of providerScenarios()) {
