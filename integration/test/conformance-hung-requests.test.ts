@@ -13,6 +13,7 @@ import {
   aapSimulatorBackend,
   edaSimulatorBackend,
   runConformance,
+  type ConformanceBackend,
   type ConformanceReport,
 } from "@provisionkit/testing";
 import { describe, expect, it } from "vitest";
@@ -62,20 +63,28 @@ class UnsignalledList extends AapClient {
   }
 }
 
+/** An EdaProvider in AAP mode whose provision events are sent without the caller's signal. */
+class UnsignalledEvents extends EdaProvider {
+  override triggerProvision(...[resource, options]: Parameters<EdaProvider["triggerProvision"]>) {
+    return super.triggerProvision(resource, { ...options, signal: new AbortController().signal });
+  }
+}
+
+type AapSource = ReturnType<typeof aapProvider>;
+
 /**
- * An EdaProvider in AAP mode whose AAP source reads deprovision jobs without the caller's
- * signal (the surviving mutant of `aap-mode.ts` line 224 in the 8b80217 run).
+ * The EDA backend with an EdaProvider in AAP mode (`Provider` to build it with), its AAP source
+ * changed by `adapt` when given.
  */
-function edaReadingDeprovisionsUnsignalled() {
+function edaInAapMode(
+  Provider: typeof EdaProvider = EdaProvider,
+  adapt: (source: AapSource) => void = () => undefined,
+) {
   return edaSimulatorBackend({
     provider: ({ webhookUrl, hmacSecret, aap, now }) => {
       const source = aapProvider({ ...aap, now }, { client: { retry: { initialDelayMs: 10 } } });
-      const original = source.getDeprovisionStatus.bind(source);
-      // A signal nobody aborts: the caller's is dropped.
-      const never = new AbortController().signal;
-      source.getDeprovisionStatus = (resource, jobId) =>
-        original(resource, jobId, { signal: never });
-      return new EdaProvider({
+      adapt(source);
+      return new Provider({
         target: { type: "webhook", url: webhookUrl },
         auth: { type: "hmac", secret: hmacSecret },
         aap: source,
@@ -85,23 +94,31 @@ function edaReadingDeprovisionsUnsignalled() {
   });
 }
 
-/** An EdaProvider in AAP mode whose provision events are sent without the caller's signal. */
-class UnsignalledEvents extends EdaProvider {
-  override triggerProvision(...[resource, options]: Parameters<EdaProvider["triggerProvision"]>) {
-    return super.triggerProvision(resource, { ...options, signal: new AbortController().signal });
-  }
+/**
+ * The AAP source reads deprovision jobs without the caller's signal (the surviving mutant of
+ * EdaProvider's `aap-mode.ts` line 224 in the 8b80217 run).
+ */
+function readDeprovisionsUnsignalled(source: AapSource): void {
+  const original = source.getDeprovisionStatus.bind(source);
+  // A signal nobody aborts: the caller's is dropped.
+  const never = new AbortController().signal;
+  source.getDeprovisionStatus = (resource, jobId) => original(resource, jobId, { signal: never });
 }
 
-/** The EDA backend with an EdaProvider in AAP mode (`Provider` to build it with). */
-function edaInAapMode(Provider: typeof EdaProvider = EdaProvider) {
-  return edaSimulatorBackend({
-    provider: ({ webhookUrl, hmacSecret, aap, now }) =>
-      new Provider({
-        target: { type: "webhook", url: webhookUrl },
-        auth: { type: "hmac", secret: hmacSecret },
-        aap: aapProvider({ ...aap, now }, { client: { retry: { initialDelayMs: 10 } } }),
-        now,
-      }),
+/** The AAP backend with AapProvider, on a client of class `Client` when given. */
+function aapBackend(Client?: typeof AapClient) {
+  return aapSimulatorBackend({
+    provider: (endpoint) =>
+      Client
+        ? new AapProvider({
+            client: new Client({
+              url: endpoint.url,
+              auth: { type: "bearer", token: endpoint.token },
+              retry: { initialDelayMs: 10 },
+            }),
+            now: endpoint.now,
+          })
+        : aapProvider(endpoint),
   });
 }
 
@@ -114,32 +131,25 @@ function abortedMethods(scenario: Scenario): string[] {
   return [...new Set(aborted.map((label) => label.split(" ")[0] ?? label))].sort();
 }
 
-async function run(Client?: typeof AapClient) {
-  const report = await runConformance({
-    backend: () =>
-      aapSimulatorBackend({
-        provider: (endpoint) =>
-          Client
-            ? new AapProvider({
-                client: new Client({
-                  url: endpoint.url,
-                  auth: { type: "bearer", token: endpoint.token },
-                  retry: { initialDelayMs: 10 },
-                }),
-                now: endpoint.now,
-              })
-            : aapProvider(endpoint),
-      }),
-    scenarios: ["hung-requests"],
-  });
+/** Runs hung-requests alone on `backend`. */
+async function run(backend: () => ConformanceBackend): Promise<Scenario> {
+  const report = await runConformance({ backend, scenarios: ["hung-requests"] });
   const scenario = report.scenarios.find((s) => s.id === "hung-requests");
   if (!scenario) throw new Error("hung-requests did not run");
   return scenario;
 }
 
+/** The scenario failed, its first L1 violation on `method`, which ignored its signal. */
+function expectL1On(scenario: Scenario, method: string): void {
+  expect(scenario.status).toBe("failed");
+  const l1 = scenario.violations.filter((v) => v.rule === "L1").map((v) => v.message);
+  expect(l1[0]).toMatch(new RegExp(`^L1: ${method}\\(conformance/w1`));
+  expect(l1[0]).toMatch(/it ignores its AbortSignal \(P9\)/);
+}
+
 describe("hung-requests: every call waiting on a held request settles once aborted (P9)", () => {
   it("AapProvider passes, each held status read, lookup, cancel, launch and template read aborted and settled", async () => {
-    const scenario = await run();
+    const scenario = await run(() => aapBackend());
     expect(scenario.status, JSON.stringify(scenario.violations)).toBe("passed");
     expect(abortedMethods(scenario)).toEqual([
       "cancelJob",
@@ -152,11 +162,7 @@ describe("hung-requests: every call waiting on a held request settles once abort
   });
 
   it("EdaProvider in AAP mode passes, its held reads, lookups, cancels and provision event aborted and settled", async () => {
-    const report = await runConformance({
-      backend: () => edaInAapMode(),
-      scenarios: ["hung-requests"],
-    });
-    const scenario = report.scenarios[0]!;
+    const scenario = await run(() => edaInAapMode());
     expect(scenario.status, JSON.stringify(scenario.violations)).toBe("passed");
     expect(abortedMethods(scenario)).toEqual([
       "cancelJob",
@@ -168,15 +174,8 @@ describe("hung-requests: every call waiting on a held request settles once abort
   });
 
   it("an EdaProvider sending its provision event without the signal fails L1 on triggerProvision", async () => {
-    const report = await runConformance({
-      backend: () => edaInAapMode(UnsignalledEvents),
-      scenarios: ["hung-requests"],
-    });
-    const scenario = report.scenarios[0]!;
-    expect(scenario.status).toBe("failed");
-    const l1 = scenario.violations.filter((v) => v.rule === "L1").map((v) => v.message);
-    expect(l1[0]).toMatch(/^L1: triggerProvision\(conformance\/w1/);
-    expect(l1[0]).toMatch(/it ignores its AbortSignal \(P9\)/);
+    const scenario = await run(() => edaInAapMode(UnsignalledEvents));
+    expectL1On(scenario, "triggerProvision");
     expect(new Set(scenario.violations.map((v) => v.rule))).toEqual(new Set(["L1"]));
   });
 
@@ -188,24 +187,14 @@ describe("hung-requests: every call waiting on a held request settles once abort
     ["a template read", UnsignalledTemplateRead, "triggerDeprovision"],
   ] as const) {
     it(`a client that sends ${name} without the signal fails L1 on ${method}`, async () => {
-      const scenario = await run(Client);
-      expect(scenario.status).toBe("failed");
-      const l1 = scenario.violations.filter((v) => v.rule === "L1").map((v) => v.message);
-      expect(l1[0]).toMatch(new RegExp(`^L1: ${method}\\(conformance/w1`));
-      expect(l1[0]).toMatch(/it ignores its AbortSignal \(P9\)/);
+      const scenario = await run(() => aapBackend(Client));
+      expectL1On(scenario, method);
       expect(new Set(scenario.violations.map((v) => v.rule))).toEqual(new Set(["L1"]));
     });
   }
 
   it("an EdaProvider in AAP mode reading its deprovision job without the signal fails L1 on getDeprovisionStatus", async () => {
-    const report = await runConformance({
-      backend: edaReadingDeprovisionsUnsignalled,
-      scenarios: ["hung-requests"],
-    });
-    const scenario = report.scenarios[0];
-    expect(scenario?.status).toBe("failed");
-    const l1 = scenario?.violations.filter((v) => v.rule === "L1").map((v) => v.message) ?? [];
-    expect(l1[0]).toMatch(/^L1: getDeprovisionStatus\(conformance\/w1/);
-    expect(l1[0]).toMatch(/it ignores its AbortSignal \(P9\)/);
+    const scenario = await run(() => edaInAapMode(EdaProvider, readDeprovisionsUnsignalled));
+    expectL1On(scenario, "getDeprovisionStatus");
   });
 });

@@ -98,6 +98,19 @@ describe("SimServer in-process", () => {
     return server.start();
   }
 
+  /** Resolves once `check` holds, asking again after each turn of the event loop. */
+  async function eventually(check: () => Promise<boolean>): Promise<void> {
+    while (!(await check())) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** Whether the first listed fault rule has fired (the request it holds has arrived). */
+  function firstRuleFired(call: ReturnType<typeof control>): () => Promise<boolean> {
+    return async () => {
+      const { body } = await call("GET", "/v1/faults");
+      return (body as { faults: { fired: number }[] }).faults[0]?.fired === 1;
+    };
+  }
+
   function control(info: SimServerInfo) {
     return async (
       method: string,
@@ -160,11 +173,7 @@ describe("SimServer in-process", () => {
     let settled = false;
     const held = fetch(webhook, { method: "POST", body: "{}" }).finally(() => (settled = true));
     // Held once the listed rule fired: the event is then neither answered nor launched.
-    const fired = async (): Promise<boolean> => {
-      const { body } = await call("GET", "/v1/faults");
-      return (body as { faults: { fired: number }[] }).faults[0]?.fired === 1;
-    };
-    while (!(await fired())) await new Promise((resolve) => setImmediate(resolve));
+    await eventually(firstRuleFired(call));
     expect(await call("POST", "/v1/clock/advance", { ms: 0 })).toMatchObject({ status: 200 });
     expect(settled).toBe(false);
     expect(await call("POST", "/v1/eda/faults/release")).toEqual({
@@ -229,7 +238,7 @@ describe("SimServer in-process", () => {
       const { body } = await call("GET", "/v1/aap/requests");
       return (body as { requests: unknown[] }).requests.length === 1;
     };
-    while (!(await held())) await new Promise((resolve) => setImmediate(resolve));
+    await eventually(held);
     await call("POST", "/v1/clock/advance", { ms: 999 });
     expect(answered).toBe(false);
     await call("POST", "/v1/clock/advance", { ms: 1 });
@@ -256,11 +265,7 @@ describe("SimServer in-process", () => {
     expect(await hang("later")).toMatchObject({ status: 400 });
     expect(await hang("abandon")).toMatchObject({ status: 201 });
     const ping = fetch(`${info.aap?.url ?? ""}/api/v2/ping/`);
-    const held = async (): Promise<boolean> => {
-      const { body } = await call("GET", "/v1/faults");
-      return (body as { faults: { fired: number }[] }).faults[0]?.fired === 1;
-    };
-    while (!(await held())) await new Promise((resolve) => setImmediate(resolve));
+    await eventually(firstRuleFired(call));
     expect(await call("POST", "/v1/aap/faults/release")).toMatchObject({ status: 200 });
     await expect(ping).rejects.toThrow();
     expect((await fetch(`${info.aap?.url ?? ""}/api/v2/ping/`)).status).toBe(200);
