@@ -26,6 +26,7 @@ describe("aapSimulatorBackend", () => {
       rateLimit: true,
       readFailures: true,
       holds: true,
+      queuedJobs: true,
       strays: true,
       transientFailure: true,
     });
@@ -132,6 +133,32 @@ describe("aapSimulatorBackend", () => {
     await launch(endpoint, "create-widget", eventVars(payload("w", "provision", "c-3", "v2")));
     ctx.clock.advance(2000);
     expect(backend.ledger()[2]?.outcome).toBeUndefined();
+  });
+
+  it("scriptNext queuedMs: the job exists at once, pending (as AWX's waiting for capacity), and its duration starts after", async () => {
+    const { backend, ctx, endpoint } = await aapBackend();
+    expect(backend.controls.queuedJobs).toBe(true);
+    expect(() => backend.scriptNext("provision", { queuedMs: -1 })).toThrow(RangeError);
+    expect(() => backend.scriptNext("provision", { queuedMs: Number.NaN })).toThrow(RangeError);
+    backend.scriptNext("provision", { queuedMs: 60_000, durationMs: 2000 });
+    const start = ctx.clock.now();
+    const launched = await launch(
+      endpoint,
+      "create-widget",
+      eventVars(payload("w", "provision", "c-1", "v1")),
+    );
+    const read = () => call(endpoint.url, endpoint.token, `jobs/${String(launched.json.id)}/`);
+    expect(backend.ledger()).toMatchObject([{ correlationId: "c-1", createdAt: start }]);
+    ctx.clock.advance(60_000);
+    expect((await read()).json.status).toBe("pending");
+    ctx.clock.advance(1999);
+    expect(backend.ledger()[0]?.outcome).toBeUndefined();
+    expect((await read()).json.status).toBe("running");
+    ctx.clock.advance(1);
+    expect(backend.ledger()[0]).toMatchObject({
+      outcome: "succeeded",
+      finishedAt: start + 62_000,
+    });
   });
 
   it("scriptNext neverFinishes: only a cancel ends the job", async () => {

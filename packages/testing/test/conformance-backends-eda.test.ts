@@ -80,6 +80,39 @@ describe("edaSimulatorBackend", () => {
     expect(after?.metadata.annotations?.["provisionkit.io/applied-correlation-id"]).toBe("c-2");
   });
 
+  it("scriptNext queuedMs: the event waits in the activation's queue, and no AAP job exists until its rule launches it", async () => {
+    const { backend, ctx, endpoint } = await edaBackend();
+    ctx.kube.createObject(widget("w-4"));
+    expect(() => backend.scriptNext("provision", { queuedMs: -1, durationMs: 1 })).toThrow(
+      RangeError,
+    );
+    backend.scriptNext("provision", { queuedMs: 600_000, durationMs: 1000 });
+    const start = ctx.clock.now();
+    const sent = await sendEvent(
+      endpoint,
+      "create-widget",
+      payload("w-4", "provision", "c-4", "v1"),
+    );
+    // Answered at once.
+    expect(sent.status).toBe(200);
+    ctx.clock.advance(599_999);
+    await backend.settle!();
+    expect(backend.ledger()).toEqual([]);
+    expect((await call(endpoint.aap.url, endpoint.aap.token, "jobs/")).json).toMatchObject({
+      count: 0,
+    });
+    ctx.clock.advance(1);
+    await backend.settle!();
+    expect(backend.ledger()).toMatchObject([{ correlationId: "c-4", createdAt: start + 600_000 }]);
+    ctx.clock.advance(1000);
+    await backend.settle!();
+    // The AAP side had the duration only (the rejected script above scripted nothing).
+    expect(backend.ledger()[0]).toMatchObject({
+      outcome: "succeeded",
+      finishedAt: start + 601_000,
+    });
+  });
+
   it("a scripted failure writes the failure annotation; purge is the AAP purge", async () => {
     const { backend, ctx, endpoint } = await edaBackend();
     ctx.kube.createObject(widget("w-2"));

@@ -217,4 +217,58 @@ describe("EDA simulator: held events (a test control)", () => {
     expect(() => eda.faults.hold({ times: 1.5 })).toThrow(RangeError);
     expect(() => eda.faults.hold({ release: "later" as "process" })).toThrow(RangeError);
   });
+
+  it("queueDelay: the event is answered at once and reaches the rule engine later, with every event behind it", async () => {
+    const { eda, webhookUrl, aap, clock } = await start();
+    const t0 = clock.now();
+    const handle = eda.faults.queueDelay({ endpoint: "create-thing", delayMs: 10_000 });
+    const reply = await post(`${webhookUrl}/create-thing`, payload("vm", "provision", "c-1"));
+    expect(reply.status).toBe(200);
+    expect(handle.fired).toBe(1);
+    // Another endpoint's event is not delayed itself, but the queue is taken in order.
+    await post(`${webhookUrl}/delete-thing`, payload("vm", "deprovision", "c-2"));
+    expect(eda.events().map((e) => [e.correlationId, e.fate, e.dueAt])).toEqual([
+      ["c-1", "queued", t0 + 10_000],
+      ["c-2", "queued", t0],
+    ]);
+    clock.advance(9_999);
+    await eda.pump();
+    expect(aap.ledger()).toEqual([]);
+    clock.advance(1);
+    await eda.pump();
+    expect(aap.ledger().map((j) => j.createdAt)).toEqual([t0 + 10_000, t0 + 10_000]);
+    expect(eda.events().map((e) => e.fate)).toEqual(["launched", "launched"]);
+    // times 1: the next event to that endpoint goes straight through.
+    await post(`${webhookUrl}/create-thing`, payload("vm", "provision", "c-3"));
+    expect(eda.events()[2]).toMatchObject({ fate: "queued", dueAt: clock.now() });
+  });
+
+  it("queueDelay adds to the activation's own latency, supports remove() and clear(), validates rules", async () => {
+    const { eda, webhookUrl, clock } = await fixture.start({
+      setup: (aap) => aap.addJobTemplate({ name: "jt", allowSimultaneous: true }),
+      activation: { executionStrategy: "parallel", eventLatencyMs: 3_000 },
+    });
+    const t0 = clock.now();
+    eda.faults.queueDelay({ delayMs: 2_000, times: 2 });
+    await post(`${webhookUrl}/create-thing`, payload("vm", "provision", "c-1"));
+    await post(`${webhookUrl}/delete-thing`, payload("vm", "deprovision", "c-2"));
+    const removed = eda.faults.queueDelay({ delayMs: 50_000 });
+    removed.remove();
+    await post(`${webhookUrl}/create-thing`, payload("vm", "provision", "c-3"));
+    eda.faults.queueDelay({ delayMs: 50_000, times: Infinity });
+    eda.faults.clear();
+    await post(`${webhookUrl}/create-thing`, payload("vm", "provision", "c-4"));
+    expect(eda.events().map((e) => e.dueAt)).toEqual([
+      t0 + 5_000,
+      t0 + 5_000,
+      t0 + 3_000,
+      t0 + 3_000,
+    ]);
+    expect(removed.fired).toBe(0);
+    for (const delayMs of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => eda.faults.queueDelay({ delayMs })).toThrow(RangeError);
+    }
+    expect(() => eda.faults.queueDelay({ delayMs: "5" as unknown as number })).toThrow(RangeError);
+    expect(() => eda.faults.queueDelay({ delayMs: 1, times: 0 })).toThrow(RangeError);
+  });
 });

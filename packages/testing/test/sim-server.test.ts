@@ -186,6 +186,38 @@ describe("SimServer in-process", () => {
     expect(await call("GET", "/v1/eda/events")).toMatchObject({ body: { events: [] } });
   });
 
+  it("EDA: a queue-delay fault keeps a taken event in the activation's queue until the clock reaches it", async () => {
+    const info = await start({
+      clock: "virtual",
+      aap: { jobTemplates: [{ name: "create-thing", allowSimultaneous: true }] },
+      eda: { rules: [{ endpoint: "create-thing", template: "create-thing" }] },
+    });
+    const call = control(info);
+    const webhook = `${info.eda?.webhookUrl ?? ""}/create-thing`;
+    for (const bad of [{ delayMs: -1 }, {}, { delayMs: 5, times: 0 }]) {
+      expect(await call("POST", "/v1/eda/faults", { type: "queue-delay", ...bad })).toMatchObject({
+        status: 400,
+      });
+    }
+    expect(
+      await call("POST", "/v1/eda/faults", {
+        type: "queue-delay",
+        endpoint: "create-thing",
+        delayMs: 60_000,
+      }),
+    ).toMatchObject({ status: 201, body: { fault: { simulator: "eda", fired: 0 } } });
+    expect((await fetch(webhook, { method: "POST", body: "{}" })).status).toBe(200);
+    expect(await call("POST", "/v1/clock/advance", { ms: 59_999 })).toMatchObject({ status: 200 });
+    expect(await call("GET", "/v1/aap/ledger")).toMatchObject({ body: { jobs: [] } });
+    expect(await call("GET", "/v1/eda/events")).toMatchObject({
+      body: { events: [{ fate: "queued" }] },
+    });
+    expect(await call("POST", "/v1/clock/advance", { ms: 1 })).toMatchObject({ status: 200 });
+    expect(await call("GET", "/v1/eda/events")).toMatchObject({
+      body: { events: [{ fate: "launched" }] },
+    });
+  });
+
   it("Kubernetes: a status fault through the forwarding listener; reset keeps the URL and clears objects and faults", async () => {
     const info = await start({
       kubernetes: { crds: [{ group: "g.io", version: "v1", plural: "things", kind: "Thing" }] },

@@ -106,6 +106,14 @@ export interface ConformanceJobScript {
   outcome?: "succeeded" | "failed";
   /** Virtual time from creation to its end (default: the backend's own). */
   durationMs?: number;
+  /**
+   * Virtual time the launch waits queued in the backend before {@link durationMs} starts
+   * counting (default 0): the launch is taken and answered as usual, but its job is created
+   * or started that much later. Where the backend queues work may or may not be visible to
+   * the provider: AAP shows such a job `pending`; an EDA activation keeps the event in its
+   * queue, so no AAP job exists yet. Needs {@link BackendControls.queuedJobs}.
+   */
+  queuedMs?: number;
   /** It never ends by itself (only a cancel ends it). Needs {@link BackendControls.neverFinishes}. */
   neverFinishes?: boolean;
   /**
@@ -161,6 +169,11 @@ export interface BackendControls {
    * Optional; absent means no.
    */
   holds?: boolean;
+  /**
+   * Jobs can be scripted to wait queued in the backend before they run
+   * ({@link ConformanceJobScript.queuedMs}). Optional; absent means no.
+   */
+  queuedJobs?: boolean;
 }
 
 /** What a scenario asks of the provider {@link ConformanceBackend.providerWith} builds. */

@@ -76,6 +76,29 @@ export interface EdaHoldRule {
   label?: string;
 }
 
+/**
+ * A rule that makes the next events the activation takes wait longer in its queue: each one
+ * is accepted and answered as usual, then reaches the rule engine `delayMs` after the
+ * activation's own `eventLatencyMs`, so its rule launches its job that much later. The
+ * rulebook takes its source queue's events one at a time, in order, applying back pressure
+ * before each (ansible/ansible-rulebook e568862 `ansible_rulebook/rule_set_runner.py:226-231`,
+ * `_drain_source_queue`): a backlog or a slow rule engine delays an event, and every event
+ * behind it waits too, as here (the queue is processed in arrival order). How long a real
+ * backlog lasts is not modelled: the delay is a test control, with no source to cite. What
+ * a client sees does not change: the answer is the same 200, sent at once.
+ */
+export interface EdaQueueDelayRule {
+  /** How much longer the event waits in the queue, in ms (finite, >= 0). */
+  delayMs: number;
+  /**
+   * Only events POSTed to this webhook endpoint (the path without its leading slash);
+   * default: any event the activation takes, from the webhook or an event stream.
+   */
+  endpoint?: string;
+  /** How many events the rule delays (default 1; `Infinity` allowed). */
+  times?: number;
+}
+
 /** An event POST a `hold` rule holds, as {@link EdaFaults.onHold} listeners are told. */
 export interface EdaHeldRequest {
   /** The endpoint it was posted to (the path without its leading slash). */
@@ -117,6 +140,14 @@ export interface EdaFaults {
    * @throws RangeError for a bad `times` or `release`.
    */
   hold(rule?: EdaHoldRule): EdaFaultHandle;
+  /**
+   * Adds a rule that keeps the next events the activation takes longer in its queue (see
+   * {@link EdaQueueDelayRule}). Checked when an event is queued; the first matching rule with
+   * remaining times fires.
+   *
+   * @throws RangeError for a bad `delayMs` or `times`.
+   */
+  queueDelay(rule: EdaQueueDelayRule): EdaFaultHandle;
   /**
    * Lets every held event go on: processed, or abandoned when its rule's `release` says so.
    * Rules stay; events held later wait for the next call.

@@ -12,6 +12,7 @@ import type {
   EdaFaults,
   EdaHeldRequest,
   EdaHoldRule,
+  EdaQueueDelayRule,
   EdaWebhookFaultRule,
 } from "./fault-types.js";
 import type { Reply } from "./http-io.js";
@@ -43,6 +44,10 @@ export class FaultRegistry implements EdaFaults {
   readonly #rules = new FaultRules<ActiveRule>(this.#random);
   readonly #drops = new FaultRules<{ readonly endpoint: string | undefined }>(this.#random);
   readonly #holdRules = new FaultRules<ActiveHold>(this.#random);
+  readonly #queueDelays = new FaultRules<{
+    readonly endpoint: string | undefined;
+    readonly delayMs: number;
+  }>(this.#random);
   readonly #held = new HeldRequests<EdaHeldRequest>();
 
   /** {@inheritDoc EdaFaults.webhook} */
@@ -77,6 +82,27 @@ export class FaultRegistry implements EdaFaults {
       throw new RangeError(`hold rule release must be "process" or "abandon"`);
     }
     return this.#holdRules.add({ endpoint: rule.endpoint, release, label: rule.label }, times);
+  }
+
+  /** {@inheritDoc EdaFaults.queueDelay} */
+  queueDelay(rule: EdaQueueDelayRule): EdaFaultHandle {
+    const times = rule.times ?? 1;
+    checkFaultTimes(times, "queue delay rule times");
+    const { delayMs } = rule;
+    if (!(typeof delayMs === "number" && Number.isFinite(delayMs) && delayMs >= 0)) {
+      throw new RangeError(`queue delay rule delayMs must be a finite number >= 0, got ${delayMs}`);
+    }
+    return this.#queueDelays.add({ endpoint: rule.endpoint, delayMs }, times);
+  }
+
+  /**
+   * The extra queue time of an event the activation just took (firing the first matching
+   * {@link EdaQueueDelayRule}), 0 when none matches. `endpoint` is the webhook endpoint, or
+   * `undefined` for an event stream's event (only rules without an endpoint match it).
+   */
+  queueDelayOf(endpoint: string | undefined): number {
+    const rule = this.#queueDelays.take((r) => r.endpoint === undefined || r.endpoint === endpoint);
+    return rule?.delayMs ?? 0;
   }
 
   /** {@inheritDoc EdaFaults.release} */
@@ -119,6 +145,7 @@ export class FaultRegistry implements EdaFaults {
     this.#rules.clear();
     this.#drops.clear();
     this.#holdRules.clear();
+    this.#queueDelays.clear();
   }
 
   /** Whether the answer to an event just taken at `endpoint` is to be dropped (fires a rule). */

@@ -10,6 +10,7 @@ export type {
   EdaFaults,
   EdaHeldRequest,
   EdaHoldRule,
+  EdaQueueDelayRule,
   EdaWebhookFaultRule,
 } from "./fault-types.js";
 export { EXTERNAL_EFFECTS } from "./types.js";

@@ -23,9 +23,11 @@ export class Intake {
   readonly #settings: ResolvedActivation;
   readonly #playbook: ResolvedPlaybook;
   readonly #clock: Clock;
+  readonly #queueDelay: (endpoint: string | undefined) => number;
 
   /**
-   * @param deps - Activation, event log, settings and clock.
+   * @param deps - Activation, event log, settings, clock, and the extra queue time of an
+   *   event (`FaultRegistry.queueDelayOf`: the webhook endpoint, `undefined` for a stream).
    */
   constructor(deps: {
     activation: Activation;
@@ -33,12 +35,14 @@ export class Intake {
     settings: ResolvedActivation;
     playbook: ResolvedPlaybook;
     clock: Clock;
+    queueDelay: (endpoint: string | undefined) => number;
   }) {
     this.#activation = deps.activation;
     this.#log = deps.log;
     this.#settings = deps.settings;
     this.#playbook = deps.playbook;
     this.#clock = deps.clock;
+    this.#queueDelay = deps.queueDelay;
   }
 
   /** Records a refused request. */
@@ -48,7 +52,7 @@ export class Intake {
 
   /**
    * Records an accepted event: queued when an activation is running (due after the rule
-   * engine's latency), lost otherwise, or kept out of the rule engine in test mode.
+   * engine's latency and any queue delay rule's, see `EdaQueueDelayRule`), lost otherwise, or kept out of the rule engine in test mode.
    */
   accept(
     origin: EventOrigin,
@@ -74,7 +78,10 @@ export class Intake {
     const record = this.#log.add({
       ...base,
       fate: "queued",
-      dueAt: receivedAt + this.#settings.eventLatencyMs,
+      dueAt:
+        receivedAt +
+        this.#settings.eventLatencyMs +
+        this.#queueDelay(origin.source === "webhook" ? origin.endpoint : undefined),
     });
     this.#activation.queue.push(record);
     return record;

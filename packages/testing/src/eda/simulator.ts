@@ -111,12 +111,15 @@ export class EdaSimulator {
     const connection = resolveConnection(options.kubernetes);
     const aap = new AapClient(() => this.#aap.url, this.#options.aapAuth);
     this.#activation = new Activation(clock, activation);
+    const faults = new FaultRegistry();
+    this.faults = faults;
     this.#intake = new Intake({
       activation: this.#activation,
       log: this.#log,
       settings: activation,
       playbook,
       clock,
+      queueDelay: (endpoint) => faults.queueDelayOf(endpoint),
     });
     this.#engine = new RuleEngine({
       activation: this.#activation,
@@ -135,8 +138,6 @@ export class EdaSimulator {
       record: (effect) => this.#effects.push(effect),
     });
     const record = (request: EdaRequestRecord) => this.#requests.push(request);
-    const faults = new FaultRegistry();
-    this.faults = faults;
     this.#webhook = new WebhookServer({
       settings: this.#options.webhook,
       activation: this.#activation,

@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AapFaultRule } from "../aap/fault-types.js";
 import type { AapLedgerJob } from "../aap/records.js";
 import type { AapJobScript, AapOutcome, AapTemplateDefinition } from "../aap/types.js";
-import type { EdaWebhookFaultRule } from "../eda/fault-types.js";
+import type { EdaQueueDelayRule, EdaWebhookFaultRule } from "../eda/fault-types.js";
 import type {
   KubeConflictFaultOptions,
   KubeDelayFaultOptions,
@@ -359,7 +359,9 @@ export class ControlApi {
                 ? faults.webhook(options as unknown as EdaWebhookFaultRule)
                 : type === "hold"
                   ? faults.hold(options)
-                  : faults.dropAfterAccept(options),
+                  : type === "queue-delay"
+                    ? faults.queueDelay(options as unknown as EdaQueueDelayRule)
+                    : faults.dropAfterAccept(options),
             ),
           },
           201,

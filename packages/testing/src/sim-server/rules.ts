@@ -82,7 +82,8 @@ export const KUBE_FAULT: Schema = s.tagged("type", {
 
 /**
  * An EDA simulator fault: `webhook` (`EdaWebhookFaultRule`), `drop-after-accept`
- * (`EdaDropAfterAcceptRule`) or `hold` (`EdaHoldRule`, without its in-process `label`).
+ * (`EdaDropAfterAcceptRule`), `hold` (`EdaHoldRule`, without its in-process `label`) or
+ * `queue-delay` (`EdaQueueDelayRule`).
  */
 export const EDA_FAULT: Schema = s.tagged("type", {
   webhook: {
@@ -98,6 +99,11 @@ export const EDA_FAULT: Schema = s.tagged("type", {
     endpoint: s.opt(s.string()),
     times: s.opt(TIMES),
     release: s.opt(s.enum("process", "abandon")),
+  },
+  "queue-delay": {
+    delayMs: s.req(s.number({ min: 0 })),
+    endpoint: s.opt(s.string()),
+    times: s.opt(TIMES),
   },
 });
 

@@ -1,7 +1,7 @@
 /**
  * The memory backend's scripted faults: rate limits and 503s on launches, reads or any
- * request, launch answers lost after the backend carried the request out (504), and
- * requests held unanswered.
+ * request, launch answers lost after the backend carried the request out (504), requests
+ * held unanswered, and jobs kept queued.
  */
 import { describe, expect, it } from "vitest";
 import {
@@ -28,6 +28,23 @@ function setup() {
 }
 
 describe("memory backend faults", () => {
+  it("keeps a job scripted with queuedMs Pending, and visible, that long before its duration starts", async () => {
+    const { clock, backend, launch, read } = setup();
+    expect(() => backend.scriptNext("provision", { queuedMs: -5 })).toThrow(RangeError);
+    backend.scriptNext("provision", { queuedMs: 60_000, durationMs: 10_000 });
+    const start = clock.now();
+    const { jobId } = await launch();
+    clock.advance(60_999);
+    await expect(read(jobId)).resolves.toMatchObject({ state: "Pending" });
+    clock.advance(1);
+    await expect(read(jobId)).resolves.toMatchObject({ state: "Running" });
+    clock.advance(8_999);
+    await expect(read(jobId)).resolves.toMatchObject({ state: "Running" });
+    clock.advance(1);
+    await expect(read(jobId)).resolves.toMatchObject({ state: "Succeeded" });
+    expect(backend.ledger()[0]).toMatchObject({ createdAt: start, finishedAt: start + 70_000 });
+  });
+
   it("rate limits launches only by default, and any request when asked", async () => {
     const { backend, launch, read } = setup();
     const { jobId } = await launch();

@@ -68,13 +68,14 @@ export const AAP_FAILURE_KINDS: readonly string[] = Object.freeze(["error"]);
 /**
  * The AAP script of a conformance script: `durationMs` from creation to the end, split into
  * at most {@link QUEUE_PHASE_MS} pending, as much waiting (jobs only: workflow jobs have
- * none) and the rest running. Without `durationMs` the simulator's own timings apply
- * (unless the job never finishes: then it starts running after the short phases).
+ * none) and the rest running; `queuedMs` more `pending` before that. Without `durationMs`
+ * the simulator's own running time applies (with its own short phases too, unless the job
+ * never finishes or is queued: then the short phases, after `queuedMs`).
  *
  * A `failureKind` (with `outcome: "failed"`) is the AWX status the job ends in, one of
  * {@link AAP_FAILURE_KINDS}.
  *
- * @throws RangeError for a negative or non-finite `durationMs`, or a `failureKind` that is
+ * @throws RangeError for a negative or non-finite `durationMs` or `queuedMs`, or a `failureKind` that is
  *   not one of {@link AAP_FAILURE_KINDS} or comes without `outcome: "failed"`.
  */
 export function aapScript(script: ConformanceJobScript, workflow: boolean): AapJobScript {
@@ -89,10 +90,13 @@ export function aapScript(script: ConformanceJobScript, workflow: boolean): AapJ
     result.outcome = "error";
   }
   if (script.neverFinishes === true) result.neverFinishes = true;
-  const { durationMs } = script;
+  const { durationMs, queuedMs = 0 } = script;
+  if (!(Number.isFinite(queuedMs) && queuedMs >= 0)) {
+    throw new RangeError(`queuedMs must be a finite number >= 0, got ${queuedMs}`);
+  }
   if (durationMs === undefined) {
-    if (script.neverFinishes === true) {
-      result.pendingMs = QUEUE_PHASE_MS;
+    if (script.neverFinishes === true || queuedMs > 0) {
+      result.pendingMs = queuedMs + QUEUE_PHASE_MS;
       result.waitingMs = QUEUE_PHASE_MS;
     }
     return result;
@@ -101,9 +105,14 @@ export function aapScript(script: ConformanceJobScript, workflow: boolean): AapJ
     throw new RangeError(`durationMs must be a finite number >= 0, got ${durationMs}`);
   }
   const phase = Math.min(QUEUE_PHASE_MS, Math.floor(durationMs / 4));
-  result.pendingMs = phase;
+  // A queued job is AWX's `pending` one: created (visible to a provider's reads and
+  // lookups) and waiting for the task manager to start it, which it does only once no job
+  // blocks it and an instance has the capacity (github:ansible/awx e21dd0a093
+  // awx/main/scheduler/task_manager.py:541-560 `process_pending_tasks`, 636-648
+  // `task_needs_capacity`: "waiting for next cycle").
+  result.pendingMs = phase + queuedMs;
   result.waitingMs = workflow ? 0 : phase;
-  result.runMs = durationMs - result.pendingMs - result.waitingMs;
+  result.runMs = durationMs - phase - result.waitingMs;
   return result;
 }
 

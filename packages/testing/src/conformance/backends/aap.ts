@@ -70,6 +70,7 @@ class AapSimulatorBackend
     strays: true,
     readFailures: true,
     holds: true,
+    queuedJobs: true,
     failureKinds: AAP_FAILURE_KINDS,
   });
   readonly #options: AapSimulatorBackendOptions;

@@ -19,6 +19,7 @@ import type {
   BackendFaultPlan,
   ConformanceBackend,
   ConformanceJob,
+  ConformanceJobScript,
   HeldRequestKind,
   InjectedFaults,
 } from "../types.js";
@@ -115,6 +116,7 @@ class EdaSimulatorBackend
     loseAnswers: true,
     readFailures: true,
     holds: true,
+    queuedJobs: true,
   });
   readonly #options: EdaSimulatorBackendOptions;
   readonly #hmacSecret = `hmac-${randomBytes(18).toString("base64url")}`;
@@ -209,6 +211,26 @@ class EdaSimulatorBackend
 
   async settle(): Promise<void> {
     await this.active()?.eda.pump();
+  }
+
+  /**
+   * How the next job of `operation` plays out, on the AAP simulator; but its `queuedMs` is
+   * spent in the EDA activation's queue (`faults.queueDelay` on the operation's endpoint):
+   * the event is taken and answered at once, and its rule launches the AAP job only then, so
+   * no AAP job exists for it until then (see `EdaQueueDelayRule`).
+   *
+   * @throws RangeError for a negative or non-finite `queuedMs` (and as `aapScript` throws).
+   */
+  override scriptNext(operation: JobType, script: ConformanceJobScript): void {
+    const { queuedMs, ...rest } = script;
+    if (queuedMs !== undefined && !(Number.isFinite(queuedMs) && queuedMs >= 0)) {
+      throw new RangeError(`queuedMs must be a finite number >= 0, got ${queuedMs}`);
+    }
+    const { eda, run, endpoints } = this.running();
+    run.scriptNext(operation, rest);
+    if (queuedMs !== undefined) {
+      eda.faults.queueDelay({ endpoint: endpoints[operation], delayMs: queuedMs });
+    }
   }
 
   /**

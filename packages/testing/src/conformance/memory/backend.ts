@@ -138,13 +138,15 @@ export class MemoryBackend {
     const duration = script.neverFinishes
       ? Number.POSITIVE_INFINITY
       : (script.durationMs ?? this.#durationMs);
+    // Queued: Pending (and visible) for `queuedMs` before its duration starts counting.
+    const start = now + (script.queuedMs ?? 0);
     const job: MemoryJob = {
       ...launch,
       id: `mem-${++this.#seq}`,
       createdAt: now,
       state: JobState.Pending,
-      startAt: now + Math.min(1_000, duration),
-      endAt: now + duration,
+      startAt: start + Math.min(1_000, duration),
+      endAt: start + duration,
       outcome: script.outcome ?? "succeeded",
       ...(script.failureKind === undefined ? {} : { failureKind: script.failureKind }),
     };
@@ -203,7 +205,10 @@ export class MemoryBackend {
 
   /** How the next job of `operation` plays out. */
   scriptNext(operation: JobType, script: ConformanceJobScript): void {
-    const { failureKind } = script;
+    const { failureKind, queuedMs } = script;
+    if (queuedMs !== undefined && !(Number.isFinite(queuedMs) && queuedMs >= 0)) {
+      throw new RangeError(`queuedMs must be a finite number >= 0, got ${queuedMs}`);
+    }
     if (
       failureKind !== undefined &&
       (script.outcome !== "failed" || !MEMORY_FAILURE_KINDS.includes(failureKind))

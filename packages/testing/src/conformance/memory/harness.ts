@@ -52,6 +52,7 @@ class MemoryConformanceBackend implements ConformanceBackend {
       strays: true,
       readFailures: true,
       holds: true,
+      queuedJobs: true,
       failureKinds: MEMORY_FAILURE_KINDS,
       ...options.controls,
     });

@@ -38,7 +38,7 @@ import { foreignJob } from "./ownership.js";
 import { randomizedInterleavings } from "./randomized.js";
 import type { ConformanceScenario } from "./scenario.js";
 import { specABA, specChangeCancelsRunning, specChangeWhileProvisioning } from "./spec-change.js";
-import { slowProvisionAfterTimeout } from "./timeouts.js";
+import { queuedProvisionAfterTimeout, slowProvisionAfterTimeout } from "./timeouts.js";
 
 /** The scenarios, in report order. */
 export const PROVIDER_SCENARIOS: readonly ConformanceScenario[] = Object.freeze([
@@ -52,6 +52,7 @@ export const PROVIDER_SCENARIOS: readonly ConformanceScenario[] = Object.freeze(
   deleteDuringSecondProvision,
   deleteAfterJobTimeout,
   slowProvisionAfterTimeout,
+  queuedProvisionAfterTimeout,
   deleteDuringReadOutage,
   failedProvisionThenDelete,
   restartDuringDeprovision,

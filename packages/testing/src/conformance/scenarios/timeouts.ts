@@ -1,11 +1,12 @@
 /**
- * E2 after a provider's own timeout: a job that was only slow is not run twice.
+ * E1 and E2 after a provider's own timeout: a job that was only slow, or only queued, is not
+ * run twice.
  *
  * @module
  */
 import { SPECS } from "../driver/session.js";
 import type { ConformanceBackend } from "../types.js";
-import { single } from "./scenario.js";
+import { single, type ScenarioEnv, type WorldSetup } from "./scenario.js";
 
 /** The job timeout the scenario asks the provider for (`ProviderVariant.jobTimeoutMs`). */
 const JOB_TIMEOUT_MS = 10 * 60_000;
@@ -72,11 +73,61 @@ export const slowProvisionAfterTimeout = single(
       );
     }
   },
-  (env) =>
-    env.providerWith
-      ? {
-          provider: (backend: ConformanceBackend) =>
-            backend.providerWith?.({ jobTimeoutMs: JOB_TIMEOUT_MS }) ?? backend.provider(),
-        }
-      : {},
+  withJobTimeout,
 );
+
+/**
+ * How long past the provider's own timeout a queued provision job waits in the backend
+ * before it runs: it is there to find well before the engine's first retry (30 s after the
+ * timeout).
+ */
+const QUEUE_OVERRUN_MS = 5_000;
+
+/** How long that job then runs: past the engine's retry, so that a second launch overlaps it. */
+const QUEUED_RUN_MS = 2 * 60_000;
+
+/**
+ * A provider that can look its jobs up (`findJob`) gets a provision job that waits queued in
+ * the backend (`queuedMs`) just past the provider's own timeout, then runs for two minutes.
+ * Where the backend shows queued work (AAP: `pending`), the provider sees the job all along
+ * and never times out. Where it does not (an EDA activation's queue: no AAP job exists until
+ * the rule fires), a provider that gives up on jobs it cannot see reports it `Failed` at the
+ * timeout; when the engine retries 30 s later, the job exists and runs. The provider can find
+ * it, as it could after a crash: launching the same work again then runs two jobs of the
+ * resource at once (E1), and the second one repeats the first's version (E2).
+ *
+ * A provider without `findJob` is skipped: it cannot see a job before its end, and an
+ * EDA-only provider's resend of a job still queued past its timeout is the documented price
+ * of that mode (see `slow-provision-after-timeout` for what such a provider must still do).
+ * The provider comes from `providerWith({ jobTimeoutMs })`, as in that scenario.
+ */
+export const queuedProvisionAfterTimeout = single(
+  {
+    id: "queued-provision-after-timeout",
+    title:
+      "a provision job queued in the backend past the provider's own timeout, running at the retry",
+    rules: ["E1", "E2", "E3"],
+    needs: { controls: ["queuedJobs"], capabilities: ["findJob"] },
+  },
+  async (s) => {
+    s.scriptNext("provision", {
+      queuedMs: JOB_TIMEOUT_MS + QUEUE_OVERRUN_MS,
+      durationMs: QUEUED_RUN_MS,
+    });
+    const key = s.create("w1", SPECS.A);
+    await s.untilReady(key, 4 * JOB_TIMEOUT_MS);
+    // Ready: spend the engine's next backoffs too, so that a late second launch is still seen.
+    await s.runFor(5 * 60_000);
+  },
+  withJobTimeout,
+);
+
+/** The provider of {@link JOB_TIMEOUT_MS}, when the backend can build one. */
+function withJobTimeout(env: ScenarioEnv): WorldSetup {
+  return env.providerWith
+    ? {
+        provider: (backend: ConformanceBackend) =>
+          backend.providerWith?.({ jobTimeoutMs: JOB_TIMEOUT_MS }) ?? backend.provider(),
+      }
+    : {};
+}
