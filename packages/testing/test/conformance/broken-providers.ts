@@ -49,6 +49,21 @@ export class StaleVersion extends MemoryProvider {
   }
 }
 
+/**
+ * P3: answers `Succeeded` as soon as the job runs, before the backend ends it (a state table
+ * that maps "running" to success, or a success read from an older run's traces): the resource
+ * is Ready, or its teardown done, before the work is.
+ */
+export class SucceedsWhileRunning extends MemoryProvider {
+  protected override report(job: MemoryJob): ProvisionStatus {
+    const status = super.report(job);
+    if (status.state !== JobState.Running) return status;
+    const succeeded: ProvisionStatus = { ...status, state: JobState.Succeeded };
+    if (job.operation === "provision") succeeded.reconciledVersion = job.configVersion;
+    return succeeded;
+  }
+}
+
 /** Legal (P4 allows it): never reports the applied version; the engine uses the recorded one. */
 export class OmitsVersion extends MemoryProvider {
   protected override report(job: MemoryJob): ProvisionStatus {
@@ -227,6 +242,15 @@ export const BROKEN: readonly { name: string; make: Broken; rules: RuleId[] }[] 
     rules: ["P5", "E1"],
   },
   { name: "reports a stale reconciledVersion", make: StaleVersion, rules: ["P4"] },
+  // Its early Ready also lets a deletion's deprovision run beside the provision job it
+  // took for ended (E1), and a resource be Ready or released before its jobs end (E3, E4).
+  // Before P3's early-success check, only those consequences (and two goals not reached)
+  // showed it.
+  {
+    name: "answers Succeeded while the job still runs",
+    make: SucceedsWhileRunning,
+    rules: ["P3", "E1", "E3", "E4"],
+  },
   {
     name: "silently applies another config (version omitted)",
     make: WrongConfigSilently,
@@ -241,8 +265,10 @@ export const BROKEN: readonly { name: string; make: Broken; rules: RuleId[] }[] 
   { name: "omits blockDeletionOnFailure", make: BlockFlagMissing, rules: ["P7"] },
   // E5 too: after A → B → C → A (hung-requests), a lookup's answer names the first A job's
   // id again, so the job the engine adopts is not the one launched under the lookup's
-  // correlation id.
-  { name: "reuses job ids", make: DuplicateJobIds, rules: ["P2", "E5"] },
+  // correlation id. P3 too: in crash-among-many-jobs the stray jobs of the same version
+  // share the id, and a read of the running job answers for a stray that ended at once
+  // (Succeeded while the job still runs).
+  { name: "reuses job ids", make: DuplicateJobIds, rules: ["P2", "P3", "E5"] },
   { name: "turns rate limits into generic errors", make: RateLimitAsGenericError, rules: ["P8"] },
   { name: "leaks its credential", make: LeaksSecret, rules: ["P1"] },
   {

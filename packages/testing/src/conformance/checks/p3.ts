@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { isTerminal, isJobState } from "@provisionkit/core";
+import { JobState, isTerminal, isJobState } from "@provisionkit/core";
 import type { CallRecord } from "../driver/trace.js";
 import type { Violation } from "../types.js";
 import type { CheckContext } from "./context.js";
@@ -23,8 +23,13 @@ function stateOf(call: CallRecord): string | undefined {
 
 /**
  * P3: a status read answering non-terminal, long after the ledger shows the job ended, with
- * no terminal answer after it; and a job still active at the end although it was asked to
- * cancel.
+ * no terminal answer after it; a job still active at the end although it was asked to
+ * cancel; and a status read answering `Succeeded` while the ledger shows the job still active
+ * (the terminal state a job reaches is its own: a success read from an older job's traces,
+ * say a write-back another run of the same version left, makes the resource Ready, or a
+ * teardown done, before the work is). Only `Succeeded` is checked early: a provider may give
+ * up on a job it cannot see end and report it `Failed` (its own timeout), which the engine
+ * retries.
  */
 export function checkP3(ctx: CheckContext): Violation[] {
   const out: Violation[] = [];
@@ -50,6 +55,7 @@ export function checkP3(ctx: CheckContext): Violation[] {
       ),
     );
   }
+  out.push(...earlySuccesses(ctx));
   for (const job of ctx.trace.ledger) {
     if (job.finishedAt !== undefined || ctx.disowned.has(job.id)) continue;
     const asked =
@@ -61,6 +67,27 @@ export function checkP3(ctx: CheckContext): Violation[] {
       ctx.violation(
         "P3",
         `${job.resourceKey}'s ${ctx.label(job)} was asked to cancel at ${ctx.t(asked)} and never ended (run ended at ${ctx.t(ctx.trace.end)})`,
+      ),
+    );
+  }
+  return out;
+}
+
+/** Status reads that answered `Succeeded` for a job the ledger shows still active then. */
+function earlySuccesses(ctx: CheckContext): Violation[] {
+  const out: Violation[] = [];
+  const seen = new Set<string>();
+  for (const call of ctx.trace.calls) {
+    if (call.method !== "getProvisionStatus" && call.method !== "getDeprovisionStatus") continue;
+    if (!call.jobType || call.jobId === undefined || stateOf(call) !== JobState.Succeeded) continue;
+    const job = ctx.ledgerJob(call.resourceKey, call.jobType, call.jobId, call.at);
+    if (!job || ctx.disowned.has(job.id) || seen.has(job.id)) continue;
+    if (job.finishedAt !== undefined && job.finishedAt <= call.at) continue;
+    seen.add(job.id);
+    out.push(
+      ctx.violation(
+        "P3",
+        `${call.method} answered Succeeded for ${call.resourceKey}'s ${ctx.label(job)} at ${ctx.t(call.at)}, while the backend still ran it`,
       ),
     );
   }
