@@ -76,7 +76,7 @@ describe("provisionkit-conformance blackbox", () => {
           "--crd",
           join(dir, "crd.yaml"),
           "--operator-command",
-          `${PYTHON} ${join(ROOT, "examples", "python-operator", "operator.py")} --bug endless-deletion`,
+          `${PYTHON} ${join(ROOT, "examples", "python-operator", "python_operator.py")} --bug endless-deletion`,
           "--status-map",
           join(dir, "status-map.json"),
           "--scenario",

@@ -24,7 +24,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 // crash-mid-deprovision (create, Ready, delete, SIGKILL during the teardown, restart, release).
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const PYTHON_OPERATOR = join(ROOT, "examples", "python-operator", "operator.py");
+const PYTHON_OPERATOR = join(ROOT, "examples", "python-operator", "python_operator.py");
 const COMPUTE_OPERATOR = join(ROOT, "examples", "compute-operator");
 // Debian's python3 directly: a pyenv shim first on PATH costs ~2 s per start under load.
 const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";

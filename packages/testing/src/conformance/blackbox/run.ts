@@ -163,7 +163,7 @@ async function runScenario(
  * ```ts
  * const report = await runBlackBoxConformance({
  *   crd: { group: "demo.provisionkit.io", version: "v1alpha1", plural: "computeinstances", kind: "ComputeInstance" },
- *   operator: { command: "python3", args: ["examples/python-operator/operator.py"] },
+ *   operator: { command: "python3", args: ["examples/python-operator/python_operator.py"] },
  *   statusMap: {
  *     finalizer: "demo.provisionkit.io/teardown",
  *     reconciledVersion: "status.reconciledConfigVersion",
