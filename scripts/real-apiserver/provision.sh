@@ -407,8 +407,13 @@ mkdir -p "$WORK/etcd-root"
 dpkg-deb -x "$ETCD_DEB" "$WORK/etcd-root" || unavailable "cannot unpack $(basename "$ETCD_DEB")"
 [[ -x "$WORK/etcd-root/usr/bin/etcd" ]] || unavailable "etcd-server no longer ships /usr/bin/etcd"
 cp "$WORK/etcd-root/usr/bin/etcd" "$WORK/bin/etcd"
-etcd_version=$("$WORK/bin/etcd" --version 2>&1 | head -1) ||
-  unavailable "sid's etcd does not run on this machine: $("$WORK/bin/etcd" --version 2>&1 | tail -1)"
+# The whole output first, then its first line: `etcd --version | head -1` under pipefail failed
+# whenever head closed the pipe before etcd wrote its last line (SIGPIPE, exit 141), which
+# etcd-server 3.5.30-2 did, and the tier said etcd "does not run" though it had printed its
+# version.
+etcd_output=$("$WORK/bin/etcd" --version 2>&1) ||
+  unavailable "sid's etcd does not run on this machine: $(tail -1 <<<"$etcd_output")"
+etcd_version=${etcd_output%%$'\n'*}
 log "$etcd_version"
 
 # ---------------------------------------------------------------------------------------------

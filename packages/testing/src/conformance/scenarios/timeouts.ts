@@ -94,7 +94,8 @@ const QUEUED_RUN_MS = 2 * 60_000;
  * the rule fires), a provider that gives up on jobs it cannot see reports it `Failed` at the
  * timeout; when the engine retries 30 s later, the job exists and runs. The provider can find
  * it, as it could after a crash: launching the same work again then runs two jobs of the
- * resource at once (E1), and the second one repeats the first's version (E2).
+ * resource at once (E1). (The generic E2 check excuses that second job, as it does any
+ * relaunch after a job the engine recorded as failed.)
  *
  * A provider without `findJob` is skipped: it cannot see a job before its end, and an
  * EDA-only provider's resend of a job still queued past its timeout is the documented price
