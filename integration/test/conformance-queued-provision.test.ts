@@ -7,9 +7,9 @@
  * retry follows the AAP job it finds; one that keeps no memory of its sends launches a second
  * job beside the first and fails E1. A provider without `findJob` (EDA-only mode) is skipped.
  */
-import { edaSimulatorBackend, runConformance, type ConformanceReport } from "@provisionkit/testing";
 import { describe, expect, it } from "vitest";
 import { edaProvider } from "../conformance/builtin.mjs";
+import { runEdaScenario } from "./eda-scenario.ts";
 
 type Endpoint = Parameters<typeof edaProvider>[0];
 type Factory = (endpoint: Endpoint) => ReturnType<typeof edaProvider>;
@@ -29,15 +29,9 @@ const forgetful: Factory = (endpoint) => {
   return provider;
 };
 
-async function run(provider: Factory) {
+function run(provider: Factory) {
   logged.length = 0;
-  const report: ConformanceReport = await runConformance({
-    backend: () => edaSimulatorBackend({ provider }),
-    scenarios: ["queued-provision-after-timeout"],
-  });
-  const scenario = report.scenarios[0];
-  if (!scenario) throw new Error("queued-provision-after-timeout did not run");
-  return scenario;
+  return runEdaScenario("queued-provision-after-timeout", provider);
 }
 
 describe("queued-provision-after-timeout: a retry after the provider's own timeout follows the job queued in EDA (E1)", () => {

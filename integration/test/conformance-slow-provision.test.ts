@@ -8,9 +8,9 @@
  * its retry follows the earlier event once the playbook wrote it back; one that keeps no
  * memory of what it sent runs the same version again and fails E2.
  */
-import { edaSimulatorBackend, runConformance, type ConformanceReport } from "@provisionkit/testing";
 import { describe, expect, it } from "vitest";
 import { edaProvider } from "../conformance/builtin.mjs";
+import { runEdaScenario } from "./eda-scenario.ts";
 
 type Endpoint = Parameters<typeof edaProvider>[0];
 
@@ -22,14 +22,8 @@ function forgetful(endpoint: Endpoint) {
   return provider;
 }
 
-async function run(provider: (endpoint: Endpoint) => ReturnType<typeof edaProvider>) {
-  const report: ConformanceReport = await runConformance({
-    backend: () => edaSimulatorBackend({ provider }),
-    scenarios: ["slow-provision-after-timeout"],
-  });
-  const scenario = report.scenarios[0];
-  if (!scenario) throw new Error("slow-provision-after-timeout did not run");
-  return scenario;
+function run(provider: (endpoint: Endpoint) => ReturnType<typeof edaProvider>) {
+  return runEdaScenario("slow-provision-after-timeout", provider);
 }
 
 describe("slow-provision-after-timeout: a retry after the provider's own timeout follows the job that succeeded (E2)", () => {

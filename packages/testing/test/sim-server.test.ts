@@ -126,14 +126,21 @@ describe("SimServer in-process", () => {
     };
   }
 
-  it("EDA: an event launches its job on virtual time; a webhook fault is seen, listed and removed", async () => {
+  /**
+   * A server on virtual time with an EDA rule `create-thing` launching the AAP template of
+   * that name: its control calls and the webhook URL of that endpoint.
+   */
+  async function startEdaThing() {
     const info = await start({
       clock: "virtual",
       aap: { jobTemplates: [{ name: "create-thing", allowSimultaneous: true }] },
       eda: { rules: [{ endpoint: "create-thing", template: "create-thing" }] },
     });
-    const call = control(info);
-    const webhook = `${info.eda?.webhookUrl ?? ""}/create-thing`;
+    return { call: control(info), webhook: `${info.eda?.webhookUrl ?? ""}/create-thing` };
+  }
+
+  it("EDA: an event launches its job on virtual time; a webhook fault is seen, listed and removed", async () => {
+    const { call, webhook } = await startEdaThing();
     expect((await fetch(webhook, { method: "POST", body: "{}" })).status).toBe(200);
     expect(await call("POST", "/v1/clock/advance", { ms: 0 })).toMatchObject({ status: 200 });
     expect(await call("GET", "/v1/aap/ledger")).toMatchObject({
@@ -157,13 +164,7 @@ describe("SimServer in-process", () => {
   });
 
   it("EDA: a held event gets no answer until /v1/eda/faults/release; abandoned, it launches nothing", async () => {
-    const info = await start({
-      clock: "virtual",
-      aap: { jobTemplates: [{ name: "create-thing", allowSimultaneous: true }] },
-      eda: { rules: [{ endpoint: "create-thing", template: "create-thing" }] },
-    });
-    const call = control(info);
-    const webhook = `${info.eda?.webhookUrl ?? ""}/create-thing`;
+    const { call, webhook } = await startEdaThing();
     expect(
       await call("POST", "/v1/eda/faults", { type: "hold", release: "abandon", times: 1 }),
     ).toMatchObject({ status: 201, body: { fault: { simulator: "eda", fired: 0 } } });
@@ -187,13 +188,7 @@ describe("SimServer in-process", () => {
   });
 
   it("EDA: a queue-delay fault keeps a taken event in the activation's queue until the clock reaches it", async () => {
-    const info = await start({
-      clock: "virtual",
-      aap: { jobTemplates: [{ name: "create-thing", allowSimultaneous: true }] },
-      eda: { rules: [{ endpoint: "create-thing", template: "create-thing" }] },
-    });
-    const call = control(info);
-    const webhook = `${info.eda?.webhookUrl ?? ""}/create-thing`;
+    const { call, webhook } = await startEdaThing();
     for (const bad of [{ delayMs: -1 }, {}, { delayMs: 5, times: 0 }]) {
       expect(await call("POST", "/v1/eda/faults", { type: "queue-delay", ...bad })).toMatchObject({
         status: 400,

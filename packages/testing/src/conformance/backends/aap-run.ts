@@ -16,6 +16,7 @@ import type {
 } from "../types.js";
 import { toConformanceJob } from "./ledger-map.js";
 import { conventionalNames, type OperationNames } from "./names.js";
+import { queuedMsOf } from "../job-script.js";
 
 /** The AAP simulator's default write token, which the backends hand to providers. */
 export const SIM_TOKEN = "sim-token";
@@ -90,10 +91,8 @@ export function aapScript(script: ConformanceJobScript, workflow: boolean): AapJ
     result.outcome = "error";
   }
   if (script.neverFinishes === true) result.neverFinishes = true;
-  const { durationMs, queuedMs = 0 } = script;
-  if (!(Number.isFinite(queuedMs) && queuedMs >= 0)) {
-    throw new RangeError(`queuedMs must be a finite number >= 0, got ${queuedMs}`);
-  }
+  const { durationMs } = script;
+  const queuedMs = queuedMsOf(script);
   if (durationMs === undefined) {
     if (script.neverFinishes === true || queuedMs > 0) {
       result.pendingMs = queuedMs + QUEUE_PHASE_MS;

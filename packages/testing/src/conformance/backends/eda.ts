@@ -27,6 +27,7 @@ import { AapRun, faultCount, writeToken, type AapRunOptions } from "./aap-run.js
 import { conventionalNames, type OperationNames } from "./names.js";
 import { EVERY_CONTROL, SimulatorBackend } from "./simulator-backend.js";
 import { aapFaultKinds, edaFaultKinds, injectKinds } from "./soak-faults.js";
+import { queuedMsOf } from "../job-script.js";
 
 /** Where the provider under test reaches the EDA simulator (and the AAP simulator behind it). */
 export interface EdaBackendEndpoint {
@@ -222,14 +223,12 @@ class EdaSimulatorBackend
    * @throws RangeError for a negative or non-finite `queuedMs` (and as `aapScript` throws).
    */
   override scriptNext(operation: JobType, script: ConformanceJobScript): void {
-    const { queuedMs, ...rest } = script;
-    if (queuedMs !== undefined && !(Number.isFinite(queuedMs) && queuedMs >= 0)) {
-      throw new RangeError(`queuedMs must be a finite number >= 0, got ${queuedMs}`);
-    }
+    const { queuedMs: _queued, ...rest } = script;
+    const delayMs = queuedMsOf(script);
     const { eda, run, endpoints } = this.running();
     run.scriptNext(operation, rest);
-    if (queuedMs !== undefined) {
-      eda.faults.queueDelay({ endpoint: endpoints[operation], delayMs: queuedMs });
+    if (script.queuedMs !== undefined) {
+      eda.faults.queueDelay({ endpoint: endpoints[operation], delayMs });
     }
   }
 

@@ -7,6 +7,7 @@
 import { JobState, isTerminal, type JobType } from "@provisionkit/core";
 import type { Clock } from "../../clock.js";
 import type { ConformanceJob, ConformanceJobScript, HeldRequestKind } from "../types.js";
+import { queuedMsOf } from "../job-script.js";
 import {
   MEMORY_FAILURE_KINDS,
   MemoryBackendFault,
@@ -205,10 +206,8 @@ export class MemoryBackend {
 
   /** How the next job of `operation` plays out. */
   scriptNext(operation: JobType, script: ConformanceJobScript): void {
-    const { failureKind, queuedMs } = script;
-    if (queuedMs !== undefined && !(Number.isFinite(queuedMs) && queuedMs >= 0)) {
-      throw new RangeError(`queuedMs must be a finite number >= 0, got ${queuedMs}`);
-    }
+    const { failureKind } = script;
+    queuedMsOf(script);
     if (
       failureKind !== undefined &&
       (script.outcome !== "failed" || !MEMORY_FAILURE_KINDS.includes(failureKind))
