@@ -8,6 +8,7 @@ import {
   ProviderError,
   isProviderError,
   isTerminal,
+  resourceKey,
   type DeprovisionResult,
   type JobRecord,
   type JobType,
@@ -199,6 +200,26 @@ export class ReadsAnyJob extends MemoryProvider {
 }
 
 /**
+ * P10 (and so E3): checks whose a job is by the resource's `namespace/name` alone, so a
+ * resource deleted and re-created under the same name takes its predecessor's job, restored
+ * into its status, for its own provision.
+ */
+export class OwnsByName extends MemoryProvider {
+  protected override status(
+    resource: ResourceObject,
+    jobId: string,
+    type: JobType,
+  ): ProvisionStatus {
+    this.backend.request("read");
+    const job = this.backend.job(this.backendIdOf(jobId));
+    if (!job || job.resourceKey !== resourceKey(resource) || job.operation !== type) {
+      throw new JobNotFoundError(jobId);
+    }
+    return this.report(job);
+  }
+}
+
+/**
  * P5 (and so E1): trusts the latest provision record's state, so a job the engine's timeout
  * marked Failed while the backend still runs it (`awaitingEnd`) is neither cancelled nor
  * waited for.
@@ -283,10 +304,16 @@ export const BROKEN: readonly { name: string; make: Broken; rules: RuleId[] }[] 
     // a lost deprovision answer, launched again (E5), whose deletion then waits (E4).
     rules: ["P5", "P8", "E1", "E4", "E5"],
   },
+  // E3 too: in restored-status the re-created resource is Ready through its predecessor's job.
   {
     name: "reads any job by its id, whoever it was launched for",
     make: ReadsAnyJob,
-    rules: ["P10"],
+    rules: ["P10", "E3"],
+  },
+  {
+    name: "checks whose a job is by the resource's name alone, not its uid",
+    make: OwnsByName,
+    rules: ["P10", "E3"],
   },
 ];
 

@@ -190,6 +190,16 @@ export class Session {
     return this.world.copyProvisionRecord(from, to);
   }
 
+  /** A copy of a Widget's whole status now (see {@link World.statusSnapshot}). */
+  statusSnapshot(key: string): Record<string, unknown> {
+    return this.world.statusSnapshot(key);
+  }
+
+  /** Write a snapshot back as a Widget's whole status (see {@link World.restoreStatus}). */
+  restoreStatus(key: string, status: Record<string, unknown>, label: string): void {
+    this.world.restoreStatus(key, status, label);
+  }
+
   /** Record a scenario-specific violation. */
   expect(rule: RuleId, message: string): void {
     this.world.trace.expectations.push({ rule, message });

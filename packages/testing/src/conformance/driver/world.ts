@@ -181,7 +181,7 @@ export class World {
       },
       spec,
     });
-    this.trace.resources.push(key);
+    if (!this.trace.resources.includes(key)) this.trace.resources.push(key);
     this.mark(key, `created (spec ${shortVersion(configVersion(spec))})`);
     return key;
   }
@@ -223,6 +223,31 @@ export class World {
     });
     this.mark(to, `${from}'s provision job ${record.jobId} copied into its status`);
     return copy;
+  }
+
+  /**
+   * A copy of a Widget's whole status now: what a backup of the object holds.
+   *
+   * @throws Error when the object does not exist or has no status.
+   */
+  statusSnapshot(key: string): Record<string, unknown> {
+    const status = this.object(key)?.status;
+    if (status === undefined) throw new Error(`${key} has no status to take a snapshot of`);
+    return structuredClone(status) as Record<string, unknown>;
+  }
+
+  /**
+   * Write `status` (from {@link World.statusSnapshot}) as a Widget's whole status: what a
+   * restore from a backup does to an object it has just re-created. Velero, with
+   * `restoreStatus` naming the resource, restores "not only the specification but the status"
+   * (vmware-tanzu/velero, site/content/docs/main/api-types/restore.md, `restoreStatus`); the
+   * re-created object has a new uid, the status is the old object's.
+   */
+  restoreStatus(key: string, status: Record<string, unknown>, label: string): void {
+    this.kube.updateObject(this.ref(key), (object) => {
+      object.status = structuredClone(status);
+    });
+    this.mark(key, label);
   }
 
   /** Track a provider call in flight until the returned function is called. */

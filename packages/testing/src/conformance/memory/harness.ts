@@ -143,6 +143,7 @@ class MemoryConformanceBackend implements ConformanceBackend {
       correlationId,
     };
     if (like.configVersion !== undefined) launch.configVersion = like.configVersion;
+    if (source?.resourceUid !== undefined) launch.resourceUid = source.resourceUid;
     if (source?.blockDeletionOnFailure !== undefined) {
       launch.blockDeletionOnFailure = source.blockDeletionOnFailure;
     }

@@ -14,6 +14,8 @@ export interface MemoryJob {
   readonly id: string;
   /** `namespace/name` of the resource. */
   readonly resourceKey: string;
+  /** The resource's `metadata.uid` at launch, when it had one. */
+  readonly resourceUid?: string;
   /** Provision or deprovision. */
   readonly operation: JobType;
   /** The correlation id of the launch. */
@@ -81,6 +83,11 @@ export class MemoryBackendFault extends Error {
 export interface MemoryLaunch {
   /** `namespace/name`. */
   resourceKey: string;
+  /**
+   * The resource's `metadata.uid` at launch, when it had one: a resource deleted and
+   * re-created under the same name is another resource (P10).
+   */
+  resourceUid?: string;
   /** Provision or deprovision. */
   operation: JobType;
   /** The correlation id of the launch. */

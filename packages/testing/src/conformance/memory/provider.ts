@@ -27,7 +27,12 @@ import {
 } from "@provisionkit/core";
 import type { HeldRequestKind } from "../types.js";
 import type { MemoryBackend } from "./backend.js";
-import { MemoryBackendFault, type MemoryJob, type MemoryProviderOptions } from "./model.js";
+import {
+  MemoryBackendFault,
+  type MemoryJob,
+  type MemoryLaunch,
+  type MemoryProviderOptions,
+} from "./model.js";
 
 /**
  * A provider on a {@link MemoryBackend} that keeps P1–P8 and P10: unique `mem-<n>` job ids, status
@@ -87,7 +92,7 @@ export class MemoryProvider implements Provider {
     return this.call(
       () => {
         const job = this.backend.launch({
-          resourceKey: resourceKey(resource),
+          ...launchedFor(resource),
           operation: "provision",
           correlationId: options.correlationId,
           configVersion: options.configVersion,
@@ -166,7 +171,9 @@ export class MemoryProvider implements Provider {
 
   /** The resource's provision jobs in the backend, oldest first (no request counted). */
   protected provisionJobsOf(resource: ResourceObject): MemoryJob[] {
-    return this.backend.jobsFor(resourceKey(resource)).filter((j) => j.operation === "provision");
+    return this.backend
+      .jobsFor(resourceKey(resource))
+      .filter((j) => j.operation === "provision" && owns(j, resource));
   }
 
   /** Launch a deprovision job, declaring {@link MemoryProvider.blockDeletionOnFailure}, and answer `triggered`. */
@@ -175,7 +182,7 @@ export class MemoryProvider implements Provider {
     options: TriggerDeprovisionOptions,
   ): Extract<DeprovisionResult, { action: "triggered" }> {
     const job = this.backend.launch({
-      resourceKey: resourceKey(resource),
+      ...launchedFor(resource),
       operation: "deprovision",
       correlationId: options.correlationId,
       blockDeletionOnFailure: this.blockDeletionOnFailure,
@@ -191,7 +198,7 @@ export class MemoryProvider implements Provider {
   protected status(resource: ResourceObject, jobId: string, type: JobType): ProvisionStatus {
     this.backend.request("read");
     const job = this.backend.job(this.backendIdOf(jobId));
-    if (!job || job.resourceKey !== resourceKey(resource) || job.operation !== type) {
+    if (!job || !owns(job, resource) || job.operation !== type) {
       throw new JobNotFoundError(jobId);
     }
     return this.report(job);
@@ -283,7 +290,12 @@ export class MemoryProvider implements Provider {
     this.backend.request("read");
     const job = this.backend
       .jobsFor(resourceKey(resource))
-      .find((j) => j.correlationId === query.correlationId && j.operation === query.type);
+      .find(
+        (j) =>
+          j.correlationId === query.correlationId &&
+          j.operation === query.type &&
+          owns(j, resource),
+      );
     if (!job) return undefined;
     const found: FoundJob = this.report(job);
     if (job.blockDeletionOnFailure !== undefined) {
@@ -295,7 +307,22 @@ export class MemoryProvider implements Provider {
   private cancel(resource: ResourceObject, jobId: string): void {
     this.backend.request("read");
     const job = this.backend.job(this.backendIdOf(jobId));
-    if (!job || job.resourceKey !== resourceKey(resource)) throw new JobNotFoundError(jobId);
+    if (!job || !owns(job, resource)) throw new JobNotFoundError(jobId);
     this.backend.cancel(job.id);
   }
+}
+
+/** Whom a launch is for: the resource's key, and its uid when it has one. */
+function launchedFor(resource: ResourceObject): Pick<MemoryLaunch, "resourceKey" | "resourceUid"> {
+  const uid = resource.metadata.uid;
+  return { resourceKey: resourceKey(resource), ...(uid === undefined ? {} : { resourceUid: uid }) };
+}
+
+/**
+ * Whether `job` was launched for `resource` (P10): the same `namespace/name` and the same
+ * uid, so that a resource deleted and re-created under the same name never takes its
+ * predecessor's jobs for its own.
+ */
+function owns(job: MemoryLaunch, resource: ResourceObject): boolean {
+  return job.resourceKey === resourceKey(resource) && job.resourceUid === resource.metadata.uid;
 }

@@ -34,7 +34,7 @@ import {
   transientFailure,
 } from "./faults.js";
 import { hungRequests } from "./hangs.js";
-import { foreignJob } from "./ownership.js";
+import { foreignJob, restoredStatus } from "./ownership.js";
 import { randomizedInterleavings } from "./randomized.js";
 import type { ConformanceScenario } from "./scenario.js";
 import { specABA, specChangeCancelsRunning, specChangeWhileProvisioning } from "./spec-change.js";
@@ -73,6 +73,7 @@ export const PROVIDER_SCENARIOS: readonly ConformanceScenario[] = Object.freeze(
   crashAmongSimilarIds,
   crashAmongManyJobs,
   foreignJob,
+  restoredStatus,
   crashAtEveryStep,
   twoControllers,
   providerSwitch,

@@ -81,3 +81,74 @@ export const foreignJob = single(
     }
   },
 );
+
+/**
+ * A Widget is deleted and then re-created under the same name, and a backup of its
+ * predecessor's status, taken while the predecessor's provision job ran, is restored onto
+ * it (a restore with `restoreStatus`, or a GitOps tool that re-applies a whole object). The
+ * status names a job of the right name, operation, config version and correlation id: only
+ * the uid tells that it was launched for the predecessor, whose deletion has since
+ * deprovisioned what it made. The re-created resource may not take that job's success for
+ * its own (P10) and must become Ready through a provision launched for it (E3).
+ *
+ * A provider that checks a job's resource only by `namespace/name` fails here; an EDA
+ * provider that waits for the restored job's write-back waits until its own timeout
+ * ({@link FOREIGN_JOB_BUDGET_MS}).
+ */
+export const restoredStatus = single(
+  {
+    id: "restored-status",
+    title: "a re-created resource given its predecessor's restored status",
+    rules: ["P10", "E3"],
+  },
+  async (s) => {
+    s.scriptNext("provision", { durationMs: 120_000 });
+    const first = s.create("r1", SPECS.A);
+    await s.until(
+      () => (s.status(first)?.jobs ?? []).some((j) => j.type === "provision"),
+      "r1's provision job recorded",
+      "E3",
+      first,
+    );
+    const backup = s.statusSnapshot(first);
+    const predecessorJob = s.status(first)?.jobs.find((j) => j.type === "provision")?.jobId;
+    await s.untilReady(first);
+    s.delete(first);
+    await s.untilGone(first);
+
+    // The predecessor's last calls and jobs may share the re-creation's virtual millisecond:
+    // what follows is told apart by position in the trace and by job id, not by time.
+    const recreatedAt = s.world.clock.now();
+    const callsBefore = s.world.trace.calls.length;
+    const jobsBefore = new Set(s.ledger(first).map((j) => j.id));
+    const again = s.create("r1", SPECS.A);
+    s.restoreStatus(
+      again,
+      backup,
+      `re-created; its predecessor's status restored, naming provision job ${predecessorJob} running`,
+    );
+    await s.untilReady(again, FOREIGN_JOB_BUDGET_MS);
+
+    const since = (at: number): string => `t+${(at - s.world.trace.start) / 1000}s`;
+    for (const call of s.world.trace.calls.slice(callsBefore)) {
+      if (call.jobId !== predecessorJob) continue;
+      const reported = call.outcome.ok ? (call.outcome.value as { state?: unknown }) : undefined;
+      if (call.method === "getProvisionStatus" && reported?.state === JobState.Succeeded) {
+        s.expect(
+          "P10",
+          `getProvisionStatus on the re-created ${again} reported its predecessor's job ` +
+            `${predecessorJob} Successful at ${since(call.at)}: that job was launched for the ` +
+            `object deleted before, and its deprovision has undone it`,
+        );
+      }
+    }
+    const own = s.ledger(again).filter((j) => j.operation === "provision" && !jobsBefore.has(j.id));
+    if (!own.some((j) => j.outcome === "succeeded")) {
+      s.expect(
+        "E3",
+        `the re-created ${again} is Ready, but no provision job launched since its re-creation ` +
+          `at ${since(recreatedAt)} succeeded (${own.length} launched)`,
+      );
+    }
+  },
+);
