@@ -5,11 +5,12 @@
  * suite. The scenario ends a provision job in each of the backend's `failureKinds`; a
  * provider that does not report that job Failed fails P3, and AapProvider passes.
  */
-import { JobState, type Provider } from "@provisionkit/core";
+import { JobState, resourceKey, type Provider } from "@provisionkit/core";
 import { aapSimulatorBackend, memoryBackend, runConformance } from "@provisionkit/testing";
 import { describe, expect, it } from "vitest";
-import { aapProvider } from "../conformance/builtin.mjs";
+import { aapProvider, edaProvider } from "../conformance/builtin.mjs";
 import { wrap } from "../support/world.ts";
+import { runEdaScenario } from "./eda-scenario.ts";
 
 /** AapProvider with a state table that misses `error`: such a job reads as still running. */
 function errorBlind(provider: Provider): Provider {
@@ -21,6 +22,32 @@ function errorBlind(provider: Provider): Provider {
       }
       const { endTime: _ended, errorDetails: _details, ...rest } = status;
       return { ...rest, state: JobState.Running };
+    },
+  });
+}
+
+/**
+ * EdaProvider whose retry of a config version follows its previous event whatever became of
+ * it: the answer is a new job id for that event (the documented id format,
+ * `eda:provision:<correlation id>:<sent at>:<version>`, one ms later), never a new event. A
+ * failed job is then followed again at every retry: the bug EdaProvider's evidence check
+ * (`sent-provisions.ts`: a failed or cancelled AAP job is no evidence) prevents.
+ */
+function followsFailedEvents(provider: Provider): Provider {
+  const last = new Map<string, { jobId: string; configVersion: string }>();
+  return wrap(provider, {
+    async triggerProvision(resource, options) {
+      const key = resource.metadata.uid ?? resourceKey(resource);
+      const before = last.get(key);
+      if (before?.configVersion === options.configVersion) {
+        const [eda, operation, correlationId, sentAt, ...version] = before.jobId.split(":");
+        const jobId = [eda, operation, correlationId, String(Number(sentAt) + 1), ...version];
+        last.set(key, { jobId: jobId.join(":"), configVersion: options.configVersion });
+        return { jobId: jobId.join(":"), initialState: JobState.Pending, message: "followed" };
+      }
+      const result = await provider.triggerProvision(resource, options);
+      last.set(key, { jobId: result.jobId, configVersion: options.configVersion });
+      return result;
     },
   });
 }
@@ -58,5 +85,21 @@ describe("failure-kinds: a job ended in AWX's error (issue 21)", { timeout: 60_0
     const scenario = report.scenarios.find((s) => s.id === "failure-kinds");
     expect(scenario?.status).toBe("skipped");
     expect(scenario?.skipReason).toMatch(/declares no other failure states/);
+  });
+
+  it("EdaProvider in AAP mode reports the event's failed AAP job Failed and sends again: passes", async () => {
+    const scenario = await runEdaScenario("failure-kinds", (endpoint) =>
+      edaProvider(endpoint, { aapMode: true }),
+    );
+    expect(scenario.status, JSON.stringify(scenario.violations)).toBe("passed");
+  });
+
+  it("an EdaProvider whose retry follows the failed event never provisions again: fails", async () => {
+    const scenario = await runEdaScenario("failure-kinds", (endpoint) =>
+      followsFailedEvents(edaProvider(endpoint, { aapMode: true })),
+    );
+    expect(scenario.status).toBe("failed");
+    const e3 = scenario.violations.filter((v) => v.rule === "E3").map((v) => v.message);
+    expect(e3.join("\n")).toMatch(/did not reach its goal.*w-error Ready/s);
   });
 });

@@ -23,7 +23,13 @@ import type {
   HeldRequestKind,
   InjectedFaults,
 } from "../types.js";
-import { AapRun, faultCount, writeToken, type AapRunOptions } from "./aap-run.js";
+import {
+  AAP_FAILURE_KINDS,
+  AapRun,
+  faultCount,
+  writeToken,
+  type AapRunOptions,
+} from "./aap-run.js";
 import { conventionalNames, type OperationNames } from "./names.js";
 import { EVERY_CONTROL, SimulatorBackend } from "./simulator-backend.js";
 import { aapFaultKinds, edaFaultKinds, injectKinds } from "./soak-faults.js";
@@ -118,6 +124,9 @@ class EdaSimulatorBackend
     readFailures: true,
     holds: true,
     queuedJobs: true,
+    // The AAP job behind an event ends in AWX's `error` as in `failed`: the rules' playbooks
+    // write the failure annotation for both (playbook-plan.ts), AAP mode reads the job's state.
+    failureKinds: AAP_FAILURE_KINDS,
   });
   readonly #options: EdaSimulatorBackendOptions;
   readonly #hmacSecret = `hmac-${randomBytes(18).toString("base64url")}`;
