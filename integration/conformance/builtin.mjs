@@ -120,6 +120,20 @@ export default [
         provider: suiteAapProvider,
       }),
   },
+  // A `payload` option that returns no object leaves the event payload without annotations:
+  // the `provisionkit` extra var is then the jobs' only launch record (launch-record.ts), the
+  // path that the other subjects, whose payload carries both copies, never read alone.
+  {
+    subject: "AapProvider (job templates, a payload that is no object) on the AAP simulator",
+    backend: () =>
+      aapSimulatorBackend({
+        provider: (endpoint) =>
+          aapProvider(endpoint, {
+            ...QUICK_RETRY,
+            payload: (resource) => JSON.stringify(resource.spec ?? null),
+          }),
+      }),
+  },
   {
     subject: "EdaProvider (webhook, HMAC) on the EDA simulator",
     backend: () => edaSimulatorBackend({ provider: (endpoint) => edaProvider(endpoint) }),
