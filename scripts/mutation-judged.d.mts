@@ -9,6 +9,8 @@ export interface Judgement {
   source?: string;
   mutator?: string;
   replacement?: string;
+  /** The column the mutated code starts at (from 1), for mutants alike but for it. */
+  column?: number;
   verdict: Verdict;
   reason: string;
 }
@@ -27,5 +29,9 @@ export declare function covers(
   judgement: Judgement,
   file: string,
   line: string,
-  m: { mutatorName?: string; replacement?: string },
+  m: {
+    mutatorName?: string;
+    replacement?: string;
+    location?: { start?: { line?: number; column?: number } };
+  },
 ): boolean;

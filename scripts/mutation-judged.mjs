@@ -7,7 +7,9 @@
 // A judgement names a `file` (repository path, as in the report) and optionally narrows it:
 // `source`, text the mutated line must contain (line numbers move with every edit, the text
 // rarely does); `mutator`, StrykerJS's mutator name; `replacement`, the mutant's exact
-// replacement text. A judgement with only a `file` covers every mutant of it.
+// replacement text; `column`, the column its mutated code starts at (from 1, as StrykerJS
+// counts), for two mutants alike in all of the above on one line, one caught and one not.
+// A judgement with only a `file` covers every mutant of it.
 //
 // The triage leaves judged mutants out of both sides of its last score, as it does log calls
 // and error messages, and says which judgements no longer hold:
@@ -23,7 +25,7 @@ export const VERDICTS = ["equivalent", "outside-contract"];
 /**
  * Checks a judged.json document and returns its judgements.
  * @param {unknown} document
- * @returns {{ file: string, source?: string, mutator?: string, replacement?: string, verdict: string, reason: string }[]}
+ * @returns {{ file: string, source?: string, mutator?: string, replacement?: string, column?: number, verdict: string, reason: string }[]}
  * @throws TypeError naming the first bad entry.
  */
 export function parseJudgements(document) {
@@ -42,10 +44,21 @@ export function parseJudgements(document) {
         throw new TypeError(`${where}.${key}: must be a string`);
       }
     }
+    if (entry.column !== undefined && !(Number.isInteger(entry.column) && entry.column >= 1)) {
+      throw new TypeError(`${where}.column: must be an integer from 1`);
+    }
     if (!VERDICTS.includes(entry.verdict)) {
       throw new TypeError(`${where}.verdict: must be one of ${VERDICTS.join(", ")}`);
     }
-    const known = new Set(["file", "source", "mutator", "replacement", "verdict", "reason"]);
+    const known = new Set([
+      "file",
+      "source",
+      "mutator",
+      "replacement",
+      "column",
+      "verdict",
+      "reason",
+    ]);
     const extra = Object.keys(entry).find((key) => !known.has(key));
     if (extra !== undefined) throw new TypeError(`${where}.${extra}: unknown field`);
     return entry;
@@ -59,13 +72,15 @@ export function loadJudgements(path) {
 
 /**
  * Whether `judgement` covers the mutant `m` of `file` whose first line reads `line`.
- * @param {{ file: string, source?: string, mutator?: string, replacement?: string }} judgement
+ * @param {{ file: string, source?: string, mutator?: string, replacement?: string, column?: number }} judgement
  */
 export function covers(judgement, file, line, m) {
   return (
     judgement.file === file &&
     (judgement.source === undefined || line.includes(judgement.source)) &&
     (judgement.mutator === undefined || judgement.mutator === m.mutatorName) &&
-    (judgement.replacement === undefined || judgement.replacement === String(m.replacement ?? ""))
+    (judgement.replacement === undefined ||
+      judgement.replacement === String(m.replacement ?? "")) &&
+    (judgement.column === undefined || judgement.column === m.location?.start?.column)
   );
 }

@@ -44,6 +44,8 @@ export declare function classify<M extends Mutant>(
 export interface Survivor {
   file: string;
   line: number;
+  /** Where the mutated code starts on its line (from 1). */
+  column: number;
   mutator: string | undefined;
   status: string;
   original: string;

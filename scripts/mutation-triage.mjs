@@ -160,6 +160,7 @@ export function triage(json, judgements = []) {
     const describe = (m) => ({
       file,
       line: m.location.start.line,
+      column: m.location.start.column,
       mutator: m.mutatorName,
       status: m.status,
       original: lines[m.location.start.line - 1].trim().slice(0, 100),
@@ -256,12 +257,12 @@ function main(argv) {
   }
   if (flags.includes("--list")) {
     console.log(
-      "  unjudged behaviour survivors (file:line mutator status: source line -> replacement):",
+      "  unjudged behaviour survivors (file:line:column mutator status: source line -> replacement):",
     );
     for (const f of result.files) {
       for (const s of f.survivors) {
         console.log(
-          `    ${s.file}:${s.line} ${s.mutator} ${s.status}: ${s.original} -> ${s.replacement}`,
+          `    ${s.file}:${s.line}:${s.column} ${s.mutator} ${s.status}: ${s.original} -> ${s.replacement}`,
         );
       }
     }

@@ -87,6 +87,7 @@ describe("mutation triage", () => {
       {
         file: "p.ts",
         line: 4,
+        column: at(4, "ErrorCode.Busy", "Survived").location.start.column,
         mutator: "m",
         status: "Survived",
         original: "throw new ProviderError(`job ${job.id} still runs`, ErrorCode.Busy, true);",
@@ -133,6 +134,27 @@ describe("mutation triage", () => {
     expect(triage({ files: { "p.ts": { source, mutants } } }).unjudged).toEqual(result.behaviour);
   });
 
+  it("tells two mutants alike but for their column apart by a judgement's column", () => {
+    const judged: Judgement = {
+      file: "p.ts",
+      source: "ErrorCode.Busy",
+      column: at(4, "ErrorCode.Busy", "Survived").location.start.column,
+      verdict: "outside-contract",
+      reason: "r",
+    };
+    const mutants = [
+      at(4, "ErrorCode.Busy", "Survived"), // covered: its column
+      at(4, "true", "Killed"), // same line, mutator and replacement, another column
+    ];
+    const result = triage({ files: { "p.ts": { source, mutants } } }, [judged]);
+    expect(result.judged).toEqual({ equivalent: 0, outsideContract: 1 });
+    expect(result.contradicted).toEqual([]);
+    expect(result.unjudged).toEqual({ detected: 1, valid: 1, score: 100 });
+    // Without the column, the judgement covers the caught one too: contradicted.
+    const { column: _column, ...wide } = judged;
+    expect(triage({ files: { "p.ts": { source, mutants } } }, [wide]).contradicted).toHaveLength(1);
+  });
+
   it("refuses a judgement without a reason, with an unknown verdict or an unknown field", () => {
     const ok = { file: "p.ts", verdict: "equivalent", reason: "why" };
     expect(parseJudgements({ judgements: [ok] })).toEqual([ok]);
@@ -148,6 +170,10 @@ describe("mutation triage", () => {
     );
     expect(() => parseJudgements({ judgements: [{ ...ok, source: 3 }] })).toThrow(
       /\.source: must be a string/,
+    );
+    expect(parseJudgements({ judgements: [{ ...ok, column: 7 }] })).toEqual([{ ...ok, column: 7 }]);
+    expect(() => parseJudgements({ judgements: [{ ...ok, column: 0 }] })).toThrow(
+      /\.column: must be an integer from 1/,
     );
   });
 
