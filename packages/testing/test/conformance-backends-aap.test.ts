@@ -25,6 +25,7 @@ describe("aapSimulatorBackend", () => {
       purge: true,
       rateLimit: true,
       readFailures: true,
+      cancelFailures: true,
       holds: true,
       queuedJobs: true,
       strays: true,
@@ -234,6 +235,24 @@ describe("aapSimulatorBackend", () => {
     expect((await call(endpoint.url, endpoint.token, "jobs/")).status).toBe(200);
     expect(backend.ledger()).toHaveLength(1);
     expect(() => backend.failNextReads!(-1)).toThrow(RangeError);
+  });
+
+  it("failNextCancels: the next n cancel POSTs answer 503, reads and launches go through", async () => {
+    const { backend, endpoint } = await aapBackend();
+    backend.failNextCancels!(2);
+    const vars = eventVars(payload("w", "provision", "c", "v"));
+    const launched = await launch(endpoint, "create-widget", vars);
+    expect(launched.status).toBe(201);
+    const id = String(launched.json.id);
+    // A read is not a cancel: it goes through and does not use up the count.
+    expect((await call(endpoint.url, endpoint.token, `jobs/${id}/`)).status).toBe(200);
+    for (let i = 0; i < 2; i++) {
+      expect((await call(endpoint.url, endpoint.token, `jobs/${id}/cancel/`, {})).status).toBe(503);
+    }
+    expect(backend.ledger()[0]?.cancelRequestedAt).toBeUndefined();
+    expect((await call(endpoint.url, endpoint.token, `jobs/${id}/cancel/`, {})).status).toBe(202);
+    expect(backend.ledger()[0]?.cancelRequestedAt).toBeDefined();
+    expect(() => backend.failNextCancels!(-1)).toThrow(RangeError);
   });
 
   it("holdNext: the next n job reads (or cancels) are held unanswered, onHeld told as each is; releaseHeld answers them", async () => {

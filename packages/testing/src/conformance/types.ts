@@ -162,6 +162,12 @@ export interface BackendControls {
    */
   readFailures?: boolean;
   /**
+   * The backend can answer the next cancel requests, and only those, with a transient
+   * failure (HTTP 503) while reads and launches go through:
+   * {@link ConformanceBackend.failNextCancels}. Optional; absent means no.
+   */
+  cancelFailures?: boolean;
+  /**
    * The backend can hold the next requests of a kind unanswered, as a hung backend does,
    * until the scenario releases them: {@link ConformanceBackend.holdNext}. The suite then
    * aborts the provider call waiting on one, which must settle (P9: a call honours its
@@ -302,6 +308,11 @@ export interface ConformanceBackend {
    * cancels) with a transient failure. Needs {@link BackendControls.readFailures}.
    */
   failNextReads?(count: number): void;
+  /**
+   * Answer the next `count` cancel requests (and nothing else) with a transient failure.
+   * Needs {@link BackendControls.cancelFailures}.
+   */
+  failNextCancels?(count: number): void;
   /**
    * Hold the next `count` requests of `kind` from the provider unanswered, as a hung backend
    * does (the connection stays open, nothing is processed), until {@link

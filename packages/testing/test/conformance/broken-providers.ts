@@ -237,6 +237,29 @@ export class TrustsTimedOutRecord extends MemoryProvider {
 }
 
 /**
+ * `delete-during-cancel-outage`: a cancel of the running provision that fails (a transient
+ * error) taken for "nothing left to cancel", and the deprovision launched on top of the
+ * running provision (P5, E1).
+ */
+export class SwallowsFailedCancel extends MemoryProvider {
+  protected override deprovision(
+    resource: ResourceObject,
+    provisionJobs: readonly JobRecord[],
+    options: TriggerDeprovisionOptions,
+  ): DeprovisionResult {
+    const latest = this.provisionJobsOf(resource).at(-1);
+    if (latest && !isTerminal(latest.state)) {
+      try {
+        this.backend.request("cancel");
+      } catch {
+        return this.launchDeprovision(resource, options);
+      }
+    }
+    return super.deprovision(resource, provisionJobs, options);
+  }
+}
+
+/**
  * `delete-during-read-outage`: a failed P5 check (a transient error while it reads the
  * provision job) taken for "the provision job is over", and the deprovision launched on top
  * of the running provision (P5, E1).
@@ -303,6 +326,11 @@ export const BROKEN: readonly { name: string; make: Broken; rules: RuleId[] }[] 
     // Swallowing every retryable error also hides the injected transient failures (P8) and
     // a lost deprovision answer, launched again (E5), whose deletion then waits (E4).
     rules: ["P5", "P8", "E1", "E4", "E5"],
+  },
+  {
+    name: "takes a failed cancel of the running provision for its end when deprovisioning",
+    make: SwallowsFailedCancel,
+    rules: ["P5", "E1"],
   },
   // E3 too: in restored-status the re-created resource is Ready through its predecessor's job.
   {

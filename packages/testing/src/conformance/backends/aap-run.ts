@@ -229,6 +229,23 @@ export class AapRun {
   }
 
   /**
+   * The next `count` cancel POSTs (the simulator's operation `cancel`) answered 503, as a
+   * controller behind a failing load balancer answers them; reads and launches go through
+   * (`ConformanceBackend.failNextCancels`).
+   *
+   * @throws RangeError for a negative or fractional count.
+   */
+  failCancels(count: number): void {
+    if (!faultCount(count)) return;
+    this.aap.faults.inject({
+      operation: ["cancel"],
+      method: "POST",
+      times: count,
+      action: { type: "status", status: 503 },
+    });
+  }
+
+  /**
    * Hold the next `count` requests of `kind` unanswered (the simulator's `hang` fault), and
    * call `onHeld` as each is held (`AapFaults.onHold`): job reads and lookups (`job-get`,
    * `job-list`) for `read`, cancel POSTs for `cancel`, template reads (`template-list`,

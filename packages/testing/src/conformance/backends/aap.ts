@@ -69,6 +69,7 @@ class AapSimulatorBackend
     loseAnswers: true,
     strays: true,
     readFailures: true,
+    cancelFailures: true,
     holds: true,
     queuedJobs: true,
     failureKinds: AAP_FAILURE_KINDS,
@@ -114,6 +115,11 @@ class AapSimulatorBackend
   /** The next `count` job reads and lookups answered 503 (`AapRun.failJobReads`). */
   failNextReads(count: number): void {
     this.running().run.failJobReads(count);
+  }
+
+  /** The next `count` cancel POSTs answered 503 (`AapRun.failCancels`). */
+  failNextCancels(count: number): void {
+    this.running().run.failCancels(count);
   }
 
   /**

@@ -122,6 +122,7 @@ class EdaSimulatorBackend
     strays: true,
     loseAnswers: true,
     readFailures: true,
+    cancelFailures: true,
     holds: true,
     queuedJobs: true,
     // The AAP job behind an event ends in AWX's `error` as in `failed`: the rules' playbooks
@@ -268,6 +269,14 @@ class EdaSimulatorBackend
    */
   failNextReads(count: number): void {
     this.running().run.failJobReads(count);
+  }
+
+  /**
+   * The next `count` cancel POSTs on the AAP simulator answered 503 (`AapRun.failCancels`):
+   * only a provider in AAP mode cancels there; one without AAP mode has no cancel.
+   */
+  failNextCancels(count: number): void {
+    this.running().run.failCancels(count);
   }
 
   /**

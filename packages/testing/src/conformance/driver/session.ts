@@ -158,6 +158,15 @@ export class Session {
     );
   }
 
+  /** Answer the next `count` cancel requests (nothing else) with a transient failure. */
+  failNextCancels(count: number): void {
+    this.world.backend.failNextCancels?.(count);
+    this.#fault(
+      { kind: "transient", count },
+      `transient failure of the next ${count} cancel request(s)`,
+    );
+  }
+
   /**
    * Hold the next `count` requests of `kind` unanswered (see
    * `ConformanceBackend.holdNext`). As each is held, the provider calls in flight are

@@ -26,18 +26,29 @@ export interface MemoryBackendOptions {
   cancelDelayMs?: number;
 }
 
-/** Which requests a fault applies to: launches only, reads only (status reads, lookups, cancels), or any. */
-export type MemoryRequests = "launches" | "reads" | "all";
+/**
+ * Which requests a fault applies to: launches only, reads only (status reads, lookups and
+ * cancels), cancels only, or any.
+ */
+export type MemoryRequests = "launches" | "reads" | "cancels" | "all";
 
 interface PendingFault {
   count: number;
   requests: MemoryRequests;
 }
 
-const REQUESTS_OF = { launch: "launches", read: "reads" } as const;
+/** The kinds of request a provider passes through {@link MemoryBackend.request}. */
+type RequestKind = "launch" | "read" | "cancel";
 
-function applies(fault: PendingFault, kind: "launch" | "read"): boolean {
-  return fault.count > 0 && (fault.requests === "all" || fault.requests === REQUESTS_OF[kind]);
+/** Which faults each kind of request meets: a cancel counts as a read too. */
+const FAULTS_OF: Record<RequestKind, readonly MemoryRequests[]> = {
+  launch: ["all", "launches"],
+  read: ["all", "reads"],
+  cancel: ["all", "reads", "cancels"],
+};
+
+function applies(fault: PendingFault, kind: RequestKind): boolean {
+  return fault.count > 0 && FAULTS_OF[kind].includes(fault.requests);
 }
 
 /**
@@ -77,7 +88,7 @@ export class MemoryBackend {
    * Pass a request through the fault gate: throws a {@link MemoryBackendFault} while faults
    * that apply to it are pending (503 first, then 429).
    */
-  request(kind: "launch" | "read"): void {
+  request(kind: RequestKind): void {
     if (applies(this.#unavailable, kind)) {
       this.#unavailable.count--;
       throw new MemoryBackendFault(503);

@@ -51,6 +51,7 @@ class MemoryConformanceBackend implements ConformanceBackend {
       loseAnswers: true,
       strays: true,
       readFailures: true,
+      cancelFailures: true,
       holds: true,
       queuedJobs: true,
       failureKinds: MEMORY_FAILURE_KINDS,
@@ -120,6 +121,10 @@ class MemoryConformanceBackend implements ConformanceBackend {
 
   failNextReads(count: number): void {
     this.#running().failNext(count, "reads");
+  }
+
+  failNextCancels(count: number): void {
+    this.#running().failNext(count, "cancels");
   }
 
   holdNext(kind: HeldRequestKind, count: number, onHeld: () => void): void {

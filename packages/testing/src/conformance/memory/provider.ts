@@ -154,7 +154,10 @@ export class MemoryProvider implements Provider {
     const provisions = this.provisionJobsOf(resource);
     const latest = provisions.at(-1);
     if (latest && !isTerminal(latest.state)) {
-      if (this.canCancel) this.backend.cancel(latest.id);
+      if (this.canCancel) {
+        this.backend.request("cancel");
+        this.backend.cancel(latest.id);
+      }
       return {
         action: "waiting",
         blockDeletionOnFailure: this.blockDeletionOnFailure,
@@ -305,7 +308,7 @@ export class MemoryProvider implements Provider {
   }
 
   private cancel(resource: ResourceObject, jobId: string): void {
-    this.backend.request("read");
+    this.backend.request("cancel");
     const job = this.backend.job(this.backendIdOf(jobId));
     if (!job || !owns(job, resource)) throw new JobNotFoundError(jobId);
     this.backend.cancel(job.id);

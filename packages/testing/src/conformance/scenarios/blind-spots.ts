@@ -129,6 +129,25 @@ export const deleteDuringReadOutage = single(
 );
 
 /**
+ * Deleted while the provision job runs, and the backend answers the next six cancel requests
+ * with 503 (beyond a client's retries: AapClient makes five attempts) while reads and
+ * launches go through: the cancel a provider sends before it deprovisions (P5) fails. A
+ * provider that takes that failure for "nothing left to cancel" (a `catch` that swallows
+ * every error of the cancel, not only the job's absence) launches the deprovision on top of
+ * the running provision (P5, E1). It must throw a retryable typed error (P8), or answer
+ * `waiting`, and cancel again at the next ask.
+ */
+export const deleteDuringCancelOutage = single(
+  {
+    id: "delete-during-cancel-outage",
+    title: "delete while provisioning, the backend's cancels failing with 503",
+    rules: ["P5", "P8", "E1", "E4"],
+    needs: { controls: ["cancelFailures"], capabilities: ["cancel"] },
+  },
+  (s) => deleteWhileProvisioningWith(s, () => s.failNextCancels(6)),
+);
+
+/**
  * The backend carries out a provision launch and a deprovision launch, and each answer is
  * lost: the provider must say the outcome is unknown (`outcomeUnknown`, P8) so that the
  * engine looks the job up instead of launching another (E5).
