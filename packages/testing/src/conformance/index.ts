@@ -5,7 +5,12 @@
  * @module
  */
 export * from "./types.js";
-export { MemoryBackend, type MemoryBackendOptions, type MemoryRequests } from "./memory/backend.js";
+export {
+  MemoryBackend,
+  type MemoryBackendOptions,
+  type MemoryRequestKind,
+  type MemoryRequests,
+} from "./memory/backend.js";
 export {
   MemoryBackendFault,
   type MemoryJob,

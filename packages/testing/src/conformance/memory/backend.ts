@@ -37,17 +37,20 @@ interface PendingFault {
   requests: MemoryRequests;
 }
 
-/** The kinds of request a provider passes through {@link MemoryBackend.request}. */
-type RequestKind = "launch" | "read" | "cancel";
+/**
+ * The kinds of request a provider passes through {@link MemoryBackend.request}: a launch, a
+ * read (a status read or a lookup), or a cancel.
+ */
+export type MemoryRequestKind = "launch" | "read" | "cancel";
 
 /** Which faults each kind of request meets: a cancel counts as a read too. */
-const FAULTS_OF: Record<RequestKind, readonly MemoryRequests[]> = {
+const FAULTS_OF: Record<MemoryRequestKind, readonly MemoryRequests[]> = {
   launch: ["all", "launches"],
   read: ["all", "reads"],
   cancel: ["all", "reads", "cancels"],
 };
 
-function applies(fault: PendingFault, kind: RequestKind): boolean {
+function applies(fault: PendingFault, kind: MemoryRequestKind): boolean {
   return fault.count > 0 && FAULTS_OF[kind].includes(fault.requests);
 }
 
@@ -88,7 +91,7 @@ export class MemoryBackend {
    * Pass a request through the fault gate: throws a {@link MemoryBackendFault} while faults
    * that apply to it are pending (503 first, then 429).
    */
-  request(kind: RequestKind): void {
+  request(kind: MemoryRequestKind): void {
     if (applies(this.#unavailable, kind)) {
       this.#unavailable.count--;
       throw new MemoryBackendFault(503);
