@@ -6,7 +6,7 @@
  *
  * | call | request | answer |
  * |---|---|---|
- * | submit | `POST /jobs` with the job | 201, the job |
+ * | submit | `POST /jobs` with the job (and the resource's `uid`) | 201, the job |
  * | get | `GET /jobs/<id>` | 200, the job; 404 when unknown |
  * | cancel | `POST /jobs/<id>/cancel` (idempotent) | 202 |
  * | list | `GET /jobs?resource=<namespace/name>` | 200, the jobs |
@@ -161,18 +161,21 @@ export function httpRunner(options: HttpRunnerOptions): JobRunner {
 /** Checks a job the runner sent (after a submission, an unreadable one may still exist). */
 function toJob(value: unknown, submitted = false): RunnerJob {
   const job = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
-  const { id, state, operation, correlationId, configVersion } = job;
+  const { id, state, operation, correlationId, configVersion, uid } = job;
   if (
     typeof id !== "string" ||
     !isJobState(state) ||
     (operation !== "provision" && operation !== "deprovision") ||
     typeof correlationId !== "string" ||
-    (configVersion !== undefined && typeof configVersion !== "string")
+    (configVersion !== undefined && typeof configVersion !== "string") ||
+    (uid !== undefined && typeof uid !== "string")
   ) {
     throw new InvalidResponseError("runner: the answer is not a job", {
       outcomeUnknown: submitted,
     });
   }
   const runnerJob: RunnerJob = { id, state, operation, correlationId };
-  return configVersion === undefined ? runnerJob : { ...runnerJob, configVersion };
+  if (configVersion !== undefined) runnerJob.configVersion = configVersion;
+  if (uid !== undefined) runnerJob.uid = uid;
+  return runnerJob;
 }

@@ -19,6 +19,8 @@ export interface RunnerJob {
   operation: JobType;
   correlationId: string;
   configVersion?: string;
+  /** The `metadata.uid` of the resource it was submitted for (P10: a re-created one differs). */
+  uid?: string;
 }
 
 /**
@@ -41,7 +43,7 @@ const status = (job: RunnerJob): ProvisionStatus => ({
     : {}),
 });
 
-/** The whole provider: P1–P8 and P10 in under 50 lines. */
+/** The whole provider: P1–P8 and P10 in under 60 lines. */
 export class RunnerProvider implements Provider {
   readonly name = "runner";
   /** `submit` returns once the job exists: a lookup after the call ended is the truth (E5). */
@@ -75,7 +77,7 @@ export class RunnerProvider implements Provider {
     return { action: "triggered", jobId: job.id, blockDeletionOnFailure: true }; // P7
   }
   async findJob(r: ResourceObject, q: { correlationId: string; type: JobType }) {
-    const jobs = await this.runner.list(resourceKey(r));
+    const jobs = await this.jobsOf(r);
     const job = jobs.find((j) => j.correlationId === q.correlationId && j.operation === q.type);
     return job && ({ ...status(job), blockDeletionOnFailure: true } satisfies FoundJob);
   }
@@ -84,10 +86,15 @@ export class RunnerProvider implements Provider {
   }
   /** Job `id` if it is this resource's (P10: never read or cancel another resource's job). */
   private async own(r: ResourceObject, id: string) {
-    return (await this.runner.list(resourceKey(r))).find((j) => j.id === id);
+    return (await this.jobsOf(r)).find((j) => j.id === id);
+  }
+  /** This resource's jobs: its name's, of its uid (one deleted and re-created is another). */
+  private async jobsOf(r: ResourceObject) {
+    return (await this.runner.list(resourceKey(r))).filter((j) => j.uid === r.metadata.uid);
   }
   private submit(r: ResourceObject, operation: JobType, correlationId: string, version?: string) {
-    const job = { resource: resourceKey(r), operation, correlationId };
+    const uid = r.metadata.uid;
+    const job = { resource: resourceKey(r), operation, correlationId, ...(uid && { uid }) };
     return this.runner.submit(version === undefined ? job : { ...job, configVersion: version });
   }
 }

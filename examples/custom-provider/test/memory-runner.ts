@@ -5,15 +5,27 @@
  * would turn HTTP answers into them.
  */
 import { RateLimitError, TransientError } from "@provisionkit/core";
-import { MemoryBackendFault, type MemoryBackend, type MemoryJob } from "@provisionkit/testing";
+import {
+  MemoryBackendFault,
+  type MemoryBackend,
+  type MemoryJob,
+  type MemoryLaunch,
+} from "@provisionkit/testing";
 import type { JobRunner, RunnerJob } from "../src/runner-provider.js";
 
 /** The `RunnerJob` your backend would report for a memory job. */
 export function toRunnerJob(job: MemoryJob): RunnerJob {
-  const { id, state, operation, correlationId, configVersion } = job;
-  return configVersion === undefined
-    ? { id, state, operation, correlationId }
-    : { id, state, operation, correlationId, configVersion };
+  const { id, state, operation, correlationId, configVersion, resourceUid } = job;
+  const runnerJob: RunnerJob = { id, state, operation, correlationId };
+  if (configVersion !== undefined) runnerJob.configVersion = configVersion;
+  if (resourceUid !== undefined) runnerJob.uid = resourceUid;
+  return runnerJob;
+}
+
+/** The memory backend's launch of a job submitted to the runner. */
+export function launchOf(job: Parameters<JobRunner["submit"]>[0]): MemoryLaunch {
+  const { resource, uid, ...rest } = job;
+  return { ...rest, resourceKey: resource, ...(uid === undefined ? {} : { resourceUid: uid }) };
 }
 
 function request<T>(backend: MemoryBackend, kind: "launch" | "read", run: () => T): Promise<T> {
@@ -33,10 +45,7 @@ function request<T>(backend: MemoryBackend, kind: "launch" | "read", run: () => 
 /** A `JobRunner` on a memory backend. */
 export function memoryRunner(backend: MemoryBackend): JobRunner {
   return {
-    submit: (job) =>
-      request(backend, "launch", () =>
-        toRunnerJob(backend.launch({ ...job, resourceKey: job.resource })),
-      ),
+    submit: (job) => request(backend, "launch", () => toRunnerJob(backend.launch(launchOf(job)))),
     get: (id) =>
       request(backend, "read", () => {
         const job = backend.job(id);

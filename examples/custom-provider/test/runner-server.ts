@@ -4,7 +4,6 @@
  * controls turned into HTTP answers (429 with `Retry-After`, 503, a lost 504 answer).
  * Each backend gets a base URL of its own, so one server serves every scenario of a file.
  */
-import type { JobType } from "@provisionkit/core";
 import {
   MemoryBackendFault,
   ScriptedHttpServer,
@@ -15,7 +14,8 @@ import {
   type RecordedRequest,
   type Reply,
 } from "@provisionkit/testing";
-import { toRunnerJob } from "./memory-runner.js";
+import type { JobRunner } from "../src/runner-provider.js";
+import { launchOf, toRunnerJob } from "./memory-runner.js";
 
 /** A runner server; `close()` it after the file's tests. */
 export interface RunnerServer {
@@ -35,12 +35,8 @@ function answer(
 ): Reply {
   const { method } = request;
   if (method === "POST" && id === undefined) {
-    const job = JSON.parse(request.body) as {
-      resource: string;
-      operation: JobType;
-      correlationId: string;
-    };
-    const launched = backend.launch({ ...job, resourceKey: job.resource });
+    const job = JSON.parse(request.body) as Parameters<JobRunner["submit"]>[0];
+    const launched = backend.launch(launchOf(job));
     backend.deliver(job.operation);
     return json(201, toRunnerJob(launched));
   }
