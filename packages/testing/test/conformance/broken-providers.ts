@@ -25,6 +25,7 @@ import {
   type MemoryBackend,
   type MemoryBackendFault,
   type MemoryJob,
+  type MemoryLaunch,
   type MemoryProviderOptions,
   type RuleId,
 } from "../../src/index.js";
@@ -205,17 +206,8 @@ export class ReadsAnyJob extends MemoryProvider {
  * into its status, for its own provision.
  */
 export class OwnsByName extends MemoryProvider {
-  protected override status(
-    resource: ResourceObject,
-    jobId: string,
-    type: JobType,
-  ): ProvisionStatus {
-    this.backend.request("read");
-    const job = this.backend.job(this.backendIdOf(jobId));
-    if (!job || job.resourceKey !== resourceKey(resource) || job.operation !== type) {
-      throw new JobNotFoundError(jobId);
-    }
-    return this.report(job);
+  protected override owns(job: MemoryLaunch, resource: ResourceObject): boolean {
+    return job.resourceKey === resourceKey(resource);
   }
 }
 

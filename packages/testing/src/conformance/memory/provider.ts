@@ -172,11 +172,20 @@ export class MemoryProvider implements Provider {
     return result;
   }
 
+  /**
+   * Whether `job` was launched for `resource` (P10), for every status read, lookup, cancel
+   * and P5 check: the same `namespace/name` and the same uid, so that a resource deleted and
+   * re-created under the same name never takes its predecessor's jobs for its own.
+   */
+  protected owns(job: MemoryLaunch, resource: ResourceObject): boolean {
+    return job.resourceKey === resourceKey(resource) && job.resourceUid === resource.metadata.uid;
+  }
+
   /** The resource's provision jobs in the backend, oldest first (no request counted). */
   protected provisionJobsOf(resource: ResourceObject): MemoryJob[] {
     return this.backend
       .jobsFor(resourceKey(resource))
-      .filter((j) => j.operation === "provision" && owns(j, resource));
+      .filter((j) => j.operation === "provision" && this.owns(j, resource));
   }
 
   /** Launch a deprovision job, declaring {@link MemoryProvider.blockDeletionOnFailure}, and answer `triggered`. */
@@ -201,7 +210,7 @@ export class MemoryProvider implements Provider {
   protected status(resource: ResourceObject, jobId: string, type: JobType): ProvisionStatus {
     this.backend.request("read");
     const job = this.backend.job(this.backendIdOf(jobId));
-    if (!job || !owns(job, resource) || job.operation !== type) {
+    if (!job || !this.owns(job, resource) || job.operation !== type) {
       throw new JobNotFoundError(jobId);
     }
     return this.report(job);
@@ -297,7 +306,7 @@ export class MemoryProvider implements Provider {
         (j) =>
           j.correlationId === query.correlationId &&
           j.operation === query.type &&
-          owns(j, resource),
+          this.owns(j, resource),
       );
     if (!job) return undefined;
     const found: FoundJob = this.report(job);
@@ -310,7 +319,7 @@ export class MemoryProvider implements Provider {
   private cancel(resource: ResourceObject, jobId: string): void {
     this.backend.request("cancel");
     const job = this.backend.job(this.backendIdOf(jobId));
-    if (!job || !owns(job, resource)) throw new JobNotFoundError(jobId);
+    if (!job || !this.owns(job, resource)) throw new JobNotFoundError(jobId);
     this.backend.cancel(job.id);
   }
 }
@@ -319,13 +328,4 @@ export class MemoryProvider implements Provider {
 function launchedFor(resource: ResourceObject): Pick<MemoryLaunch, "resourceKey" | "resourceUid"> {
   const uid = resource.metadata.uid;
   return { resourceKey: resourceKey(resource), ...(uid === undefined ? {} : { resourceUid: uid }) };
-}
-
-/**
- * Whether `job` was launched for `resource` (P10): the same `namespace/name` and the same
- * uid, so that a resource deleted and re-created under the same name never takes its
- * predecessor's jobs for its own.
- */
-function owns(job: MemoryLaunch, resource: ResourceObject): boolean {
-  return job.resourceKey === resourceKey(resource) && job.resourceUid === resource.metadata.uid;
 }
