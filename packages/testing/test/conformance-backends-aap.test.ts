@@ -29,6 +29,7 @@ describe("aapSimulatorBackend", () => {
       holds: true,
       queuedJobs: true,
       strays: true,
+      handLaunches: true,
       transientFailure: true,
     });
     expect(backend.secrets).toEqual(["sim-token"]);

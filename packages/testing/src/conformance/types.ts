@@ -148,6 +148,13 @@ export interface BackendControls {
    */
   strays?: boolean;
   /**
+   * The backend can create jobs on a resource's template outside any provider and carrying
+   * no launch record a provider wrote, or a malformed one, as a person launching the
+   * template by hand or another tool leaves them: {@link ConformanceBackend.launchByHand}.
+   * Optional; absent means no.
+   */
+  handLaunches?: boolean;
+  /**
    * The backend's other terminal failure states, beyond its plain failure, that a provider
    * must report as Failed (P3): AWX's `error`, for a job AAP could not run at all, beside
    * `failed`. A job is scripted to end in one with {@link ConformanceJobScript.failureKind};
@@ -342,6 +349,17 @@ export interface ConformanceBackend {
    * new job's ledger entry. Needs {@link BackendControls.strays}.
    */
   launchStray?(like: ConformanceJob, correlationId: string): Promise<ConformanceJob>;
+  /**
+   * Create jobs now on the template (or whatever the backend launches) `like` was launched
+   * on, outside any provider, none of them carrying the record of a launch an engine made:
+   * every kind the backend can tell apart (no launch data at all, launch data of the wrong
+   * shape where a provider's record would be, a record of a launch no engine made), each
+   * ended at once as succeeded. They name no
+   * resource, so their ledger entries have the resource key `""`. They may take scripts
+   * queued for the operation: script the next jobs after creating them. Resolves to their
+   * ledger entries, oldest first. Needs {@link BackendControls.handLaunches}.
+   */
+  launchByHand?(like: ConformanceJob): Promise<readonly ConformanceJob[]>;
   /** Secret strings (tokens, keys) that must never appear in provider results or errors (P1). */
   readonly secrets?: readonly string[];
 }

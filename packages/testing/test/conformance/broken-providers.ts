@@ -271,6 +271,24 @@ export class SwallowsFailedCheck extends MemoryProvider {
   }
 }
 
+/**
+ * `failed-deprovision-after-lost-answer`: a `findJob` that answers a deprovision job
+ * without the `blockDeletionOnFailure` its launch recorded, so the engine takes the default
+ * (`true`) for a job launched with `false`: deletion blocked, deprovisioned again (E5).
+ */
+export class ForgetsFoundBlockFlag extends MemoryProvider {
+  constructor(backend: MemoryBackend, options: MemoryProviderOptions) {
+    super(backend, options);
+    const find = this.findJob;
+    if (!find) return;
+    (this as { findJob?: MemoryProvider["findJob"] }).findJob = async (r, q, o) => {
+      const found = await find(r, q, o);
+      if (found) delete found.blockDeletionOnFailure;
+      return found;
+    };
+  }
+}
+
 export const BROKEN: readonly { name: string; make: Broken; rules: RuleId[] }[] = [
   {
     name: "ignores a running provision job when deprovisioning",
@@ -334,6 +352,11 @@ export const BROKEN: readonly { name: string; make: Broken; rules: RuleId[] }[] 
     name: "checks whose a job is by the resource's name alone, not its uid",
     make: OwnsByName,
     rules: ["P10", "E3"],
+  },
+  {
+    name: "answers a found deprovision job without its blockDeletionOnFailure",
+    make: ForgetsFoundBlockFlag,
+    rules: ["E5"],
   },
 ];
 

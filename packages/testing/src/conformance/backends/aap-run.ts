@@ -14,6 +14,7 @@ import type {
   ConformanceJobScript,
   HeldRequestKind,
 } from "../types.js";
+import { HAND_LAUNCH_EXTRA_VARS } from "./hand-launches.js";
 import { toConformanceJob } from "./ledger-map.js";
 import { conventionalNames, type OperationNames } from "./names.js";
 import { queuedMsOf } from "../job-script.js";
@@ -179,34 +180,69 @@ export class AapRun {
     like: ConformanceJob,
     correlationId: string,
   ): Promise<ConformanceJob> {
-    const source = this.aap.job(Number(like.id));
-    if (!source) throw new Error(`not a job of the AAP simulator: ${like.id}`);
+    const source = this.#source(like);
     if (like.correlationId === undefined) {
       throw new Error(`AAP job ${like.id} carries no correlation id to resemble`);
     }
     const extraVars = replaceText(source.extraVars, like.correlationId, correlationId);
+    return this.#launchEnded(url, source.templateId, extraVars, "a stray job");
+  }
+
+  /**
+   * Launches one job of `like`'s template per entry of {@link HAND_LAUNCH_EXTRA_VARS}
+   * through the simulator's API, as a person launching the template by hand (or another
+   * tool) would, and ends each as successful at once. None carries a provider's launch
+   * record; most carry something where one would be.
+   *
+   * @param url - the simulator's base URL.
+   * @throws Error when `like` is no job of the simulator or a launch is refused.
+   */
+  async launchByHand(url: string, like: ConformanceJob): Promise<ConformanceJob[]> {
+    const source = this.#source(like);
+    const jobs: ConformanceJob[] = [];
+    for (const extraVars of HAND_LAUNCH_EXTRA_VARS) {
+      jobs.push(await this.#launchEnded(url, source.templateId, extraVars, "a job by hand"));
+    }
+    return jobs;
+  }
+
+  #source(like: ConformanceJob): { templateId: number; extraVars: Record<string, unknown> } {
+    const source = this.aap.job(Number(like.id));
+    if (!source) throw new Error(`not a job of the AAP simulator: ${like.id}`);
+    return source;
+  }
+
+  /**
+   * `POST <templates>/<id>/launch/` (as any client would; no `extra_vars` field when
+   * `extraVars` is undefined), then `finishJob` successful. The launch takes a script queued
+   * for the template, if any.
+   */
+  async #launchEnded(
+    url: string,
+    templateId: number,
+    extraVars: Record<string, unknown> | undefined,
+    what: string,
+  ): Promise<ConformanceJob> {
     const path = this.workflow ? "workflow_job_templates" : "job_templates";
-    const response = await fetch(`${url}/api/v2/${path}/${source.templateId}/launch/`, {
+    const response = await fetch(`${url}/api/v2/${path}/${templateId}/launch/`, {
       method: "POST",
       headers: { authorization: `Bearer ${this.token}`, "content-type": "application/json" },
-      body: JSON.stringify({ extra_vars: extraVars }),
+      body: JSON.stringify(extraVars === undefined ? {} : { extra_vars: extraVars }),
     });
     const body = await response.text();
     if (!response.ok) {
-      throw new Error(
-        `launching a stray job answered HTTP ${response.status}: ${body.slice(0, 200)}`,
-      );
+      throw new Error(`launching ${what} answered HTTP ${response.status}: ${body.slice(0, 200)}`);
     }
     // The 201's body carries the new job's serialization, `id` among it (see the
     // simulator's launchPost): read like any client, not by diffing the whole ledger, which
     // made a scenario launching hundreds of strays quadratic.
     const id = (JSON.parse(body) as { id?: unknown }).id;
     if (typeof id !== "number" || !this.aap.job(id)) {
-      throw new Error(`launching a stray job answered no job id: ${body.slice(0, 200)}`);
+      throw new Error(`launching ${what} answered no job id: ${body.slice(0, 200)}`);
     }
     this.aap.finishJob(id, "successful");
     const entry = this.aap.job(id);
-    if (!entry) throw new Error(`stray job ${id} vanished`);
+    if (!entry) throw new Error(`job ${id} (${what}) vanished`);
     return toConformanceJob(entry, this.templates);
   }
 

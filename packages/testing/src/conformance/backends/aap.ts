@@ -68,6 +68,7 @@ class AapSimulatorBackend
     ...EVERY_CONTROL,
     loseAnswers: true,
     strays: true,
+    handLaunches: true,
     readFailures: true,
     cancelFailures: true,
     holds: true,

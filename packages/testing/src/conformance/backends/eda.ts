@@ -120,6 +120,7 @@ class EdaSimulatorBackend
   override readonly controls: BackendControls = Object.freeze({
     ...EVERY_CONTROL,
     strays: true,
+    handLaunches: true,
     loseAnswers: true,
     readFailures: true,
     cancelFailures: true,

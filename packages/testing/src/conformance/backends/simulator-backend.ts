@@ -45,9 +45,13 @@ export abstract class SimulatorBackend<S extends RunningState, E extends Provide
 
   /**
    * Every test control: both simulators script, purge, rate limit and fail on demand, and
-   * launch stray jobs on the AAP simulator.
+   * launch stray jobs and jobs by hand on the AAP simulator.
    */
-  readonly controls: BackendControls = Object.freeze({ ...EVERY_CONTROL, strays: true });
+  readonly controls: BackendControls = Object.freeze({
+    ...EVERY_CONTROL,
+    strays: true,
+    handLaunches: true,
+  });
 
   /**
    * @param factory - builds the provider under test for an endpoint.
@@ -111,6 +115,15 @@ export abstract class SimulatorBackend<S extends RunningState, E extends Provide
   launchStray(like: ConformanceJob, correlationId: string): Promise<ConformanceJob> {
     const state = this.running();
     return state.run.launchStray(state.aapUrl, like, correlationId);
+  }
+
+  /**
+   * Jobs of `like`'s template launched through the AAP API as by hand, none with a launch
+   * record, each ended at once (see {@link AapRun.launchByHand}).
+   */
+  launchByHand(like: ConformanceJob): Promise<readonly ConformanceJob[]> {
+    const state = this.running();
+    return state.run.launchByHand(state.aapUrl, like);
   }
 
   /**

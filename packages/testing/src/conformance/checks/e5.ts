@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { StrayRecord } from "../driver/trace.js";
 import type { ConformanceJob, Violation } from "../types.js";
 import type { CheckContext } from "./context.js";
 
@@ -66,13 +67,19 @@ const OUTCOME_OF: Partial<Record<string, ConformanceJob["outcome"]>> = {
 
 /**
  * `findJob` answers while the backend held stray jobs of the resource (created by the
- * scenario under correlation ids resembling the engine's, e.g. `corr-1x` beside `corr-1`):
+ * scenario under correlation ids resembling the engine's, e.g. `corr-1x` beside `corr-1`,
+ * or launched by hand on its template with no launch record):
  * an answer is wrong when the backend had no job launched with the asked correlation id by
  * then, or when the answer's terminal state is not that job's at that instant (a stray
  * ended at once; the launch's job ran on). A `findJob` matching correlation ids by
  * substring or prefix adopts a stray, and the launch's own job is lost or another's is
  * polled.
  */
+/** A stray in words: its id and correlation id, or that it was launched by hand. */
+function strayWords(stray: StrayRecord): string {
+  return `${stray.jobId}: ${stray.correlationId ?? "launched by hand, no launch record"}`;
+}
+
 function strayAdoptions(ctx: CheckContext): Violation[] {
   const strays = ctx.trace.strays ?? [];
   if (strays.length === 0) return [];
@@ -86,7 +93,7 @@ function strayAdoptions(ctx: CheckContext): Violation[] {
     );
     if (near.length === 0) continue;
     const what = `findJob for ${call.resourceKey} at ${ctx.t(call.at)}, asked for correlation id ${call.correlationId}, answered job ${answer.jobId}${typeof answer.state === "string" ? ` (${answer.state})` : ""}`;
-    const similar = `the backend held ${call.jobType ?? "?"} job(s) with similar correlation ids (${near.map((s) => `${s.jobId}: ${s.correlationId}`).join(", ")}): a findJob that matches correlation ids by substring or prefix adopts one of them`;
+    const similar = `the backend held ${call.jobType ?? "?"} job(s) created beside the launch (${near.map(strayWords).join(", ")}): a findJob that matches correlation ids by substring or prefix, or takes a job without a launch record for one, adopts one of them`;
     const own = ctx
       .jobs(call.resourceKey, call.jobType)
       .find((j) => j.correlationId === call.correlationId && j.createdAt <= call.at);

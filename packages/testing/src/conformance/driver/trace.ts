@@ -139,9 +139,9 @@ export interface StrayRecord {
   resourceKey: string;
   /** Provision or deprovision. */
   operation: JobType;
-  /** Its correlation id. */
-  correlationId: string;
-  /** The engine's correlation id it resembles. */
+  /** Its correlation id; absent for a job launched by hand, which carries no launch record. */
+  correlationId?: string;
+  /** The engine's correlation id it resembles (or, launched by hand, was created beside). */
   resembles: string;
   /** Virtual time it was created. */
   at: number;

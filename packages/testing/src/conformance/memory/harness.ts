@@ -50,6 +50,7 @@ class MemoryConformanceBackend implements ConformanceBackend {
       ...EVERY_CONTROL,
       loseAnswers: true,
       strays: true,
+      handLaunches: true,
       readFailures: true,
       cancelFailures: true,
       holds: true,
@@ -156,6 +157,24 @@ class MemoryConformanceBackend implements ConformanceBackend {
     const entry = backend.ledger().find((j) => j.id === job.id);
     if (!entry) throw new Error(`${this.name} lost stray job ${job.id}`);
     return Promise.resolve(entry);
+  }
+
+  /**
+   * One job of `like`'s resource and operation with no launch record (the memory backend's
+   * record is the correlation id: empty here), ended at once: what a person launching the
+   * backend's work by hand leaves. Its ledger entry names the resource, so the scenario
+   * records it as a stray.
+   */
+  launchByHand(like: ConformanceJob): Promise<readonly ConformanceJob[]> {
+    const backend = this.#running();
+    const job = backend.stray({
+      resourceKey: like.resourceKey,
+      operation: like.operation,
+      correlationId: "",
+    });
+    const entry = backend.ledger().find((j) => j.id === job.id);
+    if (!entry) throw new Error(`${this.name} lost job ${job.id} launched by hand`);
+    return Promise.resolve([entry]);
   }
 
   #running(): MemoryBackend {

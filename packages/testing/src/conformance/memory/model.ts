@@ -90,7 +90,7 @@ export interface MemoryLaunch {
   resourceUid?: string;
   /** Provision or deprovision. */
   operation: JobType;
-  /** The correlation id of the launch. */
+  /** The correlation id of the launch; `""` for a job launched by hand (no launch record). */
   correlationId: string;
   /** For provisions. */
   configVersion?: string;
@@ -130,9 +130,9 @@ export function toConformanceJob(job: MemoryJob): ConformanceJob {
     id: job.id,
     resourceKey: job.resourceKey,
     operation: job.operation,
-    correlationId: job.correlationId,
     createdAt: job.createdAt,
   };
+  if (job.correlationId !== "") entry.correlationId = job.correlationId;
   if (job.configVersion !== undefined) entry.configVersion = job.configVersion;
   return withEnd(entry, OUTCOME[job.state], job);
 }

@@ -281,7 +281,7 @@ async function straysBeside(
  * Run until the first live process has crashed (the crash armed before), and answer the
  * correlation id of the launch marker it left: the restarted process has not reconciled yet.
  */
-async function crashedLeaving(s: Session, key: string, goal: string): Promise<string> {
+export async function crashedLeaving(s: Session, key: string, goal: string): Promise<string> {
   const process = s.driver.processes[0];
   await s.until(() => process?.alive !== true, goal, "E5", key);
   const pending = s.status(key)?.pendingLaunch;

@@ -91,3 +91,61 @@ export const failedDeprovisionBlocking = failedDeprovision(true);
 
 /** A deprovision that fails with blockDeletionOnFailure=false: the finalizer goes, no retry. */
 export const failedDeprovisionNonBlocking = failedDeprovision(false);
+
+/**
+ * A deprovision whose launch is carried out but whose answer is lost, with the provider
+ * declaring `blockDeletionOnFailure=false`; the job then fails. The engine finds the job
+ * (`findJob`) and takes its `blockDeletionOnFailure` from the answer (`FoundJob`, default
+ * `true` when absent): a provider that loses the flag its launch recorded makes the engine
+ * block deletion and deprovision again, where the launch promised the finalizer would go
+ * (E5: the found job is not the job as launched; E4 then follows the wrong flag).
+ */
+export const failedDeprovisionAfterLostAnswer: ConformanceScenario = {
+  id: "failed-deprovision-after-lost-answer",
+  title: "failed deprovision with blockDeletionOnFailure=false whose launch answer was lost",
+  rules: ["E5", "E4", "P7"],
+  needs: { capabilities: ["findJob"], controls: ["failures", "loseAnswers"] },
+  skip(env: ScenarioEnv) {
+    const declared = env.capabilities.blockDeletionOnFailure;
+    return env.providerWith || declared === undefined || declared === false
+      ? undefined
+      : unable(declared, false);
+  },
+  async run(env) {
+    let declared: boolean | undefined;
+    let deprovisions = 0;
+    const setup = env.providerWith
+      ? {
+          provider: (backend: ConformanceBackend) =>
+            backend.providerWith?.({ blockDeletionOnFailure: false }) ?? backend.provider(),
+        }
+      : {};
+    const run = await runWorld(env, setup, async (s) => {
+      const key = s.create("w1", SPECS.A);
+      await s.untilReady(key);
+      s.scriptNext("deprovision", { outcome: "failed", durationMs: 20_000 });
+      s.world.backend.loseNextAnswer?.("deprovision");
+      s.world.mark(key, "the next deprovision launch's answer will be lost");
+      s.delete(key);
+      await s.untilGone(key);
+      declared = declaredOnFailure(s, key);
+      const jobs = s.ledger(key).filter((j) => j.operation === "deprovision");
+      deprovisions = jobs.length;
+      if (declared === true) {
+        s.expect(
+          "E5",
+          `${key}'s deprovision job ${jobs[0]?.id ?? "?"} was launched with blockDeletionOnFailure=false, ` +
+            `but the engine recorded it as blocking after findJob found it (its launch answer was lost): ` +
+            `findJob's answer lost the flag the launch recorded (FoundJob.blockDeletionOnFailure ` +
+            `defaults to true), so deletion was blocked and deprovisioned again (${String(deprovisions)} deprovision jobs)`,
+        );
+      }
+    });
+    const outcome = outcomeOf(run);
+    const clean = outcome.violations.length === 0 && outcome.error === undefined;
+    if (clean && declared === undefined && deprovisions === 0) {
+      outcome.skipReason = "no deprovision job was launched (the provider skipped the deprovision)";
+    }
+    return outcome;
+  },
+};

@@ -26,7 +26,11 @@ import {
   failedProvisionThenDelete,
   restartDuringDeprovision,
 } from "./deletion.js";
-import { failedDeprovisionBlocking, failedDeprovisionNonBlocking } from "./failed-deprovision.js";
+import {
+  failedDeprovisionAfterLostAnswer,
+  failedDeprovisionBlocking,
+  failedDeprovisionNonBlocking,
+} from "./failed-deprovision.js";
 import {
   failureKinds,
   neverFinishingJob,
@@ -34,6 +38,7 @@ import {
   rateLimitedLaunch,
   transientFailure,
 } from "./faults.js";
+import { crashAmongHandLaunchedJobs } from "./hand-launched.js";
 import { hungRequests } from "./hangs.js";
 import { foreignJob, restoredStatus } from "./ownership.js";
 import { randomizedInterleavings } from "./randomized.js";
@@ -60,6 +65,7 @@ export const PROVIDER_SCENARIOS: readonly ConformanceScenario[] = Object.freeze(
   restartDuringDeprovision,
   failedDeprovisionBlocking,
   failedDeprovisionNonBlocking,
+  failedDeprovisionAfterLostAnswer,
   failureKinds,
   purgedJob,
   purgedFailedJob,
@@ -73,6 +79,7 @@ export const PROVIDER_SCENARIOS: readonly ConformanceScenario[] = Object.freeze(
   crashAdoptsByCorrelationId,
   crashAmongOtherJobs,
   crashAmongSimilarIds,
+  crashAmongHandLaunchedJobs,
   crashAmongManyJobs,
   foreignJob,
   restoredStatus,
