@@ -289,6 +289,26 @@ export class ForgetsFoundBlockFlag extends MemoryProvider {
   }
 }
 
+/**
+ * `purged-provision-then-delete`: a provision job the engine still records as running but
+ * the backend no longer holds (it ended and was purged before the engine read its end)
+ * taken for one still running: the deprovision waits for it for ever (E4).
+ */
+export class WaitsForVanishedJob extends MemoryProvider {
+  protected override deprovision(
+    resource: ResourceObject,
+    provisionJobs: readonly JobRecord[],
+    options: TriggerDeprovisionOptions,
+  ): DeprovisionResult {
+    const record = provisionJobs.filter((j) => j.type === "provision").at(-1);
+    const held = this.provisionJobsOf(resource).some((j) => j.id === record?.jobId);
+    if (record && !isTerminal(record.state) && !held) {
+      return { action: "waiting", blockDeletionOnFailure: this.blockDeletionOnFailure };
+    }
+    return super.deprovision(resource, provisionJobs, options);
+  }
+}
+
 export const BROKEN: readonly { name: string; make: Broken; rules: RuleId[] }[] = [
   {
     name: "ignores a running provision job when deprovisioning",
@@ -357,6 +377,11 @@ export const BROKEN: readonly { name: string; make: Broken; rules: RuleId[] }[] 
     name: "answers a found deprovision job without its blockDeletionOnFailure",
     make: ForgetsFoundBlockFlag,
     rules: ["E5"],
+  },
+  {
+    name: "waits for a provision job the backend purged",
+    make: WaitsForVanishedJob,
+    rules: ["E4"],
   },
 ];
 

@@ -71,6 +71,40 @@ export const purgedFailedJob = single(
 );
 
 /**
+ * A provision job ends and is purged before the engine has read its end, and the resource is
+ * deleted right then: the engine's record still says the job runs (polls every 10 s; the job
+ * ends at 25 s, is purged at 26 s), so a provider that looks at the job before it
+ * deprovisions (P5) finds nothing there. Nothing runs any more: the deprovision goes ahead
+ * and the resource goes (E4). A provider that fails on the absent job, or waits for it, never
+ * lets the resource go. (Jobs vanish by the "Cleanup Job Details" system job or a `DELETE`,
+ * research/aap-eda-api.md; that AWX refuses to delete a job still running, so that only an
+ * ended job vanishes, is NOT verified here: the scenario purges an ended one either way.)
+ */
+export const purgedProvisionThenDelete = single(
+  {
+    id: "purged-provision-then-delete",
+    title: "a provision job purged before its end was read, then a deletion",
+    rules: ["P5", "E4"],
+    needs: { controls: ["purge"] },
+  },
+  async (s) => {
+    s.scriptNext("provision", { durationMs: 25_000 });
+    const key = s.create("w1", SPECS.A);
+    await s.until(
+      () => s.latest(key, "provision") !== undefined,
+      "a provision job launched",
+      "E4",
+      key,
+    );
+    await s.advance(26_000);
+    const job = s.latest(key, "provision");
+    if (job) s.purge(job);
+    s.delete(key);
+    await s.untilGone(key);
+  },
+);
+
+/**
  * Six requests in a row fail with 503 — more than a client's own retries hide — first
  * while a provision job runs (status reads), then right after a crash that lost a launch's
  * record (the lookup by correlation id). A transient failure stays a retryable typed error

@@ -13,6 +13,7 @@ import {
   lookupOutageAfterLostAnswer,
   lostLaunchAnswer,
   purgedFailedJob,
+  purgedProvisionThenDelete,
   transientReadOutage,
 } from "./blind-spots.js";
 import { crashAtEveryStep } from "./crash-at-every-step.js";
@@ -69,6 +70,7 @@ export const PROVIDER_SCENARIOS: readonly ConformanceScenario[] = Object.freeze(
   failureKinds,
   purgedJob,
   purgedFailedJob,
+  purgedProvisionThenDelete,
   rateLimitedLaunch,
   transientFailure,
   transientReadOutage,
