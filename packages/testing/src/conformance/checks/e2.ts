@@ -10,7 +10,8 @@ import type { CheckContext } from "./context.js";
 
 /**
  * E2: (a) no two provision jobs of one version that succeeded (and that the engine saw
- * succeed) without a provision of another version launched between them; (b) after a
+ * succeed) without a provision of another version launched between them, or the object
+ * deleted (its finalizer released) and one of the same name created again; (b) after a
  * failed provision, the next launch of the same version waits the provision backoff of
  * that attempt, counted from the earliest instant the failure could be known.
  */
@@ -18,6 +19,12 @@ export function checkE2(ctx: CheckContext): Violation[] {
   const out: Violation[] = [];
   const { provisionBackoff } = ctx.trace.options;
   for (const [key] of ctx.ledgerByKey) {
+    // A finalizer release between two provisions means the object was deleted and one of the
+    // same name created again (a deletion is final): the second provision is that object's
+    // first, not a duplicate, and no backoff carries over.
+    const releases = ctx.trace.releases.filter((r) => r.resourceKey === key);
+    const goneBetween = (a: ConformanceJob, b: ConformanceJob): boolean =>
+      releases.some((r) => r.at >= a.createdAt && r.at <= b.createdAt);
     const provisions = ctx.jobs(key, "provision").filter((j) => !ctx.disowned.has(j.id));
     let lastSucceeded: ConformanceJob | undefined;
     let run = 0;
@@ -25,7 +32,10 @@ export function checkE2(ctx: CheckContext): Violation[] {
       const job = provisions[i];
       const previous = provisions[i - 1];
       if (!job) continue;
-      if (previous && ctx.versionOf(previous) !== ctx.versionOf(job)) {
+      if (
+        previous &&
+        (ctx.versionOf(previous) !== ctx.versionOf(job) || goneBetween(previous, job))
+      ) {
         lastSucceeded = undefined;
         run = 0;
       }

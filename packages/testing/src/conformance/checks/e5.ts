@@ -171,7 +171,14 @@ export function checkE5(ctx: CheckContext): Violation[] {
         ),
       );
     }
-    const from = Date.parse(pending.createdAt);
+    // A marker restored onto a re-created object (restored-launch-marker) is older than the
+    // object: the jobs of the predecessor, whose finalizer was released before, are not
+    // launches made while this object's outcome was unknown.
+    const released = ctx.trace.releases
+      .filter((r) => r.resourceKey === key && r.at <= block.at)
+      .reduce((latest, r) => Math.max(latest, r.at), Number.NEGATIVE_INFINITY);
+    const markedAt = Date.parse(pending.createdAt);
+    const from = Math.max(markedAt, released);
     const to = Math.min(
       block.resolvedAt ?? ctx.trace.end,
       ctx.settledWithoutHuman(block) ?? ctx.trace.end,
@@ -183,7 +190,7 @@ export function checkE5(ctx: CheckContext): Violation[] {
         out.push(
           ctx.violation(
             "E5",
-            `${key}: ${ctx.label(job)} was launched while the outcome of the ${pending.type} launch ${pending.correlationId} (at ${ctx.t(from)}) was unknown`,
+            `${key}: ${ctx.label(job)} was launched while the outcome of the ${pending.type} launch ${pending.correlationId} (at ${ctx.t(markedAt)}) was unknown`,
           ),
         );
       }

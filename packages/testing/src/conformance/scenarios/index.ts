@@ -41,7 +41,7 @@ import {
 } from "./faults.js";
 import { crashAmongHandLaunchedJobs } from "./hand-launched.js";
 import { hungRequests } from "./hangs.js";
-import { foreignJob, restoredStatus } from "./ownership.js";
+import { foreignJob, restoredLaunchMarker, restoredStatus } from "./ownership.js";
 import { randomizedInterleavings } from "./randomized.js";
 import type { ConformanceScenario } from "./scenario.js";
 import { specABA, specChangeCancelsRunning, specChangeWhileProvisioning } from "./spec-change.js";
@@ -85,6 +85,7 @@ export const PROVIDER_SCENARIOS: readonly ConformanceScenario[] = Object.freeze(
   crashAmongManyJobs,
   foreignJob,
   restoredStatus,
+  restoredLaunchMarker,
   crashAtEveryStep,
   twoControllers,
   providerSwitch,

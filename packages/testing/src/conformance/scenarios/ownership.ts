@@ -7,6 +7,7 @@
  */
 import { JobState } from "@provisionkit/core";
 import { SPECS } from "../driver/session.js";
+import { crashedLeaving } from "./blind-spots.js";
 import { single } from "./scenario.js";
 
 /**
@@ -141,6 +142,70 @@ export const restoredStatus = single(
             `object deleted before, and its deprovision has undone it`,
         );
       }
+    }
+    const own = s.ledger(again).filter((j) => j.operation === "provision" && !jobsBefore.has(j.id));
+    if (!own.some((j) => j.outcome === "succeeded")) {
+      s.expect(
+        "E3",
+        `the re-created ${again} is Ready, but no provision job launched since its re-creation ` +
+          `at ${since(recreatedAt)} succeeded (${own.length} launched)`,
+      );
+    }
+  },
+);
+
+/**
+ * Like {@link restoredStatus}, but the backup was taken while the predecessor's launch was
+ * in flight: a crash right after the provision launch was sent left the launch marker
+ * (`pendingLaunch`, with its correlation id) and no job record yet. The predecessor then
+ * adopts its job, becomes Ready, and is deleted; the re-created resource gets the backup.
+ * Its engine looks the marker's correlation id up (`findJob`): the one job carrying it was
+ * launched for the predecessor (another uid), so the answer must be "none" (P10), and the
+ * re-created resource must become Ready through a provision launched for it (E3). A lookup
+ * that matches the correlation id and operation but not the resource adopts the
+ * predecessor's long-ended job as the re-created resource's own.
+ */
+export const restoredLaunchMarker = single(
+  {
+    id: "restored-launch-marker",
+    title: "a re-created resource given its predecessor's launch marker",
+    rules: ["P10", "E3", "E5"],
+    needs: { capabilities: ["findJob"] },
+  },
+  async (s) => {
+    s.scriptNext("provision", { durationMs: 120_000 });
+    s.driver.crashAt("after-launch");
+    const first = s.create("r1", SPECS.A);
+    const correlationId = await crashedLeaving(s, first, "a crash after the launch was sent");
+    const backup = s.statusSnapshot(first);
+    await s.untilReady(first);
+    s.delete(first);
+    await s.untilGone(first);
+
+    const callsBefore = s.world.trace.calls.length;
+    const jobsBefore = new Set(s.ledger(first).map((j) => j.id));
+    const recreatedAt = s.world.clock.now();
+    const again = s.create("r1", SPECS.A);
+    s.restoreStatus(
+      again,
+      backup,
+      `re-created; its predecessor's status restored, with the launch marker of correlation id ${correlationId}`,
+    );
+    await s.untilReady(again, FOREIGN_JOB_BUDGET_MS);
+
+    const since = (at: number): string => `t+${(at - s.world.trace.start) / 1000}s`;
+    for (const call of s.world.trace.calls.slice(callsBefore)) {
+      if (call.method !== "findJob" || !call.outcome.ok) continue;
+      const answer = call.outcome.value as { jobId?: unknown } | undefined;
+      // Only the predecessor's launch carried the marker's correlation id: whatever the
+      // re-created resource's engine launches gets a fresh one.
+      if (call.correlationId !== correlationId || typeof answer?.jobId !== "string") continue;
+      s.expect(
+        "P10",
+        `findJob for the re-created ${again} at ${since(call.at)}, asked for correlation id ` +
+          `${correlationId}, answered job ${answer.jobId}: the only job launched with that id ` +
+          `was its predecessor's (another uid), deleted and deprovisioned since`,
+      );
     }
     const own = s.ledger(again).filter((j) => j.operation === "provision" && !jobsBefore.has(j.id));
     if (!own.some((j) => j.outcome === "succeeded")) {
