@@ -134,6 +134,25 @@ export default [
           }),
       }),
   },
+  // A custom object payload without `metadata.uid`: the annotations then name the launch but
+  // not the resource, and the uid comes only from the `provisionkit` extra var of the same
+  // launch (launch-record.ts fills it in), which P10's uid check needs (restored-status).
+  {
+    subject: "AapProvider (job templates, a payload without the uid) on the AAP simulator",
+    backend: () =>
+      aapSimulatorBackend({
+        provider: (endpoint) =>
+          aapProvider(endpoint, {
+            ...QUICK_RETRY,
+            payload: (resource) => ({
+              apiVersion: resource.apiVersion,
+              kind: resource.kind,
+              metadata: { name: resource.metadata.name, namespace: resource.metadata.namespace },
+              spec: resource.spec,
+            }),
+          }),
+      }),
+  },
   {
     subject: "EdaProvider (webhook, HMAC) on the EDA simulator",
     backend: () => edaSimulatorBackend({ provider: (endpoint) => edaProvider(endpoint) }),
