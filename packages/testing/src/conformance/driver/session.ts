@@ -209,6 +209,11 @@ export class Session {
     this.world.restoreStatus(key, status, label);
   }
 
+  /** Add annotations to a Widget (see {@link World.annotate}). */
+  annotate(key: string, annotations: Record<string, string>, label: string): void {
+    this.world.annotate(key, annotations, label);
+  }
+
   /** Record a scenario-specific violation. */
   expect(rule: RuleId, message: string): void {
     this.world.trace.expectations.push({ rule, message });

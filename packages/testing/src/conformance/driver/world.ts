@@ -250,6 +250,17 @@ export class World {
     this.mark(key, label);
   }
 
+  /**
+   * Add `annotations` to a Widget's `metadata.annotations` (anyone who can edit the object can
+   * write any annotation).
+   */
+  annotate(key: string, annotations: Record<string, string>, label: string): void {
+    this.kube.updateObject(this.ref(key), (object) => {
+      object.metadata.annotations = { ...object.metadata.annotations, ...annotations };
+    });
+    this.mark(key, label);
+  }
+
   /** Track a provider call in flight until the returned function is called. */
   track(abort: AbortController): () => void {
     this.#inFlight.add(abort);

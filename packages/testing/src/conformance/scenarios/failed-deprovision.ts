@@ -8,7 +8,7 @@ import type { ConformanceBackend } from "../types.js";
 import { outcomeOf, runWorld, type ConformanceScenario, type ScenarioEnv } from "./scenario.js";
 
 /** The flag the engine recorded on the resource's latest failed deprovision job, if any. */
-function declaredOnFailure(s: Session, key: string): boolean | undefined {
+export function declaredOnFailure(s: Session, key: string): boolean | undefined {
   for (const persist of [...s.world.trace.persists].reverse()) {
     if (persist.resourceKey !== key) continue;
     const job = latestJob(persist.status.jobs, "deprovision");
@@ -17,7 +17,7 @@ function declaredOnFailure(s: Session, key: string): boolean | undefined {
   return undefined;
 }
 
-function blocked(s: Session, key: string): boolean {
+export function blocked(s: Session, key: string): boolean {
   const status = s.status(key);
   return (
     status !== undefined &&
@@ -25,7 +25,7 @@ function blocked(s: Session, key: string): boolean {
   );
 }
 
-function unable(declared: boolean, flag: boolean): string {
+export function unable(declared: boolean, flag: boolean): string {
   return `the provider declares blockDeletionOnFailure=${String(declared)} and the backend harness has no providerWith() to make it declare ${String(flag)}, so E4 with ${String(flag)} is not checked`;
 }
 

@@ -44,6 +44,7 @@ import { hungRequests } from "./hangs.js";
 import { foreignJob, restoredLaunchMarker, restoredStatus } from "./ownership.js";
 import { randomizedInterleavings } from "./randomized.js";
 import type { ConformanceScenario } from "./scenario.js";
+import { staleLaunchAnnotations } from "./stale-annotations.js";
 import { specABA, specChangeCancelsRunning, specChangeWhileProvisioning } from "./spec-change.js";
 import { queuedProvisionAfterTimeout, slowProvisionAfterTimeout } from "./timeouts.js";
 
@@ -86,6 +87,7 @@ export const PROVIDER_SCENARIOS: readonly ConformanceScenario[] = Object.freeze(
   foreignJob,
   restoredStatus,
   restoredLaunchMarker,
+  staleLaunchAnnotations,
   crashAtEveryStep,
   twoControllers,
   providerSwitch,
