@@ -45,6 +45,28 @@ describe("the engine checks fail when the engine breaks its invariant", { timeou
     expect(rules(runChecks(run.trace))).toEqual(["E1"]);
   });
 
+  it("E2: the same version provisioned again is a duplicate only within one object's life", async () => {
+    const run = await runWorld(env, {}, async (s) => {
+      const key = s.create("w1", SPECS.A);
+      await s.untilReady(key);
+      s.delete(key);
+      await s.untilGone(key);
+      s.create("w1", SPECS.A);
+      await s.untilReady(key);
+    });
+    // Deleted and created again: the second object's first provision, not a duplicate.
+    expect(run.violations).toEqual([]);
+    expect(run.trace.releases).toHaveLength(1);
+    // Without the finalizer release in between, the two are one object's duplicate provisions.
+    run.trace.releases = [];
+    const found = runChecks(run.trace).filter((v) => v.rule === "E2");
+    expect(found.map((v) => v.message)).toEqual([
+      expect.stringMatching(
+        /^E2: conformance\/w1: two provision jobs of one config version succeeded/,
+      ),
+    ]);
+  });
+
   it("E2 and E4: retries sooner than the backoffs", async () => {
     const run = await runWorld(env, {}, async (s) => {
       s.scriptNext("provision", { outcome: "failed", durationMs: 10_000 });

@@ -65,6 +65,11 @@ const OUTCOME_OF: Partial<Record<string, ConformanceJob["outcome"]>> = {
   Canceled: "canceled",
 };
 
+/** A stray in words: its id and correlation id, or that it was launched by hand. */
+function strayWords(stray: StrayRecord): string {
+  return `${stray.jobId}: ${stray.correlationId ?? "launched by hand, no launch record"}`;
+}
+
 /**
  * `findJob` answers while the backend held stray jobs of the resource (created by the
  * scenario under correlation ids resembling the engine's, e.g. `corr-1x` beside `corr-1`,
@@ -75,11 +80,6 @@ const OUTCOME_OF: Partial<Record<string, ConformanceJob["outcome"]>> = {
  * substring or prefix adopts a stray, and the launch's own job is lost or another's is
  * polled.
  */
-/** A stray in words: its id and correlation id, or that it was launched by hand. */
-function strayWords(stray: StrayRecord): string {
-  return `${stray.jobId}: ${stray.correlationId ?? "launched by hand, no launch record"}`;
-}
-
 function strayAdoptions(ctx: CheckContext): Violation[] {
   const strays = ctx.trace.strays ?? [];
   if (strays.length === 0) return [];
