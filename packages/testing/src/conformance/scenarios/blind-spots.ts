@@ -77,8 +77,9 @@ export const purgedFailedJob = single(
  * deprovisions (P5) finds nothing there. Nothing runs any more: the deprovision goes ahead
  * and the resource goes (E4). A provider that fails on the absent job, or waits for it, never
  * lets the resource go. (Jobs vanish by the "Cleanup Job Details" system job or a `DELETE`,
- * research/aap-eda-api.md; that AWX refuses to delete a job still running, so that only an
- * ended job vanishes, is NOT verified here: the scenario purges an ended one either way.)
+ * research/aap-eda-api.md; AWX refuses to `DELETE` a job still active, 403 "Cannot delete
+ * running job resource.", as the AAP simulator's handler cites, aap/handlers/jobs.ts: so the
+ * scenario purges a job that has ended.)
  */
 export const purgedProvisionThenDelete = single(
   {
