@@ -165,4 +165,24 @@ export default [
           edaProvider(endpoint, { aapMode: true, aapClient: QUICK_RETRY.client }),
       }),
   },
+  // The same with a custom object payload without `metadata.uid`: the rules' AAP jobs then
+  // carry records that name no resource (ownership.ts, rule 5), which the AapProvider behind
+  // AAP mode must accept on the correlation id and operation alone.
+  {
+    subject: "EdaProvider in AAP mode, a payload without the uid, on the EDA simulator",
+    backend: () =>
+      edaSimulatorBackend({
+        provider: (endpoint) =>
+          edaProvider(endpoint, {
+            aapMode: true,
+            aapClient: QUICK_RETRY.client,
+            payload: (resource) => ({
+              apiVersion: resource.apiVersion,
+              kind: resource.kind,
+              metadata: { name: resource.metadata.name, namespace: resource.metadata.namespace },
+              spec: resource.spec,
+            }),
+          }),
+      }),
+  },
 ];

@@ -12,7 +12,12 @@ export {
   isUnsuccessful,
   type JobType,
 } from "./job-state.js";
-export { resourceKey, type ResourceMetadata, type ResourceObject } from "./resource.js";
+export {
+  RESOURCE_UID_ANNOTATION,
+  resourceKey,
+  type ResourceMetadata,
+  type ResourceObject,
+} from "./resource.js";
 export type { FailureRecord, JobRecord, JobTiming } from "./job-record.js";
 export {
   JOB_TIMING_FIELDS,

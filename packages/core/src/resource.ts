@@ -42,3 +42,13 @@ export function resourceKey(resource: Pick<ResourceObject, "metadata">): string 
   const { namespace, name } = resource.metadata;
   return namespace ? `${namespace}/${name}` : name;
 }
+
+/**
+ * The payload annotation both built-in providers add to what they send for a launch (the
+ * `metadata.annotations` of an EDA event's payload, or of AAP's `ansible_eda.event.payload`):
+ * the `metadata.uid` of the resource the launch is for, absent when it has none. A custom
+ * `payload` option may leave `metadata.uid` out of the payload; this annotation still names
+ * the resource, so a job's own record tells a resource re-created under the same name (another
+ * uid) from its predecessor (P10). Not renamable.
+ */
+export const RESOURCE_UID_ANNOTATION = "provisionkit.io/resource-uid";

@@ -2,6 +2,7 @@ import {
   ErrorCode,
   JobOwnershipError,
   JobState,
+  RESOURCE_UID_ANNOTATION,
   configVersion,
   type JobRecord,
   type ResourceObject,
@@ -282,6 +283,35 @@ describe.each(KINDS)("ownership of $kind jobs (issue 13)", ({ make, provisionTem
     expect(error.message).toContain('uid "uid-someone"');
     const withUid = await handLaunch(fx, provisionTemplate, event({ uid: "uid-mine" }));
     expect((await fx.provider.getProvisionStatus(mine, withUid, signal())).jobId).toBe(withUid);
+  });
+
+  it("the provisionkit.io/resource-uid annotation names the resource when the payload carries no metadata.uid", async () => {
+    const fx = await startAap();
+    const mine = make("mine");
+    const event = (uid: string) => ({
+      ansible_eda: {
+        event: {
+          payload: {
+            metadata: {
+              annotations: {
+                "provisionkit.io/correlation-id": "corr-eda",
+                "provisionkit.io/operation": "provision",
+                [RESOURCE_UID_ANNOTATION]: uid,
+              },
+            },
+          },
+        },
+      },
+    });
+    const foreign = await handLaunch(fx, provisionTemplate, event("uid-someone"));
+    const error = await failure(fx.provider.getProvisionStatus(mine, foreign, signal()));
+    expect(error).toBeInstanceOf(JobOwnershipError);
+    expect(error.message).toContain('uid "uid-someone"');
+    expect(
+      await fx.provider.findJob(mine, { correlationId: "corr-eda", type: "provision" }, signal()),
+    ).toBeUndefined();
+    const own = await handLaunch(fx, provisionTemplate, event("uid-mine"));
+    expect((await fx.provider.getProvisionStatus(mine, own, signal())).jobId).toBe(own);
   });
 
   it("a provisionkit record without a uid is checked by its resource key", async () => {

@@ -34,6 +34,7 @@ describe.each(API_FORMS)("provision through %s", (api) => {
           "provisionkit.io/correlation-id": "corr-vm-1",
           "provisionkit.io/operation": "provision",
           "provisionkit.io/config-version": V1,
+          "provisionkit.io/resource-uid": "uid-vm-1",
         },
       },
       spec: { cores: 2 },

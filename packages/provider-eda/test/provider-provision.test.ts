@@ -1,6 +1,7 @@
 import {
   ConfigurationError,
   JobState,
+  RESOURCE_UID_ANNOTATION,
   RateLimitError,
   capabilitiesOf,
   type ResourceObject,
@@ -70,6 +71,7 @@ describe("triggerProvision", () => {
           [ANNOTATION_CORRELATION_ID]: "corr-1",
           [ANNOTATION_OPERATION]: "provision",
           [ANNOTATION_CONFIG_VERSION]: V1,
+          [RESOURCE_UID_ANNOTATION]: "uid-vm-1",
         },
       },
       spec: { cores: 2, image: "fedora" },
@@ -96,6 +98,8 @@ describe("triggerProvision", () => {
           [ANNOTATION_CORRELATION_ID]: "corr-1",
           [ANNOTATION_OPERATION]: "provision",
           [ANNOTATION_CONFIG_VERSION]: V1,
+          // The custom payload has no metadata.uid: the annotation still names the resource.
+          [RESOURCE_UID_ANNOTATION]: "uid-vm-1",
         },
       },
     });

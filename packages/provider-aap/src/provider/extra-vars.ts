@@ -1,4 +1,9 @@
-import { resourceKey, type JobType, type ResourceObject } from "@provisionkit/core";
+import {
+  RESOURCE_UID_ANNOTATION,
+  resourceKey,
+  type JobType,
+  type ResourceObject,
+} from "@provisionkit/core";
 
 /** Top-level extra var holding provisionkit's own launch data. */
 export const PROVISIONKIT_VAR = "provisionkit";
@@ -147,13 +152,16 @@ export const PAYLOAD_ANNOTATIONS: Readonly<AapAnnotationNames> = Object.freeze({
 /**
  * A copy of `payload` whose `metadata.annotations` carry the launch's correlation id,
  * operation and, for a provision, config version or, for a deprovision,
- * `blockDeletionOnFailure` (`"true"` or `"false"`); a payload that is not a JSON object is
- * returned as it is.
+ * `blockDeletionOnFailure` (`"true"` or `"false"`), and `resourceUid` as
+ * `RESOURCE_UID_ANNOTATION` (`provisionkit.io/resource-uid`: the job then names its resource
+ * whatever the payload carries); an annotation that does not apply is removed, should the
+ * resource itself carry it. A payload that is not a JSON object is returned as it is.
  */
 export function annotatePayload(
   payload: unknown,
   vars: ProvisionkitVars,
   names: AapAnnotationNames = PAYLOAD_ANNOTATIONS,
+  resourceUid?: string,
 ): unknown {
   if (!isObject(payload)) return payload;
   const copy = JSON.parse(JSON.stringify(payload)) as Record<string, unknown>;
@@ -170,6 +178,11 @@ export function annotatePayload(
     annotations[names.blockDeletionOnFailure] = String(vars.blockDeletionOnFailure);
   } else {
     delete annotations[names.blockDeletionOnFailure];
+  }
+  if (resourceUid !== undefined && resourceUid !== "") {
+    annotations[RESOURCE_UID_ANNOTATION] = resourceUid;
+  } else {
+    delete annotations[RESOURCE_UID_ANNOTATION];
   }
   metadata.annotations = annotations;
   copy.metadata = metadata;

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { FindJobQuery } from "@provisionkit/core";
+import { RESOURCE_UID_ANNOTATION, type FindJobQuery } from "@provisionkit/core";
 import {
   isObject,
   readProvisionkitResource,
@@ -45,7 +45,9 @@ function eventMetadata(
 export interface LaunchRecord extends ProvisionkitVars {
   /**
    * The `metadata.uid` of the resource the job was launched for: the event payload's
-   * `metadata.uid`, else `provisionkit.resource.uid`; absent when neither names one.
+   * `RESOURCE_UID_ANNOTATION` (written by both built-in providers), else its `metadata.uid`
+   * (jobs launched before that annotation), else `provisionkit.resource.uid`; absent when
+   * none names one.
    */
   resourceUid?: string;
   /** The resource's key (`namespace/name`), from `provisionkit.resource.key`, when present. */
@@ -84,7 +86,7 @@ export function readLaunchRecord(
     const block = annotations[names.blockDeletionOnFailure];
     if (typeof version === "string" && version !== "") record.configVersion = version;
     if (block === "true" || block === "false") record.blockDeletionOnFailure = block === "true";
-    const uid = eventMetadata(extraVars)?.uid;
+    const uid = annotations[RESOURCE_UID_ANNOTATION] ?? eventMetadata(extraVars)?.uid;
     if (typeof uid === "string" && uid !== "") record.resourceUid = uid;
     if (own?.correlationId !== correlationId || own.operation !== operation) return record;
     if (own.configVersion !== undefined) record.configVersion ??= own.configVersion;

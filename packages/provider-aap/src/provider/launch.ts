@@ -69,7 +69,12 @@ export class Launcher {
     const own = { correlationId, operation, ...vars };
     const extra_vars = buildExtraVars({
       resource,
-      payload: annotatePayload(this.options.payload(resource), own, this.options.names),
+      payload: annotatePayload(
+        this.options.payload(resource),
+        own,
+        this.options.names,
+        resource.metadata.uid,
+      ),
       vars: own,
       endpoint: ref.name,
       receivedAt: new Date(this.options.now()).toISOString(),

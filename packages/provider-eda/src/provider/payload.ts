@@ -1,4 +1,9 @@
-import { ConfigurationError, type JobType, type ResourceObject } from "@provisionkit/core";
+import {
+  ConfigurationError,
+  RESOURCE_UID_ANNOTATION,
+  type JobType,
+  type ResourceObject,
+} from "@provisionkit/core";
 import { ANNOTATION_TRACEPARENT, type EdaAnnotationNames } from "../constants.js";
 
 /** The default payload: the resource without `status` and `metadata.managedFields`. */
@@ -23,14 +28,18 @@ export interface EventFacts {
   blockDeletionOnFailure?: boolean;
   /** The job span's W3C trace context, when the runtime traces jobs. */
   traceparent?: string;
+  /** The `metadata.uid` of the resource the event is for, when it has one. */
+  resourceUid?: string;
 }
 
 /**
  * The event body: a JSON copy of `payload` (never the caller's object) whose
  * `metadata.annotations` also carry the correlation id, the operation and, for a
  * provision, the config version or, for a deprovision, `blockDeletionOnFailure` (`"true"` or
- * `"false"`), and, when the runtime traces jobs, `provisionkit.io/traceparent`. Each of the last two is removed from events of the other operation, should
- * the resource itself carry it.
+ * `"false"`), and, when the runtime traces jobs, `provisionkit.io/traceparent`, and the
+ * resource's uid (`RESOURCE_UID_ANNOTATION`, `provisionkit.io/resource-uid`, so that the
+ * event's AAP job names its resource whatever the payload). Each of the last three is
+ * removed from events it does not apply to, should the resource itself carry it.
  *
  * @throws ConfigurationError when `payload` is not a JSON object.
  */
@@ -65,6 +74,8 @@ export function eventBody(
   } else delete annotations[names.blockDeletionOnFailure];
   if (facts.traceparent !== undefined) annotations[ANNOTATION_TRACEPARENT] = facts.traceparent;
   else delete annotations[ANNOTATION_TRACEPARENT];
+  if (facts.resourceUid !== undefined) annotations[RESOURCE_UID_ANNOTATION] = facts.resourceUid;
+  else delete annotations[RESOURCE_UID_ANNOTATION];
   metadata.annotations = annotations;
   copy.metadata = metadata;
   return copy;

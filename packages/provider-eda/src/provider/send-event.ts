@@ -54,7 +54,11 @@ export class EventSender {
   ): Promise<SentEvent> {
     const { operation, correlationId, configVersion } = facts;
     const destination = this.#client.destination(resource.kind, operation);
-    const payload = eventBody(this.#options.payload(resource), this.#options.annotations, facts);
+    const uid = resource.metadata.uid;
+    const payload = eventBody(this.#options.payload(resource), this.#options.annotations, {
+      ...facts,
+      ...(uid !== undefined && uid !== "" && { resourceUid: uid }),
+    });
     const key = [
       resource.metadata.uid ?? resourceKey(resource),
       destination.url,
