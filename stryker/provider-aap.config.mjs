@@ -6,7 +6,7 @@ import { strykerConfig } from "./shared.mjs";
 
 export default strykerConfig({
   name: "provider-aap-conformance",
-  mutate: [process.env.STRYKER_MUTATE ?? "packages/provider-aap/src/provider/**/*.ts"],
+  mutate: (process.env.STRYKER_MUTATE ?? "packages/provider-aap/src/provider/**/*.ts").split(","),
   vitestConfig: "stryker/vitest.conformance.config.ts",
   related: false,
 });

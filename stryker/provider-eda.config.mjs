@@ -6,7 +6,7 @@ import { strykerConfig } from "./shared.mjs";
 
 export default strykerConfig({
   name: "provider-eda-conformance",
-  mutate: [process.env.STRYKER_MUTATE ?? "packages/provider-eda/src/provider/**/*.ts"],
+  mutate: (process.env.STRYKER_MUTATE ?? "packages/provider-eda/src/provider/**/*.ts").split(","),
   vitestConfig: "stryker/vitest.conformance.config.ts",
   related: false,
 });
