@@ -5,7 +5,7 @@ import { configVersion } from "@provisionkit/core";
 import { isGone } from "../driver/goals.js";
 import { SPECS } from "../driver/session.js";
 import type { ConformanceBackend } from "../types.js";
-import { blocked, declaredOnFailure, unable } from "./failed-deprovision.js";
+import { blocked, declaredOnFailure, probeDeclaredFlag, unable } from "./failed-deprovision.js";
 import { single, type ScenarioEnv } from "./scenario.js";
 
 /**
@@ -51,6 +51,15 @@ export const staleLaunchAnnotations = single(
     const key = s.create("w1", SPECS.A);
     s.annotate(key, staleAnnotations(), "annotated with the launch annotations of corr-stale");
     await s.untilReady(key);
+    // The deletion half needs a provider declaring true (learnt from a probe's deletion: the
+    // lost answer would have said it); on one declaring false, the provision half alone runs.
+    if ((await probeDeclaredFlag(s, "w0")) !== true) {
+      s.world.mark(
+        key,
+        "the provider does not declare blockDeletionOnFailure=true: deletion half not run",
+      );
+      return;
+    }
     s.scriptNext("deprovision", { outcome: "failed", durationMs: 20_000 });
     s.world.backend.loseNextAnswer?.("deprovision");
     s.world.mark(key, "the next deprovision launch's answer will be lost");
