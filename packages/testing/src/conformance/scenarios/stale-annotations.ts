@@ -12,7 +12,7 @@ import { single, type ScenarioEnv } from "./scenario.js";
  * The launch annotations provisionkit's own providers put on the payload of every job they
  * cause (docs/eda-protocol.md), as a resource may carry them itself: copied from a job's
  * payload, or written by anyone who can edit the object. They name a launch no engine made,
- * another config version, and a deprovision flag of `false`.
+ * another config version, a deprovision flag of `false` and another resource's uid.
  */
 function staleAnnotations(): Record<string, string> {
   return {
@@ -20,6 +20,8 @@ function staleAnnotations(): Record<string, string> {
     "provisionkit.io/operation": "provision",
     "provisionkit.io/config-version": configVersion(SPECS.B),
     "provisionkit.io/block-deletion-on-failure": "false",
+    // core's RESOURCE_UID_ANNOTATION: a launch record that kept it would name another resource.
+    "provisionkit.io/resource-uid": "uid-of-another-resource",
   };
 }
 
@@ -28,7 +30,8 @@ function staleAnnotations(): Record<string, string> {
  * provisionkit's providers naming a launch no engine made (see {@link staleAnnotations}). A
  * provider that copies the resource into what it sends must record its own launch over
  * them, or its jobs' records say what the resource said: the provision's reconciled version
- * is another one (P4), and a deprovision job found after its launch answer was lost (the
+ * is another one (P4), its own jobs read as another resource's (P10: refused, the resource
+ * never Ready), and a deprovision job found after its launch answer was lost (the
  * provider declaring `blockDeletionOnFailure=true`) reads as non-blocking, so its failure
  * releases the finalizer (E5: the found job is not the job as launched; E4 follows). The
  * resource must become Ready with its own version, and after the failed deprovision stay
@@ -38,7 +41,7 @@ export const staleLaunchAnnotations = single(
   {
     id: "stale-launch-annotations",
     title: "a resource that carries launch annotations naming another launch",
-    rules: ["P4", "E5", "E4"],
+    rules: ["P4", "P10", "E5", "E4"],
     needs: { capabilities: ["findJob"], controls: ["failures", "loseAnswers"] },
     skip(env: ScenarioEnv) {
       const declared = env.capabilities.blockDeletionOnFailure;
