@@ -10,47 +10,78 @@
 // provider code of those lines is unchanged and the suite has only grown since. Triage the
 // result with scripts/mutation-triage.mjs.
 import { readFileSync, writeFileSync } from "node:fs";
-const [out, fresh, wholeList, ...olds] = process.argv.slice(2);
-const whole = new Set(wholeList.split(","));
-const now = JSON.parse(readFileSync(fresh, "utf8"));
-const merged = { ...now, files: {} };
-for (const path of olds) {
-  const old = JSON.parse(readFileSync(path, "utf8"));
-  for (const [file, data] of Object.entries(old.files)) {
-    if (whole.has(file) || merged.files[file]) continue;
-    const oldLines = data.source.split("\n");
-    const source = readFileSync(file, "utf8");
-    const cur = source.split("\n");
-    const sig = (m, line) =>
-      [line, m.location.start.column, m.mutatorName, String(m.replacement ?? "")].join("|");
-    const rerun = new Set(
-      (now.files[file]?.mutants ?? []).map((m) => sig(m, m.location.start.line)),
-    );
-    const mutants = [];
-    for (const m of data.mutants) {
-      const text = oldLines[m.location.start.line - 1];
-      const hits = cur.map((l, i) => (l === text ? i + 1 : 0)).filter(Boolean);
-      if (hits.length === 0) throw new Error(`${file}:${m.location.start.line} not found`);
-      const line = hits.sort(
-        (a, b) => Math.abs(a - m.location.start.line) - Math.abs(b - m.location.start.line),
-      )[0];
-      if (rerun.has(sig(m, line))) continue;
-      const d = line - m.location.start.line;
-      mutants.push({
-        ...m,
-        location: {
-          start: { ...m.location.start, line: line },
-          end: { ...m.location.end, line: m.location.end.line + d },
-        },
-      });
-    }
-    mutants.push(...(now.files[file]?.mutants ?? []));
-    merged.files[file] = { ...data, source, mutants };
-  }
+import { fileURLToPath } from "node:url";
+
+/** A mutant's identity on `line`: its column, mutator and replacement. */
+function signature(mutant, line) {
+  return [
+    line,
+    mutant.location.start.column,
+    mutant.mutatorName,
+    String(mutant.replacement ?? ""),
+  ].join("|");
 }
-for (const [file, data] of Object.entries(now.files))
-  if (!merged.files[file]) merged.files[file] = data;
-writeFileSync(out, JSON.stringify(merged));
-let n = 0;
-for (const f of Object.values(merged.files)) n += f.mutants.length;
-console.log(`${Object.keys(merged.files).length} files, ${n} mutants`);
+
+/**
+ * The line of `lines` (1-based) that reads `text`, nearest `near`.
+ * @throws Error when no line reads it (the code changed: measure that file whole).
+ */
+function lineOf(lines, text, near, where) {
+  const hits = lines.flatMap((l, i) => (l === text ? [i + 1] : []));
+  if (hits.length === 0) throw new Error(`${where}: line no longer in the source: ${text.trim()}`);
+  return hits.sort((a, b) => Math.abs(a - near) - Math.abs(b - near))[0];
+}
+
+/**
+ * The merged report (see the module comment).
+ * @param {{ files: Record<string, { source: string, mutants: object[] }> }} fresh - the new run.
+ * @param {Set<string>} whole - files the new run mutated whole.
+ * @param {object[]} olds - earlier reports; a file in several is taken from the first.
+ * @param {(file: string) => string} read - a file's current source.
+ */
+export function mergeReports(fresh, whole, olds, read) {
+  const merged = { ...fresh, files: {} };
+  for (const old of olds) {
+    for (const [file, data] of Object.entries(old.files)) {
+      if (whole.has(file) || merged.files[file]) continue;
+      const oldLines = data.source.split("\n");
+      const source = read(file);
+      const lines = source.split("\n");
+      const measured = fresh.files[file]?.mutants ?? [];
+      const again = new Set(measured.map((m) => signature(m, m.location.start.line)));
+      const mutants = [];
+      for (const m of data.mutants) {
+        const from = m.location.start.line;
+        const line = lineOf(lines, oldLines[from - 1], from, `${file}:${from}`);
+        if (again.has(signature(m, line))) continue;
+        const shift = line - from;
+        const { start, end } = m.location;
+        mutants.push({
+          ...m,
+          location: { start: { ...start, line }, end: { ...end, line: end.line + shift } },
+        });
+      }
+      merged.files[file] = { ...data, source, mutants: [...mutants, ...measured] };
+    }
+  }
+  for (const [file, data] of Object.entries(fresh.files)) merged.files[file] ??= data;
+  return merged;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [out, freshPath, wholeList, ...oldPaths] = process.argv.slice(2);
+  if (!out || !freshPath || wholeList === undefined || oldPaths.length === 0) {
+    console.error("usage: mutation-merge.mjs merged.json new.json <whole,files> old.json…");
+    process.exit(2);
+  }
+  const json = (path) => JSON.parse(readFileSync(path, "utf8"));
+  const merged = mergeReports(
+    json(freshPath),
+    new Set(wholeList.split(",").filter(Boolean)),
+    oldPaths.map(json),
+    (file) => readFileSync(file, "utf8"),
+  );
+  writeFileSync(out, JSON.stringify(merged));
+  const count = Object.values(merged.files).reduce((n, f) => n + f.mutants.length, 0);
+  console.log(`${Object.keys(merged.files).length} files, ${count} mutants`);
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compareRecords, mutantRecords, recordsOf } from "../../scripts/mutation-compare.mjs";
 import { parseJudgements, type Judgement } from "../../scripts/mutation-judged.mjs";
+import { mergeReports } from "../../scripts/mutation-merge.mjs";
 import { classify, triage, type Mutant } from "../../scripts/mutation-triage.mjs";
 
 // A provider-like source: a logger call, an error construction with a template message and a
@@ -224,5 +225,47 @@ describe("mutation triage", () => {
     expect(diff.lost.map((m) => [m.line, m.before, m.status])).toEqual([[6, "Killed", "Survived"]]);
     expect([diff.onlyBefore, diff.onlyNow]).toEqual([1, 1]);
     expect(() => recordsOf({})).toThrow(TypeError);
+  });
+
+  it("lays a run of some lines over an earlier run, by line text, whatever lines moved", () => {
+    const before = ["a();", "if (x) b();", "c();"].join("\n");
+    const now = ["// new first line", "a();", "if (x) b();", "c();"].join("\n");
+    const mutant = (line: number, status: string, replacement = "true"): Mutant => ({
+      location: { start: { line, column: 5 }, end: { line, column: 6 } },
+      status,
+      mutatorName: "ConditionalExpression",
+      replacement,
+    });
+    const old = {
+      files: {
+        "f.ts": {
+          source: before,
+          mutants: [mutant(2, "Survived"), mutant(2, "Killed", "false"), mutant(3, "Killed")],
+        },
+        "g.ts": { source: "d();", mutants: [mutant(1, "Survived")] },
+      },
+    };
+    // The new run measured line 3 of f.ts again (line 2 before) for one mutant, and g.ts whole.
+    const fresh = {
+      files: {
+        "f.ts": { source: now, mutants: [mutant(3, "Killed")] },
+        "g.ts": { source: "d();", mutants: [mutant(1, "Killed")] },
+      },
+    };
+    const merged = mergeReports(fresh, new Set(["g.ts"]), [old], (file) =>
+      file === "f.ts" ? now : "d();",
+    );
+    const f = merged.files["f.ts"]!;
+    expect(f.source).toBe(now);
+    expect(f.mutants.map((m) => [m.location.start.line, m.replacement, m.status])).toEqual([
+      [3, "false", "Killed"], // kept, moved a line down
+      [4, "true", "Killed"], // kept, moved
+      [3, "true", "Killed"], // measured again: the new status replaces "Survived"
+    ]);
+    expect(merged.files["g.ts"]!.mutants.map((m) => m.status)).toEqual(["Killed"]);
+    // A line the code no longer has cannot keep an old status.
+    expect(() => mergeReports({ files: {} }, new Set(), [old], () => "other();")).toThrow(
+      /f\.ts:2: line no longer in the source: if \(x\) b\(\);/,
+    );
   });
 });
