@@ -354,10 +354,11 @@ export interface ConformanceBackend {
    * on, outside any provider, none of them carrying the record of a launch an engine made:
    * every kind the backend can tell apart (no launch data at all, launch data of the wrong
    * shape where a provider's record would be, a record of a launch no engine made), each
-   * ended at once as succeeded. They name no
-   * resource, so their ledger entries have the resource key `""`. They may take scripts
-   * queued for the operation: script the next jobs after creating them. Resolves to their
-   * ledger entries, oldest first. Needs {@link BackendControls.handLaunches}.
+   * ended at once as succeeded. Their ledger entries may name no resource (the resource key
+   * `""`, as the AAP backends' do) or `like`'s (the memory backend's); the suite keeps them
+   * out of the checks' ledgers either way. They may take scripts queued for the operation:
+   * script the next jobs after creating them. Resolves to their ledger entries, oldest first.
+   * Needs {@link BackendControls.handLaunches}.
    */
   launchByHand?(like: ConformanceJob): Promise<readonly ConformanceJob[]>;
   /** Secret strings (tokens, keys) that must never appear in provider results or errors (P1). */
