@@ -5,7 +5,13 @@ import { ConditionType, findCondition, isUnsuccessful, latestJob } from "@provis
 import { isGone } from "../driver/goals.js";
 import { SPECS, type Session } from "../driver/session.js";
 import type { ConformanceBackend } from "../types.js";
-import { outcomeOf, runWorld, type ConformanceScenario, type ScenarioEnv } from "./scenario.js";
+import {
+  outcomeOf,
+  runWorld,
+  type ConformanceScenario,
+  type ScenarioEnv,
+  type WorldSetup,
+} from "./scenario.js";
 
 /** The flag the engine recorded on the resource's latest failed deprovision job, if any. */
 export function declaredOnFailure(s: Session, key: string): boolean | undefined {
@@ -18,7 +24,7 @@ export function declaredOnFailure(s: Session, key: string): boolean | undefined 
 }
 
 /** Whether the resource's status has DeletionBlocked True now. */
-export function blocked(s: Session, key: string): boolean {
+function blocked(s: Session, key: string): boolean {
   const status = s.status(key);
   return (
     status !== undefined &&
@@ -53,6 +59,39 @@ export function unable(declared: boolean, flag: boolean): string {
 }
 
 /**
+ * A scenario's `skip` when it needs a provider declaring `flag`: skipped only when the
+ * harness states another flag and has no `providerWith()` to ask for this one.
+ */
+export function skipUnlessDeclarable(flag: boolean): (env: ScenarioEnv) => string | undefined {
+  return (env) => {
+    const declared = env.capabilities.blockDeletionOnFailure;
+    return env.providerWith || declared === undefined || declared === flag
+      ? undefined
+      : unable(declared, flag);
+  };
+}
+
+/** A world whose provider is asked to declare `flag` (`providerWith`), where it can be. */
+export function declaringFlag(env: ScenarioEnv, flag: boolean): WorldSetup {
+  return env.providerWith
+    ? {
+        provider: (backend: ConformanceBackend) =>
+          backend.providerWith?.({ blockDeletionOnFailure: flag }) ?? backend.provider(),
+      }
+    : {};
+}
+
+/** Waits for DeletionBlocked True on `key` (E4 after a failed blocking deprovision). */
+export function untilBlocked(s: Session, key: string): Promise<void> {
+  return s.until(
+    () => blocked(s, key),
+    "DeletionBlocked True after the failed deprovision",
+    "E4",
+    key,
+  );
+}
+
+/**
  * A deprovision that fails, with the provider declaring `flag` (through `providerWith`, or
  * as it does by default): with true, deletion stays blocked with DeletionBlocked True and
  * is retried with backoff; with false, the finalizer goes at once.
@@ -63,21 +102,10 @@ function failedDeprovision(flag: boolean): ConformanceScenario {
     title: `failed deprovision with blockDeletionOnFailure=${String(flag)}`,
     rules: ["P7", "E4"],
     needs: { controls: ["failures"] },
-    skip(env: ScenarioEnv) {
-      const declared = env.capabilities.blockDeletionOnFailure;
-      return env.providerWith || declared === undefined || declared === flag
-        ? undefined
-        : unable(declared, flag);
-    },
+    skip: skipUnlessDeclarable(flag),
     async run(env) {
       let declared: boolean | undefined;
-      const setup = env.providerWith
-        ? {
-            provider: (backend: ConformanceBackend) =>
-              backend.providerWith?.({ blockDeletionOnFailure: flag }) ?? backend.provider(),
-          }
-        : {};
-      const run = await runWorld(env, setup, async (s) => {
+      const run = await runWorld(env, declaringFlag(env, flag), async (s) => {
         const key = s.create("w1", SPECS.A);
         await s.untilReady(key);
         s.scriptNext("deprovision", { outcome: "failed", durationMs: 20_000 });
@@ -91,13 +119,7 @@ function failedDeprovision(flag: boolean): ConformanceScenario {
           key,
         );
         declared = declaredOnFailure(s, key);
-        if (declared === true)
-          await s.until(
-            () => blocked(s, key),
-            "DeletionBlocked True after the failed deprovision",
-            "E4",
-            key,
-          );
+        if (declared === true) await untilBlocked(s, key);
         await s.untilGone(key);
       });
       const outcome = outcomeOf(run);
@@ -128,23 +150,12 @@ export const failedDeprovisionAfterLostAnswer: ConformanceScenario = {
   title: "failed deprovision with blockDeletionOnFailure=false whose launch answer was lost",
   rules: ["E5", "E4", "P7"],
   needs: { capabilities: ["findJob"], controls: ["failures", "loseAnswers"] },
-  skip(env: ScenarioEnv) {
-    const declared = env.capabilities.blockDeletionOnFailure;
-    return env.providerWith || declared === undefined || declared === false
-      ? undefined
-      : unable(declared, false);
-  },
+  skip: skipUnlessDeclarable(false),
   async run(env) {
     let declared: boolean | undefined;
     let deprovisions = 0;
     let skipReason: string | undefined;
-    const setup = env.providerWith
-      ? {
-          provider: (backend: ConformanceBackend) =>
-            backend.providerWith?.({ blockDeletionOnFailure: false }) ?? backend.provider(),
-        }
-      : {};
-    const run = await runWorld(env, setup, async (s) => {
+    const run = await runWorld(env, declaringFlag(env, false), async (s) => {
       // The lost answer would have said the flag: learn it first, from a probe's deletion (a
       // providerWith() may ignore the option, or the harness state none).
       const probed = await probeDeclaredFlag(s, "w0");

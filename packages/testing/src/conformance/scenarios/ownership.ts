@@ -6,7 +6,8 @@
  * @module
  */
 import { JobState } from "@provisionkit/core";
-import { SPECS } from "../driver/session.js";
+import type { CallRecord } from "../driver/trace.js";
+import { SPECS, type Session } from "../driver/session.js";
 import { crashedLeaving } from "./blind-spots.js";
 import { single } from "./scenario.js";
 
@@ -84,6 +85,42 @@ export const foreignJob = single(
 );
 
 /**
+ * Waits for `first` Ready, deletes it, creates it again under its name with `backup`
+ * restored as its whole status (`what` says what the backup holds, on the timeline), and
+ * waits for the re-created object Ready. Checks E3 for it: a provision launched since its
+ * re-creation succeeded. Answers its key, the provider calls made since the re-creation, and
+ * how to write a virtual instant. The predecessor's last calls and jobs may share the
+ * re-creation's virtual millisecond: they are told apart by position in the trace and by
+ * job id, not by time.
+ */
+async function recreateWithStatus(
+  s: Session,
+  first: string,
+  backup: Record<string, unknown>,
+  what: string,
+): Promise<{ again: string; calls: CallRecord[]; since: (at: number) => string }> {
+  await s.untilReady(first);
+  s.delete(first);
+  await s.untilGone(first);
+  const recreatedAt = s.world.clock.now();
+  const callsBefore = s.world.trace.calls.length;
+  const jobsBefore = new Set(s.ledger(first).map((j) => j.id));
+  const again = s.create(first.slice(first.lastIndexOf("/") + 1), SPECS.A);
+  s.restoreStatus(again, backup, `re-created; its predecessor's status restored, ${what}`);
+  await s.untilReady(again, FOREIGN_JOB_BUDGET_MS);
+  const since = (at: number): string => `t+${(at - s.world.trace.start) / 1000}s`;
+  const own = s.ledger(again).filter((j) => j.operation === "provision" && !jobsBefore.has(j.id));
+  if (!own.some((j) => j.outcome === "succeeded")) {
+    s.expect(
+      "E3",
+      `the re-created ${again} is Ready, but no provision job launched since its re-creation ` +
+        `at ${since(recreatedAt)} succeeded (${own.length} launched)`,
+    );
+  }
+  return { again, calls: s.world.trace.calls.slice(callsBefore), since };
+}
+
+/**
  * A Widget is deleted and then re-created under the same name, and a backup of its
  * predecessor's status, taken while the predecessor's provision job ran, is restored onto
  * it (a restore with `restoreStatus`, or a GitOps tool that re-applies a whole object). The
@@ -113,25 +150,13 @@ export const restoredStatus = single(
     );
     const backup = s.statusSnapshot(first);
     const predecessorJob = s.status(first)?.jobs.find((j) => j.type === "provision")?.jobId;
-    await s.untilReady(first);
-    s.delete(first);
-    await s.untilGone(first);
-
-    // The predecessor's last calls and jobs may share the re-creation's virtual millisecond:
-    // what follows is told apart by position in the trace and by job id, not by time.
-    const recreatedAt = s.world.clock.now();
-    const callsBefore = s.world.trace.calls.length;
-    const jobsBefore = new Set(s.ledger(first).map((j) => j.id));
-    const again = s.create("r1", SPECS.A);
-    s.restoreStatus(
-      again,
+    const { again, calls, since } = await recreateWithStatus(
+      s,
+      first,
       backup,
-      `re-created; its predecessor's status restored, naming provision job ${predecessorJob} running`,
+      `naming provision job ${predecessorJob} running`,
     );
-    await s.untilReady(again, FOREIGN_JOB_BUDGET_MS);
-
-    const since = (at: number): string => `t+${(at - s.world.trace.start) / 1000}s`;
-    for (const call of s.world.trace.calls.slice(callsBefore)) {
+    for (const call of calls) {
       if (call.jobId !== predecessorJob) continue;
       const reported = call.outcome.ok ? (call.outcome.value as { state?: unknown }) : undefined;
       if (call.method === "getProvisionStatus" && reported?.state === JobState.Succeeded) {
@@ -142,14 +167,6 @@ export const restoredStatus = single(
             `object deleted before, and its deprovision has undone it`,
         );
       }
-    }
-    const own = s.ledger(again).filter((j) => j.operation === "provision" && !jobsBefore.has(j.id));
-    if (!own.some((j) => j.outcome === "succeeded")) {
-      s.expect(
-        "E3",
-        `the re-created ${again} is Ready, but no provision job launched since its re-creation ` +
-          `at ${since(recreatedAt)} succeeded (${own.length} launched)`,
-      );
     }
   },
 );
@@ -178,23 +195,13 @@ export const restoredLaunchMarker = single(
     const first = s.create("r1", SPECS.A);
     const correlationId = await crashedLeaving(s, first, "a crash after the launch was sent");
     const backup = s.statusSnapshot(first);
-    await s.untilReady(first);
-    s.delete(first);
-    await s.untilGone(first);
-
-    const callsBefore = s.world.trace.calls.length;
-    const jobsBefore = new Set(s.ledger(first).map((j) => j.id));
-    const recreatedAt = s.world.clock.now();
-    const again = s.create("r1", SPECS.A);
-    s.restoreStatus(
-      again,
+    const { again, calls, since } = await recreateWithStatus(
+      s,
+      first,
       backup,
-      `re-created; its predecessor's status restored, with the launch marker of correlation id ${correlationId}`,
+      `with the launch marker of correlation id ${correlationId}`,
     );
-    await s.untilReady(again, FOREIGN_JOB_BUDGET_MS);
-
-    const since = (at: number): string => `t+${(at - s.world.trace.start) / 1000}s`;
-    for (const call of s.world.trace.calls.slice(callsBefore)) {
+    for (const call of calls) {
       if (call.method !== "findJob" || !call.outcome.ok) continue;
       const answer = call.outcome.value as { jobId?: unknown } | undefined;
       // Only the predecessor's launch carried the marker's correlation id: whatever the
@@ -205,14 +212,6 @@ export const restoredLaunchMarker = single(
         `findJob for the re-created ${again} at ${since(call.at)}, asked for correlation id ` +
           `${correlationId}, answered job ${answer.jobId}: the only job launched with that id ` +
           `was its predecessor's (another uid), deleted and deprovisioned since`,
-      );
-    }
-    const own = s.ledger(again).filter((j) => j.operation === "provision" && !jobsBefore.has(j.id));
-    if (!own.some((j) => j.outcome === "succeeded")) {
-      s.expect(
-        "E3",
-        `the re-created ${again} is Ready, but no provision job launched since its re-creation ` +
-          `at ${since(recreatedAt)} succeeded (${own.length} launched)`,
       );
     }
   },

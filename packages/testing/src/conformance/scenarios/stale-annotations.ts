@@ -4,9 +4,14 @@
 import { configVersion } from "@provisionkit/core";
 import { isGone } from "../driver/goals.js";
 import { SPECS } from "../driver/session.js";
-import type { ConformanceBackend } from "../types.js";
-import { blocked, declaredOnFailure, probeDeclaredFlag, unable } from "./failed-deprovision.js";
-import { single, type ScenarioEnv } from "./scenario.js";
+import {
+  declaredOnFailure,
+  declaringFlag,
+  probeDeclaredFlag,
+  skipUnlessDeclarable,
+  untilBlocked,
+} from "./failed-deprovision.js";
+import { single } from "./scenario.js";
 
 /**
  * The launch annotations provisionkit's own providers put on the payload of every job they
@@ -43,12 +48,7 @@ export const staleLaunchAnnotations = single(
     title: "a resource that carries launch annotations naming another launch",
     rules: ["P4", "P10", "E5", "E4"],
     needs: { capabilities: ["findJob"], controls: ["failures", "loseAnswers"] },
-    skip(env: ScenarioEnv) {
-      const declared = env.capabilities.blockDeletionOnFailure;
-      return env.providerWith || declared === undefined || declared === true
-        ? undefined
-        : unable(declared, true);
-    },
+    skip: skipUnlessDeclarable(true),
   },
   async (s) => {
     const key = s.create("w1", SPECS.A);
@@ -84,20 +84,9 @@ export const staleLaunchAnnotations = single(
           `provisionkit.io/block-deletion-on-failure annotation, not the launch's`,
       );
     } else if (declared === true) {
-      await s.until(
-        () => blocked(s, key),
-        "DeletionBlocked True after the failed deprovision",
-        "E4",
-        key,
-      );
+      await untilBlocked(s, key);
     }
     await s.untilGone(key);
   },
-  (env) =>
-    env.providerWith
-      ? {
-          provider: (backend: ConformanceBackend) =>
-            backend.providerWith?.({ blockDeletionOnFailure: true }) ?? backend.provider(),
-        }
-      : {},
+  (env) => declaringFlag(env, true),
 );
