@@ -10,8 +10,10 @@
  *   of bench/scale.mjs does);
  * - `HttpTransport`: `@provisionkit/core/http` (axios, keep-alive pool), the body parsed;
  * - `AapClient.getJob`: the AAP client (transport, retries, logging, the job decoder);
- * - client-node `CustomObjectsApi`: a GET and a status PUT as the controller sends them
- *   (`…WithHttpInfo`, the KubeConfig's authentication, one keep-alive agent).
+ * - client-node `CustomObjectsApi`: a GET and a status PUT (`…WithHttpInfo`, the
+ *   KubeConfig's authentication, one keep-alive agent), on client-node's own HTTP library
+ *   (node-fetch) and, when the build has it, on the one the controller uses
+ *   (`nodeHttpLibrary()`, node:http).
  *
  * ```sh
  * node bench/request-cost.mjs [--requests 3000] [--root <checkout>]
@@ -188,17 +190,16 @@ async function main(options) {
     currentContext: "x",
   });
   const shared = new http.Agent({ keepAlive: true, timeout: 60_000 });
+  const sharedAuth = {
+    getName: () => "bench-shared-agent",
+    async applySecurityAuthentication(context) {
+      await kubeConfig.applySecurityAuthentication(context);
+      context.setAgent(shared);
+    },
+  };
   const configuration = k8s.createConfiguration({
     baseServer: new k8s.ServerConfiguration(base, {}),
-    authMethods: {
-      default: {
-        getName: () => "bench-shared-agent",
-        async applySecurityAuthentication(context) {
-          await kubeConfig.applySecurityAuthentication(context);
-          context.setAgent(shared);
-        },
-      },
-    },
+    authMethods: { default: sharedAuth },
   });
   const custom = new k8s.CustomObjectsApi(configuration);
   const ref = {
@@ -214,6 +215,27 @@ async function main(options) {
       custom.replaceNamespacedCustomObjectStatusWithHttpInfo({ ...ref, body: OBJECT }),
     ),
   );
+  // The same calls on the HTTP library the controller gives client-node 1.x (node:http in
+  // place of node-fetch), when the build has it.
+  const kube = await import(url("packages/core/dist/kubernetes/index.js"));
+  const httpApi = kube.nodeHttpLibrary?.();
+  if (httpApi) {
+    const viaNode = new k8s.CustomObjectsApi(
+      k8s.createConfiguration({
+        baseServer: new k8s.ServerConfiguration(base, {}),
+        authMethods: { default: sharedAuth },
+        httpApi,
+      }),
+    );
+    rows.push(
+      await measure("client-node GET, NodeHttpLibrary", n, () =>
+        viaNode.getNamespacedCustomObjectWithHttpInfo(ref),
+      ),
+      await measure("client-node status PUT, NodeHttpLibrary", n, () =>
+        viaNode.replaceNamespacedCustomObjectStatusWithHttpInfo({ ...ref, body: OBJECT }),
+      ),
+    );
+  }
   shared.destroy();
   agent.destroy();
   child.kill();

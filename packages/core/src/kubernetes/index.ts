@@ -50,6 +50,12 @@ export {
 export type { CustomResourceRef } from "./resource-ref.js";
 export { defaultStatusMapping, type StatusMapping } from "./status-mapping.js";
 export { KubeApiError, type CustomObject } from "./kube-api.js";
+export {
+  DEFAULT_MAX_KUBE_RESPONSE_BYTES,
+  NodeHttpLibrary,
+  nodeHttpLibrary,
+  type NodeHttpLibraryOptions,
+} from "./node-http-library.js";
 export { WorkQueue, type QueueLane, type WorkQueueOptions } from "./queue.js";
 export { systemTimers, type TimerHandle, type Timers } from "./timers.js";
 export { KubernetesSecretSource, type KubernetesSecretSourceOptions } from "./secret-source.js";

@@ -15,6 +15,7 @@ import { ConfigurationError } from "../errors.js";
 import type { ResourceObject } from "../resource.js";
 import type { KubeRequestLabels } from "./metrics.js";
 import type { CustomResourceRef } from "./resource-ref.js";
+import { nodeHttpLibrary } from "./node-http-library.js";
 import { SharedAgentAuthentication } from "./shared-agent.js";
 
 /** A custom object as the runtime handles it. */
@@ -112,9 +113,11 @@ export class KubeApi {
     }
     this.host = hostOf(cluster.server);
     this.auth = new SharedAgentAuthentication(kubeConfig);
+    const httpApi = nodeHttpLibrary();
     const configuration = createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
       authMethods: { default: this.auth },
+      ...(httpApi ? { httpApi } : {}),
     });
     this.configuration = configuration;
     this.custom = new CustomObjectsApi(configuration);

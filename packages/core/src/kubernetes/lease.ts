@@ -16,6 +16,7 @@ import {
 import { canonicalJson } from "../config-version.js";
 import { ConfigurationError } from "../errors.js";
 import { toKubeError } from "./kube-api.js";
+import { nodeHttpLibrary } from "./node-http-library.js";
 import { SharedAgentAuthentication } from "./shared-agent.js";
 
 /**
@@ -128,9 +129,11 @@ export class LeaseClient {
     if (!cluster) {
       throw new ConfigurationError("the KubeConfig has no current cluster (no current context)");
     }
+    const httpApi = nodeHttpLibrary();
     const configuration = createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
       authMethods: { default: new SharedAgentAuthentication(kubeConfig) },
+      ...(httpApi ? { httpApi } : {}),
     });
     return new LeaseClient(configuration, namespace);
   }

@@ -1,0 +1,230 @@
+import { Buffer } from "node:buffer";
+import * as http from "node:http";
+import * as https from "node:https";
+import * as zlib from "node:zlib";
+import {
+  type HttpLibrary,
+  RequestContext,
+  ResponseContext,
+  wrapHttpLibrary,
+} from "@kubernetes/client-node";
+
+/**
+ * The client-node 1.x request context's agent accessors (2.x has a dispatcher instead).
+ * Typed here so that core compiles against either major's types.
+ */
+interface AgentAccessors {
+  getAgent(): http.Agent | undefined;
+}
+
+/**
+ * The default bound on one answer's body, decoded (64 MiB): far above any object the API
+ * server stores (etcd's default request limit is 1.5 MiB), below what would exhaust an
+ * operator's memory. A larger answer fails its request.
+ */
+export const DEFAULT_MAX_KUBE_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** Options of {@link NodeHttpLibrary}. */
+export interface NodeHttpLibraryOptions {
+  /** The largest answer body accepted, in bytes (decoded); default {@link DEFAULT_MAX_KUBE_RESPONSE_BYTES}. */
+  maxResponseBytes?: number;
+}
+
+/**
+ * The HTTP library of the controller's Kubernetes requests on client-node 1.x: `node:http`
+ * (or `node:https`) on the agent the request context carries (the controller's shared
+ * keep-alive agent, or a proxy agent client-node made), in place of client-node's default,
+ * node-fetch 2.
+ *
+ * Why: node-fetch's own work (its Headers, Body and stream classes) was about 12 % of the
+ * controller's CPU in `bench/scale.mjs` (0.78 of 6.8 ms per lifecycle at N=1,000), for
+ * nothing the Kubernetes API needs (issue 17).
+ *
+ * What it does as node-fetch did (client-node 1.4.0 dist/gen/http/isomorphic-fetch.js):
+ * method, URL, the context's headers, its string body, its abort signal, its agent; the
+ * response's status, headers (lower-case names; a repeated header's values joined with
+ * ", ", as node-fetch's `Headers.forEach` gives them) and body as text or bytes. A
+ * `gzip`/`deflate`/`br` body is decoded. What it does not:
+ * - no `Accept-Encoding` is sent (node-fetch asked for gzip): the API server then answers
+ *   uncompressed, which on loopback or a cluster network costs bytes, not CPU;
+ * - redirects are not followed (node-fetch followed up to 20): the Kubernetes API does not
+ *   redirect its resource paths, and a 3xx reaches client-node, which fails the call with
+ *   its status;
+ * - a `URLSearchParams` body is sent as its text; a `FormData` body (which none of the
+ *   controller's calls send: they all send JSON) is refused with an error.
+ *
+ * A request that gets no answer rejects with an `Error` whose message names the method and
+ * URL (no headers: they carry the credentials) and whose `code` is the system error's code
+ * (`ECONNREFUSED`…): a string, so callers read "no answer" as before (status 0).
+ */
+export class NodeHttpLibrary {
+  readonly #maxResponseBytes: number;
+
+  /** @param options - see {@link NodeHttpLibraryOptions}. */
+  constructor(options: NodeHttpLibraryOptions = {}) {
+    this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_KUBE_RESPONSE_BYTES;
+  }
+
+  /**
+   * Send one request; the promise settles when the whole answer has arrived (any status),
+   * and rejects when none did (see the class's description).
+   */
+  send(context: RequestContext): Promise<ResponseContext> {
+    const body = context.getBody();
+    const max = this.#maxResponseBytes;
+    if (body === undefined || typeof body === "string") return send(context, body, max);
+    if (body instanceof URLSearchParams) return send(context, body.toString(), max);
+    return Promise.reject(
+      new Error("provisionkit's Kubernetes requests send JSON; a form body is not supported"),
+    );
+  }
+}
+
+function send(
+  context: RequestContext,
+  body: string | undefined,
+  maxBytes: number,
+): Promise<ResponseContext> {
+  return new Promise((resolve, reject) => {
+    const method = context.getHttpMethod().toString();
+    const url = new URL(context.getUrl());
+    const what = `${method} ${url.origin}${url.pathname}`;
+    const signal = context.getSignal();
+    if (signal?.aborted) {
+      reject(aborted(what));
+      return;
+    }
+    const headers: Record<string, string | number> = { ...context.getHeaders() };
+    if (body !== undefined) headers["content-length"] = Buffer.byteLength(body);
+    const agent = (context as unknown as Partial<AgentAccessors>).getAgent?.();
+    const transport = url.protocol === "https:" ? https : http;
+    const request = transport.request(url, {
+      method,
+      headers,
+      ...(agent === undefined ? {} : { agent }),
+    });
+    const onAbort = (): void => {
+      request.destroy(aborted(what));
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const settle = (): void => signal?.removeEventListener("abort", onAbort);
+    request.on("error", (error: NodeJS.ErrnoException) => {
+      settle();
+      reject(failure(what, error));
+    });
+    request.on("response", (response) => {
+      const chunks: Buffer[] = [];
+      let length = 0;
+      response.on("data", (chunk: Buffer) => {
+        length += chunk.length;
+        if (length > maxBytes) {
+          response.destroy(tooLarge(maxBytes));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      response.on("error", (error: NodeJS.ErrnoException) => {
+        settle();
+        reject(failure(what, error));
+      });
+      response.on("end", () => {
+        settle();
+        let bytes: Buffer;
+        try {
+          bytes = decode(
+            chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length),
+            response.headers["content-encoding"],
+            maxBytes,
+          );
+        } catch (error) {
+          reject(failure(what, error as NodeJS.ErrnoException));
+          return;
+        }
+        const answer = Promise.resolve(bytes);
+        resolve(
+          new ResponseContext(response.statusCode ?? 0, headerRecord(response.headers), {
+            text: () => answer.then((b) => b.toString("utf8")),
+            binary: () => answer,
+          }),
+        );
+      });
+    });
+    request.end(body);
+  });
+}
+
+/** A response's headers as node-fetch's `Headers.forEach` gives them. */
+function headerRecord(headers: http.IncomingHttpHeaders): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    record[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return record;
+}
+
+/** The body decoded as its `Content-Encoding` says, within `maxBytes` (zlib's own bound). */
+function decode(bytes: Buffer, encoding: string | undefined, maxBytes: number): Buffer {
+  const bounded = { maxOutputLength: maxBytes };
+  try {
+    switch (encoding?.trim().toLowerCase()) {
+      case undefined:
+      case "":
+      case "identity":
+        return bytes;
+      case "gzip":
+      case "x-gzip":
+        return zlib.gunzipSync(bytes, { ...bounded, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+      case "deflate":
+        return zlib.inflateSync(bytes, bounded);
+      case "br":
+        return zlib.brotliDecompressSync(bytes, bounded);
+      default:
+        throw new Error(`an answer in an encoding it cannot read (${encoding})`);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw tooLarge(maxBytes);
+    throw error;
+  }
+}
+
+function tooLarge(maxBytes: number): Error {
+  return new Error(`the answer is larger than ${maxBytes} bytes`);
+}
+
+function failure(what: string, cause: NodeJS.ErrnoException): Error {
+  const error = new Error(`${what} failed: ${cause.message}`, { cause }) as Error & {
+    code?: string;
+  };
+  if (typeof cause.code === "string") error.code = cause.code;
+  if (cause.name === "AbortError") error.name = "AbortError";
+  return error;
+}
+
+function aborted(what: string): Error {
+  const error = new Error(`${what}: the request was aborted`);
+  error.name = "AbortError";
+  return error;
+}
+
+/**
+ * The `httpApi` the controller gives its client-node configurations: a
+ * {@link NodeHttpLibrary} on client-node 1.x (whose request contexts carry an agent);
+ * `undefined` on 2.x, whose default library (undici, on the dispatcher the controller's
+ * shared authentication reuses) stays.
+ *
+ * @example
+ * ```ts
+ * const httpApi = nodeHttpLibrary();
+ * const configuration = createConfiguration({
+ *   baseServer: new ServerConfiguration(server, {}),
+ *   authMethods: { default: kubeConfig },
+ *   ...(httpApi ? { httpApi } : {}),
+ * });
+ * ```
+ */
+export function nodeHttpLibrary(options: NodeHttpLibraryOptions = {}): HttpLibrary | undefined {
+  const accessors = RequestContext.prototype as unknown as Partial<AgentAccessors>;
+  if (typeof accessors.getAgent !== "function") return undefined;
+  return wrapHttpLibrary(new NodeHttpLibrary(options));
+}
