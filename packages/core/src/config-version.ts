@@ -111,6 +111,83 @@ function write(value: unknown, path: PathStack, seen: Set<object>, depth: number
   }
 }
 
+/** {@link sameJson}'s answer for a value outside JSON: decided by {@link canonicalJson}. */
+const OUTSIDE_JSON = 2;
+
+/**
+ * Whether `a` and `b` have the same {@link canonicalJson} (key order, undefined members and
+ * `-0` aside), found by walking both at once and stopping at the first difference, without
+ * building either text: comparing a status with the stored one on every reconcile cost two
+ * canonical texts (issue 17).
+ *
+ * A value outside JSON (a class instance, a non-finite number, `undefined` in an array or
+ * at the top, a function, a cycle, nesting deeper than canonicalJson takes) met before any
+ * difference makes it compare the two canonical texts instead, so it throws the
+ * `ConfigurationError` canonicalJson throws; after a difference it answers `false`.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  const answer = sameValue(a, b, 0);
+  return answer === OUTSIDE_JSON ? canonicalJson(a) === canonicalJson(b) : answer;
+}
+
+function sameValue(a: unknown, b: unknown, depth: number): boolean | typeof OUTSIDE_JSON {
+  if (outsideJson(a) || outsideJson(b)) return OUTSIDE_JSON;
+  if (typeof a !== "object" || a === null || typeof b !== "object" || b === null) {
+    // Strings, booleans, finite numbers, null; -0 and 0 both print as 0, and any other two
+    // finite numbers print alike only when equal.
+    return a === b;
+  }
+  if (depth >= MAX_CONFIG_DEPTH) return OUTSIDE_JSON;
+  const arrays = Array.isArray(a);
+  if (arrays !== Array.isArray(b)) return false;
+  if (arrays) {
+    const x = a as unknown[];
+    const y = b as unknown[];
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) {
+      const answer = sameValue(x[i], y[i], depth + 1);
+      if (answer !== true) return answer;
+    }
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let members = 0;
+  for (const key of Object.keys(x)) {
+    const member = x[key];
+    if (member === undefined) continue;
+    members++;
+    const other = Object.hasOwn(y, key) ? y[key] : undefined;
+    if (other === undefined) return false;
+    const answer = sameValue(member, other, depth + 1);
+    if (answer !== true) return answer;
+  }
+  for (const key of Object.keys(y)) if (y[key] !== undefined) members--;
+  return members === 0;
+}
+
+/**
+ * Whether `value` itself has no JSON form (its members aside): `undefined`, a function, a
+ * symbol, a bigint, a non-finite number, an object that is neither an array nor a plain
+ * record. (`undefined` as a record's member is skipped before it gets here.)
+ */
+function outsideJson(value: unknown): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return false;
+    case "number":
+      return !Number.isFinite(value);
+    case "object": {
+      if (value === null || Array.isArray(value)) return false;
+      const proto: unknown = Object.getPrototypeOf(value);
+      return proto !== Object.prototype && proto !== null;
+    }
+    default:
+      return true;
+  }
+}
+
 function notJson(path: string, what: string): ConfigurationError {
   return new ConfigurationError(
     `cannot compute a config version: ${clipText(path, MAX_PATH_CHARS)} is ${what}, which has no JSON form`,

@@ -95,6 +95,7 @@ export {
   CONFIG_VERSION_PREFIX,
   MAX_CONFIG_DEPTH,
   canonicalJson,
+  sameJson,
   configVersion,
 } from "./config-version.js";
 export { DEFAULT_HISTORY_LIMIT, appendJob, jobsOfType, latestJob, updateJob } from "./history.js";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { canonicalJson, configVersion } from "../config-version.js";
+import { configVersion, sameJson } from "../config-version.js";
 import { AbortedError, ConfigurationError } from "../errors.js";
 import type { JobRecord } from "../job-record.js";
 import { isTerminal } from "../job-state.js";
@@ -171,7 +171,6 @@ export async function reconcile<R extends ResourceObject>(
   }
 
   async function run(): Promise<ReconcileResult> {
-    let persisted = canonicalJson(status);
     /** The status last persisted: a job is stamped `timing.writtenMs` once, when its end first is. */
     let persistedStatus = status;
     const events: EngineEvent[] = [];
@@ -182,10 +181,8 @@ export async function reconcile<R extends ResourceObject>(
     ): Promise<ProvisioningStatus> => {
       const { status: stamped, ended } = stampEnds(persistedStatus, next, clock());
       const bounded = boundStatus(stamped);
-      const text = canonicalJson(bounded);
-      if (reason === "update" && text === persisted) return bounded;
+      if (reason === "update" && sameJson(bounded, persistedStatus)) return bounded;
       await args.persist(bounded, reason);
-      persisted = text;
       persistedStatus = bounded;
       if (tracer) {
         for (const job of bounded.jobs) {

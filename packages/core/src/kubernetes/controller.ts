@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { backoffDelay, type BackoffPolicy } from "../backoff.js";
 import { ConditionType, findCondition, type Condition } from "../conditions.js";
-import { canonicalJson, configVersion } from "../config-version.js";
+import { configVersion, sameJson } from "../config-version.js";
 import { ConfigurationError } from "../errors.js";
 import { decide } from "../engine/decide.js";
 import { JobDurationEstimator } from "../engine/duration-estimator.js";
@@ -927,9 +927,9 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
         const fresh = await this.api
           .get(object.metadata.namespace, object.metadata.name)
           .catch((): undefined => undefined);
-        const found = canonicalJson(fresh?.status ?? null);
-        if (fresh && !conflict && found === canonicalJson(sent)) return fresh;
-        if (!fresh || found !== canonicalJson(object.status ?? null)) throw error;
+        const found = fresh?.status ?? null;
+        if (fresh && !conflict && sameJson(found, sent)) return fresh;
+        if (!fresh || !sameJson(found, object.status ?? null)) throw error;
         base = fresh;
       }
     }
@@ -942,9 +942,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
    * is judged by what it would write.
    */
   private sameStored(object: CustomObject, status: ProvisioningStatus): boolean {
-    return (
-      canonicalJson(this.mapping.write(object, status)) === canonicalJson(object.status ?? null)
-    );
+    return sameJson(this.mapping.write(object, status), object.status ?? null);
   }
 
   /** Metrics from the difference between the status before and after a reconcile. */
@@ -989,8 +987,7 @@ function sameLaunches(stored: ProvisioningStatus | undefined, next: Provisioning
   if (!stored) return next.jobs.length === 0 && next.pendingLaunch === undefined;
   const ids = (s: ProvisioningStatus) => s.jobs.map((j) => `${j.type}:${j.jobId}`).join("\n");
   return (
-    ids(stored) === ids(next) &&
-    canonicalJson(stored.pendingLaunch ?? null) === canonicalJson(next.pendingLaunch ?? null)
+    ids(stored) === ids(next) && sameJson(stored.pendingLaunch ?? null, next.pendingLaunch ?? null)
   );
 }
 

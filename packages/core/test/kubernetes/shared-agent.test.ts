@@ -1,7 +1,7 @@
 import * as https from "node:https";
 import { HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { SharedAgentAuthentication, digest } from "../../src/kubernetes/shared-agent.ts";
+import { SharedAgentAuthentication, sameOptions } from "../../src/kubernetes/shared-agent.ts";
 
 describe("SharedAgentAuthentication on client-node 1.x (the installed one)", () => {
   const config = (caData: string, server = "https://127.0.0.1:6443") => {
@@ -49,7 +49,7 @@ describe("SharedAgentAuthentication on client-node 1.x (the installed one)", () 
   });
 });
 
-describe("digest (the fingerprint of a pool's connection options)", () => {
+describe("sameOptions (whether a request's connection options are the pool's)", () => {
   const ca = (text: string) => Buffer.from(text);
   const options = (extra: Record<string, unknown> = {}) => ({
     ca: ca("-----BEGIN CERTIFICATE-----\nMIIB"),
@@ -59,34 +59,53 @@ describe("digest (the fingerprint of a pool's connection options)", () => {
     ...extra,
   });
 
-  it("equal for equal options: fresh Buffers with the same bytes, any key order, undefined as absent", () => {
-    const one = digest("agent:true", options());
-    expect(digest("agent:true", options())).toBe(one);
+  it("the same: fresh Buffers with the same bytes, any key order, undefined as absent, a null prototype", () => {
+    expect(sameOptions(options(), options())).toBe(true);
     const { ca: first, ...rest } = options();
-    expect(digest("agent:true", { ...rest, ca: Buffer.from(first) })).toBe(one);
-    expect(digest("agent:true", { path: null, noDelay: true, ca: first })).toBe(one);
+    expect(sameOptions(options(), { ...rest, ca: Buffer.from(first) })).toBe(true);
+    expect(sameOptions(options(), { path: null, noDelay: true, ca: first })).toBe(true);
+    // http.Agent keeps its options in an object with a null prototype.
+    expect(sameOptions(options(), Object.assign(Object.create(null), options()))).toBe(true);
+    // Bytes at an offset within a larger buffer (a slice) compare by their own bytes.
+    const slice = Buffer.from("xx-----BEGIN CERTIFICATE-----\nMIIByy").subarray(2, -2);
+    expect(sameOptions(options(), options({ ca: slice }))).toBe(true);
+    expect(sameOptions(options({ ca: new Uint8Array(first) }), options())).toBe(true);
+    expect(sameOptions([options(), 1], [options(), 1])).toBe(true);
   });
 
-  it("different when any byte, value, key, nesting or kind differs", () => {
-    const base = digest("agent:true", options());
+  it("different when any byte, value, key, nesting or kind differs, whichever side it is on", () => {
     const variants: unknown[] = [
       options({ ca: ca("-----BEGIN CERTIFICATE-----\nMIIC") }),
+      options({ ca: ca("-----BEGIN CERTIFICATE-----\nMIIBx") }),
       options({ ca: "-----BEGIN CERTIFICATE-----\nMIIB" }),
       options({ ca: [ca("-----BEGIN CERTIFICATE-----\nMIIB")] }),
       options({ cert: ca("c") }),
       options({ key: ca("c") }),
       options({ noDelay: false }),
       options({ path: "/" }),
+      options({ path: undefined }),
       { ...options(), connect: { ca: ca("x") } },
       { ...options(), connect: { ca: ca("y") } },
+      [options()],
+      null,
+      "options",
     ];
-    const digests = variants.map((v) => digest("agent:true", v));
-    expect(digests).not.toContain(base);
-    expect(new Set(digests).size).toBe(variants.length);
-    expect(digest("agent:false", options())).not.toBe(base);
-    // Parts are tagged with their length: moving bytes between neighbours changes the digest.
-    expect(digest("k", ["ab", "c"])).not.toBe(digest("k", ["a", "bc"]));
-    expect(digest("k", { a: "b" })).not.toBe(digest("k", { ab: "" }));
+    for (const variant of variants) {
+      expect(sameOptions(options(), variant)).toBe(false);
+      expect(sameOptions(variant, options())).toBe(false);
+    }
+    for (const [i, one] of variants.entries()) {
+      for (const [j, other] of variants.entries()) {
+        if (i !== j) expect(sameOptions(one, other)).toBe(false);
+      }
+    }
+    expect(sameOptions(["ab", "c"], ["a", "bc"])).toBe(false);
+    expect(sameOptions({ a: "b" }, { ab: "" })).toBe(false);
+    expect(sameOptions([1, 2], [1, 2, 3])).toBe(false);
+    // A class instance compares by its JSON, never as a plain record.
+    expect(sameOptions(new Date(0), {})).toBe(false);
+    expect(sameOptions(new Date(0), new Date(0))).toBe(true);
+    expect(sameOptions(new Date(0), new Date(1))).toBe(false);
   });
 });
 
