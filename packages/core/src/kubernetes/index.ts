@@ -52,6 +52,7 @@ export { defaultStatusMapping, type StatusMapping } from "./status-mapping.js";
 export { KubeApiError, type CustomObject } from "./kube-api.js";
 export {
   DEFAULT_MAX_KUBE_RESPONSE_BYTES,
+  KUBE_USER_AGENT,
   NodeHttpLibrary,
   nodeHttpLibrary,
   type NodeHttpLibraryOptions,

@@ -24,6 +24,16 @@ interface AgentAccessors {
  */
 export const DEFAULT_MAX_KUBE_RESPONSE_BYTES = 64 * 1024 * 1024;
 
+/**
+ * The `User-Agent` of a request that has none. The API server names the field manager of a
+ * write without a `fieldManager` parameter after the part of it before the first `/`
+ * (k8s.io/apiserver pkg/endpoints/handlers/create.go, `managerOrUserAgent` and
+ * `prefixFromUserAgent`, used by the update and patch handlers too): the controller's writes show as `provisionkit` in `managedFields`
+ * (through node-fetch they showed as `node-fetch`).
+ */
+export const KUBE_USER_AGENT = "provisionkit";
+const USER_AGENT = KUBE_USER_AGENT;
+
 /** Options of {@link NodeHttpLibrary}. */
 export interface NodeHttpLibraryOptions {
   /** The largest answer body accepted, in bytes (decoded); default {@link DEFAULT_MAX_KUBE_RESPONSE_BYTES}. */
@@ -41,7 +51,8 @@ export interface NodeHttpLibraryOptions {
  * nothing the Kubernetes API needs (issue 17).
  *
  * What it does as node-fetch did (client-node 1.4.0 dist/gen/http/isomorphic-fetch.js):
- * method, URL, the context's headers, its string body, its abort signal, its agent; the
+ * method, URL, the context's headers (with `User-Agent: provisionkit` when they have none,
+ * see {@link KUBE_USER_AGENT}), its string body, its abort signal, its agent; the
  * response's status, headers (lower-case names; a repeated header's values joined with
  * ", ", as node-fetch's `Headers.forEach` gives them) and body as text or bytes. A
  * `gzip`/`deflate`/`br` body is decoded. What it does not:
@@ -96,6 +107,9 @@ function send(
     }
     const headers: Record<string, string | number> = { ...context.getHeaders() };
     if (body !== undefined) headers["content-length"] = Buffer.byteLength(body);
+    if (!Object.keys(headers).some((name) => name.toLowerCase() === "user-agent")) {
+      headers["user-agent"] = USER_AGENT;
+    }
     const agent = (context as unknown as Partial<AgentAccessors>).getAgent?.();
     const transport = url.protocol === "https:" ? https : http;
     const request = transport.request(url, {

@@ -5,7 +5,11 @@ import * as zlib from "node:zlib";
 import { HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { KubeApi, KubeApiError } from "../../src/kubernetes/kube-api.ts";
-import { NodeHttpLibrary, nodeHttpLibrary } from "../../src/kubernetes/node-http-library.ts";
+import {
+  KUBE_USER_AGENT,
+  NodeHttpLibrary,
+  nodeHttpLibrary,
+} from "../../src/kubernetes/node-http-library.ts";
 
 const TOKEN = "s3cret-t0ken";
 const ref = { group: "example.com", version: "v1", plural: "widgets", kind: "Widget" };
@@ -92,7 +96,18 @@ describe("NodeHttpLibrary: the controller's Kubernetes requests through client-n
     expect(request?.url).toBe("/apis/example.com/v1/namespaces/ns/widgets/w-1");
     expect(request?.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(request?.headers["accept-encoding"]).toBeUndefined();
+    // The API server names the field manager of a write after the User-Agent's first part.
+    expect(request?.headers["user-agent"]).toBe(KUBE_USER_AGENT);
+    expect(KUBE_USER_AGENT).not.toContain("/");
     api.close();
+  });
+
+  it("keeps a User-Agent the request already has", async () => {
+    const server = await serve((_, response) => response.end());
+    const request = new RequestContext(`${server.base}/x`, HttpMethod.GET);
+    request.setHeaderParam("User-Agent", "my-operator/1.2");
+    await new NodeHttpLibrary().send(request);
+    expect(server.seen[0]?.headers["user-agent"]).toBe("my-operator/1.2");
   });
 
   it("a status PUT: the body arrives whole with its byte length (multi-byte UTF-8 included)", async () => {
