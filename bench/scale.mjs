@@ -186,6 +186,9 @@ function random(seed) {
 // ------------------------------------------------------------------ throughput: simulators + user
 
 async function runSims(options) {
+  // Ended with a signal by the client: exit normally, so that `node --cpu-prof` writes the
+  // simulators' profile too.
+  process.once("SIGTERM", () => process.exit(0));
   const { testing } = await load(options.root, ["testing"]);
   const kube = new testing.KubernetesApiSimulator({ crds: [CRD] });
   const kubeUrl = await kube.start();
