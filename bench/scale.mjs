@@ -15,12 +15,13 @@
  *    with the controller's default engine options, on one virtual clock shared by the
  *    controller's timers and the AapSimulator: detection latency (job end → Ready written,
  *    job end → finalizer removed) and AAP calls per lifecycle against the minimum (a launch
- *    and one read per job).
+ *    and one read per job); polling cold (no job of a kind seen to end yet) and warm (after
+ *    `--warmup` lifecycles one by one), and with AAP job notifications.
  *
  * ```sh
  * pnpm bench:scale                                  # N=1000, concurrency 4, both parts
  * pnpm bench:scale -- --n 1000,10000                # 10k is opt-in (minutes)
- * node bench/scale.mjs --only latency --lifecycles 20 --seed 7
+ * node bench/scale.mjs --only latency --lifecycles 20 --seed 7 --warmup 3
  * node bench/scale.mjs --root /tmp/other-checkout   # measure another build of the packages
  * ```
  *
@@ -50,6 +51,7 @@ function parseArgs(argv) {
     pollMs: 500,
     jobMs: 0,
     lifecycles: 20,
+    warmup: 3,
     jobSeconds: [10, 60, 300, 1800],
     root: path.resolve(HERE, ".."),
     timeoutS: 900,
@@ -79,6 +81,7 @@ function parseArgs(argv) {
     else if (arg === "--poll-ms") options.pollMs = numbers(value())[0];
     else if (arg === "--job-ms") options.jobMs = numbers(value())[0];
     else if (arg === "--lifecycles") options.lifecycles = numbers(value())[0];
+    else if (arg === "--warmup") options.warmup = numbers(value())[0];
     else if (arg === "--job-seconds") options.jobSeconds = numbers(value());
     else if (arg === "--root") options.root = path.resolve(value());
     else if (arg === "--timeout-s") options.timeoutS = numbers(value())[0];
@@ -714,7 +717,7 @@ function hasNotifications(libs) {
  * the simulators and the notifications they send settle (real I/O on loopback) before
  * the user looks.
  */
-async function latencyRun(libs, options, jobSeconds, notify) {
+async function latencyRun(libs, options, jobSeconds, notify, warmup = 0) {
   const { KubeConfig } = libs.clientNode;
   const timers = new VirtualTimers();
   const base = Date.parse("2026-01-01T00:00:00Z");
@@ -772,23 +775,15 @@ async function latencyRun(libs, options, jobSeconds, notify) {
   const goneAt = new Map();
   const createdAt = new Map();
   const counted = (r) => !r.operation?.startsWith("notification-");
-  const aapBefore = aap.requests().filter(counted).length;
-  const kubeBefore = kube.requests().length;
-  for (const name of names) {
-    // Creations spread over one default poll interval, at seeded instants.
-    timers.setTimeout(
-      () => {
-        kube.createObject({
-          apiVersion: `${CRD.group}/${CRD.version}`,
-          kind: CRD.kind,
-          metadata: { name, namespace: NAMESPACE },
-          spec: { cores: 2 },
-        });
-        createdAt.set(name, now());
-      },
-      Math.floor(rand() * 10_000),
-    );
-  }
+  const create = (name) => {
+    kube.createObject({
+      apiVersion: `${CRD.group}/${CRD.version}`,
+      kind: CRD.kind,
+      metadata: { name, namespace: NAMESPACE },
+      spec: { cores: 2 },
+    });
+    createdAt.set(name, now());
+  };
   const observe = () => {
     for (const name of createdAt.keys()) {
       if (goneAt.has(name)) continue;
@@ -818,18 +813,36 @@ async function latencyRun(libs, options, jobSeconds, notify) {
     }
   };
   const deadline = Date.now() + options.timeoutS * 1000;
-  while (goneAt.size < n) {
-    if (Date.now() > deadline) {
-      throw new Error(`latency ${jobSeconds} s: ${goneAt.size}/${n} done in time`);
+  /** Moves virtual time (settling at each stop) until `done()`. */
+  const drive = async (done, what) => {
+    while (!done()) {
+      if (Date.now() > deadline)
+        throw new Error(`latency ${jobSeconds} s: ${what} not done in time`);
+      await settle();
+      observe();
+      if (done()) break;
+      const timer = timers.next();
+      const end = jobEnds.filter((at) => at > now()).reduce((a, b) => Math.min(a, b), Infinity);
+      const at = Math.min(timer ?? Infinity, end - base);
+      if (Number.isFinite(at)) timers.advanceTo(at);
     }
-    await settle();
-    observe();
-    if (goneAt.size === n) break;
-    const timer = timers.next();
-    const end = jobEnds.filter((at) => at > now()).reduce((a, b) => Math.min(a, b), Infinity);
-    const at = Math.min(timer ?? Infinity, end - base);
-    if (Number.isFinite(at)) timers.advanceTo(at);
+  };
+  // Warm-up: lifecycles one after another, so that the controller's job duration estimator
+  // has seen jobs of both kinds end before the measured ones start (the steady state; the
+  // first jobs of a kind, or the first after a restart, run on the no-estimate schedule).
+  for (let i = 0; i < warmup; i++) {
+    const name = `warm-${i}`;
+    create(name);
+    await drive(() => goneAt.has(name), name);
   }
+  const aapBefore = aap.requests().filter(counted).length;
+  const kubeBefore = kube.requests().length;
+  for (const name of names) {
+    // Creations spread over one default poll interval, at seeded instants.
+    timers.setTimeout(() => create(name), Math.floor(rand() * 10_000));
+  }
+  const measuredGone = () => names.filter((name) => goneAt.has(name)).length;
+  await drive(() => measuredGone() === n, `${measuredGone()}/${n} lifecycles`);
   const aapCalls = aap.requests().filter(counted).length - aapBefore;
   // The controller's Kubernetes requests (the user's creates and deletes are in-process).
   const kubeRequests = kube
@@ -838,8 +851,10 @@ async function latencyRun(libs, options, jobSeconds, notify) {
     .filter((r) => !r.watch && r.path.includes(`/namespaces/${NAMESPACE}/`)).length;
   const ledger = aap.ledger();
   const detections = { provision: [], deprovision: [] };
+  let jobs = 0;
   for (const job of ledger) {
     const name = /"name":"(lat-\d+)"/.exec(JSON.stringify(job.extraVars))?.[1];
+    if (name) jobs++;
     if (!name || job.finishedAt === undefined) continue;
     if (job.templateName === TEMPLATES[0]) {
       detections.provision.push(readyAt.get(name) - job.finishedAt);
@@ -849,7 +864,7 @@ async function latencyRun(libs, options, jobSeconds, notify) {
   await listener?.close();
   await aap.stop();
   await kube.stop();
-  return { jobSeconds, n, aapCalls, kubeRequests, jobs: ledger.length, detections };
+  return { jobSeconds, n, aapCalls, kubeRequests, jobs, detections };
 }
 
 async function latency(options) {
@@ -869,15 +884,23 @@ async function latency(options) {
       "kube req/lc",
     ],
   ];
-  const modes = hasNotifications(libs) ? [false, true] : [false];
+  // Polling cold (no job of the kind seen to end yet: as after a start or a restart) and
+  // warm (after --warmup lifecycles one by one); notifications cold.
+  const modes = [
+    { notify: false, warmup: 0, label: "polling, cold" },
+    ...(options.warmup > 0
+      ? [{ notify: false, warmup: options.warmup, label: `polling, warm (${options.warmup})` }]
+      : []),
+    ...(hasNotifications(libs) ? [{ notify: true, warmup: 0, label: "notifications" }] : []),
+  ];
   for (const jobSeconds of options.jobSeconds) {
-    for (const notify of modes) {
-      const r = await latencyRun(libs, options, jobSeconds, notify);
+    for (const { notify, warmup, label } of modes) {
+      const r = await latencyRun(libs, options, jobSeconds, notify, warmup);
       const minimum = (2 * r.jobs) / r.n; // a launch and one read per job
       const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
       rows.push([
         `${jobSeconds} s`,
-        notify ? "notifications" : "polling",
+        label,
         r.n,
         s(mean(r.detections.provision)),
         s(percentile(r.detections.provision, 95)),
