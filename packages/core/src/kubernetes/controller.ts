@@ -166,8 +166,13 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
   private readonly mustRead = new Set<string>();
   /** Job signals of the providers that offer them (`Provider.jobSignals`, issue 17). */
   private readonly signals: JobSignalRouter;
-  /** Durations of the jobs this controller saw end, for the adaptive poll (issue 17). */
+  /**
+   * Durations of the jobs this controller saw end, and of those it finds ended in the stored
+   * statuses (see {@link learnStored}), for the adaptive poll (issue 17).
+   */
   private readonly durations = new JobDurationEstimator();
+  /** Keys whose stored job records were given to {@link durations} since the object was seen. */
+  private readonly learned = new Set<string>();
   private abort = new AbortController();
   /** Aborts launches under way; on `stop()`, `stopLaunchGraceMs` after `abort`. */
   private launchAbort = new AbortController();
@@ -454,6 +459,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       this.ownWrites.delete(key);
       this.overlays.delete(key);
       this.launched.delete(key);
+      this.learned.delete(key);
       this.queue.add(key, 0, "high");
       return;
     }
@@ -615,6 +621,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     let object = await this.read(key);
     if (!object) {
       this.overlays.delete(key);
+      this.learned.delete(key);
       this.signals.observe(key, undefined);
       return { kind: "gone" };
     }
@@ -656,6 +663,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
       }
       throw error;
     }
+    this.learnStored(key, stored);
     let current: CustomObject = object;
     /** The status the engine works from, when it differs from the stored one only in bookkeeping. */
     let unwritten: ProvisioningStatus | undefined = before === stored ? undefined : before;
@@ -943,6 +951,21 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
    */
   private sameStored(object: CustomObject, status: ProvisioningStatus): boolean {
     return sameJson(this.mapping.write(object, status), object.status ?? null);
+  }
+
+  /**
+   * Gives the duration estimator the jobs that ended before this controller saw them: once
+   * per object, the first time it is reconciled (after a start, a restart or a new leader,
+   * every object is), its stored job records. The estimator takes only those that
+   * succeeded with their times known, each job once. Without it the estimator, which lives
+   * in memory, would start empty after every restart, and every job in flight would be
+   * polled on the no-estimate schedule (every `pollIntervalMs`) until a job of its kind
+   * ended under the new controller: about 180 reads for a 30 min job instead of 3 or 4.
+   */
+  private learnStored(key: string, stored: ProvisioningStatus | undefined): void {
+    if (this.learned.has(key)) return;
+    this.learned.add(key);
+    for (const job of stored?.jobs ?? []) this.durations.record(job);
   }
 
   /** Metrics from the difference between the status before and after a reconcile. */
