@@ -884,14 +884,27 @@ async function latency(options) {
       "kube req/lc",
     ],
   ];
-  // Polling cold (no job of the kind seen to end yet: as after a start or a restart) and
-  // warm (after --warmup lifecycles one by one); notifications cold.
+  // Polling and notifications, each cold (no job of the kind seen to end yet, as after a
+  // first start) and warm (after --warmup lifecycles one by one).
   const modes = [
     { notify: false, warmup: 0, label: "polling, cold" },
     ...(options.warmup > 0
       ? [{ notify: false, warmup: options.warmup, label: `polling, warm (${options.warmup})` }]
       : []),
-    ...(hasNotifications(libs) ? [{ notify: true, warmup: 0, label: "notifications" }] : []),
+    ...(hasNotifications(libs)
+      ? [
+          { notify: true, warmup: 0, label: "notifications, cold" },
+          ...(options.warmup > 0
+            ? [
+                {
+                  notify: true,
+                  warmup: options.warmup,
+                  label: `notifications, warm (${options.warmup})`,
+                },
+              ]
+            : []),
+        ]
+      : []),
   ];
   for (const jobSeconds of options.jobSeconds) {
     for (const { notify, warmup, label } of modes) {

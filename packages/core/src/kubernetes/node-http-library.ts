@@ -8,6 +8,7 @@ import {
   ResponseContext,
   wrapHttpLibrary,
 } from "@kubernetes/client-node";
+import { ConfigurationError } from "../errors.js";
 
 /**
  * The client-node 1.x request context's agent accessors (2.x has a dispatcher instead).
@@ -28,8 +29,9 @@ export const DEFAULT_MAX_KUBE_RESPONSE_BYTES = 64 * 1024 * 1024;
  * The `User-Agent` of a request that has none. The API server names the field manager of a
  * write without a `fieldManager` parameter after the part of it before the first `/`
  * (k8s.io/apiserver pkg/endpoints/handlers/create.go, `managerOrUserAgent` and
- * `prefixFromUserAgent`, used by the update and patch handlers too): the controller's writes show as `provisionkit` in `managedFields`
- * (through node-fetch they showed as `node-fetch`).
+ * `prefixFromUserAgent`, used by the update and patch handlers too): the controller's
+ * writes show as `provisionkit` in `managedFields` (through node-fetch they showed as
+ * `node-fetch`).
  */
 export const KUBE_USER_AGENT = "provisionkit";
 const USER_AGENT = KUBE_USER_AGENT;
@@ -71,9 +73,19 @@ export interface NodeHttpLibraryOptions {
 export class NodeHttpLibrary {
   readonly #maxResponseBytes: number;
 
-  /** @param options - see {@link NodeHttpLibraryOptions}. */
+  /**
+   * @param options - see {@link NodeHttpLibraryOptions}.
+   * @throws ConfigurationError when `maxResponseBytes` is not a positive integer.
+   */
   constructor(options: NodeHttpLibraryOptions = {}) {
-    this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_KUBE_RESPONSE_BYTES;
+    const max = options.maxResponseBytes ?? DEFAULT_MAX_KUBE_RESPONSE_BYTES;
+    if (!(Number.isSafeInteger(max) && max > 0)) {
+      throw new ConfigurationError(
+        `NodeHttpLibrary option maxResponseBytes must be a positive integer, got ${String(max)}`,
+        { details: { option: "maxResponseBytes" } },
+      );
+    }
+    this.#maxResponseBytes = max;
   }
 
   /**
@@ -129,6 +141,8 @@ function send(
     request.on("response", (response) => {
       const chunks: Buffer[] = [];
       let length = 0;
+      // An answer cut before its end (an abort, a reset) emits "error" (Node >= 16: the
+      // IncomingMessage is destroyed with ECONNRESET "aborted"), handled below.
       response.on("data", (chunk: Buffer) => {
         length += chunk.length;
         if (length > maxBytes) {

@@ -1,9 +1,11 @@
 import { Buffer } from "node:buffer";
+import * as diagnostics from "node:diagnostics_channel";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as zlib from "node:zlib";
 import { HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
+import { ConfigurationError } from "../../src/errors.ts";
 import { KubeApi, KubeApiError } from "../../src/kubernetes/kube-api.ts";
 import {
   KUBE_USER_AGENT,
@@ -239,6 +241,40 @@ describe("NodeHttpLibrary.send", () => {
     later.abort();
     await expect(sent).rejects.toMatchObject({ name: "AbortError" });
     held?.end();
+  });
+
+  it("an abort or a cut connection after the answer began: rejected, never left pending", async () => {
+    const server = await serve((seen, response) => {
+      response.writeHead(200, { "content-length": "1000" });
+      response.write("partial");
+      if (seen.url === "/cut") setImmediate(() => response.socket?.destroy());
+    });
+    const during = context(`${server.base}/held`);
+    const controller = new AbortController();
+    during.setSignal(controller.signal);
+    // Node publishes this when a client request's answer has begun (its headers parsed),
+    // just before the request's "response" event.
+    const begun = new Promise<void>((resolve) => {
+      const channel = diagnostics.channel("http.client.response.finish");
+      const seen = (): void => {
+        channel.unsubscribe(seen);
+        setImmediate(resolve);
+      };
+      channel.subscribe(seen);
+    });
+    const answer = new NodeHttpLibrary().send(during);
+    await begun;
+    controller.abort();
+    await expect(answer).rejects.toMatchObject({ name: "AbortError" });
+    await expect(new NodeHttpLibrary().send(context(`${server.base}/cut`))).rejects.toThrow(
+      /GET http:\/\/127\.0\.0\.1:\d+\/cut failed/,
+    );
+  });
+
+  it("refuses a maxResponseBytes that is not a positive integer", () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => new NodeHttpLibrary({ maxResponseBytes: bad })).toThrow(ConfigurationError);
+    }
   });
 
   it("sends a URLSearchParams body as its text and refuses a form body", async () => {
