@@ -202,7 +202,12 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     this.providers =
       "directory" in options.provider ? options.provider : providerSet(options.provider);
     const apiRequest = this.metrics.apiRequest?.bind(this.metrics);
-    this.api = new KubeApi(options.kubeConfig, options.resource, apiRequest);
+    this.api = new KubeApi(
+      options.kubeConfig,
+      options.resource,
+      apiRequest,
+      options.kubeRequestTimeoutMs,
+    );
     const eventsOption = options.events ?? true;
     if (eventsOption !== false) {
       const component =

@@ -51,6 +51,7 @@ export type { CustomResourceRef } from "./resource-ref.js";
 export { defaultStatusMapping, type StatusMapping } from "./status-mapping.js";
 export { KubeApiError, type CustomObject } from "./kube-api.js";
 export {
+  DEFAULT_KUBE_REQUEST_TIMEOUT_MS,
   DEFAULT_MAX_KUBE_RESPONSE_BYTES,
   KUBE_USER_AGENT,
   NodeHttpLibrary,

@@ -100,11 +100,14 @@ export class KubeApi {
    * @param ref - the custom resource.
    * @param onRequest - told of every request when it ends: verb, HTTP method, status code
    *   (`"<error>"` when no answer came) and latency in ms (the metrics hook `apiRequest`).
+   * @param requestTimeoutMs - how long a request may receive nothing before it fails as
+   *   unanswered (`NodeHttpLibrary`'s `timeoutMs`; client-node 1.x).
    */
   constructor(
     kubeConfig: KubeConfig,
     private readonly ref: CustomResourceRef,
     private readonly onRequest?: (labels: KubeRequestLabels, durationMs: number) => void,
+    requestTimeoutMs?: number,
   ) {
     // As KubeConfig.makeApiClient does, with the shared keep-alive agent.
     const cluster = kubeConfig.getCurrentCluster();
@@ -113,7 +116,9 @@ export class KubeApi {
     }
     this.host = hostOf(cluster.server);
     this.auth = new SharedAgentAuthentication(kubeConfig);
-    const httpApi = nodeHttpLibrary();
+    const httpApi = nodeHttpLibrary(
+      requestTimeoutMs === undefined ? {} : { timeoutMs: requestTimeoutMs },
+    );
     const configuration = createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
       authMethods: { default: this.auth },

@@ -36,10 +36,26 @@ export const DEFAULT_MAX_KUBE_RESPONSE_BYTES = 64 * 1024 * 1024;
 export const KUBE_USER_AGENT = "provisionkit";
 const USER_AGENT = KUBE_USER_AGENT;
 
+/**
+ * The default time a request may go without receiving anything before it fails (75 s):
+ * above the API server's own bound on a request that is not a watch (its
+ * `--request-timeout`, 60 s by default, after which it answers 504), so it fires only when
+ * no answer can come — a connection that died without a reset (a failed-over API server, a
+ * load balancer that dropped it), which would otherwise hold the request (and the
+ * controller's worker) until the kernel gives up on it, about 15 minutes on Linux.
+ */
+export const DEFAULT_KUBE_REQUEST_TIMEOUT_MS = 75_000;
+
 /** Options of {@link NodeHttpLibrary}. */
 export interface NodeHttpLibraryOptions {
   /** The largest answer body accepted, in bytes (decoded); default {@link DEFAULT_MAX_KUBE_RESPONSE_BYTES}. */
   maxResponseBytes?: number;
+  /**
+   * How long (ms) a request may go without receiving anything before it fails with
+   * `ETIMEDOUT` (an outcome the caller cannot know: a write may have landed); default
+   * {@link DEFAULT_KUBE_REQUEST_TIMEOUT_MS}.
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -68,24 +84,26 @@ export interface NodeHttpLibraryOptions {
  *
  * A request that gets no answer rejects with an `Error` whose message names the method and
  * URL (no headers: they carry the credentials) and whose `code` is the system error's code
- * (`ECONNREFUSED`…): a string, so callers read "no answer" as before (status 0).
+ * (`ECONNREFUSED`…, or `ETIMEDOUT` after `timeoutMs` without receiving anything, which
+ * node-fetch had no bound for): a string, so callers read "no answer" as before (status 0).
  */
 export class NodeHttpLibrary {
-  readonly #maxResponseBytes: number;
+  readonly #limits: Limits;
 
   /**
    * @param options - see {@link NodeHttpLibraryOptions}.
-   * @throws ConfigurationError when `maxResponseBytes` is not a positive integer.
+   * @throws ConfigurationError when `maxResponseBytes` or `timeoutMs` is not a positive
+   *   integer.
    */
   constructor(options: NodeHttpLibraryOptions = {}) {
-    const max = options.maxResponseBytes ?? DEFAULT_MAX_KUBE_RESPONSE_BYTES;
-    if (!(Number.isSafeInteger(max) && max > 0)) {
-      throw new ConfigurationError(
-        `NodeHttpLibrary option maxResponseBytes must be a positive integer, got ${String(max)}`,
-        { details: { option: "maxResponseBytes" } },
-      );
-    }
-    this.#maxResponseBytes = max;
+    this.#limits = {
+      maxBytes: positive(
+        "maxResponseBytes",
+        options.maxResponseBytes,
+        DEFAULT_MAX_KUBE_RESPONSE_BYTES,
+      ),
+      timeoutMs: positive("timeoutMs", options.timeoutMs, DEFAULT_KUBE_REQUEST_TIMEOUT_MS),
+    };
   }
 
   /**
@@ -94,19 +112,35 @@ export class NodeHttpLibrary {
    */
   send(context: RequestContext): Promise<ResponseContext> {
     const body = context.getBody();
-    const max = this.#maxResponseBytes;
-    if (body === undefined || typeof body === "string") return send(context, body, max);
-    if (body instanceof URLSearchParams) return send(context, body.toString(), max);
+    const limits = this.#limits;
+    if (body === undefined || typeof body === "string") return send(context, body, limits);
+    if (body instanceof URLSearchParams) return send(context, body.toString(), limits);
     return Promise.reject(
       new Error("provisionkit's Kubernetes requests send JSON; a form body is not supported"),
     );
   }
 }
 
+interface Limits {
+  maxBytes: number;
+  timeoutMs: number;
+}
+
+function positive(option: string, value: number | undefined, fallback: number): number {
+  const chosen = value ?? fallback;
+  if (!(Number.isSafeInteger(chosen) && chosen > 0)) {
+    throw new ConfigurationError(
+      `NodeHttpLibrary option ${option} must be a positive integer, got ${String(chosen)}`,
+      { details: { option } },
+    );
+  }
+  return chosen;
+}
+
 function send(
   context: RequestContext,
   body: string | undefined,
-  maxBytes: number,
+  { maxBytes, timeoutMs }: Limits,
 ): Promise<ResponseContext> {
   return new Promise((resolve, reject) => {
     const method = context.getHttpMethod().toString();
@@ -127,7 +161,17 @@ function send(
     const request = transport.request(url, {
       method,
       headers,
+      // An inactivity bound on the request's connection (reset for the pool when it is
+      // freed: Agent.keepSocketAlive sets the agent's own idle timeout).
+      timeout: timeoutMs,
       ...(agent === undefined ? {} : { agent }),
+    });
+    request.on("timeout", () => {
+      const error = new Error(
+        `nothing received for ${timeoutMs} ms (ETIMEDOUT)`,
+      ) as NodeJS.ErrnoException;
+      error.code = "ETIMEDOUT";
+      request.destroy(error);
     });
     const onAbort = (): void => {
       request.destroy(aborted(what));

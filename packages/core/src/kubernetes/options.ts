@@ -62,6 +62,14 @@ export interface ProvisioningControllerOptions<R extends ResourceObject = Resour
    * 5000; 0 aborts launches at once too.
    */
   stopLaunchGraceMs?: number;
+  /**
+   * How long (ms) one of the controller's Kubernetes requests (not the watch) may receive
+   * nothing before it fails as unanswered: a status write then is read back, as after any
+   * lost answer. Default 75 000 (`DEFAULT_KUBE_REQUEST_TIMEOUT_MS`: above the API server's
+   * own 60 s bound, so it fires only on a connection that died without a reset). Applies on
+   * client-node 1.x (`NodeHttpLibrary`).
+   */
+  kubeRequestTimeoutMs?: number;
   /** Backoff between informer restarts after watch errors. Default 1 s doubling to 60 s. */
   watchRestartBackoff?: Partial<BackoffPolicy>;
   /** Backoff of a resource whose reconcile failed (not a provider failure: those are in status). Default 1 s doubling to 2 min. */

@@ -149,6 +149,16 @@ describe("NodeHttpLibrary: the controller's Kubernetes requests through client-n
     api.close();
   });
 
+  it("a request the API server never answers: a KubeApiError with status 0 after requestTimeoutMs", async () => {
+    const server = await serve(() => undefined);
+    const api = new KubeApi(kubeConfig(server.base), { ...ref, namespace: "ns" }, undefined, 100);
+    const failure = await api.replaceStatus(object(), {}).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(KubeApiError);
+    expect((failure as KubeApiError).status).toBe(0);
+    expect((failure as KubeApiError).message).toContain("ETIMEDOUT");
+    api.close();
+  });
+
   it("every request of a KubeApi on one kept-alive connection", async () => {
     const server = await serve((_, response) => json(response, 200, object()));
     const api = new KubeApi(kubeConfig(server.base), { ...ref, namespace: "ns" });
@@ -271,10 +281,34 @@ describe("NodeHttpLibrary.send", () => {
     );
   });
 
-  it("refuses a maxResponseBytes that is not a positive integer", () => {
+  it("refuses a maxResponseBytes or timeoutMs that is not a positive integer", () => {
     for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => new NodeHttpLibrary({ maxResponseBytes: bad })).toThrow(ConfigurationError);
+      expect(() => new NodeHttpLibrary({ timeoutMs: bad })).toThrow(ConfigurationError);
     }
+  });
+
+  it("fails a request that receives nothing for timeoutMs with ETIMEDOUT; a slow answer that keeps coming is kept", async () => {
+    const server = await serve((seen, response) => {
+      if (seen.url === "/silent") return; // never answers
+      // Answers in pieces, each well within the bound, the whole over it.
+      response.writeHead(200);
+      let pieces = 0;
+      const next = (): void => {
+        if (++pieces === 4) response.end("done");
+        else {
+          response.write(".");
+          setTimeout(next, 60);
+        }
+      };
+      next();
+    });
+    const library = new NodeHttpLibrary({ timeoutMs: 150 });
+    const silent = await library.send(context(`${server.base}/silent`)).catch((e: unknown) => e);
+    expect(silent).toMatchObject({ code: "ETIMEDOUT" });
+    expect((silent as Error).message).toMatch(/GET .*\/silent failed: nothing received for 150 ms/);
+    const slow = await library.send(context(`${server.base}/slow`));
+    expect(await slow.body.text()).toBe("...done");
   });
 
   it("sends a URLSearchParams body as its text and refuses a form body", async () => {
