@@ -15,8 +15,8 @@
  *    with the controller's default engine options, on one virtual clock shared by the
  *    controller's timers and the AapSimulator: detection latency (job end → Ready written,
  *    job end → finalizer removed) and AAP calls per lifecycle against the minimum (a launch
- *    and one read per job); polling cold (no job of a kind seen to end yet) and warm (after
- *    `--warmup` lifecycles one by one), and with AAP job notifications.
+ *    and one read per job); polling and AAP job notifications, each cold (no job of a kind
+ *    seen to end yet) and warm (after `--warmup` lifecycles one by one).
  *
  * ```sh
  * pnpm bench:scale                                  # N=1000, concurrency 4, both parts
