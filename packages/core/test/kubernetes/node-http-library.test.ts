@@ -247,7 +247,7 @@ describe("NodeHttpLibrary.send", () => {
     const later = new AbortController();
     during.setSignal(later.signal);
     const sent = new NodeHttpLibrary().send(during);
-    await vi_waitFor(() => server.seen.length === 1);
+    await until(() => server.seen.length === 1);
     later.abort();
     await expect(sent).rejects.toMatchObject({ name: "AbortError" });
     held?.end();
@@ -327,6 +327,6 @@ describe("NodeHttpLibrary.send", () => {
 });
 
 /** Waits (on real I/O, no timer guesses) until `done()` holds. */
-async function vi_waitFor(done: () => boolean): Promise<void> {
+async function until(done: () => boolean): Promise<void> {
   while (!done()) await new Promise((resolve) => setImmediate(resolve));
 }
