@@ -34,7 +34,6 @@ export const DEFAULT_MAX_KUBE_RESPONSE_BYTES = 64 * 1024 * 1024;
  * `node-fetch`).
  */
 export const KUBE_USER_AGENT = "provisionkit";
-const USER_AGENT = KUBE_USER_AGENT;
 
 /**
  * The default time a request may go without receiving anything before it fails (75 s):
@@ -154,7 +153,7 @@ function send(
     const headers: Record<string, string | number> = { ...context.getHeaders() };
     if (body !== undefined) headers["content-length"] = Buffer.byteLength(body);
     if (!Object.keys(headers).some((name) => name.toLowerCase() === "user-agent")) {
-      headers["user-agent"] = USER_AGENT;
+      headers["user-agent"] = KUBE_USER_AGENT;
     }
     const agent = (context as unknown as Partial<AgentAccessors>).getAgent?.();
     const transport = url.protocol === "https:" ? https : http;

@@ -291,24 +291,31 @@ describe("NodeHttpLibrary.send", () => {
   it("fails a request that receives nothing for timeoutMs with ETIMEDOUT; a slow answer that keeps coming is kept", async () => {
     const server = await serve((seen, response) => {
       if (seen.url === "/silent") return; // never answers
-      // Answers in pieces, each well within the bound, the whole over it.
+      // Answers in 60 pieces 25 ms apart: each gap 40 times within the 1 s bound (a loaded
+      // machine would have to delay one timer by 975 ms to fail it), the whole about 1.5 s,
+      // over the bound: the bound is on silence, not on the whole answer.
       response.writeHead(200);
       let pieces = 0;
       const next = (): void => {
-        if (++pieces === 4) response.end("done");
+        if (++pieces === 60) response.end("done");
         else {
           response.write(".");
-          setTimeout(next, 60);
+          setTimeout(next, 25);
         }
       };
       next();
     });
-    const library = new NodeHttpLibrary({ timeoutMs: 150 });
-    const silent = await library.send(context(`${server.base}/silent`)).catch((e: unknown) => e);
+    const quick = new NodeHttpLibrary({ timeoutMs: 150 });
+    const silent = await quick.send(context(`${server.base}/silent`)).catch((e: unknown) => e);
     expect(silent).toMatchObject({ code: "ETIMEDOUT" });
     expect((silent as Error).message).toMatch(/GET .*\/silent failed: nothing received for 150 ms/);
-    const slow = await library.send(context(`${server.base}/slow`));
-    expect(await slow.body.text()).toBe("...done");
+    const started = performance.now();
+    const slow = await new NodeHttpLibrary({ timeoutMs: 1000 }).send(
+      context(`${server.base}/slow`),
+    );
+    expect(await slow.body.text()).toBe(`${".".repeat(59)}done`);
+    // The answer did outlast the bound as a whole.
+    expect(performance.now() - started).toBeGreaterThan(1000);
   });
 
   it("sends a URLSearchParams body as its text and refuses a form body", async () => {
