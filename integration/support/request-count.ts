@@ -209,6 +209,8 @@ export interface RigOptions {
   concurrency?: number;
   /** Awaited by every provision launch (default: resolves at once). */
   gate?: () => Promise<void>;
+  /** The controller's `kubeRequestTimeoutMs` (default the controller's). */
+  kubeRequestTimeoutMs?: number;
 }
 
 /**
@@ -279,6 +281,9 @@ export class Rig {
       events: this.options.events ?? true,
       resyncIntervalMs: 0,
       ...(this.options.concurrency === undefined ? {} : { concurrency: this.options.concurrency }),
+      ...(this.options.kubeRequestTimeoutMs === undefined
+        ? {}
+        : { kubeRequestTimeoutMs: this.options.kubeRequestTimeoutMs }),
       clock: this.clock,
       timers: this.timers,
       metrics: {

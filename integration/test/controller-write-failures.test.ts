@@ -22,21 +22,22 @@ function statusOf(rig: Rig, name: string): StoredStatus {
  * Run create → Ready with `failures` status PUTs after the launch answered 500, and record
  * every condition reason the object showed on the way.
  */
-async function provisionThroughFailures(failures: number) {
+async function provisionThroughFailures(failures: number, kind: "500" | "silent" = "500") {
   let armed = false;
   const rig: Rig = await Rig.start({
     jobMs: 5_000,
     engine: { pollIntervalMs: 1_000, pendingLaunchGraceMs: 3_000 },
+    // A silent write (held 1 s) outlasts the controller's request bound.
+    ...(kind === "silent" ? { kubeRequestTimeoutMs: 200 } : {}),
     // The launch is under way: the marker is stored, the record is not written yet.
     gate: () => {
       if (!armed) {
         armed = true;
-        rig.sim.faults.status({
-          code: 500,
-          times: failures,
-          method: "PUT",
-          pathIncludes: "/status",
-        });
+        const match = { times: failures, method: "PUT", pathIncludes: "/status" };
+        if (kind === "500") rig.sim.faults.status({ code: 500, ...match });
+        // Held 1 s (real time) before the simulator processes it: the controller's request
+        // gets nothing for 200 ms and fails as unanswered (the write may land after).
+        else rig.sim.faults.delay({ ms: 1_000, ...match });
       }
       return Promise.resolve();
     },
@@ -62,6 +63,11 @@ async function provisionThroughFailures(failures: number) {
       pending: statusOf(rig, "vm-0").provisioning?.pendingLaunch,
       ready: rig.ready("vm-0"),
       reasons: [...reasons],
+      // Reads of the object from the API server: a write that got no answer (or an error)
+      // is read back; every other read comes from the informer's cache.
+      readBacks: rig.sim
+        .requests()
+        .filter((r) => r.method === "GET" && !r.watch && r.path.endsWith("/vm-0")).length,
     };
   } finally {
     await rig.stop();
@@ -136,6 +142,23 @@ async function provisionThroughForeignWrite() {
     await rig.stop();
   }
 }
+
+describe("a launch record write that gets no answer within kubeRequestTimeoutMs (E5, issue 17)", () => {
+  it.each([1, 6])(
+    "%i silent record writes: read back, one launch, recorded once, Ready",
+    async (failures) => {
+      const run = await provisionThroughFailures(failures, "silent");
+      // The bound fired: each silent write was read back.
+      expect(run.readBacks).toBeGreaterThanOrEqual(failures);
+      expect(run.reasons).not.toContain("LaunchOutcomeUnknown");
+      expect(run.launches).toEqual(["provision vm-0"]);
+      expect(run.jobs).toEqual(["p1"]);
+      expect(run.pending).toBeUndefined();
+      expect(run.ready).toBe(true);
+    },
+    60_000,
+  );
+});
 
 describe("a launch record refused with a 409 (issue 16)", () => {
   it("another writer changed the status during the launch: the launching controller still records its job, once", async () => {
