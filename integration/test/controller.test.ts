@@ -246,6 +246,21 @@ describe("ProvisioningController under faults only a simulator can inject", () =
     expect(controller.watchRestarts).toBeGreaterThan(0);
   });
 
+  it("does not wait for a slow Events API: Ready is written while the first Event is held; idle() waits for the Events, in order", async () => {
+    // The first Event POST is held 5 s by the simulator (its delay fault, real time); the
+    // object becomes Ready long before. A recorder the reconcile waits for makes Ready wait
+    // for the Event, and this test fails.
+    world.cluster.faults!.delay({ ms: 5_000, times: 1, method: "POST", pathIncludes: "/events" });
+    const controller = await world.controller();
+    await createdReady("vm-1");
+    const events = () => world.cluster.simulator!.coreEvents("faults");
+    expect(events()).toEqual([]);
+    await controller.idle();
+    expect(events().map((e) => e.reason)).toEqual(["ProvisionTriggered", "ProvisionSucceeded"]);
+    const times = events().map((e) => Date.parse(String(e.firstTimestamp)));
+    expect(times[0]).toBeLessThanOrEqual(times[1]!);
+  });
+
   it("records Kubernetes Events on the object", async () => {
     await world.controller();
     await createdReady("vm-1");

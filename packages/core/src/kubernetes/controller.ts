@@ -347,12 +347,18 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     await this.watcher.stop();
     await this.signals.stop();
     await Promise.race([drained, expired]);
-    if (timer !== undefined) this.timers.clearTimeout(timer);
     this.launchAbort.abort();
     await drained;
     // A launch's record this controller holds only in memory (its write failed; the retry
     // was queued): written now, or the next controller sees only the pending marker.
     await this.flushLaunched();
+    // Events still queued are written within the same grace (from the stop's start); what
+    // is left then is dropped, and counted in the log.
+    if (this.events) {
+      await Promise.race([this.events.drained(), expired]);
+      this.events.close();
+    }
+    if (timer !== undefined) this.timers.clearTimeout(timer);
     // Only after every reconcile ended: a replica stops acting before it lets go.
     await this.gate?.stop(options.releaseLeases ?? true);
     this.api.close();
@@ -436,9 +442,17 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     );
   }
 
-  /** Resolves when no reconcile is queued or in progress (requeues scheduled for later do not count). */
-  idle(): Promise<void> {
-    return this.queue.idle();
+  /**
+   * Resolves when no reconcile is queued or in progress (requeues scheduled for later do not
+   * count) and every Kubernetes Event recorded so far has been written.
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.queue.idle();
+      if (!this.events) return;
+      await this.events.drained();
+      if (this.queue.depth === 0 && this.queue.inProgress === 0) return;
+    }
   }
 
   /**
