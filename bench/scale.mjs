@@ -574,8 +574,10 @@ async function throughput(options) {
     ],
   ];
   const details = [];
+  const byN = new Map();
   for (const n of options.n) {
     const results = {};
+    byN.set(n, results);
     for (const mode of ["bare", "pk"]) {
       const args = [
         ...process.argv.slice(2).filter((a) => a !== "--"),
@@ -664,6 +666,47 @@ async function throughput(options) {
   );
   console.log(table(rows));
   console.log(details.join("\n"));
+  console.log(throughputTargets(byN).join("\n"));
+}
+
+const verdict = (ok) => (ok ? "met" : "NOT MET");
+
+/** Issue 17's throughput targets against this run's figures, each met or NOT MET. */
+function throughputTargets(byN) {
+  const lines = ["\nIssue 17 targets (this run):"];
+  const cpu = new Map();
+  for (const [n, { bare, pk }] of byN) {
+    if (!pk || pk.timedOut) {
+      lines.push(`  N=${n}: pk did not finish: NOT MET`);
+      continue;
+    }
+    cpu.set(n, pk.cpuMsPerResource);
+    if (bare?.rate) {
+      const ratio = pk.rate / bare.rate;
+      lines.push(
+        `  throughput >= 0.5x bare at N=${n}: ${ratio.toFixed(2)}: ${verdict(ratio >= 0.5)}`,
+      );
+    }
+    const kube = pk.kubeRequests / n;
+    lines.push(
+      `  Kubernetes requests per lifecycle <= 8 (Events on) at N=${n}: ${kube.toFixed(1)}: ${verdict(kube <= 8)}`,
+    );
+    if (n >= 10000) {
+      lines.push(
+        `  peak RSS <= 250 MB at N=${n}: ${pk.peakRssMb.toFixed(0)} MB: ${verdict(pk.peakRssMb <= 250)}`,
+      );
+    }
+  }
+  const ns = [...cpu.keys()].sort((a, b) => a - b);
+  if (ns.length > 1) {
+    const first = cpu.get(ns[0]);
+    const last = cpu.get(ns[ns.length - 1]);
+    // "Flat": the largest N costs at most 10 % more CPU per resource than the smallest.
+    lines.push(
+      `  pk CPU per resource flat from N=${ns[0]} to ${ns[ns.length - 1]} (within +10 %): ${first.toFixed(2)} -> ${last.toFixed(2)} ms: ${verdict(last <= first * 1.1)}`,
+    );
+  }
+  return lines;
 }
 
 // ------------------------------------------------------------------ latency (virtual time)
@@ -906,10 +949,12 @@ async function latency(options) {
         ]
       : []),
   ];
+  const checks = [];
   for (const jobSeconds of options.jobSeconds) {
     for (const { notify, warmup, label } of modes) {
       const r = await latencyRun(libs, options, jobSeconds, notify, warmup);
       const minimum = (2 * r.jobs) / r.n; // a launch and one read per job
+      checks.push({ jobSeconds, notify, warm: warmup > 0, r, ratio: r.aapCalls / r.n / minimum });
       const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
       rows.push([
         `${jobSeconds} s`,
@@ -933,6 +978,44 @@ async function latency(options) {
       `minimum = a launch and one read per job; kube req = the controller's, watches excluded)\n`,
   );
   console.log(table(rows));
+  console.log(latencyTargets(checks).join("\n"));
+}
+
+/**
+ * Issue 17's latency targets against the warm rows (the steady state: the estimator has seen
+ * jobs of both kinds end); the cold rows, the first jobs of a kind, are printed beside them.
+ */
+function latencyTargets(checks) {
+  const lines = ["\nIssue 17 targets (warm rows; cold rows, with no estimate yet, in brackets):"];
+  const p95 = (r) =>
+    Math.max(percentile(r.detections.provision, 95), percentile(r.detections.deprovision, 95));
+  for (const notify of [false, true]) {
+    const rows = checks.filter((c) => c.notify === notify);
+    if (rows.length === 0) continue;
+    for (const c of rows.filter((row) => row.warm)) {
+      const cold = rows.find((row) => !row.warm && row.jobSeconds === c.jobSeconds);
+      const latency = p95(c.r);
+      const coldNote = cold
+        ? ` [cold: ${cold.ratio.toFixed(2)}x, p95 ${(p95(cold.r) / 1000).toFixed(1)} s]`
+        : "";
+      if (notify) {
+        lines.push(
+          `  notifications, ${c.jobSeconds} s: calls <= 1.25x: ${c.ratio.toFixed(2)}x ${verdict(c.ratio <= 1.25)}; ` +
+            `p95 <= 1 s: ${(latency / 1000).toFixed(1)} s ${verdict(latency <= 1000)}${coldNote}`,
+        );
+      } else {
+        const share = latency / (c.jobSeconds * 1000);
+        // p95 <= 5 % of the job's duration applies from 60 s jobs on.
+        const latencyVerdict =
+          c.jobSeconds >= 60 ? verdict(share <= 0.05) : "not a target under 60 s";
+        lines.push(
+          `  polling, ${c.jobSeconds} s: calls <= 2x: ${c.ratio.toFixed(2)}x ${verdict(c.ratio <= 2)}; ` +
+            `p95 <= 5 % of the job: ${(100 * share).toFixed(1)} % ${latencyVerdict}${coldNote}`,
+        );
+      }
+    }
+  }
+  return lines;
 }
 
 // ------------------------------------------------------------------ main

@@ -261,6 +261,39 @@ describe("ProvisioningController under faults only a simulator can inject", () =
     expect(times[0]).toBeLessThanOrEqual(times[1]!);
   });
 
+  it("stop() writes queued Events only within stopLaunchGraceMs, then drops the rest and logs how many", async () => {
+    // Every Event POST is held 20 s; the stop's grace is 200 ms: the first Event is in
+    // flight, the second still queued when the grace runs out.
+    world.cluster.faults!.delay({
+      ms: 20_000,
+      times: Infinity,
+      method: "POST",
+      pathIncludes: "/events",
+    });
+    const lines: { message: string; fields: Record<string, unknown> }[] = [];
+    const record = (fields: Record<string, unknown>, message: string) => {
+      lines.push({ fields, message });
+    };
+    const controller = await world.controller({
+      stopLaunchGraceMs: 200,
+      logger: { debug: record, info: record, warn: record, error: record },
+    });
+    await createdReady("vm-1");
+    // The engine's events are logged just before they are queued (the same reconcile, no
+    // await between).
+    await expect
+      .poll(() => lines.some((l) => l.fields.reason === "ProvisionSucceeded"), WAIT)
+      .toBe(true);
+    await controller.stop();
+    const dropped = lines.filter((l) => l.message === "stopping: Kubernetes Events not written");
+    expect(dropped.map((l) => l.fields)).toEqual([{ dropped: 1, unfinished: 1 }]);
+    // Logged before the controller says it stopped.
+    const order = lines.map((l) => l.message);
+    expect(order.indexOf("stopping: Kubernetes Events not written")).toBeLessThan(
+      order.indexOf("provisioning controller stopped"),
+    );
+  });
+
   it("records Kubernetes Events on the object", async () => {
     await world.controller();
     await createdReady("vm-1");

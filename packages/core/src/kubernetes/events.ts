@@ -159,21 +159,28 @@ export class EventRecorder {
   }
 
   private async writeAll(): Promise<void> {
-    while (this.enabled && this.queued > 0) {
-      const next = this.take();
-      await this.write(next);
-    }
-    this.writing = false;
-    if (this.queued === 0) {
-      for (const resolve of this.drainWaiters.splice(0)) resolve();
+    try {
+      while (this.enabled && this.queued > 0) {
+        const next = this.take();
+        await this.write(next);
+      }
+    } finally {
+      this.writing = false;
+      if (this.queued === 0) {
+        for (const resolve of this.drainWaiters.splice(0)) resolve();
+      }
     }
   }
 
   private take(): QueuedEvent {
     const next = this.queue[this.head] as QueuedEvent;
     this.head++;
-    // Compact now and then, so that a long run does not keep every written Event.
-    if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
+    // Written Events are not kept: the array is emptied when the queue is, and compacted
+    // now and then while it never is.
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
       this.queue.splice(0, this.head);
       this.head = 0;
     }
