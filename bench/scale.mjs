@@ -274,6 +274,18 @@ async function runSims(options) {
   }, options.timeoutS * 1000);
   await done;
   clearTimeout(timeout);
+  const allDone = {
+    type: "done",
+    timedOut: false,
+    allReadyS: Math.max(...readyAt.values()) / 1000,
+    allDeletedS: Math.max(...deletedAt.values()) / 1000,
+    readyP50S: percentile([...readyAt.values()], 50) / 1000,
+    deletedP50S: percentile([...deletedAt.values()], 50) / 1000,
+  };
+  send(allDone);
+  // The client settles first (pk writes its last Events in the background, after the last
+  // object is gone); then the requests are counted.
+  await new Promise((resolve) => process.once("message", resolve));
   const kubeRequests = kube
     .requests()
     .slice(requestsBefore)
@@ -288,12 +300,7 @@ async function runSims(options) {
     byVerb[verb] = (byVerb[verb] ?? 0) + 1;
   }
   send({
-    type: "done",
-    timedOut: false,
-    allReadyS: Math.max(...readyAt.values()) / 1000,
-    allDeletedS: Math.max(...deletedAt.values()) / 1000,
-    readyP50S: percentile([...readyAt.values()], 50) / 1000,
-    deletedP50S: percentile([...deletedAt.values()], 50) / 1000,
+    type: "counts",
     kubeRequests: kubeRequests.length,
     kubeByVerb: byVerb,
     aapRequests: aap.requests().length - aapBefore,
@@ -344,6 +351,11 @@ async function runClient(options) {
   const result = await new Promise((resolve) => sims.once("message", resolve));
   const wallS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  if (!result.timedOut) {
+    await client.idle();
+    sims.send({ type: "count" });
+    Object.assign(result, await new Promise((resolve) => sims.once("message", resolve)));
+  }
   await client.stop();
   gcObserver.disconnect();
   sims.kill();
@@ -377,7 +389,11 @@ async function pkClient(libs, options, ready) {
     engine: { pollIntervalMs: options.pollMs },
     resyncIntervalMs: 0,
   });
-  return { start: () => controller.start(), stop: () => controller.stop() };
+  return {
+    start: () => controller.start(),
+    idle: () => controller.idle(),
+    stop: () => controller.stop(),
+  };
 }
 
 /** The bare loop: one keep-alive agent, a watch, a work queue of `concurrency` workers. */
@@ -549,6 +565,8 @@ function bareClient(options, ready) {
       );
       watch.on("error", () => {});
     },
+    // Nothing of the bare loop's runs after the last object is gone.
+    async idle() {},
     async stop() {
       watch?.destroy();
       agent.destroy();
