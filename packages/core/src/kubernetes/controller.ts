@@ -329,7 +329,9 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
    * aborted too (an aborted launch has an unknown outcome); resolves once the reconciles in
    * progress have ended (with what they had already written kept), and a launched job
    * whose status write failed is recorded (the object read again, while its pending marker
-   * is stored). Then, with leader election or sharding, the Lease is released so that another replica takes over at once;
+   * is stored). Kubernetes Events still queued are written until `stopLaunchGraceMs` (from
+   * the start of the stop) runs out; the rest are dropped, and their number logged. Then,
+   * with leader election or sharding, the Lease is released so that another replica takes over at once;
    * `{ releaseLeases: false }` leaves it to expire, as a crash would (for tests of takeover).
    */
   async stop(options: { releaseLeases?: boolean } = {}): Promise<void> {
