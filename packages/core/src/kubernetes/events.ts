@@ -17,7 +17,6 @@ export const EVENT_QUEUE_CAPACITY = 1000;
 interface QueuedEvent {
   readonly namespace: string;
   readonly body: CoreV1Event;
-  readonly reason: string;
 }
 
 /**
@@ -148,7 +147,7 @@ export class EventRecorder {
       lastTimestamp: time,
       count: 1,
     };
-    return { namespace, body, reason: event.reason };
+    return { namespace, body };
   }
 
   /** Writes the queue out, one Event at a time, unless a writer is already at it. */
@@ -203,7 +202,10 @@ export class EventRecorder {
         this.clear();
         return;
       }
-      this.logger.warn({ error: String(error), reason: event.reason }, "recording an event failed");
+      this.logger.warn(
+        { error: String(error), reason: event.body.reason },
+        "recording an event failed",
+      );
     }
   }
 

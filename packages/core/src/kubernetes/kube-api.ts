@@ -4,19 +4,15 @@ import {
   type CoreV1Event,
   CustomObjectsApi,
   PatchStrategy,
-  ServerConfiguration,
-  createConfiguration,
   setHeaderOptions,
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
 } from "@kubernetes/client-node";
-import { ConfigurationError } from "../errors.js";
 import type { ResourceObject } from "../resource.js";
 import type { KubeRequestLabels } from "./metrics.js";
 import type { CustomResourceRef } from "./resource-ref.js";
-import { nodeHttpLibrary } from "./node-http-library.js";
-import { SharedAgentAuthentication } from "./shared-agent.js";
+import { type SharedAgentAuthentication, sharedAgentConfiguration } from "./shared-agent.js";
 
 /** A custom object as the runtime handles it. */
 export type CustomObject = ResourceObject & KubernetesObject;
@@ -109,21 +105,12 @@ export class KubeApi {
     private readonly onRequest?: (labels: KubeRequestLabels, durationMs: number) => void,
     requestTimeoutMs?: number,
   ) {
-    // As KubeConfig.makeApiClient does, with the shared keep-alive agent.
-    const cluster = kubeConfig.getCurrentCluster();
-    if (!cluster) {
-      throw new ConfigurationError("the KubeConfig has no current cluster (no current context)");
-    }
-    this.host = hostOf(cluster.server);
-    this.auth = new SharedAgentAuthentication(kubeConfig);
-    const httpApi = nodeHttpLibrary(
+    const { configuration, auth, server } = sharedAgentConfiguration(
+      kubeConfig,
       requestTimeoutMs === undefined ? {} : { timeoutMs: requestTimeoutMs },
     );
-    const configuration = createConfiguration({
-      baseServer: new ServerConfiguration(cluster.server, {}),
-      authMethods: { default: this.auth },
-      ...(httpApi ? { httpApi } : {}),
-    });
+    this.host = hostOf(server);
+    this.auth = auth;
     this.configuration = configuration;
     this.custom = new CustomObjectsApi(configuration);
     this.core = new CoreV1Api(configuration);

@@ -6,18 +6,14 @@
  */
 import {
   CoordinationV1Api,
-  ServerConfiguration,
   V1MicroTime,
-  createConfiguration,
   type Configuration,
   type KubeConfig,
   type V1Lease,
 } from "@kubernetes/client-node";
 import { canonicalJson } from "../config-version.js";
-import { ConfigurationError } from "../errors.js";
 import { toKubeError } from "./kube-api.js";
-import { nodeHttpLibrary } from "./node-http-library.js";
-import { SharedAgentAuthentication } from "./shared-agent.js";
+import { sharedAgentConfiguration } from "./shared-agent.js";
 
 /**
  * What a Lease holds, as client-go's `resourcelock.LeaderElectionRecord`
@@ -125,16 +121,7 @@ export class LeaseClient {
    * @throws ConfigurationError when the KubeConfig has no current cluster.
    */
   static fromKubeConfig(kubeConfig: KubeConfig, namespace: string): LeaseClient {
-    const cluster = kubeConfig.getCurrentCluster();
-    if (!cluster) {
-      throw new ConfigurationError("the KubeConfig has no current cluster (no current context)");
-    }
-    const httpApi = nodeHttpLibrary();
-    const configuration = createConfiguration({
-      baseServer: new ServerConfiguration(cluster.server, {}),
-      authMethods: { default: new SharedAgentAuthentication(kubeConfig) },
-      ...(httpApi ? { httpApi } : {}),
-    });
+    const { configuration } = sharedAgentConfiguration(kubeConfig);
     return new LeaseClient(configuration, namespace);
   }
 

@@ -1,7 +1,16 @@
 import { Buffer } from "node:buffer";
 import * as http from "node:http";
 import * as https from "node:https";
-import type { KubeConfig, RequestContext, SecurityAuthentication } from "@kubernetes/client-node";
+import {
+  type Configuration,
+  createConfiguration,
+  type KubeConfig,
+  type RequestContext,
+  type SecurityAuthentication,
+  ServerConfiguration,
+} from "@kubernetes/client-node";
+import { ConfigurationError } from "../errors.js";
+import { type NodeHttpLibraryOptions, nodeHttpLibrary } from "./node-http-library.js";
 
 /** A kept-alive connection idle this long is closed (ms; client-node 1.x's agents). */
 const IDLE_SOCKET_MS = 60_000;
@@ -205,4 +214,40 @@ export class SharedAgentAuthentication implements SecurityAuthentication {
   private sameAsBuilt(kind: string, options: unknown): boolean {
     return this.built?.kind === kind && sameOptions(this.built.options, options);
   }
+}
+
+/** What {@link sharedAgentConfiguration} builds. */
+export interface SharedAgentConfiguration {
+  /** For client-node's generated API classes. */
+  readonly configuration: Configuration;
+  /** Its authentication, whose `close()` closes the kept-alive connections. */
+  readonly auth: SharedAgentAuthentication;
+  /** The current cluster's server URL. */
+  readonly server: string;
+}
+
+/**
+ * A client-node configuration for `kubeConfig`'s current cluster, as
+ * `KubeConfig.makeApiClient` builds one, but on a {@link SharedAgentAuthentication} (one
+ * keep-alive pool) and, on client-node 1.x, the {@link nodeHttpLibrary} with `http`'s
+ * options.
+ *
+ * @throws ConfigurationError when the KubeConfig has no current cluster.
+ */
+export function sharedAgentConfiguration(
+  kubeConfig: KubeConfig,
+  http: NodeHttpLibraryOptions = {},
+): SharedAgentConfiguration {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) {
+    throw new ConfigurationError("the KubeConfig has no current cluster (no current context)");
+  }
+  const auth = new SharedAgentAuthentication(kubeConfig);
+  const httpApi = nodeHttpLibrary(http);
+  const configuration = createConfiguration({
+    baseServer: new ServerConfiguration(cluster.server, {}),
+    authMethods: { default: auth },
+    ...(httpApi ? { httpApi } : {}),
+  });
+  return { configuration, auth, server: cluster.server };
 }

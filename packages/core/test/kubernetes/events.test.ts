@@ -1,12 +1,12 @@
 import { Buffer } from "node:buffer";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { KubeConfig } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import type { EngineEvent } from "../../src/engine/types.ts";
 import type { Logger } from "../../src/logger.ts";
 import { EventRecorder } from "../../src/kubernetes/events.ts";
 import { KubeApi } from "../../src/kubernetes/kube-api.ts";
+import { tokenKubeConfig } from "./token-kubeconfig.ts";
 
 // The recorder through the real client-node (KubeApi, NodeHttpLibrary) against a loopback
 // server the test starts and stops. The server holds each answer until the test releases
@@ -85,14 +85,7 @@ afterEach(async () => {
 });
 
 function api(server: string): KubeApi {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "c", server, skipTLSVerify: true }],
-    users: [{ name: "u", token: TOKEN }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x",
-  });
-  return new KubeApi(kc, ref);
+  return new KubeApi(tokenKubeConfig(server, TOKEN), ref);
 }
 
 function logger() {
