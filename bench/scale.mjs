@@ -283,8 +283,8 @@ async function runSims(options) {
     deletedP50S: percentile([...deletedAt.values()], 50) / 1000,
   };
   send(allDone);
-  // The client settles first (pk writes its last Events in the background, after the last
-  // object is gone); then the requests are counted.
+  // The client settles first (`controller.idle()`), so that no request still under way is
+  // left out; then the requests are counted.
   await new Promise((resolve) => process.once("message", resolve));
   const kubeRequests = kube
     .requests()

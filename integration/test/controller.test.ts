@@ -246,54 +246,6 @@ describe("ProvisioningController under faults only a simulator can inject", () =
     expect(controller.watchRestarts).toBeGreaterThan(0);
   });
 
-  it("does not wait for a slow Events API: Ready is written while the first Event is held; idle() waits for the Events, in order", async () => {
-    // The first Event POST is held 5 s by the simulator (its delay fault, real time); the
-    // object becomes Ready long before. A recorder the reconcile waits for makes Ready wait
-    // for the Event, and this test fails.
-    world.cluster.faults!.delay({ ms: 5_000, times: 1, method: "POST", pathIncludes: "/events" });
-    const controller = await world.controller();
-    await createdReady("vm-1");
-    const events = () => world.cluster.simulator!.coreEvents("faults");
-    expect(events()).toEqual([]);
-    await controller.idle();
-    expect(events().map((e) => e.reason)).toEqual(["ProvisionTriggered", "ProvisionSucceeded"]);
-    const times = events().map((e) => Date.parse(String(e.firstTimestamp)));
-    expect(times[0]).toBeLessThanOrEqual(times[1]!);
-  });
-
-  it("stop() writes queued Events only within stopLaunchGraceMs, then drops the rest and logs how many", async () => {
-    // Every Event POST is held 20 s; the stop's grace is 200 ms: the first Event is in
-    // flight, the second still queued when the grace runs out.
-    world.cluster.faults!.delay({
-      ms: 20_000,
-      times: Infinity,
-      method: "POST",
-      pathIncludes: "/events",
-    });
-    const lines: { message: string; fields: Record<string, unknown> }[] = [];
-    const record = (fields: Record<string, unknown>, message: string) => {
-      lines.push({ fields, message });
-    };
-    const controller = await world.controller({
-      stopLaunchGraceMs: 200,
-      logger: { debug: record, info: record, warn: record, error: record },
-    });
-    await createdReady("vm-1");
-    // The engine's events are logged just before they are queued (the same reconcile, no
-    // await between).
-    await expect
-      .poll(() => lines.some((l) => l.fields.reason === "ProvisionSucceeded"), WAIT)
-      .toBe(true);
-    await controller.stop();
-    const dropped = lines.filter((l) => l.message === "stopping: Kubernetes Events not written");
-    expect(dropped.map((l) => l.fields)).toEqual([{ dropped: 1, unfinished: 1 }]);
-    // Logged before the controller says it stopped.
-    const order = lines.map((l) => l.message);
-    expect(order.indexOf("stopping: Kubernetes Events not written")).toBeLessThan(
-      order.indexOf("provisioning controller stopped"),
-    );
-  });
-
   it("records Kubernetes Events on the object", async () => {
     await world.controller();
     await createdReady("vm-1");

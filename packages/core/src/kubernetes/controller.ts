@@ -329,9 +329,7 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
    * aborted too (an aborted launch has an unknown outcome); resolves once the reconciles in
    * progress have ended (with what they had already written kept), and a launched job
    * whose status write failed is recorded (the object read again, while its pending marker
-   * is stored). Kubernetes Events still queued are written until `stopLaunchGraceMs` (from
-   * the start of the stop) runs out; the rest are dropped, and their number logged. Then,
-   * with leader election or sharding, the Lease is released so that another replica takes over at once;
+   * is stored). Then, with leader election or sharding, the Lease is released so that another replica takes over at once;
    * `{ releaseLeases: false }` leaves it to expire, as a crash would (for tests of takeover).
    */
   async stop(options: { releaseLeases?: boolean } = {}): Promise<void> {
@@ -349,18 +347,12 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     await this.watcher.stop();
     await this.signals.stop();
     await Promise.race([drained, expired]);
+    if (timer !== undefined) this.timers.clearTimeout(timer);
     this.launchAbort.abort();
     await drained;
     // A launch's record this controller holds only in memory (its write failed; the retry
     // was queued): written now, or the next controller sees only the pending marker.
     await this.flushLaunched();
-    // Events still queued are written within the same grace (from the stop's start); what
-    // is left then is dropped, and counted in the log.
-    if (this.events) {
-      await Promise.race([this.events.drained(), expired]);
-      this.events.close();
-    }
-    if (timer !== undefined) this.timers.clearTimeout(timer);
     // Only after every reconcile ended: a replica stops acting before it lets go.
     await this.gate?.stop(options.releaseLeases ?? true);
     this.api.close();
@@ -444,17 +436,9 @@ export class ProvisioningController<R extends ResourceObject = ResourceObject> {
     );
   }
 
-  /**
-   * Resolves when no reconcile is queued or in progress (requeues scheduled for later do not
-   * count) and every Kubernetes Event recorded so far has been written.
-   */
-  async idle(): Promise<void> {
-    for (;;) {
-      await this.queue.idle();
-      if (!this.events) return;
-      await this.events.drained();
-      if (this.queue.depth === 0 && this.queue.inProgress === 0) return;
-    }
+  /** Resolves when no reconcile is queued or in progress (requeues scheduled for later do not count). */
+  idle(): Promise<void> {
+    return this.queue.idle();
   }
 
   /**

@@ -59,9 +59,7 @@ export interface ProvisioningControllerOptions<R extends ResourceObject = Resour
    * Other provider calls are aborted at once. A launch aborted after its request left has an
    * unknown outcome, which a provider without `findJob` (an `EdaProvider` outside AAP mode)
    * cannot resolve: the object then waits for a human (`LaunchOutcomeUnknown`). Default
-   * 5000; 0 aborts launches at once too. Kubernetes Events still queued when the reconciles
-   * have ended are written until this grace (counted from the start of `stop()`) runs out;
-   * the rest are dropped, and counted in the log.
+   * 5000; 0 aborts launches at once too.
    */
   stopLaunchGraceMs?: number;
   /**
@@ -90,9 +88,7 @@ export interface ProvisioningControllerOptions<R extends ResourceObject = Resour
   tracer?: JobTracer;
   /**
    * Record Kubernetes Events for engine events. Default true, with `component`
-   * `provisionkit`. Tolerates an API server without the Events API. Events are written in
-   * the background, one at a time, in order: a reconcile waits only when 1,000 are already
-   * queued (`idle()` waits for them; see `stopLaunchGraceMs` for `stop()`).
+   * `provisionkit`. Tolerates an API server without the Events API.
    */
   events?: boolean | { component?: string };
   /** Observe-only for every resource (see {@link OBSERVE_ONLY_ANNOTATION}). Default false. */

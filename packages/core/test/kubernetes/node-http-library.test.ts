@@ -12,7 +12,6 @@ import {
   NodeHttpLibrary,
   nodeHttpLibrary,
 } from "../../src/kubernetes/node-http-library.ts";
-import { tokenKubeConfig } from "./token-kubeconfig.ts";
 
 const TOKEN = "s3cret-t0ken";
 const ref = { group: "example.com", version: "v1", plural: "widgets", kind: "Widget" };
@@ -60,7 +59,14 @@ afterEach(async () => {
 });
 
 function kubeConfig(server: string): KubeConfig {
-  return tokenKubeConfig(server, TOKEN);
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: "c", server, skipTLSVerify: true }],
+    users: [{ name: "u", token: TOKEN }],
+    contexts: [{ name: "x", cluster: "c", user: "u" }],
+    currentContext: "x",
+  });
+  return kc;
 }
 
 const object = (status: Record<string, unknown> = {}) => ({
